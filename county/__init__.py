@@ -1,0 +1,1 @@
+"""The county endpoint and console (县级端)."""

@@ -1,0 +1,1 @@
+"""The counter's local store: the encrypted SQLite event log and the projections derived from it."""

@@ -1,0 +1,188 @@
+"""The counter's ledger store (本地台账): append events in one transaction each, read them, back up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, func, insert, select, update
+
+from desktop.store import projections
+from desktop.store.backup import BackupInfo, make_backup
+from desktop.store.codec import event_to_row, row_to_event
+from desktop.store.engine import read, write
+from desktop.store.keys import Unlocked
+from desktop.store.layout import StoreLayout
+from desktop.store.schema import day_total, event, meta, outbox, receipt_serial
+from sync.ledger.chain import GENESIS_HASH, ChainHead, seal, verify_chain
+from sync.ledger.events import Event, EventDraft, format_time, china_now
+from sync.ledger.kinds import EventType
+from sync.ledger.receipts import format_receipt_no
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who this store belongs to: the device, its agent point, its number within the point."""
+
+    device_id: str
+    point_code: str
+    device_no: int
+    point_name: str = ""
+
+
+class LedgerStore:
+    """One agent point's ledger on this device. Every public write is a single transaction."""
+
+    def __init__(self, engine: Engine, layout: StoreLayout, unlocked: Unlocked, identity: Identity):
+        self.engine = engine
+        self.layout = layout
+        self._unlocked = unlocked
+        self.identity = identity
+
+    # ---- writing ----
+
+    def append(self, *drafts: EventDraft) -> list[Event]:
+        """Seal and store drafts as one transaction; projections and outbox rows go with them.
+
+        Raises LifecycleError / MailingStateError (nothing written) if a draft is not allowed.
+        """
+        if not drafts:
+            return []
+        sealed: list[Event] = []
+        with write(self.engine) as conn:
+            head = self._head(conn)
+            seq, prev = head.seq, head.hash
+            for draft in drafts:
+                draft = self._with_receipt_no(conn, draft)
+                seq += 1
+                ev = seal(draft, device_id=self.identity.device_id, seq=seq, prev_hash=prev)
+                projections.apply(conn, ev)
+                conn.execute(insert(event).values(**event_to_row(ev)))
+                conn.execute(insert(outbox).values(seq=seq, state="pending", attempts=0, updated_at=ev.occurred_at))
+                sealed.append(ev)
+                prev = ev.hash
+        return sealed
+
+    def _with_receipt_no(self, conn, draft: EventDraft) -> EventDraft:
+        if draft.type is not EventType.CASE_RECORDED or draft.body.get("receipt_no"):
+            return draft
+        day = draft.body["business_date"]
+        current = conn.execute(
+            select(receipt_serial.c.last_serial).where(receipt_serial.c.business_date == day)
+        ).scalar()
+        serial = (current or 0) + 1
+        if current is None:
+            conn.execute(insert(receipt_serial).values(business_date=day, last_serial=serial))
+        else:
+            conn.execute(update(receipt_serial).where(receipt_serial.c.business_date == day).values(last_serial=serial))
+        number = format_receipt_no(
+            self.identity.point_code, date.fromisoformat(day), self.identity.device_no, serial
+        )
+        return replace(draft, body={**draft.body, "receipt_no": number})
+
+    def close_day(self, business_date: date) -> tuple[Event, BackupInfo]:
+        """Record the day close (日结) with the day's totals, then make the day's backup."""
+        day = business_date.isoformat()
+        with read(self.engine) as conn:
+            totals = conn.execute(select(day_total).where(day_total.c.business_date == day)).mappings().first()
+            pending = conn.execute(select(func.count()).select_from(outbox).where(outbox.c.state != "acked")).scalar_one()
+        totals = dict(totals or {})
+        body = {
+            "business_date": day,
+            "case_count": totals.get("case_count", 0),
+            "voided_count": totals.get("voided_count", 0),
+            "mailing_count": totals.get("mailing_count", 0),
+            "amount_fen_total": totals.get("amount_fen_total", 0),
+            "points_estimate": totals.get("points_estimate", 0),
+            "unsynced_before_close": pending,
+        }
+        (closed,) = self.append(EventDraft(EventType.DAY_CLOSED, body))
+        return closed, self.backup("day-close")
+
+    # ---- reading ----
+
+    @staticmethod
+    def _head(conn) -> ChainHead:
+        row = conn.execute(select(event.c.seq, event.c.hash).order_by(event.c.seq.desc()).limit(1)).first()
+        return ChainHead(row.seq, row.hash) if row else ChainHead(0, GENESIS_HASH)
+
+    def head(self) -> ChainHead:
+        with read(self.engine) as conn:
+            return self._head(conn)
+
+    def events(self, after_seq: int = 0, limit: int | None = None, *, batch: int = 2000) -> Iterator[Event]:
+        """Events in sequence order, read in batches so a long log never sits in memory at once."""
+        last, remaining = after_seq, limit
+        while remaining is None or remaining > 0:
+            size = batch if remaining is None else min(batch, remaining)
+            with read(self.engine) as conn:
+                rows = conn.execute(
+                    select(event).where(event.c.seq > last).order_by(event.c.seq).limit(size)
+                ).mappings().all()
+            if not rows:
+                return
+            for row in rows:
+                yield row_to_event(row, self.identity.device_id)
+            last = rows[-1]["seq"]
+            if remaining is not None:
+                remaining -= len(rows)
+
+    def verify(self, since: ChainHead | None = None) -> ChainHead:
+        """Verify the chain (from ``since`` or from the start); raises ChainError where it breaks."""
+        start = since or ChainHead(0, GENESIS_HASH)
+        return verify_chain(self.events(after_seq=start.seq), device_id=self.identity.device_id, start=start)
+
+    def pending_events(self, limit: int = 500) -> list[Event]:
+        """Events the county has not acknowledged yet, oldest first (the outbox)."""
+        with read(self.engine) as conn:
+            seqs = conn.execute(
+                select(outbox.c.seq).where(outbox.c.state.in_(("pending", "sent"))).order_by(outbox.c.seq).limit(limit)
+            ).scalars().all()
+            rows = conn.execute(select(event).where(event.c.seq.in_(seqs)).order_by(event.c.seq)).mappings().all()
+        return [row_to_event(r, self.identity.device_id) for r in rows]
+
+    def mark_outbox(self, seqs: Sequence[int], state: str, error: str | None = None) -> None:
+        with write(self.engine) as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.seq.in_(list(seqs)))
+                .values(state=state, last_error=error, attempts=outbox.c.attempts + 1, updated_at=format_time(china_now()))
+            )
+
+    def outbox_counts(self) -> dict[str, int]:
+        with read(self.engine) as conn:
+            rows = conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).all()
+        return {state: n for state, n in rows}
+
+    # ---- maintenance ----
+
+    def rebuild_projections(self) -> int:
+        with write(self.engine) as conn:
+            return projections.rebuild(conn, (row_to_event(r, self.identity.device_id) for r in
+                                              conn.execute(select(event).order_by(event.c.seq)).mappings()))
+
+    def backup(self, reason: str) -> BackupInfo:
+        info = make_backup(self.engine, self._unlocked.sqlcipher_key, self.layout.backups, reason)
+        head = self.verify()
+        with write(self.engine) as conn:
+            set_meta(conn, verified_seq=str(head.seq), verified_hash=head.hash)
+        log.info("backup made: %s", info.path.name)
+        return info
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def set_meta(conn, **values: str) -> None:
+    for key, value in values.items():
+        conn.execute(meta.delete().where(meta.c.key == key))
+        conn.execute(insert(meta).values(key=key, value=value))
+
+
+def get_meta(conn) -> dict[str, str]:
+    return {row.key: row.value for row in conn.execute(select(meta.c.key, meta.c.value))}

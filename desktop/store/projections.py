@@ -1,0 +1,201 @@
+"""Projections (视图): the case, mailing and day tables, derived from events and rebuildable from the log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from desktop.store.schema import PROJECTION_TABLES, case, day_total, mailing
+from sync.ledger.events import Event, parse_time
+from sync.ledger.kinds import CaseState, EventType, Flow, MailingState
+from sync.ledger.lifecycle import next_state
+from sync.ledger.mailings import next_mailing_state
+
+CASE_PUBLIC_FIELDS = ("mode", "village", "notes", "amount_fen", "materials")
+CASE_PII_FIELDS = ("name", "id_number", "credit_code", "mobile")
+_DAY_COUNTERS = ("case_count", "voided_count", "mailing_count", "amount_fen_total", "points_estimate")
+
+
+class ProjectionError(Exception):
+    """An event refers to something the projections do not hold (a bug or a damaged log)."""
+
+
+def business_date(event: Event) -> str:
+    return parse_time(event.occurred_at).date().isoformat()
+
+
+def _last4(value: str | None) -> str | None:
+    return value[-4:] if value else None
+
+
+def _pii_columns(pii: Mapping[str, str] | None) -> dict[str, Any]:
+    pii = pii or {}
+    columns: dict[str, Any] = {name: pii[name] for name in CASE_PII_FIELDS if name in pii}
+    if "id_number" in columns:
+        columns["id_last4"] = _last4(columns["id_number"])
+    if "mobile" in columns:
+        columns["mobile_last4"] = _last4(columns["mobile"])
+    return columns
+
+
+def _bump_day(conn: Connection, day: str, **deltas: int) -> None:
+    """Add to a day's totals, creating the day's row on first use."""
+    values = {name: getattr(day_total.c, name) + delta for name, delta in deltas.items()}
+    stmt = sqlite_insert(day_total).values(business_date=day, **{k: deltas.get(k, 0) for k in _DAY_COUNTERS})
+    if values:
+        stmt = stmt.on_conflict_do_update(index_elements=[day_total.c.business_date], set_=values)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[day_total.c.business_date])
+    conn.execute(stmt)
+
+
+def load_case(conn: Connection, case_id: str) -> Mapping[str, Any]:
+    row = conn.execute(select(case).where(case.c.case_id == case_id)).mappings().first()
+    if row is None:
+        raise ProjectionError(f"unknown case {case_id}")
+    return row
+
+
+def load_mailing(conn: Connection, mailing_id: str) -> Mapping[str, Any]:
+    row = conn.execute(select(mailing).where(mailing.c.mailing_id == mailing_id)).mappings().first()
+    if row is None:
+        raise ProjectionError(f"unknown mailing {mailing_id}")
+    return row
+
+
+def _record_case(conn: Connection, event: Event) -> None:
+    body = event.body
+    materials = list(body.get("materials") or [])
+    day = body["business_date"]
+    conn.execute(
+        insert(case).values(
+            case_id=body["case_id"],
+            receipt_no=body["receipt_no"],
+            item_code=body["item_code"],
+            flow=body["flow"],
+            points=body["points"],
+            mode=body["mode"],
+            applicant_kind=body["applicant_kind"],
+            state=CaseState.RECORDED,
+            business_date=day,
+            recorded_at=event.occurred_at,
+            amount_fen=body.get("amount_fen"),
+            village=body.get("village"),
+            notes=body.get("notes"),
+            materials_json=json.dumps(materials, ensure_ascii=False),
+            missing_count=sum(1 for m in materials if m.get("status") == "missing"),
+            first_seq=event.seq,
+            last_seq=event.seq,
+            **_pii_columns(event.pii),
+        )
+    )
+    _bump_day(conn, day, case_count=1, amount_fen_total=body.get("amount_fen") or 0)
+
+
+def _change_case(conn: Connection, event: Event) -> None:
+    row = load_case(conn, event.body["case_id"])
+    flow, old_state = Flow(row["flow"]), CaseState(row["state"])
+    new_state = next_state(flow, old_state, event.type, event.body)
+    values: dict[str, Any] = {"state": new_state, "last_seq": event.seq}
+    if event.type is EventType.CASE_AMENDED:
+        changes = dict(event.body.get("changes") or {})
+        for name in CASE_PUBLIC_FIELDS:
+            if name in changes:
+                values["materials_json" if name == "materials" else name] = (
+                    json.dumps(changes[name], ensure_ascii=False) if name == "materials" else changes[name]
+                )
+        if "materials" in changes:
+            values["missing_count"] = sum(1 for m in changes["materials"] if m.get("status") == "missing")
+        values.update(_pii_columns(event.pii))
+        if "amount_fen" in changes and old_state is not CaseState.VOIDED:
+            delta = (changes["amount_fen"] or 0) - (row["amount_fen"] or 0)
+            _bump_day(conn, row["business_date"], amount_fen_total=delta)
+    elif event.type is EventType.CASE_STATUS_CHANGED:
+        values["county_note"] = event.body.get("note") or None
+    if new_state is CaseState.COMPLETED and old_state is not CaseState.COMPLETED:
+        values["completed_at"] = event.occurred_at
+        _bump_day(conn, business_date(event), points_estimate=row["points"])
+    if new_state is CaseState.VOIDED:
+        values["voided_at"] = event.occurred_at
+        values["void_reason"] = event.body.get("reason")
+        _bump_day(conn, row["business_date"], voided_count=1, amount_fen_total=-(row["amount_fen"] or 0))
+        if old_state is CaseState.COMPLETED:
+            completed_day = parse_time(row["completed_at"]).date().isoformat()
+            _bump_day(conn, completed_day, points_estimate=-row["points"])
+    conn.execute(update(case).where(case.c.case_id == row["case_id"]).values(**values))
+
+
+def _record_mailing(conn: Connection, event: Event) -> None:
+    body, pii = event.body, event.pii or {}
+    day = body["business_date"]
+    conn.execute(
+        insert(mailing).values(
+            mailing_id=body["mailing_id"],
+            direction=body["direction"],
+            unit_code=body.get("unit_code"),
+            contents=body["contents"],
+            pieces=body["pieces"],
+            case_ids_json=json.dumps(list(body.get("case_ids") or [])),
+            state=MailingState.RECORDED,
+            business_date=day,
+            recorded_at=event.occurred_at,
+            recipient_name=pii.get("recipient_name"),
+            recipient_mobile=pii.get("recipient_mobile"),
+            recipient_address=pii.get("recipient_address"),
+            last_seq=event.seq,
+        )
+    )
+    _bump_day(conn, day, mailing_count=1)
+
+
+def _change_mailing(conn: Connection, event: Event) -> None:
+    row = load_mailing(conn, event.body["mailing_id"])
+    new_state = next_mailing_state(MailingState(row["state"]), event.type)
+    values: dict[str, Any] = {"state": new_state, "last_seq": event.seq}
+    if event.type is EventType.MAILING_DISPATCHED:
+        values.update(tracking_no=event.body["tracking_no"], dispatched_at=event.occurred_at)
+    else:
+        values["delivered_at"] = event.occurred_at
+    conn.execute(update(mailing).where(mailing.c.mailing_id == row["mailing_id"]).values(**values))
+
+
+def _close_day(conn: Connection, event: Event) -> None:
+    day = event.body["business_date"]
+    _bump_day(conn, day)
+    conn.execute(
+        update(day_total).where(day_total.c.business_date == day).values(closed_at=event.occurred_at, closed_seq=event.seq)
+    )
+
+
+_APPLY = {
+    EventType.CASE_RECORDED: _record_case,
+    EventType.CASE_AMENDED: _change_case,
+    EventType.CASE_VOIDED: _change_case,
+    EventType.CASE_COMPLETED: _change_case,
+    EventType.MATERIALS_SENT: _change_case,
+    EventType.CASE_STATUS_CHANGED: _change_case,
+    EventType.MAILING_RECORDED: _record_mailing,
+    EventType.MAILING_DISPATCHED: _change_mailing,
+    EventType.MAILING_DELIVERED: _change_mailing,
+    EventType.DAY_CLOSED: _close_day,
+}
+
+
+def apply(conn: Connection, event: Event) -> None:
+    """Fold one event into the projections (raises LifecycleError for an illegal transition)."""
+    _APPLY[event.type](conn, event)
+
+
+def rebuild(conn: Connection, events: Iterable[Event]) -> int:
+    """Empty the projections and fold the whole log again; returns how many events were applied."""
+    for table in PROJECTION_TABLES:
+        conn.execute(delete(table))
+    count = 0
+    for event in events:
+        apply(conn, event)
+        count += 1
+    return count

@@ -1,0 +1,118 @@
+"""The per-device hash chain (哈希链): sealing events and verifying that a history is untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from sync.ledger.canonical import canonical_bytes
+from sync.ledger.events import Event, EventDraft
+
+GENESIS_HASH = "0" * 64
+SALT_BYTES = 16
+
+
+class ChainError(ValueError):
+    """A history that does not verify; ``seq`` is where it first goes wrong."""
+
+    def __init__(self, seq: int, reason: str):
+        super().__init__(f"seq {seq}: {reason}")
+        self.seq = seq
+        self.reason = reason
+
+
+def pii_digest(salt: bytes, field_name: str, value: str) -> str:
+    """Salted SHA-256 of one personal field; the salt keeps short values (phones) from being guessed."""
+    data = field_name.encode("utf-8") + b"\x00" + value.encode("utf-8")
+    return hmac.new(salt, data, hashlib.sha256).hexdigest()
+
+
+def pii_digests(salt: bytes, pii: Mapping[str, str]) -> dict[str, str]:
+    return {name: pii_digest(salt, name, value) for name, value in pii.items()}
+
+
+def event_hash(event: Event) -> str:
+    return hashlib.sha256(canonical_bytes(event.header())).hexdigest()
+
+
+def seal(draft: EventDraft, *, device_id: str, seq: int, prev_hash: str, salt: bytes | None = None) -> Event:
+    """Give a draft its place in the chain: sequence number, previous hash, digests, own hash."""
+    if seq < 1:
+        raise ValueError("sequence numbers start at 1")
+    pii = dict(draft.pii)
+    salt = salt if salt is not None else os.urandom(SALT_BYTES)
+    unsealed = Event(
+        event_id=draft.event_id,
+        device_id=device_id,
+        seq=seq,
+        type=draft.type,
+        occurred_at=draft.occurred_at,
+        body=draft.body,
+        pii_digests=pii_digests(salt, pii) if pii else {},
+        prev_hash=prev_hash,
+        hash="",
+        pii=pii if pii else None,
+        pii_salt=salt.hex() if pii else None,
+    )
+    return _with_hash(unsealed)
+
+
+def _with_hash(event: Event) -> Event:
+    return replace(event, hash=event_hash(event))
+
+
+def check_pii(event: Event) -> None:
+    """Raise ChainError if the stored personal fields do not match the digests the chain covers."""
+    if event.pii is None:
+        return  # purged: the digests alone stay under the chain
+    if event.pii_salt is None:
+        raise ChainError(event.seq, "personal fields without their salt")
+    if set(event.pii) != set(event.pii_digests):
+        raise ChainError(event.seq, "personal fields differ from the digested ones")
+    expected = pii_digests(bytes.fromhex(event.pii_salt), event.pii)
+    for name, digest in expected.items():
+        if not hmac.compare_digest(digest, event.pii_digests[name]):
+            raise ChainError(event.seq, f"personal field {name!r} was changed")
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where a verified history ends: the next event must carry seq + 1 and prev_hash == hash."""
+
+    seq: int
+    hash: str
+
+
+def verify_chain(
+    events: Iterable[Event],
+    *,
+    device_id: str,
+    start: ChainHead = ChainHead(0, GENESIS_HASH),
+) -> ChainHead:
+    """Check a run of one device's events in order; return the new head or raise ChainError.
+
+    Detects edits (hash mismatch), deletions and insertions (sequence gaps, broken links),
+    reordering, and events of another device spliced in.
+    """
+    head = start
+    for event in events:
+        expected_seq = head.seq + 1
+        if event.device_id != device_id:
+            raise ChainError(event.seq, "event belongs to another device")
+        if event.seq != expected_seq:
+            raise ChainError(expected_seq, f"expected seq {expected_seq}, found {event.seq}")
+        if event.prev_hash != head.hash:
+            raise ChainError(event.seq, "link to the previous event is broken")
+        if not hmac.compare_digest(event_hash(event), event.hash):
+            raise ChainError(event.seq, "content does not match its hash")
+        check_pii(event)
+        head = ChainHead(event.seq, event.hash)
+    return head
+
+
+def purge_pii(event: Event) -> Event:
+    """The same event without personal fields or salt; it still verifies."""
+    return replace(event, pii=None, pii_salt=None)

@@ -1,0 +1,106 @@
+"""Ledger events (台账事件): the draft an action produces and the sealed, chained record a device keeps."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
+from typing import Any
+
+from sync.ledger.kinds import EventType
+
+SCHEMA_VERSION = 1
+CHINA_TZ = timezone(timedelta(hours=8), "UTC+8")
+
+
+def china_now() -> datetime:
+    return datetime.now(CHINA_TZ)
+
+
+def format_time(moment: datetime) -> str:
+    """Millisecond ISO 8601 in China time, e.g. 2026-11-27T09:30:12.345+08:00."""
+    if moment.tzinfo is None:
+        raise ValueError("event times must be timezone-aware")
+    return moment.astimezone(CHINA_TZ).isoformat(timespec="milliseconds")
+
+
+def parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("event times must carry their UTC offset")
+    return moment
+
+
+def new_id() -> str:
+    """A device-generated id: the idempotency key for events, cases and mailings."""
+    return uuid.uuid4().hex
+
+
+def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """What a user action wants to record, before the store gives it a sequence number and seals it.
+
+    ``pii`` holds the personal fields (name, ID number, phone, address); the chain covers only
+    salted digests of them, so they can be purged after their retention time.
+    """
+
+    type: EventType
+    body: Mapping[str, Any]
+    pii: Mapping[str, str] = field(default_factory=dict)
+    occurred_at: str = field(default_factory=lambda: format_time(china_now()))
+    event_id: str = field(default_factory=new_id)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", EventType(self.type))
+        object.__setattr__(self, "body", _frozen(self.body))
+        object.__setattr__(self, "pii", _frozen(self.pii))
+
+
+@dataclass(frozen=True)
+class Event:
+    """A sealed event: its place in one device's chain and the hash that binds it there."""
+
+    event_id: str
+    device_id: str
+    seq: int
+    type: EventType
+    occurred_at: str
+    body: Mapping[str, Any]
+    pii_digests: Mapping[str, str]
+    prev_hash: str
+    hash: str
+    pii: Mapping[str, str] | None = None  # None once purged
+    pii_salt: str | None = None  # hex; purged together with pii
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", EventType(self.type))
+        object.__setattr__(self, "body", _frozen(self.body))
+        object.__setattr__(self, "pii_digests", _frozen(self.pii_digests))
+        if self.pii is not None:
+            object.__setattr__(self, "pii", _frozen(self.pii))
+
+    def header(self) -> dict[str, Any]:
+        """The hashed part of the event: everything but the hash itself and the raw personal fields."""
+        return {
+            "v": SCHEMA_VERSION,
+            "event_id": self.event_id,
+            "device_id": self.device_id,
+            "seq": self.seq,
+            "type": str(self.type),
+            "occurred_at": self.occurred_at,
+            "body": dict(self.body),
+            "pii_digests": dict(self.pii_digests),
+            "prev_hash": self.prev_hash,
+        }
+
+    @property
+    def subject_id(self) -> str | None:
+        """The case or mailing this event is about, if any."""
+        body = self.body
+        return body.get("case_id") or body.get("mailing_id")  # type: ignore[return-value]

@@ -1,0 +1,90 @@
+"""The ledger's vocabulary: event types, case flows and states, service modes — with their Chinese labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    """What a ledger event records. Counter-authored unless marked county."""
+
+    CASE_RECORDED = "case.recorded"  # 登记办件
+    CASE_AMENDED = "case.amended"  # 更正办件
+    CASE_VOIDED = "case.voided"  # 作废办件
+    CASE_COMPLETED = "case.completed"  # 办结（代办员确认）
+    MATERIALS_SENT = "materials.sent"  # 材料已送交部门
+    CASE_STATUS_CHANGED = "case.status_changed"  # county: 受理 / 审批中 / 办结 / 退回
+    MAILING_RECORDED = "mailing.recorded"  # 登记寄递
+    MAILING_DISPATCHED = "mailing.dispatched"  # 已交寄
+    MAILING_DELIVERED = "mailing.delivered"  # 已妥投
+    DAY_CLOSED = "day.closed"  # 日结
+
+
+COUNTY_EVENT_TYPES = frozenset({EventType.CASE_STATUS_CHANGED})
+
+
+class Flow(StrEnum):
+    """How an item's case runs (办理方式)."""
+
+    PAYMENT = "payment"  # 现场缴费/取现: done on the spot
+    ONLINE = "online"  # 网上申报: the agent submits online for the citizen
+    APPROVAL = "approval"  # 审批类 (四类、五类): materials collected and delivered to the department
+
+
+class CaseState(StrEnum):
+    RECORDED = "recorded"
+    MATERIALS_SENT = "materials_sent"
+    ACCEPTED = "accepted"
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    COMPLETED = "completed"
+    VOIDED = "voided"
+
+
+CASE_STATE_LABELS = {
+    CaseState.RECORDED: "已登记",
+    CaseState.MATERIALS_SENT: "材料已送交",
+    CaseState.ACCEPTED: "已受理",
+    CaseState.IN_REVIEW: "审批中",
+    CaseState.RETURNED: "已退回",
+    CaseState.COMPLETED: "已办结",
+    CaseState.VOIDED: "已作废",
+}
+
+
+class ServiceMode(StrEnum):
+    """The three ways of working in the plan (三、工作方式)."""
+
+    POINT = "point"  # 代办点帮代办
+    HOME = "home"  # 上户帮代办
+    ACTIVITY_DAY = "activity_day"  # 活动日帮代办
+
+
+SERVICE_MODE_LABELS = {
+    ServiceMode.POINT: "代办点",
+    ServiceMode.HOME: "上户",
+    ServiceMode.ACTIVITY_DAY: "活动日",
+}
+
+
+class ApplicantKind(StrEnum):
+    PERSON = "person"  # 个人, identified by a resident ID (居民身份证)
+    ORG = "org"  # 企业/个体工商户/村集体, identified by a unified social credit code (统一社会信用代码)
+
+
+class MailingDirection(StrEnum):
+    TO_DEPARTMENT = "to_department"  # 申请材料寄往部门
+    TO_CITIZEN = "to_citizen"  # 证照批文寄回群众
+
+
+class MailingState(StrEnum):
+    RECORDED = "recorded"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+
+
+MAILING_STATE_LABELS = {
+    MailingState.RECORDED: "已登记",
+    MailingState.DISPATCHED: "已交寄",
+    MailingState.DELIVERED: "已妥投",
+}

@@ -1,0 +1,70 @@
+"""Receipt numbers (回执编号): unique per agent point, short, all digits, readable aloud over the phone.
+
+Form: ``PPPP-YYMMDD-DSSS-C`` — the point's county number (4 digits), the business date, the device's
+number within the point (1 digit) and its serial for that day (3 digits), and a Luhn check digit that
+catches any single misheard digit and most swapped neighbours. Example: ``0427-261127-1015-6``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+_PATTERN = re.compile(r"^(\d{4})(\d{6})(\d)(\d{3,4})(\d)$", re.ASCII)
+
+
+class ReceiptNoError(ValueError):
+    pass
+
+
+def luhn_digit(digits: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+@dataclass(frozen=True)
+class ReceiptNo:
+    point_code: str
+    business_date: date
+    device_no: int
+    serial: int
+
+    def __str__(self) -> str:
+        serial = f"{self.serial:03d}"
+        body = f"{self.point_code}{self.business_date:%y%m%d}{self.device_no}{serial}"
+        return f"{self.point_code}-{self.business_date:%y%m%d}-{self.device_no}{serial}-{luhn_digit(body)}"
+
+
+def format_receipt_no(point_code: str, business_date: date, device_no: int, serial: int) -> str:
+    if not re.fullmatch(r"[0-9]{4}", point_code):
+        raise ValueError("point code must be 4 digits")
+    if not 1 <= device_no <= 9:
+        raise ValueError("device number must be 1..9")
+    if not 1 <= serial <= 9999:
+        raise ValueError("serial must be 1..9999")
+    return str(ReceiptNo(point_code, business_date, device_no, serial))
+
+
+def parse_receipt_no(text: str) -> ReceiptNo:
+    """Read a receipt number as typed or read aloud: full-width digits, spaces and dashes are fine."""
+    digits = re.sub(r"[\s\-—－_]", "", unicodedata.normalize("NFKC", text))
+    match = _PATTERN.match(digits)
+    if not match:
+        raise ReceiptNoError("回执编号应为 15 位左右的数字，例如 0427-261127-1015-6，请核对。")
+    if luhn_digit(digits[:-1]) != digits[-1]:
+        raise ReceiptNoError("回执编号有一位不对，请对照回执重新输入。")
+    point, yymmdd, device, serial, _ = match.groups()
+    try:
+        day = date(2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:]))
+    except ValueError as exc:
+        raise ReceiptNoError("回执编号里的日期不对，请核对。") from exc
+    return ReceiptNo(point, day, int(device), int(serial))

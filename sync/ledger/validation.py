@@ -1,0 +1,311 @@
+"""Input rules shared by counter and county: normalise what people type, refuse it in plain Chinese."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sync.ledger.ids import (
+    CREDIT_AUTHORITY_CODES,
+    CREDIT_CODE_ALPHABET,
+    PROVINCE_PREFIXES,
+    credit_code_check_char,
+    resident_id_check_char,
+)
+
+_CHINA_TZ = timezone(timedelta(hours=8))
+_EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+class ValidationError(ValueError):
+    """A value the user must correct: ``field`` is the English key, ``message`` the Chinese text to show."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _text_arg(raw: object, field: str, label: str) -> str:
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        raise ValidationError(field, f"{label}格式不对，请重新输入。")
+    return raw
+
+
+# ---- resident ID (居民身份证号码, GB 11643-1999) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str
+    region_code: str
+    birth_date: date
+    sex: str  # "男" / "女"
+
+
+def check_resident_id(raw: str, *, today: date | None = None, field: str = "id_number") -> ResidentId:
+    """Normalise (NFKC, no spaces, x → X) and check an 18-digit ID; any plausible region code passes."""
+    text = unicodedata.normalize("NFKC", _text_arg(raw, field, "身份证号码"))
+    number = "".join(text.split()).upper()
+    if not number:
+        raise ValidationError(field, "请填写身份证号码。")
+    if not re.fullmatch(r"[0-9]*[0-9X]", number):
+        raise ValidationError(
+            field, "身份证号码只能由数字组成，最后一位可以是 X，请检查是否输入了其他字母或符号。"
+        )
+    if len(number) == 15 and "X" not in number:
+        raise ValidationError(
+            field, "这是 15 位的第一代身份证号码，请改填现在使用的 18 位身份证号码（见第二代身份证）。"
+        )
+    if len(number) != 18:
+        raise ValidationError(field, f"身份证号码应为 18 位，现在是 {len(number)} 位，请检查是否漏输或多输。")
+    if number[:2] not in PROVINCE_PREFIXES:
+        raise ValidationError(field, "身份证号码前两位（省份代码）不对，请逐位核对后重新输入。")
+    try:
+        birth_date = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(
+            field, "身份证号码第 7–14 位的出生日期不是真实存在的日期，请逐位核对后重新输入。"
+        ) from None
+    if birth_date > (today or datetime.now(_CHINA_TZ).date()):
+        raise ValidationError(field, "身份证号码里的出生日期晚于今天，请逐位核对后重新输入。")
+    if birth_date < _EARLIEST_BIRTH:
+        raise ValidationError(field, "身份证号码里的出生日期早于 1900 年，请逐位核对后重新输入。")
+    if resident_id_check_char(number[:17]) != number[17]:
+        raise ValidationError(field, "身份证号码最后一位校验码不对，请逐位核对后重新输入。")
+    sex = "男" if int(number[16]) % 2 else "女"
+    return ResidentId(number=number, region_code=number[:6], birth_date=birth_date, sex=sex)
+
+
+def normalize_resident_id(raw: str, *, today: date | None = None, field: str = "id_number") -> str:
+    return check_resident_id(raw, today=today, field=field).number
+
+
+# ---- mobile number and unified social credit code ----------------------------------------------
+
+
+def normalize_mobile(raw: str, *, field: str = "mobile") -> str:
+    """11 digits starting 13–19; spaces, hyphens and a +86 / 0086 / 86 prefix are dropped."""
+    text = unicodedata.normalize("NFKC", _text_arg(raw, field, "手机号码"))
+    number = re.sub(r"[\s\-]", "", text)
+    if not number:
+        raise ValidationError(field, "请填写手机号码。")
+    for prefix in ("+86", "0086"):
+        if number.startswith(prefix):
+            number = number[len(prefix) :]
+            break
+    else:
+        if len(number) == 13 and number.startswith("86"):
+            number = number[2:]
+    if not re.fullmatch(r"[0-9]+", number):
+        raise ValidationError(field, "手机号码只能填数字，请检查是否输入了字母或符号。")
+    if len(number) != 11:
+        raise ValidationError(field, f"手机号码应为 11 位，现在是 {len(number)} 位，请核对后重新输入。")
+    if not re.fullmatch(r"1[3-9][0-9]{9}", number):
+        raise ValidationError(field, "手机号码应以 13 至 19 开头，请核对；固定电话请写在备注里。")
+    return number
+
+
+def normalize_credit_code(raw: str, *, field: str = "credit_code") -> str:
+    """统一社会信用代码 (GB 32100-2015): NFKC, uppercase, no spaces; 18 characters with a valid check."""
+    text = unicodedata.normalize("NFKC", _text_arg(raw, field, "统一社会信用代码"))
+    code = "".join(text.split()).upper()
+    if not code:
+        raise ValidationError(field, "请填写统一社会信用代码。")
+    if any(char not in CREDIT_CODE_ALPHABET for char in code):
+        raise ValidationError(
+            field,
+            "统一社会信用代码只含数字和大写字母，且没有 I、O、Z、S、V，"
+            "请检查是否把数字 1、0、2、5 输成了字母，或多输了符号。",
+        )
+    if len(code) != 18:
+        raise ValidationError(field, f"统一社会信用代码应为 18 位，现在是 {len(code)} 位，请对照营业执照核对。")
+    if code[0] not in CREDIT_AUTHORITY_CODES or not "1" <= code[1] <= "9":
+        raise ValidationError(field, "统一社会信用代码前两位（登记管理部门和机构类别）不对，请对照证照核对。")
+    if not code[2:8].isdigit():
+        raise ValidationError(field, "统一社会信用代码第 3–8 位（行政区划码）应为数字，请对照证照核对。")
+    if credit_code_check_char(code[:17]) != code[17]:
+        raise ValidationError(field, "统一社会信用代码最后一位校验码不对，请对照证照逐位核对。")
+    return code
+
+
+# ---- money (integer fen, never float) ----------------------------------------------------------
+
+
+def _yuan_text(fen: int) -> str:
+    if fen % 1_000_000 == 0:
+        return f"{fen // 1_000_000} 万元"
+    yuan, cents = divmod(fen, 100)
+    return f"{yuan}.{cents:02d} 元" if cents else f"{yuan} 元"
+
+
+def parse_amount_fen(raw: str | int, *, field: str = "amount_fen", max_fen: int = 5_000_000_00) -> int:
+    """An int is already fen; a string is yuan ("12", "12.5", "１２.５元", "¥12.50"). Returns fen."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        fen = raw
+    elif isinstance(raw, str):
+        text = "".join(unicodedata.normalize("NFKC", raw).split())
+        text = text.removeprefix("¥").removesuffix("元")
+        if not text:
+            raise ValidationError(field, "请填写金额。")
+        if text.startswith("-") and re.fullmatch(r"-[0-9.]+", text):
+            raise ValidationError(field, "金额不能是负数，请填写实际收取的金额。")
+        match = re.fullmatch(r"([0-9]*)(?:\.([0-9]*))?", text)
+        if not match or not (match[1] or match[2]):
+            raise ValidationError(field, "金额只能填数字（单位：元），例如 12 或 12.50。")
+        whole, decimals = match[1].lstrip("0"), match[2] or ""
+        if len(decimals) > 2:
+            raise ValidationError(field, "金额最多填到分（小数点后两位），请核对。")
+        if len(whole) > 15:
+            raise ValidationError(field, f"金额不能超过 {_yuan_text(max_fen)}，请核对。")
+        fen = int(whole or "0") * 100 + int(decimals.ljust(2, "0"))
+    else:
+        raise ValidationError(field, "金额只能填数字（单位：元），例如 12 或 12.50。")
+    if fen < 0:
+        raise ValidationError(field, "金额不能是负数，请填写实际收取的金额。")
+    if fen == 0:
+        raise ValidationError(field, "金额必须大于 0，请填写实际收取的金额。")
+    if fen > max_fen:
+        raise ValidationError(field, f"金额不能超过 {_yuan_text(max_fen)}，请核对。")
+    return fen
+
+
+# ---- names and free text -----------------------------------------------------------------------
+
+_CJK_RANGES = (
+    (0x3007, 0x3007),  # 〇
+    (0x3400, 0x4DBF),  # Extension A
+    (0x4E00, 0x9FFF),  # unified ideographs
+    (0xF900, 0xFAFF),  # compatibility ideographs
+    (0x20000, 0x2A6DF),  # Extension B
+    (0x2A700, 0x2EE5F),  # Extensions C, D, E, F, I
+    (0x2F800, 0x2FA1F),  # compatibility supplement
+    (0x30000, 0x323AF),  # Extensions G, H
+)
+_NAME_DOTS = frozenset("·•．・‧")  # middle dots of minority and foreign names, as IMEs type them
+_NAME_SPACES = re.compile(r"[ \u00a0\u3000]+")
+_ORG_PUNCTUATION = frozenset("（）()【】[]〔〕、，,.。－-—_&＆'’\"“”《》:：;；/／#＃+＋")
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _CJK_RANGES)
+
+
+def _is_latin_letter(char: str) -> bool:
+    """Latin letters, with diacritics or full-width: what pinyin and foreign names are spelled with."""
+    name = unicodedata.name(char, "")
+    return unicodedata.category(char).startswith("L") and name.startswith(("LATIN ", "FULLWIDTH LATIN "))
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS
+
+
+def _is_unshowable(char: str) -> bool:
+    """Lone surrogates, private-use (造字) code points, non-characters and U+FFFD (乱码)."""
+    code = ord(char)
+    return (
+        unicodedata.category(char) in ("Cs", "Co")
+        or char == "\ufffd"
+        or 0xFDD0 <= code <= 0xFDEF
+        or code & 0xFFFE == 0xFFFE
+    )
+
+
+def _refuse_unshowable(text: str, field: str, label: str) -> None:
+    if any(_is_control(char) for char in text):
+        raise ValidationError(field, f"{label}里有无法显示的控制字符，请删除后重试。")
+    if any(_is_unshowable(char) for char in text):
+        raise ValidationError(field, f"{label}里有无法显示的字符（可能是乱码或自造字），请删除后用标准汉字重新输入。")
+
+
+def _name_char_ok(char: str, previous: str, org: bool) -> bool:
+    if _is_cjk(char) or _is_latin_letter(char) or char == " " or char in _NAME_DOTS:
+        return True
+    if 0xE0100 <= ord(char) <= 0xE01EF:  # ideographic variation selector after an ideograph
+        return _is_cjk(previous)
+    if unicodedata.category(char) == "Mn":  # combining accent after a Latin letter (e + ◌́)
+        return _is_latin_letter(previous)
+    return org and ("0" <= char <= "9" or "０" <= char <= "９" or char in _ORG_PUNCTUATION)
+
+
+def _clean_name(raw: str, field: str, label: str, max_len: int, allowed: str, org: bool) -> str:
+    text = _NAME_SPACES.sub(" ", _text_arg(raw, field, label).strip())
+    if not text:
+        raise ValidationError(field, f"请填写{label}。")
+    _refuse_unshowable(text, field, label)
+    previous = ""
+    for char in text:
+        if not _name_char_ok(char, previous, org):
+            if not org and unicodedata.category(char) == "Nd":
+                raise ValidationError(field, f"{label}里不能有数字，请删除后重新输入。")
+            if unicodedata.category(char)[0] in "CMZ":
+                raise ValidationError(field, f"{label}里有看不见的特殊字符，请删除后重新输入。{allowed}")
+            raise ValidationError(field, f"{label}里不能有“{char}”。{allowed}")
+        if unicodedata.category(char) != "Mn":
+            previous = char
+    if not any(_is_cjk(char) or _is_latin_letter(char) for char in text):
+        raise ValidationError(field, f"{label}里至少要有一个汉字或字母。")
+    if len(text) > max_len:
+        raise ValidationError(field, f"{label}最多 {max_len} 个字，现在有 {len(text)} 个字，请核对。")
+    return text
+
+
+def clean_person_name(raw: str, *, field: str = "name") -> str:
+    """Exact code points kept (no NFKC: rare characters must survive); inner spaces collapse to one."""
+    allowed = "姓名只能包含汉字（含生僻字）、字母、空格和间隔号“·”。"
+    return _clean_name(raw, field, "姓名", 50, allowed, org=False)
+
+
+def clean_org_name(raw: str, *, field: str = "name") -> str:
+    allowed = "名称只能包含汉字、字母、数字、空格、括号和常用标点。"
+    return _clean_name(raw, field, "名称", 100, allowed, org=True)
+
+
+def clean_text(
+    raw: str, *, field: str, label: str, max_len: int, multiline: bool = False, required: bool = False
+) -> str:
+    """Free text (notes, reasons, addresses): line breaks become "\\n"; unshowable code points refused."""
+    text = _text_arg(raw, field, label)
+    text = re.sub(r"\r\n|[\r\x85\u2028\u2029]", "\n", text).strip()
+    if not text:
+        if required:
+            raise ValidationError(field, f"请填写{label}。")
+        return ""
+    if "\n" in text and not multiline:
+        raise ValidationError(field, f"{label}只能填一行，请删除换行后重试。")
+    _refuse_unshowable(text.replace("\n", ""), field, label)
+    if len(text) > max_len:
+        raise ValidationError(field, f"{label}最多 {max_len} 个字，现在有 {len(text)} 个字。请删减后再保存。")
+    return text
+
+
+# ---- masks for screens, paper and exports ------------------------------------------------------
+
+
+def mask_resident_id(number: str) -> str:
+    """Keep the first 4 and last 4 characters: 3602**********123X."""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_mobile(number: str) -> str:
+    """Keep the first 3 and last 4 digits: 138****5678."""
+    if len(number) <= 7:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def mask_name(name: str) -> str:
+    """Keep the first character: 张* / 欧阳**; one-character names are shown as they are."""
+    return name[:1] + "*" * (len(name) - 1)
