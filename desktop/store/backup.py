@@ -14,7 +14,7 @@ from desktop.store.engine import StoreOpenError, connect_raw
 from desktop.store.files import fsync_dir, fsync_path
 
 KEEP = 30
-_NAME = re.compile(r"^ledger-(\d{8}-\d{6}-\d{6})-([a-z0-9-]+)\.db$")
+_NAME = re.compile(r"^ledger-(\d{8}-\d{6}-\d{6})-([a-z0-9_-]+)\.db$")
 
 
 class BackupError(Exception):
@@ -65,7 +65,7 @@ def check_file(path: Path, key: str) -> None:
 
 def make_backup(engine: Engine, key: str, folder: Path, reason: str, *, keep: int = KEEP) -> BackupInfo:
     """Copy the live ledger with VACUUM INTO (stays encrypted with the same key), then fsync and check."""
-    if not re.fullmatch(r"[a-z0-9-]+", reason):
+    if not re.fullmatch(r"[a-z0-9_-]+", reason):
         raise ValueError("backup reason must be a lowercase slug")
     folder.mkdir(parents=True, exist_ok=True)
     made_at = datetime.now()

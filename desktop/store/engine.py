@@ -33,6 +33,7 @@ def connect_raw(path: Path, key: str) -> sqlcipher.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA secure_delete = ON")  # purged personal data is overwritten, not left in free pages
     except sqlcipher.DatabaseError as exc:
         conn.close()
         raise StoreOpenError(str(exc)) from exc
@@ -40,7 +41,7 @@ def connect_raw(path: Path, key: str) -> sqlcipher.Connection:
 
 
 def make_engine(path: Path, key: str) -> Engine:
-    """An engine whose transactions are real SQLite transactions (BEGIN IMMEDIATE for writes)."""
+    """An engine whose transactions are real SQLite transactions: BEGIN IMMEDIATE in write(), else DEFERRED."""
     engine = create_engine(
         "sqlite://",
         module=sqlcipher,
@@ -52,7 +53,7 @@ def make_engine(path: Path, key: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        mode = "IMMEDIATE" if conn.get_execution_options().get("write", True) else "DEFERRED"
+        mode = "IMMEDIATE" if conn.get_execution_options().get("write", False) else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
@@ -61,12 +62,12 @@ def make_engine(path: Path, key: str) -> Engine:
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """One write transaction: takes the write lock at once, commits or rolls back whole."""
-    with engine.connect() as conn, conn.begin():
+    with engine.connect().execution_options(write=True) as conn, conn.begin():
         yield conn
 
 
 @contextmanager
 def read(engine: Engine) -> Iterator[Connection]:
     """A read transaction: a consistent snapshot that never blocks the writer (WAL)."""
-    with engine.connect().execution_options(write=False) as conn, conn.begin():
+    with engine.connect() as conn, conn.begin():
         yield conn

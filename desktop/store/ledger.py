@@ -16,7 +16,7 @@ from desktop.store.codec import event_to_row, row_to_event
 from desktop.store.engine import read, write
 from desktop.store.keys import Unlocked
 from desktop.store.layout import StoreLayout
-from desktop.store.schema import day_total, event, meta, outbox, receipt_serial
+from desktop.store.schema import case, day_total, event, mailing, meta, outbox, receipt_serial
 from sync.ledger.chain import GENESIS_HASH, ChainHead, seal, verify_chain
 from sync.ledger.events import Event, EventDraft, format_time, china_now
 from sync.ledger.kinds import EventType
@@ -165,6 +165,31 @@ class LedgerStore:
         with write(self.engine) as conn:
             return projections.rebuild(conn, (row_to_event(r, self.identity.device_id) for r in
                                               conn.execute(select(event).order_by(event.c.seq)).mappings()))
+
+    def purge_personal_data(self, before: date) -> int:
+        """Erase personal fields of records whose business day is before ``before`` (retention ended).
+
+        The chain keeps their salted digests, so the history still verifies. Returns events purged.
+        """
+        cutoff = before.isoformat()
+        with write(self.engine) as conn:
+            old_cases = select(case.c.case_id).where(case.c.business_date < cutoff)
+            old_mailings = select(mailing.c.mailing_id).where(mailing.c.business_date < cutoff)
+            purged = conn.execute(
+                update(event)
+                .where(event.c.pii_json.is_not(None))
+                .where(event.c.subject_id.in_(old_cases) | event.c.subject_id.in_(old_mailings))
+                .values(pii_json=None, pii_salt=None)
+            ).rowcount
+            conn.execute(
+                update(case).where(case.c.business_date < cutoff)
+                .values(name=None, id_number=None, credit_code=None, mobile=None, id_last4=None, mobile_last4=None)
+            )
+            conn.execute(
+                update(mailing).where(mailing.c.business_date < cutoff)
+                .values(recipient_name=None, recipient_mobile=None, recipient_address=None)
+            )
+        return purged
 
     def backup(self, reason: str) -> BackupInfo:
         info = make_backup(self.engine, self._unlocked.sqlcipher_key, self.layout.backups, reason)

@@ -12,7 +12,7 @@ from desktop.store.engine import StoreOpenError, connect_raw, make_engine, read,
 from desktop.store.keys import Unlocked, create_keyring, unlock
 from desktop.store.layout import StoreLayout
 from desktop.store.ledger import Identity, LedgerStore, get_meta, set_meta
-from desktop.store.migrations import SCHEMA_VERSION, StoreTooNew, migrate
+from desktop.store.migrations import StoreTooNew, known_version, migrate
 from desktop.store.recovery import RecoveryReport, StoreDamaged, recover
 from desktop.store.schema import event
 from sync.ledger.chain import ChainError, ChainHead
@@ -94,14 +94,18 @@ def open_store(folder: Path, password: str | None = None, *, unlocked: Unlocked 
         recovery = recover(layout, unlocked, reason=str(exc))
         engine = make_engine(layout.database, unlocked.sqlcipher_key)
         store = _bind(engine, layout, unlocked)
-    migrated = migrate(engine, backup=store.backup)
+    try:
+        migrated = migrate(engine, backup=store.backup)
+    except BaseException:
+        store.close()
+        raise
     return store, OpenReport(migrated=tuple(migrated), recovery=recovery)
 
 
 def _bind(engine, layout: StoreLayout, unlocked: Unlocked) -> LedgerStore:
     with engine.connect() as conn:
         found = int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
-    if found > SCHEMA_VERSION:
+    if found > known_version():
         engine.dispose()
         raise StoreTooNew(found)
     with read(engine) as conn:

@@ -113,7 +113,7 @@ class Catalogue:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = json.dumps(value, ensure_ascii=False, default=str, skipkeys=True)
     return text if len(text) <= 40 else text[:40] + "…"
 
 
@@ -121,25 +121,22 @@ class _Fields:
     """One JSON object under check; every complaint says where it is and what is wrong."""
 
     def __init__(self, value: Any, where: str, required: str, optional: str = "") -> None:
-        self.where = where
+        self.where, self.d = where, value
         if not isinstance(value, dict):
             self.fail(f"应为一组字段（JSON 对象），现在是 {_show(value)}")
         if missing := sorted(set(required.split()) - value.keys()):
             self.fail(f"缺少字段 {'、'.join(missing)}")
         if unknown := sorted(map(str, value.keys() - set(required.split()) - set(optional.split()))):
             self.fail(f"有不认识的字段 {'、'.join(unknown)}（可能拼错了）")
-        self.d = value
 
     def fail(self, message: str) -> NoReturn:
         raise CatalogueError(f"事项清单有误：{self.where}{message}")
 
     def check_text(self, value: Any, label: str, max_len: int) -> str:
-        if not isinstance(value, str) or not value.strip():
-            self.fail(f"{label}应为不空的文字，现在是 {_show(value)}")
+        if not isinstance(value, str) or not value.strip() or any(unicodedata.category(c) in "CcCs" for c in value):
+            self.fail(f"{label}应为不空的文字，不能有控制字符或乱码，现在是 {_show(value)}")
         if len(value) > max_len:
             self.fail(f"{label}太长了（{len(value)} 字，最多 {max_len} 字）")
-        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
-            self.fail(f"{label}里有控制字符或乱码：{_show(value)}")
         return value
 
     def text(self, key: str, max_len: int = 300, pattern: re.Pattern | None = None, hint: str = "") -> str:
@@ -187,7 +184,7 @@ def parse_units(data: Any) -> dict[str, Unit]:
 def _material(raw: Any, where: str) -> Material:
     f = _Fields(raw, where, "code name form copies required", "note")
     code = f.text("code", 32, _CODE, "小写字母、数字和下划线")
-    if f.d["form"] not in FORM_LABELS:
+    if f.d["form"] not in tuple(FORM_LABELS):  # a tuple: the value may be unhashable
         f.fail(f"材料形式（form）只能是 original、copy、original_and_copy，现在是 {_show(f.d['form'])}")
     note = f.text("note", 200) if f.d.get("note", "") != "" else ""
     return Material(code, f.text("name", 100), f.d["form"], f.integer("copies", 1, 20), f.boolean("required"), note)
@@ -205,14 +202,11 @@ def _guide(raw: Any, where: str, units: dict[str, Unit], flow: Flow) -> Guide:
     fee = f.text("fee_text", 200)
     if not fee.startswith("免费"):
         f.fail(f"收费说明（fee_text）必须以“免费”开头：除积分兑现外代办点不得另行收费（附件2 第九条），现在是 {_show(fee)}")
-    sample = f.boolean("sample")
-    note = f.text("note", 200) if sample or f.d.get("note", "") != "" else ""
-    if flow is Flow.APPROVAL and not any(m.required for m in materials):
-        f.fail("审批类事项由代办点代收材料送部门（附件3 注），至少要列一项必需材料")
-    if flow is Flow.APPROVAL and days is None:
-        f.fail("审批类事项要写明办理时限天数（time_limit_days），才能跟踪是否超期")
+    note = f.text("note", 200) if f.boolean("sample") or f.d.get("note", "") != "" else ""
+    if flow is Flow.APPROVAL and (days is None or not any(m.required for m in materials)):
+        f.fail("审批类事项由代办点代收材料送部门（附件3 注），要列出必需材料，并写明办理时限天数（time_limit_days）")
     return Guide(materials, steps, unit_codes, days, f.text("time_limit_text", 100), fee, f.text("query_text"),
-                 sample, note)
+                 f.d["sample"], note)
 
 
 def _item(raw: Any, n: int, units: dict[str, Unit]) -> Item:
@@ -224,19 +218,16 @@ def _item(raw: Any, n: int, units: dict[str, Unit]) -> Item:
     points_class, points = f.integer("points_class", 1, 5), f.integer("points", 0, 99)
     if points != points_class:
         f.fail(f"{CLASS_LABELS[points_class]}事项每件应记 {points_class} 积分，现在写的是 {points}")
-    if f.d["flow"] not in [flow.value for flow in Flow]:
+    if (flow := next((each for each in Flow if each.value == f.d["flow"]), None)) is None:
         f.fail(f"办理方式（flow）只能是 payment、online、approval，现在是 {_show(f.d['flow'])}")
-    flow = Flow(f.d["flow"])
     is_approval, takes_amount = f.boolean("is_approval"), f.boolean("takes_amount")
     if is_approval != (points_class in APPROVAL_CLASSES):
         f.fail(f"只有四类、五类事项是审批类（附件3 注），{CLASS_LABELS[points_class]}事项的是否审批类（is_approval）"
                f"应为 {_show(not is_approval)}")
     if is_approval != (flow is Flow.APPROVAL):
         f.fail("审批类事项的办理方式（flow）必须是 approval，非审批类事项不能是 approval")
-    if flow is Flow.PAYMENT and not takes_amount:
-        f.fail("现场缴费类事项要登记金额，是否登记金额（takes_amount）应为 true")
-    if flow is Flow.APPROVAL and takes_amount:
-        f.fail("审批类事项不经手钱款，是否登记金额（takes_amount）应为 false")
+    if flow is not Flow.ONLINE and takes_amount != (flow is Flow.PAYMENT):
+        f.fail(f"现场缴费类事项要登记金额，审批类事项不经手钱款：是否登记金额（takes_amount）应为 {_show(not takes_amount)}")
     townships = None if f.d.get("townships") is None else f.texts("townships", 20)
     guide = _guide(f.d["guide"], f"第 {n} 个事项（{code} {name}）的办事指南：", units, flow)
     return Item(code, seq, name, category, points_class, points, flow, is_approval, takes_amount, guide, townships)
@@ -255,9 +246,8 @@ def parse_catalogue(data: dict, units: dict[str, Unit]) -> Catalogue:
     except ValueError:
         top.fail(f"发布日期（published_date）不是真实的日期：{published_text}")
     items = [_item(raw, n, units) for n, raw in enumerate(top.objects("items", nonempty=True), 1)]
-    top.unique([i.code for i in items], "事项编码")
-    top.unique([i.seq for i in items], "事项序号")
-    top.unique([i.name for i in items], "事项名称")
+    for attr, what in (("code", "事项编码"), ("seq", "事项序号"), ("name", "事项名称")):
+        top.unique([getattr(item, attr) for item in items], what)
     items.sort(key=lambda item: item.seq)
     return Catalogue(version, published, top.text("note", 1000), tuple(items), tuple(units.values()),
                      catalogue_digest(data))

@@ -14,13 +14,17 @@ from sqlalchemy import Connection, Engine
 from desktop.store.engine import write
 
 MIGRATIONS: tuple[str, ...] = ("0001_initial",)
-SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def known_version() -> int:
+    """The schema version this app writes: how many migrations it knows."""
+    return len(MIGRATIONS)
 
 
 class StoreTooNew(Exception):
     def __init__(self, found: int):
         super().__init__(
-            f"这份台账是用更新版本的软件保存的（数据版本 {found}，本软件只认识到 {SCHEMA_VERSION}）。"
+            f"这份台账是用更新版本的软件保存的（数据版本 {found}，本软件只认识到 {known_version()}）。"
             "为保护数据，本软件不会打开它。请安装最新版本后再打开，数据没有任何改动。"
         )
         self.found = found
@@ -49,7 +53,7 @@ def _statements(name: str) -> list[str]:
 def pending(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         found = schema_version(conn)
-    if found > SCHEMA_VERSION:
+    if found > known_version():
         raise StoreTooNew(found)
     return list(MIGRATIONS[found:])
 

@@ -1,0 +1,120 @@
+"""A damaged ledger is detected at open and restored, and the agent is told exactly what was lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.store.engine import read
+from desktop.store.opening import open_store
+from desktop.store.recovery import StoreUnrecoverable
+from tests.factories import make_case_draft
+
+
+def record(store, n):
+    return [store.append(make_case_draft())[0] for _ in range(n)]
+
+
+def close(store):
+    folder, unlocked = store.layout.folder, store._unlocked
+    store.close()
+    return folder, unlocked
+
+
+def page_of(store, object_name):
+    with read(store.engine) as conn:
+        root = conn.exec_driver_sql("SELECT rootpage FROM sqlite_master WHERE name = ?", (object_name,)).scalar()
+        size = int(conn.exec_driver_sql("PRAGMA page_size").scalar())
+    return root, size
+
+
+def smash(path, page, size):
+    with open(path, "r+b") as fh:
+        fh.seek((page - 1) * size + 100)
+        fh.write(b"\xde\xad\xbe\xef" * 64)
+
+
+def test_a_damaged_index_page_is_restored_with_nothing_lost(store):
+    record(store, 5)
+    store.backup("test")
+    later = record(store, 4)
+    page, size = page_of(store, "ix_case_name")
+    folder, unlocked = close(store)
+    smash(store.layout.database, page, size)
+
+    restored, report = open_store(folder, unlocked=unlocked)
+    try:
+        rec = report.recovery
+        assert rec is not None
+        assert (rec.backup_seq, rec.salvaged, rec.recovered_seq, rec.lost) == (5, 4, 9, 0)
+        assert "没有丢失" in rec.message() and rec.damaged_copy.exists()
+        assert restored.verify().seq == 9
+        with read(restored.engine) as conn:
+            ids = set(conn.exec_driver_sql("SELECT case_id FROM case_view").scalars())
+        assert {e.body["case_id"] for e in later} <= ids and len(ids) == 9
+        # salvaged events go back in the outbox: the county dedups them by event id
+        assert restored.outbox_counts()["pending"] == 9
+    finally:
+        restored.close()
+
+
+def test_an_unreadable_file_falls_back_to_the_backup_and_says_what_may_be_missing(store):
+    record(store, 3)
+    backup = store.backup("day-close")
+    record(store, 2)
+    folder, unlocked = close(store)
+    smash(store.layout.database, 1, 4096)  # the first page: nothing in the file can be read
+
+    restored, report = open_store(folder, unlocked=unlocked)
+    try:
+        rec = report.recovery
+        assert rec.backup.path == backup.path and rec.recovered_seq == 3 and rec.lost is None
+        assert "纸质回执" in rec.message()
+        assert restored.verify().seq == 3
+        # receipt serials skip ahead so numbers printed on lost receipts are never reused
+        (new,) = restored.append(make_case_draft())
+        assert int(new.body["receipt_no"].split("-")[2][1:]) > 500
+    finally:
+        restored.close()
+
+
+def test_a_missing_file_is_restored_from_the_backup(store):
+    record(store, 2)
+    store.backup("test")
+    folder, unlocked = close(store)
+    store.layout.database.unlink()
+    restored, report = open_store(folder, unlocked=unlocked)
+    try:
+        assert report.recovery.recovered_seq == 2 and restored.head().seq == 2
+    finally:
+        restored.close()
+
+
+def test_a_damaged_backup_is_skipped_for_an_older_good_one(store):
+    record(store, 2)
+    good = store.backup("test")
+    record(store, 1)
+    bad = store.backup("test")
+    folder, unlocked = close(store)
+    smash(bad.path, 2, 4096)
+    smash(store.layout.database, 1, 4096)
+    restored, report = open_store(folder, unlocked=unlocked)
+    try:
+        assert report.recovery.backup.path == good.path and restored.head().seq == 2
+    finally:
+        restored.close()
+
+
+def test_no_backup_and_an_unreadable_file_stops_with_a_plain_message_and_keeps_the_file(store):
+    record(store, 2)
+    folder, unlocked = close(store)
+    smash(store.layout.database, 1, 4096)
+    with pytest.raises(StoreUnrecoverable, match="请不要删除任何文件"):
+        open_store(folder, unlocked=unlocked)
+    assert list(store.layout.damaged.glob("ledger-*.db"))
+
+
+def test_a_backup_is_encrypted_and_passes_its_own_integrity_check(store):
+    record(store, 2)
+    info = store.backup("test")
+    assert not info.path.read_bytes().startswith(b"SQLite format 3")
+    assert not list(info.path.parent.glob("*.partial"))
