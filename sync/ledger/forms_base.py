@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
@@ -99,7 +99,7 @@ def check_optional_id(raw: object, *, field: str, label: str) -> str | None:
 
 def check_business_date(raw: object, *, field: str = "business_date") -> str:
     """An ISO date ("2026-11-27") within 2020–2099; a date object is accepted and written out."""
-    if isinstance(raw, date) and not hasattr(raw, "hour"):
+    if isinstance(raw, date) and not isinstance(raw, datetime):
         raw = raw.isoformat()
     if is_blank(raw):
         raise ValidationError(field, "缺少业务日期。")

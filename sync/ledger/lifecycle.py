@@ -183,8 +183,9 @@ def _check_body(event_type: EventType, body: Mapping[str, object]) -> None:
         if not isinstance(reason, str) or not reason.strip():
             raise LifecycleError("作废办件必须填写原因，请写明为什么作废。")
     elif event_type is EventType.CASE_AMENDED:
-        changes = body.get("changes")
-        if not isinstance(changes, Mapping) or not changes:
+        # An empty mapping is fine here: a correction may touch only personal fields, which travel
+        # outside the body; forms.check_event refuses a correction that changes nothing at all.
+        if not isinstance(body.get("changes"), Mapping):
             raise LifecycleError("更正内容为空，请填写要更正的内容。")
 
 

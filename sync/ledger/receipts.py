@@ -2,7 +2,7 @@
 
 Form: ``PPPP-YYMMDD-DSSS-C`` — the point's county number (4 digits), the business date, the device's
 number within the point (1 digit) and its serial for that day (3 digits), and a Luhn check digit that
-catches any single misheard digit and most swapped neighbours. Example: ``0427-261127-1015-6``.
+catches any single misheard digit and most swapped neighbours. Example: ``0427-261127-1015-7``.
 """
 
 from __future__ import annotations

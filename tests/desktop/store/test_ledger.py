@@ -162,3 +162,15 @@ def test_close_day_records_totals_and_makes_a_checked_backup(store):
     with read(store.engine) as conn:
         assert conn.execute(select(day_total.c.closed_seq)).scalar() == closed.seq
         assert conn.execute(select(event.c.type).where(event.c.seq == closed.seq)).scalar() == "day.closed"
+
+
+def test_a_correction_of_only_the_phone_number_updates_the_case(store, catalogue):
+    from sync.ledger.forms import draft_amend
+
+    (ev,) = store.append(make_case_draft(catalogue))
+    item = catalogue.by_code("FL001")
+    store.append(draft_amend(ev.body["case_id"], item, catalogue, changes={}, pii_changes={"mobile": "139 1234 5678"},
+                             applicant_kind="person"))
+    row = case_row(store, ev.body["case_id"])
+    assert (row["mobile"], row["mobile_last4"], row["state"]) == ("13912345678", "5678", CaseState.RECORDED)
+    assert store.verify().seq == 2
