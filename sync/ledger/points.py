@@ -32,7 +32,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+
+from sync.ledger.events import CHINA_TZ
 
 __all__ = [
     "CHINA_TZ",
@@ -49,7 +51,6 @@ __all__ = [
     "remaining_this_month",
 ]
 
-CHINA_TZ = timezone(timedelta(hours=8))
 MONTHLY_CAP = 1000  # 第七条: 每一代办点每月积分累计最高不超过 1000 积分
 POINTS_CLASSES = range(1, 6)  # 一类 … 五类
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
+from sync.ledger.events import china_now
 from sync.ledger.ids import (
     CREDIT_AUTHORITY_CODES,
     CREDIT_CODE_ALPHABET,
@@ -15,7 +16,6 @@ from sync.ledger.ids import (
     resident_id_check_char,
 )
 
-_CHINA_TZ = timezone(timedelta(hours=8))
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
 
@@ -74,7 +74,7 @@ def check_resident_id(raw: str, *, today: date | None = None, field: str = "id_n
         raise ValidationError(
             field, "身份证号码第 7–14 位的出生日期不是真实存在的日期，请逐位核对后重新输入。"
         ) from None
-    if birth_date > (today or datetime.now(_CHINA_TZ).date()):
+    if birth_date > (today or china_now().date()):
         raise ValidationError(field, "身份证号码里的出生日期晚于今天，请逐位核对后重新输入。")
     if birth_date < _EARLIEST_BIRTH:
         raise ValidationError(field, "身份证号码里的出生日期早于 1900 年，请逐位核对后重新输入。")
