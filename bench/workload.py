@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from datetime import date, datetime, time, timedelta
 
 from sync.ledger.catalogue import Catalogue, Item
@@ -22,6 +23,7 @@ from sync.ledger.forms import (
     draft_void,
     s10_check_digit,
 )
+from sync.ledger.forms_mailing import MAX_CASES_PER_MAILING
 from sync.ledger.ids import CREDIT_CODE_ALPHABET, credit_code_check_char, resident_id_check_char
 from sync.ledger.kinds import Flow
 
@@ -130,6 +132,9 @@ def _tracking_no(rng: random.Random) -> str:
     return f"E{rng.choice('ABCM')}{serial}{s10_check_digit(serial)}CN"
 
 
+Later = Callable[[date], EventDraft]  # an event due on a later business day, drafted on that day
+
+
 class _Clock:
     """Ascending event times through one business day, 08:30 to 18:30."""
 
@@ -144,11 +149,11 @@ class _Clock:
 
 def history(catalogue: Catalogue, cases: int, days: list[date], rng: random.Random) -> Iterator[list[EventDraft]]:
     """Each business day's events in order: cases, completions (~15% of cases), voids, approval mailings."""
-    later: dict[int, list[EventDraft]] = defaultdict(list)
+    later: dict[int, list[Later]] = defaultdict(list)
     for index, (day, count) in enumerate(zip(days, _spread(cases, len(days), rng), strict=True)):
         due = later.pop(index, [])
         clock = _Clock(day, int(count * 1.35) + len(due))
-        drafts = [replace(d, occurred_at=clock.tick()) for d in due]
+        drafts = [replace(make(day), occurred_at=clock.tick()) for make in due]
         by_unit: dict[str, list[str]] = defaultdict(list)
         for _ in range(count):
             form = case_form(catalogue, rng)
@@ -163,24 +168,45 @@ def history(catalogue: Catalogue, cases: int, days: list[date], rng: random.Rand
             elif roll < 0.175 and flow == Flow.PAYMENT:
                 drafts.append(replace(draft_complete(case_id), occurred_at=clock.tick()))
             elif roll < 0.175:
-                later[index + rng.randint(1, 5)].append(draft_complete(case_id))
+                later[index + rng.randint(1, 5)].append(partial(_complete, case_id))
         for unit, case_ids in by_unit.items():
             drafts.extend(_mailings(unit, case_ids, clock, rng, later, index))
         yield drafts
 
 
 def _mailings(unit: str, case_ids: list[str], clock: _Clock, rng: random.Random,
-              later: dict[int, list[EventDraft]], index: int) -> list[EventDraft]:
-    """Materials of the day's approval cases go to their department in one free mailing (免费寄递)."""
-    form = MailingForm(direction="to_department", unit_code=unit, contents="审批申请材料", pieces=len(case_ids),
-                       case_ids=case_ids)
-    mailing = replace(draft_mailing(form, business_date=clock.at.date()), occurred_at=clock.tick())
-    mailing_id = mailing.body["mailing_id"]
-    out = [mailing]
-    out += [replace(draft_materials_sent(c, mailing_id), occurred_at=clock.tick()) for c in case_ids]
-    out.append(replace(draft_dispatch(mailing_id, _tracking_no(rng)), occurred_at=clock.tick()))
-    later[index + 2].append(draft_delivered(mailing_id))
+              later: dict[int, list[Later]], index: int) -> list[EventDraft]:
+    """The day's approval materials go to the department by free mailing (免费寄递); licences come back later."""
+    out: list[EventDraft] = []
+    for start in range(0, len(case_ids), MAX_CASES_PER_MAILING):
+        batch = case_ids[start : start + MAX_CASES_PER_MAILING]
+        form = MailingForm(direction="to_department", unit_code=unit, contents="审批申请材料", pieces=len(batch),
+                           case_ids=batch)
+        mailing = replace(draft_mailing(form, business_date=clock.at.date()), occurred_at=clock.tick())
+        mailing_id = mailing.body["mailing_id"]
+        out.append(mailing)
+        out += [replace(draft_materials_sent(c, mailing_id), occurred_at=clock.tick()) for c in batch]
+        out.append(replace(draft_dispatch(mailing_id, _tracking_no(rng)), occurred_at=clock.tick()))
+        later[index + 2].append(partial(_delivered, mailing_id))
+    for case_id in case_ids:
+        if rng.random() < 0.3:  # the licence or approval is mailed back to the applicant
+            back = MailingForm(direction="to_citizen", contents="营业执照（正本）", pieces=1, case_ids=[case_id],
+                               recipient_name=person_name(rng), recipient_mobile=mobile(rng),
+                               recipient_address=f"浮梁县{rng.choice(VILLAGES)}{rng.randint(1, 99)}号")
+            later[index + rng.randint(8, 15)].append(partial(_mailing, back))
     return out
+
+
+def _complete(case_id: str, day: date) -> EventDraft:
+    return draft_complete(case_id)
+
+
+def _delivered(mailing_id: str, day: date) -> EventDraft:
+    return draft_delivered(mailing_id)
+
+
+def _mailing(form: MailingForm, day: date) -> EventDraft:
+    return draft_mailing(form, business_date=day)
 
 
 def chunks(drafts: list[EventDraft], size: int) -> Iterator[list[EventDraft]]:

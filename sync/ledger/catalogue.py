@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any, NoReturn
 
 import resources
+from sync.ledger.canonical import canonical_bytes
 from sync.ledger.kinds import Flow
 
 FORMAT = 1  # the catalogue.json layout this code understands
@@ -255,8 +256,7 @@ def parse_catalogue(data: dict, units: dict[str, Unit]) -> Catalogue:
 
 def catalogue_digest(data: dict) -> str:
     """sha256 of canonical JSON, so the counter and the county can tell catalogue versions apart."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(data)).hexdigest()
 
 
 def _root() -> Any:
