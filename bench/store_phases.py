@@ -12,6 +12,7 @@ from typing import Any
 import desktop.store.opening as opening
 from desktop.store.engine import connect_raw
 from desktop.store.keys import Unlocked, unlock
+from desktop.store.layout import StoreLayout
 from desktop.store.ledger import Identity, LedgerStore
 from desktop.store.opening import create_store, open_store
 from sync.ledger.catalogue import Catalogue
@@ -92,7 +93,7 @@ def generate(store: LedgerStore, catalogue: Catalogue, rng: random.Random, args:
 
 
 def _one_open(folder: Path, cold: bool, unlocked: Unlocked | None) -> dict[str, float]:
-    layout = opening.StoreLayout(folder)
+    layout = StoreLayout(folder)
     if cold:
         evict(layout.database, *layout.sidecars(), layout.keyring)
     steps = StepTimer()
