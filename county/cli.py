@@ -1,4 +1,4 @@
-"""The ``suishenban-county`` command: the county bureau's tools (the catalogue, for now; the endpoint follows)."""
+"""The ``suishenban-county`` command: the endpoint (serve), administration, the catalogue tools."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from county import admin_cli
+from county.config import Settings
 from sync.ledger.catalogue import (
     CLASS_LABELS,
     FLOW_LABELS,
@@ -50,14 +52,37 @@ def _check_catalogue(path: Path) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from county.api.app import create_app
+    from county.db import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"县级端已启动：http://{args.host}:{args.port}/healthz  （数据库 {settings.database_url.split('@')[-1]}）")
+    uvicorn.run(create_app(settings, engine), host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="suishenban-county", description="乡村随身办 县级端")
+    parser.add_argument("--db", help="数据库地址，默认 sqlite:///county.db；PostgreSQL 如 postgresql+psycopg://user@host/db")
     sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="启动同步接口")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8600)
+    admin_cli.add_parsers(sub)
     show = sub.add_parser("catalogue", help="列出事项清单（事项、类别、积分、办理单位）")
     show.add_argument("--version", help="清单版本，默认最新")
     check = sub.add_parser("check-catalogue", help="发布新版事项清单前检查文件")
     check.add_argument("file", type=Path)
     args = parser.parse_args(argv)
+    settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
+    if args.command == "serve":
+        return _serve(args, settings)
+    if args.command not in ("catalogue", "check-catalogue"):
+        return admin_cli.run(args, settings)
     if args.command == "catalogue":
         return _print_catalogue(args.version)
     return _check_catalogue(args.file)

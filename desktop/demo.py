@@ -1,15 +1,16 @@
-"""The training ledger demo (培训模式): records a realistic day in a practice store and reports on it.
+"""The training ledger (培训模式): sample records for the practice point, and the command-line demo day.
 
-Until the counter window exists, ``suishenban --training`` runs this from the command line: it does
-the same work a practice day at the counter would — record one case of each kind, a mailing of
-approval materials, the day close with its backup — on a store of its own that never touches real
-records, and prints what the agent would see (numbers masked as on screen and paper).
+``suishenban --training`` opens the counter window on a practice store seeded here (a week of
+realistic history and today's practice day). ``suishenban --training demo`` does the same work from the
+command line — one case of each kind, a mailing of approval materials, the day close with its backup —
+and prints what the agent would see (numbers masked as on screen and paper).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import random
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -18,15 +19,18 @@ from desktop.store.keys import WrongSecret
 from desktop.store.ledger import Identity, LedgerStore
 from desktop.store.opening import create_store, open_store
 from sync.ledger.catalogue import Catalogue, load_catalogue
-from sync.ledger.events import china_now, new_id
+from sync.ledger.events import CHINA_TZ, china_now, format_time, new_id
 from sync.ledger.forms import (
     CaseForm,
     MailingForm,
     draft_case,
     draft_complete,
+    draft_delivered,
     draft_dispatch,
     draft_mailing,
     draft_materials_sent,
+    draft_void,
+    s10_check_digit,
 )
 from sync.ledger.ids import resident_id_check_char
 from sync.ledger.kinds import SERVICE_MODE_LABELS, ServiceMode
@@ -64,7 +68,7 @@ def open_training_store(folder: Path) -> tuple[LedgerStore, bool]:
     return store, True
 
 
-def record_practice_day(store: LedgerStore, catalogue: Catalogue, today: date) -> DemoResult:
+def record_practice_day(store: LedgerStore, catalogue: Catalogue, today: date, *, close: bool = True) -> DemoResult:
     people = [
         ("王秀英", _sample_id("360222", "19520317", "042"), "13979812345"),
         ("𠮷田春花", _sample_id("360221", "19480605", "128"), "13607981234"),  # an Extension B surname
@@ -104,12 +108,92 @@ def record_practice_day(store: LedgerStore, catalogue: Catalogue, today: date) -
     tracking_no = "1180956234017"
     store.append(draft_dispatch(mail.body["mailing_id"], tracking_no))
 
-    _closed, backup = store.close_day(today)
+    backup_name = store.close_day(today)[1].path.name if close else ""
     points = month_points(store, china_now())
     counts = store.outbox_counts()
     unit_name = catalogue.units_of(licence)[0].name
-    return DemoResult(receipts, notice, tracking_no, unit_name, points.credited, counts.get("pending", 0), backup.path.name,
+    return DemoResult(receipts, notice, tracking_no, unit_name, points.credited, counts.get("pending", 0), backup_name,
                       store.verify().seq)
+
+
+_NAMES = ["李桂兰", "张金水", "刘细妹", "陈福根", "杨玉珍", "黄长发", "赵红梅", "吴水生", "周国庆", "徐春梅",
+          "朱䶮", "胡志强", "汪秀珍", "余冬生", "方𠮷祥", "江来娣"]
+_VILLAGES = ["瑶里村", "绕南村", "东埠村", "严台村", "江村村", "寿安村", "西湖村", "鹅湖村"]
+_WEIGHTS = {"FL001": 9, "FL002": 4, "FL003": 7, "FL004": 2, "FL005": 5, "FL006": 3, "FL009": 2, "FL011": 3,
+            "FL012": 2, "FL014": 2, "FL015": 1, "FL019": 1}
+_AMOUNTS = ["30", "50", "50", "100", "86.50", "120", "200", "35.80", "380"]
+
+
+def _practice_case(catalogue: Catalogue, rng: random.Random, day: date) -> CaseForm:
+    code = rng.choices(list(_WEIGHTS), weights=list(_WEIGHTS.values()))[0]
+    item = catalogue.by_code(code)
+    birth = f"{rng.randint(1938, 1995)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    materials = {m.code: "received" for m in item.guide.materials if m.required or rng.random() < 0.5}
+    if item.is_approval and rng.random() < 0.4:
+        materials[next(m.code for m in item.guide.materials if m.required)] = "missing"
+    return CaseForm(code, rng.choices(["point", "home", "activity_day"], weights=[7, 2, 1])[0],
+                    name=rng.choice(_NAMES), id_number=_sample_id(rng.choice(["360222", "360221"]), birth,
+                                                                  f"{rng.randint(0, 999):03d}"),
+                    mobile=f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}" if rng.random() < 0.8 else "",
+                    village=rng.choice(_VILLAGES), materials=materials,
+                    amount=rng.choice(_AMOUNTS) if item.takes_amount else None, consent=True)
+
+
+def record_history(store: LedgerStore, catalogue: Catalogue, today: date, days: int = 6, seed: int = 2026) -> int:
+    """A week of earlier practice days (closed), so every screen has something real to show; returns cases."""
+    rng, total, day, shop_days = random.Random(seed), 0, today, []
+    while len(shop_days) < days:
+        day -= timedelta(days=1)
+        if day.weekday() != 6:
+            shop_days.append(day)
+    for day in reversed(shop_days):
+        at = datetime.combine(day, time(8, 40), CHINA_TZ)
+
+        def tick(minutes: int = 23) -> str:
+            nonlocal at
+            at += timedelta(minutes=minutes + rng.randint(0, 15))
+            return format_time(at)
+
+        approvals = []
+        for _ in range(rng.randint(5, 9)):
+            form = _practice_case(catalogue, rng, day)
+            draft = draft_case(form, catalogue, business_date=day, occurred_at=tick())
+            later = []
+            case_id, flow = draft.body["case_id"], draft.body["flow"]
+            if rng.random() < 0.05:
+                later.append(draft_void(case_id, "群众取消办理"))
+            elif flow == "payment" or (flow == "online" and rng.random() < 0.7):
+                later.append(draft_complete(case_id))
+            elif flow == "approval":
+                approvals.append((case_id, form.item_code))
+            store.append(draft, *(replace(d, occurred_at=tick(2)) for d in later))
+            total += 1
+        for case_id, code in approvals:
+            item = catalogue.by_code(code)
+            mail = draft_mailing(MailingForm("to_department", unit_code=item.guide.unit_codes[0],
+                                             contents=f"{item.name}申请材料", pieces=1, case_ids=[case_id]),
+                                 business_date=day)
+            serial = f"{rng.randint(0, 99_999_999):08d}"
+            steps = [mail, draft_materials_sent(case_id, mail.body["mailing_id"]),
+                     draft_dispatch(mail.body["mailing_id"], f"EA{serial}{s10_check_digit(serial)}CN")]
+            if day < today - timedelta(days=2):
+                steps.append(draft_delivered(mail.body["mailing_id"]))
+            store.append(*(replace(d, occurred_at=tick(5)) for d in steps))
+        if day < today - timedelta(days=1):
+            store.close_day(day)
+    return total
+
+
+def seed_training(folder: Path, today: date) -> None:
+    """A new practice ledger: a week of history, then today's practice day (left open for the agent to close)."""
+    store, _first = open_training_store(folder)
+    try:
+        catalogue = load_catalogue()
+        record_history(store, catalogue, today)
+        record_practice_day(store, catalogue, today, close=False)
+        store.backup("training")
+    finally:
+        store.close()
 
 
 def report_lines(result: DemoResult, folder: Path, first_run: bool) -> list[str]:

@@ -27,7 +27,7 @@ KEY_BYTES = 32
 RING_VERSION = 1
 # Argon2id cost: ~0.1 s on a 2-core counter PC; memory-hard so a stolen key ring is slow to attack.
 DEFAULT_COST = {"iterations": 2, "lanes": 2, "memory_cost": 64 * 1024}
-RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0, O, 1 or I: nothing to misread
 MIN_PASSWORD_LEN = 6
 
 
@@ -79,7 +79,6 @@ def new_recovery_code() -> str:
 
 def normalize_recovery_code(text: str) -> str:
     cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    cleaned = cleaned.replace("0", "O").replace("1", "I")
     return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select, update
 
-from desktop.store import projections
+from desktop.store import county_feed, projections
 from desktop.store.backup import BackupInfo, make_backup
 from desktop.store.codec import event_to_row, row_to_event
 from desktop.store.engine import read, write
@@ -162,9 +162,11 @@ class LedgerStore:
     # ---- maintenance ----
 
     def rebuild_projections(self) -> int:
+        """Recompute cases, mailings and day totals from the log and the county items, in their first order."""
         with write(self.engine) as conn:
-            return projections.rebuild(conn, (row_to_event(r, self.identity.device_id) for r in
-                                              conn.execute(select(event).order_by(event.c.seq)).mappings()))
+            rows = conn.execute(select(event).order_by(event.c.seq)).mappings().all()
+            device_events = (row_to_event(r, self.identity.device_id) for r in rows)
+            return projections.rebuild(conn, (ev for ev, _county in county_feed.merged(conn, device_events)))
 
     def purge_personal_data(self, before: date) -> int:
         """Erase personal fields of records whose business day is before ``before`` (retention ended).

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from desktop.store import projections
+from desktop.store import county_feed, projections
 from desktop.store.backup import BackupError, BackupInfo, check_file, list_backups
 from desktop.store.codec import event_to_row, row_to_event
 from desktop.store.engine import StoreOpenError, connect_raw, make_engine, read, write
@@ -172,9 +172,10 @@ def recover(layout: StoreLayout, unlocked: Unlocked, *, reason: str) -> Recovery
                 conn.execute(insert(event).values(**event_to_row(ev)))
                 # The county dedups by event id, so resending what it may already hold is safe.
                 conn.execute(insert(outbox).values(seq=ev.seq, state="pending", attempts=0))
-            all_events = (row_to_event(r, damaged_meta.get("device_id") or meta["device_id"])
+            device_id = damaged_meta.get("device_id") or meta["device_id"]
+            all_events = (row_to_event(r, device_id)
                           for r in conn.execute(select(event).order_by(event.c.seq)).mappings().all())
-            projections.rebuild(conn, all_events)
+            projections.rebuild(conn, (ev for ev, _county in county_feed.merged(conn, all_events)))
             _skip_serials(conn, since=backup.made_at.date() if backup else date.min)
             recovered = conn.execute(select(func.max(event.c.seq))).scalar() or 0
             set_meta(conn, verified_seq=str(recovered), verified_hash=_hash_of(conn, recovered))

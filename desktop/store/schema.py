@@ -65,6 +65,21 @@ receipt_serial = Table(
     Column("last_serial", Integer, nullable=False),
 )
 
+# The county feed (县里下发): pulled items, kept so projections can be rebuilt in the original order.
+county_item = Table(
+    "county_item",
+    metadata,
+    Column("cursor", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String, nullable=False),
+    Column("payload_json", Text, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("received_at", String, nullable=False),
+    Column("applied_after_seq", Integer, nullable=False),
+    Column("outcome", String, nullable=False),  # applied | stale | stored
+    Column("note", Text),
+)
+Index("ix_county_item_kind", county_item.c.kind)
+
 # ---- projections: derived from the event log, rebuildable at any time ----
 
 case = Table(

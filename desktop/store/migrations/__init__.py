@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine
 
 from desktop.store.engine import write
 
-MIGRATIONS: tuple[str, ...] = ("0001_initial",)
+MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_county_feed")
 
 
 def known_version() -> int:

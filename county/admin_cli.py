@@ -1,0 +1,108 @@
+"""Administrative subcommands of ``suishenban-county``: what the console will later do, from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from datetime import timedelta
+
+from county.config import Settings
+from county.db import make_engine, session_factory, upgrade
+from county.errors import ApiError
+from county.services import admin, departments, points
+
+COUNTY_STATUS_LABELS = {"accepted": "受理", "in_review": "审批中", "completed": "办结", "returned": "退回"}
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init-db", help="创建或升级县级数据库")
+    p = sub.add_parser("create-township", help="新建乡镇")
+    p.add_argument("name")
+    p = sub.add_parser("create-point", help="新建代办点（或帮代办队伍、合作网点）")
+    p.add_argument("name")
+    p.add_argument("--township", required=True)
+    p.add_argument("--kind", default="shop", choices=sorted(admin.POINT_KINDS))
+    p.add_argument("--code", help="4 位编号，默认自动分配")
+    p = sub.add_parser("create-account", help="新建代办员账号并打印一次性激活码")
+    p.add_argument("point_code")
+    p.add_argument("name")
+    p.add_argument("--hours", type=int, default=None, help="激活码有效小时数（默认 72）")
+    p = sub.add_parser("issue-code", help="给已有账号重新发一次性激活码")
+    p.add_argument("account_id", type=int)
+    p.add_argument("--hours", type=int, default=None)
+    p = sub.add_parser("revoke-account", help="注销代办员账号")
+    p.add_argument("account_id", type=int)
+    p.add_argument("--reason", required=True)
+    p = sub.add_parser("revoke-point", help="撤销代办点")
+    p.add_argument("point_code")
+    p.add_argument("--reason", required=True)
+    p = sub.add_parser("list-devices", help="列出已激活的设备")
+    p.add_argument("--point")
+    p = sub.add_parser("set-status", help="像部门一样设置办件状态（受理/审批中/办结/退回）")
+    p.add_argument("point_code")
+    p.add_argument("receipt_no")
+    p.add_argument("status", choices=sorted(COUNTY_STATUS_LABELS))
+    p.add_argument("--note", default="")
+    p = sub.add_parser("points", help="某代办点按月、按季度的积分")
+    p.add_argument("point_code")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    if args.command == "init-db":
+        print("县级数据库已就绪。")
+        return 0
+    actor = f"cli:{getpass.getuser()}"
+    session = session_factory(engine)()
+    try:
+        message = _dispatch(session, args, actor, settings)
+        session.commit()
+    except ApiError as exc:
+        session.rollback()
+        print(exc.message)
+        return 1
+    finally:
+        session.close()
+        engine.dispose()
+    print(message)
+    return 0
+
+
+def _dispatch(session, args, actor: str, settings: Settings) -> str:
+    ttl = timedelta(hours=getattr(args, "hours", None) or settings.limits.activation_ttl_hours)
+    if args.command == "create-township":
+        township = admin.create_township(session, args.name, actor=actor)
+        return f"已新建乡镇：{township.name}"
+    if args.command == "create-point":
+        point = admin.create_point(session, args.name, args.township, kind=args.kind, code=args.code, actor=actor)
+        return f"已新建{admin.POINT_KINDS[point.kind]}：{point.name}，编号 {point.code}"
+    if args.command == "create-account":
+        account = admin.create_account(session, args.point_code, args.name, actor=actor)
+        issued = admin.issue_activation_code(session, account.id, ttl=ttl, actor=actor)
+        return (f"已新建代办员账号 {account.id}：{account.name}\n一次性激活码：{issued.code}"
+                f"（{issued.expires_at} 前有效，只显示这一次）")
+    if args.command == "issue-code":
+        issued = admin.issue_activation_code(session, args.account_id, ttl=ttl, actor=actor)
+        return f"一次性激活码：{issued.code}（{issued.expires_at} 前有效，只显示这一次）"
+    if args.command == "revoke-account":
+        admin.revoke_account(session, args.account_id, args.reason, actor=actor)
+        return f"已注销账号 {args.account_id}，该账号的设备下次同步时会被拒绝并锁定。"
+    if args.command == "revoke-point":
+        admin.revoke_point(session, args.point_code, args.reason, actor=actor)
+        return f"已撤销代办点 {args.point_code}。"
+    if args.command == "list-devices":
+        rows = admin.list_devices(session, args.point)
+        lines = [f"{p.code}-{d.device_no}  {d.id}  {d.state}  版本 {d.app_version or '-'}  已收到 {d.head_seq} 条"
+                 f"{'  ⚠ 台账不一致' if d.tampered else ''}" for d, p in rows]
+        return "\n".join(lines) or "还没有激活的设备。"
+    if args.command == "set-status":
+        case = departments.find_case(session, args.point_code, args.receipt_no)
+        departments.set_case_status(session, case, args.status, args.note, actor=actor)
+        return f"办件 {args.receipt_no} 已设为「{COUNTY_STATUS_LABELS[args.status]}」，代办点下次同步时会看到。"
+    point = admin.point_by_code(session, args.point_code)
+    months, quarters = points.statement(session, point)
+    lines = [f"{point.name}（{point.code}）积分"]
+    lines += [f"  {m.month}：{m.credited}（原始 {m.raw}{'，已封顶' if m.capped else ''}）" for m in months.values()]
+    lines += [f"  {q.quarter} 合计：{q.credited}" for q in quarters.values()]
+    return "\n".join(lines)

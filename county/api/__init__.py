@@ -1,0 +1,1 @@
+"""The HTTP layer of the county endpoint: thin FastAPI routes over county.services."""

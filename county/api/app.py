@@ -1,0 +1,79 @@
+"""The FastAPI application: routes under /api/v1, /healthz, one JSON error shape, no 5xx for bad input."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from county.config import Settings
+from county.db import make_engine, session_factory
+from county.errors import ApiError, overloaded
+
+log = logging.getLogger(__name__)
+
+
+class AppState:
+    """What the routes need, built once at start and passed in (no module-level globals)."""
+
+    def __init__(self, settings: Settings, engine: Engine):
+        self.settings = settings
+        self.engine = engine
+        self.sessions = session_factory(engine)
+        self.push_slots = threading.BoundedSemaphore(settings.limits.max_concurrent_pushes)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        session = self.sessions()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    app = FastAPI(title="乡村随身办 县级端", version="1", openapi_url="/openapi.json", docs_url=None, redoc_url=None)
+    app.state.core = AppState(settings, engine or make_engine(settings.database_url))
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, _exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(ApiError(422, "bad_request", "请求参数不对，已拒收。").body(), status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database busy: %s", type(exc.orig).__name__)
+        error = overloaded(settings.limits.retry_after_seconds)
+        return JSONResponse(error.body(), status_code=503, headers={"Retry-After": str(error.retry_after)})
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(_request: Request, exc: DBAPIError) -> JSONResponse:
+        # Constraint races and the like: the batch was rolled back whole; the client retries.
+        log.warning("database refused a write: %s", type(exc.orig).__name__)
+        error = ApiError(409, "retry", "县里正在处理同一批数据，稍后会自动重试。", retry_after=settings.limits.retry_after_seconds)
+        return JSONResponse(error.body(), status_code=409, headers={"Retry-After": str(error.retry_after)})
+
+    from county.api.routes import router
+
+    app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=True)
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    return app

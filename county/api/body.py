@@ -1,0 +1,79 @@
+"""Reading a request body safely: size limits, bounded gzip, strict JSON (no NaN, no duplicate keys)."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from county.errors import ApiError
+
+TOO_LARGE = "这批数据太大了，柜台会自动分成小批重新上传。"
+
+
+async def read_body(request: Request, *, max_bytes: int, max_uncompressed: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+        raise ApiError(413, "body_too_large", TOO_LARGE)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise ApiError(413, "body_too_large", TOO_LARGE)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "identity").lower()
+    if encoding == "gzip":
+        return _gunzip(raw, max_uncompressed)
+    if encoding != "identity":
+        raise ApiError(415, "bad_encoding", "不支持的压缩方式，请升级柜台软件。")
+    if len(raw) > max_uncompressed:
+        raise ApiError(413, "body_too_large", TOO_LARGE)
+    return raw
+
+
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    """Decompress at most ``limit`` bytes: a gzip bomb stops at the limit instead of filling memory."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise ApiError(400, "bad_gzip", "数据在传输中损坏了，会自动重新上传。") from exc
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise ApiError(413, "body_too_large", TOO_LARGE)
+    if not inflater.eof:
+        raise ApiError(400, "bad_gzip", "数据在传输中不完整，会自动重新上传。")
+    return out
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError("duplicate key")
+        result[key] = value
+    return result
+
+
+def _no_constant(_text: str) -> Any:
+    raise ValueError("NaN and Infinity are not JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_pairs, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ApiError(400, "bad_json", "数据格式不对，已拒收。如果反复出现，请升级柜台软件。") from exc
+
+
+def parse_model(model: type[BaseModel], raw: bytes) -> Any:
+    """Hostile-input checks first (duplicate keys, NaN, nesting), then the strict model on the same bytes."""
+    parse_json(raw)
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in err["loc"][:2]) for err in exc.errors()})[:5]
+        raise ApiError(422, "bad_request", f"数据内容不符合要求（{'、'.join(fields)}），已拒收。") from exc

@@ -1,0 +1,77 @@
+"""Sync routes: enrol, push, pull, status. Thin: read, authenticate, call a service, answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from county.api.body import parse_model, read_body
+from county.errors import overloaded
+from county.services import enrolment, feed, ingest
+from county.services.auth import authenticate
+from sync.wire import EnrolRequest, EnrolResult, PullResult, PushRequest, PushResult, StatusResult
+
+router = APIRouter(prefix="/api/v1")
+AuthHeader = Annotated[str | None, Header(alias="Authorization")]
+
+
+def _core(request: Request):
+    return request.app.state.core
+
+
+@router.post("/enrol", response_model=EnrolResult, status_code=201)
+async def enrol(request: Request) -> EnrolResult:
+    core = _core(request)
+    raw = await read_body(request, max_bytes=16 * 1024, max_uncompressed=64 * 1024)
+    message = parse_model(EnrolRequest, raw)
+    client = request.client.host if request.client else "unknown"
+
+    def work() -> EnrolResult:
+        with core.session() as session:
+            return enrolment.enrol(session, message, client=client, settings=core.settings)
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/push", response_model=PushResult)
+async def push(request: Request, authorization: AuthHeader = None) -> PushResult:
+    core = _core(request)
+    limits = core.settings.limits
+    if not core.push_slots.acquire(blocking=False):
+        raise overloaded(limits.retry_after_seconds)
+    try:
+        raw = await read_body(request, max_bytes=limits.max_body_bytes, max_uncompressed=limits.max_uncompressed_bytes)
+        message = parse_model(PushRequest, raw)
+        return await run_in_threadpool(_push, core, authorization, message)
+    finally:
+        core.push_slots.release()
+
+
+def _push(core, authorization: str | None, message: PushRequest) -> PushResult:
+    with core.session() as session:
+        device, point = authenticate(session, authorization, lock=True)
+        try:
+            return ingest.push(session, device, point, message, max_events=core.settings.limits.max_batch_events)
+        except ingest.Conflict as conflict:
+            ingest.flag_tampering(session, device, conflict.seq, conflict.detail)
+            raise
+
+
+@router.get("/pull", response_model=PullResult)
+def pull(request: Request, authorization: AuthHeader = None,
+         cursor: Annotated[int, Query(ge=0, le=2**53)] = 0,
+         limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> PullResult:
+    core = _core(request)
+    with core.session() as session:
+        device, _point = authenticate(session, authorization)
+        return feed.pull(session, device, cursor, min(limit, core.settings.limits.max_pull_items))
+
+
+@router.get("/status", response_model=StatusResult)
+def status(request: Request, authorization: AuthHeader = None) -> StatusResult:
+    core = _core(request)
+    with core.session() as session:
+        device, _point = authenticate(session, authorization)
+        return feed.status(session, device)

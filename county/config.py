@@ -1,0 +1,35 @@
+"""County endpoint settings, read from the environment once at start (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the endpoint accepts; advertised to devices at enrolment (docs/sync-protocol.md)."""
+
+    max_batch_events: int = 500
+    max_body_bytes: int = 1 * 1024 * 1024  # compressed request body
+    max_uncompressed_bytes: int = 8 * 1024 * 1024
+    max_pull_items: int = 500
+    activation_ttl_hours: int = 72
+    enrol_failures_per_window: int = 10  # per client address
+    enrol_window_seconds: int = 600
+    max_concurrent_pushes: int = 16  # beyond this, 503 with Retry-After
+    retry_after_seconds: int = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///county.db"
+    limits: Limits = field(default_factory=Limits)
+    qr_key: str = ""  # county key for receipt check codes; set in production
+    min_app_version: str = "0.1.0"
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        values = {"database_url": os.environ.get("SUISHENBAN_COUNTY_DB", cls.database_url)}
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,198 @@
+"""The county's tables (ORM): organisation, devices, the received ledgers, cases, the pull feed, audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Township(Base):
+    """乡镇."""
+
+    __tablename__ = "township"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Point(Base):
+    """代办点 (or a helper team, or a cooperating outlet): the unit that earns points."""
+
+    __tablename__ = "point"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(4), unique=True)  # the 4 digits on every receipt number
+    name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20))  # shop | team | outlet
+    township_id: Mapped[int] = mapped_column(ForeignKey("township.id"))
+    state: Mapped[str] = mapped_column(String(10), default="active")  # active | revoked
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Account(Base):
+    """代办员账号: a person the county bureau opened an account for."""
+
+    __tablename__ = "account"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("point.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(10), default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ActivationCode(Base):
+    """激活码: single use, expiring; only its hash is stored."""
+
+    __tablename__ = "activation_code"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by_device: Mapped[str | None] = mapped_column(String(32))
+
+
+class EnrolFailure(Base):
+    """Failed activation attempts per client address, for rate limiting."""
+
+    __tablename__ = "enrol_failure"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Device(Base):
+    """An enrolled counter PC or laptop: its credential hash and its chain head at the county."""
+
+    __tablename__ = "device"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("point.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    device_no: Mapped[int] = mapped_column(Integer)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(10), default="active")
+    app_version: Mapped[str] = mapped_column(String(40), default="")
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    head_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    tampered: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (UniqueConstraint("point_id", "device_no", name="uq_device_point_no"),)
+
+
+class LedgerEvent(Base):
+    """Every event a device pushed, in its chain, once: (device, seq) and event id are both unique."""
+
+    __tablename__ = "ledger_event"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
+    point_id: Mapped[int] = mapped_column(Integer, index=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    type: Mapped[str] = mapped_column(String(30))
+    occurred_at: Mapped[str] = mapped_column(String(40))  # device time, as recorded
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # server time
+    month: Mapped[str] = mapped_column(String(7))  # China-time month of occurred_at, for digests
+    body: Mapped[dict] = mapped_column(JSON)
+    pii: Mapped[dict | None] = mapped_column(JSON)
+    pii_salt: Mapped[str | None] = mapped_column(String(32))
+    pii_digests: Mapped[dict] = mapped_column(JSON)
+    hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))  # accepted | rejected
+    reject_code: Mapped[str | None] = mapped_column(String(40))
+    reject_message: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq", name="uq_event_device_seq"),
+        Index("ix_event_device_month", "device_id", "month"),
+    )
+
+
+class Case(Base):
+    """The county's view of a case (办件), built from accepted events and department statuses."""
+
+    __tablename__ = "case"
+    case_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    point_id: Mapped[int] = mapped_column(Integer, index=True)
+    device_id: Mapped[str] = mapped_column(String(32))
+    receipt_no: Mapped[str] = mapped_column(String(24))
+    item_code: Mapped[str] = mapped_column(String(10))
+    flow: Mapped[str] = mapped_column(String(10))
+    points: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(20))
+    applicant_kind: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(20))
+    business_date: Mapped[str] = mapped_column(String(10))
+    recorded_at: Mapped[str] = mapped_column(String(40))
+    completed_at: Mapped[str | None] = mapped_column(String(40))
+    disqualified: Mapped[bool] = mapped_column(Boolean, default=False)  # 违规刷单: earns nothing
+    disqualify_reason: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),)
+
+
+class Mailing(Base):
+    """The county's view of a free mailing (免费寄递), for its lifecycle and the supervision pages."""
+
+    __tablename__ = "mailing"
+    mailing_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    point_id: Mapped[int] = mapped_column(Integer, index=True)
+    direction: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20))
+    tracking_no: Mapped[str | None] = mapped_column(String(40))
+    business_date: Mapped[str] = mapped_column(String(10))
+
+
+class CountyEvent(Base):
+    """The pull feed: what the county tells devices (point_id NULL = every point). id is the cursor."""
+
+    __tablename__ = "county_event"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    point_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TamperFlag(Base):
+    """A device whose history changed after the county acknowledged it (edited, deleted, restored)."""
+
+    __tablename__ = "tamper_flag"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(32), index=True)
+    point_id: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditLog(Base):
+    """Every administrative action: who did what to what, and when."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[dict] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""County use-cases (framework-free): enrolment, ingest, pull, points, administration."""

@@ -1,0 +1,123 @@
+"""What the bureau does to the organisation: townships, points, accounts, activation codes, revocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from county.errors import ApiError
+from county.models import Account, ActivationCode, CountyEvent, Device, Point, Township
+from county.services.common import audit, iso, new_activation_code, sha256_hex, utcnow
+from sync.ledger.events import CHINA_TZ
+
+POINT_KINDS = {"shop": "代办点", "team": "帮代办队伍", "outlet": "合作网点"}
+
+
+class AdminError(ApiError):
+    def __init__(self, message: str):
+        super().__init__(400, "admin", message)
+
+
+def create_township(session: Session, name: str, *, actor: str) -> Township:
+    name = name.strip()
+    if not name:
+        raise AdminError("请填写乡镇名称。")
+    if session.scalar(select(Township).where(Township.name == name)):
+        raise AdminError(f"乡镇「{name}」已经存在。")
+    township = Township(name=name, created_at=utcnow())
+    session.add(township)
+    session.flush()
+    audit(session, actor, "township.create", f"township:{township.id}", name=name)
+    return township
+
+
+def create_point(session: Session, name: str, township: str, *, kind: str = "shop", code: str | None = None,
+                 actor: str) -> Point:
+    found = session.scalar(select(Township).where(Township.name == township))
+    if found is None:
+        raise AdminError(f"没有乡镇「{township}」，请先创建乡镇。")
+    if kind not in POINT_KINDS:
+        raise AdminError("服务单位类型只能是 shop（代办点）、team（帮代办队伍）或 outlet（合作网点）。")
+    if code is None:
+        highest = session.scalar(select(func.max(Point.code))) or "0000"
+        code = f"{int(highest) + 1:04d}"
+    if not (len(code) == 4 and code.isdigit() and code != "9999"):
+        raise AdminError("代办点编号是 4 位数字（9999 留给培训模式）。")
+    if session.scalar(select(Point).where(Point.code == code)):
+        raise AdminError(f"代办点编号 {code} 已被使用。")
+    point = Point(code=code, name=name.strip(), kind=kind, township_id=found.id, created_at=utcnow())
+    session.add(point)
+    session.flush()
+    audit(session, actor, "point.create", f"point:{code}", name=point.name, township=township, kind=kind)
+    return point
+
+
+def point_by_code(session: Session, code: str) -> Point:
+    point = session.scalar(select(Point).where(Point.code == code))
+    if point is None:
+        raise AdminError(f"没有编号为 {code} 的代办点。")
+    return point
+
+
+def create_account(session: Session, point_code: str, name: str, *, actor: str) -> Account:
+    point = point_by_code(session, point_code)
+    account = Account(point_id=point.id, name=name.strip(), created_at=utcnow())
+    session.add(account)
+    session.flush()
+    audit(session, actor, "account.create", f"account:{account.id}", point=point_code, name=account.name)
+    return account
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str  # shown once, then only its hash exists
+    expires_at: str
+
+
+def issue_activation_code(session: Session, account_id: int, *, ttl: timedelta, actor: str) -> IssuedCode:
+    account = session.get(Account, account_id)
+    if account is None or account.state != "active":
+        raise AdminError("这个代办员账号不存在或已注销，不能发激活码。")
+    code = new_activation_code()
+    now = utcnow()
+    session.add(ActivationCode(code_hash=sha256_hex(code), account_id=account.id, created_at=now, expires_at=now + ttl))
+    audit(session, actor, "activation.issue", f"account:{account.id}", expires_at=iso(now + ttl))
+    return IssuedCode(code, (now + ttl).astimezone(CHINA_TZ).strftime("%Y年%m月%d日 %H:%M"))
+
+
+def _tell_devices(session: Session, point_id: int, state: dict) -> None:
+    session.add(CountyEvent(point_id=point_id, kind="account_state", payload=state, created_at=utcnow()))
+
+
+def revoke_account(session: Session, account_id: int, reason: str, *, actor: str) -> None:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise AdminError("没有这个代办员账号。")
+    account.state, account.revoked_at = "revoked", utcnow()
+    _tell_devices(session, account.point_id, {"account_id": account.id, "state": "revoked", "reason": reason})
+    audit(session, actor, "account.revoke", f"account:{account.id}", reason=reason)
+
+
+def revoke_point(session: Session, point_code: str, reason: str, *, actor: str) -> None:
+    point = point_by_code(session, point_code)
+    point.state, point.revoked_at = "revoked", utcnow()
+    _tell_devices(session, point.id, {"point": point.code, "state": "revoked", "reason": reason})
+    audit(session, actor, "point.revoke", f"point:{point.code}", reason=reason)
+
+
+def revoke_device(session: Session, device_id: str, reason: str, *, actor: str) -> None:
+    device = session.get(Device, device_id)
+    if device is None:
+        raise AdminError("没有这台设备。")
+    device.state = "revoked"
+    audit(session, actor, "device.revoke", f"device:{device_id}", reason=reason)
+
+
+def list_devices(session: Session, point_code: str | None = None) -> list[tuple[Device, Point]]:
+    query = select(Device, Point).join(Point, Point.id == Device.point_id).order_by(Point.code, Device.device_no)
+    if point_code:
+        query = query.where(Point.code == point_code)
+    return [(d, p) for d, p in session.execute(query).all()]

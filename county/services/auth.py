@@ -1,0 +1,34 @@
+"""Per-device authentication on every sync call: bearer credential checked against its stored hash."""
+
+from __future__ import annotations
+
+import hmac
+
+from sqlalchemy.orm import Session
+
+from county.errors import ApiError, revoked, unauthorised
+from county.models import Account, Device, Point
+from county.services.common import sha256_hex
+
+
+def authenticate(session: Session, authorization: str | None, *, lock: bool = False) -> tuple[Device, Point]:
+    """The device behind ``Authorization: Device <device_id>.<token>``, refused if it or its account or point
+    was revoked. ``lock`` takes a row lock on the device so its pushes are applied one at a time."""
+    if not authorization or not authorization.startswith("Device "):
+        raise ApiError(401, "auth_missing", "缺少设备凭证，请先激活这台电脑。")
+    credential = authorization[len("Device "):].strip()
+    device_id, _, token = credential.partition(".")
+    if len(device_id) != 32 or not token:
+        raise unauthorised()
+    device = session.get(Device, device_id, with_for_update=lock)
+    if device is None or not hmac.compare_digest(device.token_hash, sha256_hex(token)):
+        raise unauthorised()
+    if device.state != "active":
+        raise revoked("device")
+    account = session.get(Account, device.account_id)
+    if account.state != "active":
+        raise revoked("account")
+    point = session.get(Point, device.point_id)
+    if point.state != "active":
+        raise revoked("point")
+    return device, point

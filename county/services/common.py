@@ -1,0 +1,44 @@
+"""Small helpers the county services share: server time, secrets, hashing, the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timezone
+
+from sqlalchemy.orm import Session
+
+from county.models import AuditLog
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def new_activation_code() -> str:
+    """Twelve unambiguous characters in groups of four, e.g. 'K7QX-M2PA-9TRD' (about 60 bits)."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def normalize_activation_code(text: str) -> str:
+    raw = "".join(ch for ch in text.upper() if ch.isalnum())
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def new_device_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def audit(session: Session, actor: str, action: str, target: str, **detail) -> None:
+    session.add(AuditLog(actor=actor, action=action, target=target, detail=detail, at=utcnow()))

@@ -1,0 +1,53 @@
+"""What a department does to a case through the county (受理 / 审批中 / 办结 / 退回), and disqualification."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from county.errors import ApiError
+from county.models import Case, CountyEvent, Point
+from county.services.common import audit, utcnow
+from sync.ledger.events import china_now, format_time
+from sync.ledger.kinds import CASE_STATE_LABELS, CaseState, EventType
+from sync.ledger.lifecycle import COUNTY_STATUSES, LifecycleError, next_state
+
+
+def find_case(session: Session, point_code: str, receipt_no: str) -> Case:
+    case = session.scalar(
+        select(Case).join(Point, Point.id == Case.point_id).where(Point.code == point_code, Case.receipt_no == receipt_no)
+    )
+    if case is None:
+        raise ApiError(404, "case_not_found", f"没有找到回执编号为 {receipt_no} 的办件。")
+    return case
+
+
+def set_case_status(session: Session, case: Case, status: str, note: str, *, actor: str) -> CountyEvent:
+    """Move a case as its department decided, and queue the change for the point's devices."""
+    if status not in COUNTY_STATUSES:
+        raise ApiError(400, "bad_status", "状态只能是 accepted（受理）、in_review（审批中）、completed（办结）或 returned（退回）。")
+    if status == CaseState.RETURNED and not note.strip():
+        raise ApiError(400, "note_required", "退回办件时必须写明原因，群众才知道要补什么。")
+    body = {"case_id": case.case_id, "status": status, "note": note.strip()}
+    try:
+        new_state = next_state(case.flow, CaseState(case.state), EventType.CASE_STATUS_CHANGED, body)
+    except LifecycleError as exc:
+        raise ApiError(409, "lifecycle", exc.message) from exc
+    changed_at = format_time(china_now())
+    if new_state is CaseState.COMPLETED and case.completed_at is None:
+        case.completed_at = changed_at
+    case.state = new_state
+    event = CountyEvent(point_id=case.point_id, kind="case_status",
+                        payload={**body, "changed_at": changed_at, "label": CASE_STATE_LABELS[new_state]},
+                        created_at=utcnow())
+    session.add(event)
+    audit(session, actor, "case.status", f"case:{case.case_id}", status=status, note=note)
+    return event
+
+
+def disqualify_case(session: Session, case: Case, reason: str, *, actor: str) -> None:
+    """违规刷单: the case earns nothing; points are recomputed from the remaining cases."""
+    if not reason.strip():
+        raise ApiError(400, "reason_required", "取消积分必须写明原因。")
+    case.disqualified, case.disqualify_reason = True, reason.strip()
+    audit(session, actor, "case.disqualify", f"case:{case.case_id}", reason=reason)

@@ -1,0 +1,74 @@
+"""Enrolment (设备激活): a single-use, expiring, rate-limited activation code becomes a device credential."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from county.config import Settings
+from county.errors import ApiError, revoked
+from county.models import Account, ActivationCode, Device, EnrolFailure, Point, Township
+from county.services.common import audit, iso, new_device_token, normalize_activation_code, sha256_hex, utcnow
+from sync.ledger.catalogue import load_catalogue
+from sync.ledger.events import new_id
+from sync.wire import EnrolRequest, EnrolResult, Limits, PointInfo
+
+BAD_CODE = "激活码不对，请核对后重新输入（注意区分字母和数字）。"
+
+
+def _throttle(session: Session, client: str, settings: Settings) -> None:
+    window_start = utcnow() - timedelta(seconds=settings.limits.enrol_window_seconds)
+    session.execute(delete(EnrolFailure).where(EnrolFailure.at < window_start))
+    failures = session.scalar(select(func.count()).select_from(EnrolFailure).where(EnrolFailure.client == client))
+    if failures >= settings.limits.enrol_failures_per_window:
+        raise ApiError(429, "rate_limited", "激活码输错次数太多，请 10 分钟后再试。",
+                       retry_after=settings.limits.enrol_window_seconds)
+
+
+def _fail(session: Session, client: str, error: ApiError) -> ApiError:
+    session.add(EnrolFailure(client=client, at=utcnow()))
+    session.commit()  # the failure must count even though the enrolment is refused
+    return error
+
+
+def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Settings) -> EnrolResult:
+    _throttle(session, client, settings)
+    code_hash = sha256_hex(normalize_activation_code(request.activation_code))
+    code = session.scalar(select(ActivationCode).where(ActivationCode.code_hash == code_hash).with_for_update())
+    now = utcnow()
+    if code is None:
+        raise _fail(session, client, ApiError(400, "activation_invalid", BAD_CODE))
+    if code.used_at is not None:
+        raise _fail(session, client, ApiError(400, "activation_used", "这个激活码已经用过了，每个激活码只能用一次。请向县政务服务管理局申请新的激活码。"))
+    if code.expires_at.replace(tzinfo=code.expires_at.tzinfo or now.tzinfo) < now:
+        raise _fail(session, client, ApiError(400, "activation_expired", "这个激活码已过期，请向县政务服务管理局申请新的激活码。"))
+    account = session.get(Account, code.account_id)
+    point = session.get(Point, account.point_id)
+    if account.state != "active":
+        raise revoked("account")
+    if point.state != "active":
+        raise revoked("point")
+    township = session.get(Township, point.township_id)
+    used_numbers = set(session.scalars(select(Device.device_no).where(Device.point_id == point.id)))
+    free = [n for n in range(1, 10) if n not in used_numbers]
+    if not free:
+        raise ApiError(409, "too_many_devices", "本代办点已激活 9 台设备，请先请县里注销不用的设备。")
+    token = new_device_token()
+    device = Device(id=new_id(), point_id=point.id, account_id=account.id, device_no=free[0],
+                    token_hash=sha256_hex(token), label=request.device_label, app_version=request.app_version,
+                    enrolled_at=now, last_seen_at=now)
+    session.add(device)
+    code.used_at, code.used_by_device = now, device.id
+    audit(session, f"account:{account.id}", "device.enrol", f"device:{device.id}", point=point.code,
+          device_no=device.device_no, app_version=request.app_version)
+    session.commit()
+    limits = settings.limits
+    return EnrolResult(
+        device_id=device.id, device_token=f"{device.id}.{token}", device_no=device.device_no,
+        point=PointInfo(code=point.code, name=point.name, township=township.name),
+        account_name=account.name, catalogue_version=load_catalogue().version, server_time=iso(now),
+        limits=Limits(max_batch_events=limits.max_batch_events, max_body_bytes=limits.max_body_bytes,
+                      max_uncompressed_bytes=limits.max_uncompressed_bytes, max_pull_items=limits.max_pull_items),
+    )

@@ -1,0 +1,40 @@
+"""The pull feed (下行) and the status digest a device uses to catch silent gaps."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from county.models import CountyEvent, Device, LedgerEvent
+from county.services.common import iso, utcnow
+from sync.wire import Head, MonthDigest, PullItem, PullResult, StatusResult, month_digest
+
+
+def pull(session: Session, device: Device, cursor: int, limit: int) -> PullResult:
+    """County events for this device's point (and for every point) after ``cursor``, oldest first."""
+    rows = session.scalars(
+        select(CountyEvent)
+        .where(CountyEvent.id > cursor, or_(CountyEvent.point_id == device.point_id, CountyEvent.point_id.is_(None)))
+        .order_by(CountyEvent.id)
+        .limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [PullItem(cursor=r.id, kind=r.kind, created_at=iso(r.created_at), payload=r.payload) for r in rows]
+    device.last_seen_at = utcnow()
+    session.commit()
+    return PullResult(items=items, next_cursor=rows[-1].id if rows else cursor, more=more, server_time=iso(utcnow()))
+
+
+def status(session: Session, device: Device) -> StatusResult:
+    """The device's head at the county and, per month, how many of its events the county holds."""
+    by_month: dict[str, list[str]] = defaultdict(list)
+    for month, event_id in session.execute(
+        select(LedgerEvent.month, LedgerEvent.event_id).where(LedgerEvent.device_id == device.id)
+    ):
+        by_month[month].append(event_id)
+    months = {m: MonthDigest(count=len(ids), digest=month_digest(ids)) for m, ids in sorted(by_month.items())}
+    return StatusResult(device_state=device.state, head=Head(seq=device.head_seq, hash=device.head_hash),
+                        months=months, server_time=iso(utcnow()))

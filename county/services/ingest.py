@@ -1,0 +1,109 @@
+"""Push ingest (接收上传): verify the device's chain, store each event once, answer per event.
+
+One transaction per batch. Every event is re-validated with the shared rules; nothing from the client
+is trusted. A rejected event still takes its place in the chain (the device holds it), but changes no
+case and earns nothing; the agent sees why. The same sequence number with different content is a
+conflict: the batch is refused and the device is flagged for the county to review.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from county.errors import ApiError
+from county.models import Device, LedgerEvent, Point, TamperFlag
+from county.services.cases import CaseBook, RejectEvent
+from county.services.common import iso, utcnow
+from sync.ledger.events import Event, parse_time
+from sync.ledger.points import month_of
+from sync.wire import EventResult, Head, PushRequest, PushResult, WireEvent, wire_to_event
+
+
+class Conflict(ApiError):
+    def __init__(self, seq: int, detail: str):
+        super().__init__(409, "conflict", "本机台账与县里已收到的记录不一致，县里已记录并将核查。请联系县政务服务管理局，不要删除本机数据。")
+        self.seq, self.detail = seq, detail
+
+
+def flag_tampering(session: Session, device: Device, seq: int, detail: str) -> None:
+    """Record a conflict in its own transaction (the batch itself is rolled back)."""
+    session.rollback()
+    device = session.get(Device, device.id)
+    device.tampered = True
+    session.add(TamperFlag(device_id=device.id, point_id=device.point_id, seq=seq, kind="conflict", detail=detail,
+                           created_at=utcnow()))
+    session.commit()
+
+
+def _seal(wire: WireEvent, device: Device, seq: int, prev: str) -> Event:
+    try:
+        return wire_to_event(wire, device_id=device.id, seq=seq, prev_hash=prev)
+    except (ValueError, TypeError) as exc:  # undecodable content: the chain cannot be rebuilt
+        raise ApiError(422, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。") from exc
+
+
+def _row(event: Event, device: Device, now: datetime, status: str, code: str | None, message: str | None) -> dict[str, Any]:
+    try:
+        month = month_of(parse_time(event.occurred_at))
+    except ValueError:
+        month = "0000-00"
+    return dict(device_id=device.id, point_id=device.point_id, seq=event.seq, event_id=event.event_id,
+                type=str(event.type), occurred_at=event.occurred_at, received_at=now, month=month,
+                body=dict(event.body), pii=dict(event.pii) if event.pii is not None else None,
+                pii_salt=event.pii_salt, pii_digests=dict(event.pii_digests), hash=event.hash, status=status,
+                reject_code=code, reject_message=message)
+
+
+def push(session: Session, device: Device, point: Point, request: PushRequest, *, max_events: int) -> PushResult:
+    if request.device_id != device.id:
+        raise ApiError(403, "wrong_device", "上传的记录不属于这台电脑，已拒收。")
+    if len(request.events) > max_events:
+        raise ApiError(413, "batch_too_large", f"一次最多上传 {max_events} 条记录。")
+    head_seq, head_hash = device.head_seq, device.head_hash
+    if request.from_seq > head_seq + 1:
+        raise ApiError(409, "gap", "县里缺少前面的记录，请从缺少的地方重新上传。", resend_from=head_seq + 1)
+
+    last = request.from_seq + len(request.events) - 1
+    stored = {row.seq: row for row in session.execute(
+        select(LedgerEvent.seq, LedgerEvent.event_id, LedgerEvent.hash, LedgerEvent.status)
+        .where(LedgerEvent.device_id == device.id, LedgerEvent.seq.between(request.from_seq - 1, min(last, head_seq)))
+    )}
+    prev = request.prev_hash
+    expected_prev = head_hash if request.from_seq == head_seq + 1 else (
+        stored[request.from_seq - 1].hash if request.from_seq > 1 else "0" * 64)
+    if prev != expected_prev:
+        raise Conflict(request.from_seq, "previous hash differs from the county's copy")
+
+    now, results, rows = utcnow(), [], []
+    book = CaseBook(session, point)
+    for offset, wire in enumerate(request.events):
+        seq = request.from_seq + offset
+        event = _seal(wire, device, seq, prev)
+        if seq <= head_seq:
+            old = stored[seq]
+            if old.event_id != event.event_id or old.hash != event.hash:
+                raise Conflict(seq, "same sequence number, different content")
+            results.append(EventResult(seq=seq, status="duplicate"))
+        else:
+            try:
+                book.apply(event, device)
+                rows.append(_row(event, device, now, "accepted", None, None))
+                results.append(EventResult(seq=seq, status="accepted"))
+            except RejectEvent as reject:
+                rows.append(_row(event, device, now, "rejected", reject.code, reject.message))
+                results.append(EventResult(seq=seq, status="rejected", code=reject.code, message=reject.message))
+        prev = event.hash
+    if prev != request.head_hash:
+        raise ApiError(409, "chain_mismatch", "这批记录在传输中不完整，已整批退回，会自动重新上传。")
+    if rows:
+        session.execute(insert(LedgerEvent), rows)
+        book.flush()
+    if last > head_seq:
+        device.head_seq, device.head_hash = last, prev
+    device.last_seen_at, device.app_version = now, request.app_version
+    session.commit()
+    return PushResult(results=results, head=Head(seq=device.head_seq, hash=device.head_hash), server_time=iso(now))

@@ -1,0 +1,106 @@
+"""Line breaking for mixed Chinese and Latin text: break between any two ideographs, keep words and numbers whole,
+never start a line with closing punctuation nor end one with opening punctuation."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+from desktop.printing.fonts import text_width
+
+# May not start a line (行首禁则): closing brackets and quotes, sentence and clause marks, and the like.
+NO_LINE_START = frozenset(
+    "，。、；：！？）》」』】〕〉〗〙”’…‥·・ー々〻ゝゞヽヾ％‰℃"
+    ",.;:!?)]}%'\"»›"
+    "\uff09\uff3d\uff5d\uff0e\uff1a\uff1b\uff01\uff1f\uff05"
+)
+# May not end a line (行尾禁则): opening brackets and quotes, currency signs that lead a number.
+NO_LINE_END = frozenset("（《「『【〔〈〖〘“‘([{«‹¥￥$\uff08\uff3b\uff5b")
+
+
+def _is_wide(char: str) -> bool:
+    """Characters after and before which a line may break: ideographs, kana, hangul, full-width forms."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _is_space(char: str) -> bool:
+    return char == " " or char == "\u3000"
+
+
+def tokens(text: str) -> list[str]:
+    """Unbreakable pieces of one line of text, spaces kept as their own tokens.
+
+    A piece is one wide character, or a run of narrow non-space characters (a Latin word, a number
+    such as 86.50 or 0427-261127-1001-5, a URL). Closing punctuation is glued to the piece before it
+    and opening punctuation to the piece after it, so neither can be left at the wrong end of a line;
+    a number keeps the one character after it (3个, 2026年).
+    """
+    raw: list[str] = []
+    for char in text:
+        previous = raw[-1][-1] if raw else " "
+        if raw and unicodedata.combining(char):
+            raw[-1] += char
+        elif not (_is_space(char) or _is_wide(char) or _is_space(previous) or _is_wide(previous)):
+            raw[-1] += char  # narrow after narrow: one word, number or URL
+        else:
+            raw.append(char)
+    merged: list[str] = []
+    glue_next = False
+    for piece in raw:
+        after_digit = bool(merged) and merged[-1][-1].isascii() and merged[-1][-1].isdigit()
+        unit = after_digit and len(piece) == 1 and _is_wide(piece)  # 3个, 2026年: a number keeps its unit
+        if merged and not _is_space(piece) and (glue_next or unit or piece[0] in NO_LINE_START):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+        glue_next = not _is_space(piece) and piece[-1] in NO_LINE_END
+    return merged
+
+
+def _split_long(piece: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """A piece wider than the line (a very long number or URL) is cut character by character."""
+    parts: list[str] = []
+    current = ""
+    for char in piece:
+        if current and measure(current + char) > width:
+            parts.append(current)
+            current = char
+        else:
+            current += char
+    if current:
+        parts.append(current)
+    return parts
+
+
+def wrap(text: str, width: float, size: float) -> list[str]:
+    """Lines of ``text`` (already printable) that each fit ``width`` points at ``size`` pt.
+
+    Hard line breaks ("\\n") are kept; spaces where a line breaks are dropped; an empty text gives
+    one empty line.
+    """
+    def measure(piece: str) -> float:
+        return text_width(piece, size)
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for piece in tokens(paragraph):
+            if _is_space(piece) and not current:
+                continue  # no space at the start of a wrapped line
+            if measure(current + piece) <= width:
+                current += piece
+                continue
+            if _is_space(piece):
+                lines.append(current.rstrip())
+                current = ""
+                continue
+            if current.strip():
+                lines.append(current.rstrip())
+            current = ""
+            if measure(piece) <= width:
+                current = piece
+            else:
+                *full, current = _split_long(piece, width, measure)
+                lines.extend(full)
+        lines.append(current.rstrip())
+    return lines

@@ -1,0 +1,84 @@
+"""Turns a Layout into PDF bytes with reportlab: the bundled fonts embedded as subsets, one run per font."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.pdfgen.canvas import Canvas
+
+from desktop.printing.fonts import PRIMARY, register_fonts, runs
+from desktop.printing.layout import BOLD_STROKE
+from desktop.printing.ops import Barcode, Frame, Layout, Qr, Rule, Text
+
+AUTHOR = "浮梁县“乡村随身办”"
+CREATOR = "乡村随身办 柜台端"
+_lock = threading.Lock()  # reportlab keeps per-document font state on shared font objects
+
+
+def render_pdf(layout: Layout, *, compress: bool = True) -> bytes:
+    """The PDF of a layout. Output is byte-for-byte reproducible; ``compress=False`` leaves streams readable."""
+    register_fonts()
+    first = layout.pages[0]
+    out = io.BytesIO()
+    with _lock:
+        canvas = Canvas(out, pagesize=(first.width, first.height), pageCompression=1 if compress else 0,
+                        invariant=1, initialFontName=PRIMARY, initialFontSize=layout.paper.body)
+        canvas.setTitle(layout.title)
+        canvas.setAuthor(AUTHOR)
+        canvas.setCreator(CREATOR)
+        for page in layout.pages:
+            canvas.setPageSize((page.width, page.height))
+            for op in page.ops:
+                _draw(canvas, op, page.height)
+            canvas.showPage()
+        canvas.save()
+    return out.getvalue()
+
+
+def _draw(canvas: Canvas, op: object, page_height: float) -> None:
+    if isinstance(op, Text):
+        _text(canvas, op, page_height)
+    elif isinstance(op, Rule):
+        canvas.setLineWidth(op.width)
+        canvas.setDash(1.5, 1.5) if op.dashed else canvas.setDash()
+        canvas.line(op.x0, page_height - op.y, op.x1, page_height - op.y)
+    elif isinstance(op, Frame):
+        half, box = op.width / 2, op.box
+        canvas.setLineWidth(op.width)
+        canvas.setDash()
+        canvas.rect(box.x0 + half, page_height - box.y1 + half, box.width - op.width, box.height - op.width)
+    elif isinstance(op, Qr):
+        _qr(canvas, op, page_height)
+    elif isinstance(op, Barcode):
+        code = Code128(op.value, barWidth=op.bar_width, barHeight=op.box.height, quiet=0, humanReadable=0)
+        code.drawOn(canvas, op.box.x0, page_height - op.box.y1)
+    else:
+        raise TypeError(f"cannot draw {type(op).__name__}")
+
+
+def _text(canvas: Canvas, op: Text, page_height: float) -> None:
+    canvas.saveState()  # the text render mode is graphics state: it must not leak into the next line
+    text = canvas.beginText(op.x, page_height - op.baseline)
+    if op.bold:
+        canvas.setLineWidth(op.size * BOLD_STROKE)
+        canvas.setDash()
+        text.setTextRenderMode(2)  # fill and stroke: the bold that a face without a bold weight can have
+    for font, part in runs(op.text):
+        text.setFont(font, op.size)
+        text.textOut(part)
+    canvas.drawText(text)
+    canvas.restoreState()
+
+
+def _qr(canvas: Canvas, op: Qr, page_height: float) -> None:
+    widget = QrCodeWidget(op.value, barLevel="M", barBorder=4)
+    x0, y0, x1, y1 = widget.getBounds()
+    side = op.box.width
+    drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, canvas, op.box.x0, page_height - op.box.y1)

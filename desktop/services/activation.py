@@ -1,0 +1,56 @@
+"""Activation (激活): enrol this PC with the county using a one-time code, then create its encrypted ledger."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from desktop.store.engine import read, write
+from desktop.store.ledger import Identity, LedgerStore, get_meta, set_meta
+from desktop.store.opening import create_store
+from sync.client import SyncClient
+from sync.ledger.events import china_now, format_time
+from sync.wire import EnrolRequest
+
+
+def app_version() -> str:
+    try:
+        return metadata.version("suishenban")
+    except metadata.PackageNotFoundError:
+        return "0.0.0+source"
+
+
+@dataclass(frozen=True)
+class Activated:
+    store: LedgerStore
+    recovery_code: str  # show once; the agent writes it down
+    point_name: str
+    account_name: str
+
+
+def activate(server_url: str, activation_code: str, folder: Path, password: str, *, client: SyncClient | None = None) -> Activated:
+    """Enrol first (nothing is created locally if the county refuses), then create the store with its identity.
+
+    The device credential is kept inside the encrypted ledger, never in a plain file.
+    """
+    client = client or SyncClient(server_url)
+    result = client.enrol(EnrolRequest(activation_code=activation_code, device_label=platform.node()[:200],
+                                       app_version=app_version(), device_time=format_time(china_now())))
+    identity = Identity(result.device_id, result.point.code, result.device_no, result.point.name)
+    store, recovery_code = create_store(folder, password, identity)
+    with write(store.engine) as conn:
+        set_meta(conn, server_url=server_url.rstrip("/"), device_token=result.device_token,
+                 township=result.point.township, account_name=result.account_name,
+                 catalogue_version=result.catalogue_version, max_batch_events=str(result.limits.max_batch_events))
+    return Activated(store, recovery_code, result.point.name, result.account_name)
+
+
+def sync_client_for(store: LedgerStore) -> SyncClient | None:
+    """The client for this store's county, or None for a store that was never activated."""
+    with read(store.engine) as conn:
+        meta = get_meta(conn)
+    if "server_url" not in meta:
+        return None
+    return SyncClient(meta["server_url"], meta["device_token"])

@@ -1,0 +1,135 @@
+"""One case in full for the detail pane: its fields, materials, timeline of events, and the actions it allows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from desktop.services.cases import yuan
+from desktop.services.session import Counter
+from desktop.store.engine import read
+from desktop.store.schema import case, event, mailing, outbox
+from sync.ledger.catalogue import Item
+from sync.ledger.events import parse_time
+from sync.ledger.kinds import CASE_STATE_LABELS, SERVICE_MODE_LABELS, CaseState, EventType, Flow, ServiceMode
+from sync.ledger.lifecycle import allowed_actions
+from sync.ledger.validation import mask_mobile, mask_resident_id
+
+AUDIT_FILE = "reveal-audit.log"
+_CHANGE_LABELS = {"mode": "服务方式", "village": "村（组）", "notes": "备注", "amount_fen": "金额", "materials": "材料",
+                  "name": "姓名", "id_number": "身份证号码", "credit_code": "统一社会信用代码", "mobile": "手机号码"}
+_OUTBOX_LABELS = {"pending": "待同步", "sent": "同步中", "acked": "已同步", "rejected": "被县里退回"}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: str  # "11-27 09:30"
+    what: str
+    sync: str
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case_id: str
+    receipt_no: str
+    item: Item
+    flow: Flow
+    state: CaseState
+    state_label: str
+    business_date: str
+    mode: str
+    mode_label: str
+    applicant_kind: str
+    name: str
+    id_masked: str
+    mobile_masked: str
+    village: str
+    notes: str
+    amount: str
+    materials: tuple[tuple[str, str], ...]  # (material name, 已收到 / 缺少)
+    materials_raw: dict[str, str]
+    void_reason: str
+    county_note: str
+    timeline: tuple[TimelineEntry, ...]
+    actions: frozenset[EventType]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(name for name, status in self.materials if status == "缺少")
+
+
+def _short(at: str) -> str:
+    return f"{parse_time(at):%m-%d %H:%M}"
+
+
+def _describe(ev_type: str, body: dict, mailings: dict) -> str:
+    kind = EventType(ev_type)
+    if kind is EventType.CASE_RECORDED:
+        return f"登记办件，回执编号 {body['receipt_no']}"
+    if kind is EventType.CASE_AMENDED:
+        changed = [_CHANGE_LABELS.get(key, key) for key in body.get("changes", {})]
+        return "更正：" + ("、".join(changed) if changed else "申请人信息")
+    if kind is EventType.CASE_VOIDED:
+        return f"作废，原因：{body['reason']}"
+    if kind is EventType.CASE_COMPLETED:
+        return "办结（代办员确认）"
+    if kind is EventType.MATERIALS_SENT:
+        sent = mailings.get(body.get("mailing_id"))
+        tracking = f"，运单号 {sent.tracking_no}" if sent is not None and sent.tracking_no else ""
+        return "材料已送交部门" + ("（免费寄递" + tracking + "）" if sent is not None else "")
+    status = CASE_STATE_LABELS.get(CaseState(body["status"]), body["status"])
+    note = f"：{body['note']}" if body.get("note") else ""
+    return f"部门更新状态为“{status}”{note}"
+
+
+def load_detail(counter: Counter, case_id: str) -> CaseDetail:
+    with read(counter.store.engine) as conn:
+        row = conn.execute(select(case).where(case.c.case_id == case_id)).mappings().one()
+        events = conn.execute(
+            select(event.c.type, event.c.occurred_at, event.c.body_json, outbox.c.state)
+            .join(outbox, outbox.c.seq == event.c.seq).where(event.c.subject_id == case_id).order_by(event.c.seq)
+        ).all()
+        bodies = [json.loads(ev.body_json) for ev in events]
+        mailing_ids = [b["mailing_id"] for b in bodies if b.get("mailing_id")]
+        mailings = {m.mailing_id: m for m in conn.execute(
+            select(mailing.c.mailing_id, mailing.c.tracking_no).where(mailing.c.mailing_id.in_(mailing_ids)))}
+    item = counter.catalogue.by_code(row["item_code"])
+    names = {m.code: m.name for m in item.guide.materials}
+    materials_raw = {m["code"]: m["status"] for m in json.loads(row["materials_json"])}
+    state, flow = CaseState(row["state"]), Flow(row["flow"])
+    identifier = mask_resident_id(row["id_number"]) if row["id_number"] else (row["credit_code"] or "")
+    return CaseDetail(
+        case_id=case_id, receipt_no=row["receipt_no"], item=item, flow=flow, state=state,
+        state_label=CASE_STATE_LABELS[state], business_date=row["business_date"], mode=row["mode"],
+        mode_label=SERVICE_MODE_LABELS[ServiceMode(row["mode"])], applicant_kind=row["applicant_kind"],
+        name=row["name"] or "（已按规定清除）", id_masked=identifier,
+        mobile_masked=mask_mobile(row["mobile"]) if row["mobile"] else "", village=row["village"] or "",
+        notes=row["notes"] or "", amount=yuan(row["amount_fen"]),
+        materials=tuple((names.get(code, code), "已收到" if status == "received" else "缺少")
+                        for code, status in materials_raw.items()),
+        materials_raw=materials_raw, void_reason=row["void_reason"] or "", county_note=row["county_note"] or "",
+        timeline=tuple(TimelineEntry(_short(ev.occurred_at), _describe(ev.type, body, mailings),
+                                     _OUTBOX_LABELS.get(ev.state, ev.state)) for ev, body in zip(events, bodies)),
+        actions=allowed_actions(flow, state),
+    )
+
+
+def reveal_numbers(counter: Counter, case_id: str, why: str) -> dict[str, str]:
+    """The full ID / credit code and phone, after the agent confirmed; the look is written to the audit log.
+
+    The log keeps when, which receipt and which fields were shown, and the reason given, never the values.
+    """
+    with read(counter.store.engine) as conn:
+        row = conn.execute(select(case.c.receipt_no, case.c.id_number, case.c.credit_code, case.c.mobile)
+                           .where(case.c.case_id == case_id)).one()
+    shown = {key: getattr(row, key) for key in ("id_number", "credit_code", "mobile") if getattr(row, key)}
+    logs = counter.store.layout.logs
+    logs.mkdir(parents=True, exist_ok=True)
+    line = {"at": counter.now().isoformat(timespec="seconds"), "receipt_no": row.receipt_no,
+            "fields": sorted(shown), "why": why, "logged_at": datetime.now().astimezone().isoformat(timespec="seconds")}
+    with open(logs / AUDIT_FILE, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return shown

@@ -1,0 +1,123 @@
+"""The counter's settings, declared once as data (key, default, label, help, choices) and kept in a small JSON file."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "settings.json"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: the settings page and docs/counter-app.md are both built from these."""
+
+    key: str
+    default: str
+    label: str
+    help: str
+    choices: tuple[Choice, ...] = ()  # empty: free text (e.g. a printer name picked from the system's list)
+
+    def accepts(self, value: object) -> bool:
+        if not isinstance(value, str):
+            return False
+        return not self.choices or value in {choice.value for choice in self.choices}
+
+    def label_of(self, value: str) -> str:
+        return next((choice.label for choice in self.choices if choice.value == value), value or "（未选择）")
+
+
+TEXT_SIZES = (Choice("standard", "标准"), Choice("large", "大"), Choice("xlarge", "特大"))
+# Base text size in points for each choice; every screen is checked at 1366×768 in all three.
+TEXT_POINTS = {"standard": 14, "large": 16, "xlarge": 18}
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("text_size", "standard", "文字大小",
+            "看不清时选“大”或“特大”，所有页面都会跟着变大。", TEXT_SIZES),
+    Setting("printer", "", "打印机",
+            "打印回执、寄递交接单和日结单用的打印机；不选就用电脑的默认打印机。"),
+    Setting("paper", "80mm", "纸张",
+            "按打印机里装的纸选：小票打印机一般是 80 毫米或 58 毫米，普通打印机是 A4 或 A5。",
+            (Choice("A4", "A4 纸"), Choice("A5", "A5 纸"), Choice("80mm", "80 毫米小票"), Choice("58mm", "58 毫米小票"))),
+)
+BY_KEY = {setting.key: setting for setting in SETTINGS}
+
+
+class Settings:
+    """Current values, read from and written to ``settings.json`` in the data folder (atomically)."""
+
+    def __init__(self, folder: Path | None, values: dict[str, str] | None = None) -> None:
+        self.folder = folder
+        self._values = {setting.key: setting.default for setting in SETTINGS}
+        self._values.update(values or {})
+
+    @classmethod
+    def load(cls, folder: Path | None) -> Settings:
+        """Values from the file; a missing, damaged or odd file falls back to the defaults, value by value."""
+        values: dict[str, str] = {}
+        if folder is not None:
+            try:
+                raw = json.loads((folder / FILE_NAME).read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raw = {}
+            except (OSError, ValueError) as exc:
+                log.warning("settings file unreadable, using defaults: %s", type(exc).__name__)
+                raw = {}
+            if isinstance(raw, dict):
+                values = {key: value for key, value in raw.items() if key in BY_KEY and BY_KEY[key].accepts(value)}
+        return cls(folder, values)
+
+    def get(self, key: str) -> str:
+        return self._values[BY_KEY[key].key]
+
+    def set(self, key: str, value: str) -> None:
+        setting = BY_KEY[key]
+        if not setting.accepts(value):
+            raise ValueError(f"{setting.label}不能设为“{value}”。")
+        self._values[key] = value
+        self.save()
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def save(self) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(self._values, ensure_ascii=False, indent=1).encode("utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.folder)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.folder / FILE_NAME)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @property
+    def text_points(self) -> int:
+        return TEXT_POINTS[self.get("text_size")]
+
+
+def docs_table() -> str:
+    """The settings as a Markdown table, for docs/counter-app.md (a test keeps the two in step)."""
+    lines = ["| 设置 | key | 默认 | 可选 | 说明 |", "|---|---|---|---|---|"]
+    for s in SETTINGS:
+        options = "、".join(choice.label for choice in s.choices) or "本机的打印机"
+        lines.append(f"| {s.label} | `{s.key}` | {s.label_of(s.default)} | {options} | {s.help} |")
+    return "\n".join(lines)

@@ -1,0 +1,80 @@
+"""The county feed on the counter: pulled items stored, folded into the projections, replayed on rebuild."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import Connection, func, insert, select
+
+from desktop.store import projections
+from desktop.store.schema import county_item, event
+from sync.ledger.events import Event, format_time, china_now
+from sync.ledger.kinds import EventType
+from sync.ledger.lifecycle import LifecycleError
+
+COUNTY_DEVICE = "county"
+
+
+def as_event(row: dict) -> Event | None:
+    """A case-status item as the event the projections fold (the county authored it, outside our chain)."""
+    if row["kind"] != "case_status":
+        return None
+    payload = json.loads(row["payload_json"]) if isinstance(row.get("payload_json"), str) else row["payload"]
+    body = {"case_id": payload["case_id"], "status": payload["status"], "note": payload.get("note", "")}
+    return Event(event_id=f"county-{row['cursor']}", device_id=COUNTY_DEVICE, seq=row["applied_after_seq"],
+                 type=EventType.CASE_STATUS_CHANGED, occurred_at=payload.get("changed_at") or row["created_at"],
+                 body=body, pii_digests={}, prev_hash="", hash="")
+
+
+def fold(conn: Connection, row: dict) -> tuple[str, str | None]:
+    """Apply one item; a status the case can no longer take (stale, or the case was voided) is kept, not applied."""
+    pseudo = as_event(row)
+    if pseudo is None:
+        return "stored", None
+    try:
+        with conn.begin_nested():
+            projections.apply(conn, pseudo)
+    except (LifecycleError, projections.ProjectionError) as exc:
+        return "stale", str(exc)
+    return "applied", None
+
+
+def store_items(conn: Connection, items: Iterable[dict]) -> int:
+    """Insert newly pulled items (ignoring any already held) and fold each in; returns how many were new."""
+    head = conn.execute(select(func.coalesce(func.max(event.c.seq), 0))).scalar_one()
+    known = set(conn.execute(select(county_item.c.cursor)).scalars())
+    now, added = format_time(china_now()), 0
+    for item in items:
+        if item["cursor"] in known:
+            continue
+        row = {"cursor": item["cursor"], "kind": item["kind"], "payload": item["payload"],
+               "created_at": item["created_at"], "applied_after_seq": head}
+        outcome, note = fold(conn, row)
+        conn.execute(insert(county_item).values(
+            cursor=item["cursor"], kind=item["kind"], payload_json=json.dumps(item["payload"], ensure_ascii=False),
+            created_at=item["created_at"], received_at=now, applied_after_seq=head, outcome=outcome, note=note))
+        known.add(item["cursor"])
+        added += 1
+    return added
+
+
+def merged(conn: Connection, device_events: Iterator[Event]) -> Iterator[tuple[Event, bool]]:
+    """Device events and county status items in the order they were first applied (for rebuilds).
+
+    Yields (event, from_county); an item applied after device event N comes right after it.
+    """
+    rows = conn.execute(select(county_item).where(county_item.c.kind == "case_status")
+                        .order_by(county_item.c.applied_after_seq, county_item.c.cursor)).mappings().all()
+    pending = [as_event(dict(r)) for r in rows if r["outcome"] == "applied"]
+    i = 0
+    while i < len(pending) and pending[i].seq == 0:
+        yield pending[i], True
+        i += 1
+    for ev in device_events:
+        yield ev, False
+        while i < len(pending) and pending[i].seq == ev.seq:
+            yield pending[i], True
+            i += 1
+    for rest in pending[i:]:
+        yield rest, True

@@ -1,0 +1,182 @@
+"""Wire messages of the sync protocol (docs/sync-protocol.md): what counters and the county exchange."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from sync.ledger.chain import event_hash, seal
+from sync.ledger.events import Event, EventDraft
+from sync.ledger.kinds import EventType
+
+PROTOCOL_VERSION = 1
+Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+Seq = Annotated[int, Field(ge=0, le=2**53)]
+
+
+class Message(BaseModel):
+    """Strict: unknown fields are errors, no type coercion, frozen once parsed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# ---- enrolment (激活) ----
+
+
+class EnrolRequest(Message):
+    activation_code: Annotated[str, StringConstraints(min_length=4, max_length=40)]
+    device_label: ShortText = ""
+    app_version: Annotated[str, StringConstraints(max_length=40)]
+    device_time: Annotated[str, StringConstraints(max_length=40)]
+
+
+class Limits(Message):
+    max_batch_events: int
+    max_body_bytes: int  # compressed request body
+    max_uncompressed_bytes: int
+    max_pull_items: int
+
+
+class PointInfo(Message):
+    code: str
+    name: str
+    township: str
+
+
+class EnrolResult(Message):
+    device_id: Hex32
+    device_token: str  # shown once; the county keeps only its hash
+    device_no: int
+    point: PointInfo
+    account_name: str
+    catalogue_version: str
+    server_time: str
+    limits: Limits
+    protocol_version: int = PROTOCOL_VERSION
+
+
+# ---- push (上传) ----
+
+
+class WireEvent(Message):
+    """One event: no hashes travel; the county recomputes them from the content and the chain."""
+
+    id: Hex32
+    type: EventType
+    t: Annotated[str, StringConstraints(max_length=40)]  # device time, ISO 8601 with offset
+    body: dict[str, Any]
+    pii: dict[str, Annotated[str, StringConstraints(max_length=500)]] | None = None
+    salt: Hex32 | None = None  # with pii
+    digests: dict[str, Hex64] | None = None  # instead of pii + salt, once personal data was purged
+
+
+class PushRequest(Message):
+    device_id: Hex32
+    from_seq: Annotated[int, Field(ge=1, le=2**53)]
+    prev_hash: Hex64  # hash of event from_seq - 1 (all zeros for the first)
+    head_hash: Hex64  # the device's hash of the last event in this batch
+    events: Annotated[list[WireEvent], Field(min_length=1)]
+    app_version: Annotated[str, StringConstraints(max_length=40)]
+
+
+EventStatus = Literal["accepted", "duplicate", "rejected"]
+
+
+class EventResult(Message):
+    seq: int
+    status: EventStatus
+    code: str | None = None  # for rejected: a stable reason code
+    message: str | None = None  # for rejected: what the agent reads (Chinese)
+
+
+class Head(Message):
+    seq: Seq
+    hash: Hex64
+
+
+class PushResult(Message):
+    results: list[EventResult]
+    head: Head
+    server_time: str
+
+
+# ---- pull (下行) ----
+
+PullKind = Literal["case_status", "catalogue", "notice", "workdays", "account_state", "points_statement"]
+
+
+class PullItem(Message):
+    cursor: int
+    kind: PullKind
+    created_at: str
+    payload: dict[str, Any]
+
+
+class PullResult(Message):
+    items: list[PullItem]
+    next_cursor: int
+    more: bool
+    server_time: str
+
+
+# ---- status / digest (核对) ----
+
+
+class MonthDigest(Message):
+    count: int
+    digest: Hex64  # sha256 over the sorted event ids acknowledged for that month, one per line
+
+
+class StatusResult(Message):
+    device_state: str
+    head: Head
+    months: dict[str, MonthDigest]
+    server_time: str
+    protocol_version: int = PROTOCOL_VERSION
+
+
+# ---- errors ----
+
+
+class ErrorBody(Message):
+    code: str
+    message: str  # Chinese, for the agent or the clerk
+    retry_after: int | None = None
+    resend_from: int | None = None
+
+
+class ErrorResult(Message):
+    error: ErrorBody
+
+
+# ---- conversion ----
+
+
+def event_to_wire(event: Event) -> WireEvent:
+    if event.pii is not None:
+        return WireEvent(id=event.event_id, type=event.type, t=event.occurred_at, body=dict(event.body),
+                         pii=dict(event.pii) or None, salt=event.pii_salt if event.pii else None)
+    return WireEvent(id=event.event_id, type=event.type, t=event.occurred_at, body=dict(event.body),
+                     digests=dict(event.pii_digests) or None)
+
+
+def wire_to_event(wire: WireEvent, *, device_id: str, seq: int, prev_hash: str) -> Event:
+    """Rebuild the sealed event the device holds, recomputing digests and hash from the content."""
+    if wire.pii:
+        if wire.salt is None:
+            raise ValueError("personal fields without their salt")
+        draft = EventDraft(type=wire.type, body=wire.body, pii=wire.pii, occurred_at=wire.t, event_id=wire.id)
+        return seal(draft, device_id=device_id, seq=seq, prev_hash=prev_hash, salt=bytes.fromhex(wire.salt))
+    unsealed = Event(event_id=wire.id, device_id=device_id, seq=seq, type=wire.type, occurred_at=wire.t,
+                     body=wire.body, pii_digests=wire.digests or {}, prev_hash=prev_hash, hash="")
+    return replace(unsealed, hash=event_hash(unsealed))
+
+
+def month_digest(event_ids: list[str]) -> str:
+    """Digest of the event ids acknowledged for one month: sha256 of the sorted ids, one per line."""
+    return hashlib.sha256("\n".join(sorted(event_ids)).encode("ascii")).hexdigest()

@@ -1,0 +1,106 @@
+"""End to end: the real counter store and sync client against the real county endpoint on loopback."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from county.models import Case, LedgerEvent
+from county.services import admin, departments, points
+from desktop.services.activation import activate, sync_client_for
+from desktop.store.engine import read
+from desktop.store.schema import case as case_view
+from desktop.store.sync_port import StoreSyncPort
+from sync.engine import SyncEngine
+from sync.ledger.forms import draft_complete, draft_materials_sent
+from tests.county.conftest import new_point
+from tests.factories import PASSWORD, TEST_DAY, make_case_draft
+
+
+def activated(county, tmp_path, name="data"):
+    setup = new_point(county)
+    done = activate(county.base_url, setup["code"], tmp_path / name, PASSWORD)
+    return done.store, setup
+
+
+def engine_for(store):
+    return SyncEngine(sync_client_for(store), StoreSyncPort(store), app_version="test")
+
+
+def county_count(county, model, **where):
+    with county.session() as session:
+        query = select(func.count()).select_from(model)
+        for key, value in where.items():
+            query = query.where(getattr(model, key) == value)
+        return session.scalar(query)
+
+
+def test_enrol_record_push_and_pull_a_department_status_back(county, tmp_path, catalogue):
+    store, setup = activated(county, tmp_path)
+    try:
+        assert store.identity.point_code == setup["point_code"] and store.identity.device_no == 1
+        (power,) = store.append(make_case_draft(catalogue, item_code="FL003", amount="86.5"))
+        store.append(draft_complete(power.body["case_id"]))
+        item = catalogue.by_code("FL015")
+        (licence,) = store.append(make_case_draft(catalogue, item_code="FL015", amount=None,
+                                                  materials={m.code: "received" for m in item.guide.materials}))
+        store.append(draft_materials_sent(licence.body["case_id"]))
+
+        report = engine_for(store).run()
+        assert report.ok and (report.accepted, report.rejected) == (4, 0)
+        assert store.outbox_counts() == {"acked": 4}
+        assert county_count(county, LedgerEvent, status="accepted") == 4
+        assert county_count(county, Case) == 2
+
+        with county.session() as session:
+            case = departments.find_case(session, setup["point_code"], licence.body["receipt_no"])
+            departments.set_case_status(session, case, "accepted", "", actor="县市监局")
+            departments.set_case_status(session, case, "completed", "营业执照已寄出", actor="县市监局")
+            session.commit()
+
+        again = engine_for(store).run()
+        assert again.ok and again.pulled == 2 and again.pushed == 0
+        with read(store.engine) as conn:
+            row = conn.execute(select(case_view.c.state, case_view.c.county_note)
+                               .where(case_view.c.case_id == licence.body["case_id"])).one()
+        assert tuple(row) == ("completed", "营业执照已寄出")
+        # rebuilding the projections replays the county's statuses in the same place
+        store.rebuild_projections()
+        with read(store.engine) as conn:
+            assert conn.execute(select(case_view.c.state).where(case_view.c.case_id == licence.body["case_id"])).scalar() == "completed"
+    finally:
+        store.close()
+
+
+def test_points_cross_the_monthly_cap_at_the_county(county, tmp_path, catalogue):
+    store, setup = activated(county, tmp_path)
+    try:
+        for _ in range(51):  # 51 × 10 gas-bill cases of class 2 = 1,020 raw points in one month
+            drafts = []
+            for _ in range(10):
+                draft = make_case_draft(catalogue, item_code="FL004", amount="30")
+                drafts += [draft, draft_complete(draft.body["case_id"])]
+            store.append(*drafts)
+        report = engine_for(store).run()
+        assert report.ok and report.accepted == 1020 and report.requests >= 6
+        with county.session() as session:
+            months, quarters = points.statement(session, admin.point_by_code(session, setup["point_code"]))
+        (month,) = months.values()
+        assert (month.raw, month.credited, month.capped, month.case_count) == (1020, 1000, True, 510)
+        assert month.month == TEST_DAY.strftime("%Y-%m") and list(quarters.values())[0].credited == 1000
+    finally:
+        store.close()
+
+
+def test_a_revoked_account_is_refused_and_the_counter_is_told_to_lock(county, tmp_path, catalogue):
+    store, setup = activated(county, tmp_path)
+    try:
+        store.append(make_case_draft(catalogue))
+        with county.session() as session:
+            admin.revoke_account(session, setup["account_id"], "违规刷单", actor="县政务服务管理局")
+            session.commit()
+        report = engine_for(store).run()
+        assert report.locked and "注销" in report.error.message
+        assert store.outbox_counts().get("acked", 0) == 0  # nothing was stored at the county
+        assert county_count(county, LedgerEvent) == 0
+    finally:
+        store.close()
