@@ -1,9 +1,10 @@
-"""The ``suishenban`` command: the training demo, the store check, and the forgotten-password path."""
+"""The ``suishenban`` command: the counter window, its headless checks, the demo, store check and password reset."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -16,8 +17,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="suishenban", description="乡村随身办 柜台端")
     parser.add_argument("--training", action="store_true", help="培训模式：使用单独的练习台账，不影响真实记录")
     parser.add_argument("--data-dir", type=Path, help="台账文件夹（默认在本机用户的应用数据目录下）")
+    parser.add_argument("--self-test", action="store_true",
+                        help="无屏幕自检：在临时文件夹里打开练习台账，建好主窗口，用登记页面真实登记一笔办件")
+    parser.add_argument("--screenshots", type=Path, metavar="DIR",
+                        help="无屏幕保存各主要页面的截图（1366×768，三种文字大小）到 DIR")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("demo", help="在练习台账里登记一天的示例办件并日结（默认）")
+    sub.add_parser("window", help="打开柜台窗口（默认）")
+    sub.add_parser("demo", help="在练习台账里登记一天的示例办件并日结（命令行演示）")
     sub.add_parser("check", help="检查台账：完整性、自动恢复、哈希链校验")
     sub.add_parser("reset-password", help="忘记密码时，用恢复码设置新密码")
     return parser
@@ -63,10 +69,51 @@ def _reset_password(folder: Path) -> int:
     return EXIT_OK
 
 
+NO_SCREEN = ("没有检测到屏幕，无法打开柜台窗口；没有屏幕时可以运行 suishenban --self-test（自检）"
+             "或 suishenban --screenshots 文件夹（保存界面截图）。")
+
+
+def has_screen(environ: dict[str, str] | None = None, platform: str | None = None) -> bool:
+    """Whether a window can be seen: Windows and macOS always; Linux needs X11 or Wayland (not offscreen)."""
+    env = os.environ if environ is None else environ
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":")[0]
+    if qpa in ("offscreen", "minimal", "vnc"):
+        return False
+    if (platform or sys.platform) in ("win32", "darwin"):
+        return True
+    if qpa == "xcb":
+        return bool(env.get("DISPLAY"))
+    if qpa.startswith("wayland"):
+        return bool(env.get("WAYLAND_DISPLAY"))
+    return bool(qpa or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
+def _headless() -> None:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     folder = args.data_dir or default_data_dir(training=args.training)
-    command = args.command or "demo"
+    if args.self_test:
+        _headless()
+        from desktop.ui.selftest import self_test
+
+        return self_test(print)
+    if args.screenshots:
+        _headless()
+        from desktop.ui.screenshots import save_all
+
+        save_all(args.screenshots, echo=print)
+        return EXIT_OK
+    command = args.command or "window"
+    if command == "window":
+        if not has_screen():
+            print(NO_SCREEN)
+            return EXIT_OK
+        from desktop import app
+
+        return app.run(folder, training=args.training)
     if command == "demo":
         if not args.training:
             print("示例办件只能登记在练习台账里，请加上 --training 参数：suishenban --training")

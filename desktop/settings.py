@@ -49,9 +49,9 @@ SETTINGS: tuple[Setting, ...] = (
             "看不清时选“大”或“特大”，所有页面都会跟着变大。", TEXT_SIZES),
     Setting("printer", "", "打印机",
             "打印回执、寄递交接单和日结单用的打印机；不选就用电脑的默认打印机。"),
-    Setting("paper", "80mm", "纸张",
+    Setting("paper", "roll80", "纸张",
             "按打印机里装的纸选：小票打印机一般是 80 毫米或 58 毫米，普通打印机是 A4 或 A5。",
-            (Choice("A4", "A4 纸"), Choice("A5", "A5 纸"), Choice("80mm", "80 毫米小票"), Choice("58mm", "58 毫米小票"))),
+            (Choice("a4", "A4 纸"), Choice("a5", "A5 纸"), Choice("roll80", "80 毫米小票"), Choice("roll58", "58 毫米小票"))),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 

@@ -40,7 +40,7 @@ class Sheet:
         self._held: Block | None = None  # a heading waiting to be placed with what follows it
         self._repeat: Block | None = None  # a table header repeated at the top of each new page
         self._missing: list[str] = []
-        self._footer_height = 0.0 if paper.is_roll else paper.body * 0.8 * LEADING * 1.4
+        self._footer_height = 0.0 if paper.is_roll else paper.body * 0.8 * LEADING * 1.25
 
     # ---- placing blocks ----
 
@@ -246,9 +246,10 @@ class Sheet:
     def qr(self, value: str, captions: Sequence[str], *, side: float | None = None) -> None:
         """A QR code with caption lines beside it (or under it, when the paper is narrow)."""
         size = self.paper.body
-        side = side or min(30 * mm, self.paper.printable_width * 0.55)
         left, right = self.paper.left, self.paper.right
-        beside = right - left - side >= 10 * size
+        beside = self.paper.printable_width >= 60 * mm
+        side = side or (min(28 * mm, max(22 * mm, self.paper.printable_width * 0.22)) if beside
+                        else min(28 * mm, self.paper.printable_width * 0.55))
         if beside:
             ops: list[Op] = [Qr(value, Box(left, 0.0, left + side, side))]
             top = size * 0.8
@@ -286,7 +287,7 @@ class Sheet:
     def signatures(self, labels: Sequence[str]) -> None:
         """Signature lines: label, then a line to write on, with room above it for a hand."""
         size = self.paper.body
-        per_row = 2 if self.paper.printable_width >= 40 * size else 1
+        per_row = 2 if self.paper.printable_width >= 30 * size else 1
         cell = self.paper.printable_width / per_row
         line = size * LEADING
         for start in range(0, len(labels), per_row):
@@ -294,10 +295,10 @@ class Sheet:
             for n, label in enumerate(labels[start:start + per_row]):
                 x0 = self.paper.left + n * cell
                 x1 = x0 + cell - (size if n < per_row - 1 else 0)
-                text = self._text_op(x0, line * 1.4, self._printable(label), size, False)
+                text = self._text_op(x0, line * 1.3, self._printable(label), size, False)
                 y = text.baseline + size * 0.2
                 ops += [text, Rule(text.box.x1 + 2, x1, y, 0.6, False, Box(text.box.x1 + 2, y - 0.3, x1, y + 0.3))]
-            self._place(Block(tuple(ops), line * 2.6))
+            self._place(Block(tuple(ops), line * 2.4))
 
     # ---- the end ----
 

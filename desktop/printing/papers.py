@@ -52,7 +52,7 @@ class Paper:
 
 
 A4 = Paper("a4", "A4", 210 * mm, 297 * mm, 18 * mm, 16 * mm, 16 * mm, body=11, title=20)
-A5 = Paper("a5", "A5", 148 * mm, 210 * mm, 12 * mm, 11 * mm, 11 * mm, body=9.5, title=16)
+A5 = Paper("a5", "A5", 148 * mm, 210 * mm, 12 * mm, 10 * mm, 10 * mm, body=9.5, title=16)
 # 72 mm printable = 204.1 pt = 24 characters of 8.5 pt; 48 mm = 136.1 pt = 16 characters of 8.5 pt.
 ROLL80 = Paper("roll80", "80 毫米卷纸", 80 * mm, None, 4 * mm, 3 * mm, 12 * mm, body=8.5, title=12.5)
 ROLL58 = Paper("roll58", "58 毫米卷纸", 58 * mm, None, 5 * mm, 3 * mm, 12 * mm, body=8.5, title=11)

@@ -22,9 +22,9 @@ def next_step(data: ReceiptData) -> str:
     """What happens after the counter, in the words of the item's flow."""
     units = joined(data.units)
     if is_withdrawal(data):
-        return f"已当场办理，现金当面点清交给您。{data.time_limit_text}。"
+        return "已当场办理，现金当面点清交给您。"
     if data.flow == "payment":
-        return f"已当场代缴，款项全额缴给{units}。{data.time_limit_text}。"
+        return f"已当场代缴，款项全额缴给{units}。"
     if data.flow == "online":
         return f"代办员已在网上为您申报，由{units}办理。"
     if data.missing:
@@ -54,11 +54,12 @@ def receipt_layout(data: ReceiptData, paper: Paper) -> Layout:
     pairs += [("村（组）", data.village)] if data.village else []
     sheet.fields(pairs)
 
-    sheet.section(f"已收到的材料（{len(data.received)} 项）")
-    if data.received:
-        materials(sheet, data.received, notes=False)
-    else:
-        sheet.text("本次未收取纸质材料。")
+    if data.received or data.missing or data.flow == "approval":
+        sheet.section(f"已收到的材料（{len(data.received)} 项）")
+        if data.received:
+            materials(sheet, data.received, notes=False)
+        else:
+            sheet.text("本次未收取纸质材料。")
     if data.missing:
         sheet.section(f"还缺的材料（{len(data.missing)} 项）")
         materials(sheet, data.missing)
@@ -74,16 +75,15 @@ def receipt_layout(data: ReceiptData, paper: Paper) -> Layout:
 
     with sheet.together():
         sheet.section("查询办理进度")
-        ask = f"拨打 {data.query.hotline} 政务服务便民热线，报回执编号即可查询。{HOTLINE_ANSWER}"
+        ask = f"拨打 {data.query.hotline} 政务服务便民热线，报回执编号查询，{HOTLINE_ANSWER}"
         if data.query.url:
-            sheet.qr(data.query.url, [ask, "或用手机扫描二维码，在浮梁县“乡村随身办”专区查看办理进度。",
+            sheet.qr(data.query.url, [ask, "扫码可在浮梁县“乡村随身办”专区查看办理进度。",
                                       f"查询码：{data.query.check_code}"])
         else:
             sheet.text(ask)
     sheet.gap()
-    sheet.text(NO_FEE, bold=True)
-    sheet.gap()
     with sheet.together():
+        sheet.text(NO_FEE, bold=True)
         sheet.signatures(["代办员签名：", "群众签名："])
     return sheet.finish(f"回执编号 {data.receipt_no}　打印于 {when(data.printed_at)}")
 

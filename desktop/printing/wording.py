@@ -9,9 +9,9 @@ from desktop.printing.layout import Sheet
 from sync.ledger.events import CHINA_TZ
 
 COUNTY = "浮梁县“乡村随身办”"
-NO_FEE = "代办服务不收取任何费用（《补贴奖励发放管理办法》第九条：除积分兑现外，代办点不得另行收费）。"
+NO_FEE = "本服务免费：代办服务不收取任何费用（补贴奖励发放管理办法第九条）。"
 TRAINING = "培训练习用，不是真实单据，不能作为任何凭证。"
-HOTLINE_ANSWER = "咨询在 2 个工作日内答复。"
+HOTLINE_ANSWER = "2 个工作日内答复。"
 
 
 def yuan(fen: int) -> str:

@@ -1,0 +1,87 @@
+"""Starting the counter window: Qt is imported only here, fonts registered, login first, then the main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from desktop.settings import Settings
+from sync.ledger.events import china_now
+
+log = logging.getLogger(__name__)
+
+
+class Shell:
+    """Owns the two top-level windows: the login window, then (once unlocked) the main window."""
+
+    def __init__(self, folder: Path, *, training: bool, clock: Callable[[], datetime] = china_now,
+                 on_shown: Callable[[object], None] | None = None) -> None:
+        from desktop.ui.login import LoginWindow
+
+        self.folder, self.training, self.clock, self.on_shown = folder, training, clock, on_shown
+        self.main = None
+        self.login = LoginWindow(folder, training=training, clock=clock)
+        self.login.unlocked.connect(self.open_main)
+        self.login.wants_training.connect(self.switch_to_training)
+
+    def show(self) -> None:
+        self.login.resize(1366, 768)
+        self.login.show()
+        if self.on_shown:
+            self.on_shown(self.login)
+
+    def switch_to_training(self) -> None:
+        from desktop.paths import default_data_dir
+        from desktop.ui.login import LoginWindow
+
+        old = self.login
+        self.training, self.folder = True, default_data_dir(training=True)
+        self.login = LoginWindow(self.folder, training=True, clock=self.clock)
+        self.login.unlocked.connect(self.open_main)
+        self.login.resize(old.size())
+        self.login.show()
+        old.close()
+
+    def open_main(self, counter) -> None:
+        self.main = build_main_window(counter)
+        self.main.resize(1366, 768)
+        self.main.showMaximized()
+        self.login.close()
+
+
+def build_main_window(counter):
+    """The main window with every built page; used by the app, the self-test and the screenshots."""
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.pages import page_factories
+
+    window = MainWindow(counter, page_factories(counter))
+    if message := counter.recovery_message():
+        window.messages.show_message(message, warning=True)
+    return window
+
+
+def make_application(folder: Path | None, argv: list[str] | None = None):
+    """The QApplication with the bundled fonts and the chosen text size; Qt is imported here, not at start."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("乡村随身办")
+    apply_theme(app, Settings.load(folder).text_points)
+    return app
+
+
+def run(folder: Path, *, training: bool, on_shown: Callable[[object], None] | None = None) -> int:
+    """Open the login window and run until the agent closes the app."""
+    from desktop.store.layout import StoreLayout
+    from desktop.ui.crash import install_excepthook
+
+    app = make_application(folder)
+    install_excepthook(StoreLayout(folder).logs)
+    shell = Shell(folder, training=training, on_shown=on_shown)
+    shell.show()
+    return app.exec()

@@ -1,0 +1,159 @@
+"""The login window (登录): the agent's password unlocks the local ledger, offline; failures slow down."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+
+from desktop.jobs.tasks import login_job, prepare_training_job
+from desktop.services.login import LoginOutcome, LoginThrottle, store_exists
+from desktop.services.training import PASSWORD as TRAINING_PASSWORD
+from desktop.ui.messages import MessageBar
+from desktop.ui.widgets import button, card, label, training_banner
+from sync.ledger.events import china_now
+
+
+class LoginWindow(QWidget):
+    """Emits ``unlocked(Counter)``; ``wants_training`` when a machine without a ledger asks to practise."""
+
+    unlocked = Signal(object)
+    wants_training = Signal()
+
+    def __init__(self, folder: Path, *, training: bool, clock: Callable[[], datetime] = china_now,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.folder, self.training, self.clock = folder, training, clock
+        self.throttle = LoginThrottle(folder if folder.exists() else None)
+        self._job = None
+        self.setWindowTitle("乡村随身办 · 代办员登录" + ("（培训模式）" if training else ""))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        if training:
+            outer.addWidget(training_banner())
+        outer.addStretch(1)
+        box = card()
+        box.setMaximumWidth(720)
+        form = QVBoxLayout(box)
+        form.setContentsMargins(36, 28, 36, 28)
+        form.setSpacing(12)
+        form.addWidget(label("乡村随身办", "huge"))
+        form.addWidget(label("浮梁县代办点柜台 · 没有网络也能用", "muted"))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("请输入代办员密码")
+        self.password.returnPressed.connect(self.submit)
+        self.login_button = button("登录", "primary", name="loginButton")
+        self.login_button.clicked.connect(self.submit)
+        row = QHBoxLayout()
+        row.addWidget(self.password, 1)
+        row.addWidget(self.login_button)
+        self.prompt = label("代办员密码：")
+        form.addWidget(self.prompt)
+        form.addLayout(row)
+        self.status = label("", "error")
+        self.status.setObjectName("loginStatus")
+        form.addWidget(self.status)
+        self.hint = label("", "muted")
+        form.addWidget(self.hint)
+        self.practice = button("先用培训模式练习", name="practiceButton")
+        self.practice.clicked.connect(self.wants_training)
+        form.addWidget(self.practice)
+        center = QHBoxLayout()
+        center.addStretch(1)
+        center.addWidget(box, 3)
+        center.addStretch(1)
+        outer.addLayout(center)
+        outer.addStretch(2)
+        self.messages = MessageBar()
+        outer.addWidget(self.messages)
+        self._countdown = QTimer(self, interval=1000, timeout=self._tick)
+        self._setup()
+
+    def _setup(self) -> None:
+        self.practice.hide()
+        if self.training:
+            self.hint.setText(f"练习密码是 {TRAINING_PASSWORD}")
+            if not store_exists(self.folder):
+                self._busy("正在准备练习台账，请稍候……")
+                self._job = prepare_training_job(self.folder, self.clock().date(), self)
+                self._job.done.connect(lambda _made: self._ready())
+                self._job.failed.connect(self._failed)
+                self._job.start()
+                return
+        elif not store_exists(self.folder):
+            self.prompt.setText("这台电脑还没有开通代办点台账。")
+            self.hint.setText("开通（激活）要由县政务服务管理局办理，请联系乡镇。开通前可以先用培训模式练习，练习数据不会上报。")
+            self.password.hide()
+            self.login_button.hide()
+            self.practice.show()
+            return
+        self._ready()
+
+    def _busy(self, text: str) -> None:
+        self.status.setProperty("role", "muted")
+        self.status.setText(text)
+        self.password.setEnabled(False)
+        self.login_button.setEnabled(False)
+
+    def _ready(self) -> None:
+        self.status.setProperty("role", "error")
+        self.status.setText("")
+        if (left := self.throttle.remaining()) > 0:
+            self._start_countdown(left)
+            return
+        self.password.setEnabled(True)
+        self.login_button.setEnabled(True)
+        self.password.setFocus()
+
+    def submit(self) -> None:
+        if self._job is not None and self._job.running or not self.login_button.isEnabled():
+            return
+        if not self.password.text():
+            self.status.setText("请输入密码。")
+            return
+        self._busy("正在打开台账……")
+        self._job = login_job(self.folder, self.password.text(), self.throttle, training_mode=self.training,
+                              clock=self.clock, parent=self)
+        self._job.done.connect(self._outcome)
+        self._job.failed.connect(self._failed)
+        self._job.start()
+
+    def _outcome(self, outcome: LoginOutcome) -> None:
+        if outcome.counter is not None:
+            self.status.setText("")
+            self.unlocked.emit(outcome.counter)
+            return
+        self._ready()
+        self.status.setText(outcome.message)
+        self.password.selectAll()
+        if outcome.wait_s:
+            self._start_countdown(outcome.wait_s, outcome.message)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._ready()
+        if not self.messages.show_failure(exc, doing="打开台账"):
+            raise exc
+
+    def _start_countdown(self, seconds: int, message: str = "") -> None:
+        self._lead = message.split("为保护台账")[0] if message else "密码已连续输错多次。"
+        self.password.setEnabled(False)
+        self.login_button.setEnabled(False)
+        self._countdown.start()
+        self._tick()
+
+    def _tick(self) -> None:
+        left = self.throttle.remaining()
+        if left <= 0:
+            self._countdown.stop()
+            self.status.setText(self._lead + "现在可以再试一次。")
+            self.login_button.setText("登录")
+            self.password.setEnabled(True)
+            self.login_button.setEnabled(True)
+            self.password.setFocus()
+            return
+        self.status.setText(f"{self._lead}为保护台账，请等 {left} 秒再试。")
+        self.login_button.setText(f"请等 {left} 秒")

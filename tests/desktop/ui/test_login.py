@@ -1,0 +1,82 @@
+"""The login window: the right password opens the ledger, a wrong one says so, repeated ones slow down."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from desktop.services.login import LoginThrottle
+from desktop.services.session import Counter
+from desktop.ui.login import LoginWindow
+from tests.factories import PASSWORD, make_store
+
+
+def _login(qtbot, folder, **kw) -> LoginWindow:
+    window = LoginWindow(folder, training=False, **kw)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_the_right_password_unlocks_the_ledger(qtbot, tmp_path):
+    make_store(tmp_path / "data").close()
+    window = _login(qtbot, tmp_path / "data")
+    qtbot.keyClicks(window.password, PASSWORD)
+    with qtbot.waitSignal(window.unlocked, timeout=10_000) as blocker:
+        qtbot.keyClick(window.password, "\r")
+    counter = blocker.args[0]
+    assert isinstance(counter, Counter) and counter.report.recovery is None
+    counter.close()
+
+
+def test_a_wrong_password_is_said_plainly_and_the_fourth_waits(qtbot, tmp_path):
+    make_store(tmp_path / "data").close()
+    window = _login(qtbot, tmp_path / "data")
+    for attempt in range(1, 5):
+        window.password.setText("not-the-password")
+        window.submit()
+        with qtbot.waitSignal(window._job.finished, timeout=10_000):
+            pass
+        assert "密码不对" in window.status.text()
+        assert f"已连续输错 {attempt} 次" in window.status.text()
+    assert "请等" in window.status.text() and not window.login_button.isEnabled()
+    assert "请等" in window.login_button.text()
+    assert not window.password.isEnabled()
+    # The wait survives a restart of the app (kept in the data folder).
+    assert LoginThrottle(tmp_path / "data").remaining() > 0
+
+
+def test_the_countdown_ends_and_the_agent_may_try_again(qtbot, tmp_path):
+    make_store(tmp_path / "data").close()
+    now = [1000.0]
+    window = _login(qtbot, tmp_path / "data")
+    window.throttle = LoginThrottle(tmp_path / "data", clock=lambda: now[0])
+    for _ in range(4):
+        window.throttle.failed()
+    window._start_countdown(window.throttle.remaining(), "")
+    assert not window.login_button.isEnabled()
+    now[0] += 6
+    window._tick()
+    assert window.login_button.isEnabled() and "现在可以再试一次" in window.status.text()
+
+
+def test_a_machine_without_a_ledger_offers_practice_only(qtbot, tmp_path):
+    window = _login(qtbot, tmp_path / "nothing")
+    assert window.password.isHidden() and not window.practice.isHidden()
+    assert "还没有开通" in window.prompt.text()
+    with qtbot.waitSignal(window.wants_training, timeout=1000):
+        qtbot.mouseClick(window.practice, Qt.MouseButton.LeftButton)
+
+
+def test_training_prepares_a_practice_ledger_then_logs_in(qtbot, tmp_path):
+    window = LoginWindow(tmp_path / "training", training=True)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.findChild(type(window.status), "trainingBanner") is not None
+    qtbot.waitUntil(lambda: window.login_button.isEnabled(), timeout=30_000)
+    assert "peixun2026" in window.hint.text()
+    qtbot.keyClicks(window.password, "peixun2026")
+    with qtbot.waitSignal(window.unlocked, timeout=10_000) as blocker:
+        window.submit()
+    counter = blocker.args[0]
+    assert counter.training and counter.store.head().seq > 20
+    counter.close()
