@@ -18,6 +18,7 @@ from sync.ledger.catalogue import Catalogue
 from sync.ledger.events import china_now, parse_time
 from sync.ledger.kinds import (
     MAILING_STATE_LABELS,
+    SERVICE_MODE_LABELS,
     CaseState,
     EventType,
     MailingDirection,
@@ -40,7 +41,6 @@ EVENT_LABELS = {
     EventType.DAY_CLOSED: "日结",
 }
 MODE_ORDER = (ServiceMode.POINT, ServiceMode.HOME, ServiceMode.ACTIVITY_DAY)
-MODE_LABELS = {ServiceMode.POINT: "代办点帮代办", ServiceMode.HOME: "上户帮代办", ServiceMode.ACTIVITY_DAY: "活动日帮代办"}
 
 
 def day_sheet_data(store: LedgerStore, catalogue: Catalogue, business_date: date, *, agent_name: str = "",
@@ -103,7 +103,7 @@ def day_sheet_data(store: LedgerStore, catalogue: Catalogue, business_date: date
         closed_at=parse_time(totals["closed_at"]) if totals and totals["closed_at"] else None,
         point=point_info(store, agent_name),
         by_item=item_rows,
-        by_mode=tuple((MODE_LABELS[mode], modes.get(mode.value, 0)) for mode in MODE_ORDER),
+        by_mode=tuple((SERVICE_MODE_LABELS[mode], modes.get(mode.value, 0)) for mode in MODE_ORDER),
         mailings=mailing_rows,
         voided=voided,
         case_count=len(live),
@@ -112,7 +112,7 @@ def day_sheet_data(store: LedgerStore, catalogue: Catalogue, business_date: date
         points_today=totals["points_estimate"] if totals else 0,
         month_points=month.credited,
         month_cap=MONTHLY_CAP,
-        month_label=f"{business_date.year} 年 {business_date.month} 月",
+        month_label=f"{business_date.year}年{business_date.month}月",
         unsynced=unsynced_rows,
         rejected=rejected,
         training=settings.training,

@@ -33,7 +33,7 @@ def tokens(text: str) -> list[str]:
     A piece is one wide character, or a run of narrow non-space characters (a Latin word, a number
     such as 86.50 or 0427-261127-1001-5, a URL). Closing punctuation is glued to the piece before it
     and opening punctuation to the piece after it, so neither can be left at the wrong end of a line;
-    a number keeps the one character after it (3个, 2026年).
+    a number keeps the one character after it, with or without a space between (3个, 2026年, 86.50 元).
     """
     raw: list[str] = []
     for char in text:
@@ -46,14 +46,16 @@ def tokens(text: str) -> list[str]:
             raw.append(char)
     merged: list[str] = []
     glue_next = False
-    for piece in raw:
+    for index, piece in enumerate(raw):
         after_digit = bool(merged) and merged[-1][-1].isascii() and merged[-1][-1].isdigit()
         unit = after_digit and len(piece) == 1 and _is_wide(piece)  # 3个, 2026年: a number keeps its unit
-        if merged and not _is_space(piece) and (glue_next or unit or piece[0] in NO_LINE_START):
+        follower = raw[index + 1] if index + 1 < len(raw) else ""
+        spaced_unit = after_digit and piece == " " and len(follower) == 1 and _is_wide(follower)  # 86.50 元
+        if merged and (spaced_unit or (not _is_space(piece) and (glue_next or unit or piece[0] in NO_LINE_START))):
             merged[-1] += piece
         else:
             merged.append(piece)
-        glue_next = not _is_space(piece) and piece[-1] in NO_LINE_END
+        glue_next = spaced_unit or (not _is_space(piece) and piece[-1] in NO_LINE_END)
     return merged
 
 

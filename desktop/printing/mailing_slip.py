@@ -46,7 +46,7 @@ def mailing_slip_layout(data: MailingSlipData, paper: Paper) -> Layout:
             sheet.item(f"{number}.", f"回执编号 {linked.receipt_no}", f"{linked.item_name}　{linked.applicant_name}")
     sheet.gap()
     with sheet.together():
-        sheet.text("邮政营业员当面核对件数和内容无误后签字。一式两联，代办点和邮政网点各留一联。")
+        sheet.text("邮政营业员当面核对件数和内容无误后签字。请打印两份，代办点和邮政网点各留一份。")
         sheet.signatures(["代办员签名：", "邮政营业员签名：", "交接时间："])
     return sheet.finish(f"寄递交接单　打印于 {when(data.printed_at)}")
 

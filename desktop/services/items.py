@@ -87,3 +87,14 @@ def usage_counts(store: LedgerStore, since_date: str | None = None) -> dict[str,
 def most_used(catalogue: Catalogue, usage: dict[str, int], limit: int = 6) -> list[Item]:
     ranked = sorted((item for item in catalogue.items if usage.get(item.code)), key=lambda i: (-usage[i.code], i.seq))
     return ranked[:limit]
+
+
+_INDEXES: dict[tuple[str, str], ItemIndex] = {}
+
+
+def index_for(catalogue: Catalogue) -> ItemIndex:
+    """The index for this catalogue version, built once per process (warmed during login, off the UI thread)."""
+    key = (catalogue.version, catalogue.digest)
+    if key not in _INDEXES:
+        _INDEXES[key] = ItemIndex(catalogue)
+    return _INDEXES[key]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from desktop.services.items import index_for
 from desktop.settings import Settings
 from desktop.services.session import Counter
 from desktop.store.engine import StoreOpenError
@@ -128,4 +129,5 @@ def attempt(folder: Path, password: str, throttle: LoginThrottle, *, training: b
             message += f"为保护台账，请等 {wait} 秒再试。"
         return LoginOutcome(None, message, wait, throttle.failures)
     throttle.succeeded()
+    index_for(counter.catalogue)  # pypinyin's tables load here, off the UI thread, before the main window
     return LoginOutcome(counter)

@@ -9,7 +9,7 @@ from desktop import demo
 from desktop.services.login import store_exists
 
 PASSWORD = demo.TRAINING_PASSWORD
-BANNER = "培训模式：这里都是练习数据，不会上报县里，也不计入真实积分"
+BANNER = "【培训模式】这里都是练习数据，不会上报县里，也不计入真实积分"
 
 
 def prepare(folder: Path, today: date) -> bool:

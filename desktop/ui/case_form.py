@@ -115,7 +115,7 @@ class ApplicantFields(QWidget):
         self.village = QLineEdit(objectName="village")
         self.fields = {
             "name": Field("姓名", self.name),
-            "number": Field("身份证号码", self.number, "18 位，最后一位可以是 X"),
+            "number": Field("身份证号码", self.number),
             "mobile": Field("手机号码（可不填）", self.mobile),
             "village": Field("村（组）", self.village),
         }
@@ -127,6 +127,8 @@ class ApplicantFields(QWidget):
         grid.addWidget(self.fields["village"], 2, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
+        self.number.setPlaceholderText("18 位，最后一位可以是 X")
+        self.name.setPlaceholderText("生僻字可用输入法的“生僻字”功能输入")
         self.number.editingFinished.connect(self.check_number)
         self.number.textChanged.connect(self._number_typed)
         self.mobile.editingFinished.connect(self.check_mobile)
@@ -138,7 +140,7 @@ class ApplicantFields(QWidget):
     def _relabel(self) -> None:
         self.fields["name"].title.setText("单位名称" if self.is_org else "姓名")
         self.fields["number"].title.setText("统一社会信用代码" if self.is_org else "身份证号码")
-        self.fields["number"].hint.setText("18 位，见营业执照" if self.is_org else "18 位，最后一位可以是 X")
+        self.number.setPlaceholderText("18 位，见营业执照" if self.is_org else "18 位，最后一位可以是 X")
         self.fields["number"].set_error("")
 
     def _number_typed(self, text: str) -> None:

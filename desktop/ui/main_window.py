@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         nav_layout.setContentsMargins(0, 8, 0, 8)
         nav_layout.setSpacing(2)
         self.stack = QStackedWidget()
+        self.messages = MessageBar()
         self.group = QButtonGroup(self)
         self.pages: dict[str, QWidget] = {}
         self.nav_buttons: dict[str, object] = {}
@@ -87,7 +88,6 @@ class MainWindow(QMainWindow):
         content = QVBoxLayout()
         content.setContentsMargins(16, 8, 16, 8)
         content.addWidget(self.stack, 1)
-        self.messages = MessageBar()
         content.addWidget(self.messages)
         body.addLayout(content, 1)
         outer.addLayout(body, 1)

@@ -11,6 +11,7 @@ from desktop.services.session import Counter
 
 def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget], QWidget]]]:
     from desktop.ui.home import HomePage
+    from desktop.ui.record import RecordPage
 
     def home(window):
         page = HomePage(counter)
@@ -18,4 +19,10 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
         window.events.changed.connect(lambda: page.refresh() if page.isVisible() else None)
         return page
 
-    return [("home", "今日", home)]
+    def record(window):
+        page = RecordPage(counter, window.messages)
+        page.saved.connect(lambda _saved: window.events.changed.emit())
+        page.go.connect(window.show_page)
+        return page
+
+    return [("home", "今日", home), ("record", "新登记", record)]

@@ -93,12 +93,13 @@ QCheckBox::indicator, QRadioButton::indicator {{ width: 26px; height: 26px; }}
 QListWidget, QTableView {{ border: 2px solid {LINE}; border-radius: 6px; background: {PAPER};
     alternate-background-color: #F5F7FA; selection-background-color: {BLUE}; selection-color: white; }}
 QListWidget::item {{ min-height: {MIN_TARGET_PX}px; padding: 2px 8px; border-bottom: 1px solid #E1E6EC; }}
+QListWidget::item:selected, QTableView::item:selected {{ background: {BLUE}; color: white; }}
+QScrollArea, QScrollArea > QWidget > QWidget {{ background: {PAPER}; }}
 QHeaderView::section {{ background: {SOFT}; padding: 6px; border: none; border-bottom: 2px solid {LINE};
     font-weight: bold; }}
 QProgressBar {{ border: 2px solid {LINE}; border-radius: 6px; min-height: 30px; text-align: center;
     background: {PAPER}; }}
 QProgressBar::chunk {{ background: {BLUE}; border-radius: 4px; }}
-QScrollArea {{ border: none; }}
 QToolTip {{ font-size: {points}pt; }}
 """
 

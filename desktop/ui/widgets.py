@@ -24,7 +24,7 @@ def button(text: str, role: str = "", *, name: str = "") -> QPushButton:
         widget.setProperty("role", role)
     if name:
         widget.setObjectName(name)
-    widget.setAutoDefault(False)
+    widget.setAutoDefault(True)  # Enter on a focused button presses it, as Space does
     return widget
 
 
@@ -35,7 +35,7 @@ def card(parent: QWidget | None = None) -> QFrame:
 
 
 def training_banner() -> QLabel:
-    banner = label(f"【培训模式】{BANNER}", "banner")
+    banner = label(BANNER, "banner")
     banner.setObjectName("trainingBanner")
     banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return banner

@@ -1,0 +1,243 @@
+"""The record page (新登记): pick the item, fill in the form, save with one keystroke; the receipt number follows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+
+from desktop.services.items import index_for, most_used, usage_counts
+from desktop.services.recording import SavedCase, can_complete_at_once, notice_for, save_case
+from desktop.services.session import Counter
+from desktop.ui.case_form import (
+    MODE_OPTIONS,
+    ApplicantFields,
+    MaterialsChecklist,
+    NotesField,
+    checked_value,
+    consent_box,
+    radio_row,
+)
+from desktop.ui.item_picker import ItemPicker
+from desktop.ui.messages import MessageBar
+from desktop.ui.receipt_panel import ReceiptPanel
+from desktop.ui.widgets import Field, button, label
+from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, Item
+from sync.ledger.forms import CaseForm, FormErrors
+
+
+class RecordPage(QWidget):
+    """``saved(SavedCase)`` after each save; nothing typed is lost when the form has errors."""
+
+    saved = Signal(object)
+    go = Signal(str)
+
+    def __init__(self, counter: Counter, messages: MessageBar, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.counter, self.messages = counter, messages
+        self.item: Item | None = None
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.picker = ItemPicker(counter.catalogue, index_for(counter.catalogue))
+        self.picker.setMaximumWidth(400)
+        self.picker.picked.connect(self.choose)
+        layout.addWidget(self.picker, 1)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 2)
+        self.stack.addWidget(self._build_form())
+        self.done = ReceiptPanel(counter)
+        self.done.again.connect(self.start_over)
+        self.done.to_ledger.connect(lambda: self.go.emit("ledger"))
+        self.stack.addWidget(self.done)
+        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save_and_complete,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.choose(None)
+
+    def _build_form(self) -> QWidget:
+        panel = QWidget()
+        outer = QVBoxLayout(panel)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.item_title = label("② 填写信息", "heading")
+        self.item_title.setObjectName("itemTitle")
+        outer.addWidget(self.item_title)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        form = QVBoxLayout(body)
+        form.setContentsMargins(0, 0, 12, 0)
+        self.mode_box, self.mode = radio_row(MODE_OPTIONS, "mode")
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(label("服务方式：", wrap=False))
+        mode_row.addWidget(self.mode_box, 1)
+        form.addLayout(mode_row)
+        self.applicant = ApplicantFields()
+        form.addWidget(self.applicant)
+        self.amount = QLineEdit(objectName="amount")
+        self.amount.setPlaceholderText("例如 50 或 86.50")
+        self.amount_field = Field("金额（元）", self.amount, "代收代缴的钱，原数交给缴费单位，不收手续费")
+        form.addWidget(self.amount_field)
+        self.materials_title = label("材料清单（按办事指南逐项核对，收到的点“已收到”，没带的点“缺少”）", "heading")
+        form.addWidget(self.materials_title)
+        self.all_received = button("全部已收到", name="allReceived")
+        self.all_received.clicked.connect(lambda: self.materials.set_all("received"))
+        form.addWidget(self.all_received, 0, Qt.AlignmentFlag.AlignLeft)
+        self.materials = MaterialsChecklist()
+        self.materials.changed.connect(self._show_notice)
+        form.addWidget(self.materials)
+        self.materials_error = label("", "error")
+        self.materials_error.hide()
+        form.addWidget(self.materials_error)
+        self.notice = label("", "muted")
+        self.notice.setObjectName("noticePreview")
+        form.addWidget(self.notice)
+        self.notes = NotesField()
+        self.notes_field = Field("备注", self.notes)
+        form.addWidget(self.notes_field)
+        self.consent = consent_box()
+        form.addWidget(self.consent)
+        self.consent_error = label("", "error")
+        self.consent_error.hide()
+        form.addWidget(self.consent_error)
+        form.addStretch(1)
+        scroll.setWidget(body)
+        self.scroll = scroll
+        outer.addWidget(scroll, 1)
+        bar = QHBoxLayout()
+        self.save_button = button("保存  Ctrl+S", "primary", name="saveButton")
+        self.save_button.clicked.connect(self.save)
+        self.complete_button = button("保存并办结  Ctrl+Enter", name="saveCompleteButton")
+        self.complete_button.clicked.connect(self.save_and_complete)
+        self.clear_button = button("清空重填", name="clearButton")
+        self.clear_button.clicked.connect(self.start_over)
+        self.summary = label("", "error")
+        self.summary.setObjectName("formSummary")
+        bar.addWidget(self.save_button)
+        bar.addWidget(self.complete_button)
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.clear_button)
+        outer.addLayout(bar)
+        return panel
+
+    # ---- the item ----
+
+    def refresh(self) -> None:
+        since = (self.counter.today() - timedelta(days=90)).isoformat()
+        usage = usage_counts(self.counter.store, since)
+        self.picker.set_usage(usage)
+        self.frequent = most_used(self.counter.catalogue, usage)
+
+    def focus_first(self) -> None:
+        if self.stack.currentIndex() == 0 and self.item is None:
+            self.picker.search.setFocus()
+
+    def choose(self, item: Item | None) -> None:
+        self.item = item
+        self.summary.setText("")
+        if item is None:
+            self.item_title.setText("② 填写信息（请先在左边选事项）")
+        else:
+            self.item_title.setText(f"② {item.name}（{CLASS_LABELS[item.points_class]} {item.points} 分 · "
+                                    f"{FLOW_LABELS[item.flow]}）")
+        takes_amount = bool(item and item.takes_amount)
+        self.amount_field.setVisible(takes_amount)
+        has_materials = bool(item and item.guide.materials)
+        kept = self.materials.values()
+        self.materials.set_item(item, kept)
+        for widget in (self.materials_title, self.all_received):
+            widget.setVisible(has_materials)
+        self.complete_button.setVisible(bool(item and can_complete_at_once(item)))
+        self._show_notice()
+        if item is not None:
+            self.applicant.name.setFocus()
+
+    def _show_notice(self) -> None:
+        missing = notice_for(self.item, self.materials.values()) if self.item else ()
+        self.notice.setText(f"一次性告知：保存后请告诉群众还缺 {'、'.join(missing)}。" if missing else "")
+        self.notice.setVisible(bool(missing))
+
+    # ---- saving ----
+
+    def form(self) -> CaseForm:
+        form = CaseForm(item_code=self.item.code if self.item else "", mode=checked_value(self.mode))
+        self.applicant.fill(form)
+        form.materials = self.materials.values()
+        form.amount = self.amount.text() if self.item and self.item.takes_amount else None
+        form.notes = self.notes.toPlainText()
+        form.consent = self.consent.isChecked()
+        return form
+
+    def save(self) -> SavedCase | None:
+        return self._save(complete=False)
+
+    def save_and_complete(self) -> SavedCase | None:
+        if self.item is None or not can_complete_at_once(self.item):
+            return self._save(complete=False)
+        return self._save(complete=True)
+
+    def _save(self, *, complete: bool) -> SavedCase | None:
+        if self.stack.currentIndex() != 0:
+            return None
+        self.show_errors({})
+        try:
+            saved = save_case(self.counter, self.form(), complete=complete)
+        except FormErrors as exc:
+            self.show_errors(exc.errors)
+            return None
+        except Exception as exc:
+            if self.messages.show_failure(exc):
+                return None
+            raise
+        self.done.show_saved(saved)
+        self.stack.setCurrentWidget(self.done)
+        self.done.again_button.setFocus()
+        self.saved.emit(saved)
+        return saved
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        fields = self.applicant.fields
+        targets = {"name": fields["name"], "id_number": fields["number"], "credit_code": fields["number"],
+                   "mobile": fields["mobile"], "village": fields["village"], "amount": self.amount_field,
+                   "notes": self.notes_field}
+        for field in {*targets.values()}:
+            field.set_error("")
+        material_errors = [m for k, m in errors.items() if k == "materials" or k.startswith("materials.")]
+        self.materials_error.setText("\n".join(material_errors))
+        self.materials_error.setVisible(bool(material_errors))
+        self.consent_error.setText(errors.get("consent", ""))
+        self.consent_error.setVisible("consent" in errors)
+        other = []
+        for key, message in errors.items():
+            if key in targets:
+                targets[key].set_error(message)
+            elif key not in ("consent", "materials") and not key.startswith("materials."):
+                other.append(message)
+        if not errors:
+            self.summary.setText("")
+            return
+        lead = "还不能保存：" + "；".join(other) if other else f"还不能保存，有 {len(errors)} 处要改（见红字）。"
+        self.summary.setText(lead)
+        first = next((targets[k] for k in errors if k in targets), None)
+        if first is not None:
+            first.editor.setFocus()
+            self.scroll.ensureWidgetVisible(first)
+        elif "consent" in errors:
+            self.consent.setFocus()
+            self.scroll.ensureWidgetVisible(self.consent)
+
+    def start_over(self) -> None:
+        self.applicant.clear()
+        self.amount.clear()
+        self.notes.clear()
+        self.consent.setChecked(False)
+        set_mode = self.mode.buttons()[0]
+        set_mode.setChecked(True)
+        self.show_errors({})
+        self.picker.search.clear()
+        self.choose(None)
+        self.stack.setCurrentIndex(0)
+        self.picker.search.setFocus()
