@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import getpass
 from datetime import timedelta
+from pathlib import Path
 
 from county.config import Settings
 from county.db import make_engine, session_factory, upgrade
 from county.errors import ApiError
-from county.services import admin, departments, points
+from county.services import admin, departments, points, sync_file
 
 COUNTY_STATUS_LABELS = {"accepted": "受理", "in_review": "审批中", "completed": "办结", "returned": "退回"}
 
@@ -45,6 +46,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--note", default="")
     p = sub.add_parser("points", help="某代办点按月、按季度的积分")
     p.add_argument("point_code")
+    p = sub.add_parser("import", help="导入代办点用U盘带来的同步文件")
+    p.add_argument("file", type=Path)
+
+
+def sync_file_limit(settings: Settings) -> int:
+    """A sync file may carry days of records: far more than one online batch."""
+    return max(settings.limits.max_batch_events, 20_000)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,6 +104,16 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         lines = [f"{p.code}-{d.device_no}  {d.id}  {d.state}  版本 {d.app_version or '-'}  已收到 {d.head_seq} 条"
                  f"{'  ⚠ 台账不一致' if d.tampered else ''}" for d, p in rows]
         return "\n".join(lines) or "还没有激活的设备。"
+    if args.command == "import":
+        try:
+            data = args.file.read_bytes()
+        except OSError as exc:
+            raise ApiError(400, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。") from exc
+        result = sync_file.import_file(session, data, max_events=sync_file_limit(settings), actor=actor)
+        counts = {s: sum(r.status == s for r in result.results) for s in ("accepted", "duplicate", "rejected")}
+        lines = [f"导入完成：新收到 {counts['accepted']} 条，已有 {counts['duplicate']} 条，拒收 {counts['rejected']} 条。"]
+        lines += [f"  第 {r.seq} 条拒收：{r.message}" for r in result.results if r.status == "rejected"]
+        return "\n".join(lines)
     if args.command == "set-status":
         case = departments.find_case(session, args.point_code, args.receipt_no)
         departments.set_case_status(session, case, args.status, args.note, actor=actor)

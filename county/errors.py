@@ -8,7 +8,7 @@ class ApiError(Exception):
 
     def __init__(self, status: int, code: str, message: str, *, retry_after: int | None = None,
                  resend_from: int | None = None):
-        super().__init__(code)
+        super().__init__(message)
         self.status = status
         self.code = code
         self.message = message

@@ -89,6 +89,7 @@ class Device(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     device_no: Mapped[int] = mapped_column(Integer)
     token_hash: Mapped[str] = mapped_column(String(64))
+    signing_key: Mapped[str | None] = mapped_column(String(64))  # Ed25519 public key (hex), for sync files
     label: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[str] = mapped_column(String(10), default="active")
     app_version: Mapped[str] = mapped_column(String(40), default="")

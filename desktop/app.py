@@ -63,12 +63,23 @@ def build_main_window(counter):
     return window
 
 
+_QUIET = ("propagateSizeHints",)  # the offscreen platform's note on every window: not news
+
+
+def _qt_message(mode, context, message: str) -> None:
+    """Qt's own messages go to the log (not the agent's screen); known noise is dropped."""
+    if not any(noise in message for noise in _QUIET):
+        log.info("qt: %s", message)
+
+
 def make_application(folder: Path | None, argv: list[str] | None = None):
     """The QApplication with the bundled fonts and the chosen text size; Qt is imported here, not at start."""
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from desktop.ui.theme import apply_theme
 
+    qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
     app.setApplicationName("乡村随身办")
     apply_theme(app, Settings.load(folder).text_points)

@@ -33,6 +33,7 @@ class EnrolRequest(Message):
     device_label: ShortText = ""
     app_version: Annotated[str, StringConstraints(max_length=40)]
     device_time: Annotated[str, StringConstraints(max_length=40)]
+    signing_key: Hex64 | None = None  # Ed25519 public key: verifies the device's offline sync files
 
 
 class Limits(Message):

@@ -23,6 +23,11 @@ def authenticate(session: Session, authorization: str | None, *, lock: bool = Fa
     device = session.get(Device, device_id, with_for_update=lock)
     if device is None or not hmac.compare_digest(device.token_hash, sha256_hex(token)):
         raise unauthorised()
+    return device, check_standing(session, device)
+
+
+def check_standing(session: Session, device: Device) -> Point:
+    """The device's point, if the device, its account and its point are all still in good standing."""
     if device.state != "active":
         raise revoked("device")
     account = session.get(Account, device.account_id)
@@ -31,4 +36,4 @@ def authenticate(session: Session, authorization: str | None, *, lock: bool = Fa
     point = session.get(Point, device.point_id)
     if point.state != "active":
         raise revoked("point")
-    return device, point
+    return point

@@ -57,7 +57,7 @@ def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Set
         raise ApiError(409, "too_many_devices", "本代办点已激活 9 台设备，请先请县里注销不用的设备。")
     token = new_device_token()
     device = Device(id=new_id(), point_id=point.id, account_id=account.id, device_no=free[0],
-                    token_hash=sha256_hex(token), label=request.device_label, app_version=request.app_version,
+                    token_hash=sha256_hex(token), signing_key=request.signing_key, label=request.device_label, app_version=request.app_version,
                     enrolled_at=now, last_seen_at=now)
     session.add(device)
     code.used_at, code.used_by_device = now, device.id

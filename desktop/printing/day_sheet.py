@@ -41,7 +41,7 @@ def day_sheet_layout(data: DaySheetData, paper: Paper) -> Layout:
     sheet.text("作废的办件不计入以上件数和金额。", size=paper.body * 0.85)
 
     sheet.section("二、按服务方式")
-    sheet.fields([(label, f"{count} 件") for label, count in data.by_mode])
+    sheet.text("，".join(f"{label} {count} 件" for label, count in data.by_mode) + "。")
 
     sheet.section(f"三、免费寄递（{len(data.mailings)} 件）")
     if not data.mailings:
@@ -69,9 +69,9 @@ def day_sheet_layout(data: DaySheetData, paper: Paper) -> Layout:
 
     sheet.section("六、同步情况")
     if data.unsynced_total:
-        sheet.text(f"还有 {data.unsynced_total} 条记录没有同步到县里：", bold=True)
-        sheet.fields([(label, f"{count} 条") for label, count in data.unsynced])
-        sheet.text("记录都已保存在本机，联网后请点“同步”。")
+        sheet.text(f"还有 {data.unsynced_total} 条记录没有同步到县里。", bold=True)
+        sheet.text("其中" + "、".join(f"{label} {count} 条" for label, count in data.unsynced)
+                   + "。记录都已保存在本机，联网后请点“同步”。")
     else:
         sheet.text("本机记录已全部同步到县里。")
     if data.rejected:

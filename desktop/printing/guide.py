@@ -41,7 +41,7 @@ def guide_layout(data: GuideData, paper: Paper) -> Layout:
     sheet.text(NO_FEE, bold=True)
     sheet.section("咨询和查询")
     sheet.text(data.query_text)
-    sheet.text(f"咨询{HOTLINE_ANSWER}")
+    sheet.text(f"所有咨询在 {HOTLINE_ANSWER}")
     return sheet.finish(f"事项清单 {data.catalogue_version} 版　打印于 {when(data.printed_at)}")
 
 

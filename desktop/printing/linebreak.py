@@ -33,7 +33,8 @@ def tokens(text: str) -> list[str]:
     A piece is one wide character, or a run of narrow non-space characters (a Latin word, a number
     such as 86.50 or 0427-261127-1001-5, a URL). Closing punctuation is glued to the piece before it
     and opening punctuation to the piece after it, so neither can be left at the wrong end of a line;
-    a number keeps the one character after it, with or without a space between (3个, 2026年, 86.50 元).
+    a number keeps the one character after it, with or without a space between (3个, 2026年, 86.50 元),
+    and a number after a space keeps the character before it (共 2 件).
     """
     raw: list[str] = []
     for char in text:
@@ -51,6 +52,8 @@ def tokens(text: str) -> list[str]:
         unit = after_digit and len(piece) == 1 and _is_wide(piece)  # 3个, 2026年: a number keeps its unit
         follower = raw[index + 1] if index + 1 < len(raw) else ""
         spaced_unit = after_digit and piece == " " and len(follower) == 1 and _is_wide(follower)  # 86.50 元
+        spaced_unit = spaced_unit or (bool(merged) and piece == " " and _is_wide(merged[-1][-1])
+                                      and follower[:1].isascii() and follower[:1].isdigit())  # 共 2
         if merged and (spaced_unit or (not _is_space(piece) and (glue_next or unit or piece[0] in NO_LINE_START))):
             merged[-1] += piece
         else:

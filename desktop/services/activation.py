@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
 from desktop.store.engine import read, write
 from desktop.store.ledger import Identity, LedgerStore, get_meta, set_meta
 from desktop.store.opening import create_store
@@ -33,15 +36,20 @@ class Activated:
 def activate(server_url: str, activation_code: str, folder: Path, password: str, *, client: SyncClient | None = None) -> Activated:
     """Enrol first (nothing is created locally if the county refuses), then create the store with its identity.
 
-    The device credential is kept inside the encrypted ledger, never in a plain file.
+    The device credential and the signing key of its sync files are kept inside the encrypted ledger,
+    never in a plain file.
     """
     client = client or SyncClient(server_url)
+    signing = Ed25519PrivateKey.generate()
+    public = signing.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
     result = client.enrol(EnrolRequest(activation_code=activation_code, device_label=platform.node()[:200],
-                                       app_version=app_version(), device_time=format_time(china_now())))
+                                       app_version=app_version(), device_time=format_time(china_now()),
+                                       signing_key=public))
     identity = Identity(result.device_id, result.point.code, result.device_no, result.point.name)
     store, recovery_code = create_store(folder, password, identity)
     with write(store.engine) as conn:
-        set_meta(conn, server_url=server_url.rstrip("/"), device_token=result.device_token,
+        private = signing.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()).hex()
+        set_meta(conn, server_url=server_url.rstrip("/"), device_token=result.device_token, signing_key=private,
                  township=result.point.township, account_name=result.account_name,
                  catalogue_version=result.catalogue_version, max_batch_events=str(result.limits.max_batch_events))
     return Activated(store, recovery_code, result.point.name, result.account_name)

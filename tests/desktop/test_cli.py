@@ -1,6 +1,11 @@
-"""The ``suishenban`` command: training demo, store check and the forgotten-password path."""
+"""The ``suishenban`` command: the window or the no-screen line, self-test, demo, store check, password reset."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +18,7 @@ from sync.ledger.receipts import parse_receipt_no
 
 def test_training_demo_records_a_practice_day_and_can_run_again(tmp_path, capsys):
     folder = tmp_path / "training"
-    assert cli.main(["--training", "--data-dir", str(folder)]) == 0
+    assert cli.main(["--training", "--data-dir", str(folder), "demo"]) == 0
     out = capsys.readouterr().out
     assert "【培训模式】" in out and "一次性告知" in out and "哈希链完整" in out
     receipts = [line.split()[1] for line in out.splitlines() if line.strip().startswith("回执")]
@@ -30,7 +35,7 @@ def test_training_demo_records_a_practice_day_and_can_run_again(tmp_path, capsys
 
 
 def test_the_demo_refuses_to_write_samples_into_a_real_ledger(tmp_path, capsys):
-    assert cli.main(["--data-dir", str(tmp_path)]) == cli.EXIT_USAGE
+    assert cli.main(["--data-dir", str(tmp_path), "demo"]) == cli.EXIT_USAGE
     assert "--training" in capsys.readouterr().out
     assert not any(tmp_path.iterdir())
 
@@ -73,3 +78,46 @@ def test_reset_password_with_the_recovery_code(tmp_path, capsys, monkeypatch, co
     else:
         assert rc == cli.EXIT_FAILED and "不一样" in out
         assert unlock(ring, PASSWORD) == unlocked
+
+
+@pytest.mark.parametrize("argv", [[], ["--training"], ["window"]])
+def test_without_a_screen_it_says_so_in_one_line_and_exits(tmp_path, capsys, monkeypatch, argv):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    assert cli.main(["--data-dir", str(tmp_path / "data"), *argv]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "没有检测到屏幕" in out and "--self-test" in out and "--screenshots" in out
+    assert not (tmp_path / "data").exists()
+
+
+def test_with_a_screen_the_window_opens_on_the_chosen_ledger(tmp_path, monkeypatch):
+    import desktop.app
+
+    opened = {}
+    monkeypatch.setattr(cli, "has_screen", lambda: True)
+    monkeypatch.setattr(desktop.app, "run", lambda folder, training: opened.update(folder=folder, training=training) or 0)
+    assert cli.main(["--training", "--data-dir", str(tmp_path)]) == 0
+    assert opened == {"folder": tmp_path, "training": True}
+
+
+@pytest.mark.parametrize(("env", "platform", "expected"), [
+    ({}, "linux", False),
+    ({"DISPLAY": ":0"}, "linux", True),
+    ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", True),
+    ({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux", False),
+    ({"QT_QPA_PLATFORM": "xcb"}, "linux", False),
+    ({}, "win32", True),
+])
+def test_what_counts_as_a_screen(env, platform, expected):
+    assert cli.has_screen(env, platform) is expected
+
+
+def test_self_test_records_a_case_through_the_real_form_headless():
+    root = Path(__file__).resolve().parents[2]
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    result = subprocess.run([sys.executable, "-m", "desktop.cli", "--self-test"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "自检通过" in result.stdout and "回执编号 9999-" in result.stdout

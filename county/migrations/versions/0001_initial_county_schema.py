@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 01:42:15.579483
+Create Date: 2026-11-27 01:49:39.187094
 """
 from alembic import op
 import sqlalchemy as sa
@@ -144,6 +144,7 @@ def upgrade() -> None:
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('device_no', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('signing_key', sa.String(length=64), nullable=True),
     sa.Column('label', sa.String(length=200), nullable=False),
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('app_version', sa.String(length=40), nullable=False),

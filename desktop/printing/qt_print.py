@@ -1,0 +1,219 @@
+"""Printing from the app (the only Qt module here): preview, the system printer, save as PDF, calm messages on trouble."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import tempfile
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QObject, QRectF, QRunnable, QSize, QSizeF, Signal
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo, QPrintPreviewDialog
+from PySide6.QtWidgets import QWidget
+
+log = logging.getLogger(__name__)
+
+MAX_RENDER_DPI = 300  # an A4 page at 300 dpi is a 35 MB image; more buys nothing on paper
+SAVED = "办件已经保存好了，不会丢失，随时可以在台账里补打。"
+NO_PRINTER = f"没有找到打印机，这次没有打印出来。{SAVED}请接好打印机、打开电源后再打印，或先“保存为 PDF”。"
+OFFLINE = f"打印机没有响应（可能没开机、缺纸或连线松了），这次没有打印出来。{SAVED}检查打印机后再打印即可。"
+BUG = f"打印时程序出了错，这次没有打印出来。{SAVED}请点“复制报告”发给技术支持，再试一次或先“保存为 PDF”。"
+_DISK_ERRORS = {errno.ENOSPC: "磁盘已满", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
+                errno.EROFS: "磁盘是只读的", errno.ENOENT: "文件夹不存在"}
+
+
+class PrinterUnavailable(Exception):
+    """A known printer trouble: none installed, offline, out of paper, the driver refused to start."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    """How a print or save went. ``known`` failures are shown calmly; the rest are bugs with a report."""
+
+    ok: bool
+    message: str
+    known: bool = True
+    notes: tuple[str, ...] = ()
+    report: str = ""
+
+
+def classify(exc: BaseException) -> PrintResult:
+    """Sort a failure at the printing boundary into known trouble (a calm message) or a bug (with a report)."""
+    if isinstance(exc, PrinterUnavailable):
+        return PrintResult(False, exc.message)
+    if isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:
+        return PrintResult(False, f"PDF 没有保存成功（{_DISK_ERRORS[exc.errno]}）。{SAVED}请换一个位置再保存。")
+    log.error("printing failed", exc_info=exc)
+    return PrintResult(False, BUG, known=False, report="".join(traceback.format_exception(exc)))
+
+
+def load_pdf(pdf: bytes, parent: QObject | None = None) -> QPdfDocument:
+    """A QPdfDocument over the bytes (the buffer is kept alive as the document's child)."""
+    document = QPdfDocument(parent)
+    buffer = QBuffer(document)
+    buffer.setData(QByteArray(pdf))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document.load(buffer)
+    if document.status() != QPdfDocument.Status.Ready or document.pageCount() < 1:
+        raise ValueError(f"the PDF did not load: {document.status()}")
+    return document
+
+
+def _mm(points: float) -> float:
+    return points * 25.4 / 72
+
+
+def nearest_page_size(width_mm: float, height_mm: float, supported: list[QPageSize]) -> QPageSize:
+    """The supported size that holds the page best: the smallest one it fits on, else the one it shrinks least on."""
+    def size(page: QPageSize) -> QSizeF:
+        return page.size(QPageSize.Unit.Millimeter)
+
+    fitting = [p for p in supported if size(p).width() >= width_mm - 0.5 and size(p).height() >= height_mm - 0.5]
+    if fitting:
+        return min(fitting, key=lambda p: size(p).width() * size(p).height())
+    return max(supported, key=lambda p: min(size(p).width() / width_mm, size(p).height() / height_mm))
+
+
+def set_paper(printer: QPrinter, width_pt: float, height_pt: float) -> tuple[str, ...]:
+    """Ask for the document's own paper size (a custom size for a roll); fall back to the nearest the driver has."""
+    width_mm, height_mm = _mm(width_pt), _mm(height_pt)
+    printer.setFullPage(True)  # the PDF pages carry their own margins
+    wanted = QPageSize(QSizeF(width_mm, height_mm), QPageSize.Unit.Millimeter, f"{width_mm:.0f}×{height_mm:.0f} 毫米",
+                       QPageSize.SizeMatchPolicy.FuzzyMatch)
+    portrait = QPageLayout.Orientation.Portrait
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat:
+        printer.setPageLayout(QPageLayout(wanted, portrait, QMarginsF(0, 0, 0, 0)))
+        return ()
+    info = QPrinterInfo(printer)
+    supported = list(info.supportedPageSizes())
+    if info.supportsCustomPageSizes() and printer.setPageSize(wanted):
+        got = printer.pageLayout().pageSize().size(QPageSize.Unit.Millimeter)
+        if abs(got.width() - width_mm) < 1 and abs(got.height() - height_mm) < 1:
+            printer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+            return ()
+    if not supported:
+        return (f"打印机没有报告它支持的纸张，按 {width_mm:.0f}×{height_mm:.0f} 毫米打印；如打印不全，请在打印机设置里选对纸张。",)
+    chosen = nearest_page_size(width_mm, height_mm, supported)
+    printer.setPageSize(chosen)
+    printer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    got = chosen.size(QPageSize.Unit.Millimeter)
+    shrink = got.width() < width_mm - 0.5 or got.height() < height_mm - 0.5
+    return (f"打印机不支持 {width_mm:.0f}×{height_mm:.0f} 毫米的纸，已改用“{chosen.name()}”"
+            f"（{got.width():.0f}×{got.height():.0f} 毫米），内容{'按比例缩小' if shrink else '按原大小'}打印。",)
+
+
+def check_printer(printer: QPrinter) -> None:
+    """Refuse at once, calmly, when there is no printer to print on."""
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat:
+        if not printer.outputFileName():
+            raise PrinterUnavailable(NO_PRINTER)
+        return
+    if not printer.isValid() or not QPrinterInfo.availablePrinters():
+        raise PrinterUnavailable(NO_PRINTER)
+    if printer.printerState() == QPrinter.PrinterState.Error:
+        raise PrinterUnavailable(OFFLINE)
+
+
+def paint_pdf(printer: QPrinter, document: QPdfDocument) -> None:
+    """Paint every page, rendered at the printer's resolution (at most MAX_RENDER_DPI), onto the printer's paper."""
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise PrinterUnavailable(OFFLINE)
+    try:
+        dpi = min(printer.resolution(), MAX_RENDER_DPI)
+        paper = printer.paperRect(QPrinter.Unit.DevicePixel)
+        device_per_pt = printer.resolution() / 72
+        for number in range(document.pageCount()):
+            if number and not printer.newPage():
+                raise PrinterUnavailable(OFFLINE)
+            page = document.pagePointSize(number)
+            width, height = page.width() * device_per_pt, page.height() * device_per_pt
+            scale = min(1.0, paper.width() / width, paper.height() / height)
+            target = QRectF(paper.x() + (paper.width() - width * scale) / 2, paper.y(), width * scale, height * scale)
+            image = document.render(number, QSize(round(page.width() / 72 * dpi), round(page.height() / 72 * dpi)))
+            if image.isNull():
+                raise MemoryError(f"page {number + 1} could not be rendered")
+            painter.drawImage(target, image)
+    finally:
+        painter.end()
+
+
+def print_pdf(pdf: bytes, printer: QPrinter) -> PrintResult:
+    """Print the PDF on ``printer`` (a real one, or a PDF-format QPrinter); never raises."""
+    try:
+        check_printer(printer)
+        document = load_pdf(pdf)
+        try:
+            page = document.pagePointSize(0)
+            notes = set_paper(printer, page.width(), page.height())
+            paint_pdf(printer, document)
+        finally:
+            document.close()
+    except Exception as exc:  # noqa: BLE001 - the boundary: every failure is sorted, none escapes
+        return classify(exc)
+    return PrintResult(True, "已发送到打印机。" if printer.outputFormat() != QPrinter.OutputFormat.PdfFormat
+                       else "已打印到 PDF 文件。", notes=notes)
+
+
+def save_pdf(pdf: bytes, path: Path) -> PrintResult:
+    """Write the PDF to ``path`` whole or not at all (a temporary file renamed into place); never raises."""
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".printing-", suffix=".pdf")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(pdf)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except Exception as exc:  # noqa: BLE001 - the boundary
+        return classify(exc)
+    return PrintResult(True, f"已保存为 PDF：{path}")
+
+
+class PreviewDialog(QPrintPreviewDialog):
+    """The print preview: the PDF's pages painted as the printer will get them; printing from it prints the PDF."""
+
+    def __init__(self, pdf: bytes, printer: QPrinter, parent: QWidget | None = None) -> None:
+        super().__init__(printer, parent)
+        self.setWindowTitle("打印预览")
+        self.document = load_pdf(pdf, self)
+        self.results: list[PrintResult] = []
+        page = self.document.pagePointSize(0)
+        self.notes = set_paper(printer, page.width(), page.height())
+        self.paintRequested.connect(self._paint)
+
+    def _paint(self, printer: QPrinter) -> None:
+        try:
+            paint_pdf(printer, self.document)
+        except Exception as exc:  # noqa: BLE001 - the boundary
+            self.results.append(classify(exc))
+        else:
+            self.results.append(PrintResult(True, "预览已生成。", notes=self.notes))
+
+
+class _Signals(QObject):
+    done = Signal(object)  # PrintResult
+
+
+class PrintTask(QRunnable):
+    """Prints in a worker thread (QThreadPool) and reports through ``signals.done``, so the counter never freezes."""
+
+    def __init__(self, pdf: bytes, printer: QPrinter) -> None:
+        super().__init__()
+        self.pdf, self.printer = pdf, printer
+        self.signals = _Signals()
+
+    def run(self) -> None:
+        self.signals.done.emit(print_pdf(self.pdf, self.printer))

@@ -1,0 +1,42 @@
+"""Export pending records to a signed sync file (同步文件) for a point with no network for days."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from desktop.services.activation import app_version
+from desktop.store.engine import read
+from desktop.store.files import atomic_write_bytes
+from desktop.store.ledger import LedgerStore, get_meta
+from sync.syncfile import pack, payload_of, signed_part
+from sync.wire import PushRequest, event_to_wire
+
+MAX_EVENTS_PER_FILE = 20_000
+
+
+class ExportError(Exception):
+    pass
+
+
+def export_pending(store: LedgerStore, path: Path) -> int:
+    """Write every record the county has not acknowledged to ``path``; returns how many.
+
+    Records stay pending on this PC until the county acknowledges them on a later online sync (it then
+    answers "already had it"), so exporting twice, or losing the stick, never loses anything.
+    """
+    with read(store.engine) as conn:
+        meta = get_meta(conn)
+    if "signing_key" not in meta:
+        raise ExportError("这台电脑还没有激活，不能导出同步文件。")
+    events = store.pending_events(MAX_EVENTS_PER_FILE)
+    if not events:
+        raise ExportError("没有需要同步的记录，不用导出。")
+    request = PushRequest(device_id=store.identity.device_id, from_seq=events[0].seq, prev_hash=events[0].prev_hash,
+                          head_hash=events[-1].hash, events=[event_to_wire(e) for e in events], app_version=app_version())
+    payload = payload_of(request)
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(meta["signing_key"]))
+    signature = key.sign(signed_part(store.identity.device_id, payload))
+    atomic_write_bytes(path, pack(store.identity.device_id, payload, signature))
+    return len(events)

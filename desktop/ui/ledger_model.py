@@ -1,0 +1,97 @@
+"""A virtualised case table: rows are fetched from SQL a page at a time as the view scrolls to them."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from desktop.services.cases import CaseFilter, CaseQueries, CaseRow, yuan
+
+COLUMNS = (
+    ("回执编号", lambda r: r.receipt_no),
+    ("日期", lambda r: r.business_date[5:]),
+    ("事项", lambda r: r.item_name),
+    ("申请人", lambda r: r.applicant),
+    ("证件号码", lambda r: r.id_masked),
+    ("手机", lambda r: r.mobile_masked),
+    ("方式", lambda r: r.mode),
+    ("状态", lambda r: r.state_label),
+    ("金额", lambda r: yuan(r.amount_fen)),
+    ("同步", lambda r: "已同步" if r.synced else "待同步"),
+)
+AMOUNT_COLUMN = 8
+_GREY, _RED = QColor("#5F6B7A"), QColor("#A1221B")
+
+
+class CaseTableModel(QAbstractTableModel):
+    """Knows only the row count and the pages it was asked for (at most MAX_PAGES kept, least recent dropped)."""
+
+    PAGE = 200
+    MAX_PAGES = 20
+
+    def __init__(self, queries: CaseQueries, parent=None) -> None:
+        super().__init__(parent)
+        self.queries = queries
+        self.filter = CaseFilter()
+        self._count = 0
+        self._pages: OrderedDict[int, list[CaseRow]] = OrderedDict()
+        self.page_loads = 0  # for tests and the benchmark: how many SQL pages were fetched
+
+    def set_filter(self, flt: CaseFilter) -> None:
+        self.beginResetModel()
+        self.filter = flt
+        self._pages.clear()
+        self._count = self.queries.count(flt)
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        self.set_filter(self.filter)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        return None
+
+    def row(self, number: int) -> CaseRow | None:
+        """The row at ``number``, loading its page when needed; None past the end (the ledger changed)."""
+        if not 0 <= number < self._count:
+            return None
+        page_no, offset = divmod(number, self.PAGE)
+        page = self._pages.get(page_no)
+        if page is None:
+            page = self.queries.page(self.filter, page_no * self.PAGE, self.PAGE)
+            self.page_loads += 1
+            self._pages[page_no] = page
+            while len(self._pages) > self.MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_no)
+        return page[offset] if offset < len(page) else None
+
+    def cached_rows(self) -> int:
+        return sum(len(page) for page in self._pages.values())
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.row(index.row())
+        if row is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[index.column()][1](row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == AMOUNT_COLUMN:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if row.state == "voided":
+                return _GREY
+            if row.state == "returned" or (index.column() == 9 and not row.synced):
+                return _RED if row.state == "returned" else None
+        return None
