@@ -88,7 +88,7 @@ def set_paper(printer: QPrinter, width_pt: float, height_pt: float) -> tuple[str
     width_mm, height_mm = _mm(width_pt), _mm(height_pt)
     printer.setFullPage(True)  # the PDF pages carry their own margins
     wanted = QPageSize(QSizeF(width_mm, height_mm), QPageSize.Unit.Millimeter, f"{width_mm:.0f}×{height_mm:.0f} 毫米",
-                       QPageSize.SizeMatchPolicy.FuzzyMatch)
+                       QPageSize.SizeMatchPolicy.ExactMatch)
     portrait = QPageLayout.Orientation.Portrait
     if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat:
         printer.setPageLayout(QPageLayout(wanted, portrait, QMarginsF(0, 0, 0, 0)))
@@ -212,6 +212,7 @@ class PrintTask(QRunnable):
 
     def __init__(self, pdf: bytes, printer: QPrinter) -> None:
         super().__init__()
+        self.setAutoDelete(False)  # the caller keeps the task (and its signals) alive
         self.pdf, self.printer = pdf, printer
         self.signals = _Signals()
 

@@ -11,6 +11,7 @@ from desktop.services.session import Counter
 
 def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget], QWidget]]]:
     from desktop.ui.home import HomePage
+    from desktop.ui.ledger_page import LedgerPage
     from desktop.ui.record import RecordPage
 
     def home(window):
@@ -25,4 +26,9 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
         page.go.connect(window.show_page)
         return page
 
-    return [("home", "今日", home), ("record", "新登记", record)]
+    def ledger(window):
+        page = LedgerPage(counter, window.messages)
+        window.events.changed.connect(lambda: page.model_changed_elsewhere())
+        return page
+
+    return [("home", "今日", home), ("record", "新登记", record), ("ledger", "台账", ledger)]
