@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="启动同步接口")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8600)
+    sandbox = sub.add_parser("training-sandbox", help="培训模式用的县级端（本机回环地址，单独的数据库）")
+    sandbox.add_argument("--port", type=int, default=0)
     admin_cli.add_parsers(sub)
     show = sub.add_parser("catalogue", help="列出事项清单（事项、类别、积分、办理单位）")
     show.add_argument("--version", help="清单版本，默认最新")
@@ -81,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
     if args.command == "serve":
         return _serve(args, settings)
+    if args.command == "training-sandbox":
+        from county.training import serve_sandbox
+
+        return serve_sandbox(settings.database_url, port=args.port)
     if args.command not in ("catalogue", "check-catalogue"):
         return admin_cli.run(args, settings)
     if args.command == "catalogue":

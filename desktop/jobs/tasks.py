@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 
 from desktop.jobs.runner import Job
-from desktop.services import training
+from desktop.services import practice
 from desktop.services.login import LoginThrottle, attempt
 from desktop.services.session import Counter
 from sync.ledger.events import china_now
@@ -22,7 +22,7 @@ def login_job(folder: Path, password: str, throttle: LoginThrottle, *, training_
 
 
 def prepare_training_job(folder: Path, today: date, parent: QObject | None = None) -> Job:
-    return Job("prepare-training", lambda: training.prepare(folder, today), parent)
+    return Job("prepare-training", lambda: practice.prepare(folder, today), parent)
 
 
 def backup_job(counter: Counter, parent: QObject | None = None) -> Job:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
+import itertools
 import threading
 
-from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.code128 import Code128
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.pdfgen.canvas import Canvas
 
 from desktop.printing.fonts import PRIMARY, register_fonts, runs
@@ -17,6 +16,7 @@ from desktop.printing.ops import Barcode, Frame, Layout, Qr, Rule, Text
 
 AUTHOR = "浮梁县“乡村随身办”"
 CREATOR = "乡村随身办 柜台端"
+QR_QUIET_MODULES = 4
 _lock = threading.Lock()  # reportlab keeps per-document font state on shared font objects
 
 
@@ -75,10 +75,28 @@ def _text(canvas: Canvas, op: Text, page_height: float) -> None:
     canvas.restoreState()
 
 
+def qr_modules(value: str, side: float) -> list[tuple[float, float, float, float]]:
+    """The dark modules of a QR code (level M) filling a ``side``-point square, its 4-module quiet zone
+    included: (x, y, width, height) rectangles from the square's top-left corner, one per dark run of a row."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(value)
+    code.make()
+    module = side / (code.getModuleCount() + 2 * QR_QUIET_MODULES)
+    rects = []
+    for row, modules in enumerate(code.modules):
+        column = 0
+        for dark, run in itertools.groupby(bool(cell) for cell in modules):
+            length = len(list(run))
+            if dark:
+                rects.append(((column + QR_QUIET_MODULES) * module, (row + QR_QUIET_MODULES) * module,
+                              length * module, module))
+            column += length
+    return rects
+
+
 def _qr(canvas: Canvas, op: Qr, page_height: float) -> None:
-    widget = QrCodeWidget(op.value, barLevel="M", barBorder=4)
-    x0, y0, x1, y1 = widget.getBounds()
-    side = op.box.width
-    drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, op.box.x0, page_height - op.box.y1)
+    canvas.saveState()
+    canvas.setFillColorRGB(0, 0, 0)
+    for x, y, width, height in qr_modules(op.value, op.box.width):
+        canvas.rect(op.box.x0 + x, page_height - op.box.y0 - y - height, width, height, stroke=0, fill=1)
+    canvas.restoreState()

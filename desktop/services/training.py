@@ -1,20 +1,86 @@
-"""The practice point (培训模式): its own data folder, a known password, and sample records to practise on."""
+"""Training mode for real (培训模式): a sandbox county endpoint on loopback, enrolled and synced against.
+
+The sandbox is the county's own code run as a child process with its own SQLite file in the training
+folder, so a newcomer sees the whole system work — records go up, department statuses come back —
+without touching the real county or real records.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import json
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
-from desktop import demo
-from desktop.services.login import store_exists
+from desktop.services.activation import activate, app_version, sync_client_for
+from desktop.store.engine import write
+from desktop.store.ledger import LedgerStore, set_meta
+from desktop.store.opening import open_store
+from desktop.store.sync_port import StoreSyncPort
+from sync.engine import SyncEngine, SyncReport
 
-PASSWORD = demo.TRAINING_PASSWORD
-BANNER = "【培训模式】这里都是练习数据，不会上报县里，也不计入真实积分"
+TRAINING_PASSWORD = "peixun2026"
+START_TIMEOUT = 60.0
 
 
-def prepare(folder: Path, today: date) -> bool:
-    """Create and fill the practice ledger if it is not there yet; True when it was made now."""
-    if store_exists(folder):
-        return False
-    demo.seed_training(folder, today)
-    return True
+class SandboxError(Exception):
+    pass
+
+
+@dataclass
+class TrainingSandbox:
+    """The child process serving the practice county; stop() ends it."""
+
+    process: subprocess.Popen
+    base_url: str
+    activation_code: str
+
+    @classmethod
+    def start(cls, folder: Path, *, timeout: float = START_TIMEOUT) -> TrainingSandbox:
+        folder.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "county.cli", "--db", f"sqlite:///{folder / 'county-sandbox.db'}",
+                   "training-sandbox"]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                   text=True, encoding="utf-8")
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not line or not line[0].strip():
+            process.kill()
+            process.wait()
+            process.stdout.close()
+            raise SandboxError("培训用的县级端没有启动起来，可以先离线练习登记，稍后再试同步。")
+        info = json.loads(line[0])
+        return cls(process, info["base_url"], info["activation_code"])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+
+
+def open_training_store(folder: Path, sandbox: TrainingSandbox) -> tuple[LedgerStore, str | None]:
+    """The practice ledger, enrolled with the sandbox on first use; returns (store, recovery code if new)."""
+    if (folder / "keyring.json").exists():
+        store, _report = open_store(folder, TRAINING_PASSWORD)
+        with write(store.engine) as conn:  # the sandbox listens on a new port each time
+            set_meta(conn, server_url=sandbox.base_url)
+        return store, None
+    done = activate(sandbox.base_url, sandbox.activation_code, folder, TRAINING_PASSWORD)
+    return done.store, done.recovery_code
+
+
+def sync_now(store: LedgerStore) -> SyncReport:
+    client = sync_client_for(store)
+    if client is None:
+        raise SandboxError("这个练习台账没有连接培训用的县级端。")
+    return SyncEngine(client, StoreSyncPort(store), app_version=app_version()).run()

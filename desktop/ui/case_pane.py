@@ -34,6 +34,17 @@ class CasePane(QScrollArea):
         self.title = label("在左边选一笔办件，这里显示详情", "heading")
         self.title.setObjectName("detailTitle")
         layout.addWidget(self.title)
+        self.actions = QHBoxLayout()
+        self.action_buttons = {}
+        for event_type, text, role in ((EventType.CASE_COMPLETED, "办结", "primary"),
+                                       (EventType.MATERIALS_SENT, "寄送材料", "primary"),
+                                       (EventType.CASE_AMENDED, "更正", ""), (EventType.CASE_VOIDED, "作废", "danger")):
+            widget = button(text, role, name=f"action_{event_type.value}")
+            widget.clicked.connect(lambda _c=False, e=event_type: self.start_action(e))
+            self.actions.addWidget(widget)
+            self.action_buttons[event_type] = widget
+        self.actions.addStretch(1)
+        layout.addLayout(self.actions)
         self.grid = QGridLayout()
         self.grid.setColumnStretch(1, 1)
         self.values: dict[str, object] = {}
@@ -57,17 +68,6 @@ class CasePane(QScrollArea):
         self.timeline = label("")
         self.timeline.setObjectName("timeline")
         layout.addWidget(self.timeline)
-        self.actions = QHBoxLayout()
-        self.action_buttons = {}
-        for event_type, text, role in ((EventType.CASE_COMPLETED, "办结", "primary"),
-                                       (EventType.MATERIALS_SENT, "寄送材料", "primary"),
-                                       (EventType.CASE_AMENDED, "更正", ""), (EventType.CASE_VOIDED, "作废", "danger")):
-            widget = button(text, role, name=f"action_{event_type.value}")
-            widget.clicked.connect(lambda _c=False, e=event_type: self.start_action(e))
-            self.actions.addWidget(widget)
-            self.action_buttons[event_type] = widget
-        self.actions.addStretch(1)
-        layout.addLayout(self.actions)
         layout.addStretch(1)
         self.setWidget(body)
         self.show_case(None)
@@ -100,7 +100,8 @@ class CasePane(QScrollArea):
                           ("county", d.county_note)):
             self._set(key, text)
         if d.materials:
-            self.materials.setText("材料：" + "；".join(f"{name} {status}" for name, status in d.materials))
+            self.materials.setText("材料：\n" + "\n".join(f"  {'✓' if status == '已收到' else '✗'} {name}（{status}）"
+                                                        for name, status in d.materials))
         self.timeline.setText("\n".join(f"{e.at}  {e.what}（{e.sync}）" for e in d.timeline))
         for event_type, widget in self.action_buttons.items():
             widget.setVisible(event_type in d.actions)

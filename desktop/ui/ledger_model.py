@@ -14,14 +14,14 @@ COLUMNS = (
     ("日期", lambda r: r.business_date[5:]),
     ("事项", lambda r: r.item_name),
     ("申请人", lambda r: r.applicant),
+    ("状态", lambda r: r.state_label),
+    ("同步", lambda r: "已同步" if r.synced else "待同步"),
     ("证件号码", lambda r: r.id_masked),
     ("手机", lambda r: r.mobile_masked),
     ("方式", lambda r: r.mode),
-    ("状态", lambda r: r.state_label),
     ("金额", lambda r: yuan(r.amount_fen)),
-    ("同步", lambda r: "已同步" if r.synced else "待同步"),
 )
-AMOUNT_COLUMN = 8
+AMOUNT_COLUMN, SYNC_COLUMN = 9, 5
 _GREY, _RED = QColor("#5F6B7A"), QColor("#A1221B")
 
 
@@ -92,6 +92,6 @@ class CaseTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.state == "voided":
                 return _GREY
-            if row.state == "returned" or (index.column() == 9 and not row.synced):
-                return _RED if row.state == "returned" else None
+            if row.state == "returned":
+                return _RED
         return None

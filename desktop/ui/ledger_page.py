@@ -96,8 +96,9 @@ class LedgerPage(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(self.pane)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 3)
+        split.setSizes([740, 440])
         split.setChildrenCollapsible(False)
         layout.addWidget(split, 1)
         self._applied = False
@@ -120,8 +121,8 @@ class LedgerPage(QWidget):
 
     def _size_columns(self) -> None:
         metrics = self.table.fontMetrics()
-        widths = ("0000-000000-0000-0", "00-00", "个体工商户设立", "欧阳秀英", "3602**********1234", "138****0000",
-                  "活动日", "材料已送交", "1000.00")
+        widths = ("0000-000000-0000-0", "00-00", "个体工商户设立", "欧阳秀英", "材料已送交", "待同步",
+                  "3602**********1234", "138****0000", "活动日", "1000.00")
         for column, sample in enumerate(widths):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
         height = metrics.height() + 16
@@ -144,7 +145,8 @@ class LedgerPage(QWidget):
 
     def model_changed_elsewhere(self) -> None:
         """Another screen saved something: reload when next shown (cheap: a count and one page)."""
-        self._applied = False
+        if not self.isVisible():
+            self._applied = False
 
     def window_events_changed(self) -> None:
         window = self.window()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from desktop.jobs.tasks import login_job, prepare_training_job
 from desktop.services.login import LoginOutcome, LoginThrottle, store_exists
-from desktop.services.training import PASSWORD as TRAINING_PASSWORD
+from desktop.services.practice import PASSWORD as TRAINING_PASSWORD
 from desktop.ui.messages import MessageBar
 from desktop.ui.widgets import button, card, label, training_banner
 from sync.ledger.events import china_now

@@ -22,15 +22,15 @@ def _fonts_cover(text: str) -> bool:
 def self_test(echo: Callable[[str], None] = print) -> int:
     """Exit code 0 when the window opens and a case goes through the real form into the ledger."""
     from desktop.app import build_main_window, make_application
-    from desktop.services import training
+    from desktop.services import practice
     from desktop.services.cases import CaseFilter, CaseQueries
     from desktop.services.login import unlock_counter
 
     folder = Path(tempfile.mkdtemp(prefix="suishenban-selftest-"))
     try:
         app = make_application(None)
-        training.prepare(folder / "training", _today())
-        counter = unlock_counter(folder / "training", training.PASSWORD, training=True)
+        practice.prepare(folder / "training", _today())
+        counter = unlock_counter(folder / "training", practice.PASSWORD, training=True)
         window = build_main_window(counter)
         window.resize(1366, 768)
         window.show()

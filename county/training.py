@@ -1,0 +1,91 @@
+"""The training sandbox (培训沙箱): a county endpoint of its own on loopback, for 培训模式.
+
+Started by the counter in training mode as a child process. It sets up a practice township, point
+(编号 9999) and account, prints one JSON line with its address and a fresh activation code, then
+serves. A simulated department moves practice cases along (受理, then 办结) so a newcomer sees
+statuses come back through sync.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from datetime import timedelta
+
+import uvicorn
+from sqlalchemy import select
+
+from county.api.app import create_app
+from county.config import Settings
+from county.db import make_engine, session_factory, upgrade
+from county.models import Account, Case, Point, Township
+from county.services import admin, departments
+from county.services.common import utcnow
+from sync.ledger.kinds import CaseState, Flow
+
+TRAINING_CODE = "9999"
+STEP_SECONDS = 5.0
+
+
+def _practice_account(sessions) -> int:
+    with sessions() as session:
+        point = session.scalar(select(Point).where(Point.code == TRAINING_CODE))
+        if point is None:
+            township = session.scalar(select(Township).where(Township.name == "培训乡镇"))
+            township = township or admin.create_township(session, "培训乡镇", actor="training")
+            point = Point(code=TRAINING_CODE, name="培训代办点（练习用）", kind="shop", township_id=township.id,
+                          created_at=utcnow())
+            session.add(point)
+            session.flush()
+            session.add(Account(point_id=point.id, name="练习代办员", created_at=utcnow()))
+        account = session.scalar(select(Account).where(Account.point_id == point.id))
+        session.commit()
+        return account.id
+
+
+def _department_step(sessions) -> None:
+    """A pretend department: approval items with materials sent are accepted, accepted ones completed."""
+    with sessions() as session:
+        for case in session.scalars(select(Case).where(Case.state.in_(
+                [CaseState.MATERIALS_SENT, CaseState.ACCEPTED, CaseState.IN_REVIEW]))).all():
+            status = "accepted" if case.state == CaseState.MATERIALS_SENT else "completed"
+            note = "（培训）部门已受理" if status == "accepted" else "（培训）已办结，证照将免费寄回"
+            departments.set_case_status(session, case, status, note, actor="training-department")
+        for case in session.scalars(select(Case).where(Case.flow == Flow.ONLINE, Case.state == CaseState.RECORDED)).all():
+            departments.set_case_status(session, case, "accepted", "（培训）部门已受理", actor="training-department")
+        session.commit()
+
+
+def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0) -> int:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    account_id = _practice_account(sessions)
+    with sessions() as session:
+        issued = admin.issue_activation_code(session, account_id, ttl=timedelta(hours=1), actor="training")
+        session.commit()
+    server = uvicorn.Server(uvicorn.Config(create_app(Settings(database_url=database_url), engine), host=host,
+                                           port=port, log_level="warning", lifespan="off", access_log=False))
+    stop = threading.Event()
+
+    def announce_and_step() -> None:
+        while not server.started and not stop.is_set():
+            stop.wait(0.02)
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        print(json.dumps({"base_url": f"http://{host}:{bound}", "activation_code": issued.code}), flush=True)
+        while not stop.wait(STEP_SECONDS):
+            _department_step(sessions)
+
+    helper = threading.Thread(target=announce_and_step, daemon=True)
+    helper.start()
+    try:
+        server.run()
+    finally:
+        stop.set()
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve_sandbox(sys.argv[1]))

@@ -1,0 +1,48 @@
+"""Training mode for real: the sandbox county runs as a child process; records go up, statuses come back."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from desktop.services.training import TrainingSandbox, open_training_store, sync_now
+from desktop.store.engine import read
+from desktop.store.schema import case
+from sync.ledger.forms import draft_materials_sent
+from tests.factories import make_case_draft
+
+
+def test_practice_records_sync_to_the_sandbox_and_department_statuses_come_back(tmp_path, catalogue):
+    folder = tmp_path / "training"
+    sandbox = TrainingSandbox.start(folder)
+    try:
+        store, recovery_code = open_training_store(folder, sandbox)
+        assert recovery_code and store.identity.point_code == "9999"
+        item = catalogue.by_code("FL016")
+        (ev,) = store.append(make_case_draft(catalogue, item_code="FL016", amount=None,
+                                             materials={m.code: "received" for m in item.guide.materials}))
+        store.append(draft_materials_sent(ev.body["case_id"]))
+        assert sync_now(store).accepted == 2
+
+        deadline = time.monotonic() + 30  # the pretend department acts every few seconds
+        state = "materials_sent"
+        while state == "materials_sent" and time.monotonic() < deadline:
+            time.sleep(1)
+            sync_now(store)
+            with read(store.engine) as conn:
+                state = conn.execute(select(case.c.state).where(case.c.case_id == ev.body["case_id"])).scalar()
+        assert state in ("accepted", "completed")
+        store.close()
+    finally:
+        sandbox.stop()
+
+    # a second start reuses the practice ledger and the sandbox's own database
+    again = TrainingSandbox.start(folder)
+    try:
+        store, recovery_code = open_training_store(folder, again)
+        assert recovery_code is None and sync_now(store).ok
+        store.close()
+    finally:
+        again.stop()
+    assert (folder / "county-sandbox.db").exists()
