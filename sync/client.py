@@ -72,6 +72,8 @@ class SyncClient:
         try:
             response = self.http.request(method, self.base_url + path, data=data, params=params, headers=headers,
                                          timeout=self.timeout)
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            raise Transient("县里的回复不完整，会自动重试，数据不会丢失。", code="truncated") from exc
         except requests.RequestException as exc:
             raise Transient("连不上县里的服务器，网络恢复后会自动重试，数据不会丢失。", code="network") from exc
         return self._read(response, result)
