@@ -10,7 +10,7 @@ from pathlib import Path
 from county.config import Settings
 from county.db import make_engine, session_factory, upgrade
 from county.errors import ApiError
-from county.services import admin, departments, points, sync_file
+from county.services import admin, departments, notices, points, sync_file
 
 COUNTY_STATUS_LABELS = {"accepted": "受理", "in_review": "审批中", "completed": "办结", "returned": "退回"}
 
@@ -46,6 +46,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--note", default="")
     p = sub.add_parser("points", help="某代办点按月、按季度的积分")
     p.add_argument("point_code")
+    p = sub.add_parser("notice", help="给代办点发通知（不加 --point 则发给所有代办点）")
+    p.add_argument("title")
+    p.add_argument("text")
+    p.add_argument("--point")
     p = sub.add_parser("import", help="导入代办点用U盘带来的同步文件")
     p.add_argument("file", type=Path)
 
@@ -104,6 +108,9 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         lines = [f"{p.code}-{d.device_no}  {d.id}  {d.state}  版本 {d.app_version or '-'}  已收到 {d.head_seq} 条"
                  f"{'  ⚠ 台账不一致' if d.tampered else ''}" for d, p in rows]
         return "\n".join(lines) or "还没有激活的设备。"
+    if args.command == "notice":
+        notices.publish_notice(session, args.title, args.text, point_code=args.point, actor=actor)
+        return f"通知已发出，{'代办点 ' + args.point if args.point else '所有代办点'}下次同步时会看到。"
     if args.command == "import":
         try:
             data = args.file.read_bytes()

@@ -40,6 +40,7 @@ class CaseBook:
         self.session, self.point = session, point
         self.cases: dict[str, Case] = {}
         self.mailings: dict[str, Mailing] = {}
+        self.touched_points = False  # a completion or a void changed what the point earns
 
     def _case(self, case_id: str) -> Case:
         case = self.cases.get(case_id) or self.session.get(Case, case_id)
@@ -129,6 +130,9 @@ class CaseBook:
             raise RejectEvent("lifecycle", exc.message) from exc
         if state is CaseState.COMPLETED and case.completed_at is None:
             case.completed_at = event.occurred_at
+            self.touched_points = True
+        if state is CaseState.VOIDED and case.completed_at is not None:
+            self.touched_points = True
         if event.type is EventType.CASE_AMENDED and "mode" in (event.body.get("changes") or {}):
             case.mode = event.body["changes"]["mode"]
         case.state = state

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from county.errors import ApiError
 from county.models import Case, CountyEvent, Point
 from county.services.common import audit, utcnow
+from county.services.points import publish_statement_if_changed
 from sync.ledger.events import china_now, format_time
 from sync.ledger.kinds import CASE_STATE_LABELS, CaseState, EventType
 from sync.ledger.lifecycle import COUNTY_STATUSES, LifecycleError, next_state
@@ -42,6 +43,9 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
                         created_at=utcnow())
     session.add(event)
     audit(session, actor, "case.status", f"case:{case.case_id}", status=status, note=note)
+    if new_state is CaseState.COMPLETED:
+        session.flush()
+        publish_statement_if_changed(session, session.get(Point, case.point_id))
     return event
 
 
@@ -51,3 +55,5 @@ def disqualify_case(session: Session, case: Case, reason: str, *, actor: str) ->
         raise ApiError(400, "reason_required", "取消积分必须写明原因。")
     case.disqualified, case.disqualify_reason = True, reason.strip()
     audit(session, actor, "case.disqualify", f"case:{case.case_id}", reason=reason)
+    session.flush()
+    publish_statement_if_changed(session, session.get(Point, case.point_id))

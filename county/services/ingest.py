@@ -18,6 +18,7 @@ from county.errors import ApiError
 from county.models import Device, LedgerEvent, Point, TamperFlag
 from county.services.cases import CaseBook, RejectEvent
 from county.services.common import iso, utcnow
+from county.services.points import publish_statement_if_changed
 from sync.ledger.events import Event, parse_time
 from sync.ledger.points import month_of
 from sync.wire import EventResult, Head, PushRequest, PushResult, WireEvent, wire_to_event
@@ -102,6 +103,8 @@ def push(session: Session, device: Device, point: Point, request: PushRequest, *
     if rows:
         session.execute(insert(LedgerEvent), rows)
         book.flush()
+        if book.touched_points:
+            publish_statement_if_changed(session, point)
     if last > head_seq:
         device.head_seq, device.head_hash = last, prev
     device.last_seen_at, device.app_version = now, request.app_version

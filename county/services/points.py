@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from county.models import Case, Point
+from county.models import Case, CountyEvent, Point
+from county.services.common import utcnow
 from sync.ledger.events import parse_time
 from sync.ledger.kinds import CaseState
 from sync.ledger.points import CaseCredit, MonthPoints, QuarterPoints, monthly_points, quarter_points
@@ -31,3 +32,25 @@ def credits(session: Session, point: Point) -> list[CaseCredit]:
 def statement(session: Session, point: Point) -> tuple[dict[str, MonthPoints], dict[str, QuarterPoints]]:
     found = credits(session, point)
     return monthly_points(found), quarter_points(found)
+
+
+def statement_payload(session: Session, point: Point) -> dict:
+    """The statement as the feed carries it to the point's devices (积分对账单)."""
+    months, quarters = statement(session, point)
+    return {
+        "months": {m.month: {"raw": m.raw, "credited": m.credited, "capped": m.capped, "cases": m.case_count}
+                   for m in months.values()},
+        "quarters": {q.quarter: q.credited for q in quarters.values()},
+    }
+
+
+def publish_statement_if_changed(session: Session, point: Point) -> bool:
+    """Queue a points statement for the point's devices when its figures changed since the last one."""
+    payload = statement_payload(session, point)
+    last = session.scalar(select(CountyEvent.payload).where(CountyEvent.point_id == point.id,
+                                                           CountyEvent.kind == "points_statement")
+                          .order_by(CountyEvent.id.desc()).limit(1))
+    if last == payload:
+        return False
+    session.add(CountyEvent(point_id=point.id, kind="points_statement", payload=payload, created_at=utcnow()))
+    return True

@@ -23,7 +23,7 @@ import hmac
 import unicodedata
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from sync.ledger.receipts import parse_receipt_no
+from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32
 CODE_LENGTH = 6
@@ -54,8 +54,15 @@ def normalize_code(text: str) -> str:
 
 
 def verify_check_code(receipt_no: str, code: str, key: bytes) -> bool:
-    """True when ``code`` belongs to ``receipt_no`` under ``key`` (compared in constant time)."""
-    return hmac.compare_digest(check_code(receipt_no, key), normalize_code(code))
+    """True when ``code`` belongs to ``receipt_no`` under ``key`` (compared in constant time).
+
+    A receipt number that is not one (wrong length, wrong check digit) is simply not verified.
+    """
+    try:
+        expected = check_code(receipt_no, key)
+    except ReceiptNoError:
+        return False
+    return hmac.compare_digest(expected, normalize_code(code))
 
 
 def derive_point_key(master: bytes, point_code: str) -> bytes:

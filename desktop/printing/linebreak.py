@@ -99,13 +99,12 @@ def wrap(text: str, width: float, size: float) -> list[str]:
                 lines.append(current.rstrip())
                 current = ""
                 continue
+            if measure(piece) > width:  # fits no line: fill this one, then cut it character by character
+                *full, current = _split_long(current + piece, width, measure)
+                lines.extend(line.rstrip() for line in full)
+                continue
             if current.strip():
                 lines.append(current.rstrip())
-            current = ""
-            if measure(piece) <= width:
-                current = piece
-            else:
-                *full, current = _split_long(piece, width, measure)
-                lines.extend(full)
+            current = piece
         lines.append(current.rstrip())
     return lines

@@ -187,6 +187,7 @@ class PreviewDialog(QPrintPreviewDialog):
 
     def __init__(self, pdf: bytes, printer: QPrinter, parent: QWidget | None = None) -> None:
         super().__init__(printer, parent)
+        self.printer = printer  # Qt does not own it: without this reference Python would free it under Qt
         self.setWindowTitle("打印预览")
         self.document = load_pdf(pdf, self)
         self.results: list[PrintResult] = []

@@ -5,8 +5,6 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError
-
 
 @dataclass(frozen=True)
 class KnownFailure:
@@ -38,7 +36,7 @@ def classify(exc: BaseException, *, doing: str = "保存") -> KnownFailure | Non
         return KnownFailure("locked", f"台账正被另一个程序占用，{not_done}请关掉多开的“乡村随身办”窗口后再试。")
     if isinstance(exc, PermissionError) or "readonly database" in text or "read-only" in text:
         return KnownFailure("read_only", f"台账文件不能写入（可能被设为只读或没有权限），{not_done}请联系技术人员。")
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if getattr(exc, "connection_invalidated", False):
         return KnownFailure("disconnected", f"台账连接中断，{not_done}请重新打开软件后再试。")
     if "printer" in text and ("offline" in text or "not ready" in text or "not found" in text):
         return KnownFailure("printer", "打印机没有连接或没开机，办件已经保存好了，没有丢失。请检查打印机后在台账里补打回执。")

@@ -1,4 +1,8 @@
-"""Logging in offline: unlock the local store with the agent's password, slowing down repeated failures."""
+"""Logging in offline: unlock the local store with the agent's password, slowing down repeated failures.
+
+Light to import (the login window needs it at start): the store, SQLAlchemy and the key derivation are
+imported only when a password is tried, off the UI thread.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from desktop.services.items import index_for
-from desktop.settings import Settings
-from desktop.services.session import Counter
-from desktop.store.engine import StoreOpenError
-from desktop.store.keys import KeyRingError, WrongSecret
+from typing import TYPE_CHECKING
+
 from desktop.store.layout import StoreLayout
-from desktop.store.migrations import StoreTooNew
-from desktop.store.opening import open_store
-from desktop.store.recovery import StoreUnrecoverable
-from sync.ledger.catalogue import CatalogueError, load_catalogue
 from sync.ledger.events import china_now
+
+if TYPE_CHECKING:
+    from desktop.services.session import Counter
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,15 @@ class LoginThrottle:
 def unlock_counter(folder: Path, password: str, *, training: bool = False,
                    clock: Callable[[], datetime] = china_now) -> Counter:
     """Open the store (restoring it from a backup if it is damaged); every refusal is a LoginRefused."""
+    from desktop.services.session import Counter
+    from desktop.settings import Settings
+    from desktop.store.engine import StoreOpenError
+    from desktop.store.keys import KeyRingError, WrongSecret
+    from desktop.store.migrations import StoreTooNew
+    from desktop.store.opening import open_store
+    from desktop.store.recovery import StoreUnrecoverable
+    from sync.ledger.catalogue import CatalogueError, load_catalogue
+
     try:
         store, report = open_store(folder, password)
     except WrongSecret as exc:
@@ -112,7 +121,7 @@ class LoginOutcome:
 
 
 def attempt(folder: Path, password: str, throttle: LoginThrottle, *, training: bool = False,
-            clock: Callable[[], datetime] = china_now) -> LoginOutcome:
+            clock: Callable[[], datetime] = china_now) -> LoginOutcome:  # noqa: C901 - one press, told in order
     """One press of 登录: refuses early while the wait runs, counts wrong passwords, clears them on success."""
     if (left := throttle.remaining()) > 0:
         return LoginOutcome(None, f"请等 {left} 秒后再试。", left, throttle.failures)
@@ -129,5 +138,7 @@ def attempt(folder: Path, password: str, throttle: LoginThrottle, *, training: b
             message += f"为保护台账，请等 {wait} 秒再试。"
         return LoginOutcome(None, message, wait, throttle.failures)
     throttle.succeeded()
+    from desktop.services.items import index_for
+
     index_for(counter.catalogue)  # pypinyin's tables load here, off the UI thread, before the main window
     return LoginOutcome(counter)

@@ -6,12 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.settings import Settings
-from desktop.store.ledger import Identity, LedgerStore
-from desktop.store.opening import OpenReport
-from sync.ledger.catalogue import Catalogue
 from sync.ledger.events import EventDraft, china_now, format_time
+
+if TYPE_CHECKING:
+    from desktop.store.ledger import Identity, LedgerStore
+    from desktop.store.opening import OpenReport
+    from sync.ledger.catalogue import Catalogue
 
 
 @dataclass

@@ -58,7 +58,10 @@ def test_enrol_record_push_and_pull_a_department_status_back(county, tmp_path, c
             session.commit()
 
         again = engine_for(store).run()
-        assert again.ok and again.pulled == 2 and again.pushed == 0
+        assert again.ok and again.pulled == 3 and again.pushed == 0  # two statuses and a points statement
+        statement = StoreSyncPort(store).county_items("points_statement")[-1]
+        month = TEST_DAY.strftime("%Y-%m")
+        assert '"credited": 5' in statement["payload_json"] and month in statement["payload_json"]
         with read(store.engine) as conn:
             row = conn.execute(select(case_view.c.state, case_view.c.county_note)
                                .where(case_view.c.case_id == licence.body["case_id"])).one()
@@ -102,5 +105,20 @@ def test_a_revoked_account_is_refused_and_the_counter_is_told_to_lock(county, tm
         assert report.locked and "注销" in report.error.message
         assert store.outbox_counts().get("acked", 0) == 0  # nothing was stored at the county
         assert county_count(county, LedgerEvent) == 0
+    finally:
+        store.close()
+
+
+def test_a_notice_to_all_points_reaches_the_device(county, tmp_path):
+    from county.services.notices import publish_notice
+
+    store, setup = activated(county, tmp_path)
+    try:
+        with county.session() as session:
+            publish_notice(session, "活动日提醒", "本周五在邮政网点开展帮代办活动日。", point_code=None, actor="县政务服务管理局")
+            session.commit()
+        assert engine_for(store).run().pulled == 1
+        (notice,) = StoreSyncPort(store).county_items("notice")
+        assert "活动日" in notice["payload_json"] and notice["outcome"] == "stored"
     finally:
         store.close()

@@ -1,0 +1,234 @@
+"""The county side of the sync benchmark: fresh databases, provisioned devices, the endpoint in a child process."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from county.config import Settings
+from county.db import make_engine, upgrade
+from county.models import LedgerEvent
+from county.services import admin, enrolment
+from sync.wire import EnrolRequest
+
+from bench.sync_load import APP_VERSION, Device
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ROOT = Path(__file__).resolve().parent.parent
+TOWNSHIPS = ["浮梁镇", "鹅湖镇", "经公桥镇", "蛟潭镇", "湘湖镇", "瑶里镇", "洪源镇", "寿安镇", "三龙镇", "王港乡",
+             "庄湾乡", "兴田乡", "江村乡", "黄坛乡", "峙滩镇", "勒功乡", "西湖乡", "储田乡"]  # 18, as in Fuliang
+START_TIMEOUT_S = 60.0
+
+
+def engine_for(url: str, schema: str | None) -> Engine:
+    if schema:
+        return make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    return make_engine(url)
+
+
+def postgres_version() -> str:
+    import psycopg
+
+    try:
+        with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres", connect_timeout=3) as conn:
+            return str(conn.execute("SHOW server_version").fetchone()[0])
+    except Exception as exc:  # noqa: BLE001 - report, do not fail: the PostgreSQL parts are skipped
+        return f"unavailable ({type(exc).__name__})"
+
+
+@contextmanager
+def county_db(kind: str, workdir: Path) -> Iterator[tuple[str, str | None, Engine]]:
+    """A fresh, migrated county database: a SQLite file in ``workdir`` or a private PostgreSQL schema."""
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / f'county-{secrets.token_hex(4)}.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        try:
+            yield url, None, engine
+        finally:
+            engine.dispose()
+        return
+    schema = f"bench_{secrets.token_hex(5)}"
+    admin_engine = make_engine(PG_URL, pool_size=1, max_overflow=0)
+    with admin_engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = engine_for(PG_URL, schema)
+    try:
+        upgrade(engine)
+        yield PG_URL, schema, engine
+    finally:
+        engine.dispose()
+        with admin_engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin_engine.dispose()
+
+
+def new_points(engine: Engine, n: int) -> list[str]:
+    """``n`` points, each with an account and a fresh activation code, spread over the 18 townships."""
+    codes = []
+    with Session(engine, expire_on_commit=False) as session:
+        for name in TOWNSHIPS:
+            if not session.scalar(text("SELECT id FROM township WHERE name = :n").bindparams(n=name)):
+                admin.create_township(session, name, actor="bench")
+        for i in range(n):
+            point = admin.create_point(session, f"{TOWNSHIPS[i % 18].removesuffix('镇').removesuffix('乡')}村小卖部{i}",
+                                       TOWNSHIPS[i % 18], actor="bench")
+            account = admin.create_account(session, point.code, "王秀英", actor="bench")
+            codes.append(admin.issue_activation_code(session, account.id, ttl=timedelta(hours=2), actor="bench").code)
+        session.commit()
+    return codes
+
+
+def provision(engine: Engine, n: int) -> list[Device]:
+    """``n`` points with one enrolled device each, enrolled through the county's own service."""
+    devices, settings = [], Settings()
+    for code in new_points(engine, n):
+        with Session(engine, expire_on_commit=False) as session:
+            result = enrolment.enrol(session, EnrolRequest(activation_code=code, device_label="BENCH-PC",
+                                                           app_version=APP_VERSION,
+                                                           device_time="2026-11-27T09:30:00.000+08:00"),
+                                     client="127.0.0.1", settings=settings)
+        devices.append(Device(result.device_id, result.device_token, result.point.code, result.device_no))
+    return devices
+
+
+def ledger_counts(engine: Engine) -> dict[str, int]:
+    with Session(engine, expire_on_commit=False) as session:
+        total, distinct = session.execute(select(func.count(), func.count(func.distinct(LedgerEvent.event_id)))).one()
+        by_status = dict(session.execute(select(LedgerEvent.status, func.count()).group_by(LedgerEvent.status)).all())
+    return {"rows": total, "distinct_ids": distinct, **by_status}
+
+
+class CountyServer:
+    """``suishenban-county serve`` as a child process (uvicorn, one process) on 127.0.0.1, a free port."""
+
+    def __init__(self, url: str, schema: str | None, *, profile: Path | None = None):
+        command = [sys.executable, "-m", "bench.sync_county", "--url", url]
+        command += ["--schema", schema] if schema else []
+        command += ["--profile", str(profile)] if profile else []
+        self.proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self._first_line()
+        self.port = json.loads(line)["port"]
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=2).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the county endpoint did not answer /healthz")
+
+    def _first_line(self) -> str:
+        box: list[str] = []
+        reader = threading.Thread(target=lambda: box.append(self.proc.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT_S)
+        if not box or not box[0].strip():
+            self.stop()
+            raise RuntimeError("the county endpoint did not start")
+        return box[0]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()  # the child stops serving when its stdin closes
+                self.proc.wait(timeout=30)
+            except (subprocess.TimeoutExpired, OSError):
+                self.proc.kill()  # only the child we started, by its own handle
+                self.proc.wait(timeout=10)
+
+    def __enter__(self) -> CountyServer:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+
+def _watch(server, deadline: float) -> None:
+    """Child process helper: print {"port": N} once listening, then stop the server when stdin closes."""
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if server.started:
+        print(json.dumps({"port": server.servers[0].sockets[0].getsockname()[1]}), flush=True)
+        sys.stdin.read()  # until the parent closes our stdin
+    server.should_exit = True
+
+
+def _profiled_pushes(profiles: list) -> None:
+    """Profile each push's worker-thread part too (cProfile sees only the thread that enabled it)."""
+    import cProfile
+
+    from county.api import routes
+
+    original, lock = routes._push, threading.Lock()  # noqa: SLF001 - benchmark instrumentation
+
+    def push(*args, **kwargs):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            profiler.disable()
+            with lock:
+                profiles.append(profiler)
+
+    routes._push = push  # noqa: SLF001
+
+
+def _serve(url: str, schema: str | None, profile: str | None) -> int:
+    """Child process: serve (the event loop in the main thread) until stdin closes."""
+    import cProfile
+    import pstats
+
+    import uvicorn
+
+    from county.api.app import create_app
+
+    app = create_app(Settings(database_url=url), engine_for(url, schema))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
+                                           access_log=False, backlog=4096))
+    threading.Thread(target=_watch, args=(server, time.monotonic() + START_TIMEOUT_S), daemon=True).start()
+    if not profile:
+        server.run()
+        return 0
+    workers: list = []
+    _profiled_pushes(workers)
+    main = cProfile.Profile()
+    main.enable()
+    server.run()
+    main.disable()
+    stats = pstats.Stats(main)
+    for profiler in workers:
+        stats.add(profiler)
+    stats.dump_stats(profile)
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="county endpoint for the sync benchmark (child process)")
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--schema")
+    parser.add_argument("--profile")
+    args = parser.parse_args()
+    raise SystemExit(_serve(args.url, args.schema, args.profile))
