@@ -6,7 +6,7 @@ import gzip
 import json
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -155,3 +155,23 @@ class MemoryPort:
             for st in self.state.values():
                 out[st] = out.get(st, 0) + 1
             return out
+
+
+def wire_breakdown(events: Sequence[Event], batch: int) -> dict[str, float]:
+    """Gzip'd bytes per event as the message grows from the bare payload to the full push body (no HTTP)."""
+    def size(records_for: Callable[[Sequence[Event]], object]) -> float:
+        total = 0
+        for i in range(0, len(events), batch):
+            raw = json.dumps(records_for(events[i : i + batch]), ensure_ascii=False, separators=(",", ":"))
+            total += len(gzip.compress(raw.encode("utf-8"), compresslevel=6))
+        return total / len(events)
+
+    def wire(chunk: Sequence[Event], keys: tuple[str, ...]) -> list[dict]:
+        return [{k: v for k, v in event_to_wire(e).model_dump(exclude_none=True).items() if k in keys} for e in chunk]
+
+    push = sum(len(body) for body in push_bodies(events[0].device_id, events, batch)) / len(events)
+    return {"bare": bare_payload(events, batch) / len(events),
+            "plus_type_time": size(lambda c: wire(c, ("type", "t", "body", "pii"))),
+            "plus_event_id": size(lambda c: wire(c, ("id", "type", "t", "body", "pii"))),
+            "plus_salt": size(lambda c: wire(c, ("id", "type", "t", "body", "pii", "salt"))),
+            "push_body": push}

@@ -17,7 +17,7 @@ from sync.engine import Backoff, SyncEngine
 from sync.ledger.catalogue import Catalogue
 
 from bench.sync_county import CountyServer, county_db, ledger_counts, new_points
-from bench.sync_load import APP_VERSION, bare_payload, case_drafts
+from bench.sync_load import APP_VERSION, bare_payload, case_drafts, wire_breakdown
 from bench.sync_net import LinkProxy
 from bench.sync_openrosa import OpenRosaSink, upload
 
@@ -59,6 +59,7 @@ def _one_wire_run(server: CountyServer, engine, workdir: Path, catalogue: Catalo
                "bare_gzip_per_event": bare_payload(events, batch) / n,
                "bare_gzip9_per_event": bare_payload(events, batch, level=9) / n,
                "pushes_per_200": push["requests"] * 200 / n, "round_trips_per_1000": every["requests"] * 1000 / n}
+        run |= {f"gzip_{k}": v for k, v in wire_breakdown(events, batch).items()}
         if openrosa:
             with OpenRosaSink() as sink, LinkProxy(sink.url) as proxy:
                 taken = upload(proxy.url, events, secrets.token_urlsafe(48))

@@ -10,7 +10,7 @@ from pathlib import Path
 from county.config import Settings
 from county.db import make_engine, session_factory, upgrade
 from county.errors import ApiError
-from county.services import admin, departments, notices, points, sync_file
+from county.services import admin, departments, notices, points, sync_file, workdays
 
 COUNTY_STATUS_LABELS = {"accepted": "受理", "in_review": "审批中", "completed": "办结", "returned": "退回"}
 
@@ -50,6 +50,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("title")
     p.add_argument("text")
     p.add_argument("--point")
+    p = sub.add_parser("publish-workdays", help="发布工作日表（法定节假日和调休上班日）")
+    p.add_argument("years", type=int, nargs="+")
     p = sub.add_parser("import", help="导入代办点用U盘带来的同步文件")
     p.add_argument("file", type=Path)
 
@@ -111,6 +113,10 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
     if args.command == "notice":
         notices.publish_notice(session, args.title, args.text, point_code=args.point, actor=actor)
         return f"通知已发出，{'代办点 ' + args.point if args.point else '所有代办点'}下次同步时会看到。"
+    if args.command == "publish-workdays":
+        table = workdays.seed_table(args.years)
+        workdays.publish_table(session, table, actor=actor)
+        return f"已发布 {'、'.join(map(str, args.years))} 年工作日表：节假日 {len(table.holidays)} 天，调休上班 {len(table.workdays)} 天。"
     if args.command == "import":
         try:
             data = args.file.read_bytes()

@@ -137,7 +137,9 @@ def paint_pdf(printer: QPrinter, document: QPdfDocument) -> None:
                 raise PrinterUnavailable(OFFLINE)
             page = document.pagePointSize(number)
             width, height = page.width() * device_per_pt, page.height() * device_per_pt
-            scale = min(1.0, paper.width() / width, paper.height() / height)
+            slack = device_per_pt  # drivers round paper sizes to whole points: within one point is a fit
+            fits = paper.width() >= width - slack and paper.height() >= height - slack
+            scale = 1.0 if fits else min(paper.width() / width, paper.height() / height)
             target = QRectF(paper.x() + (paper.width() - width * scale) / 2, paper.y(), width * scale, height * scale)
             image = document.render(number, QSize(round(page.width() / 72 * dpi), round(page.height() / 72 * dpi)))
             if image.isNull():

@@ -122,3 +122,25 @@ def test_a_notice_to_all_points_reaches_the_device(county, tmp_path):
         assert "活动日" in notice["payload_json"] and notice["outcome"] == "stored"
     finally:
         store.close()
+
+
+def test_the_countys_working_day_table_reaches_the_counter(county, tmp_path):
+    from datetime import date
+
+    from county.services.workdays import publish_table
+    from desktop.services.workdays import current_table
+    from sync.ledger.workdays import WorkdayTable
+
+    store, _setup = activated(county, tmp_path)
+    try:
+        assert not current_table(store).covers(2027)
+        table_2027 = WorkdayTable(frozenset({2027}), frozenset({date(2027, 10, 1)}), frozenset({date(2027, 9, 26)}))
+        with county.session() as session:
+            publish_table(session, table_2027, actor="县政务服务管理局")
+            session.commit()
+        engine_for(store).run()
+        table = current_table(store)
+        assert table.covers(2027) and table.covers(2025)  # the county's year added to the shipped ones
+        assert not table.is_workday(date(2027, 10, 1)) and table.is_workday(date(2027, 9, 26))
+    finally:
+        store.close()

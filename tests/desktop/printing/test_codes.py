@@ -43,7 +43,8 @@ def test_the_printed_barcode_reads_back_as_the_tracking_number(sample_ledger, tm
     paper = PAPERS[paper_key]
     (barcode,) = [op for _n, op in layout_of(data, paper).boxes() if isinstance(op, Barcode)]
     (page,) = png_pages(pdf_of(data, paper), tmp_path, dpi=DPI)
-    image = Image.open(page).convert("L")
+    with Image.open(page) as opened:
+        image = opened.convert("L")
     scale = DPI / 72
     y = round((barcode.box.y0 + barcode.box.y1) / 2 * scale)
     left = round((barcode.box.x0 - 5 * barcode.bar_width) * scale)

@@ -1,0 +1,76 @@
+"""Working days (工作日): statutory holidays and 调休 workdays, for time limits and the 2-working-day rule.
+
+The county keeps the table (seeded from the published State Council arrangements, editable in the
+console) and pushes it to counters. For a year the table does not cover, only weekends are counted
+and the deadline is marked unconfirmed (时限待确认).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import resources
+
+UNCONFIRMED = "时限待确认"
+
+
+@dataclass(frozen=True)
+class WorkdayTable:
+    years: frozenset[int]
+    holidays: frozenset[date]  # weekdays off (法定节假日)
+    workdays: frozenset[date]  # weekend days worked (调休上班)
+
+    def covers(self, year: int) -> bool:
+        return year in self.years
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"years": sorted(self.years), "holidays": sorted(d.isoformat() for d in self.holidays),
+                "workdays": sorted(d.isoformat() for d in self.workdays)}
+
+
+def table_from_payload(payload: Mapping[str, Any]) -> WorkdayTable:
+    """Parse a table as the county publishes it; raises ValueError on anything malformed."""
+    years = frozenset(int(y) for y in payload["years"])
+    holidays = frozenset(date.fromisoformat(d) for d in payload["holidays"])
+    workdays = frozenset(date.fromisoformat(d) for d in payload["workdays"])
+    if any(d.year not in years for d in holidays | workdays):
+        raise ValueError("a listed day falls outside the covered years")
+    if holidays & workdays:
+        raise ValueError("a day cannot be both a holiday and a workday")
+    return WorkdayTable(years, holidays, workdays)
+
+
+def bundled_table() -> WorkdayTable:
+    """The table shipped with the software, used until the county's arrives."""
+    return table_from_payload(resources.read_json("workdays", "cn.json"))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    day: date
+    confirmed: bool  # False when a year crossed is not in the table: weekends only were counted
+
+    def label(self) -> str:
+        text = f"{self.day:%Y年%m月%d日}"
+        return text if self.confirmed else f"{text}（{UNCONFIRMED}）"
+
+
+def add_working_days(start: date, days: int, table: WorkdayTable) -> Deadline:
+    """The ``days``-th working day after ``start`` (the start day itself does not count)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day, left, confirmed = start, days, table.covers(start.year)
+    while left:
+        day += timedelta(days=1)
+        confirmed = confirmed and table.covers(day.year)
+        if table.is_workday(day):
+            left -= 1
+    return Deadline(day, confirmed)
