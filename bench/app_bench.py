@@ -32,6 +32,7 @@ def fill_ledger(store, total: int) -> int:
     from desktop.store.engine import write
 
     with write(store.engine) as conn:
+        conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB while the indexes grow
         have = conn.exec_driver_sql("SELECT count(*) FROM case_view").scalar_one()
         if have >= total or have == 0:
             return 0
@@ -44,13 +45,15 @@ def fill_ledger(store, total: int) -> int:
                 business_date, recorded_at, completed_at, voided_at, void_reason, amount_fen, village, notes,
                 materials_json, missing_count, name, id_number, credit_code, mobile, id_last4, mobile_last4,
                 county_note, first_seq, last_seq)
-            SELECT lower(hex(randomblob(16))), printf('FILL-%07d', i), s.item_code, s.flow, s.points, s.mode,
-                s.applicant_kind, s.state, date('2025-11-28', '+' || (i % 365) || ' days'), s.recorded_at,
+            SELECT printf('%032x', {total} + i), printf('FILL-%07d', i), s.item_code, s.flow, s.points, s.mode,
+                s.applicant_kind, s.state, date('2025-11-28', '+' || (i * 365 / {total - have}) || ' days'),
+                s.recorded_at,
                 s.completed_at, s.voided_at, s.void_reason, s.amount_fen, s.village, s.notes, s.materials_json,
                 s.missing_count, s.name, s.id_number, s.credit_code, s.mobile, s.id_last4, s.mobile_last4,
                 s.county_note, s.first_seq, s.last_seq
             FROM n JOIN seed AS s ON s.k = n.i % {have}""")
         conn.exec_driver_sql("DROP TABLE temp.seed")
+        conn.exec_driver_sql("PRAGMA cache_size = -2000")
     return total - have
 
 

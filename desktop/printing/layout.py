@@ -86,7 +86,9 @@ class Sheet:
     def gap(self, height: float | None = None) -> None:
         """Vertical space (half a line by default); none at the top of a page."""
         height = self.paper.body * 0.6 if height is None else height
-        if self._group is not None or self._held is not None:
+        if self._held is not None:
+            self._hold(Block((), height))
+        elif self._group is not None:
             self._place(Block((), height))
         elif self.paper.is_roll or self._y > self.paper.margin_top:
             self._y = self._y + height if self.paper.is_roll else min(self._y + height, self._bottom)
@@ -151,7 +153,9 @@ class Sheet:
         values = self._lines(value or "—", split, self.paper.right, size, bold)
         line = max(size, self.paper.body) * LEADING
         rows = max(len(labels), len(values))
-        ops = [op.moved(n * line) for n, op in enumerate(labels)] + [op.moved(n * line) for n, op in enumerate(values)]
+        shift = values[0].baseline - labels[0].baseline if values and labels else 0.0  # one baseline for both
+        ops = [op.moved(n * line + shift) for n, op in enumerate(labels)]
+        ops += [op.moved(n * line) for n, op in enumerate(values)]
         self._place(Block(tuple(ops), rows * line))
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
@@ -187,9 +191,9 @@ class Sheet:
         height = len(body) * size * LEADING
         if note:
             small = size * 0.85
-            for n, op in enumerate(self._lines(note, left + indent, self.paper.right, small)):
-                ops.append(op.moved(height + n * small * LEADING))
-            height += len(self._lines(note, left + indent, self.paper.right, small)) * small * LEADING
+            notes = self._lines(note, left + indent, self.paper.right, small)
+            ops += [op.moved(height + n * small * LEADING) for n, op in enumerate(notes)]
+            height += len(notes) * small * LEADING
         self._place(Block(tuple(ops), height))
 
     def notice(self, text: str, *, bold: bool = True) -> None:

@@ -1,5 +1,4 @@
-"""Line breaking for mixed Chinese and Latin text: break between any two ideographs, keep words and numbers whole,
-never start a line with closing punctuation nor end one with opening punctuation."""
+"""Line breaking for mixed Chinese and Latin text: between ideographs, never inside numbers, punctuation kept right."""
 
 from __future__ import annotations
 
@@ -16,11 +15,20 @@ NO_LINE_START = frozenset(
 )
 # May not end a line (行尾禁则): opening brackets and quotes, currency signs that lead a number.
 NO_LINE_END = frozenset("（《「『【〔〈〖〘“‘([{«‹¥￥$\uff08\uff3b\uff5b")
+MAX_NUMBER_GLUE = 12  # past this a number stops taking on neighbours (its own unit aside): lines can still break
 
 
 def _is_wide(char: str) -> bool:
     """Characters after and before which a line may break: ideographs, kana, hangul, full-width forms."""
     return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _ends_in_digit(piece: str) -> bool:
+    return piece[-1].isascii() and piece[-1].isdigit()
+
+
+def _starts_with_digit(piece: str) -> bool:
+    return piece[:1].isascii() and piece[:1].isdigit()
 
 
 def _is_space(char: str) -> bool:
@@ -34,7 +42,7 @@ def tokens(text: str) -> list[str]:
     such as 86.50 or 0427-261127-1001-5, a URL). Closing punctuation is glued to the piece before it
     and opening punctuation to the piece after it, so neither can be left at the wrong end of a line;
     a number keeps the one character after it, with or without a space between (3个, 2026年, 86.50 元),
-    and a number after a space keeps the character before it (共 2 件).
+    and a number keeps the character before it, with or without a space (共 2 件, 11月27日).
     """
     raw: list[str] = []
     for char in text:
@@ -48,17 +56,19 @@ def tokens(text: str) -> list[str]:
     merged: list[str] = []
     glue_next = False
     for index, piece in enumerate(raw):
-        after_digit = bool(merged) and merged[-1][-1].isascii() and merged[-1][-1].isdigit()
-        unit = after_digit and len(piece) == 1 and _is_wide(piece)  # 3个, 2026年: a number keeps its unit
+        last = merged[-1] if merged else ""
         follower = raw[index + 1] if index + 1 < len(raw) else ""
-        spaced_unit = after_digit and piece == " " and len(follower) == 1 and _is_wide(follower)  # 86.50 元
-        spaced_unit = spaced_unit or (bool(merged) and piece == " " and _is_wide(merged[-1][-1])
-                                      and follower[:1].isascii() and follower[:1].isdigit())  # 共 2
-        if merged and (spaced_unit or (not _is_space(piece) and (glue_next or unit or piece[0] in NO_LINE_START))):
+        unit = bool(last) and _ends_in_digit(last) and len(piece) == 1 and _is_wide(piece)  # 3个, 2026年
+        number_glue = unit or bool(last) and len(last) < MAX_NUMBER_GLUE and (
+            (_is_wide(last[-1]) and _starts_with_digit(piece))  # 11月27日
+            or (piece == " " and _ends_in_digit(last) and len(follower) == 1 and _is_wide(follower))  # 86.50 元
+            or (piece == " " and _is_wide(last[-1]) and _starts_with_digit(follower))  # 共 2 件
+        )
+        if last and (number_glue or (not _is_space(piece) and (glue_next or piece[0] in NO_LINE_START))):
             merged[-1] += piece
         else:
             merged.append(piece)
-        glue_next = spaced_unit or (not _is_space(piece) and piece[-1] in NO_LINE_END)
+        glue_next = (piece == " " and number_glue) or (not _is_space(piece) and piece[-1] in NO_LINE_END)
     return merged
 
 

@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PIL import Image
+
 from desktop.printing.documents import DOCUMENTS, pdf_of
 from desktop.printing.papers import PAPERS, Paper
 from desktop.printing.sample_day import SAMPLE_POINT, record_sample_day, sample_documents
@@ -30,7 +32,7 @@ def dpi_for(paper: Paper) -> int:
 
 
 def pdf_to_pngs(pdf: bytes, stem: Path, dpi: int) -> list[Path]:
-    """Write each page of ``pdf`` as ``<stem>-<page>.png``; returns the files in page order."""
+    """Write each page of ``pdf`` as a greyscale ``<stem>-<page>.png``; returns the files in page order."""
     with tempfile.TemporaryDirectory() as work:
         source = Path(work) / "page.pdf"
         source.write_bytes(pdf)
@@ -40,7 +42,8 @@ def pdf_to_pngs(pdf: bytes, stem: Path, dpi: int) -> list[Path]:
         written = []
         for number, page in enumerate(pages, 1):
             target = stem.with_name(f"{stem.name}-{number}.png")
-            shutil.move(page, target)
+            with Image.open(page) as image:  # poppler writes grey as RGB: store one channel, a third of the size
+                image.convert("L").save(target, optimize=True)
             written.append(target)
     return written
 

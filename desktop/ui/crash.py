@@ -34,7 +34,7 @@ def crash_report(exc_type: type[BaseException], exc: BaseException, tb: Tracebac
     for frame in traceback.extract_tb(tb):
         name = Path(frame.filename)
         short = "/".join(name.parts[-3:])
-        lines.append(f"  {short}:{frame.lineno} {frame.name}  {(frame.line or '').strip()[:120]}")
+        lines.append(f"  {short}:{frame.lineno} {frame.name}  {scrub((frame.line or '').strip())[:120]}")
     return "\n".join(lines)
 
 
@@ -52,7 +52,7 @@ class CrashDialog(QDialog):
         buttons = QHBoxLayout()
         copy = QPushButton("复制报告")
         copy.clicked.connect(self.copy)
-        close = QPushButton("继续使用")
+        close = QPushButton("继续使用", objectName="crashClose")
         close.setProperty("role", "primary")
         close.clicked.connect(self.accept)
         buttons.addWidget(copy)

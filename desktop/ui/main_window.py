@@ -101,10 +101,13 @@ class MainWindow(QMainWindow):
         page = self.pages[key]
         self.nav_buttons[key].setChecked(True)
         self.stack.setCurrentWidget(page)
+        self.refresh_header()
         if hasattr(page, "refresh"):
             page.refresh()
         if hasattr(page, "focus_first"):
             page.focus_first()
+        else:
+            self.nav_buttons[key].setFocus()
         return page
 
     def current_key(self) -> str:

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.services.session import Counter
 
 
 def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget], QWidget]]]:
+    from desktop.ui.dayclose_page import DayClosePage
+    from desktop.ui.guides_page import GuidesPage
     from desktop.ui.home import HomePage
     from desktop.ui.ledger_page import LedgerPage
+    from desktop.ui.mailing_page import MailingPage
+    from desktop.ui.points_page import PointsPage
     from desktop.ui.record import RecordPage
+    from desktop.ui.settings_page import SettingsPage
+    from desktop.ui.theme import apply_theme
+
+    def refresh_when_shown(window, page) -> None:
+        window.events.changed.connect(lambda: page.refresh() if page.isVisible() else None)
 
     def home(window):
         page = HomePage(counter)
         page.go.connect(lambda key: window.show_page(key) if key in window.pages else None)
-        window.events.changed.connect(lambda: page.refresh() if page.isVisible() else None)
+        refresh_when_shown(window, page)
         return page
 
     def record(window):
@@ -28,7 +37,27 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
 
     def ledger(window):
         page = LedgerPage(counter, window.messages)
-        window.events.changed.connect(lambda: page.model_changed_elsewhere())
+        window.events.changed.connect(page.model_changed_elsewhere)
         return page
 
-    return [("home", "今日", home), ("record", "新登记", record), ("ledger", "台账", ledger)]
+    def mailing(window):
+        page = MailingPage(counter, window.messages)
+        refresh_when_shown(window, page)
+        return page
+
+    def points(window):
+        return PointsPage(counter)
+
+    def dayclose(window):
+        return DayClosePage(counter, window.messages)
+
+    def settings(window):
+        def text_size(points: int) -> None:
+            apply_theme(QApplication.instance(), points)
+            window.events.text_size_changed.emit(points)
+
+        return SettingsPage(counter, window.messages, text_size)
+
+    return [("home", "今日", home), ("record", "新登记", record), ("ledger", "台账", ledger),
+            ("mailing", "寄递", mailing), ("guides", "指南", lambda window: GuidesPage(counter)),
+            ("points", "积分", points), ("dayclose", "日结", dayclose), ("settings", "设置", settings)]

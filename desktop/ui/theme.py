@@ -68,7 +68,8 @@ QPushButton {{ min-height: {MIN_TARGET_PX}px; padding: {pad}px 16px; border: 2px
     background: {PAPER}; }}
 QPushButton:hover {{ background: {SOFT}; }}
 QPushButton:focus, QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus, QListWidget:focus, QTableView:focus,
-QCheckBox:focus, QRadioButton:focus, QDateEdit:focus, QSpinBox:focus {{ border: 3px solid {FOCUS}; }}
+QDateEdit:focus, QSpinBox:focus, QTextBrowser:focus {{ border: 3px solid {FOCUS}; }}
+QCheckBox:focus, QRadioButton:focus {{ background: #FFE3CC; color: {INK}; }}
 QPushButton:disabled {{ color: #6B7480; border-color: #B7BEC8; background: #F3F4F6; }}
 QPushButton[role="primary"] {{ background: {BLUE}; color: white; border-color: {BLUE_DARK}; font-weight: bold; }}
 QPushButton[role="primary"]:hover {{ background: {BLUE_DARK}; }}
@@ -88,7 +89,7 @@ QLineEdit, QComboBox, QPlainTextEdit, QDateEdit, QSpinBox {{ min-height: {MIN_TA
     border: 2px solid {LINE}; border-radius: 6px; background: {PAPER}; }}
 QLineEdit[invalid="true"], QPlainTextEdit[invalid="true"] {{ border: 3px solid {DANGER}; background: #FFF5F4; }}
 QComboBox QAbstractItemView {{ font-size: {points}pt; }}
-QCheckBox, QRadioButton {{ min-height: 40px; spacing: 10px; }}
+QCheckBox, QRadioButton {{ min-height: 40px; spacing: 10px; padding-right: 14px; }}
 QCheckBox::indicator, QRadioButton::indicator {{ width: 26px; height: 26px; }}
 QListWidget, QTableView {{ border: 2px solid {LINE}; border-radius: 6px; background: {PAPER};
     alternate-background-color: #F5F7FA; selection-background-color: {BLUE}; selection-color: white; }}

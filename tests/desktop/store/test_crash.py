@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import select
 import signal
 import time
 
@@ -47,11 +48,24 @@ def _child(folder, unlocked, out_fd: int, seed: int) -> None:
         os._exit(0)
 
 
-def _read_all(fd: int) -> str:
-    chunks = []
+def _read_all(fd: int, already: bytes = b"") -> str:
+    chunks = [already]
     while chunk := os.read(fd, 65536):
         chunks.append(chunk)
     return b"".join(chunks).decode()
+
+
+def _wait_ready(fd: int, timeout: float = 20.0) -> bytes:
+    """Read until the child says it has opened the store (or has failed, or time is up)."""
+    seen, deadline = b"", time.monotonic() + timeout
+    while b"R\n" not in seen and b"E " not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            seen += chunk
+    return seen
 
 
 def test_kill_minus_nine_during_saves_never_loses_a_returned_save(tmp_path):
@@ -69,10 +83,15 @@ def test_kill_minus_nine_during_saves_never_loses_a_returned_save(tmp_path):
             os.close(r)
             _child(folder, unlocked, w, seed=round_no)
         os.close(w)
-        time.sleep(rng.uniform(0.02, 0.3))
+        seen = b""
+        if round_no % 4:  # three rounds in four: kill while saving; the fourth: at any moment, opening included
+            seen = _wait_ready(r)
+            time.sleep(rng.uniform(0.0, 0.12))
+        else:
+            time.sleep(rng.uniform(0.0, 0.3))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-        lines = _read_all(r).splitlines()
+        lines = _read_all(r, seen).splitlines()
         os.close(r)
         errors = [line for line in lines if line.startswith("E ")]
         assert not errors, f"round {round_no}: child failed: {errors}"

@@ -1,0 +1,99 @@
+"""The guides (事项指南): browse every item by category or by typing, and read its guide in large text."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QTextBrowser, QVBoxLayout, QWidget
+
+from desktop.services.items import index_for
+from desktop.services.session import Counter
+from desktop.ui.widgets import label
+from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, Catalogue, Item
+
+
+def guide_html(catalogue: Catalogue, item: Item) -> str:
+    """The guide as simple HTML for the reader; everything escaped, in the guide's own order."""
+    g = item.guide
+    units = "、".join(unit.name for unit in catalogue.units_of(item)) or "—"
+    parts = [f"<h2>{escape(item.name)}</h2>",
+             f"<p>{escape(item.category)} · {CLASS_LABELS[item.points_class]}事项，每件 {item.points} 积分 · "
+             f"{FLOW_LABELS[item.flow]}</p>",
+             f"<p><b>办理单位：</b>{escape(units)}</p>"]
+    if g.materials:
+        rows = "".join(f"<li>{escape(m.name)}（{m.form_label} {m.copies} 份{'，必需' if m.required else '，需要时'}）"
+                       + (f"<br/><span style='color:#3D4652'>{escape(m.note)}</span>" if m.note else "") + "</li>"
+                       for m in g.materials)
+        parts.append(f"<h3>要带的材料</h3><ol>{rows}</ol>")
+    else:
+        parts.append("<h3>要带的材料</h3><p>不用带材料。</p>")
+    parts.append("<h3>怎么办</h3><ol>" + "".join(f"<li>{escape(step)}</li>" for step in g.steps) + "</ol>")
+    parts.append(f"<p><b>办理时限：</b>{escape(g.time_limit_text)}</p>")
+    parts.append(f"<p><b>收费：</b>{escape(g.fee_text)}</p>")
+    parts.append(f"<p><b>咨询查询：</b>{escape(g.query_text)}</p>")
+    if g.note:
+        parts.append(f"<p style='color:#A1221B'><b>{escape(g.note)}</b></p>")
+    return "".join(parts)
+
+
+class GuidesPage(QWidget):
+    def __init__(self, counter: Counter, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.catalogue = counter.catalogue
+        self.index = index_for(counter.catalogue)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        left = QVBoxLayout()
+        self.search = QLineEdit(objectName="guideSearch")
+        self.search.setPlaceholderText("找事项：名称、拼音或首字母")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.fill)
+        left.addWidget(label("事项指南", "heading"))
+        left.addWidget(self.search)
+        self.list = QListWidget(objectName="guideList")
+        self.list.currentItemChanged.connect(self._show)
+        left.addWidget(self.list, 1)
+        holder = QWidget()
+        holder.setLayout(left)
+        holder.setMaximumWidth(420)
+        layout.addWidget(holder, 1)
+        self.reader = QTextBrowser(objectName="guideReader")
+        self.reader.setOpenLinks(False)
+        layout.addWidget(self.reader, 2)
+        self.fill()
+
+    def fill(self) -> None:
+        found = self.index.search(self.search.text())
+        self.list.clear()
+        for category in self.catalogue.categories():
+            items = [item for item in found if item.category == category]
+            if not items:
+                continue
+            header = QListWidgetItem(f"【{category}】")
+            header.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.list.addItem(header)
+            for item in items:
+                entry = QListWidgetItem(f"  {item.name}")
+                entry.setData(Qt.ItemDataRole.UserRole, item)
+                self.list.addItem(entry)
+        first = next((n for n in range(self.list.count()) if self.list.item(n).data(Qt.ItemDataRole.UserRole)), None)
+        if first is not None:
+            self.list.setCurrentRow(first)
+        else:
+            self.reader.setHtml("<p>没有找到这个事项，请换个说法试试。</p>")
+
+    def _show(self, current, _previous=None) -> None:
+        item = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
+        if item is not None:
+            self.reader.setHtml(guide_html(self.catalogue, item))
+
+    def show_item(self, code: str) -> None:
+        for n in range(self.list.count()):
+            item = self.list.item(n).data(Qt.ItemDataRole.UserRole)
+            if item is not None and item.code == code:
+                self.list.setCurrentRow(n)
+                return
+
+    def focus_first(self) -> None:
+        self.search.setFocus()
