@@ -21,7 +21,7 @@ from sync.ledger.catalogue import load_catalogue
 
 from bench.store_bench import OUT
 from bench.store_phases import PASSWORD, prepared_drafts, save_loop
-from bench.timing import summary, timed
+from bench.timing import median_of, summary, timed
 
 FRAME_HEADER = 24  # bytes before each page in a WAL frame
 
@@ -58,17 +58,23 @@ def main() -> int:
     parser.add_argument("folder", type=Path, help="the store folder, e.g. DIR/big from store_bench --keep DIR")
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the two variants, alternating")
     parser.add_argument("--rebuild", action="store_true", help="also time store.rebuild_projections()")
     args = parser.parse_args()
     catalogue, rng = load_catalogue(), random.Random(7)
     result: dict[str, Any] = {"folder": str(args.folder), "variants": []}
-    for pragmas in ({}, {"cache_size": -65536}, {}):
-        drafts, _ = prepared_drafts(catalogue, rng, args.warmup + args.saves)
-        found = _variant(args.folder, drafts, pragmas, args.warmup)
-        result["variants"].append(found)
-        print(f"pragmas {pragmas or 'as the store sets them'}: p50 {found['p50']:.2f} p95 {found['p95']:.2f} ms, "
-              f"{found['wal_frames_per_save']:.1f} WAL pages per save, "
-              f"checkpoint {found['checkpoint_ms_per_save']:.2f} ms per save")
+    for _round in range(args.rounds):  # alternate, so a noisy minute hits both variants alike
+        for pragmas in ({}, {"cache_size": -65536}):
+            drafts, _ = prepared_drafts(catalogue, rng, args.warmup + args.saves)
+            found = _variant(args.folder, drafts, pragmas, args.warmup)
+            result["variants"].append(found)
+            print(f"pragmas {pragmas or 'as the store sets them'}: p50 {found['p50']:.2f} p95 {found['p95']:.2f} ms, "
+                  f"{found['wal_frames_per_save']:.1f} WAL pages per save, "
+                  f"checkpoint {found['checkpoint_ms_per_save']:.2f} ms per save")
+    for label in ("{}", str({"cache_size": -65536})):
+        runs = [{k: x for k, x in v.items() if k != "pragmas"} for v in result["variants"] if str(v["pragmas"]) == label]
+        print(f"median over {len(runs)} runs, pragmas {label}: "
+              + ", ".join(f"{k} {v:.2f}" for k, v in median_of(runs).items()))
     if args.rebuild:
         store, _ = open_store(args.folder, unlocked=unlock(args.folder / "keyring.json", PASSWORD))
         try:

@@ -215,7 +215,7 @@ class _Storm:
             with self.lock:
                 if report.error is not None:
                     cause = report.error.__cause__
-                    detail = f" ({type(cause).__name__})" if cause is not None else ""
+                    detail = f" ({str(cause)[-90:]})" if cause is not None else ""
                     self.errors[(report.error.code or type(report.error).__name__) + detail] += 1
                 if report.ok and self.ports[index].pending_count() == 0:
                     self.done_at[index] = time.monotonic() - start

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 from datetime import timedelta
 from pathlib import Path
 
 from county.config import Settings
 from county.db import make_engine, session_factory, upgrade
 from county.errors import ApiError
-from county.services import admin, departments, notices, points, sync_file, workdays
+from county.services import admin, catalogues, departments, notices, points, sync_file, workdays
 
 COUNTY_STATUS_LABELS = {"accepted": "受理", "in_review": "审批中", "completed": "办结", "returned": "退回"}
 
@@ -52,6 +53,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--point")
     p = sub.add_parser("publish-workdays", help="发布工作日表（法定节假日和调休上班日）")
     p.add_argument("years", type=int, nargs="+")
+    p = sub.add_parser("publish-catalogue", help="发布新版事项清单（先用 check-catalogue 检查）")
+    p.add_argument("file", type=Path)
     p = sub.add_parser("import", help="导入代办点用U盘带来的同步文件")
     p.add_argument("file", type=Path)
 
@@ -117,6 +120,13 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         table = workdays.seed_table(args.years)
         workdays.publish_table(session, table, actor=actor)
         return f"已发布 {'、'.join(map(str, args.years))} 年工作日表：节假日 {len(table.holidays)} 天，调休上班 {len(table.workdays)} 天。"
+    if args.command == "publish-catalogue":
+        try:
+            data = json.loads(args.file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ApiError(400, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。") from exc
+        event = catalogues.publish(session, data, actor=actor)
+        return f"事项清单 {event.payload['version']} 已发布，代办点下次同步时会收到。"
     if args.command == "import":
         try:
             data = args.file.read_bytes()

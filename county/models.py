@@ -162,6 +162,16 @@ class Mailing(Base):
     business_date: Mapped[str] = mapped_column(String(10))
 
 
+class CatalogueVersion(Base):
+    """A catalogue version (事项清单) the bureau published after the ones shipped with the software."""
+
+    __tablename__ = "catalogue_version"
+    version: Mapped[str] = mapped_column(String(20), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CountyEvent(Base):
     """The pull feed: what the county tells devices (point_id NULL = every point). id is the cursor."""
 

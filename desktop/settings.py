@@ -30,6 +30,7 @@ class Setting:
     label: str
     help: str
     choices: tuple[Choice, ...] = ()  # empty: free text (e.g. a printer name picked from the system's list)
+    empty_label: str = "（未选择）"
 
     def accepts(self, value: object) -> bool:
         if not isinstance(value, str):
@@ -37,7 +38,7 @@ class Setting:
         return not self.choices or value in {choice.value for choice in self.choices}
 
     def label_of(self, value: str) -> str:
-        return next((choice.label for choice in self.choices if choice.value == value), value or "（未选择）")
+        return next((choice.label for choice in self.choices if choice.value == value), value or self.empty_label)
 
 
 TEXT_SIZES = (Choice("standard", "标准"), Choice("large", "大"), Choice("xlarge", "特大"))
@@ -48,7 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("text_size", "standard", "文字大小",
             "看不清时选“大”或“特大”，所有页面都会跟着变大。", TEXT_SIZES),
     Setting("printer", "", "打印机",
-            "打印回执、寄递交接单和日结单用的打印机；不选就用电脑的默认打印机。"),
+            "打印回执、寄递交接单和日结单用的打印机；不选就用电脑的默认打印机。", empty_label="电脑的默认打印机"),
     Setting("paper", "roll80", "纸张",
             "按打印机里装的纸选：小票打印机一般是 80 毫米或 58 毫米，普通打印机是 A4 或 A5。",
             (Choice("a4", "A4 纸"), Choice("a5", "A5 纸"), Choice("roll80", "80 毫米小票"), Choice("roll58", "58 毫米小票"))),

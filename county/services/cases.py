@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county.models import Case, Device, Mailing, Point
-from sync.ledger.catalogue import Catalogue, CatalogueError, load_catalogue
+from county.services import catalogues
+from sync.ledger.catalogue import Catalogue, CatalogueError
 from sync.ledger.events import Event
 from sync.ledger.forms import FormErrors, check_event
 from sync.ledger.kinds import COUNTY_EVENT_TYPES, CaseState, EventType, MailingState
@@ -26,9 +27,9 @@ class RejectEvent(Exception):
         self.code, self.message = code, message
 
 
-def catalogue_for(version: str | None) -> Catalogue:
+def catalogue_for(session: Session, version: str | None) -> Catalogue:
     try:
-        return load_catalogue(version)
+        return catalogues.catalogue(session, version)
     except CatalogueError as exc:
         raise RejectEvent("catalogue_version", "这条记录用的事项清单版本县里没有，请更新柜台软件后重新登记。") from exc
 
@@ -41,6 +42,13 @@ class CaseBook:
         self.cases: dict[str, Case] = {}
         self.mailings: dict[str, Mailing] = {}
         self.touched_points = False  # a completion or a void changed what the point earns
+        self._catalogues: dict[str | None, Catalogue] = {}
+
+    def _catalogue(self, version: str | None) -> Catalogue:
+        """Looked up once per batch and version (None: the newest, used to check later events)."""
+        if version not in self._catalogues:
+            self._catalogues[version] = catalogue_for(self.session, version)
+        return self._catalogues[version]
 
     def _case(self, case_id: str) -> Case:
         case = self.cases.get(case_id) or self.session.get(Case, case_id)
@@ -77,10 +85,10 @@ class CaseBook:
             self._record(event, device)
         elif kind in CASE_EVENTS:
             case = self._case(str(event.body.get("case_id")))
-            self._check(event, catalogue_for(None), case)
+            self._check(event, self._catalogue(None), case)
             self._move(case, event)
         elif kind is EventType.MAILING_RECORDED:
-            self._check(event, catalogue_for(None))
+            self._check(event, self._catalogue(None))
             body = event.body
             if self.mailings.get(body["mailing_id"]) or self.session.get(Mailing, body["mailing_id"]):
                 raise RejectEvent("mailing_exists", "这件寄递已经登记过了。")
@@ -89,7 +97,7 @@ class CaseBook:
                 state=MailingState.RECORDED, business_date=body["business_date"])
         elif kind in MAILING_EVENTS:
             mailing = self._mailing(str(event.body.get("mailing_id")))
-            self._check(event, catalogue_for(None))
+            self._check(event, self._catalogue(None))
             try:
                 mailing.state = next_mailing_state(MailingState(mailing.state), kind)
             except MailingStateError as exc:
@@ -97,10 +105,10 @@ class CaseBook:
             if kind is EventType.MAILING_DISPATCHED:
                 mailing.tracking_no = event.body["tracking_no"]
         else:  # day.closed
-            self._check(event, catalogue_for(None))
+            self._check(event, self._catalogue(None))
 
     def _record(self, event: Event, device: Device) -> None:
-        catalogue = catalogue_for(str(event.body.get("catalogue_version")))
+        catalogue = self._catalogue(str(event.body.get("catalogue_version")))
         self._check(event, catalogue)
         body = event.body
         if not body.get("receipt_no"):

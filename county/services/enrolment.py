@@ -11,7 +11,7 @@ from county.config import Settings
 from county.errors import ApiError, revoked
 from county.models import Account, ActivationCode, Device, EnrolFailure, Point, Township
 from county.services.common import audit, iso, new_device_token, normalize_activation_code, sha256_hex, utcnow
-from sync.ledger.catalogue import load_catalogue
+from county.services import catalogues
 from sync.ledger.events import new_id
 from sync.wire import EnrolRequest, EnrolResult, Limits, PointInfo
 
@@ -68,7 +68,7 @@ def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Set
     return EnrolResult(
         device_id=device.id, device_token=f"{device.id}.{token}", device_no=device.device_no,
         point=PointInfo(code=point.code, name=point.name, township=township.name),
-        account_name=account.name, catalogue_version=load_catalogue().version, server_time=iso(now),
+        account_name=account.name, catalogue_version=catalogues.known_versions(session)[-1], server_time=iso(now),
         limits=Limits(max_batch_events=limits.max_batch_events, max_body_bytes=limits.max_body_bytes,
                       max_uncompressed_bytes=limits.max_uncompressed_bytes, max_pull_items=limits.max_pull_items),
     )

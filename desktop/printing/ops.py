@@ -40,7 +40,7 @@ class Text:
     box: Box
 
     def moved(self, dy: float) -> Text:
-        return replace(self, baseline=self.baseline + dy, box=self.box.moved(dy))
+        return Text(self.x, self.baseline + dy, self.text, self.size, self.bold, self.box.moved(dy))
 
 
 @dataclass(frozen=True)

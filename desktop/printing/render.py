@@ -62,41 +62,52 @@ def _draw(canvas: Canvas, op: object, page_height: float) -> None:
 
 
 def _text(canvas: Canvas, op: Text, page_height: float) -> None:
-    canvas.saveState()  # the text render mode is graphics state: it must not leak into the next line
-    text = canvas.beginText(op.x, page_height - op.baseline)
-    if op.bold:
+    if op.bold:  # the text render mode is graphics state: saved and restored so it cannot leak
+        canvas.saveState()
         canvas.setLineWidth(op.size * BOLD_STROKE)
         canvas.setDash()
+    text = canvas.beginText(op.x, page_height - op.baseline)
+    if op.bold:
         text.setTextRenderMode(2)  # fill and stroke: the bold that a face without a bold weight can have
     for font, part in runs(op.text):
         text.setFont(font, op.size)
         text.textOut(part)
     canvas.drawText(text)
-    canvas.restoreState()
+    if op.bold:
+        canvas.restoreState()
 
 
-def qr_modules(value: str, side: float) -> list[tuple[float, float, float, float]]:
-    """The dark modules of a QR code (level M) filling a ``side``-point square, its 4-module quiet zone
-    included: (x, y, width, height) rectangles from the square's top-left corner, one per dark run of a row."""
+def qr_runs(value: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """A QR code (level M) of ``value``: its side in modules, quiet zone included, and the dark runs of each
+    row as (column, row, length) in modules from the top-left corner of the quiet zone."""
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     code.addData(value)
     code.make()
-    module = side / (code.getModuleCount() + 2 * QR_QUIET_MODULES)
-    rects = []
+    runs = []
     for row, modules in enumerate(code.modules):
         column = 0
         for dark, run in itertools.groupby(bool(cell) for cell in modules):
             length = len(list(run))
             if dark:
-                rects.append(((column + QR_QUIET_MODULES) * module, (row + QR_QUIET_MODULES) * module,
-                              length * module, module))
+                runs.append((column + QR_QUIET_MODULES, row + QR_QUIET_MODULES, length))
             column += length
-    return rects
+    return code.getModuleCount() + 2 * QR_QUIET_MODULES, runs
+
+
+def qr_modules(value: str, side: float) -> list[tuple[float, float, float, float]]:
+    """The dark modules of ``value``'s QR code filling a ``side``-point square: (x, y, width, height) from the
+    square's top-left corner, one rectangle per dark run of a row."""
+    count, runs = qr_runs(value)
+    module = side / count
+    return [(column * module, row * module, length * module, module) for column, row, length in runs]
 
 
 def _qr(canvas: Canvas, op: Qr, page_height: float) -> None:
+    """One filled path in module units (scaled into the box), written as integers: small and quick."""
+    count, runs = qr_runs(op.value)
+    module = op.box.width / count
+    rects = " ".join(f"{column} {count - row - 1} {length} 1 re" for column, row, length in runs)
     canvas.saveState()
-    canvas.setFillColorRGB(0, 0, 0)
-    for x, y, width, height in qr_modules(op.value, op.box.width):
-        canvas.rect(op.box.x0 + x, page_height - op.box.y0 - y - height, width, height, stroke=0, fill=1)
+    canvas.addLiteral(f"{module:.6f} 0 0 {module:.6f} {op.box.x0:.4f} {page_height - op.box.y1:.4f} cm 0 g "
+                      f"{rects} f")
     canvas.restoreState()

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QComboBox, QDialog, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.services.case_detail import CaseDetail
 from desktop.ui.case_form import MODE_OPTIONS, MaterialsChecklist, checked_value, radio_row, set_checked
@@ -22,7 +32,16 @@ class ActionDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.action = action
-        self.body = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        self.body = QVBoxLayout(inner)
+        self.body.setContentsMargins(0, 0, 8, 0)
+        self.scroll.setWidget(inner)
+        outer.addWidget(self.scroll, 1)
+        self._outer = outer
         self.body.addWidget(label(intro))
         self.fields: dict[str, Field] = {}
         self.error = label("", "error")
@@ -38,8 +57,22 @@ class ActionDialog(QDialog):
         self.setMinimumWidth(640)
 
     def finish_layout(self) -> None:
-        self.body.addWidget(self.error)
-        self.body.addLayout(self.buttons)
+        self.body.addStretch(1)
+        self._outer.addWidget(self.error)
+        self._outer.addLayout(self.buttons)
+
+    def fit(self) -> None:
+        """As tall as the content needs, but never taller than the window: the rest scrolls."""
+        host = self.parentWidget().window() if self.parentWidget() else None
+        limit_w, limit_h = (host.width() * 0.9, host.height() * 0.94) if host else (1230, 720)
+        content = self.scroll.widget().sizeHint()
+        extra = self.ok.sizeHint().height() + self.error.sizeHint().height() * self.error.isVisible() + 48
+        width = int(min(max(content.width() + 40, 720), limit_w))
+        self.resize(width, int(min(content.height() + extra, limit_h)))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.fit()
+        super().showEvent(event)
 
     def attempt(self) -> bool:
         for field in self.fields.values():
@@ -105,24 +138,26 @@ class AmendDialog(ActionDialog):
         grid = QGridLayout()
         self.mode_box, self.mode = radio_row(MODE_OPTIONS, "amendMode")
         set_checked(self.mode, detail.mode)
-        grid.addWidget(label("服务方式："), 0, 0)
+        grid.addWidget(label("服务方式：", wrap=False), 0, 0)
         grid.addWidget(self.mode_box, 0, 1, 1, 3)
         org = detail.applicant_kind == "org"
         self.editors = {key: QLineEdit(objectName=f"amend_{key}") for key in
                         ("name", "credit_code" if org else "id_number", "mobile", "village", "amount_fen", "notes")}
-        self.editors["name"].setPlaceholderText(f"不改就留空（现为 {detail.name}）")
         number_key = "credit_code" if org else "id_number"
-        self.editors[number_key].setPlaceholderText(f"不改就留空（现为 {detail.id_masked}）")
-        self.editors["mobile"].setPlaceholderText(f"不改就留空（现为 {detail.mobile_masked or '未填'}）")
+        for key in ("name", number_key, "mobile"):
+            self.editors[key].setPlaceholderText("不改就留空")
         self.editors["village"].setText(detail.village)
         self.editors["amount_fen"].setText(detail.amount)
         self.editors["notes"].setText(detail.notes)
-        titles = {"name": "单位名称" if org else "姓名", number_key: "统一社会信用代码" if org else "身份证号码",
-                  "mobile": "手机号码", "village": "村（组）", "amount_fen": "金额（元）", "notes": "备注"}
+        titles = {"name": f"{'单位名称' if org else '姓名'}（现为 {detail.name}）",
+                  number_key: f"{'统一社会信用代码' if org else '身份证号码'}（现为 {detail.id_masked}）",
+                  "mobile": f"手机号码（现为 {detail.mobile_masked or '未填'}）", "village": "村（组）",
+                  "amount_fen": "金额（元）", "notes": "备注"}
         shown = [key for key in self.editors if key != "amount_fen" or detail.item.takes_amount]
         for n, key in enumerate(shown):
             self.fields[key] = Field(titles[key], self.editors[key])
-            grid.addWidget(self.fields[key], 1 + n // 2, (n % 2) * 2, 1, 2)
+            self.fields[key].title.setWordWrap(True)
+            grid.addWidget(self.fields[key], 1 + n // 2, (n % 2) * 2, 1, 2, Qt.AlignmentFlag.AlignTop)
         self.body.addLayout(grid)
         self.materials = MaterialsChecklist()
         if detail.item.guide.materials:

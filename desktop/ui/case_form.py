@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -21,7 +21,7 @@ from sync.ledger.kinds import SERVICE_MODE_LABELS
 from sync.ledger.validation import ValidationError, check_resident_id, normalize_credit_code, normalize_mobile
 from desktop.ui.widgets import Field, label
 
-MODE_TIPS = {"point": "在店里办", "home": "上门办", "activity_day": "每周活动日"}
+MODE_TIPS = {"point": "（店里）", "home": "（上门）", "activity_day": ""}
 
 
 def radio_row(options: list[tuple[str, str]], name: str) -> tuple[QWidget, QButtonGroup]:
@@ -119,12 +119,14 @@ class ApplicantFields(QWidget):
             "mobile": Field("手机号码（可不填）", self.mobile),
             "village": Field("村（组）", self.village),
         }
-        grid.addWidget(label("申请人："), 0, 0)
-        grid.addWidget(self.kind_box, 0, 1)
-        grid.addWidget(self.fields["name"], 1, 0)
-        grid.addWidget(self.fields["number"], 1, 1)
-        grid.addWidget(self.fields["mobile"], 2, 0)
-        grid.addWidget(self.fields["village"], 2, 1)
+        grid.addWidget(label("申请人："), 0, 0, 1, 2)
+        grid.addWidget(self.kind_box, 1, 0, 1, 2)
+        grid.addWidget(self.fields["name"], 2, 0)
+        grid.addWidget(self.fields["number"], 2, 1)
+        grid.addWidget(self.fields["mobile"], 3, 0)
+        grid.addWidget(self.fields["village"], 3, 1)
+        grid.setAlignment(self.fields["name"], Qt.AlignmentFlag.AlignTop)
+        grid.setAlignment(self.fields["number"], Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.number.setPlaceholderText("18 位，最后一位可以是 X")
@@ -204,4 +206,4 @@ def consent_box() -> QCheckBox:
     return box
 
 
-MODE_OPTIONS = [(value, f"{text}（{MODE_TIPS[value]}）") for value, text in SERVICE_MODE_LABELS.items()]
+MODE_OPTIONS = [(value, f"{text}{MODE_TIPS[value]}") for value, text in SERVICE_MODE_LABELS.items()]

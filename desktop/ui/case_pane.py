@@ -9,7 +9,9 @@ from desktop.services import case_actions
 from desktop.services.case_detail import CaseDetail, load_detail, reveal_numbers
 from desktop.services.session import Counter
 from desktop.ui.case_dialogs import AmendDialog, SendDialog, VoidDialog, confirm_dialog
+from desktop.services.printouts import receipt_pdf
 from desktop.ui.messages import MessageBar
+from desktop.ui.printing import Printer
 from desktop.ui.widgets import button, label
 from sync.ledger.kinds import EventType
 
@@ -25,6 +27,7 @@ class CasePane(QScrollArea):
     def __init__(self, counter: Counter, messages: MessageBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.counter, self.messages = counter, messages
+        self.printer = Printer(counter, messages, self)
         self.detail: CaseDetail | None = None
         self.dialog = None
         self.setWidgetResizable(True)
@@ -43,6 +46,9 @@ class CasePane(QScrollArea):
             widget.clicked.connect(lambda _c=False, e=event_type: self.start_action(e))
             self.actions.addWidget(widget)
             self.action_buttons[event_type] = widget
+        self.reprint_button = button("补打回执", name="reprintReceipt")
+        self.reprint_button.clicked.connect(self.reprint)
+        self.actions.addWidget(self.reprint_button)
         self.actions.addStretch(1)
         layout.addLayout(self.actions)
         self.grid = QGridLayout()
@@ -88,6 +94,7 @@ class CasePane(QScrollArea):
         self.timeline.setText("")
         for widget in self.action_buttons.values():
             widget.setVisible(bool(d and widget is not None))
+        self.reprint_button.setVisible(d is not None)
         if d is None:
             self.title.setText("在左边选一笔办件，这里显示详情")
             for widget in self.action_buttons.values():
@@ -127,6 +134,12 @@ class CasePane(QScrollArea):
         self.dialog.accepted.connect(self._done)
         self.dialog.open()
         return self.dialog
+
+    def reprint(self):
+        if self.detail is None:
+            return None
+        case_id = self.detail.case_id
+        return self.printer.print_pdf("回执（补打）", lambda: receipt_pdf(self.counter, case_id, reprint=True))
 
     def _done(self) -> None:
         case_id = self.detail.case_id if self.detail else None

@@ -7,8 +7,10 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from desktop.jobs.tasks import close_day_job
 from desktop.services.cases import yuan
 from desktop.services.overview import day_figures, unsynced
+from desktop.services.printouts import day_sheet_pdf
 from desktop.services.session import Counter
 from desktop.ui.messages import MessageBar
+from desktop.ui.printing import Printer
 from desktop.ui.widgets import button, card, label
 from sync.ledger.events import parse_time
 
@@ -18,6 +20,7 @@ class DayClosePage(QWidget):
         super().__init__(parent)
         self.counter, self.messages = counter, messages
         self.job = None
+        self.printer = Printer(counter, messages, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         box = card()
@@ -35,6 +38,9 @@ class DayClosePage(QWidget):
         self.close_button = button("日结并备份", "primary", name="closeDay")
         self.close_button.clicked.connect(self.close_day)
         row.addWidget(self.close_button)
+        self.sheet_button = button("打印日结单", name="printDaySheet")
+        self.sheet_button.clicked.connect(self.print_sheet)
+        row.addWidget(self.sheet_button)
         row.addStretch(1)
         layout.addLayout(row)
         layout.addWidget(label("日结会记下今天的办件数、金额和预计积分，并自动备份台账（备份会先检查没有损坏）。"
@@ -56,6 +62,10 @@ class DayClosePage(QWidget):
         else:
             self.status.setText("今天还没有日结。")
             self.close_button.setText("日结并备份")
+
+    def print_sheet(self):
+        day = self.counter.today()
+        return self.printer.print_pdf("日结单", lambda: day_sheet_pdf(self.counter, day))
 
     def close_day(self) -> None:
         if self.job is not None and self.job.running:

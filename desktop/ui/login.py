@@ -30,6 +30,7 @@ class LoginWindow(QWidget):
         self.throttle = LoginThrottle(folder if folder.exists() else None)
         self._job = None
         self.setWindowTitle("乡村随身办 · 代办员登录" + ("（培训模式）" if training else ""))
+        self.setObjectName("loginWindow")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         if training:

@@ -16,12 +16,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.mailings import MailingQueries, MailingRow, case_ids_for_receipts, delivered, dispatch, record_mailing
+from desktop.services.printouts import mailing_slip_pdf
 from desktop.services.session import Counter
 from desktop.ui.case_dialogs import ActionDialog, confirm_dialog
 from desktop.ui.case_form import checked_value, radio_row
 from desktop.ui.ledger_model import PagedTableModel
 from desktop.ui.ledger_page import combo
 from desktop.ui.messages import MessageBar
+from desktop.ui.printing import Printer
 from desktop.ui.widgets import Field, button, label
 from sync.ledger.catalogue import load_units
 from sync.ledger.forms import FormErrors, MailingForm
@@ -122,10 +124,14 @@ class MailingPage(QWidget):
         self.dispatch_button.clicked.connect(self.start_dispatch)
         self.delivered_button = button("已妥投", name="deliveredMailing")
         self.delivered_button.clicked.connect(self.start_delivered)
+        self.slip_button = button("打印交接单", name="printSlip")
+        self.slip_button.clicked.connect(self.print_slip)
+        self.printer = Printer(counter, messages, self)
         self.state = combo("mailingState", "全部状态", [(s.value, t) for s, t in MAILING_STATE_LABELS.items()])
         self.state.currentIndexChanged.connect(self.refresh)
         self.count_label = label("", wrap=False)
-        for widget in (self.new_button, self.dispatch_button, self.delivered_button, self.state, self.count_label):
+        for widget in (self.new_button, self.dispatch_button, self.delivered_button, self.slip_button, self.state,
+                       self.count_label):
             top.addWidget(widget)
         top.addStretch(1)
         layout.addLayout(top)
@@ -159,6 +165,13 @@ class MailingPage(QWidget):
         row = self.selected()
         self.dispatch_button.setEnabled(bool(row and row.state == "recorded"))
         self.delivered_button.setEnabled(bool(row and row.state == "dispatched"))
+        self.slip_button.setEnabled(row is not None)
+
+    def print_slip(self):
+        row = self.selected()
+        if row is None:
+            return None
+        return self.printer.print_pdf("寄递交接单", lambda: mailing_slip_pdf(self.counter, row.mailing_id))
 
     def _open(self, dialog) -> ActionDialog:
         self.dialog = dialog

@@ -38,6 +38,7 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
     def ledger(window):
         page = LedgerPage(counter, window.messages)
         window.events.changed.connect(page.model_changed_elsewhere)
+        window.events.text_size_changed.connect(lambda _points: page._size_columns())
         return page
 
     def mailing(window):

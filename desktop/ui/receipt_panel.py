@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from desktop.services.recording import SavedCase
 from desktop.services.session import Counter
+from desktop.services.printouts import notice_pdf, receipt_pdf
+from desktop.ui.printing import Printer
 from desktop.ui.widgets import button, card, label
 
 
@@ -14,9 +16,9 @@ class ReceiptPanel(QWidget):
     again = Signal()
     to_ledger = Signal()
 
-    def __init__(self, counter: Counter, parent: QWidget | None = None) -> None:
+    def __init__(self, counter: Counter, printer: Printer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.counter = counter
+        self.counter, self.printer = counter, printer
         self.saved: SavedCase | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -38,6 +40,12 @@ class ReceiptPanel(QWidget):
         layout.addWidget(box)
         layout.addStretch(1)
         buttons = QHBoxLayout()
+        self.print_button = button("打印回执  F9", "primary", name="printReceipt")
+        self.print_button.clicked.connect(self.print_receipt)
+        self.notice_button = button("打印一次性告知单", name="printNotice")
+        self.notice_button.clicked.connect(self.print_notice)
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.notice_button)
         self.again_button = button("再登记一笔  Enter", "primary", name="againButton")
         self.again_button.clicked.connect(self.again)
         self.ledger_button = button("去台账查看", name="toLedgerButton")
@@ -59,3 +67,16 @@ class ReceiptPanel(QWidget):
         else:
             self.notice.setText("")
         self.notice.setVisible(bool(saved.missing))
+        self.notice_button.setVisible(bool(saved.missing))
+
+    def print_receipt(self):
+        if self.saved is not None:
+            case_id = self.saved.case_id
+            return self.printer.print_pdf("回执", lambda: receipt_pdf(self.counter, case_id))
+        return None
+
+    def print_notice(self):
+        if self.saved is not None:
+            case_id = self.saved.case_id
+            return self.printer.print_pdf("一次性告知单", lambda: notice_pdf(self.counter, case_id))
+        return None

@@ -22,6 +22,7 @@ from desktop.ui.case_form import (
 )
 from desktop.ui.item_picker import ItemPicker
 from desktop.ui.messages import MessageBar
+from desktop.ui.printing import Printer
 from desktop.ui.receipt_panel import ReceiptPanel
 from desktop.ui.widgets import Field, button, label
 from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, Item
@@ -41,19 +42,25 @@ class RecordPage(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.picker = ItemPicker(counter.catalogue, index_for(counter.catalogue))
-        self.picker.setMaximumWidth(400)
+        self.picker.setMaximumWidth(380)
         self.picker.picked.connect(self.choose)
         layout.addWidget(self.picker, 1)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 2)
         self.stack.addWidget(self._build_form())
-        self.done = ReceiptPanel(counter)
+        self.printer = Printer(counter, messages, self)
+        self.done = ReceiptPanel(counter, self.printer)
         self.done.again.connect(self.start_over)
         self.done.to_ledger.connect(lambda: self.go.emit("ledger"))
         self.stack.addWidget(self.done)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save_and_complete,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for editor in (self.applicant.name, self.applicant.number, self.applicant.mobile, self.applicant.village,
+                       self.amount):
+            editor.returnPressed.connect(self.focusNextChild)
+        QShortcut(QKeySequence("F9"), self, activated=self.done.print_receipt,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.choose(None)
 
@@ -71,10 +78,8 @@ class RecordPage(QWidget):
         form = QVBoxLayout(body)
         form.setContentsMargins(0, 0, 12, 0)
         self.mode_box, self.mode = radio_row(MODE_OPTIONS, "mode")
-        mode_row = QHBoxLayout()
-        mode_row.addWidget(label("服务方式：", wrap=False))
-        mode_row.addWidget(self.mode_box, 1)
-        form.addLayout(mode_row)
+        form.addWidget(label("服务方式："))
+        form.addWidget(self.mode_box)
         self.applicant = ApplicantFields()
         form.addWidget(self.applicant)
         self.amount = QLineEdit(objectName="amount")
@@ -151,9 +156,19 @@ class RecordPage(QWidget):
         for widget in (self.materials_title, self.all_received):
             widget.setVisible(has_materials)
         self.complete_button.setVisible(bool(item and can_complete_at_once(item)))
+        self._tab_chain()
         self._show_notice()
         if item is not None:
             self.applicant.name.setFocus()
+
+    def _tab_chain(self) -> None:
+        """Tab (and Enter in a one-line field) walks the form top to bottom, the new materials rows included."""
+        radios = [radio for group in self.materials.groups.values() for radio in group.buttons()]
+        chain = [self.applicant.name, self.applicant.number, self.applicant.mobile, self.applicant.village,
+                 self.amount, self.all_received, *radios, self.notes, self.consent, self.save_button,
+                 self.complete_button, self.clear_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     def _show_notice(self) -> None:
         missing = notice_for(self.item, self.materials.values()) if self.item else ()

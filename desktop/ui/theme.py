@@ -52,7 +52,7 @@ def stylesheet(points: int) -> str:
     pad = 6 + (points - 14)
     return f"""
 QWidget {{ color: {INK}; font-size: {points}pt; }}
-QMainWindow, QDialog, QStackedWidget > QWidget {{ background: {PAPER}; }}
+QMainWindow, QDialog, QStackedWidget > QWidget, QWidget#loginWindow {{ background: {PAPER}; }}
 QLabel[role="title"] {{ font-size: {big + 2}pt; font-weight: bold; }}
 QLabel[role="heading"] {{ font-size: {big}pt; font-weight: bold; }}
 QLabel[role="huge"] {{ font-size: {huge}pt; font-weight: bold; color: {BLUE_DARK}; }}

@@ -263,11 +263,16 @@ def _root() -> Any:
     return resources.path("catalogue")
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """Order of catalogue versions: numerically by part, so 2024.10 comes after 2024.2."""
+    return tuple(int(part) for part in version.split("."))
+
+
 def bundled_versions() -> tuple[str, ...]:
     """Catalogue versions shipped with the software, oldest first (each folder is named after its version)."""
     found = [entry.name for entry in _root().iterdir()
              if entry.is_dir() and _VERSION.fullmatch(entry.name) and entry.joinpath("catalogue.json").is_file()]
-    return tuple(sorted(found, key=lambda version: tuple(int(part) for part in version.split("."))))
+    return tuple(sorted(found, key=version_key))
 
 
 @lru_cache(maxsize=1)

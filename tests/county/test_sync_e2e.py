@@ -144,3 +144,34 @@ def test_the_countys_working_day_table_reaches_the_counter(county, tmp_path):
         assert not table.is_workday(date(2027, 10, 1)) and table.is_workday(date(2027, 9, 26))
     finally:
         store.close()
+
+
+def test_a_published_catalogue_version_reaches_the_counter_and_its_cases_are_accepted(county, tmp_path):
+    import copy
+
+    from county.services import catalogues
+    from desktop.services.catalogue import current_catalogue
+    from resources import read_json
+
+    store, _setup = activated(county, tmp_path)
+    try:
+        data = copy.deepcopy(read_json("catalogue", "2024.1", "catalogue.json"))
+        data["version"], data["published_date"] = "2025.1", "2025-03-01"
+        data["items"][0]["name"] = "缴纳话费（含宽带）"
+        with county.session() as session:
+            catalogues.publish(session, data, actor="县政务服务管理局")
+            session.commit()
+        engine_for(store).run()
+        newer = current_catalogue(store)
+        assert newer.version == "2025.1" and newer.by_code("FL001").name == "缴纳话费（含宽带）"
+        store.append(make_case_draft(newer, item_code="FL001"))
+        assert engine_for(store).run().accepted == 1
+        with county.session() as session:  # versions only move forward
+            import pytest
+
+            from county.errors import ApiError
+
+            with pytest.raises(ApiError, match="必须比现有的"):
+                catalogues.publish(session, data, actor="县政务服务管理局")
+    finally:
+        store.close()

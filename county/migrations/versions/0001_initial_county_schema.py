@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 01:49:39.187094
+Create Date: 2026-11-27 02:15:17.734251
 """
 from alembic import op
 import sqlalchemy as sa
@@ -46,6 +46,13 @@ def upgrade() -> None:
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_point_id'), ['point_id'], unique=False)
 
+    op.create_table('catalogue_version',
+    sa.Column('version', sa.String(length=20), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('version')
+    )
     op.create_table('county_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('point_id', sa.Integer(), nullable=True),
@@ -224,6 +231,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_county_event_point_id'))
 
     op.drop_table('county_event')
+    op.drop_table('catalogue_version')
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_point_id'))
 

@@ -10,7 +10,7 @@ from reportlab.graphics.shapes import Rect
 from desktop.printing.documents import layout_of, pdf_of
 from desktop.printing.ops import Barcode, Qr
 from desktop.printing.papers import PAPERS
-from desktop.printing.render import qr_modules
+from desktop.printing.render import qr_modules, qr_runs
 from desktop.printing.sample_day import SAMPLE_TRACKING
 from tests.desktop.printing.barcode_reader import decode
 from tests.desktop.printing.pdftools import png_pages
@@ -37,14 +37,34 @@ def test_the_receipts_qr_carries_only_the_receipt_number_and_check_code(sample_l
     assert query == f"r={data.receipt_no.replace('-', '')}&c={data.query.check_code}"
 
 
+def grey_page(pdf: bytes, folder) -> Image.Image:
+    (page,) = png_pages(pdf, folder, dpi=DPI)
+    with Image.open(page) as opened:
+        return opened.convert("L")
+
+
+@pytest.mark.parametrize("paper_key", ["roll58", "a4"])
+def test_every_printed_qr_module_is_the_encoders(sample_ledger, tmp_path, paper_key):
+    data = sample_ledger.documents["receipt"]
+    paper = PAPERS[paper_key]
+    (qr,) = [op for _n, op in layout_of(data, paper).boxes() if isinstance(op, Qr)]
+    image = grey_page(pdf_of(data, paper), tmp_path)
+    count, runs = qr_runs(qr.value)
+    dark = {(column + k, row) for column, row, length in runs for k in range(length)}
+    module, scale = qr.box.width / count, DPI / 72
+    for row in range(count):
+        for column in range(count):
+            x = (qr.box.x0 + (column + 0.5) * module) * scale
+            y = (qr.box.y0 + (row + 0.5) * module) * scale
+            assert (image.getpixel((round(x), round(y))) < 128) == ((column, row) in dark), (column, row)
+
+
 @pytest.mark.parametrize("paper_key", ["roll58", "roll80", "a5", "a4"])
 def test_the_printed_barcode_reads_back_as_the_tracking_number(sample_ledger, tmp_path, paper_key):
     data = sample_ledger.documents["mailing-slip"]
     paper = PAPERS[paper_key]
     (barcode,) = [op for _n, op in layout_of(data, paper).boxes() if isinstance(op, Barcode)]
-    (page,) = png_pages(pdf_of(data, paper), tmp_path, dpi=DPI)
-    with Image.open(page) as opened:
-        image = opened.convert("L")
+    image = grey_page(pdf_of(data, paper), tmp_path)
     scale = DPI / 72
     y = round((barcode.box.y0 + barcode.box.y1) / 2 * scale)
     left = round((barcode.box.x0 - 5 * barcode.bar_width) * scale)

@@ -80,3 +80,27 @@ def test_training_prepares_a_practice_ledger_then_logs_in(qtbot, tmp_path):
     counter = blocker.args[0]
     assert counter.training and counter.store.head().seq > 20
     counter.close()
+
+
+def test_the_whole_app_from_login_to_a_saved_case(qtbot, tmp_path):
+    from desktop.app import Shell
+
+    make_store(tmp_path / "data").close()
+    shell = Shell(tmp_path / "data", training=False)
+    qtbot.addWidget(shell.login)
+    shell.show()
+    qtbot.keyClicks(shell.login.password, PASSWORD)
+    with qtbot.waitSignal(shell.login.unlocked, timeout=10_000):
+        qtbot.keyClick(shell.login.password, Qt.Key.Key_Return)
+    window = shell.main
+    qtbot.addWidget(window)
+    assert window.isVisible() and not shell.login.isVisible()
+    page = window.show_page("record")
+    page.picker.search.setText("jnhf")
+    page.picker.pick_current()
+    page.applicant.name.setText("王秀英")
+    page.applicant.number.setText("360222195603141237")
+    page.amount.setText("30")
+    page.consent.setChecked(True)
+    assert page.save() is not None
+    window.close()

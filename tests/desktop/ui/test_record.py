@@ -137,3 +137,32 @@ def test_most_used_items_come_first(qtbot, window, counter):
     assert [item.code for item in page.picker.items_shown()] == ["FL011"]
     page.picker.set_category("")
     assert page.picker.items_shown()[0].code == "FL011"
+
+
+def test_the_keyboard_alone_records_a_case(qtbot, window, counter):
+    """F2, type the initials, Enter, then Enter/Tab from field to field, Space for ticks, Ctrl+S."""
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    page = window.pages["record"]
+    qtbot.keyClicks(page.picker.search, "jnsf")
+    qtbot.keyClick(page.picker.search, Qt.Key.Key_Return)
+    assert page.item.name == "缴纳水费" and page.applicant.name.hasFocus()
+    type_text(qtbot, page.applicant.name, "王秀英")
+    qtbot.keyClick(page.applicant.name, Qt.Key.Key_Return)
+    assert page.applicant.number.hasFocus()
+    qtbot.keyClicks(page.applicant.number, resident_id())
+    qtbot.keyClick(page.applicant.number, Qt.Key.Key_Return)
+    qtbot.keyClicks(page.applicant.mobile, "13979812345")
+    qtbot.keyClick(page.applicant.mobile, Qt.Key.Key_Return)
+    type_text(qtbot, page.applicant.village, "瑶里村")
+    qtbot.keyClick(page.applicant.village, Qt.Key.Key_Return)
+    assert page.amount.hasFocus()
+    qtbot.keyClicks(page.amount, "35.80")
+    qtbot.keyClick(page.amount, Qt.Key.Key_Return)
+    assert page.all_received.hasFocus()
+    qtbot.keyClick(page.all_received, Qt.Key.Key_Space)
+    page.consent.setFocus()
+    qtbot.keyClick(page.consent, Qt.Key.Key_Space)
+    qtbot.keyClick(page.consent, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert page.stack.currentWidget() is page.done
+    (row,) = _case_rows(counter)
+    assert row.amount_fen == 3580 and row.item_name == "缴纳水费"

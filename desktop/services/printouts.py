@@ -1,0 +1,44 @@
+"""What the counter prints (through desktop.printing): receipt, one-time notice, mailing slip, day sheet — as PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from desktop.printing.day_query import day_sheet_data
+from desktop.printing.documents import pdf_of
+from desktop.printing.papers import paper_by_key
+from desktop.printing.queries import mailing_slip_data, notice_data, print_settings, receipt_data
+from desktop.services.session import Counter
+
+
+def _paper(counter: Counter):
+    return paper_by_key(counter.settings.get("paper"))
+
+
+def receipt_pdf(counter: Counter, case_id: str, *, reprint: bool = False) -> bytes:
+    """代办收件回执 on the paper chosen in 设置 (marked 补打 when printed again, 培训 in training)."""
+    settings = print_settings(counter.store, training=counter.training)
+    data = receipt_data(counter.store, counter.catalogue, case_id, settings=settings, printed_at=counter.now(),
+                        reprint=reprint)
+    return pdf_of(data, _paper(counter))
+
+
+def notice_pdf(counter: Counter, case_id: str) -> bytes:
+    """一次性告知单: the materials still missing, for the citizen to take home."""
+    settings = print_settings(counter.store, training=counter.training)
+    return pdf_of(notice_data(counter.store, counter.catalogue, case_id, settings=settings,
+                              printed_at=counter.now()), _paper(counter))
+
+
+def mailing_slip_pdf(counter: Counter, mailing_id: str) -> bytes:
+    """免费寄递交接单, for the postal clerk to sign."""
+    settings = print_settings(counter.store, training=counter.training)
+    return pdf_of(mailing_slip_data(counter.store, counter.catalogue, mailing_id, settings=settings,
+                                    printed_at=counter.now()), _paper(counter))
+
+
+def day_sheet_pdf(counter: Counter, day: date) -> bytes:
+    """日结单 of one business day."""
+    settings = print_settings(counter.store, training=counter.training)
+    return pdf_of(day_sheet_data(counter.store, counter.catalogue, day, settings=settings, printed_at=counter.now()),
+                  _paper(counter))

@@ -1,0 +1,157 @@
+"""Screenshots of every main screen at 1366×768 in each text size, with the practice point's sample data.
+
+``python -m desktop.ui.screenshots docs/screenshots`` (or ``suishenban --screenshots DIR``) runs offscreen and
+writes DIR/<size>/NN-<screen>.png for the sizes 标准, 大 and 特大, the day pinned to 2026-11-27 10:30.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sync.ledger.events import CHINA_TZ
+
+SIZE = (1366, 768)
+NOW = datetime(2026, 11, 27, 10, 30, tzinfo=CHINA_TZ)
+
+
+def _settle(app) -> None:
+    for _ in range(3):
+        app.processEvents()
+
+
+def _with_dialog(window, dialog):
+    """The window with a dialog drawn over its middle, as the agent sees it."""
+    from PySide6.QtGui import QColor, QPainter
+
+    dialog.fit()
+    picture = window.grab()
+    shot = dialog.grab()
+    painter = QPainter(picture)
+    painter.fillRect(picture.rect(), QColor(0, 0, 0, 90))
+    painter.drawPixmap((picture.width() - shot.width()) // 2, max(0, (picture.height() - shot.height()) // 2), shot)
+    painter.end()
+    dialog.close()
+    return picture
+
+
+def _scenes(app, window, login) -> list[tuple[str, Callable]]:
+    from desktop.ui.record import RecordPage
+    from sync.ledger.kinds import EventType
+
+    def page(key):
+        def show():
+            window.show_page(key)
+            _settle(app)
+            return window.grab()
+        return show
+
+    def record_filled():
+        record: RecordPage = window.show_page("record")
+        record.start_over()
+        record.picker.search.setText("gtgsh")
+        record.picker.pick_current()
+        record.mode.buttons()[2].setChecked(True)
+        record.applicant.name.setText("程建国")
+        record.applicant.number.setText("360222197509213117")
+        record.applicant.check_number()
+        record.applicant.mobile.setText("15179856789")
+        record.applicant.village.setText("东埠村")
+        record.materials.set_all("received")
+        record.materials.groups["premises"].buttons()[1].setChecked(True)
+        record.notes.setPlainText("开办农家乐")
+        record.consent.setChecked(True)
+        _settle(app)
+        return window.grab()
+
+    def record_saved():
+        window.pages["record"].save()
+        _settle(app)
+        return window.grab()
+
+    def ledger_detail():
+        ledger = window.show_page("ledger")
+        ledger.apply()
+        _settle(app)
+        return window.grab()
+
+    def ledger_amend():
+        ledger = window.pages["ledger"]
+        for row in range(ledger.model.rowCount()):
+            if EventType.CASE_AMENDED in ledger.pane.detail.actions:
+                break
+            ledger.table.selectRow(row + 1)
+        dialog = ledger.pane.start_action(EventType.CASE_AMENDED)
+        _settle(app)
+        return _with_dialog(window, dialog)
+
+    def mailing_new():
+        mailing = window.show_page("mailing")
+        dialog = mailing.start_new()
+        _settle(app)
+        return _with_dialog(window, dialog)
+
+    def guide():
+        guides = window.show_page("guides")
+        guides.show_item("FL015")
+        _settle(app)
+        return window.grab()
+
+    def login_shot():
+        login.show()
+        _settle(app)
+        picture = login.grab()
+        login.hide()
+        return picture
+
+    return [("login", login_shot), ("home", page("home")), ("record", record_filled), ("record-saved", record_saved),
+            ("ledger", ledger_detail), ("ledger-amend", ledger_amend), ("mailing", page("mailing")),
+            ("mailing-new", mailing_new), ("guides", guide), ("points", page("points")),
+            ("dayclose", page("dayclose")), ("settings", page("settings"))]
+
+
+def save_all(out_dir: Path, echo: Callable[[str], None] = print) -> list[Path]:
+    """Write every screen in every text size; returns the files written."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.app import build_main_window, make_application
+    from desktop.services.login import unlock_counter
+    from desktop.services.practice import PASSWORD, prepare
+    from desktop.settings import TEXT_POINTS, TEXT_SIZES
+    from desktop.ui.login import LoginWindow
+    from desktop.ui.theme import apply_theme
+
+    app = make_application(None)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="suishenban-shots-") as tmp:
+        seeded = Path(tmp) / "seed"
+        prepare(seeded, NOW.date())
+        for size in TEXT_SIZES:
+            apply_theme(app, TEXT_POINTS[size.value])
+            folder = Path(tmp) / size.value
+            shutil.copytree(seeded, folder)
+            counter = unlock_counter(folder, PASSWORD, training=True, clock=lambda: NOW)
+            counter.settings.set("text_size", size.value)
+            window = build_main_window(counter)
+            window.resize(*SIZE)
+            window.show()
+            login = LoginWindow(folder, training=True, clock=lambda: NOW)
+            login.resize(*SIZE)
+            target = out_dir / size.value
+            target.mkdir(parents=True, exist_ok=True)
+            for n, (name, shoot) in enumerate(_scenes(app, window, login), 1):
+                path = target / f"{n:02d}-{name}.png"
+                shoot().save(str(path))
+                written.append(path)
+            login.close()
+            window.close()
+            echo(f"{size.label}：已保存 {len(_scenes(app, window, login))} 张截图到 {target}")
+    return written
+
+
+if __name__ == "__main__":
+    save_all(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
