@@ -54,7 +54,7 @@ def _loop(fn, runs: int, warmup: int) -> dict[str, float]:
         start = time.perf_counter_ns()
         fn()
         samples.append((time.perf_counter_ns() - start) / 1e6)
-    return summary(samples)
+    return {**summary(samples), "min": min(samples)}  # min: the cost when nothing else wanted the CPU
 
 
 def first_call_child() -> dict[str, float]:
@@ -129,11 +129,12 @@ def report(result: dict[str, Any]) -> str:
              f"  receipt PDF, fonts registered beforehand: median of {result['repeat']} runs × {result['runs']}"]
     for key, stats in result["warm"]["receipt"].items():
         verdict = "meets" if stats["p95"] <= RECEIPT_BAR_MS else "MISSES"
-        lines.append(f"    {key:<7} p50 {stats['p50']:6.1f}  p95 {stats['p95']:6.1f}  max {stats['max']:6.1f} ms"
-                     f"   bar ≤ {RECEIPT_BAR_MS:.0f} ms: {verdict}")
+        lines.append(f"    {key:<7} min {stats['min']:5.1f}  p50 {stats['p50']:6.1f}  p95 {stats['p95']:6.1f}  "
+                     f"max {stats['max']:6.1f} ms   bar ≤ {RECEIPT_BAR_MS:.0f} ms (p95): {verdict}")
     lines.append("  receipt PDF including its query from the encrypted store:")
     for key, stats in result["warm"]["receipt_with_query"].items():
-        lines.append(f"    {key:<7} p50 {stats['p50']:6.1f}  p95 {stats['p95']:6.1f}  max {stats['max']:6.1f} ms")
+        lines.append(f"    {key:<7} min {stats['min']:5.1f}  p50 {stats['p50']:6.1f}  p95 {stats['p95']:6.1f}  "
+                     f"max {stats['max']:6.1f} ms")
     first = result["first_call"]
     lines.append(f"  first call in a fresh process (median of {result['first_calls']}): font registration "
                  f"{first['fonts_ms']:.0f} ms + first receipt {first['first_receipt_ms']:.0f} ms = "

@@ -20,7 +20,8 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from sync.ledger.catalogue import load_catalogue  # noqa: E402
 
 from bench.sync_county import postgres_version  # noqa: E402
-from bench.sync_county_phases import ingest_phase, storm_phase  # noqa: E402
+from bench.sync_county_phases import ingest_phase  # noqa: E402
+from bench.sync_storm import storm_phase  # noqa: E402
 from bench.sync_wire_phases import link_phase, wire_phase  # noqa: E402
 from bench.timing import machine  # noqa: E402
 
@@ -48,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--link-events", type=int, default=1000)
     parser.add_argument("--ingest-devices", type=int, help="devices pushing in parallel (default 4; quick 2)")
     parser.add_argument("--ingest-events", type=int, help="events per ingest device (default 2500; quick 1000)")
-    parser.add_argument("--storm-devices", type=_ints, help="device counts, e.g. 100,200 (quick 20,40)")
+    parser.add_argument("--storm-devices", type=_ints, help="device counts (default 100,200,400; quick 20,40)")
     parser.add_argument("--storm-events", type=int, default=140, help="backlog per device (a week: ~20 a day)")
     parser.add_argument("--workers", type=int, default=64, help="client threads in the storm")
     parser.add_argument("--storm-deadline", type=float, default=900.0, help="seconds before a storm gives up")
@@ -61,7 +62,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.link_repeat = args.link_repeat or (1 if quick else 5)
     args.ingest_devices = args.ingest_devices or (2 if quick else 4)
     args.ingest_events = args.ingest_events or (1000 if quick else 2500)
-    args.storm_devices = args.storm_devices or ([20, 40] if quick else [100, 200])
+    args.storm_devices = args.storm_devices or ([20, 40] if quick else [100, 200, 400])
     args.dbs = [d for d in args.db.split(",") if d]
     chosen = [p for p in PHASES if getattr(args, p)]
     args.phases = list(PHASES) if args.all or not chosen else chosen
@@ -85,8 +86,10 @@ def extrapolate(sizes: dict[str, Any], target: int = 2000) -> dict[str, Any] | N
     slope = sum((n - mean_n) * (t - mean_t) for n, t in points) / sum((n - mean_n) ** 2 for n, _ in points)
     line = mean_t + slope * (target - mean_n)
     largest, t_largest = max(points)
-    return {"method": "least-squares line through the measured sizes", "seconds_per_device": slope,
-            "drain_s": line, "proportional_drain_s": t_largest * target / largest}
+    proportional = t_largest * target / largest
+    return {"method": "least-squares line through the measured sizes, and proportional to the largest",
+            "seconds_per_device": slope, "line_drain_s": line, "proportional_drain_s": proportional,
+            "drain_s": max(line, proportional)}
 
 
 def verdict(value: float | None, bar: float, *, higher_is_better: bool = False) -> str:
@@ -137,7 +140,7 @@ def report(result: dict[str, Any]) -> str:
                              f"{r['drain_s']:.1f} s" if r["drain_s"] else "UNFINISHED", str(r["statuses"]), ""))
         ext = data.get("extrapolated")
         if ext:
-            lines.append(row("  extrapolated to 2,000 devices (straight line)", f"{ext['drain_s']:.0f} s",
+            lines.append(row("  extrapolated to 2,000 devices (worse of line / proportional)", f"{ext['drain_s']:.0f} s",
                              "≤ 900 s", verdict(ext["drain_s"], BARS["drain_s_2000"])))
     return "\n".join(lines)
 

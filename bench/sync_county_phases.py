@@ -1,11 +1,9 @@
-"""Sync benchmark phases at the county: ingest rate (service and HTTP) and many devices reconnecting at once."""
+"""Sync benchmark phase at the county: ingest rate, at the service level and over HTTP, with a profiled run."""
 
 from __future__ import annotations
 
 import cProfile
 import gzip
-import heapq
-import pstats
 import random
 import statistics
 import threading
@@ -20,8 +18,6 @@ from county.api.body import parse_model
 from county.db import session_factory
 from county.services import ingest
 from county.services.auth import authenticate
-from sync.client import SyncClient
-from sync.engine import Backoff, SyncEngine
 from sync.ledger.catalogue import Catalogue, load_catalogue
 from sync.ledger.events import EventDraft
 from sync.ledger.forms import FormErrors, check_event
@@ -29,11 +25,12 @@ from sync.ledger.kinds import EventType
 from sync.wire import PushRequest, wire_to_event
 
 from bench.sync_county import CountyServer, county_db, ledger_counts, provision
-from bench.sync_load import APP_VERSION, MemoryPort, backlog_drafts, push_bodies, seal_chain
+from bench.sync_load import backlog_drafts, push_bodies, seal_chain
+from bench.sync_profile import layers, top_costs
 
 INGEST_BATCH = 500
 HTTP_TIMEOUT = (10, 300)
-MAX_ATTEMPTS = 50  # per request (ingest) or per device run (storm)
+MAX_ATTEMPTS = 50  # per request, when the endpoint answers 503
 
 
 def slot_drafts(catalogue: Catalogue, seed: int, slots: int, events: int) -> list[list[EventDraft]]:
@@ -167,153 +164,3 @@ def ingest_phase(workdir: Path, catalogue: Catalogue, args: Any, kind: str, prof
                                  "layers": layers(profile_dir / f"ingest-{name}-{kind}.prof")}
                           for name in ("service", "http")}
     return out
-
-
-class _Storm:
-    """Devices as schedulable jobs: a worker takes the device whose next attempt is due, runs one sync."""
-
-    def __init__(self, url: str, devices, chains, *, seed: int, deadline_s: float):
-        self.statuses: Counter = Counter()
-        self.errors: Counter = Counter()
-        self.missing_retry_after = 0
-        self.lock = threading.Condition()
-        self.ports = [MemoryPort(dev.device_id, chain) for dev, chain in zip(devices, chains, strict=True)]
-        self.sessions = [requests.Session() for _ in devices]
-        for session in self.sessions:
-            session.hooks["response"].append(self._seen)
-        self.engines = [SyncEngine(SyncClient(url, dev.token, session=s), port, app_version=APP_VERSION)
-                        for dev, s, port in zip(devices, self.sessions, self.ports, strict=True)]
-        self.backoffs = [Backoff(rng=random.Random(seed + i).random) for i in range(len(devices))]
-        self.attempts = [0] * len(devices)
-        self.done_at: dict[int, float] = {}
-        self.failed: dict[int, str] = {}
-        self.queue = [(0.0, i) for i in range(len(devices))]
-        self.deadline_s = deadline_s
-
-    def _seen(self, response: requests.Response, *_args, **_kwargs) -> None:
-        with self.lock:
-            self.statuses[response.status_code] += 1
-            if response.status_code in (429, 503) and not response.headers.get("Retry-After", "").isdigit():
-                self.missing_retry_after += 1
-
-    def _next(self, start: float) -> int | None:
-        with self.lock:
-            while True:
-                now = time.monotonic() - start
-                if not self.queue or now > self.deadline_s:
-                    return None
-                due, index = self.queue[0]
-                if due <= now:
-                    heapq.heappop(self.queue)
-                    return index
-                self.lock.wait(min(due - now, 0.5))
-
-    def worker(self, start: float) -> None:
-        while (index := self._next(start)) is not None:
-            report = self.engines[index].run()
-            self.attempts[index] += 1
-            with self.lock:
-                if report.error is not None:
-                    cause = report.error.__cause__
-                    detail = f" ({str(cause)[-90:]})" if cause is not None else ""
-                    self.errors[(report.error.code or type(report.error).__name__) + detail] += 1
-                if report.ok and self.ports[index].pending_count() == 0:
-                    self.done_at[index] = time.monotonic() - start
-                elif report.locked or self.attempts[index] >= MAX_ATTEMPTS or (
-                        report.error is not None and type(report.error).__name__ in ("Conflict", "Refused")):
-                    self.failed[index] = report.error.code if report.error else "stuck"
-                else:
-                    delay = self.backoffs[index].next_delay(report.error.retry_after if report.error else None)
-                    heapq.heappush(self.queue, (time.monotonic() - start + delay, index))
-                self.lock.notify_all()
-
-
-def _drain(url: str, devices, chains, *, workers: int, seed: int, deadline_s: float) -> dict[str, Any]:
-    storm = _Storm(url, devices, chains, seed=seed, deadline_s=deadline_s)
-    start = time.monotonic()
-    threads = [threading.Thread(target=storm.worker, args=(start,), daemon=True) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=deadline_s + 360)
-    for session in storm.sessions:
-        session.close()
-    done = sorted(storm.done_at.values())
-    return {"drain_s": done[-1] if len(done) == len(devices) else None, "devices_done": len(done),
-            "device_done_p50_s": statistics.median(done) if done else None, "failed": storm.failed,
-            "statuses": {str(k): v for k, v in sorted(storm.statuses.items())}, "client_errors": dict(storm.errors),
-            "missing_retry_after": storm.missing_retry_after, "runs": sum(storm.attempts),
-            "events": sum(len(c) for c in chains)}
-
-
-def storm_phase(workdir: Path, catalogue: Catalogue, args: Any, kind: str) -> dict[str, Any]:
-    """For each device count, a fresh database, that many enrolled devices with a backlog each, all at once."""
-    largest = max(args.storm_devices)
-    drafts = slot_drafts(catalogue, args.seed + 7, largest, args.storm_events)
-    out: dict[str, Any] = {"events_per_device": args.storm_events, "workers": args.workers, "sizes": {}}
-    for n in args.storm_devices:
-        with county_db(kind, workdir) as (url, schema, engine):
-            devices = provision(engine, n)
-            chains = [seal_chain(d, dev) for d, dev in zip(drafts[:n], devices, strict=True)]
-            with CountyServer(url, schema) as server:
-                cpu0 = server.cpu_seconds()
-                result = _drain(server.url, devices, chains, workers=args.workers, seed=args.seed,
-                                deadline_s=args.storm_deadline)
-                result["server_cpu_s"] = server.cpu_seconds() - cpu0
-            result["county"] = ledger_counts(engine)
-        if result["drain_s"]:
-            result["events_per_s"] = result["events"] / result["drain_s"]
-        out["sizes"][str(n)] = result
-        print(f"  {kind} storm {n} devices: drain {result['drain_s']} s, statuses {result['statuses']}", flush=True)
-    return out
-
-
-def top_costs(path: Path, limit: int = 15) -> list[dict[str, Any]]:
-    """The functions with the most own time in a saved profile (waits excluded)."""
-    busy = list(_busy(pstats.Stats(str(path))))
-    total = sum(v[2] for _k, v in busy)
-    rows = sorted(busy, key=lambda kv: kv[1][2], reverse=True)[:limit]
-    return [{"function": f"{Path(file).name}:{line} {func}", "own_share": own / total, "own_s": own, "cum_s": cum,
-             "calls": calls} for (file, line, func), (_cc, calls, own, cum, _callers) in rows]
-
-
-# Own-time buckets, matched in order against (file, function) of each profiled function.
-LAYERS = (
-    ("HTTP stack (uvicorn, h11, starlette, fastapi, anyio, asyncio)",
-     lambda f, fn: any(p in f for p in ("/uvicorn/", "/h11/", "/starlette/", "/fastapi/", "/anyio/", "asyncio"))),
-    ("pydantic (wire models: validate, serialise)", lambda f, fn: "pydantic" in f),
-    ("JSON decode incl. duplicate-key hook (county/api/body.py, json)",
-     lambda f, fn: "/json/" in f or "county/api/body.py" in f or "json" in fn.lower() and "built-in" in fn),
-    ("shared rules: forms, validation, ids (sync/ledger)",
-     lambda f, fn: "/sync/ledger/" in f and not any(p in f for p in ("chain.py", "canonical.py", "events.py"))),
-    ("chain: canonical JSON, SHA-256, HMAC digests (sync/ledger, hashlib, hmac)",
-     lambda f, fn: any(p in f for p in ("chain.py", "canonical.py", "events.py", "/hmac.py", "/sync/wire.py"))
-     or "_hashlib" in fn or "sha256" in fn),
-    ("county services (ingest, cases, auth)", lambda f, fn: "/county/" in f),
-    ("SQLAlchemy (ORM, Core, compile, result)", lambda f, fn: "sqlalchemy" in f),
-    ("database driver (sqlite3 / psycopg) incl. commit", lambda f, fn: "sqlite3" in fn or "sqlite3" in f
-     or "psycopg" in f or "psycopg" in fn),
-    ("gzip / zlib", lambda f, fn: "zlib" in fn or "/gzip.py" in f),
-    ("other (stdlib, threads, ...)", lambda f, fn: True),
-)
-
-
-IDLE = ("select.epoll", "_thread.lock", "time.sleep", "_thread.RLock", "'wait'")  # waiting, not working
-
-
-def _busy(stats: pstats.Stats):
-    for (file, line, func), value in stats.stats.items():  # type: ignore[attr-defined]
-        if not any(mark in func for mark in IDLE):
-            yield (file, line, func), value
-
-
-def layers(path: Path) -> dict[str, float]:
-    """Own time per layer, as a share of the total busy own time (waits excluded) in a saved profile."""
-    spent: dict[str, float] = {name: 0.0 for name, _ in LAYERS}
-    for (file, _line, func), (_cc, _nc, own, _cum, _callers) in _busy(pstats.Stats(str(path))):
-        for name, match in LAYERS:
-            if match(file, func):
-                spent[name] += own
-                break
-    total = sum(spent.values()) or 1.0
-    return {name: value / total for name, value in spent.items()}

@@ -202,7 +202,8 @@ class LinkProxy:
             self.stats.sent |= seqs
 
     def _note_acked(self, response: bytes) -> None:
-        answer = json.loads(response.split(b"\r\n\r\n", 1)[1])
+        head, body = response.split(b"\r\n\r\n", 1)
+        answer = json.loads(gzip.decompress(body) if b"content-encoding: gzip" in head.lower() else body)
         with self.lock:
             self.stats.acked |= {r["seq"] for r in answer["results"] if r["status"] in ("accepted", "duplicate")}
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.services import case_actions
 from desktop.services.case_detail import CaseDetail, load_detail, reveal_numbers
@@ -31,25 +31,23 @@ class CasePane(QScrollArea):
         self.detail: CaseDetail | None = None
         self.dialog = None
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(12, 0, 12, 0)
         self.title = label("在左边选一笔办件，这里显示详情", "heading")
         self.title.setObjectName("detailTitle")
         layout.addWidget(self.title)
-        self.actions = QHBoxLayout()
+        self.actions = QGridLayout()
         self.action_buttons = {}
         for event_type, text, role in ((EventType.CASE_COMPLETED, "办结", "primary"),
                                        (EventType.MATERIALS_SENT, "寄送材料", "primary"),
                                        (EventType.CASE_AMENDED, "更正", ""), (EventType.CASE_VOIDED, "作废", "danger")):
             widget = button(text, role, name=f"action_{event_type.value}")
             widget.clicked.connect(lambda _c=False, e=event_type: self.start_action(e))
-            self.actions.addWidget(widget)
             self.action_buttons[event_type] = widget
         self.reprint_button = button("补打回执", name="reprintReceipt")
         self.reprint_button.clicked.connect(self.reprint)
-        self.actions.addWidget(self.reprint_button)
-        self.actions.addStretch(1)
         layout.addLayout(self.actions)
         self.grid = QGridLayout()
         self.grid.setColumnStretch(1, 1)
@@ -112,6 +110,15 @@ class CasePane(QScrollArea):
         self.timeline.setText("\n".join(f"{e.at}  {e.what}（{e.sync}）" for e in d.timeline))
         for event_type, widget in self.action_buttons.items():
             widget.setVisible(event_type in d.actions)
+        self._layout_actions()
+
+    def _layout_actions(self) -> None:
+        """The buttons the case allows, two to a row, so they fit the pane in every text size."""
+        shown = [w for w in (*self.action_buttons.values(), self.reprint_button) if not w.isHidden()]
+        for widget in (*self.action_buttons.values(), self.reprint_button):
+            self.actions.removeWidget(widget)
+        for n, widget in enumerate(shown):
+            self.actions.addWidget(widget, n // 2, n % 2)
 
     # ---- actions ----
 
