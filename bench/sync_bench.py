@@ -47,6 +47,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batches", type=_ints, default=[50, 200, 500], help="push batch sizes, e.g. 50,200,500")
     parser.add_argument("--link-repeat", type=int, help="2G runs (default 5; quick 1)")
     parser.add_argument("--link-events", type=int, default=1000)
+    parser.add_argument("--link-stress-drop", type=float, help="one more 2G run at this drop rate, for the "
+                        "re-send check only (default 0.3; quick 0)")
     parser.add_argument("--ingest-devices", type=int, help="devices pushing in parallel (default 4; quick 2)")
     parser.add_argument("--ingest-events", type=int, help="events per ingest device (default 2500; quick 1000)")
     parser.add_argument("--storm-devices", type=_ints, help="device counts (default 100,200,400; quick 20,40)")
@@ -60,6 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     quick = args.quick
     args.repeat = args.repeat or (1 if quick else 3)
     args.link_repeat = args.link_repeat or (1 if quick else 5)
+    if args.link_stress_drop is None:
+        args.link_stress_drop = 0.0 if quick else 0.3
     args.ingest_devices = args.ingest_devices or (2 if quick else 4)
     args.ingest_events = args.ingest_events or (1000 if quick else 2500)
     args.storm_devices = args.storm_devices or ([20, 40] if quick else [100, 200, 400])
@@ -126,6 +130,11 @@ def report(result: dict[str, Any]) -> str:
                          f"{link['median_wall_s']:.1f} s", "≤ 90 s", verdict(link["median_wall_s"], BARS["link_wall_s"])))
         lines.append(row("  events re-sent after a delivered ack (max over runs)", str(link["max_resent_after_ack"]),
                          "0", "meets" if link["max_resent_after_ack"] == 0 else "MISSES"))
+        stress = link.get("stress")
+        if stress:
+            lines.append(row(f"  stress run, {stress['link']['drop_rate']:.0%} dropped: wall / drops / re-sent after ack",
+                             f"{stress['wall_s']:.0f} s", f"{stress['dropped']} / {stress['resent_after_ack']}",
+                             "meets" if stress["resent_after_ack"] == 0 else "MISSES"))
     for kind, data in result.get("ingest", {}).items():
         med = data["median"]
         lines += [row(f"ingest {kind}: HTTP, {data['devices']} devices, batches of 500 (ev/s)",

@@ -84,11 +84,11 @@ def wire_phase(workdir: Path, catalogue: Catalogue, args: Any) -> dict[str, Any]
     return out
 
 
-def _drain_over_link(store: LedgerStore, server: CountyServer, seed: int) -> dict[str, Any]:
+def _drain_over_link(store: LedgerStore, server: CountyServer, seed: int, link: dict[str, float]) -> dict[str, Any]:
     port = StoreSyncPort(store)
     backoff = Backoff(rng=random.Random(seed).random)
     runs, waited, errors = 0, 0.0, []
-    with LinkProxy(server.url, seed=seed, track_seqs=True, **LINK) as proxy:
+    with LinkProxy(server.url, seed=seed, track_seqs=True, **link) as proxy:
         engine = SyncEngine(SyncClient(proxy.url, sync_client_for(store).device_token), port, app_version=APP_VERSION)
         start = time.monotonic()
         while port.pending_count() and runs < LINK_MAX_RUNS and time.monotonic() - start < LINK_DEADLINE_S:
@@ -109,23 +109,39 @@ def _drain_over_link(store: LedgerStore, server: CountyServer, seed: int) -> dic
             "resent_after_failure": stats.resent_after_failure, "pending_left": port.pending_count()}
 
 
+def _link_run(server: CountyServer, engine, folder: Path, catalogue: Catalogue, n: int, seed: int,
+              link: dict[str, float]) -> dict[str, Any]:
+    store = recorded_store(server.url, engine, folder, catalogue, n, seed)
+    try:
+        before = ledger_counts(engine)["rows"]
+        run = _drain_over_link(store, server, seed, link)
+        run["county_rows"] = ledger_counts(engine)["rows"] - before
+        run["acked_on_device"] = store.outbox_counts().get("acked", 0)
+    finally:
+        store.close()
+    return run
+
+
 def link_phase(workdir: Path, catalogue: Catalogue, args: Any) -> dict[str, Any]:
-    """``link_events`` recorded cases pushed by the real SyncEngine through the 2G stand-in, ``repeat`` times."""
+    """``link_events`` recorded cases pushed by the real SyncEngine through the 2G stand-in, ``repeat`` times.
+
+    Then, with ``link_stress_drop``, one run at that drop rate: it only checks that nothing acknowledged is
+    sent twice when many answers are lost (at 5% a run of six requests often sees no drop at all).
+    """
     runs = []
     with county_db("sqlite", workdir) as (url, schema, engine), CountyServer(url, schema) as server:
         for r in range(args.link_repeat):
-            store = recorded_store(server.url, engine, workdir / f"link-{r}", catalogue, args.link_events,
-                                   args.seed + 100 + r)
-            try:
-                before = ledger_counts(engine)["rows"]
-                run = _drain_over_link(store, server, args.seed + 100 + r)
-                run["county_rows"] = ledger_counts(engine)["rows"] - before
-                run["acked_on_device"] = store.outbox_counts().get("acked", 0)
-            finally:
-                store.close()
+            run = _link_run(server, engine, workdir / f"link-{r}", catalogue, args.link_events, args.seed + 100 + r, LINK)
             runs.append(run)
             print(f"  2G run {r + 1}: {run['wall_s']:.1f} s, {run['dropped']} dropped, "
                   f"{run['resent_after_ack']} re-sent after ack", flush=True)
+        stress = None
+        if args.link_stress_drop:
+            link = {**LINK, "drop_rate": args.link_stress_drop}
+            stress = _link_run(server, engine, workdir / "link-stress", catalogue, args.link_events, args.seed + 99, link)
+            stress["link"] = link
+            print(f"  2G stress run ({args.link_stress_drop:.0%} dropped): {stress['wall_s']:.1f} s, "
+                  f"{stress['dropped']} dropped, {stress['resent_after_ack']} re-sent after ack", flush=True)
     wall = statistics.median(run["wall_s"] for run in runs)
     return {"events": args.link_events, "link": LINK, "runs": runs, "median_wall_s": wall,
-            "max_resent_after_ack": max(run["resent_after_ack"] for run in runs)}
+            "max_resent_after_ack": max(run["resent_after_ack"] for run in runs), "stress": stress}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select, update
@@ -17,12 +17,17 @@ from desktop.store.engine import read, write
 from desktop.store.keys import Unlocked
 from desktop.store.layout import StoreLayout
 from desktop.store.schema import case, day_total, event, mailing, meta, outbox, receipt_serial
-from sync.ledger.chain import GENESIS_HASH, ChainHead, seal, verify_chain
+from sync.ledger.chain import GENESIS_HASH, ChainError, ChainHead, seal, verify_chain
 from sync.ledger.events import Event, EventDraft, format_time, china_now
 from sync.ledger.kinds import EventType
 from sync.ledger.receipts import format_receipt_no
 
 log = logging.getLogger(__name__)
+
+# Hot-path statements, built once: each save only binds new values.
+_INSERT_EVENT = insert(event)
+_INSERT_OUTBOX = insert(outbox)
+_HEAD = select(event.c.seq, event.c.hash).order_by(event.c.seq.desc()).limit(1)
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,8 @@ class LedgerStore:
                 seq += 1
                 ev = seal(draft, device_id=self.identity.device_id, seq=seq, prev_hash=prev)
                 projections.apply(conn, ev)
-                conn.execute(insert(event).values(**event_to_row(ev)))
-                conn.execute(insert(outbox).values(seq=seq, state="pending", attempts=0, updated_at=ev.occurred_at))
+                conn.execute(_INSERT_EVENT, event_to_row(ev))
+                conn.execute(_INSERT_OUTBOX, {"seq": seq, "state": "pending", "attempts": 0, "updated_at": ev.occurred_at})
                 sealed.append(ev)
                 prev = ev.hash
         return sealed
@@ -108,7 +113,7 @@ class LedgerStore:
 
     @staticmethod
     def _head(conn) -> ChainHead:
-        row = conn.execute(select(event.c.seq, event.c.hash).order_by(event.c.seq.desc()).limit(1)).first()
+        row = conn.execute(_HEAD).first()
         return ChainHead(row.seq, row.hash) if row else ChainHead(0, GENESIS_HASH)
 
     def head(self) -> ChainHead:
@@ -164,7 +169,7 @@ class LedgerStore:
     def rebuild_projections(self) -> int:
         """Recompute cases, mailings and day totals from the log and the county items, in their first order."""
         with write(self.engine) as conn:
-            rows = conn.execute(select(event).order_by(event.c.seq)).mappings().all()
+            rows = conn.execute(select(event).order_by(event.c.seq)).mappings()  # streamed, not loaded
             device_events = (row_to_event(r, self.identity.device_id) for r in rows)
             return projections.rebuild(conn, (ev for ev, _county in county_feed.merged(conn, device_events)))
 
@@ -194,14 +199,47 @@ class LedgerStore:
         return purged
 
     def backup(self, reason: str) -> BackupInfo:
+        """A checked copy; then the chain is verified from the last checkpoint and the checkpoint moves."""
         info = make_backup(self.engine, self._unlocked.sqlcipher_key, self.layout.backups, reason)
-        head = self.verify()
+        head = self.verify(since=self.checkpoint())
         with write(self.engine) as conn:
             set_meta(conn, verified_seq=str(head.seq), verified_hash=head.hash)
         log.info("backup made: %s", info.path.name)
         return info
 
+    def checkpoint(self) -> ChainHead:
+        """The last verified point of the chain; raises ChainError if the log no longer matches it."""
+        with read(self.engine) as conn:
+            meta = get_meta(conn)
+            seq, digest = int(meta.get("verified_seq", "0")), meta.get("verified_hash", GENESIS_HASH)
+            if seq and conn.execute(select(event.c.hash).where(event.c.seq == seq)).scalar() != digest:
+                raise ChainError(seq, "the verified checkpoint no longer matches the log")
+        return ChainHead(seq, digest)
+
+    def check_integrity(self) -> None:
+        """The whole-file check (every page read and authenticated); for a background job after login.
+
+        Raises StoreDamaged; the restore then happens at the next open.
+        """
+        from desktop.store.recovery import StoreDamaged
+
+        with self.engine.connect() as conn:
+            try:
+                result = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+            except Exception as exc:  # a page that fails its checksum surfaces as a database error
+                raise StoreDamaged(f"台账文件读取出错（{exc}）") from exc
+        if result != ["ok"]:
+            raise StoreDamaged("台账文件内部结构损坏")
+        with write(self.engine) as conn:
+            set_meta(conn, last_full_check=datetime.now(timezone.utc).isoformat())
+
     def close(self) -> None:
+        """Record a clean shutdown (the next open may skip the whole-file check), then release the file."""
+        try:
+            with write(self.engine) as conn:
+                set_meta(conn, clean_shutdown="1")
+        except Exception as exc:  # closing must never fail; the next open just checks the whole file
+            log.warning("could not record a clean shutdown: %s", type(exc).__name__)
         self.engine.dispose()
 
 

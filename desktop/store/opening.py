@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -47,6 +48,7 @@ def create_store(folder: Path, password: str, identity: Identity) -> tuple[Ledge
             point_name=identity.point_name,
             verified_seq="0",
             verified_hash="0" * 64,
+            last_full_check=datetime.now(timezone.utc).isoformat(),  # a new file is whole
         )
     return LedgerStore(engine, layout, unlocked, identity), recovery_code
 
@@ -55,8 +57,25 @@ def _identity(meta: dict[str, str]) -> Identity:
     return Identity(meta["device_id"], meta["point_code"], int(meta["device_no"]), meta.get("point_name", ""))
 
 
-def check_health(path: Path, unlocked: Unlocked) -> None:
-    """Raise StoreDamaged if the file cannot be trusted: unreadable, corrupt, or its chain broken."""
+FULL_CHECK_BYTES = 64 * 1024 * 1024  # below this a whole-file check costs well under a second
+FULL_CHECK_EVERY = timedelta(days=7)
+
+
+def _needs_full_check(conn, path: Path) -> bool:
+    """Whole-file check at open after an unclean shutdown, on a small file, or when the last one is old.
+
+    Otherwise the app runs LedgerStore.check_integrity() in the background after login: every page
+    SQLCipher reads is authenticated anyway, and each day-close backup checks its copy in full.
+    """
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    if meta.get("clean_shutdown") != "1" or path.stat().st_size <= FULL_CHECK_BYTES:
+        return True
+    last = meta.get("last_full_check")
+    return last is None or datetime.now(timezone.utc) - datetime.fromisoformat(last) > FULL_CHECK_EVERY
+
+
+def check_health(path: Path, unlocked: Unlocked, *, full: bool | None = None) -> bool:
+    """Raise StoreDamaged if the file cannot be trusted; returns whether the whole file was checked."""
     if not path.exists():
         raise StoreDamaged("台账文件不见了")
     try:
@@ -64,9 +83,14 @@ def check_health(path: Path, unlocked: Unlocked) -> None:
     except StoreOpenError as exc:
         raise StoreDamaged(f"台账文件打不开（{exc}）") from exc
     try:
-        result = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
-        if result != ["ok"]:
-            raise StoreDamaged("台账文件内部结构损坏")
+        full = _needs_full_check(conn, path) if full is None else full
+        if full:
+            result = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+            if result != ["ok"]:
+                raise StoreDamaged("台账文件内部结构损坏")
+        else:  # read what every login needs: the schema, the meta and the newest events
+            conn.execute("SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 50").fetchall()
+        return full
     except StoreDamaged:
         raise
     except Exception as exc:  # any SQLite error while reading pages means damage
@@ -75,13 +99,23 @@ def check_health(path: Path, unlocked: Unlocked) -> None:
         conn.close()
 
 
+def mark_open(store: LedgerStore, *, full_check: bool) -> None:
+    """Until close() says otherwise, the next open treats the file as shut down uncleanly."""
+    values = {"clean_shutdown": "0"}
+    if full_check:
+        values["last_full_check"] = datetime.now(timezone.utc).isoformat()
+    with write(store.engine) as conn:
+        set_meta(conn, **values)
+
+
 def open_store(folder: Path, password: str | None = None, *, unlocked: Unlocked | None = None) -> tuple[LedgerStore, OpenReport]:
     """Unlock and open the store; a damaged file is restored from the newest good backup."""
     layout = StoreLayout(folder)
     unlocked = unlocked or unlock(layout.keyring, password or "")
     recovery = None
+    full_check = True
     try:
-        check_health(layout.database, unlocked)
+        full_check = check_health(layout.database, unlocked)
         engine = make_engine(layout.database, unlocked.sqlcipher_key)
         store = _bind(engine, layout, unlocked)
         _verify_since_checkpoint(store)
@@ -96,8 +130,9 @@ def open_store(folder: Path, password: str | None = None, *, unlocked: Unlocked 
         store = _bind(engine, layout, unlocked)
     try:
         migrated = migrate(engine, backup=store.backup)
+        mark_open(store, full_check=full_check)
     except BaseException:
-        store.close()
+        store.engine.dispose()
         raise
     return store, OpenReport(migrated=tuple(migrated), recovery=recovery)
 
@@ -115,11 +150,4 @@ def _bind(engine, layout: StoreLayout, unlocked: Unlocked) -> LedgerStore:
 
 def _verify_since_checkpoint(store: LedgerStore) -> ChainHead:
     """Check the chain from the last verified point (set at each backup) to the end."""
-    with read(store.engine) as conn:
-        meta = get_meta(conn)
-        seq, digest = int(meta.get("verified_seq", "0")), meta.get("verified_hash", "0" * 64)
-        if seq:
-            stored = conn.execute(select(event.c.hash).where(event.c.seq == seq)).scalar()
-            if stored != digest:
-                raise ChainError(seq, "the verified checkpoint no longer matches the log")
-    return store.verify(since=ChainHead(seq, digest))
+    return store.verify(since=store.checkpoint())

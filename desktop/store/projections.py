@@ -6,8 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
 from desktop.store.schema import PROJECTION_TABLES, case, day_total, mailing
 from sync.ledger.events import Event, parse_time
@@ -42,26 +41,36 @@ def _pii_columns(pii: Mapping[str, str] | None) -> dict[str, Any]:
     return columns
 
 
+# One static statement for every change to a day's totals: compiled once, reused on every save.
+_BUMP_DAY = text(
+    "INSERT INTO day_total (business_date, case_count, voided_count, mailing_count, amount_fen_total, points_estimate)"
+    " VALUES (:day, :case_count, :voided_count, :mailing_count, :amount_fen_total, :points_estimate)"
+    " ON CONFLICT (business_date) DO UPDATE SET"
+    " case_count = case_count + excluded.case_count, voided_count = voided_count + excluded.voided_count,"
+    " mailing_count = mailing_count + excluded.mailing_count,"
+    " amount_fen_total = amount_fen_total + excluded.amount_fen_total,"
+    " points_estimate = points_estimate + excluded.points_estimate"
+)
+_INSERT_CASE = insert(case)
+_INSERT_MAILING = insert(mailing)
+_LOAD_CASE = select(case).where(case.c.case_id == bindparam("case_id"))
+_LOAD_MAILING = select(mailing).where(mailing.c.mailing_id == bindparam("mailing_id"))
+
+
 def _bump_day(conn: Connection, day: str, **deltas: int) -> None:
     """Add to a day's totals, creating the day's row on first use."""
-    values = {name: getattr(day_total.c, name) + delta for name, delta in deltas.items()}
-    stmt = sqlite_insert(day_total).values(business_date=day, **{k: deltas.get(k, 0) for k in _DAY_COUNTERS})
-    if values:
-        stmt = stmt.on_conflict_do_update(index_elements=[day_total.c.business_date], set_=values)
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=[day_total.c.business_date])
-    conn.execute(stmt)
+    conn.execute(_BUMP_DAY, {"day": day, **{name: deltas.get(name, 0) for name in _DAY_COUNTERS}})
 
 
 def load_case(conn: Connection, case_id: str) -> Mapping[str, Any]:
-    row = conn.execute(select(case).where(case.c.case_id == case_id)).mappings().first()
+    row = conn.execute(_LOAD_CASE, {"case_id": case_id}).mappings().first()
     if row is None:
         raise ProjectionError(f"unknown case {case_id}")
     return row
 
 
 def load_mailing(conn: Connection, mailing_id: str) -> Mapping[str, Any]:
-    row = conn.execute(select(mailing).where(mailing.c.mailing_id == mailing_id)).mappings().first()
+    row = conn.execute(_LOAD_MAILING, {"mailing_id": mailing_id}).mappings().first()
     if row is None:
         raise ProjectionError(f"unknown mailing {mailing_id}")
     return row
@@ -72,7 +81,8 @@ def _record_case(conn: Connection, event: Event) -> None:
     materials = list(body.get("materials") or [])
     day = body["business_date"]
     conn.execute(
-        insert(case).values(
+        _INSERT_CASE,
+        dict(
             case_id=body["case_id"],
             receipt_no=body["receipt_no"],
             item_code=body["item_code"],
@@ -133,7 +143,8 @@ def _record_mailing(conn: Connection, event: Event) -> None:
     body, pii = event.body, event.pii or {}
     day = body["business_date"]
     conn.execute(
-        insert(mailing).values(
+        _INSERT_MAILING,
+        dict(
             mailing_id=body["mailing_id"],
             direction=body["direction"],
             unit_code=body.get("unit_code"),

@@ -174,7 +174,7 @@ def recover(layout: StoreLayout, unlocked: Unlocked, *, reason: str) -> Recovery
                 conn.execute(insert(outbox).values(seq=ev.seq, state="pending", attempts=0))
             device_id = damaged_meta.get("device_id") or meta["device_id"]
             all_events = (row_to_event(r, device_id)
-                          for r in conn.execute(select(event).order_by(event.c.seq)).mappings().all())
+                          for r in conn.execute(select(event).order_by(event.c.seq)).mappings())  # streamed
             projections.rebuild(conn, (ev for ev, _county in county_feed.merged(conn, all_events)))
             _skip_serials(conn, since=backup.made_at.date() if backup else date.min)
             recovered = conn.execute(select(func.max(event.c.seq))).scalar() or 0

@@ -68,6 +68,7 @@ def test_the_query_address_carries_only_the_number_and_the_code():
 
 
 def test_settings_come_from_stored_values_with_defaults():
-    settings = PrintSettings.from_values({"printing.paper": "roll58", "other": "x"}, check_key=KEY)
-    assert (settings.paper, settings.query_url_base, settings.check_key) == ("roll58", DEFAULT_QUERY_URL_BASE, KEY)
-    assert PrintSettings.from_values({"printing.paper": "b5"}).paper == "roll80"
+    settings = PrintSettings.from_values({"other": "x", "printing.query_url_base": ""}, check_key=KEY)
+    assert (settings.query_url_base, settings.check_key, settings.training) == (DEFAULT_QUERY_URL_BASE, KEY, False)
+    moved = PrintSettings.from_values({"printing.query_url_base": "https://ssb.example.gov.cn/q"})
+    assert moved.query_url_base == "https://ssb.example.gov.cn/q" and moved.check_key is None

@@ -118,3 +118,45 @@ def test_a_backup_is_encrypted_and_passes_its_own_integrity_check(store):
     info = store.backup("test")
     assert not info.path.read_bytes().startswith(b"SQLite format 3")
     assert not list(info.path.parent.glob("*.partial"))
+
+
+def test_a_large_cleanly_closed_ledger_skips_the_whole_file_check_and_the_background_check_finds_damage(
+        store, monkeypatch):
+    from desktop.store import opening
+    from desktop.store.recovery import StoreDamaged
+
+    monkeypatch.setattr(opening, "FULL_CHECK_BYTES", 0)  # treat this small file as a large one
+    record(store, 3)
+    store.backup("test")
+    page, size = page_of(store, "ix_case_name")
+    folder, unlocked = close(store)
+    smash(store.layout.database, page, size)
+    reopened, report = open_store(folder, unlocked=unlocked)  # fast path: the damaged index is not read
+    try:
+        assert report.recovery is None
+        with pytest.raises(StoreDamaged):
+            reopened.check_integrity()
+    finally:
+        reopened.engine.dispose()  # as after a crash: no clean shutdown is recorded
+    restored, report = open_store(folder, unlocked=unlocked)  # unclean: the whole file is checked
+    try:
+        assert report.recovery is not None and report.recovery.lost == 0
+    finally:
+        restored.close()
+
+
+def test_after_an_unclean_shutdown_the_whole_file_is_checked_even_when_large(store, monkeypatch):
+    from desktop.store import opening
+
+    monkeypatch.setattr(opening, "FULL_CHECK_BYTES", 0)
+    calls = []
+    real = opening.check_health
+    monkeypatch.setattr(opening, "check_health", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
+    record(store, 2)
+    folder, unlocked = store.layout.folder, store._unlocked
+    store.engine.dispose()  # killed: close() never ran
+    reopened, _ = open_store(folder, unlocked=unlocked)
+    reopened.close()
+    again, _ = open_store(folder, unlocked=unlocked)
+    again.close()
+    assert calls == [True, False]
