@@ -25,11 +25,24 @@ class Limits:
 class Settings:
     database_url: str = "sqlite:///county.db"
     limits: Limits = field(default_factory=Limits)
-    qr_key: str = ""  # county key for receipt check codes; set in production
+    qr_key: str = ""  # hex master secret for receipt check codes; from the environment, never in the repo
+    query_url_base: str = ""  # the public 专区 query page printed on receipts, e.g. https://…/ssb/q
     min_app_version: str = "0.1.0"
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
-        values = {"database_url": os.environ.get("SUISHENBAN_COUNTY_DB", cls.database_url)}
+        values = {
+            "database_url": os.environ.get("SUISHENBAN_COUNTY_DB", cls.database_url),
+            "qr_key": os.environ.get("SUISHENBAN_COUNTY_QR_KEY", ""),
+            "query_url_base": os.environ.get("SUISHENBAN_COUNTY_QUERY_URL", ""),
+        }
         values.update(overrides)
         return cls(**values)
+
+    def point_check_key(self, point_code: str) -> str | None:
+        """The point's receipt check-code key, derived from the master secret (None when not configured)."""
+        if not self.qr_key:
+            return None
+        from sync.ledger.check_code import derive_point_key
+
+        return derive_point_key(bytes.fromhex(self.qr_key), point_code).hex()

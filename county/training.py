@@ -9,6 +9,7 @@ statuses come back through sync.
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import threading
 from datetime import timedelta
@@ -65,7 +66,9 @@ def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0) -> 
     with sessions() as session:
         issued = admin.issue_activation_code(session, account_id, ttl=timedelta(hours=1), actor="training")
         session.commit()
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(database_url=database_url), engine), host=host,
+    settings = Settings(database_url=database_url, qr_key=secrets.token_hex(32),
+                        query_url_base="http://127.0.0.1/ssb/q")  # practice receipts carry a practice QR code
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host=host,
                                            port=port, log_level="warning", lifespan="off", access_log=False))
     stop = threading.Event()
 

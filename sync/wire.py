@@ -58,6 +58,8 @@ class EnrolResult(Message):
     catalogue_version: str
     server_time: str
     limits: Limits
+    receipt_check_key: Hex64 | None = None  # the point's key for receipt check codes (sync/ledger/check_code.py)
+    query_url_base: str | None = None  # the county's public query page, printed as a QR code on receipts
     protocol_version: int = PROTOCOL_VERSION
 
 

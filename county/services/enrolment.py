@@ -71,4 +71,5 @@ def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Set
         account_name=account.name, catalogue_version=catalogues.known_versions(session)[-1], server_time=iso(now),
         limits=Limits(max_batch_events=limits.max_batch_events, max_body_bytes=limits.max_body_bytes,
                       max_uncompressed_bytes=limits.max_uncompressed_bytes, max_pull_items=limits.max_pull_items),
+        receipt_check_key=settings.point_check_key(point.code), query_url_base=settings.query_url_base or None,
     )

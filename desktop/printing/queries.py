@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from desktop.printing.check_code import check_code, query_url
+from sync.ledger.check_code import check_code, query_url
 from desktop.printing.data import (
     Applicant,
     GuideData,

@@ -51,7 +51,9 @@ def activate(server_url: str, activation_code: str, folder: Path, password: str,
         private = signing.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()).hex()
         set_meta(conn, server_url=server_url.rstrip("/"), device_token=result.device_token, signing_key=private,
                  township=result.point.township, account_name=result.account_name,
-                 catalogue_version=result.catalogue_version, max_batch_events=str(result.limits.max_batch_events))
+                 catalogue_version=result.catalogue_version, max_batch_events=str(result.limits.max_batch_events),
+                 **({"receipt_check_key": result.receipt_check_key} if result.receipt_check_key else {}),
+                 **({"printing.query_url_base": result.query_url_base} if result.query_url_base else {}))
     return Activated(store, recovery_code, result.point.name, result.account_name)
 
 

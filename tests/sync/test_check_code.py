@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from desktop.printing.check_code import (
+from sync.ledger.check_code import (
     ALPHABET,
     check_code,
     derive_point_key,
