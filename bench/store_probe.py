@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,9 @@ def main() -> int:
             result["rebuild_ms"], count = timed(store.rebuild_projections)
         finally:
             store.close()
-        print(f"rebuild_projections: {count:,} events in {result['rebuild_ms'] / 1000:.1f} s")
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+        print(f"rebuild_projections: {count:,} events in {result['rebuild_ms'] / 1000:.1f} s; "
+              f"peak RSS of this process {result['peak_rss_mb']:.0f} MB")
     OUT.mkdir(exist_ok=True)
     out = OUT / f"store_probe-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False))

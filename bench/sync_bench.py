@@ -54,6 +54,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--storm-devices", type=_ints, help="device counts (default 100,200,400; quick 20,40)")
     parser.add_argument("--storm-events", type=int, default=140, help="backlog per device (a week: ~20 a day)")
     parser.add_argument("--workers", type=int, default=64, help="client threads in the storm")
+    parser.add_argument("--keep-alive", type=int, default=5, help="the storm endpoint's keep-alive timeout "
+                        "(uvicorn's default 5 s, as `suishenban-county serve` runs; for what-if runs)")
     parser.add_argument("--storm-deadline", type=float, default=900.0, help="seconds before a storm gives up")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiled ingest run")
     parser.add_argument("--seed", type=int, default=20261127)

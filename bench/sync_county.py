@@ -116,8 +116,8 @@ def ledger_counts(engine: Engine) -> dict[str, int]:
 class CountyServer:
     """``suishenban-county serve`` as a child process (uvicorn, one process) on 127.0.0.1, a free port."""
 
-    def __init__(self, url: str, schema: str | None, *, profile: Path | None = None):
-        command = [sys.executable, "-m", "bench.sync_county", "--url", url]
+    def __init__(self, url: str, schema: str | None, *, profile: Path | None = None, keep_alive: int = 5):
+        command = [sys.executable, "-m", "bench.sync_county", "--url", url, "--keep-alive", str(keep_alive)]
         command += ["--schema", schema] if schema else []
         command += ["--profile", str(profile)] if profile else []
         self.proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -196,7 +196,7 @@ def _profiled_pushes(profiles: list) -> None:
     routes._push = push  # noqa: SLF001
 
 
-def _serve(url: str, schema: str | None, profile: str | None) -> int:
+def _serve(url: str, schema: str | None, profile: str | None, keep_alive: int) -> int:
     """Child process: serve (the event loop in the main thread) until stdin closes."""
     import cProfile
     import pstats
@@ -207,7 +207,7 @@ def _serve(url: str, schema: str | None, profile: str | None) -> int:
 
     app = create_app(Settings(database_url=url), engine_for(url, schema))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                                           access_log=False, backlog=4096))
+                                           access_log=False, backlog=4096, timeout_keep_alive=keep_alive))
     threading.Thread(target=_watch, args=(server, time.monotonic() + START_TIMEOUT_S), daemon=True).start()
     if not profile:
         server.run()
@@ -230,5 +230,6 @@ if __name__ == "__main__":
     parser.add_argument("--url", required=True)
     parser.add_argument("--schema")
     parser.add_argument("--profile")
+    parser.add_argument("--keep-alive", type=int, default=5, help="uvicorn's timeout_keep_alive (its default: 5 s)")
     args = parser.parse_args()
-    raise SystemExit(_serve(args.url, args.schema, args.profile))
+    raise SystemExit(_serve(args.url, args.schema, args.profile, args.keep_alive))

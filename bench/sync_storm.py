@@ -121,7 +121,7 @@ def storm_phase(workdir: Path, catalogue: Catalogue, args: Any, kind: str) -> di
         with county_db(kind, workdir) as (url, schema, engine):
             devices = provision(engine, n)
             chains = [seal_chain(d, dev) for d, dev in zip(drafts[:n], devices, strict=True)]
-            with CountyServer(url, schema) as server:
+            with CountyServer(url, schema, keep_alive=args.keep_alive) as server:
                 cpu0 = server.cpu_seconds()
                 result = _drain(server.url, devices, chains, workers=args.workers, seed=args.seed,
                                 deadline_s=args.storm_deadline)

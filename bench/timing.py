@@ -6,6 +6,7 @@ import os
 import platform
 import sqlite3
 import statistics
+import subprocess
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -42,10 +43,12 @@ class StepTimer:
 
     def __init__(self) -> None:
         self.spent: dict[str, float] = defaultdict(float)
+        self.results: dict[str, Any] = {}
 
     @contextmanager
     def wrapping(self, module: Any, names: Sequence[str]) -> Iterator[StepTimer]:
-        originals = {name: getattr(module, name) for name in names}
+        """Wrap those of ``names`` the module has (the store's steps change as it evolves)."""
+        originals = {name: getattr(module, name) for name in names if hasattr(module, name)}
         for name, original in originals.items():
             setattr(module, name, self._wrap(name, original))
         try:
@@ -59,7 +62,8 @@ class StepTimer:
         def timed_call(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter_ns()
             try:
-                return fn(*args, **kwargs)
+                self.results[name] = fn(*args, **kwargs)
+                return self.results[name]
             finally:
                 self.spent[name] += ms(time.perf_counter_ns() - start)
 
@@ -77,6 +81,15 @@ def evict(*paths: Path) -> None:
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         finally:
             os.close(fd)
+
+
+def warm(*paths: Path) -> None:
+    """Read the files once so their pages are in the OS page cache."""
+    for path in paths:
+        if path.exists():
+            with open(path, "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
 
 
 def file_sizes(folder: Path) -> dict[str, int]:
@@ -115,6 +128,19 @@ def _filesystem(path: Path) -> str:
     except OSError:
         pass
     return kind
+
+
+def source_version(root: Path) -> str:
+    """The commit the store code comes from, marked dirty if desktop/store or sync/ledger differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--", "desktop/store", "sync/ledger")
+    except OSError:
+        return "unknown"
+    return f"{commit}{' (store code modified)' if dirty else ''}" if commit else "unknown"
 
 
 def machine(workdir: Path) -> dict[str, Any]:

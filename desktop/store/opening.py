@@ -57,7 +57,7 @@ def _identity(meta: dict[str, str]) -> Identity:
     return Identity(meta["device_id"], meta["point_code"], int(meta["device_no"]), meta.get("point_name", ""))
 
 
-FULL_CHECK_BYTES = 64 * 1024 * 1024  # below this a whole-file check costs well under a second
+FULL_CHECK_BYTES = 8 * 1024 * 1024  # about 4,000 cases: a whole-file check stays well under a second even cold
 FULL_CHECK_EVERY = timedelta(days=7)
 
 
