@@ -53,6 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ingest-events", type=int, help="events per ingest device (default 2500; quick 1000)")
     parser.add_argument("--storm-devices", type=_ints, help="device counts (default 100,200,400; quick 20,40)")
     parser.add_argument("--storm-events", type=int, default=140, help="backlog per device (a week: ~20 a day)")
+    parser.add_argument("--storm-repeat", type=int, default=1, help="storms per device count (median kept)")
     parser.add_argument("--workers", type=int, default=64, help="client threads in the storm")
     parser.add_argument("--keep-alive", type=int, default=5, help="the storm endpoint's keep-alive timeout "
                         "(uvicorn's default 5 s, as `suishenban-county serve` runs; for what-if runs)")
@@ -135,7 +136,8 @@ def report(result: dict[str, Any]) -> str:
         stress = link.get("stress")
         if stress:
             lines.append(row(f"  stress run, {stress['link']['drop_rate']:.0%} dropped: wall / drops / re-sent after ack",
-                             f"{stress['wall_s']:.0f} s", f"{stress['dropped']} / {stress['resent_after_ack']}",
+                             f"{stress['wall_s']:.0f} s",
+                             f"{stress['dropped']} ({stress['dropped_in_answer']} in answer) / {stress['resent_after_ack']}",
                              "meets" if stress["resent_after_ack"] == 0 else "MISSES"))
     for kind, data in result.get("ingest", {}).items():
         med = data["median"]
@@ -147,8 +149,10 @@ def report(result: dict[str, Any]) -> str:
                   row("  floor: rebuild hash + shared rules only (ev/s)", f"{med['rules_floor_events_per_s']:,.0f}", "", "")]
     for kind, data in result.get("storm", {}).items():
         for n, r in data["sizes"].items():
+            runs = ", ".join(f"{t:.0f}" if t else "unfinished" for t in r["drain_runs_s"])
             lines.append(row(f"storm {kind}: {n} devices × {data['events_per_device']} events, drain",
-                             f"{r['drain_s']:.1f} s" if r["drain_s"] else "UNFINISHED", str(r["statuses"]), ""))
+                             f"{r['drain_s']:.1f} s" if r["drain_s"] else "UNFINISHED", str(r["statuses"]),
+                             f"runs: {runs} s; resets {sum(v for k, v in r['client_errors'].items() if 'network' in k)}"))
         ext = data.get("extrapolated")
         if ext:
             lines.append(row("  extrapolated to 2,000 devices (worse of line / proportional)", f"{ext['drain_s']:.0f} s",

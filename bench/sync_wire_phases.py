@@ -13,7 +13,7 @@ from desktop.services.activation import activate, sync_client_for
 from desktop.store.ledger import LedgerStore
 from desktop.store.sync_port import StoreSyncPort
 from sync.client import SyncClient
-from sync.engine import Backoff, SyncEngine
+from sync.engine import BATCH, Backoff, SyncEngine
 from sync.ledger.catalogue import Catalogue
 
 from bench.sync_county import CountyServer, county_db, ledger_counts, new_points
@@ -24,6 +24,7 @@ from bench.sync_openrosa import OpenRosaSink, upload
 PASSWORD = "fuliang2026"
 LINK = {"rate": 32_000 / 8, "rtt": 1.3, "drop_rate": 0.05}  # 32 kbit/s each way, 1.3 s round trip, 5% dropped
 LINK_MAX_RUNS = 200
+STRESS_BATCH = 50
 LINK_DEADLINE_S = 600.0
 
 
@@ -84,12 +85,14 @@ def wire_phase(workdir: Path, catalogue: Catalogue, args: Any) -> dict[str, Any]
     return out
 
 
-def _drain_over_link(store: LedgerStore, server: CountyServer, seed: int, link: dict[str, float]) -> dict[str, Any]:
+def _drain_over_link(store: LedgerStore, server: CountyServer, seed: int, link: dict[str, float],
+                     batch: int = BATCH) -> dict[str, Any]:
     port = StoreSyncPort(store)
     backoff = Backoff(rng=random.Random(seed).random)
     runs, waited, errors = 0, 0.0, []
     with LinkProxy(server.url, seed=seed, track_seqs=True, **link) as proxy:
-        engine = SyncEngine(SyncClient(proxy.url, sync_client_for(store).device_token), port, app_version=APP_VERSION)
+        engine = SyncEngine(SyncClient(proxy.url, sync_client_for(store).device_token), port, app_version=APP_VERSION,
+                            batch=batch)
         start = time.monotonic()
         while port.pending_count() and runs < LINK_MAX_RUNS and time.monotonic() - start < LINK_DEADLINE_S:
             report = engine.run()
@@ -105,16 +108,17 @@ def _drain_over_link(store: LedgerStore, server: CountyServer, seed: int, link: 
         stats, totals = proxy.stats, proxy.totals()
     return {"wall_s": wall, "runs": runs, "backoff_wait_s": waited, "errors": errors,
             "requests": totals["requests"], "dropped": totals["dropped"], "connections": stats.connections,
+            "dropped_in_answer": sum(e.dropped == "down" for e in stats.exchanges), "batch": batch,
             "up_bytes": totals["up"], "down_bytes": totals["down"], "resent_after_ack": stats.resent_after_ack,
             "resent_after_failure": stats.resent_after_failure, "pending_left": port.pending_count()}
 
 
 def _link_run(server: CountyServer, engine, folder: Path, catalogue: Catalogue, n: int, seed: int,
-              link: dict[str, float]) -> dict[str, Any]:
+              link: dict[str, float], batch: int = BATCH) -> dict[str, Any]:
     store = recorded_store(server.url, engine, folder, catalogue, n, seed)
     try:
         before = ledger_counts(engine)["rows"]
-        run = _drain_over_link(store, server, seed, link)
+        run = _drain_over_link(store, server, seed, link, batch)
         run["county_rows"] = ledger_counts(engine)["rows"] - before
         run["acked_on_device"] = store.outbox_counts().get("acked", 0)
     finally:
@@ -125,8 +129,9 @@ def _link_run(server: CountyServer, engine, folder: Path, catalogue: Catalogue, 
 def link_phase(workdir: Path, catalogue: Catalogue, args: Any) -> dict[str, Any]:
     """``link_events`` recorded cases pushed by the real SyncEngine through the 2G stand-in, ``repeat`` times.
 
-    Then, with ``link_stress_drop``, one run at that drop rate: it only checks that nothing acknowledged is
-    sent twice when many answers are lost (at 5% a run of six requests often sees no drop at all).
+    Then, with ``link_stress_drop``, one run at that drop rate and batches of 50 (more requests, more drops):
+    it only checks that nothing acknowledged is sent twice when many answers are lost (at 5%, a run of six
+    requests often sees no drop at all).
     """
     runs = []
     with county_db("sqlite", workdir) as (url, schema, engine), CountyServer(url, schema) as server:
@@ -138,10 +143,12 @@ def link_phase(workdir: Path, catalogue: Catalogue, args: Any) -> dict[str, Any]
         stress = None
         if args.link_stress_drop:
             link = {**LINK, "drop_rate": args.link_stress_drop}
-            stress = _link_run(server, engine, workdir / "link-stress", catalogue, args.link_events, args.seed + 99, link)
+            stress = _link_run(server, engine, workdir / "link-stress", catalogue, args.link_events, args.seed + 99, link,
+                               STRESS_BATCH)
             stress["link"] = link
             print(f"  2G stress run ({args.link_stress_drop:.0%} dropped): {stress['wall_s']:.1f} s, "
-                  f"{stress['dropped']} dropped, {stress['resent_after_ack']} re-sent after ack", flush=True)
+                  f"{stress['dropped']} dropped ({stress['dropped_in_answer']} in the answer), "
+                  f"{stress['resent_after_ack']} re-sent after ack", flush=True)
     wall = statistics.median(run["wall_s"] for run in runs)
     return {"events": args.link_events, "link": LINK, "runs": runs, "median_wall_s": wall,
             "max_resent_after_ack": max(run["resent_after_ack"] for run in runs), "stress": stress}

@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8600)
     sandbox = sub.add_parser("training-sandbox", help="培训模式用的县级端（本机回环地址，单独的数据库）")
     sandbox.add_argument("--port", type=int, default=0)
+    sandbox.add_argument("--until-stdin-closes", action="store_true", help="标准输入关闭时退出（由柜台端启动时使用）")
     admin_cli.add_parsers(sub)
     show = sub.add_parser("catalogue", help="列出事项清单（事项、类别、积分、办理单位）")
     show.add_argument("--version", help="清单版本，默认最新")
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "training-sandbox":
         from county.training import serve_sandbox
 
-        return serve_sandbox(settings.database_url, port=args.port)
+        return serve_sandbox(settings.database_url, port=args.port, watch_stdin=args.until_stdin_closes)
     if args.command not in ("catalogue", "check-catalogue"):
         return admin_cli.run(args, settings)
     if args.command == "catalogue":

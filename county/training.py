@@ -20,8 +20,9 @@ from sqlalchemy import select
 from county.api.app import create_app
 from county.config import Settings
 from county.db import make_engine, session_factory, upgrade
-from county.models import Account, Case, Point, Township
+from county.models import Account, Case, CountyEvent, Point, Township
 from county.services import admin, departments
+from county.services.notices import publish_notice
 from county.services.common import utcnow
 from sync.ledger.kinds import CaseState, Flow
 
@@ -45,11 +46,18 @@ def _practice_account(sessions) -> int:
         return account.id
 
 
+RETURN_EVERY = 4  # one practice approval case in four comes back 退回, so trainees see that path too
+RETURN_NOTE = "（培训）材料不全：请补交经营场所使用证明后重新送交。"
+
+
 def _department_step(sessions) -> None:
-    """A pretend department: approval items with materials sent are accepted, accepted ones completed."""
+    """A pretend department: materials sent are accepted (or now and then returned), accepted ones completed."""
     with sessions() as session:
         for case in session.scalars(select(Case).where(Case.state.in_(
                 [CaseState.MATERIALS_SENT, CaseState.ACCEPTED, CaseState.IN_REVIEW]))).all():
+            if case.state == CaseState.MATERIALS_SENT and int(case.case_id[:4], 16) % RETURN_EVERY == 0:
+                departments.set_case_status(session, case, "returned", RETURN_NOTE, actor="training-department")
+                continue
             status = "accepted" if case.state == CaseState.MATERIALS_SENT else "completed"
             note = "（培训）部门已受理" if status == "accepted" else "（培训）已办结，证照将免费寄回"
             departments.set_case_status(session, case, status, note, actor="training-department")
@@ -58,11 +66,28 @@ def _department_step(sessions) -> None:
         session.commit()
 
 
-def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0) -> int:
+def _welcome_notice(sessions) -> None:
+    with sessions() as session:
+        if session.scalar(select(CountyEvent.id).where(CountyEvent.kind == "notice")) is None:
+            publish_notice(session, "欢迎参加培训", "这是培训用的县级端。登记的办件会同步到这里，部门会自动受理、办结，"
+                           "偶尔也会退回，请按退回原因练习更正后重新送交。", point_code=None, actor="training")
+            session.commit()
+
+
+def _exit_when_parent_goes(server) -> None:
+    """The counter holds our stdin open; EOF means it has gone, however it ended: stop serving."""
+    try:
+        sys.stdin.read()
+    finally:
+        server.should_exit = True
+
+
+def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0, *, watch_stdin: bool = False) -> int:
     engine = make_engine(database_url)
     upgrade(engine)
     sessions = session_factory(engine)
     account_id = _practice_account(sessions)
+    _welcome_notice(sessions)
     with sessions() as session:
         issued = admin.issue_activation_code(session, account_id, ttl=timedelta(hours=1), actor="training")
         session.commit()
@@ -82,6 +107,8 @@ def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0) -> 
 
     helper = threading.Thread(target=announce_and_step, daemon=True)
     helper.start()
+    if watch_stdin:
+        threading.Thread(target=_exit_when_parent_goes, args=(server,), daemon=True).start()
     try:
         server.run()
     finally:

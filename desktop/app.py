@@ -15,17 +15,26 @@ log = logging.getLogger(__name__)
 
 
 class Shell:
-    """Owns the two top-level windows: the login window, then (once unlocked) the main window."""
+    """Owns the top-level windows: login (or activation on a new machine), then the main window; and in
+    training mode the practice county, stopped by ``shutdown()``."""
 
     def __init__(self, folder: Path, *, training: bool, clock: Callable[[], datetime] = china_now,
                  on_shown: Callable[[object], None] | None = None) -> None:
-        from desktop.ui.login import LoginWindow
-
         self.folder, self.training, self.clock, self.on_shown = folder, training, clock, on_shown
         self.main = None
-        self.login = LoginWindow(folder, training=training, clock=clock)
-        self.login.unlocked.connect(self.open_main)
-        self.login.wants_training.connect(self.switch_to_training)
+        self.activation = None
+        self.sandboxes: list = []
+        self.login = self._login_window(folder, training)
+
+    def _login_window(self, folder: Path, training: bool):
+        from desktop.ui.login import LoginWindow
+
+        login = LoginWindow(folder, training=training, clock=self.clock)
+        login.unlocked.connect(self.open_main)
+        login.wants_training.connect(self.switch_to_training)
+        login.wants_activation.connect(self.show_activation)
+        login.sandbox_started.connect(self.sandboxes.append)
+        return login
 
     def show(self) -> None:
         self.login.resize(1366, 768)
@@ -35,24 +44,44 @@ class Shell:
 
     def switch_to_training(self) -> None:
         from desktop.paths import default_data_dir
-        from desktop.ui.login import LoginWindow
 
         old = self.login
         self.training, self.folder = True, default_data_dir(training=True)
-        self.login = LoginWindow(self.folder, training=True, clock=self.clock)
-        self.login.unlocked.connect(self.open_main)
+        self.login = self._login_window(self.folder, True)
         self.login.resize(old.size())
         self.login.show()
         old.close()
+
+    def show_activation(self):
+        from desktop.ui.activation import ActivationWindow
+
+        self.activation = ActivationWindow(self.folder, clock=self.clock)
+        self.activation.activated.connect(self.open_main)
+        self.activation.back.connect(self._back_to_login)
+        self.activation.resize(self.login.size())
+        self.activation.show()
+        self.login.hide()
+        return self.activation
+
+    def _back_to_login(self) -> None:
+        self.login.show()
+        self.activation.close()
 
     def open_main(self, counter) -> None:
         self.main = build_main_window(counter)
         self.main.resize(1366, 768)
         self.main.showMaximized()
         self.login.close()
+        if self.activation is not None:
+            self.activation.close()
+
+    def shutdown(self) -> None:
+        """Stop the practice county (if training started one); the main window closes the ledger itself."""
+        while self.sandboxes:
+            self.sandboxes.pop().stop()
 
 
-def build_main_window(counter):
+def build_main_window(counter, *, start_sync: bool = True):
     """The main window with every built page; used by the app, the self-test and the screenshots."""
     from desktop.ui.main_window import MainWindow
     from desktop.ui.pages import page_factories
@@ -60,6 +89,10 @@ def build_main_window(counter):
     window = MainWindow(counter, page_factories(counter))
     if message := counter.recovery_message():
         window.messages.show_message(message, warning=True)
+    if counter.locked:
+        window.lock(counter.locked)
+    elif start_sync:
+        window.scheduler.start()
     return window
 
 
@@ -88,11 +121,19 @@ def make_application(folder: Path | None, argv: list[str] | None = None):
 
 def run(folder: Path, *, training: bool, on_shown: Callable[[object], None] | None = None) -> int:
     """Open the login window and run until the agent closes the app."""
+    from PySide6.QtCore import QThreadPool
+
     from desktop.store.layout import StoreLayout
     from desktop.ui.crash import install_excepthook
 
     app = make_application(folder)
     install_excepthook(StoreLayout(folder).logs)
     shell = Shell(folder, training=training, on_shown=on_shown)
+    app.aboutToQuit.connect(shell.shutdown)
     shell.show()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        QThreadPool.globalInstance().waitForDone(40_000)  # a sync run stops at its next batch
+        app.sendPostedEvents()  # a practice county that finished starting meanwhile is handed over…
+        shell.shutdown()  # …and stopped with the others

@@ -1,4 +1,4 @@
-"""The ``suishenban`` command: the counter window, its headless checks, the demo, store check and password reset."""
+"""The ``suishenban`` command: the counter window, headless checks, the demo, store check, password reset, sync file."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="在练习台账里登记一天的示例办件并日结（命令行演示）")
     sub.add_parser("check", help="检查台账：完整性、自动恢复、哈希链校验")
     sub.add_parser("reset-password", help="忘记密码时，用恢复码设置新密码")
+    export = sub.add_parser("export-sync", help="没有网络时，把待同步的记录导出成同步文件（存到 U 盘交给乡镇）")
+    export.add_argument("file", type=Path, help="同步文件保存到哪里，例如 E:\\瑶里村-同步文件.ssb")
     return parser
 
 
@@ -66,6 +68,33 @@ def _reset_password(folder: Path) -> int:
         print(exc)
         return EXIT_FAILED
     print("新密码已设置好，请用新密码登录。台账数据没有任何改动。")
+    return EXIT_OK
+
+
+def _export_sync(folder: Path, path: Path) -> int:
+    from desktop.services.sync_file import ExportError, export_pending
+    from desktop.store.keys import KeyRingError
+    from desktop.store.opening import open_store
+    from desktop.store.recovery import StoreUnrecoverable
+
+    try:
+        store, _report = open_store(folder, getpass.getpass("请输入代办员密码："))
+    except (KeyRingError, StoreUnrecoverable) as exc:
+        print(exc)
+        return EXIT_FAILED
+    try:
+        count = export_pending(store, path)
+    except ExportError as exc:
+        print(exc)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"同步文件没有写成（{exc.strerror or '无法写入'}），请检查 U 盘是否插好、有没有空间后再试。台账没有任何改动。")
+        return EXIT_FAILED
+    finally:
+        store.close()
+    print(f"已把 {count} 条待同步的记录导出到 {path}。")
+    print("请把 U 盘交给乡镇，由乡镇转交县政务服务管理局导入。这些记录在本机仍算“待同步”，网络恢复后会再同步一次，"
+          "县里会认出已经收到的，所以重复导出或 U 盘丢了都不会丢数据。")
     return EXIT_OK
 
 
@@ -124,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if command == "check":
         return _check(folder)
+    if command == "export-sync":
+        return _export_sync(folder, args.file)
     return _reset_password(folder)
 
 

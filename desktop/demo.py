@@ -184,14 +184,19 @@ def record_history(store: LedgerStore, catalogue: Catalogue, today: date, days: 
     return total
 
 
+def seed_store(store: LedgerStore, today: date) -> None:
+    """Fill a new practice ledger (offline, or enrolled with the practice county): a week, then today's cases."""
+    catalogue = load_catalogue()
+    record_history(store, catalogue, today)
+    record_practice_day(store, catalogue, today, close=False)
+    store.backup("training")
+
+
 def seed_training(folder: Path, today: date) -> None:
-    """A new practice ledger: a week of history, then today's practice day (left open for the agent to close)."""
+    """A new offline practice ledger: a week of history, then today's practice day (left open for the agent to close)."""
     store, _first = open_training_store(folder)
     try:
-        catalogue = load_catalogue()
-        record_history(store, catalogue, today)
-        record_practice_day(store, catalogue, today, close=False)
-        store.backup("training")
+        seed_store(store, today)
     finally:
         store.close()
 

@@ -29,12 +29,15 @@ class Setting:
     default: str
     label: str
     help: str
-    choices: tuple[Choice, ...] = ()  # empty: free text (e.g. a printer name picked from the system's list)
+    choices: tuple[Choice, ...] = ()  # empty: free text, edited as ``kind`` says
     empty_label: str = "（未选择）"
+    kind: str = "choice"  # choice | printer (picked from the system's list) | url (typed)
 
     def accepts(self, value: object) -> bool:
         if not isinstance(value, str):
             return False
+        if self.kind == "url":
+            return value.startswith(("http://", "https://")) and len(value) > len("https://")
         return not self.choices or value in {choice.value for choice in self.choices}
 
     def label_of(self, value: str) -> str:
@@ -44,15 +47,20 @@ class Setting:
 TEXT_SIZES = (Choice("standard", "标准"), Choice("large", "大"), Choice("xlarge", "特大"))
 # Base text size in points for each choice; every screen is checked at 1366×768 in all three.
 TEXT_POINTS = {"standard": 14, "large": 16, "xlarge": 18}
+DEFAULT_COUNTY_SERVER = "https://ssb.fuliang.gov.cn"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("text_size", "standard", "文字大小",
             "看不清时选“大”或“特大”，所有页面都会跟着变大。", TEXT_SIZES),
     Setting("printer", "", "打印机",
-            "打印回执、寄递交接单和日结单用的打印机；不选就用电脑的默认打印机。", empty_label="电脑的默认打印机"),
+            "打印回执、寄递交接单和日结单用的打印机；不选就用电脑的默认打印机。", empty_label="电脑的默认打印机",
+            kind="printer"),
     Setting("paper", "roll80", "纸张",
             "按打印机里装的纸选：小票打印机一般是 80 毫米或 58 毫米，普通打印机是 A4 或 A5。",
             (Choice("a4", "A4 纸"), Choice("a5", "A5 纸"), Choice("roll80", "80 毫米小票"), Choice("roll58", "58 毫米小票"))),
+    Setting("county_server", DEFAULT_COUNTY_SERVER, "县里服务器地址",
+            "激活这台电脑时预先填好的地址，由县政务服务管理局告知，一般不用改；激活以后，同步用激活时填写的地址。",
+            kind="url"),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -119,6 +127,6 @@ def docs_table() -> str:
     """The settings as a Markdown table, for docs/counter-app.md (a test keeps the two in step)."""
     lines = ["| 设置 | key | 默认 | 可选 | 说明 |", "|---|---|---|---|---|"]
     for s in SETTINGS:
-        options = "、".join(choice.label for choice in s.choices) or "本机的打印机"
+        options = "、".join(choice.label for choice in s.choices) or {"printer": "本机的打印机", "url": "网址"}[s.kind]
         lines.append(f"| {s.label} | `{s.key}` | {s.label_of(s.default)} | {options} | {s.help} |")
     return "\n".join(lines)

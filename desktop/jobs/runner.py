@@ -15,12 +15,14 @@ class Job(QObject):
     """One piece of background work. Connect ``done`` / ``failed`` before ``start()``.
 
     ``done`` carries the function's return value, ``failed`` the exception (sorted into known
-    failures or bugs by the screen that started the job).
+    failures or bugs by the screen that started the job). Work that reports progress emits ``progress``
+    from its own thread; Qt queues it to the UI thread.
     """
 
     done = Signal(object)
     failed = Signal(object)
     finished = Signal()
+    progress = Signal(int, int)  # (done, total), emitted by the work itself from its thread
     _result = Signal(bool, object)
 
     def __init__(self, name: str, work: Callable[[], Any], parent: QObject | None = None) -> None:

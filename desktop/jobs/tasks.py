@@ -1,4 +1,4 @@
-"""The counter's background jobs: unlocking at login, preparing the practice ledger, backups and the day close."""
+"""The counter's background jobs: login, activation, the practice ledger and county, backups, day close, sync file."""
 
 from __future__ import annotations
 
@@ -21,8 +21,27 @@ def login_job(folder: Path, password: str, throttle: LoginThrottle, *, training_
     return Job("login", lambda: attempt(folder, password, throttle, training=training_mode, clock=clock), parent)
 
 
-def prepare_training_job(folder: Path, today: date, parent: QObject | None = None) -> Job:
-    return Job("prepare-training", lambda: practice.prepare(folder, today), parent)
+def prepare_training_job(folder: Path, today: date, parent: QObject | None = None, *, county: bool = True) -> Job:
+    """Starts the practice county and enrols the practice ledger with it (offline if it will not start, or
+    when ``county`` is False); ``done`` carries a PracticeSetup."""
+    if not county:
+        return Job("prepare-training", lambda: practice.PracticeSetup(None, "", practice.prepare(folder, today)), parent)
+    return Job("prepare-training", lambda: practice.prepare_with_sandbox(folder, today), parent)
+
+
+def activation_job(folder: Path, form, *, clock: Callable[[], datetime] = china_now,
+                   parent: QObject | None = None) -> Job:
+    """Enrol with the county and create the ledger; ``done`` carries (Counter, Activated)."""
+    from desktop.services.enrolling import activate_counter
+
+    return Job("activate", lambda: activate_counter(folder, form, clock=clock), parent)
+
+
+def export_sync_job(counter: Counter, path: Path, parent: QObject | None = None) -> Job:
+    """Write the signed sync file (同步文件) for the USB stick; ``done`` carries how many records it holds."""
+    from desktop.services.sync_file import export_pending
+
+    return Job("export-sync", lambda: export_pending(counter.store, path), parent)
 
 
 def backup_job(counter: Counter, parent: QObject | None = None) -> Job:

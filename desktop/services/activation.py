@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from desktop.store.engine import read, write
+from desktop.store.layout import StoreLayout
 from desktop.store.ledger import Identity, LedgerStore, get_meta, set_meta
 from desktop.store.opening import create_store
 from sync.client import SyncClient
@@ -46,7 +47,16 @@ def activate(server_url: str, activation_code: str, folder: Path, password: str,
                                        app_version=app_version(), device_time=format_time(china_now()),
                                        signing_key=public))
     identity = Identity(result.device_id, result.point.code, result.device_no, result.point.name)
-    store, recovery_code = create_store(folder, password, identity)
+    layout = StoreLayout(folder)
+    existed = {p for p in (layout.keyring, layout.database, *layout.sidecars()) if p.exists()}
+    try:
+        store, recovery_code = create_store(folder, password, identity)
+    except BaseException:
+        # The county has spent the code; leave nothing half-made that would block the next activation.
+        for path in (layout.keyring, layout.database, *layout.sidecars()):
+            if path not in existed:
+                path.unlink(missing_ok=True)
+        raise
     with write(store.engine) as conn:
         private = signing.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()).hex()
         set_meta(conn, server_url=server_url.rstrip("/"), device_token=result.device_token, signing_key=private,

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from desktop.services.cases import yuan
 from desktop.services.session import Counter
 from desktop.store.engine import read
-from desktop.store.schema import case, event, mailing, outbox
+from desktop.store.schema import case, county_item, event, mailing, outbox
 from sync.ledger.catalogue import Item
-from sync.ledger.events import parse_time
+from sync.ledger.events import CHINA_TZ, parse_time
 from sync.ledger.kinds import CASE_STATE_LABELS, SERVICE_MODE_LABELS, CaseState, EventType, Flow, ServiceMode
 from sync.ledger.lifecycle import allowed_actions
 from sync.ledger.validation import mask_mobile, mask_resident_id
@@ -22,6 +22,7 @@ AUDIT_FILE = "reveal-audit.log"
 _CHANGE_LABELS = {"mode": "服务方式", "village": "村（组）", "notes": "备注", "amount_fen": "金额", "materials": "材料",
                   "name": "姓名", "id_number": "身份证号码", "credit_code": "统一社会信用代码", "mobile": "手机号码"}
 _OUTBOX_LABELS = {"pending": "待同步", "sent": "同步中", "acked": "已同步", "rejected": "被县里退回"}
+FROM_COUNTY = "来自县里"
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class CaseDetail:
 
 
 def _short(at: str) -> str:
-    return f"{parse_time(at):%m-%d %H:%M}"
+    return f"{parse_time(at).astimezone(CHINA_TZ):%m-%d %H:%M}"
 
 
 def _describe(ev_type: str, body: dict, mailings: dict) -> str:
@@ -85,6 +86,31 @@ def _describe(ev_type: str, body: dict, mailings: dict) -> str:
     return f"部门更新状态为“{status}”{note}"
 
 
+def _county_entries(conn, case_id: str) -> list[tuple[str, str, str]]:
+    """The county's statuses for this case as (time, what, where from); one it could not take is said so."""
+    rows = conn.execute(select(county_item.c.payload_json, county_item.c.created_at, county_item.c.outcome)
+                        .where(county_item.c.kind == "case_status", county_item.c.payload_json.contains(case_id))
+                        .order_by(county_item.c.cursor)).all()
+    out = []
+    for row in rows:
+        payload = json.loads(row.payload_json)
+        if payload.get("case_id") != case_id:
+            continue
+        what = _describe(EventType.CASE_STATUS_CHANGED, payload, {})
+        if row.outcome == "stale":
+            what += "（本机这笔办件已是别的状态，没有采用）"
+        out.append((payload.get("changed_at") or row.created_at, what, FROM_COUNTY))
+    return out
+
+
+def _timeline(events, bodies, mailings, county) -> tuple[TimelineEntry, ...]:
+    entries = [(ev.occurred_at, _describe(ev.type, body, mailings), _OUTBOX_LABELS.get(ev.state, ev.state))
+               for ev, body in zip(events, bodies)]
+    entries += county
+    entries.sort(key=lambda entry: parse_time(entry[0]))  # stable: same-time entries keep their order
+    return tuple(TimelineEntry(_short(at), what, where) for at, what, where in entries)
+
+
 def load_detail(counter: Counter, case_id: str) -> CaseDetail:
     with read(counter.store.engine) as conn:
         row = conn.execute(select(case).where(case.c.case_id == case_id)).mappings().one()
@@ -96,6 +122,7 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
         mailing_ids = [b["mailing_id"] for b in bodies if b.get("mailing_id")]
         mailings = {m.mailing_id: m for m in conn.execute(
             select(mailing.c.mailing_id, mailing.c.tracking_no).where(mailing.c.mailing_id.in_(mailing_ids)))}
+        county = _county_entries(conn, case_id)
     item = counter.catalogue.by_code(row["item_code"])
     names = {m.code: m.name for m in item.guide.materials}
     materials_raw = {m["code"]: m["status"] for m in json.loads(row["materials_json"])}
@@ -111,8 +138,7 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
         materials=tuple((names.get(code, code), "已收到" if status == "received" else "缺少")
                         for code, status in materials_raw.items()),
         materials_raw=materials_raw, void_reason=row["void_reason"] or "", county_note=row["county_note"] or "",
-        timeline=tuple(TimelineEntry(_short(ev.occurred_at), _describe(ev.type, body, mailings),
-                                     _OUTBOX_LABELS.get(ev.state, ev.state)) for ev, body in zip(events, bodies)),
+        timeline=_timeline(events, bodies, mailings, county),
         actions=allowed_actions(flow, state),
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 
+from desktop.services.session import CounterLocked
+
 
 @dataclass(frozen=True)
 class KnownFailure:
@@ -29,6 +31,8 @@ def _texts(exc: BaseException) -> str:
 def classify(exc: BaseException, *, doing: str = "保存") -> KnownFailure | None:
     """A KnownFailure for failures of the machine (not bugs); None means a bug for the crash dialog."""
     not_done = _NOT_SAVED.replace("保存", doing, 1)
+    if isinstance(exc, CounterLocked):
+        return KnownFailure("stopped", f"县里已停用本代办点的柜台软件，不能再登记新的记录。已保存的记录都在本机。{exc}")
     text = _texts(exc)
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "disk is full" in text or "no space left" in text:
         return KnownFailure("disk_full", f"电脑磁盘已满，{not_done}请删除不用的文件（或请人帮忙清理）后再试。")

@@ -94,7 +94,7 @@ def unlock_counter(folder: Path, password: str, *, training: bool = False,
     from desktop.store.migrations import StoreTooNew
     from desktop.store.opening import open_store
     from desktop.store.recovery import StoreUnrecoverable
-    from sync.ledger.catalogue import CatalogueError, load_catalogue
+    from sync.ledger.catalogue import CatalogueError
 
     try:
         store, report = open_store(folder, password)
@@ -104,12 +104,17 @@ def unlock_counter(folder: Path, password: str, *, training: bool = False,
         raise LoginRefused(str(exc)) from exc
     except StoreOpenError as exc:
         raise LoginRefused("台账文件打不开，已保持原样没有改动。请联系乡镇或县政务服务管理局。") from exc
+    from desktop.services.catalogue import current_catalogue
+    from desktop.services.syncing import lock_message
+
     try:
-        catalogue = load_catalogue()
+        catalogue = current_catalogue(store)  # the newest of the shipped one and those the county published
     except CatalogueError as exc:
         store.close()
         raise LoginRefused(str(exc)) from exc
-    return Counter(store, catalogue, Settings.load(folder), training=training, report=report, clock=clock)
+    counter = Counter(store, catalogue, Settings.load(folder), training=training, report=report, clock=clock)
+    counter.locked = lock_message(counter)
+    return counter
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,13 @@ def day_figures(counter: Counter, day: date) -> DayFigures:
 
 
 def unsynced(counter: Counter) -> int:
+    """Records waiting to go up (those the county refused are counted by ``rejected``)."""
     counts = counter.store.outbox_counts()
-    return counts.get("pending", 0) + counts.get("sent", 0) + counts.get("rejected", 0)
+    return counts.get("pending", 0) + counts.get("sent", 0)
+
+
+def rejected(counter: Counter) -> int:
+    return counter.store.outbox_counts().get("rejected", 0)
 
 
 def credits_since(counter: Counter, since: date) -> list[CaseCredit]:
@@ -67,7 +72,7 @@ def points_now(counter: Counter) -> tuple[MonthPoints, QuarterPoints]:
 
 
 def reminders(counter: Counter) -> list[str]:
-    """Things the agent should not forget, worked out from the local ledger (county notices come with sync)."""
+    """Things the agent should not forget, worked out from the local ledger (county notices are shown beside)."""
     out = []
     if message := counter.recovery_message():
         out.append(message)
@@ -81,6 +86,8 @@ def reminders(counter: Counter) -> list[str]:
             case.c.state == CaseState.RETURNED.value)).scalar_one()
         waiting_post = conn.execute(select(func.count()).select_from(mailing_table).where(
             mailing_table.c.state == "recorded")).scalar_one()
+    if refused := rejected(counter):
+        out.append(f"有 {refused} 条记录被县里退回，请到“同步”页看县里说的原因并处理。")
     if unclosed:
         out.append(f"有 {unclosed} 天还没有日结，请到“日结”页补做，日结时会自动备份台账。")
     if to_send:
@@ -97,4 +104,4 @@ def reminders(counter: Counter) -> list[str]:
     return out
 
 
-__all__ = ["MONTHLY_CAP", "DayFigures", "day_figures", "points_now", "reminders", "unsynced"]
+__all__ = ["MONTHLY_CAP", "DayFigures", "day_figures", "points_now", "rejected", "reminders", "unsynced"]

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from sync.ledger.catalogue import Catalogue
 
 
+class CounterLocked(Exception):
+    """The county stopped this point, device or account: nothing new may be recorded (the data stays)."""
+
+
 @dataclass
 class Counter:
     """Everything a screen needs, passed in through constructors (no global registry)."""
@@ -27,6 +31,8 @@ class Counter:
     training: bool = False
     report: OpenReport | None = None
     clock: Callable[[], datetime] = field(default=china_now)
+    training_note: str = ""  # training mode without its practice county: why, shown on the sync page
+    locked: str = ""  # the county's message once it stopped this counter; set at login and by sync
 
     @property
     def folder(self) -> Path:
@@ -49,6 +55,8 @@ class Counter:
 
     def append(self, *drafts: EventDraft):
         """One user action = one transaction (LedgerStore.append), timed by the session clock."""
+        if self.locked:
+            raise CounterLocked(self.locked)
         return self.store.append(*self.stamp(*drafts))
 
     def recovery_message(self) -> str | None:

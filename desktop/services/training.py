@@ -16,7 +16,7 @@ from pathlib import Path
 
 from desktop.services.activation import activate, app_version, sync_client_for
 from desktop.store.engine import write
-from desktop.store.ledger import LedgerStore, set_meta
+from desktop.store.ledger import LedgerStore, get_meta, set_meta
 from desktop.store.opening import open_store
 from desktop.store.sync_port import StoreSyncPort
 from sync.engine import SyncEngine, SyncReport
@@ -41,8 +41,9 @@ class TrainingSandbox:
     def start(cls, folder: Path, *, timeout: float = START_TIMEOUT) -> TrainingSandbox:
         folder.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "county.cli", "--db", f"sqlite:///{folder / 'county-sandbox.db'}",
-                   "training-sandbox"]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                   "training-sandbox", "--until-stdin-closes"]
+        # stdin stays open as a lifeline: when this process ends, however it ends, the sandbox sees EOF and stops
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE,
                                    text=True, encoding="utf-8")
         line: list[str] = []
         reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)
@@ -52,6 +53,7 @@ class TrainingSandbox:
             process.kill()
             process.wait()
             process.stdout.close()
+            process.stdin.close()
             raise SandboxError("培训用的县级端没有启动起来，可以先离线练习登记，稍后再试同步。")
         info = json.loads(line[0])
         return cls(process, info["base_url"], info["activation_code"])
@@ -64,16 +66,18 @@ class TrainingSandbox:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
+        for pipe in (self.process.stdout, self.process.stdin):
+            if pipe:
+                pipe.close()
 
 
 def open_training_store(folder: Path, sandbox: TrainingSandbox) -> tuple[LedgerStore, str | None]:
     """The practice ledger, enrolled with the sandbox on first use; returns (store, recovery code if new)."""
     if (folder / "keyring.json").exists():
         store, _report = open_store(folder, TRAINING_PASSWORD)
-        with write(store.engine) as conn:  # the sandbox listens on a new port each time
-            set_meta(conn, server_url=sandbox.base_url)
+        with write(store.engine) as conn:
+            if "device_token" in get_meta(conn):  # enrolled with a sandbox: it listens on a new port each time
+                set_meta(conn, server_url=sandbox.base_url)
         return store, None
     done = activate(sandbox.base_url, sandbox.activation_code, folder, TRAINING_PASSWORD)
     return done.store, done.recovery_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from desktop.jobs.tasks import close_day_job
@@ -16,6 +17,10 @@ from sync.ledger.events import parse_time
 
 
 class DayClosePage(QWidget):
+    """``closed`` after each day close (the window then syncs and checks the monthly digests)."""
+
+    closed = Signal()
+
     def __init__(self, counter: Counter, messages: MessageBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.counter, self.messages = counter, messages
@@ -85,6 +90,7 @@ class DayClosePage(QWidget):
         window = self.window()
         if hasattr(window, "events"):
             window.events.changed.emit()
+        self.closed.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self.close_button.setEnabled(True)

@@ -1,4 +1,4 @@
-"""The home screen (今日): big buttons for the main jobs, today's work, points against the cap, reminders."""
+"""The home screen (今日): big buttons for the main jobs, today's work, points against the cap, reminders, notices."""
 
 from __future__ import annotations
 
@@ -15,9 +15,19 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.cases import CaseFilter, CaseQueries, yuan
+from desktop.services.county_news import notices
 from desktop.services.overview import MONTHLY_CAP, day_figures, points_now, reminders, unsynced
 from desktop.services.session import Counter
 from desktop.ui.widgets import button, card, label
+
+NOTICE_CHARS = 80
+
+
+def clip(text: str, limit: int = NOTICE_CHARS) -> str:
+    """A notice's first words on the home screen; the whole text is in the tooltip."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "……"
+
 
 JOBS = (("record", "新登记", "F2"), ("ledger", "查台账", "F3"), ("mailing", "寄递", "F4"), ("dayclose", "日结", "F7"))
 
@@ -77,6 +87,11 @@ class HomePage(QWidget):
         self.notices.setObjectName("notices")
         self.notices.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         side_layout.addWidget(self.notices, 1)
+        self.county_title = label("县里的通知", "heading")
+        self.county_notices = label("", selectable=True)
+        self.county_notices.setObjectName("countyNotices")
+        side_layout.addWidget(self.county_title)
+        side_layout.addWidget(self.county_notices)
         grid.addWidget(today_card, 0, 0)
         grid.addWidget(side, 0, 1)
         grid.setColumnStretch(0, 3)
@@ -106,3 +121,8 @@ class HomePage(QWidget):
         self.sync_line.setText(f"待同步：{waiting} 条" if waiting else "记录都已同步")
         notes = reminders(self.counter)
         self.notices.setText("\n".join(f"• {note}" for note in notes) if notes else "暂时没有要提醒的事。")
+        latest = notices(self.counter, limit=2)
+        self.county_notices.setText("\n".join(f"• {n.title}（{n.published}）：{clip(n.text)}" for n in latest))
+        self.county_notices.setToolTip("\n\n".join(f"{n.title}（{n.published}，{n.sender}）\n{n.text}" for n in latest))
+        self.county_title.setVisible(bool(latest))
+        self.county_notices.setVisible(bool(latest))

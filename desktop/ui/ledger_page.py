@@ -143,6 +143,28 @@ class LedgerPage(QWidget):
             self.table.selectRow(current)
         self.window_events_changed()
 
+    def county_updated(self) -> None:
+        """A sync brought statuses or acknowledgements: shown at once if on screen, else when next shown."""
+        if not self.isVisible() or not self._applied:
+            self._applied = False
+            return
+        current = self.table.currentIndex().row()
+        self.model.refresh()
+        self.count_label.setText(f"共 {self.model.rowCount()} 件")
+        if 0 <= current < self.model.rowCount():
+            self.table.selectRow(current)
+            row = self.model.row(current)
+            self.pane.show_case(row.case_id if row else None)
+
+    def show_receipt(self, receipt_no: str) -> None:
+        """Find one case by its receipt number (from the sync page's rejected list)."""
+        for widget in (self.period, self.item, self.state, self.mode, self.sync):
+            widget.blockSignals(True)
+            widget.setCurrentIndex(0)
+            widget.blockSignals(False)
+        self.search.setText(receipt_no)
+        self.apply()
+
     def model_changed_elsewhere(self) -> None:
         """Another screen saved something: reload when next shown (cheap: a count and one page)."""
         if not self.isVisible():

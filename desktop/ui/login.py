@@ -18,17 +18,25 @@ from sync.ledger.events import china_now
 
 
 class LoginWindow(QWidget):
-    """Emits ``unlocked(Counter)``; ``wants_training`` when a machine without a ledger asks to practise."""
+    """Emits ``unlocked(Counter)``; on a machine without a ledger, ``wants_activation`` or ``wants_training``.
+
+    In training mode it first starts the practice county (``sandbox_started(TrainingSandbox)``: the owner stops
+    it on exit) and enrols the practice ledger with it; without it, practice goes on offline.
+    """
 
     unlocked = Signal(object)
     wants_training = Signal()
+    wants_activation = Signal()
+    sandbox_started = Signal(object)
 
     def __init__(self, folder: Path, *, training: bool, clock: Callable[[], datetime] = china_now,
-                 parent: QWidget | None = None) -> None:
+                 practice_county: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.folder, self.training, self.clock = folder, training, clock
+        self.practice_county = practice_county
         self.throttle = LoginThrottle(folder if folder.exists() else None)
         self._job = None
+        self.training_note = ""
         self.setWindowTitle("乡村随身办 · 代办员登录" + ("（培训模式）" if training else ""))
         self.setObjectName("loginWindow")
         outer = QVBoxLayout(self)
@@ -60,9 +68,15 @@ class LoginWindow(QWidget):
         form.addWidget(self.status)
         self.hint = label("", "muted")
         form.addWidget(self.hint)
+        first_run = QHBoxLayout()
+        self.activate_button = button("激活这台电脑", "primary", name="activateThisPc")
+        self.activate_button.clicked.connect(self.wants_activation)
         self.practice = button("先用培训模式练习", name="practiceButton")
         self.practice.clicked.connect(self.wants_training)
-        form.addWidget(self.practice)
+        first_run.addWidget(self.activate_button)
+        first_run.addWidget(self.practice)
+        first_run.addStretch(1)
+        form.addLayout(first_run)
         center = QHBoxLayout()
         center.addStretch(1)
         center.addWidget(box, 3)
@@ -76,22 +90,36 @@ class LoginWindow(QWidget):
 
     def _setup(self) -> None:
         self.practice.hide()
+        self.activate_button.hide()
         if self.training:
             self.hint.setText(f"练习密码是 {TRAINING_PASSWORD}")
-            if not store_exists(self.folder):
-                self._busy("正在准备练习台账，请稍候……")
-                self._job = prepare_training_job(self.folder, self.clock().date(), self)
-                self._job.done.connect(lambda _made: self._ready())
-                self._job.failed.connect(self._failed)
-                self._job.start()
+            if not self.practice_county and store_exists(self.folder):
+                self._ready()
                 return
-        elif not store_exists(self.folder):
+            first = "正在准备练习台账" if not store_exists(self.folder) else "正在打开练习台账"
+            self._busy(f"{first}和培训用的县级端，请稍候……" if self.practice_county else f"{first}，请稍候……")
+            self._job = prepare_training_job(self.folder, self.clock().date(), self, county=self.practice_county)
+            self._job.done.connect(self._training_ready)
+            self._job.failed.connect(self._failed)
+            self._job.start()
+            return
+        if not store_exists(self.folder):
             self.prompt.setText("这台电脑还没有开通代办点台账。")
-            self.hint.setText("开通（激活）要由县政务服务管理局办理，请联系乡镇。开通前可以先用培训模式练习，练习数据不会上报。")
+            self.hint.setText("请用县政务服务管理局发的激活码激活这台电脑（要能上网）。还没拿到激活码，"
+                              "可以先用培训模式练习，练习数据不会上报。")
             self.password.hide()
             self.login_button.hide()
+            self.status.hide()
+            self.activate_button.show()
             self.practice.show()
+            self.activate_button.setFocus()
             return
+        self._ready()
+
+    def _training_ready(self, setup) -> None:
+        self.training_note = setup.note
+        if setup.sandbox is not None:
+            self.sandbox_started.emit(setup.sandbox)
         self._ready()
 
     def _busy(self, text: str) -> None:
@@ -126,6 +154,7 @@ class LoginWindow(QWidget):
     def _outcome(self, outcome: LoginOutcome) -> None:
         if outcome.counter is not None:
             self.status.setText("")
+            outcome.counter.training_note = self.training_note
             self.unlocked.emit(outcome.counter)
             return
         self._ready()

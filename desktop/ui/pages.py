@@ -18,10 +18,12 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
     from desktop.ui.points_page import PointsPage
     from desktop.ui.record import RecordPage
     from desktop.ui.settings_page import SettingsPage
+    from desktop.ui.sync_page import SyncPage
     from desktop.ui.theme import apply_theme
 
     def refresh_when_shown(window, page) -> None:
-        window.events.changed.connect(lambda: page.refresh() if page.isVisible() else None)
+        for signal in (window.events.changed, window.events.synced):
+            signal.connect(lambda: page.refresh() if page.isVisible() else None)
 
     def home(window):
         page = HomePage(counter)
@@ -38,6 +40,7 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
     def ledger(window):
         page = LedgerPage(counter, window.messages)
         window.events.changed.connect(page.model_changed_elsewhere)
+        window.events.synced.connect(page.county_updated)
         window.events.text_size_changed.connect(lambda _points: page._size_columns())
         return page
 
@@ -47,10 +50,21 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
         return page
 
     def points(window):
-        return PointsPage(counter)
+        page = PointsPage(counter)
+        refresh_when_shown(window, page)
+        return page
 
     def dayclose(window):
-        return DayClosePage(counter, window.messages)
+        page = DayClosePage(counter, window.messages)
+        page.closed.connect(window.events.day_closed)
+        refresh_when_shown(window, page)
+        return page
+
+    def sync(window):
+        page = SyncPage(counter, window.scheduler, window.messages)
+        page.open_case.connect(lambda receipt_no: window.show_page("ledger").show_receipt(receipt_no))
+        refresh_when_shown(window, page)
+        return page
 
     def settings(window):
         def text_size(points: int) -> None:
@@ -61,4 +75,5 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
 
     return [("home", "今日", home), ("record", "新登记", record), ("ledger", "台账", ledger),
             ("mailing", "寄递", mailing), ("guides", "指南", lambda window: GuidesPage(counter)),
-            ("points", "积分", points), ("dayclose", "日结", dayclose), ("settings", "设置", settings)]
+            ("points", "积分", points), ("dayclose", "日结", dayclose), ("sync", "同步", sync),
+            ("settings", "设置", settings)]

@@ -1,9 +1,10 @@
-"""Points (积分): this month and this quarter by class against the monthly cap of 1000 (附件2 第七条)."""
+"""Points (积分): this month and this quarter by class against the cap of 1000 (附件2 第七条), and the county's statement."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
+from desktop.services.county_news import points_statement
 from desktop.services.overview import MONTHLY_CAP, points_now
 from desktop.services.session import Counter
 from desktop.ui.widgets import card, label
@@ -35,6 +36,12 @@ class PointsPage(QWidget):
         self.quarter_lines.setObjectName("quarterLines")
         quarter.addWidget(self.quarter_title)
         quarter.addWidget(self.quarter_lines)
+        quarter.addSpacing(12)
+        self.county_title = label("县里的积分对账", "heading")
+        self.county_lines = label("")
+        self.county_lines.setObjectName("countyStatement")
+        quarter.addWidget(self.county_title)
+        quarter.addWidget(self.county_lines)
         quarter.addStretch(1)
         row.addWidget(month_card, 1)
         row.addWidget(quarter_card, 1)
@@ -66,3 +73,24 @@ class PointsPage(QWidget):
         self.quarter_title.setText(f"{q_year}年第{'一二三四'[int(q_number) - 1]}季度（估算）：{quarter.credited} 分")
         lines = [f"{int(m.month[5:])}月：{m.credited} 分（办结 {m.case_count} 件）" for m in quarter.months]
         self.quarter_lines.setText("\n".join(lines) if lines else "本季度还没有办结的办件。")
+        self._county(month.month, quarter.quarter, quarter.credited)
+
+    def _county(self, month_key: str, quarter_key: str, estimate: int) -> None:
+        """The county's statement: what counts at the quarterly settlement, beside the estimate here."""
+        statement = points_statement(self.counter)
+        if statement is None:
+            self.county_lines.setText("还没有收到县里的积分对账单（同步以后会收到）。")
+            return
+        lines = [f"县里核算（{statement.received} 收到）："]
+        month = statement.month(month_key)
+        if month is not None:
+            capped = "，已到上限" if month.capped else ""
+            lines.append(f"本月 {month.credited} 分（办结 {month.cases} 件{capped}）")
+        county_quarter = statement.quarters.get(quarter_key)
+        if county_quarter is not None:
+            lines.append(f"本季度 {county_quarter} 分")
+            if county_quarter != estimate:
+                lines.append("和本机估算不一样时，以县里的为准；还没同步的办件同步后才会算进去。")
+        if len(lines) == 1:
+            lines.append("本季度县里还没有记到积分。")
+        self.county_lines.setText("\n".join(lines))

@@ -1,7 +1,8 @@
 """Screenshots of every main screen at 1366×768 in each text size, with the practice point's sample data.
 
 ``python -m desktop.ui.screenshots docs/screenshots`` (or ``suishenban --screenshots DIR``) runs offscreen and
-writes DIR/<size>/NN-<screen>.png for the sizes 标准, 大 and 特大, the day pinned to 2026-11-27 10:30.
+writes DIR/<size>/NN-<screen>.png for the sizes 标准, 大 and 特大, the day pinned to 2026-11-27 10:30. The
+practice ledger is synced with the practice county first (``screenshot_setup``), so the sync screens are real.
 """
 
 from __future__ import annotations
@@ -40,8 +41,12 @@ def _with_dialog(window, dialog):
     return picture
 
 
-def _scenes(app, window, login) -> list[tuple[str, Callable]]:
+LOCK_MESSAGE = "代办员账号已被县里注销（违规刷单），暂时不能同步。本机台账数据都还在，请联系县政务服务管理局。"
+
+
+def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
     from desktop.ui.record import RecordPage
+    from desktop.ui.screenshot_setup import SAMPLE_CODE
     from sync.ledger.kinds import EventType
 
     def page(key):
@@ -109,10 +114,50 @@ def _scenes(app, window, login) -> list[tuple[str, Callable]]:
         login.hide()
         return picture
 
+    def first_run():
+        from desktop.ui.login import LoginWindow
+
+        fresh = LoginWindow(activation.folder, training=False, clock=lambda: NOW)  # a machine without a ledger
+        fresh.resize(*SIZE)
+        fresh.show()
+        _settle(app)
+        picture = fresh.grab()
+        fresh.close()
+        return picture
+
+    def activation_form(refused: bool):
+        def show():
+            activation.stack.setCurrentIndex(0)
+            for editor, text in ((activation.code, SAMPLE_CODE), (activation.password, "peixun2026"),
+                                 (activation.again, "peixun2026")):
+                editor.setText(text)
+            activation.show_errors({"code": data.refusal} if refused else {})
+            activation.show()
+            _settle(app)
+            picture = activation.grab()
+            activation.hide()
+            return picture
+        return show
+
+    def recovery():
+        activation.show_recovery(data.recovery_code, data.point_name, data.account_name)
+        activation.show()
+        _settle(app)
+        picture = activation.grab()
+        activation.hide()
+        return picture
+
+    def locked():
+        window.lock(LOCK_MESSAGE)
+        _settle(app)
+        return window.grab()
+
     return [("login", login_shot), ("home", page("home")), ("record", record_filled), ("record-saved", record_saved),
             ("ledger", ledger_detail), ("ledger-amend", ledger_amend), ("mailing", page("mailing")),
             ("mailing-new", mailing_new), ("guides", guide), ("points", page("points")),
-            ("dayclose", page("dayclose")), ("settings", page("settings"))]
+            ("dayclose", page("dayclose")), ("sync", page("sync")), ("settings", page("settings")),
+            ("first-run", first_run), ("activation", activation_form(False)), ("activation-refused", activation_form(True)),
+            ("activation-recovery", recovery), ("locked", locked)]
 
 
 def save_all(out_dir: Path, echo: Callable[[str], None] = print) -> list[Path]:
@@ -120,36 +165,43 @@ def save_all(out_dir: Path, echo: Callable[[str], None] = print) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.app import build_main_window, make_application
     from desktop.services.login import unlock_counter
-    from desktop.services.practice import PASSWORD, prepare
+    from desktop.services.practice import PASSWORD
     from desktop.settings import TEXT_POINTS, TEXT_SIZES
+    from desktop.ui.activation import ActivationWindow
     from desktop.ui.login import LoginWindow
+    from desktop.ui.screenshot_setup import prepare_shots
     from desktop.ui.theme import apply_theme
 
     app = make_application(None)
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="suishenban-shots-") as tmp:
         seeded = Path(tmp) / "seed"
-        prepare(seeded, NOW.date())
+        data = prepare_shots(seeded, NOW)
+        for note in data.notes:
+            echo(f"说明：{note}")
         for size in TEXT_SIZES:
             apply_theme(app, TEXT_POINTS[size.value])
             folder = Path(tmp) / size.value
             shutil.copytree(seeded, folder)
             counter = unlock_counter(folder, PASSWORD, training=True, clock=lambda: NOW)
             counter.settings.set("text_size", size.value)
-            window = build_main_window(counter)
+            window = build_main_window(counter, start_sync=False)  # the copies must not sync: they share one device
             window.resize(*SIZE)
             window.show()
-            login = LoginWindow(folder, training=True, clock=lambda: NOW)
+            login = LoginWindow(folder, training=True, clock=lambda: NOW, practice_county=False)
             login.resize(*SIZE)
+            activation = ActivationWindow(Path(tmp) / f"new-{size.value}", clock=lambda: NOW)
+            activation.resize(*SIZE)
             target = out_dir / size.value
             target.mkdir(parents=True, exist_ok=True)
-            for n, (name, shoot) in enumerate(_scenes(app, window, login), 1):
+            scenes = _scenes(app, window, login, activation, data)
+            for n, (name, shoot) in enumerate(scenes, 1):
                 path = target / f"{n:02d}-{name}.png"
                 shoot().save(str(path))
                 written.append(path)
-            login.close()
-            window.close()
-            echo(f"{size.label}：已保存 {len(_scenes(app, window, login))} 张截图到 {target}")
+            for widget in (login, activation, window):
+                widget.close()
+            echo(f"{size.label}：已保存 {len(scenes)} 张截图到 {target}")
     return written
 
 

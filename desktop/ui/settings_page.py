@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QGridLayout, QHBoxLayout, QRadioButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.jobs.tasks import backup_job
 from desktop.services.session import Counter
@@ -69,6 +78,12 @@ class SettingsPage(QWidget):
             row.addStretch(1)
             self.editors[setting.key] = group
             return holder
+        if setting.kind == "url":
+            line = QLineEdit(current, objectName=setting.key)
+            line.editingFinished.connect(lambda s=setting, e=line: e.text().strip() != self.counter.settings.get(s.key)
+                                         and self.change(s.key, e.text().strip()))
+            self.editors[setting.key] = line
+            return line
         box = QComboBox(objectName=setting.key)
         box.addItem("电脑的默认打印机", "")
         for name in printer_names():
@@ -83,6 +98,9 @@ class SettingsPage(QWidget):
     def change(self, key: str, value: str) -> None:
         try:
             self.counter.settings.set(key, value)
+        except ValueError:
+            self.messages.show_message("地址要以 https:// 或 http:// 开头，请检查后重新填写。没有保存。", warning=True)
+            return
         except OSError as exc:
             if not self.messages.show_failure(exc, doing="保存设置"):
                 self.messages.show_message("设置没有保存成功（文件写不进去），软件照常可用，请稍后再试。", warning=True)

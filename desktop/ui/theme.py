@@ -61,6 +61,11 @@ QLabel[role="error"] {{ color: {DANGER}; font-weight: bold; }}
 QLabel[role="ok"] {{ color: {OK}; font-weight: bold; }}
 QLabel[role="banner"] {{ background: {WARN_BG}; color: {WARN_INK}; font-weight: bold; padding: 4px 12px;
     border-bottom: 2px solid {WARN_INK}; }}
+QLabel[role="recovery"] {{ font-size: {huge + 10}pt; font-weight: bold; color: {INK}; background: {PAPER};
+    border: 3px dashed {LINE}; border-radius: 8px; padding: 12px 24px; }}
+QStatusBar {{ background: {SOFT}; border-top: 1px solid #C9D2DE; }}
+QStatusBar::item {{ border: none; }}
+QStatusBar QLabel {{ padding: 2px 10px 2px 0; }}
 QFrame[role="card"] {{ background: {SOFT}; border: 1px solid #C9D2DE; border-radius: 8px; }}
 QFrame[role="notice"] {{ background: #FFF6D6; border: 2px solid #C79A00; border-radius: 6px; }}
 QFrame[role="notice-error"] {{ background: #FDECEA; border: 2px solid {DANGER}; border-radius: 6px; }}

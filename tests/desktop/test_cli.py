@@ -14,6 +14,7 @@ from desktop.store.keys import unlock
 from desktop.store.layout import StoreLayout
 from desktop.store.opening import open_store
 from sync.ledger.receipts import parse_receipt_no
+from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
 
 
 def test_training_demo_records_a_practice_day_and_can_run_again(tmp_path, capsys):
@@ -121,3 +122,29 @@ def test_self_test_records_a_case_through_the_real_form_headless():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "自检通过" in result.stdout and "回执编号 9999-" in result.stdout
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_export_sync_writes_the_signed_file_for_the_stick(tmp_path, capsys, monkeypatch, county):
+    from desktop.services.activation import activate
+    from tests.county.conftest import new_point
+    from tests.factories import PASSWORD, make_case_draft
+
+    store = activate(county.base_url, new_point(county)["code"], tmp_path / "data", PASSWORD).store
+    for _ in range(3):
+        store.append(make_case_draft())
+    store.close()
+    monkeypatch.setattr(cli.getpass, "getpass", lambda _prompt: PASSWORD)
+    stick = tmp_path / "瑶里村-同步文件.ssb"
+    assert cli.main(["--data-dir", str(tmp_path / "data"), "export-sync", str(stick)]) == 0
+    out = capsys.readouterr().out
+    assert "已把 3 条待同步的记录导出" in out and "乡镇" in out
+    assert stick.read_bytes().startswith(b"SUISHENBAN-SYNC 1\n")
+
+
+def test_export_sync_from_a_ledger_never_activated_says_so(tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "training"
+    demo.run(folder, echo=lambda _line: None)
+    monkeypatch.setattr(cli.getpass, "getpass", lambda _prompt: demo.TRAINING_PASSWORD)
+    assert cli.main(["--data-dir", str(folder), "export-sync", str(tmp_path / "x.ssb")]) == cli.EXIT_FAILED
+    assert "还没有激活" in capsys.readouterr().out and not (tmp_path / "x.ssb").exists()

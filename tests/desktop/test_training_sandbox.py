@@ -46,3 +46,13 @@ def test_practice_records_sync_to_the_sandbox_and_department_statuses_come_back(
     finally:
         again.stop()
     assert (folder / "county-sandbox.db").exists()
+
+
+def test_the_sandbox_stops_when_the_counter_goes_away(tmp_path):
+    """However the counter ends (even killed), its end closes the sandbox's stdin and the sandbox stops."""
+    sandbox = TrainingSandbox.start(tmp_path / "training")
+    try:
+        sandbox.process.stdin.close()  # what the OS does when the counter process dies
+        assert sandbox.process.wait(timeout=20) is not None
+    finally:
+        sandbox.stop()

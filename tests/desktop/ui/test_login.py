@@ -59,15 +59,24 @@ def test_the_countdown_ends_and_the_agent_may_try_again(qtbot, tmp_path):
     assert window.login_button.isEnabled() and "现在可以再试一次" in window.status.text()
 
 
-def test_a_machine_without_a_ledger_offers_practice_only(qtbot, tmp_path):
+def test_a_machine_without_a_ledger_offers_activation_and_practice(qtbot, tmp_path):
     window = _login(qtbot, tmp_path / "nothing")
-    assert window.password.isHidden() and not window.practice.isHidden()
-    assert "还没有开通" in window.prompt.text()
+    assert window.password.isHidden() and not window.practice.isHidden() and not window.activate_button.isHidden()
+    assert "还没有开通" in window.prompt.text() and "激活码" in window.hint.text()
+    with qtbot.waitSignal(window.wants_activation, timeout=1000):
+        qtbot.mouseClick(window.activate_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(window.wants_training, timeout=1000):
         qtbot.mouseClick(window.practice, Qt.MouseButton.LeftButton)
 
 
-def test_training_prepares_a_practice_ledger_then_logs_in(qtbot, tmp_path):
+def test_training_without_its_practice_county_prepares_an_offline_ledger_then_logs_in(qtbot, tmp_path, monkeypatch):
+    from desktop.services import practice
+    from desktop.services.training import SandboxError
+
+    def no_county(_folder):
+        raise SandboxError("培训用的县级端没有启动起来。")
+
+    monkeypatch.setattr(practice, "start_sandbox", no_county)  # as in the frozen app without the county code
     window = LoginWindow(tmp_path / "training", training=True)
     qtbot.addWidget(window)
     window.show()
@@ -79,6 +88,7 @@ def test_training_prepares_a_practice_ledger_then_logs_in(qtbot, tmp_path):
         window.submit()
     counter = blocker.args[0]
     assert counter.training and counter.store.head().seq > 20
+    assert counter.training_note == practice.OFFLINE_NOTE
     counter.close()
 
 

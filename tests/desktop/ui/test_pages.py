@@ -11,8 +11,9 @@ from tests.factories import make_case_draft
 
 
 def test_f_keys_open_every_page(qtbot, window):
-    assert list(window.pages) == ["home", "record", "ledger", "mailing", "guides", "points", "dayclose", "settings"]
-    for n, key in enumerate(window.pages, 1):
+    assert list(window.pages) == ["home", "record", "ledger", "mailing", "guides", "points", "dayclose", "sync",
+                                  "settings"]
+    for n, key in zip((1, 2, 3, 4, 5, 6, 7, 8, 10), window.pages):  # F9 prints the receipt on the record page
         qtbot.keyClick(window, getattr(Qt.Key, f"Key_F{n}"))
         assert window.current_key() == key
 
@@ -123,7 +124,19 @@ def test_the_home_screen_counts_today_and_the_outbox(qtbot, window, counter):
     counter.append(make_case_draft(name="王秀英"))
     home = window.show_page("home")
     assert home.table.rowCount() == 1 and home.table.item(0, 2).text() == "王秀英"
-    assert "待同步：1 条" == home.sync_line.text() and "待同步 1 条" == window.sync_label.text()
+    assert "待同步：1 条" == home.sync_line.text()
+    assert window.sync_indicator.text() == "待同步 1 条，未连接县里，数据保存在本机"  # a ledger never activated
     assert "没有备份" in home.notices.text()
     qtbot.keyClick(home.job_buttons["record"], Qt.Key.Key_Return)
     assert window.current_key() == "record"
+
+
+def test_training_without_its_practice_county_says_so_calmly_on_the_sync_page(qtbot, window, counter):
+    from desktop.services.practice import OFFLINE_NOTE
+
+    counter.training, counter.training_note = True, OFFLINE_NOTE
+    page = window.show_page("sync")
+    assert "练习数据只保存在本机" in page.headline.text()
+    assert page.lines["note"][1].text() == OFFLINE_NOTE and not page.lines["note"][1].isHidden()
+    assert not page.sync_button.isEnabled() and not page.export_button.isEnabled()
+    assert not window.scheduler.sync_now()

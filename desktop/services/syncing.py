@@ -1,0 +1,168 @@
+"""One sync run for the counter (同步): push and pull with progress, the digest check after a day close, the lock.
+
+Qt-free: the background job in ``desktop.jobs.sync`` calls ``run_sync`` off the UI thread and decides when
+to try again. Every expected failure comes back inside the outcome; nothing here raises for the network.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from desktop.services.activation import app_version, sync_client_for
+from desktop.services.catalogue import current_catalogue
+from desktop.services.session import Counter
+from desktop.store.engine import read
+from desktop.store.ledger import get_meta
+from desktop.store.sync_port import StoreSyncPort
+from sync.engine import SyncEngine, SyncReport
+
+NETWORK_CODES = frozenset({"network"})  # the county could not be reached at all: the network is down
+PROBE_TIMEOUT_S = 3.0
+PRACTICE_MISMATCH = ("培训用的县级端不认识这个练习台账了（它的数据文件可能被删了）。练习登记照常可用；想练习同步，"
+                     "可以关掉软件，删除练习文件夹后重新打开培训模式。")
+
+
+class Cancelled(Exception):
+    """The window is closing: the run stops between batches (each batch's state was written before it was sent)."""
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What one run did; ``report`` is None when this ledger is not connected to a county."""
+
+    report: SyncReport | None
+    offline: bool = False
+    retry_after: float | None = None
+    digest_mismatch: tuple[str, ...] = ()
+    new_catalogue: str = ""  # a newer catalogue the county published, used from the next login
+    resent: int = 0  # records sent again after the monthly check found a gap
+    digests_checked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None and self.report.ok
+
+    @property
+    def locked(self) -> bool:
+        return self.report is not None and self.report.locked
+
+    @property
+    def message(self) -> str:
+        return self.report.error.message if self.report is not None and self.report.error is not None else ""
+
+
+def county_url(counter: Counter) -> str | None:
+    """The county (or practice county) this ledger syncs with; None when it was never activated."""
+    with read(counter.store.engine) as conn:
+        meta = get_meta(conn)
+    return meta.get("server_url") if "device_token" in meta else None
+
+
+def sync_engine(counter: Counter) -> SyncEngine | None:
+    if county_url(counter) is None:
+        return None
+    return SyncEngine(sync_client_for(counter.store), StoreSyncPort(counter.store), app_version=app_version())
+
+
+def run_sync(counter: Counter, progress: Callable[[int, int], None] | None = None, *, check_digests: bool = False,
+             cancel: threading.Event | None = None) -> SyncOutcome:
+    """Push everything waiting, pull what the county has for this point; after a day close also compare digests."""
+    engine = sync_engine(counter)
+    if engine is None:
+        return SyncOutcome(None)
+
+    def report_progress(done: int, total: int) -> None:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        if progress is not None:
+            progress(done, total)
+
+    report = engine.run(report_progress)
+    mismatch: list[str] = []
+    resent, checked_ok = 0, False
+    if report.ok and check_digests:
+        checked = engine.check_digests()
+        checked_ok = checked.error is None
+        if checked.error is not None:
+            report.error, report.locked = checked.error, checked.locked
+        elif checked.digest_mismatch:
+            mismatch = checked.digest_mismatch
+            again = engine.run(report_progress)  # the county lost something it had acknowledged: send it again
+            resent = again.pushed
+            report.error, report.locked = again.error, again.locked
+    if report.locked and counter.training:
+        # The practice county forgot this practice ledger (its file was deleted): say so, never lock practice.
+        report.locked = False
+        report.error.message = PRACTICE_MISMATCH
+        StoreSyncPort(counter.store).note_run(last_error=PRACTICE_MISMATCH)
+    if report.locked:
+        lock(counter, report.error.message)
+    new_catalogue = ""
+    if report.pulled:
+        newest = current_catalogue(counter.store)
+        if newest.version != counter.catalogue.version:
+            new_catalogue = newest.version
+    error = report.error
+    return SyncOutcome(report, offline=error is not None and error.code in NETWORK_CODES,
+                       retry_after=error.retry_after if error is not None else None,
+                       digest_mismatch=tuple(mismatch), new_catalogue=new_catalogue, resent=resent,
+                       digests_checked=checked_ok)
+
+
+def lock(counter: Counter, message: str) -> None:
+    """Remember in the ledger that the county stopped this counter, so it stays locked after a restart."""
+    StoreSyncPort(counter.store).note_run(locked="1", locked_message=message or "县里已停用这台电脑。")
+    counter.locked = message or "县里已停用这台电脑。"
+
+
+def lock_message(counter: Counter) -> str:
+    notes = StoreSyncPort(counter.store).sync_notes()
+    return notes.get("locked_message", "") if notes.get("locked") == "1" else ""
+
+
+def waiting_statuses(counter: Counter) -> set[str]:
+    """Case ids the county has new statuses for, looked at without taking them in (used by the screenshots)."""
+    client = sync_client_for(counter.store)
+    if client is None:
+        return set()
+    page = client.pull(StoreSyncPort(counter.store).pull_cursor(), 200)
+    return {str(item.payload.get("case_id")) for item in page.items if item.kind == "case_status"}
+
+
+def reachable(url: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
+    """Whether a TCP connection to the county's host opens: a cheap sign that the network is back."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return False
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def summary(outcome: SyncOutcome) -> str:
+    """One plain sentence about a finished run, for the message bar and the sync page."""
+    report = outcome.report
+    if report is None:
+        return "这个台账没有连接县里，记录都保存在本机。"
+    if report.locked:
+        return "县里已停用这台电脑，不能再同步。本机的记录都还在。"
+    parts = []
+    if report.pushed:
+        parts.append(f"上传 {report.pushed} 条记录")
+    if report.pulled:
+        parts.append(f"收到县里的 {report.pulled} 条更新")
+    if report.rejected:
+        parts.append(f"其中 {report.rejected} 条被县里退回，请在“同步”页查看原因")
+    if outcome.resent:
+        parts.append(f"核对时发现县里缺少记录，已重新上传 {outcome.resent} 条")
+    if report.error is not None:
+        done = "，".join(parts)
+        return (f"{done}。" if done else "") + f"同步没有完成：{report.error.message}"
+    return ("同步完成：" + "，".join(parts) + "。") if parts else "同步完成，没有新的记录要上传。"

@@ -1,0 +1,56 @@
+"""The locked window (已停用): the county stopped this point, account or device; nothing new can be recorded."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from desktop.ui.widgets import button, card, label
+
+KEPT = ("这台电脑上的台账和记录都还在，没有删除，也不会删除：县里需要时会来收取。"
+        "已经上传到县里的记录，县里都有。")
+WHAT_NOW = ("从现在起，这台电脑不能再登记新的办件和寄递。\n"
+            "如果您认为弄错了，请联系乡镇或县政务服务管理局。请不要删除或重装软件，以免台账受损。")
+
+
+class LockedView(QWidget):
+    """A full-window plain explanation; the only action is closing the app."""
+
+    close_app = Signal()
+
+    def __init__(self, message: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lockedView")
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        box = card()
+        box.setMaximumWidth(900)
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(36, 28, 36, 28)
+        inner.setSpacing(16)
+        inner.addWidget(label("这台电脑已被县里停用", "huge"))
+        self.county = label(f"县里的说明：{message}", "heading", selectable=True)
+        self.county.setObjectName("lockMessage")
+        inner.addWidget(self.county)
+        self.kept = label(KEPT)
+        self.kept.setObjectName("lockKept")
+        inner.addWidget(self.kept)
+        inner.addWidget(label(WHAT_NOW))
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.close_button = button("关闭软件", name="lockClose")
+        self.close_button.clicked.connect(self.close_app)
+        row.addWidget(self.close_button)
+        inner.addLayout(row)
+        center = QHBoxLayout()
+        center.addStretch(1)
+        center.addWidget(box, 4)
+        center.addStretch(1)
+        outer.addLayout(center)
+        outer.addStretch(2)
+
+    def set_message(self, message: str) -> None:
+        self.county.setText(f"县里的说明：{message}")
+
+    def focus_first(self) -> None:
+        self.close_button.setFocus(Qt.FocusReason.OtherFocusReason)
