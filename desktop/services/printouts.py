@@ -1,4 +1,4 @@
-"""What the counter prints (through desktop.printing): receipt, one-time notice, mailing slip, day sheet — as PDF."""
+"""What the counter prints (through desktop.printing): receipt, one-time notice, mailing slip, day sheet, guide."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 from desktop.printing.day_query import day_sheet_data
 from desktop.printing.documents import pdf_of
 from desktop.printing.papers import paper_by_key
-from desktop.printing.queries import mailing_slip_data, notice_data, print_settings, receipt_data
+from desktop.printing.queries import guide_data, mailing_slip_data, notice_data, print_settings, receipt_data
 from desktop.services.session import Counter
 
 
@@ -41,4 +41,10 @@ def day_sheet_pdf(counter: Counter, day: date) -> bytes:
     """日结单 of one business day."""
     settings = print_settings(counter.store, training=counter.training)
     return pdf_of(day_sheet_data(counter.store, counter.catalogue, day, settings=settings, printed_at=counter.now()),
+                  _paper(counter))
+
+
+def guide_pdf(counter: Counter, item_code: str) -> bytes:
+    """办事指南 of one item, for the villager to take home."""
+    return pdf_of(guide_data(counter.catalogue, item_code, printed_at=counter.now(), training=counter.training),
                   _paper(counter))

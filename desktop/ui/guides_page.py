@@ -5,10 +5,22 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.services.items import index_for
+from desktop.services.printouts import guide_pdf
 from desktop.services.session import Counter
+from desktop.ui.messages import MessageBar
+from desktop.ui.printing import Printer
 from desktop.ui.widgets import label
 from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, Catalogue, Item
 
@@ -38,8 +50,10 @@ def guide_html(catalogue: Catalogue, item: Item) -> str:
 
 
 class GuidesPage(QWidget):
-    def __init__(self, counter: Counter, parent: QWidget | None = None) -> None:
+    def __init__(self, counter: Counter, messages: MessageBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.counter = counter
+        self.printer = Printer(counter, messages, self)
         self.catalogue = counter.catalogue
         self.index = index_for(counter.catalogue)
         layout = QHBoxLayout(self)
@@ -60,7 +74,12 @@ class GuidesPage(QWidget):
         layout.addWidget(holder, 1)
         self.reader = QTextBrowser(objectName="guideReader")
         self.reader.setOpenLinks(False)
-        layout.addWidget(self.reader, 2)
+        right = QVBoxLayout()
+        right.addWidget(self.reader, 1)
+        self.print_button = QPushButton("打印这份指南给群众", objectName="printGuide")
+        self.print_button.clicked.connect(self.print_current)
+        right.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(right, 2)
         self.fill()
 
     def fill(self) -> None:
@@ -87,6 +106,17 @@ class GuidesPage(QWidget):
         item = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
         if item is not None:
             self.reader.setHtml(guide_html(self.catalogue, item))
+
+    def current_item(self) -> Item | None:
+        current = self.list.currentItem()
+        return current.data(Qt.ItemDataRole.UserRole) if current is not None else None
+
+    def print_current(self):
+        """Print the guide on screen on the paper chosen in 设置; a failure is a calm message."""
+        item = self.current_item()
+        if item is None:
+            return None
+        return self.printer.print_pdf(f"{item.name}办事指南", lambda: guide_pdf(self.counter, item.code))
 
     def show_item(self, code: str) -> None:
         for n in range(self.list.count()):

@@ -91,3 +91,27 @@ def test_the_mailing_slip_and_the_day_sheet_print(qtbot, window, counter, tmp_pa
     with qtbot.waitSignal(job.finished, timeout=30_000):
         pass
     assert all(path.read_bytes().startswith(b"%PDF") for path in outputs) and len(outputs) == 2
+
+
+def test_a_guide_prints_for_the_villager(qtbot, window, tmp_path, monkeypatch):
+    import subprocess
+
+    out = tmp_path / "guide.pdf"
+
+    def pdf_printer(_name):
+        printer = QPrinter()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        return printer
+
+    monkeypatch.setattr(printing, "make_printer", pdf_printer)
+    guides = window.show_page("guides")
+    guides.show_item("FL015")
+    job = guides.print_current()
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        pass
+    assert guides.printer.last_result.ok and out.read_bytes().startswith(b"%PDF")
+    assert "个体工商户设立登记办事指南" in window.messages.text()
+    png = tmp_path / "guide"
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(out), str(png)], check=True)
+    assert list(tmp_path.glob("guide*.png"))  # the printed pages render
