@@ -206,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     out = OUT / f"sync_bench-{stamp}.json"
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     print(report(result))
-    print(f"results written to {out}" + (f"; profiles in {profile_dir}" if profile_dir else ""))
+    profiles = profile_dir is not None and profile_dir.exists()
+    print(f"results written to {out}" + (f"; profiles in {profile_dir}" if profiles else ""))
     return 0
 
 

@@ -25,6 +25,7 @@ PASSWORD = "fuliang2026"
 LINK = {"rate": 32_000 / 8, "rtt": 1.3, "drop_rate": 0.05}  # 32 kbit/s each way, 1.3 s round trip, 5% dropped
 LINK_MAX_RUNS = 200
 STRESS_BATCH = 50
+STRESS_PAUSE_S = 1.0
 LINK_DEADLINE_S = 600.0
 
 
@@ -86,7 +87,8 @@ def wire_phase(workdir: Path, catalogue: Catalogue, args: Any) -> dict[str, Any]
 
 
 def _drain_over_link(store: LedgerStore, server: CountyServer, seed: int, link: dict[str, float],
-                     batch: int = BATCH) -> dict[str, Any]:
+                     batch: int = BATCH, pause: float | None = None) -> dict[str, Any]:
+    """Run the engine until the outbox is empty; after a failed run wait as Backoff says (or ``pause`` s)."""
     port = StoreSyncPort(store)
     backoff = Backoff(rng=random.Random(seed).random)
     runs, waited, errors = 0, 0.0, []
@@ -101,7 +103,8 @@ def _drain_over_link(store: LedgerStore, server: CountyServer, seed: int, link: 
                 backoff.reset()
                 continue
             errors.append(report.error.code)
-            delay = min(backoff.next_delay(report.error.retry_after), LINK_DEADLINE_S)
+            delay = pause if pause is not None else backoff.next_delay(report.error.retry_after)
+            delay = max(0.0, min(delay, LINK_DEADLINE_S - (time.monotonic() - start)))
             time.sleep(delay)
             waited += delay
         wall = time.monotonic() - start
@@ -114,11 +117,11 @@ def _drain_over_link(store: LedgerStore, server: CountyServer, seed: int, link: 
 
 
 def _link_run(server: CountyServer, engine, folder: Path, catalogue: Catalogue, n: int, seed: int,
-              link: dict[str, float], batch: int = BATCH) -> dict[str, Any]:
+              link: dict[str, float], batch: int = BATCH, pause: float | None = None) -> dict[str, Any]:
     store = recorded_store(server.url, engine, folder, catalogue, n, seed)
     try:
         before = ledger_counts(engine)["rows"]
-        run = _drain_over_link(store, server, seed, link, batch)
+        run = _drain_over_link(store, server, seed, link, batch, pause)
         run["county_rows"] = ledger_counts(engine)["rows"] - before
         run["acked_on_device"] = store.outbox_counts().get("acked", 0)
     finally:
@@ -129,9 +132,10 @@ def _link_run(server: CountyServer, engine, folder: Path, catalogue: Catalogue, 
 def link_phase(workdir: Path, catalogue: Catalogue, args: Any) -> dict[str, Any]:
     """``link_events`` recorded cases pushed by the real SyncEngine through the 2G stand-in, ``repeat`` times.
 
-    Then, with ``link_stress_drop``, one run at that drop rate and batches of 50 (more requests, more drops):
-    it only checks that nothing acknowledged is sent twice when many answers are lost (at 5%, a run of six
-    requests often sees no drop at all).
+    Then, with ``link_stress_drop``, one run at that drop rate and batches of 50 (more requests, more drops),
+    pausing a fixed second between failed runs instead of backing off: it only checks that nothing
+    acknowledged is sent twice when many requests and answers are lost (at 5%, a run of six requests often
+    sees no drop at all).
     """
     runs = []
     with county_db("sqlite", workdir) as (url, schema, engine), CountyServer(url, schema) as server:
@@ -144,7 +148,7 @@ def link_phase(workdir: Path, catalogue: Catalogue, args: Any) -> dict[str, Any]
         if args.link_stress_drop:
             link = {**LINK, "drop_rate": args.link_stress_drop}
             stress = _link_run(server, engine, workdir / "link-stress", catalogue, args.link_events, args.seed + 99, link,
-                               STRESS_BATCH)
+                               STRESS_BATCH, STRESS_PAUSE_S)
             stress["link"] = link
             print(f"  2G stress run ({args.link_stress_drop:.0%} dropped): {stress['wall_s']:.1f} s, "
                   f"{stress['dropped']} dropped ({stress['dropped_in_answer']} in the answer), "

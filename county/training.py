@@ -50,12 +50,17 @@ RETURN_EVERY = 4  # one practice approval case in four comes back 退回, so tra
 RETURN_NOTE = "（培训）材料不全：请补交经营场所使用证明后重新送交。"
 
 
+def returned_in_training(case_id: str) -> bool:
+    """Whether the pretend department sends this practice case back 退回 (fixed by its id)."""
+    return int(case_id[:4], 16) % RETURN_EVERY == 0
+
+
 def _department_step(sessions) -> None:
     """A pretend department: materials sent are accepted (or now and then returned), accepted ones completed."""
     with sessions() as session:
         for case in session.scalars(select(Case).where(Case.state.in_(
                 [CaseState.MATERIALS_SENT, CaseState.ACCEPTED, CaseState.IN_REVIEW]))).all():
-            if case.state == CaseState.MATERIALS_SENT and int(case.case_id[:4], 16) % RETURN_EVERY == 0:
+            if case.state == CaseState.MATERIALS_SENT and returned_in_training(case.case_id):
                 departments.set_case_status(session, case, "returned", RETURN_NOTE, actor="training-department")
                 continue
             status = "accepted" if case.state == CaseState.MATERIALS_SENT else "completed"
