@@ -1,4 +1,8 @@
-"""Printing from the app (the only Qt module here): preview, the system printer, save as PDF, calm messages on trouble."""
+"""Printing through Qt (the only Qt module here): the system printer, save as PDF, calm messages on trouble.
+
+The preview window the counter shows before printing is desktop/ui/print_preview.py; it renders pages with
+``load_pdf`` and ``on_white`` from here, so the preview is what prints.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,10 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QObject, QRectF, QRunnable, QSize, QSizeF, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QObject, QRectF, QSize, QSizeF
 from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPrintSupport import QPrinter, QPrinterInfo, QPrintPreviewDialog
-from PySide6.QtWidgets import QWidget
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 log = logging.getLogger(__name__)
 
@@ -193,42 +196,3 @@ def save_pdf(pdf: bytes, path: Path) -> PrintResult:
     except Exception as exc:  # noqa: BLE001 - the boundary
         return classify(exc)
     return PrintResult(True, f"已保存为 PDF：{path}")
-
-
-class PreviewDialog(QPrintPreviewDialog):
-    """The print preview: the PDF's pages painted as the printer will get them; printing from it prints the PDF."""
-
-    def __init__(self, pdf: bytes, printer: QPrinter, parent: QWidget | None = None) -> None:
-        super().__init__(printer, parent)
-        self.printer = printer  # Qt does not own it: without this reference Python would free it under Qt
-        self.setWindowTitle("打印预览")
-        self.document = load_pdf(pdf, self)
-        self.results: list[PrintResult] = []
-        page = self.document.pagePointSize(0)
-        self.notes = set_paper(printer, page.width(), page.height())
-        self.paintRequested.connect(self._paint)
-
-    def _paint(self, printer: QPrinter) -> None:
-        try:
-            paint_pdf(printer, self.document)
-        except Exception as exc:  # noqa: BLE001 - the boundary
-            self.results.append(classify(exc))
-        else:
-            self.results.append(PrintResult(True, "预览已生成。", notes=self.notes))
-
-
-class _Signals(QObject):
-    done = Signal(object)  # PrintResult
-
-
-class PrintTask(QRunnable):
-    """Prints in a worker thread (QThreadPool) and reports through ``signals.done``, so the counter never freezes."""
-
-    def __init__(self, pdf: bytes, printer: QPrinter) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # the caller keeps the task (and its signals) alive
-        self.pdf, self.printer = pdf, printer
-        self.signals = _Signals()
-
-    def run(self) -> None:
-        self.signals.done.emit(print_pdf(self.pdf, self.printer))

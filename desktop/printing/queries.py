@@ -52,9 +52,17 @@ class PrintDataError(LookupError):
         self.message = message
 
 
+ACCOUNT_NAME_META = "account_name"  # the agent's name as the county enrolled the account
+
+
 def point_info(store: LedgerStore, agent_name: str = "") -> PointInfo:
+    """The point, and the agent: ``agent_name`` if given, else the enrolled account's name (blank if none)."""
     identity = store.identity
-    return PointInfo(identity.point_name or f"代办点 {identity.point_code}", identity.point_code, agent_name.strip())
+    name = agent_name.strip()
+    if not name:
+        with read(store.engine) as conn:
+            name = (conn.execute(select(meta.c.value).where(meta.c.key == ACCOUNT_NAME_META)).scalar() or "").strip()
+    return PointInfo(identity.point_name or f"代办点 {identity.point_code}", identity.point_code, name)
 
 
 def print_settings(store: LedgerStore, *, training: bool = False) -> PrintSettings:

@@ -30,7 +30,7 @@ def _with_dialog(window, dialog):
     """The window with a dialog drawn over its middle, as the agent sees it."""
     from PySide6.QtGui import QColor, QPainter
 
-    dialog.fit()
+    dialog.fit() if hasattr(dialog, "fit") else None
     picture = window.grab()
     shot = dialog.grab()
     painter = QPainter(picture)
@@ -78,6 +78,14 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         window.pages["record"].save()
         _settle(app)
         return window.grab()
+
+    def print_preview():
+        from desktop.services.printouts import receipt_pdf
+
+        record = window.pages["record"]
+        dialog = record.printer.preview_pdf("回执", receipt_pdf(record.counter, record.done.saved.case_id))
+        _settle(app)
+        return _with_dialog(window, dialog)
 
     def ledger_detail():
         ledger = window.show_page("ledger")
@@ -153,8 +161,8 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         return window.grab()
 
     return [("login", login_shot), ("home", page("home")), ("record", record_filled), ("record-saved", record_saved),
-            ("ledger", ledger_detail), ("ledger-amend", ledger_amend), ("mailing", page("mailing")),
-            ("mailing-new", mailing_new), ("guides", guide), ("points", page("points")),
+            ("print-preview", print_preview), ("ledger", ledger_detail), ("ledger-amend", ledger_amend),
+            ("mailing", page("mailing")), ("mailing-new", mailing_new), ("guides", guide), ("points", page("points")),
             ("dayclose", page("dayclose")), ("sync", page("sync")), ("settings", page("settings")),
             ("first-run", first_run), ("activation", activation_form(False)), ("activation-refused", activation_form(True)),
             ("activation-recovery", recovery), ("locked", locked)]

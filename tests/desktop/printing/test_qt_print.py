@@ -6,10 +6,10 @@ import errno
 
 import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
-from PySide6.QtCore import QSizeF, QThreadPool
+from PySide6.QtCore import QSizeF
 from PySide6.QtGui import QImage, QPageSize
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
+from PySide6.QtPrintSupport import QPrinter
 
 from desktop.printing.documents import pdf_of
 from desktop.printing.layout import Sheet
@@ -18,9 +18,7 @@ from desktop.printing.qt_print import (
     BUG,
     NO_PRINTER,
     OFFLINE,
-    PreviewDialog,
     PrinterUnavailable,
-    PrintTask,
     classify,
     nearest_page_size,
     print_pdf,
@@ -112,24 +110,6 @@ def test_the_nearest_supported_paper_is_chosen_when_a_roll_size_is_not_offered()
     assert nearest_page_size(58, 213, [a4, a5, roll]).name() == roll.name()  # the smallest it fits on
     assert nearest_page_size(140, 200, [a4, a5, roll]).id() == QPageSize.PageSizeId.A5
     assert nearest_page_size(80, 900, [a4, a5]).id() == QPageSize.PageSizeId.A4  # shrinks least
-
-
-def test_the_preview_paints_every_page(qtbot, tmp_path):
-    pdf = long_a5_pdf()
-    dialog = PreviewDialog(pdf, pdf_printer(tmp_path / "preview.pdf"))
-    qtbot.addWidget(dialog)
-    preview = dialog.findChild(QPrintPreviewWidget)
-    preview.updatePreview()
-    assert preview.pageCount() == pdf_pages(pdf)
-    assert dialog.results and all(result.ok for result in dialog.results)
-
-
-def test_printing_in_the_background_reports_through_a_signal(qtbot, sample_ledger, tmp_path):
-    out = tmp_path / "background.pdf"
-    task = PrintTask(pdf_of(sample_ledger.documents["mailing-slip"], ROLL58), pdf_printer(out))
-    with qtbot.waitSignal(task.signals.done, timeout=20000) as blocker:
-        QThreadPool.globalInstance().start(task)
-    assert blocker.args[0].ok and out.stat().st_size > 1000
 
 
 def test_save_as_pdf_keeps_the_exact_bytes_and_a_bad_folder_is_a_calm_message(sample_ledger, tmp_path):

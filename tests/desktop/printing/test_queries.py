@@ -101,3 +101,16 @@ def test_purged_personal_data_is_said_to_be_purged(store, catalogue):
     store.purge_personal_data(date(2027, 1, 1))
     receipt = receipt_data(store, catalogue, recorded.body["case_id"])
     assert receipt.applicant.name == "（已按规定清除）" and receipt.applicant.mobile == ""
+
+
+def test_the_receipt_names_the_enrolled_agent(store, catalogue):
+    """The account the county enrolled is the agent named on the receipt; without one, a signature line stands in."""
+    (recorded,) = store.append(make_case_draft(catalogue))
+    case_id = recorded.body["case_id"]
+    assert receipt_data(store, catalogue, case_id).point.agent_name == ""
+    with write(store.engine) as conn:
+        conn.execute(insert(meta).values(key="account_name", value="程春花"))
+    data = receipt_data(store, catalogue, case_id)
+    assert data.point.agent_name == "程春花"
+    assert "代办员程春花" in "".join(pdf_text(pdf_of(data, ROLL58)).split())
+    assert receipt_data(store, catalogue, case_id, agent_name="李四").point.agent_name == "李四"
