@@ -1,8 +1,16 @@
-"""The county's case book: re-checks each pushed event with the shared rules and keeps cases and mailings."""
+"""The county's case book: re-checks each pushed event with the shared rules and keeps cases and mailings.
+
+One batch reads every case, mailing and receipt number it touches in one query each (``load``), works on
+plain rows in memory, and writes them back with one multi-row statement per table (``flush``).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from county.models import Case, Device, Mailing, Point
@@ -17,6 +25,11 @@ from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
 
 CASE_EVENTS = {EventType.CASE_AMENDED, EventType.CASE_VOIDED, EventType.CASE_COMPLETED, EventType.MATERIALS_SENT}
 MAILING_EVENTS = {EventType.MAILING_DISPATCHED, EventType.MAILING_DELIVERED}
+CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
+MAILING_TABLE: Table = Mailing.__table__  # type: ignore[assignment]
+_CASE_COLUMNS = ("case_id", "point_id", "item_code", "flow", "applicant_kind", "state", "mode", "completed_at")
+_CASE_CHANGES = ("state", "mode", "completed_at")
+_MAILING_COLUMNS = ("mailing_id", "point_id", "state", "tracking_no")
 
 
 class RejectEvent(Exception):
@@ -34,15 +47,57 @@ def catalogue_for(session: Session, version: str | None) -> Catalogue:
         raise RejectEvent("catalogue_version", "这条记录用的事项清单版本县里没有，请更新柜台软件后重新登记。") from exc
 
 
+@dataclass
+class Row:
+    """A case or mailing as one batch sees it: its columns, whether it is new, whether it changed."""
+
+    values: dict[str, Any]
+    new: bool = False
+    changed: set[str] = field(default_factory=set)
+
+    def set(self, column: str, value: Any) -> None:
+        if self.values.get(column) != value:
+            self.values[column] = value
+            self.changed.add(column)
+
+
+def _ids(values: Iterable[object]) -> list[str]:
+    return sorted({value for value in values if isinstance(value, str)})
+
+
 class CaseBook:
-    """Cases and mailings touched by one batch, read once, written back by flush()."""
+    """Cases and mailings touched by one batch, read once by load(), written back by flush()."""
 
     def __init__(self, session: Session, point: Point):
         self.session, self.point = session, point
-        self.cases: dict[str, Case] = {}
-        self.mailings: dict[str, Mailing] = {}
+        self.cases: dict[str, Row] = {}
+        self.mailings: dict[str, Row] = {}
+        self.receipts: set[str] = set()  # the point's receipt numbers among those the batch uses
         self.touched_points = False  # a completion or a void changed what the point earns
         self._catalogues: dict[str | None, Catalogue] = {}
+
+    def load(self, events: Iterable[Event]) -> None:
+        """Read every case, mailing and receipt number these events name: one query per table."""
+        case_ids, mailing_ids, receipts = [], [], []
+        for event in events:
+            body = event.body
+            if event.type is EventType.CASE_RECORDED or event.type in CASE_EVENTS:
+                case_ids.append(body.get("case_id"))
+                if event.type is EventType.CASE_RECORDED:
+                    receipts.append(body.get("receipt_no"))
+            elif event.type is EventType.MAILING_RECORDED or event.type in MAILING_EVENTS:
+                mailing_ids.append(body.get("mailing_id"))
+        if ids := _ids(case_ids):
+            columns = [CASE_TABLE.c[name] for name in _CASE_COLUMNS]
+            for found in self.session.execute(select(*columns).where(CASE_TABLE.c.case_id.in_(ids))).mappings():
+                self.cases[found["case_id"]] = Row(dict(found))
+        if ids := _ids(mailing_ids):
+            columns = [MAILING_TABLE.c[name] for name in _MAILING_COLUMNS]
+            for found in self.session.execute(select(*columns).where(MAILING_TABLE.c.mailing_id.in_(ids))).mappings():
+                self.mailings[found["mailing_id"]] = Row(dict(found))
+        if numbers := _ids(receipts):
+            self.receipts.update(self.session.scalars(select(CASE_TABLE.c.receipt_no).where(
+                CASE_TABLE.c.point_id == self.point.id, CASE_TABLE.c.receipt_no.in_(numbers))))
 
     def _catalogue(self, version: str | None) -> Catalogue:
         """Looked up once per batch and version (None: the newest, used to check later events)."""
@@ -50,30 +105,29 @@ class CaseBook:
             self._catalogues[version] = catalogue_for(self.session, version)
         return self._catalogues[version]
 
-    def _case(self, case_id: str) -> Case:
-        case = self.cases.get(case_id) or self.session.get(Case, case_id)
-        if case is None or case.point_id != self.point.id:
+    def _case(self, case_id: str) -> Row:
+        case = self.cases.get(case_id)
+        if case is None or case.values["point_id"] != self.point.id:
             raise RejectEvent("unknown_case", "县里没有这笔办件的登记记录，无法处理这条更新。")
-        self.cases[case_id] = case
         return case
 
-    def _mailing(self, mailing_id: str) -> Mailing:
-        mailing = self.mailings.get(mailing_id) or self.session.get(Mailing, mailing_id)
-        if mailing is None or mailing.point_id != self.point.id:
+    def _mailing(self, mailing_id: str) -> Row:
+        mailing = self.mailings.get(mailing_id)
+        if mailing is None or mailing.values["point_id"] != self.point.id:
             raise RejectEvent("unknown_mailing", "县里没有这件寄递的登记记录，无法处理这条更新。")
-        self.mailings[mailing_id] = mailing
         return mailing
 
-    def _check(self, event: Event, catalogue: Catalogue, case: Case | None = None) -> None:
+    def _check(self, event: Event, catalogue: Catalogue, case: Row | None = None) -> None:
         if event.pii is None and event.pii_digests:
             raise RejectEvent("pii_purged", "这条记录的个人信息已按期清除，县里无法核对，请联系县政务服务管理局。")
-        item = catalogue.by_code(case.item_code) if case is not None else None
+        values = case.values if case is not None else None
+        item = catalogue.by_code(values["item_code"]) if values is not None else None
         try:
             body, pii = check_event(event.type, event.body, event.pii or {}, catalogue, item=item,
-                                    applicant_kind=case.applicant_kind if case is not None else None)
+                                    applicant_kind=values["applicant_kind"] if values is not None else None)
         except FormErrors as exc:
             raise RejectEvent("invalid", str(exc)) from exc
-        if body != dict(event.body) or pii != dict(event.pii or {}):
+        if body != event.body or pii != (event.pii or {}):
             raise RejectEvent("not_normalised", "这条记录的格式不规范，请升级柜台软件。")
 
     def apply(self, event: Event, device: Device) -> None:
@@ -90,20 +144,20 @@ class CaseBook:
         elif kind is EventType.MAILING_RECORDED:
             self._check(event, self._catalogue(None))
             body = event.body
-            if self.mailings.get(body["mailing_id"]) or self.session.get(Mailing, body["mailing_id"]):
+            if body["mailing_id"] in self.mailings:
                 raise RejectEvent("mailing_exists", "这件寄递已经登记过了。")
-            self.mailings[body["mailing_id"]] = Mailing(
+            self.mailings[body["mailing_id"]] = Row(dict(
                 mailing_id=body["mailing_id"], point_id=self.point.id, direction=body["direction"],
-                state=MailingState.RECORDED, business_date=body["business_date"])
+                state=MailingState.RECORDED.value, tracking_no=None, business_date=body["business_date"]), new=True)
         elif kind in MAILING_EVENTS:
             mailing = self._mailing(str(event.body.get("mailing_id")))
             self._check(event, self._catalogue(None))
             try:
-                mailing.state = next_mailing_state(MailingState(mailing.state), kind)
+                mailing.set("state", next_mailing_state(MailingState(mailing.values["state"]), kind).value)
             except MailingStateError as exc:
                 raise RejectEvent("lifecycle", str(exc)) from exc
             if kind is EventType.MAILING_DISPATCHED:
-                mailing.tracking_no = event.body["tracking_no"]
+                mailing.set("tracking_no", event.body["tracking_no"])
         else:  # day.closed
             self._check(event, self._catalogue(None))
 
@@ -119,33 +173,42 @@ class CaseBook:
             raise RejectEvent("receipt_invalid", str(exc)) from exc
         if receipt.point_code != self.point.code or receipt.device_no != device.device_no:
             raise RejectEvent("receipt_foreign", "回执编号不是本代办点这台电脑发出的，已拒收。")
-        taken = self.session.scalar(select(Case.case_id).where(Case.point_id == self.point.id,
-                                                                 Case.receipt_no == body["receipt_no"]))
-        if taken or any(c.receipt_no == body["receipt_no"] for c in self.cases.values()):
+        if body["receipt_no"] in self.receipts:
             raise RejectEvent("receipt_reused", "这个回执编号已经用过了，已拒收这笔重复的登记。")
-        if body["case_id"] in self.cases or self.session.get(Case, body["case_id"]):
+        if body["case_id"] in self.cases:
             raise RejectEvent("case_exists", "这笔办件已经登记过了。")
-        self.cases[body["case_id"]] = Case(
+        self.receipts.add(body["receipt_no"])
+        self.cases[body["case_id"]] = Row(dict(
             case_id=body["case_id"], point_id=self.point.id, device_id=device.id, receipt_no=body["receipt_no"],
             item_code=body["item_code"], flow=body["flow"], points=body["points"], mode=body["mode"],
-            applicant_kind=body["applicant_kind"], state=CaseState.RECORDED, business_date=body["business_date"],
-            recorded_at=event.occurred_at)
+            applicant_kind=body["applicant_kind"], state=CaseState.RECORDED.value, business_date=body["business_date"],
+            recorded_at=event.occurred_at, completed_at=None), new=True)
 
-    def _move(self, case: Case, event: Event) -> None:
+    def _move(self, case: Row, event: Event) -> None:
+        values = case.values
         try:
-            state = next_state(case.flow, CaseState(case.state), event.type, event.body)
+            state = next_state(values["flow"], CaseState(values["state"]), event.type, event.body)
         except LifecycleError as exc:
             raise RejectEvent("lifecycle", exc.message) from exc
-        if state is CaseState.COMPLETED and case.completed_at is None:
-            case.completed_at = event.occurred_at
+        if state is CaseState.COMPLETED and values["completed_at"] is None:
+            case.set("completed_at", event.occurred_at)
             self.touched_points = True
-        if state is CaseState.VOIDED and case.completed_at is not None:
+        if state is CaseState.VOIDED and values["completed_at"] is not None:
             self.touched_points = True
         if event.type is EventType.CASE_AMENDED and "mode" in (event.body.get("changes") or {}):
-            case.mode = event.body["changes"]["mode"]
-        case.state = state
+            case.set("mode", event.body["changes"]["mode"])
+        case.set("state", state.value)
 
     def flush(self) -> None:
-        for row in (*self.cases.values(), *self.mailings.values()):
-            self.session.add(row)
-        self.session.flush()
+        """New rows in one multi-row INSERT per table; changed rows in one executemany UPDATE per table."""
+        _write(self.session, CASE_TABLE, "case_id", self.cases.values(), _CASE_CHANGES)
+        _write(self.session, MAILING_TABLE, "mailing_id", self.mailings.values(), ("state", "tracking_no"))
+
+
+def _write(session: Session, table: Table, key: str, rows: Iterable[Row], columns: tuple[str, ...]) -> None:
+    rows = list(rows)
+    if new := [row.values for row in rows if row.new]:
+        session.execute(insert(table), new)
+    if changed := [{"key_": row.values[key], **{c: row.values[c] for c in columns}}
+                   for row in rows if row.changed and not row.new]:
+        session.execute(update(table).where(table.c[key] == bindparam("key_")), changed)

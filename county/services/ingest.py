@@ -24,6 +24,9 @@ from sync.ledger.points import month_of
 from sync.wire import EventResult, Head, PushRequest, PushResult, WireEvent, wire_to_event
 
 
+EVENT_TABLE = LedgerEvent.__table__
+
+
 class Conflict(ApiError):
     def __init__(self, seq: int, detail: str):
         super().__init__(409, "conflict", "本机台账与县里已收到的记录不一致，县里已记录并将核查。请联系县政务服务管理局，不要删除本机数据。")
@@ -79,8 +82,7 @@ def push(session: Session, device: Device, point: Point, request: PushRequest, *
     if prev != expected_prev:
         raise Conflict(request.from_seq, "previous hash differs from the county's copy")
 
-    now, results, rows = utcnow(), [], []
-    book = CaseBook(session, point)
+    now, events = utcnow(), []
     for offset, wire in enumerate(request.events):
         seq = request.from_seq + offset
         event = _seal(wire, device, seq, prev)
@@ -88,20 +90,27 @@ def push(session: Session, device: Device, point: Point, request: PushRequest, *
             old = stored[seq]
             if old.event_id != event.event_id or old.hash != event.hash:
                 raise Conflict(seq, "same sequence number, different content")
-            results.append(EventResult(seq=seq, status="duplicate"))
-        else:
-            try:
-                book.apply(event, device)
-                rows.append(_row(event, device, now, "accepted", None, None))
-                results.append(EventResult(seq=seq, status="accepted"))
-            except RejectEvent as reject:
-                rows.append(_row(event, device, now, "rejected", reject.code, reject.message))
-                results.append(EventResult(seq=seq, status="rejected", code=reject.code, message=reject.message))
+        events.append(event)
         prev = event.hash
     if prev != request.head_hash:
         raise ApiError(409, "chain_mismatch", "这批记录在传输中不完整，已整批退回，会自动重新上传。")
+    book = CaseBook(session, point)
+    book.load(event for event in events if event.seq > head_seq)
+    results, rows = [], []
+    for event in events:
+        seq = event.seq
+        if seq <= head_seq:
+            results.append(EventResult(seq=seq, status="duplicate"))
+            continue
+        try:
+            book.apply(event, device)
+            rows.append(_row(event, device, now, "accepted", None, None))
+            results.append(EventResult(seq=seq, status="accepted"))
+        except RejectEvent as reject:
+            rows.append(_row(event, device, now, "rejected", reject.code, reject.message))
+            results.append(EventResult(seq=seq, status="rejected", code=reject.code, message=reject.message))
     if rows:
-        session.execute(insert(LedgerEvent), rows)
+        session.execute(insert(EVENT_TABLE), rows)
         book.flush()
         if book.touched_points:
             publish_statement_if_changed(session, point)
