@@ -119,7 +119,7 @@ def _one_open(folder: Path, unlocked: Unlocked, cold: bool, with_password: bool,
         "unlock_argon2id": spent["unlock"],
         "health_connect": spent["connect_raw"],
         "health_check": spent["check_health"] - spent["connect_raw"],
-        "full_check": float(full if isinstance(full, bool) else True),  # older store code always checked all
+        "full_check": float(full[0] if isinstance(full, tuple) else full if isinstance(full, bool) else True),
         "bind_first_connection": spent["_bind"],
         "verify_since_checkpoint": spent["_verify_since_checkpoint"],
         "migrate_check": spent["migrate"],

@@ -81,8 +81,11 @@ class Shell:
             self.sandboxes.pop().stop()
 
 
-def build_main_window(counter, *, start_sync: bool = True):
-    """The main window with every built page; used by the app, the self-test and the screenshots."""
+def build_main_window(counter, *, background: bool = True):
+    """The main window with every built page; used by the app, the self-test and the screenshots.
+
+    ``background`` starts the background work: the sync scheduler and, when the open left it due, the
+    whole-file check (台账自检)."""
     from desktop.ui.main_window import MainWindow
     from desktop.ui.pages import page_factories
 
@@ -91,8 +94,13 @@ def build_main_window(counter, *, start_sync: bool = True):
         window.messages.show_message(message, warning=True)
     if counter.locked:
         window.lock(counter.locked)
-    elif start_sync:
+    elif background:
         window.scheduler.start()
+    if background and counter.report is not None and counter.report.check_due:
+        from desktop.ui.integrity import IntegrityCheck
+
+        window.integrity = IntegrityCheck(counter, window.messages, window)
+        window.integrity.start_later()
     return window
 
 

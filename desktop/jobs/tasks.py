@@ -44,6 +44,11 @@ def export_sync_job(counter: Counter, path: Path, parent: QObject | None = None)
     return Job("export-sync", lambda: export_pending(counter.store, path), parent)
 
 
+def integrity_job(counter: Counter, parent: QObject | None = None) -> Job:
+    """The whole-file check (台账自检) the open left for later; ``failed`` carries StoreDamaged if it found damage."""
+    return Job("check-integrity", counter.store.check_integrity, parent)
+
+
 def backup_job(counter: Counter, parent: QObject | None = None) -> Job:
     return Job("backup", lambda: counter.store.backup("manual"), parent)
 

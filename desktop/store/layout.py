@@ -27,6 +27,11 @@ class StoreLayout:
         return self.folder / "damaged"
 
     @property
+    def check_failed(self) -> Path:
+        """Written when a background whole-file check finds damage: the next open checks in full and restores."""
+        return self.folder / "check-failed"
+
+    @property
     def logs(self) -> Path:
         return self.folder / "logs"
 

@@ -219,19 +219,24 @@ class LedgerStore:
     def check_integrity(self) -> None:
         """The whole-file check (every page read and authenticated); for a background job after login.
 
-        Raises StoreDamaged; the restore then happens at the next open.
+        Raises StoreDamaged after leaving ``layout.check_failed``, so that the next open checks the file in
+        full and restores it; the session goes on meanwhile (nothing it saves is lost: the restore salvages
+        every event still readable). On success the due check (after an unclean shutdown) is done.
         """
         from desktop.store.recovery import StoreDamaged
 
-        with self.engine.connect() as conn:
-            try:
+        try:
+            with self.engine.connect() as conn:
                 result = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
-            except Exception as exc:  # a page that fails its checksum surfaces as a database error
-                raise StoreDamaged(f"台账文件读取出错（{exc}）") from exc
-        if result != ["ok"]:
-            raise StoreDamaged("台账文件内部结构损坏")
+            if result != ["ok"]:
+                raise StoreDamaged("台账文件内部结构损坏")
+        except Exception as exc:  # a page that fails its checksum surfaces as a database error
+            self.layout.check_failed.write_text(f"{datetime.now(timezone.utc).isoformat()} {exc}\n", encoding="utf-8")
+            if isinstance(exc, StoreDamaged):
+                raise
+            raise StoreDamaged(f"台账文件读取出错（{exc}）") from exc
         with write(self.engine) as conn:
-            set_meta(conn, last_full_check=datetime.now(timezone.utc).isoformat())
+            set_meta(conn, last_full_check=datetime.now(timezone.utc).isoformat(), check_due="0")
 
     def close(self) -> None:
         """Record a clean shutdown (the next open may skip the whole-file check), then release the file."""

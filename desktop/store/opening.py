@@ -28,6 +28,7 @@ class OpenReport:
     migrated: tuple[str, ...] = ()
     recovery: RecoveryReport | None = None
     notes: tuple[str, ...] = field(default=())
+    check_due: bool = False  # the whole-file check was not done at open and is due: run check_integrity() soon
 
 
 def create_store(folder: Path, password: str, identity: Identity) -> tuple[LedgerStore, str]:
@@ -59,23 +60,31 @@ def _identity(meta: dict[str, str]) -> Identity:
 
 FULL_CHECK_BYTES = 8 * 1024 * 1024  # about 4,000 cases: a whole-file check stays well under a second even cold
 FULL_CHECK_EVERY = timedelta(days=7)
+CHECK_DUE = "check_due"  # meta: an unclean shutdown's whole-file check has not run yet
 
 
-def _needs_full_check(conn, path: Path) -> bool:
-    """Whole-file check at open after an unclean shutdown, on a small file, or when the last one is old.
+def _needs_full_check(conn, layout: StoreLayout) -> bool:
+    """Whole-file check at open only on a small file, or when a background check found damage.
 
-    Otherwise the app runs LedgerStore.check_integrity() in the background after login: every page
-    SQLCipher reads is authenticated anyway, and each day-close backup checks its copy in full.
+    A larger file opens at once; the whole-file check then runs in the background after login
+    (``OpenReport.check_due``, see ``_check_due``): SQLCipher authenticates every page it reads anyway,
+    and if the check finds damage it leaves ``layout.check_failed`` so the next open restores.
     """
+    return layout.check_failed.exists() or layout.database.stat().st_size <= FULL_CHECK_BYTES
+
+
+def _check_due(conn) -> bool:
+    """After an unclean shutdown (until a check has passed), or a week after the last whole-file check."""
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    if meta.get("clean_shutdown") != "1" or path.stat().st_size <= FULL_CHECK_BYTES:
+    if meta.get("clean_shutdown") != "1" or meta.get(CHECK_DUE) == "1":
         return True
     last = meta.get("last_full_check")
     return last is None or datetime.now(timezone.utc) - datetime.fromisoformat(last) > FULL_CHECK_EVERY
 
 
-def check_health(path: Path, unlocked: Unlocked, *, full: bool | None = None) -> bool:
-    """Raise StoreDamaged if the file cannot be trusted; returns whether the whole file was checked."""
+def check_health(layout: StoreLayout, unlocked: Unlocked, *, full: bool | None = None) -> tuple[bool, bool]:
+    """Raise StoreDamaged if the file cannot be trusted; returns (whole file checked, whole-file check due)."""
+    path = layout.database
     if not path.exists():
         raise StoreDamaged("台账文件不见了")
     try:
@@ -83,14 +92,15 @@ def check_health(path: Path, unlocked: Unlocked, *, full: bool | None = None) ->
     except StoreOpenError as exc:
         raise StoreDamaged(f"台账文件打不开（{exc}）") from exc
     try:
-        full = _needs_full_check(conn, path) if full is None else full
+        full = _needs_full_check(conn, layout) if full is None else full
         if full:
             result = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
             if result != ["ok"]:
                 raise StoreDamaged("台账文件内部结构损坏")
-        else:  # read what every login needs: the schema, the meta and the newest events
-            conn.execute("SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 50").fetchall()
-        return full
+            return True, False
+        # read what every login needs: the schema, the meta and the newest events
+        conn.execute("SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 50").fetchall()
+        return False, _check_due(conn)
     except StoreDamaged:
         raise
     except Exception as exc:  # any SQLite error while reading pages means damage
@@ -99,13 +109,15 @@ def check_health(path: Path, unlocked: Unlocked, *, full: bool | None = None) ->
         conn.close()
 
 
-def mark_open(store: LedgerStore, *, full_check: bool) -> None:
-    """Until close() says otherwise, the next open treats the file as shut down uncleanly."""
-    values = {"clean_shutdown": "0"}
+def mark_open(store: LedgerStore, *, full_check: bool, check_due: bool) -> None:
+    """Until close() says otherwise, the next open treats the file as shut down uncleanly; a due check stays
+    due (``CHECK_DUE``) until check_integrity() passes, however the session ends."""
+    values = {"clean_shutdown": "0", CHECK_DUE: "1" if check_due else "0"}
     if full_check:
         values["last_full_check"] = datetime.now(timezone.utc).isoformat()
     with write(store.engine) as conn:
         set_meta(conn, **values)
+    store.layout.check_failed.unlink(missing_ok=True)  # checked in full (or restored) at this open
 
 
 def open_store(folder: Path, password: str | None = None, *, unlocked: Unlocked | None = None) -> tuple[LedgerStore, OpenReport]:
@@ -113,9 +125,9 @@ def open_store(folder: Path, password: str | None = None, *, unlocked: Unlocked 
     layout = StoreLayout(folder)
     unlocked = unlocked or unlock(layout.keyring, password or "")
     recovery = None
-    full_check = True
+    full_check, check_due = True, False
     try:
-        full_check = check_health(layout.database, unlocked)
+        full_check, check_due = check_health(layout, unlocked)
         engine = make_engine(layout.database, unlocked.sqlcipher_key)
         store = _bind(engine, layout, unlocked)
         _verify_since_checkpoint(store)
@@ -130,11 +142,11 @@ def open_store(folder: Path, password: str | None = None, *, unlocked: Unlocked 
         store = _bind(engine, layout, unlocked)
     try:
         migrated = migrate(engine, backup=store.backup)
-        mark_open(store, full_check=full_check)
+        mark_open(store, full_check=full_check or recovery is not None, check_due=check_due and recovery is None)
     except BaseException:
         store.engine.dispose()
         raise
-    return store, OpenReport(migrated=tuple(migrated), recovery=recovery)
+    return store, OpenReport(migrated=tuple(migrated), recovery=recovery, check_due=check_due and recovery is None)
 
 
 def _bind(engine, layout: StoreLayout, unlocked: Unlocked) -> LedgerStore:

@@ -193,7 +193,7 @@ def save_all(out_dir: Path, echo: Callable[[str], None] = print) -> list[Path]:
             shutil.copytree(seeded, folder)
             counter = unlock_counter(folder, PASSWORD, training=True, clock=lambda: NOW)
             counter.settings.set("text_size", size.value)
-            window = build_main_window(counter, start_sync=False)  # the copies must not sync: they share one device
+            window = build_main_window(counter, background=False)  # the copies must not sync: they share one device
             window.resize(*SIZE)
             window.show()
             login = LoginWindow(folder, training=True, clock=lambda: NOW, practice_county=False)

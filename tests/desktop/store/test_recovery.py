@@ -136,27 +136,43 @@ def test_a_large_cleanly_closed_ledger_skips_the_whole_file_check_and_the_backgr
         assert report.recovery is None
         with pytest.raises(StoreDamaged):
             reopened.check_integrity()
+        assert reopened.layout.check_failed.exists()
     finally:
-        reopened.engine.dispose()  # as after a crash: no clean shutdown is recorded
-    restored, report = open_store(folder, unlocked=unlocked)  # unclean: the whole file is checked
+        reopened.close()  # even after a clean close, the damage found is not forgotten
+    restored, report = open_store(folder, unlocked=unlocked)  # the mark makes this open check in full
     try:
-        assert report.recovery is not None and report.recovery.lost == 0
+        assert report.recovery is not None and report.recovery.lost == 0 and not report.check_due
+        assert not restored.layout.check_failed.exists()
     finally:
         restored.close()
 
 
-def test_after_an_unclean_shutdown_the_whole_file_is_checked_even_when_large(store, monkeypatch):
+def test_after_an_unclean_shutdown_a_large_file_opens_at_once_and_its_check_stays_due_until_it_passes(
+        store, monkeypatch):
     from desktop.store import opening
 
-    monkeypatch.setattr(opening, "FULL_CHECK_BYTES", 0)
+    monkeypatch.setattr(opening, "FULL_CHECK_BYTES", 0)  # treat this small file as a large one
     calls = []
     real = opening.check_health
     monkeypatch.setattr(opening, "check_health", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
     record(store, 2)
     folder, unlocked = store.layout.folder, store._unlocked
     store.engine.dispose()  # killed: close() never ran
-    reopened, _ = open_store(folder, unlocked=unlocked)
-    reopened.close()
-    again, _ = open_store(folder, unlocked=unlocked)
+    reopened, report = open_store(folder, unlocked=unlocked)
+    assert report.check_due and calls == [(False, True)]  # not checked at open: due in the background
+    reopened.close()  # closed before the background check ran: still due
+    again, report = open_store(folder, unlocked=unlocked)
+    assert report.check_due
+    again.check_integrity()
     again.close()
-    assert calls == [True, False]
+    third, report = open_store(folder, unlocked=unlocked)
+    third.close()
+    assert not report.check_due and calls[-1] == (False, False)
+
+
+def test_a_small_file_is_checked_in_full_at_every_open(store):
+    record(store, 1)
+    folder, unlocked = close(store)
+    reopened, report = open_store(folder, unlocked=unlocked)
+    reopened.close()
+    assert not report.check_due  # checked at open, nothing left for the background
