@@ -21,6 +21,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="无屏幕自检：在临时文件夹里打开练习台账，建好主窗口，用登记页面真实登记一笔办件")
     parser.add_argument("--screenshots", type=Path, metavar="DIR",
                         help="无屏幕保存各主要页面的截图（1366×768，三种文字大小）到 DIR")
+    parser.add_argument("--start-check", action="store_true",
+                        help="无屏幕启动检查：在临时文件夹上打开登录窗口，显示出来就退出（安装包检查和启动计时用）")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("window", help="打开柜台窗口（默认）")
     sub.add_parser("demo", help="在练习台账里登记一天的示例办件并日结（命令行演示）")
@@ -98,6 +100,29 @@ def _export_sync(folder: Path, path: Path) -> int:
     return EXIT_OK
 
 
+def _start_check() -> int:
+    """The login window as ``suishenban`` opens it, on a throw-away folder; closed as soon as it is shown."""
+    import tempfile
+
+    from desktop import app
+
+    shown: list[str] = []
+
+    def close_when_shown(window) -> None:
+        from PySide6.QtCore import QTimer
+
+        shown.append(window.windowTitle())
+        QTimer.singleShot(0, window.close)
+
+    with tempfile.TemporaryDirectory(prefix="suishenban-start-") as folder:
+        app.run(Path(folder) / "ledger", training=False, on_shown=close_when_shown)
+    if not shown:
+        print("启动检查失败：登录窗口没有打开。")
+        return EXIT_FAILED
+    print(f"启动检查通过：登录窗口已打开（{shown[0]}）。")
+    return EXIT_OK
+
+
 NO_SCREEN = ("没有检测到屏幕，无法打开柜台窗口；没有屏幕时可以运行 suishenban --self-test（自检）"
              "或 suishenban --screenshots 文件夹（保存界面截图）。")
 
@@ -126,9 +151,15 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.data_dir or default_data_dir(training=args.training)
     if args.self_test:
         _headless()
+        from desktop.app import make_application
+        from desktop.bundle_check import check_bundle
         from desktop.ui.selftest import self_test
 
-        return self_test(print)
+        make_application(None)
+        return check_bundle(print) or self_test(print)
+    if args.start_check:
+        _headless()
+        return _start_check()
     if args.screenshots:
         _headless()
         from desktop.ui.screenshots import save_all

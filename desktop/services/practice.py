@@ -2,8 +2,9 @@
 
 With the county code at hand (running from source), training starts the practice county as a child process
 (``desktop.services.training``), enrols the practice ledger with it on first use and syncs against it, so a
-newcomer sees records go up and department statuses come back. Without it (the frozen app), the practice
-ledger is made offline and everything but sync works as before.
+newcomer sees records go up and department statuses come back. Without it (the installed build leaves the
+county out, see build.spec), the practice ledger is made offline, the agent is told so in one sentence, and
+everything but sync works as before.
 """
 
 from __future__ import annotations
@@ -73,11 +74,13 @@ def _connect_existing(folder: Path, sandbox) -> bool:
 def prepare_with_sandbox(folder: Path, today: date) -> PracticeSetup:
     """Start the practice county and make sure the practice ledger is enrolled with it; offline if it will not start."""
     from desktop import demo
-    from desktop.services.training import SandboxError, open_training_store
+    from desktop.services.training import SandboxError, SandboxUnavailable, open_training_store
     from sync.client import SyncError
 
     try:
         sandbox = start_sandbox(folder)
+    except SandboxUnavailable as exc:  # the installed build: the county code is not there to start
+        return PracticeSetup(None, str(exc), prepare(folder, today))
     except (SandboxError, OSError, ValueError, KeyError) as exc:
         log.warning("practice county did not start: %s", type(exc).__name__)
         return PracticeSetup(None, OFFLINE_NOTE, prepare(folder, today))

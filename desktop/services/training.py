@@ -7,6 +7,7 @@ without touching the real county or real records.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -23,10 +24,21 @@ from sync.engine import SyncEngine, SyncReport
 
 TRAINING_PASSWORD = "peixun2026"
 START_TIMEOUT = 60.0
+NOT_IN_THIS_BUILD = ("这个安装版不带培训用的县级端，培训模式只在本机练习：登记、打印、寄递、日结都照常，"
+                     "只是练习不了记录上传和部门回复。")
 
 
 class SandboxError(Exception):
     pass
+
+
+class SandboxUnavailable(SandboxError):
+    """The county code is not installed with this app (the installed build leaves it out): nothing to start."""
+
+
+def county_available() -> bool:
+    """Whether ``python -m county.cli`` can run here: from source yes; the installed build leaves the county out."""
+    return importlib.util.find_spec("county") is not None
 
 
 @dataclass
@@ -39,6 +51,8 @@ class TrainingSandbox:
 
     @classmethod
     def start(cls, folder: Path, *, timeout: float = START_TIMEOUT) -> TrainingSandbox:
+        if not county_available():
+            raise SandboxUnavailable(NOT_IN_THIS_BUILD)
         folder.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "county.cli", "--db", f"sqlite:///{folder / 'county-sandbox.db'}",
                    "training-sandbox", "--until-stdin-closes"]
