@@ -13,7 +13,10 @@ from sqlalchemy import Engine
 from desktop.store.engine import StoreOpenError, connect_raw
 from desktop.store.files import fsync_dir, fsync_path
 
-KEEP = 30
+KEEP_NEWEST = 3  # the latest copies whatever their day (a manual backup, a migration, the day close)
+KEEP_DAYS = 7  # then the newest of each of the last seven days that have one
+KEEP_WEEKS = 4  # then of each of four earlier weeks
+KEEP_MONTHS = 3  # and of each of three earlier months
 _NAME = re.compile(r"^ledger-(\d{8}-\d{6}-\d{6})-([a-z0-9_-]+)\.db$")
 
 
@@ -63,7 +66,31 @@ def check_file(path: Path, key: str) -> None:
         conn.close()
 
 
-def make_backup(engine: Engine, key: str, folder: Path, reason: str, *, keep: int = KEEP) -> BackupInfo:
+def retained(backups: list[BackupInfo], *, newest: int = KEEP_NEWEST, days: int = KEEP_DAYS,
+             weeks: int = KEEP_WEEKS, months: int = KEEP_MONTHS) -> list[BackupInfo]:
+    """Which backups to keep: the ``newest``, then the newest of each earlier day, week and month.
+
+    At most 17 copies by default: a ledger of 200,000 cases makes 365 MB copies, and keeping every day
+    close of a month would take 11 GB of the counter's disk.
+    """
+    ordered = sorted(backups, key=lambda b: b.made_at, reverse=True)
+    keep = ordered[:newest]
+    periods = ((lambda b: b.made_at.date(), days), (lambda b: b.made_at.isocalendar()[:2], weeks),
+               (lambda b: (b.made_at.year, b.made_at.month), months))
+    for period, limit in periods:
+        covered = {period(b) for b in keep}
+        picked: list[BackupInfo] = []
+        for backup in ordered:
+            if len(picked) == limit:
+                break
+            if period(backup) not in covered:
+                covered.add(period(backup))
+                picked.append(backup)
+        keep += picked
+    return keep
+
+
+def make_backup(engine: Engine, key: str, folder: Path, reason: str) -> BackupInfo:
     """Copy the live ledger with VACUUM INTO (stays encrypted with the same key), then fsync and check."""
     if not re.fullmatch(r"[a-z0-9_-]+", reason):
         raise ValueError("backup reason must be a lowercase slug")
@@ -87,6 +114,9 @@ def make_backup(engine: Engine, key: str, folder: Path, reason: str, *, keep: in
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    for old in list_backups(folder)[keep:]:
-        old.path.unlink(missing_ok=True)
+    found = list_backups(folder)
+    kept = {b.path for b in retained(found)}
+    for old in found:
+        if old.path not in kept:
+            old.path.unlink(missing_ok=True)
     return BackupInfo(final, made_at, reason)
