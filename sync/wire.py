@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from sync.ledger.chain import event_hash, seal
-from sync.ledger.events import Event, EventDraft
+from sync.ledger.chain import sealed
+from sync.ledger.events import Event
 from sync.ledger.kinds import EventType
 
 PROTOCOL_VERSION = 1
@@ -173,11 +172,10 @@ def wire_to_event(wire: WireEvent, *, device_id: str, seq: int, prev_hash: str) 
     if wire.pii:
         if wire.salt is None:
             raise ValueError("personal fields without their salt")
-        draft = EventDraft(type=wire.type, body=wire.body, pii=wire.pii, occurred_at=wire.t, event_id=wire.id)
-        return seal(draft, device_id=device_id, seq=seq, prev_hash=prev_hash, salt=bytes.fromhex(wire.salt))
-    unsealed = Event(event_id=wire.id, device_id=device_id, seq=seq, type=wire.type, occurred_at=wire.t,
-                     body=wire.body, pii_digests=wire.digests or {}, prev_hash=prev_hash, hash="")
-    return replace(unsealed, hash=event_hash(unsealed))
+        return sealed(event_id=wire.id, device_id=device_id, seq=seq, event_type=wire.type, occurred_at=wire.t,
+                      body=wire.body, prev_hash=prev_hash, pii=dict(wire.pii), salt=bytes.fromhex(wire.salt))
+    return sealed(event_id=wire.id, device_id=device_id, seq=seq, event_type=wire.type, occurred_at=wire.t,
+                  body=wire.body, prev_hash=prev_hash, digests=wire.digests)
 
 
 def month_digest(event_ids: list[str]) -> str:

@@ -15,41 +15,48 @@ class CanonicalError(ValueError):
 
 
 def _check(value: Any, depth: int) -> None:
+    """Refuse what has no canonical form. Strings are checked for lone surrogates by the final UTF-8 encode."""
     if depth > MAX_DEPTH:
         raise CanonicalError("nesting too deep")
-    if value is None or isinstance(value, bool):
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
         return
-    if isinstance(value, int):
+    if kind is int or isinstance(value, int):
         if not -MAX_INT - 1 <= value <= MAX_INT:
             raise CanonicalError("integer out of 64-bit range")
         return
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise CanonicalError("string is not valid Unicode text") from exc
-        return
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            _check(item, depth + 1)
-        return
-    if isinstance(value, Mapping):
+    if kind is dict or isinstance(value, Mapping):
         for key, item in value.items():
-            if not isinstance(key, str):
+            if type(key) is not str and not isinstance(key, str):
                 raise CanonicalError("object keys must be strings")
-            _check(key, depth + 1)
-            _check(item, depth + 1)
+            if depth >= MAX_DEPTH:
+                raise CanonicalError("nesting too deep")
+            if type(item) is not str:
+                _check(item, depth + 1)
+        return
+    if kind is list or kind is tuple or isinstance(value, (list, tuple)):
+        for item in value:
+            if type(item) is not str or depth >= MAX_DEPTH:
+                _check(item, depth + 1)
+        return
+    if isinstance(value, str):
         return
     # Floats are refused on purpose: money is integer fen and every number must hash the same everywhere.
-    raise CanonicalError(f"type {type(value).__name__} has no canonical form")
+    raise CanonicalError(f"type {kind.__name__} has no canonical form")
+
+
+def _encode(value: Any) -> bytes:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate in a key or a string
+        raise CanonicalError("string is not valid Unicode text") from exc
 
 
 def canonical_bytes(value: Any) -> bytes:
     """UTF-8 JSON with sorted keys, no spaces, no floats; equal values give equal bytes."""
     _check(value, 0)
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _encode(value)
 
 
 def from_canonical(data: bytes) -> Any:
@@ -75,4 +82,5 @@ def from_canonical(data: bytes) -> Any:
         parse_constant=no_constant,
     )
     _check(value, 0)
+    _encode(value)  # a lone surrogate can arrive as an escape (\ud800)
     return value

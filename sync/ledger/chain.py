@@ -7,9 +7,11 @@ import hmac
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sync.ledger.canonical import canonical_bytes
-from sync.ledger.events import Event, EventDraft
+from sync.ledger.events import Event, EventDraft, event_header
+from sync.ledger.kinds import EventType
 
 GENESIS_HASH = "0" * 64
 SALT_BYTES = 16
@@ -40,28 +42,30 @@ def event_hash(event: Event) -> str:
 
 def seal(draft: EventDraft, *, device_id: str, seq: int, prev_hash: str, salt: bytes | None = None) -> Event:
     """Give a draft its place in the chain: sequence number, previous hash, digests, own hash."""
-    if seq < 1:
-        raise ValueError("sequence numbers start at 1")
     pii = dict(draft.pii)
     salt = salt if salt is not None else os.urandom(SALT_BYTES)
-    unsealed = Event(
-        event_id=draft.event_id,
-        device_id=device_id,
-        seq=seq,
-        type=draft.type,
-        occurred_at=draft.occurred_at,
-        body=draft.body,
-        pii_digests=pii_digests(salt, pii) if pii else {},
-        prev_hash=prev_hash,
-        hash="",
-        pii=pii if pii else None,
-        pii_salt=salt.hex() if pii else None,
-    )
-    return _with_hash(unsealed)
+    return sealed(event_id=draft.event_id, device_id=device_id, seq=seq, event_type=draft.type,
+                  occurred_at=draft.occurred_at, body=dict(draft.body), prev_hash=prev_hash,
+                  pii=pii or None, salt=salt if pii else None)
 
 
-def _with_hash(event: Event) -> Event:
-    return replace(event, hash=event_hash(event))
+def sealed(*, event_id: str, device_id: str, seq: int, event_type: EventType, occurred_at: str,
+           body: dict[str, Any], prev_hash: str, pii: dict[str, str] | None = None, salt: bytes | None = None,
+           digests: Mapping[str, str] | None = None) -> Event:
+    """The sealed event from its parts, hashed once: personal fields with their salt, or (purged) the digests."""
+    if seq < 1:
+        raise ValueError("sequence numbers start at 1")
+    if pii:
+        if salt is None:
+            raise ValueError("personal fields without their salt")
+        digests = pii_digests(salt, pii)
+    digests = dict(digests or {})
+    header = event_header(event_id=event_id, device_id=device_id, seq=seq, event_type=str(event_type),
+                          occurred_at=occurred_at, body=body, pii_digests=digests, prev_hash=prev_hash)
+    return Event(event_id=event_id, device_id=device_id, seq=seq, type=event_type, occurred_at=occurred_at,
+                 body=body, pii_digests=digests, prev_hash=prev_hash,
+                 hash=hashlib.sha256(canonical_bytes(header)).hexdigest(),
+                 pii=pii or None, pii_salt=salt.hex() if pii and salt is not None else None)
 
 
 def check_pii(event: Event) -> None:

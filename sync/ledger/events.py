@@ -62,6 +62,13 @@ class EventDraft:
         object.__setattr__(self, "pii", _frozen(self.pii))
 
 
+def event_header(*, event_id: str, device_id: str, seq: int, event_type: str, occurred_at: str,
+                 body: dict[str, Any], pii_digests: dict[str, str], prev_hash: str) -> dict[str, Any]:
+    """The hashed part of an event (docs/sync-protocol.md, "The chain"): plain dicts, ready to serialise."""
+    return {"v": SCHEMA_VERSION, "event_id": event_id, "device_id": device_id, "seq": seq, "type": event_type,
+            "occurred_at": occurred_at, "body": body, "pii_digests": pii_digests, "prev_hash": prev_hash}
+
+
 @dataclass(frozen=True)
 class Event:
     """A sealed event: its place in one device's chain and the hash that binds it there."""
@@ -87,17 +94,9 @@ class Event:
 
     def header(self) -> dict[str, Any]:
         """The hashed part of the event: everything but the hash itself and the raw personal fields."""
-        return {
-            "v": SCHEMA_VERSION,
-            "event_id": self.event_id,
-            "device_id": self.device_id,
-            "seq": self.seq,
-            "type": str(self.type),
-            "occurred_at": self.occurred_at,
-            "body": dict(self.body),
-            "pii_digests": dict(self.pii_digests),
-            "prev_hash": self.prev_hash,
-        }
+        return event_header(event_id=self.event_id, device_id=self.device_id, seq=self.seq, event_type=str(self.type),
+                            occurred_at=self.occurred_at, body=dict(self.body), pii_digests=dict(self.pii_digests),
+                            prev_hash=self.prev_hash)
 
     @property
     def subject_id(self) -> str | None:

@@ -13,21 +13,20 @@ from dataclasses import dataclass
 from datetime import date
 
 _PATTERN = re.compile(r"^(\d{4})(\d{6})(\d)(\d{3,4})(\d)$", re.ASCII)
+_SEPARATORS = re.compile(r"[\s\-—－_]")
 
 
 class ReceiptNoError(ValueError):
     pass
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # the Luhn value of a doubled digit
+
+
 def luhn_digit(digits: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    """The digit that makes ``digits`` + it pass Luhn: the rightmost digit of ``digits`` is doubled."""
+    doubled = sum(map(_DOUBLED.__getitem__, map(int, digits[::-2])))
+    total = doubled + sum(map(int, digits[-2::-2]))
     return str((10 - total % 10) % 10)
 
 
@@ -39,9 +38,11 @@ class ReceiptNo:
     serial: int
 
     def __str__(self) -> str:
+        day = self.business_date
+        yymmdd = f"{day.year % 100:02d}{day.month:02d}{day.day:02d}"
         serial = f"{self.serial:03d}"
-        body = f"{self.point_code}{self.business_date:%y%m%d}{self.device_no}{serial}"
-        return f"{self.point_code}-{self.business_date:%y%m%d}-{self.device_no}{serial}-{luhn_digit(body)}"
+        body = f"{self.point_code}{yymmdd}{self.device_no}{serial}"
+        return f"{self.point_code}-{yymmdd}-{self.device_no}{serial}-{luhn_digit(body)}"
 
 
 def format_receipt_no(point_code: str, business_date: date, device_no: int, serial: int) -> str:
@@ -56,7 +57,7 @@ def format_receipt_no(point_code: str, business_date: date, device_no: int, seri
 
 def parse_receipt_no(text: str) -> ReceiptNo:
     """Read a receipt number as typed or read aloud: full-width digits, spaces and dashes are fine."""
-    digits = re.sub(r"[\s\-—－_]", "", unicodedata.normalize("NFKC", text))
+    digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
     match = _PATTERN.match(digits)
     if not match:
         raise ReceiptNoError("回执编号应为 15 位左右的数字，例如 0427-261127-1015-6，请核对。")

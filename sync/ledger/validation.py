@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import NoReturn
 
 from sync.ledger.events import china_now
 from sync.ledger.ids import (
@@ -17,6 +18,11 @@ from sync.ledger.ids import (
 )
 
 _EARLIEST_BIRTH = date(1900, 1, 1)
+_ID_DIGITS = re.compile(r"[0-9]*[0-9X]")
+_PHONE_SEPARATORS = re.compile(r"[\s\-]")
+_DIGITS = re.compile(r"[0-9]+")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
 
 
 class ValidationError(ValueError):
@@ -56,7 +62,7 @@ def check_resident_id(raw: str, *, today: date | None = None, field: str = "id_n
     number = "".join(text.split()).upper()
     if not number:
         raise ValidationError(field, "请填写身份证号码。")
-    if not re.fullmatch(r"[0-9]*[0-9X]", number):
+    if not _ID_DIGITS.fullmatch(number):
         raise ValidationError(
             field, "身份证号码只能由数字组成，最后一位可以是 X，请检查是否输入了其他字母或符号。"
         )
@@ -94,7 +100,7 @@ def normalize_resident_id(raw: str, *, today: date | None = None, field: str = "
 def normalize_mobile(raw: str, *, field: str = "mobile") -> str:
     """11 digits starting 13–19; spaces, hyphens and a +86 / 0086 / 86 prefix are dropped."""
     text = unicodedata.normalize("NFKC", _text_arg(raw, field, "手机号码"))
-    number = re.sub(r"[\s\-]", "", text)
+    number = _PHONE_SEPARATORS.sub("", text)
     if not number:
         raise ValidationError(field, "请填写手机号码。")
     for prefix in ("+86", "0086"):
@@ -104,11 +110,11 @@ def normalize_mobile(raw: str, *, field: str = "mobile") -> str:
     else:
         if len(number) == 13 and number.startswith("86"):
             number = number[2:]
-    if not re.fullmatch(r"[0-9]+", number):
+    if not _DIGITS.fullmatch(number):
         raise ValidationError(field, "手机号码只能填数字，请检查是否输入了字母或符号。")
     if len(number) != 11:
         raise ValidationError(field, f"手机号码应为 11 位，现在是 {len(number)} 位，请核对后重新输入。")
-    if not re.fullmatch(r"1[3-9][0-9]{9}", number):
+    if not _MOBILE.fullmatch(number):
         raise ValidationError(field, "手机号码应以 13 至 19 开头，请核对；固定电话请写在备注里。")
     return number
 
@@ -195,9 +201,22 @@ _ORG_PUNCTUATION = frozenset("（）()【】[]〔〕、，,.。－-—_&＆'’\
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
+def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in ranges)
+
+
+_CJK = re.compile(f"[{_char_class(_CJK_RANGES)}]")
+# Every character _name_char_ok accepts without looking at its neighbour: the common case, checked in one pass.
+_PLAIN_NAME = re.compile(f"[{_char_class(_CJK_RANGES)} {re.escape(''.join(sorted(_NAME_DOTS)))}]+")
+# Cc and the bidi controls (_is_control); Cs, Co, U+FFFD and the non-characters (_is_unshowable).
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{''.join(sorted(_BIDI_CONTROLS))}]")
+_UNSHOWABLE = re.compile("[" + _char_class((
+    (0xD800, 0xDFFF), (0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD), (0xFFFD, 0xFFFD), (0xFDD0, 0xFDEF),
+    *((plane + 0xFFFE, plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)))) + "]")
+
+
 def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in _CJK_RANGES)
+    return _CJK.match(char) is not None
 
 
 def _is_latin_letter(char: str) -> bool:
@@ -222,9 +241,9 @@ def _is_unshowable(char: str) -> bool:
 
 
 def _refuse_unshowable(text: str, field: str, label: str) -> None:
-    if any(_is_control(char) for char in text):
+    if _CONTROL.search(text):
         raise ValidationError(field, f"{label}里有无法显示的控制字符，请删除后重试。")
-    if any(_is_unshowable(char) for char in text):
+    if _UNSHOWABLE.search(text):
         raise ValidationError(field, f"{label}里有无法显示的字符（可能是乱码或自造字），请删除后用标准汉字重新输入。")
 
 
@@ -243,6 +262,8 @@ def _clean_name(raw: str, field: str, label: str, max_len: int, allowed: str, or
     if not text:
         raise ValidationError(field, f"请填写{label}。")
     _refuse_unshowable(text, field, label)
+    if _PLAIN_NAME.fullmatch(text):  # only ideographs, spaces and dots: every character passes below
+        return _name_length(text, field, label, max_len) if _CJK.search(text) else _no_letter(field, label)
     previous = ""
     for char in text:
         if not _name_char_ok(char, previous, org):
@@ -254,7 +275,15 @@ def _clean_name(raw: str, field: str, label: str, max_len: int, allowed: str, or
         if unicodedata.category(char) != "Mn":
             previous = char
     if not any(_is_cjk(char) or _is_latin_letter(char) for char in text):
-        raise ValidationError(field, f"{label}里至少要有一个汉字或字母。")
+        _no_letter(field, label)
+    return _name_length(text, field, label, max_len)
+
+
+def _no_letter(field: str, label: str) -> NoReturn:
+    raise ValidationError(field, f"{label}里至少要有一个汉字或字母。")
+
+
+def _name_length(text: str, field: str, label: str, max_len: int) -> str:
     if len(text) > max_len:
         raise ValidationError(field, f"{label}最多 {max_len} 个字，现在有 {len(text)} 个字，请核对。")
     return text
@@ -276,7 +305,7 @@ def clean_text(
 ) -> str:
     """Free text (notes, reasons, addresses): line breaks become "\\n"; unshowable code points refused."""
     text = _text_arg(raw, field, label)
-    text = re.sub(r"\r\n|[\r\x85\u2028\u2029]", "\n", text).strip()
+    text = _LINE_BREAKS.sub("\n", text).strip()
     if not text:
         if required:
             raise ValidationError(field, f"请填写{label}。")
