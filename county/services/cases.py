@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from county.models import Case, Device, Mailing, Point
-from county.services import catalogues
+from county.services import bulk, catalogues
 from sync.ledger.catalogue import Catalogue, CatalogueError
 from sync.ledger.events import Event
 from sync.ledger.forms import FormErrors, check_event
@@ -200,15 +200,13 @@ class CaseBook:
         case.set("state", state.value)
 
     def flush(self) -> None:
-        """New rows in one multi-row INSERT per table; changed rows in one executemany UPDATE per table."""
+        """New rows in one bulk insert per table, changed rows in one bulk update per table (county.services.bulk)."""
         _write(self.session, CASE_TABLE, "case_id", self.cases.values(), _CASE_CHANGES)
         _write(self.session, MAILING_TABLE, "mailing_id", self.mailings.values(), ("state", "tracking_no"))
 
 
 def _write(session: Session, table: Table, key: str, rows: Iterable[Row], columns: tuple[str, ...]) -> None:
     rows = list(rows)
-    if new := [row.values for row in rows if row.new]:
-        session.execute(insert(table), new)
-    if changed := [{"key_": row.values[key], **{c: row.values[c] for c in columns}}
-                   for row in rows if row.changed and not row.new]:
-        session.execute(update(table).where(table.c[key] == bindparam("key_")), changed)
+    bulk.insert_rows(session, table, [row.values for row in rows if row.new])
+    bulk.update_rows(session, table, key, [{key: row.values[key], **{c: row.values[c] for c in columns}}
+                                           for row in rows if row.changed and not row.new])

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county.errors import ApiError
 from county.models import Device, LedgerEvent, Point, TamperFlag
+from county.services import bulk
 from county.services.cases import CaseBook, RejectEvent
 from county.services.common import iso, utcnow
 from county.services.points import publish_statement_if_changed
@@ -110,7 +111,7 @@ def push(session: Session, device: Device, point: Point, request: PushRequest, *
             rows.append(_row(event, device, now, "rejected", reject.code, reject.message))
             results.append(EventResult(seq=seq, status="rejected", code=reject.code, message=reject.message))
     if rows:
-        session.execute(insert(EVENT_TABLE), rows)
+        bulk.insert_rows(session, EVENT_TABLE, rows)
         book.flush()
         if book.touched_points:
             publish_statement_if_changed(session, point)
