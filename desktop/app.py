@@ -123,8 +123,21 @@ def make_application(folder: Path | None, argv: list[str] | None = None):
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
     app.setApplicationName("乡村随身办")
+    _chinese_qt(app)
     apply_theme(app, Settings.load(folder).text_points)
     return app
+
+
+def _chinese_qt(app) -> None:
+    """Qt's own words (the file dialog of 保存为 PDF, a text field's right-click menu) in Chinese."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    translator = QTranslator(app)
+    if translator.load(QLocale(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+    else:
+        log.warning("Qt's Chinese translation is missing; Qt's own dialogs will be in English")
 
 
 def run(folder: Path, *, training: bool, on_shown: Callable[[object], None] | None = None) -> int:

@@ -21,6 +21,7 @@ QT_PLUGINS = {
     "linux": {"platforms": ("qxcb", "qoffscreen"), "printsupport": ("cupsprintersupport",)},
     "win32": {"platforms": ("qwindows", "qoffscreen")},  # Qt 6 prints on Windows without a plugin
 }
+QT_TRANSLATION = "qtbase_zh_CN.qm"  # Qt's own words (file dialog, right-click menus) in Chinese: desktop/app.py
 
 
 def resource_problems() -> list[str]:
@@ -60,6 +61,9 @@ def qt_plugin_problems(platform: str | None = None) -> list[str]:
     for kind, names in wanted.items():
         present = {file.stem.removeprefix("lib") for file in (folder / kind).glob("*") if file.is_file()}
         problems += [f"缺少 Qt 插件：{kind}/{name}" for name in names if name not in present]
+    translations = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    if not (translations / QT_TRANSLATION).is_file():
+        problems.append(f"缺少 Qt 中文翻译：{QT_TRANSLATION}（Qt 自带的对话框会显示英文）")
     return problems
 
 
@@ -88,7 +92,7 @@ def print_problems() -> list[str]:
 
 def check_bundle(echo: Callable[[str], None] = print) -> int:
     """Run every check (a QApplication must exist); exit code 0 when nothing is missing."""
-    from desktop.services.activation import app_version
+    from desktop.version import app_version
 
     problems = resource_problems() + qt_plugin_problems()
     if not problems:

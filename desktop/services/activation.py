@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,16 +13,10 @@ from desktop.store.engine import read, write
 from desktop.store.layout import StoreLayout
 from desktop.store.ledger import Identity, LedgerStore, get_meta, set_meta
 from desktop.store.opening import create_store
+from desktop.version import app_version
 from sync.client import SyncClient
 from sync.ledger.events import china_now, format_time
 from sync.wire import EnrolRequest
-
-
-def app_version() -> str:
-    try:
-        return metadata.version("suishenban")
-    except metadata.PackageNotFoundError:
-        return "0.0.0+source"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from desktop.services.activation import app_version
+from desktop.version import app_version
 from desktop.store.engine import read
 from desktop.store.files import atomic_write_bytes
 from desktop.store.ledger import LedgerStore, get_meta

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from desktop.services.activation import app_version, sync_client_for
+from desktop.services.activation import sync_client_for
+from desktop.version import app_version
 from desktop.services.catalogue import current_catalogue
 from desktop.services.session import Counter
 from desktop.store.engine import read

@@ -15,7 +15,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.services.activation import activate, app_version, sync_client_for
+from desktop.services.activation import activate, sync_client_for
+from desktop.version import app_version
 from desktop.store.engine import write
 from desktop.store.ledger import LedgerStore, get_meta, set_meta
 from desktop.store.opening import open_store

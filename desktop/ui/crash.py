@@ -14,7 +14,7 @@ from types import TracebackType
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
-from desktop.ui.version import app_version
+from desktop.version import app_version
 
 log = logging.getLogger(__name__)
 _LONG_DIGITS = re.compile(r"[0-9Xx]{5,}")

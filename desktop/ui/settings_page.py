@@ -17,7 +17,7 @@ from desktop.jobs.tasks import backup_job
 from desktop.services.session import Counter
 from desktop.settings import SETTINGS, TEXT_POINTS, Setting
 from desktop.ui.messages import MessageBar
-from desktop.ui.version import app_version
+from desktop.version import app_version
 from desktop.ui.widgets import button, card, label
 
 

@@ -26,6 +26,14 @@ def test_a_missing_qt_plugin_is_named(qt_app, monkeypatch):
     assert bundle_check.qt_plugin_problems("linux") == ["缺少 Qt 插件：platforms/qnowhere"]
 
 
+def test_qt_speaks_chinese_and_a_missing_translation_is_named(qt_app, monkeypatch):
+    from PySide6.QtCore import QCoreApplication
+
+    assert QCoreApplication.translate("QFileDialog", "Save As") == "另存为"  # the 保存为 PDF dialog
+    monkeypatch.setattr(bundle_check, "QT_TRANSLATION", "qtbase_xx.qm")
+    assert any("Qt 中文翻译" in p for p in bundle_check.qt_plugin_problems("linux"))
+
+
 def test_a_missing_font_is_named(monkeypatch):
     monkeypatch.setattr(bundle_check, "FONT_LICENCES", ("LICENSE-missing.txt",))
     assert "缺少内置文件：resources/fonts/LICENSE-missing.txt" in bundle_check.resource_problems()

@@ -121,3 +121,25 @@ def test_practice_is_never_locked_when_its_county_refuses_the_ledger(county, tmp
         assert sync_state(practice).last_error == syncing.PRACTICE_MISMATCH
     finally:
         practice.close()
+
+
+def test_the_county_knows_which_version_each_counter_runs(county, tmp_path, catalogue):
+    """The app version goes with the enrolment and with every sync; 设置/关于 shows the same one."""
+    from sqlalchemy import select, update
+
+    from county.models import Device
+    from desktop.version import app_version
+    from tests.desktop.ui.county_window import activated_counter
+
+    counter, _setup = activated_counter(county, tmp_path / "data", catalogue)
+    try:
+        with county.session() as session:
+            assert session.scalar(select(Device.app_version)) == app_version()
+            session.execute(update(Device).values(app_version="0.0.1"))  # as if enrolled by an older build
+            session.commit()
+        counter.append(make_case_draft(catalogue))
+        assert run_sync(counter).ok
+        with county.session() as session:
+            assert session.scalar(select(Device.app_version)) == app_version() != "0.0.1"
+    finally:
+        counter.close()
