@@ -123,6 +123,9 @@ def make_application(folder: Path | None, argv: list[str] | None = None):
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
     app.setApplicationName("乡村随身办")
+    from desktop.ui.icon import app_icon
+
+    app.setWindowIcon(app_icon())
     _chinese_qt(app)
     apply_theme(app, Settings.load(folder).text_points)
     return app

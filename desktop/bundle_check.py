@@ -31,8 +31,11 @@ def resource_problems() -> list[str]:
     from sync.ledger.catalogue import bundled_versions, load_catalogue
     from sync.ledger.workdays import bundled_table
 
-    problems = [f"缺少内置文件：resources/fonts/{name}" for name in (*FONT_FILES, *FONT_LICENCES)
-                if not resources.path("fonts", name).is_file()]
+    from desktop.ui.icon import ICO, PNG
+
+    wanted = [("fonts", name) for name in (*FONT_FILES, *FONT_LICENCES)] + [("icons", PNG), ("icons", ICO)]
+    problems = [f"缺少内置文件：resources/{folder}/{name}" for folder, name in wanted
+                if not resources.path(folder, name).is_file()]
     try:
         load_catalogue()
         if not bundled_versions():

@@ -49,6 +49,8 @@ InstallDir "$LOCALAPPDATA\Programs\${APP_KEY}"
 InstallDirRegKey HKCU "Software\${APP_KEY}" "InstallDir"
 BrandingText "${APP_NAME} ${VERSION}"
 
+!define MUI_ICON "..\..\resources\icons\suishenban.ico"
+!define MUI_UNICON "..\..\resources\icons\suishenban.ico"
 !define MUI_ABORTWARNING
 !define MUI_UNABORTWARNING
 !define MUI_FINISHPAGE_RUN "$INSTDIR\${EXE}"

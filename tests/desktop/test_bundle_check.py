@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import resources
 from desktop import bundle_check, cli
 from desktop.services import practice, training
 
@@ -57,3 +58,17 @@ def test_without_the_county_code_training_is_offline_and_says_why(tmp_path, monk
 
 def test_from_source_the_county_code_is_there():
     assert training.county_available()
+
+
+def test_the_app_has_its_icon_and_the_committed_files_are_what_the_drawing_makes(qt_app, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from desktop.ui.icon import ICO, PNG, draw_icon, write_icons
+
+    assert not qt_app.windowIcon().isNull()
+    drawn = draw_icon()
+    assert drawn.pixelColor(128, 8).name() == "#0b4f9c" and drawn.pixelColor(0, 0).alpha() == 0  # rounded tile
+    write_icons(tmp_path)
+    for name in (PNG, ICO):
+        committed, fresh = QImage(str(resources.path("icons", name))), QImage(str(tmp_path / name))
+        assert committed.size() == fresh.size() == drawn.size()
