@@ -11,8 +11,18 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from sync.body_codec import DICT_ENCODING, decompressor
+
 IO_TIMEOUT_S = 120.0  # every socket wait is bounded
 CHUNK = 512
+
+
+def _inflate(body: bytes) -> bytes:
+    """A push body as the client sent it: gzip (sync files, older clients) or deflate with the dictionary."""
+    if body[:2] == b"\x1f\x8b":
+        return gzip.decompress(body)
+    inflater = decompressor(DICT_ENCODING)
+    return inflater.decompress(body) + inflater.flush()
 
 
 class FramingError(Exception):
@@ -192,7 +202,7 @@ class LinkProxy:
         return sent
 
     def _note_sent(self, record: Exchange, body: bytes) -> None:
-        request = json.loads(gzip.decompress(body))
+        request = json.loads(_inflate(body))
         first, count = request["from_seq"], len(request["events"])
         record.seqs = (first, first + count - 1)
         seqs = set(range(first, first + count))

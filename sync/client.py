@@ -7,14 +7,17 @@ resend from a sequence number; a conflict is never retried blindly.
 
 from __future__ import annotations
 
-import gzip
-
 import requests
 from pydantic import BaseModel, ValidationError
+from requests.packages.urllib3.util import SKIP_HEADER  # requests' own transport; keeps sync's imports to requests
 
+from sync.body_codec import DICT_ENCODING, compress
 from sync.wire import EnrolRequest, EnrolResult, PullResult, PushRequest, PushResult, StatusResult
 
 DEFAULT_TIMEOUT = (10, 60)  # connect, read: village links are slow
+# Every byte counts on a village link: no User-Agent, Accept, Accept-Encoding or Connection header (the
+# county answers JSON, uncompressed, and HTTP/1.1 keeps the connection open by default).
+LEAN_HEADERS = {"User-Agent": SKIP_HEADER, "Accept-Encoding": SKIP_HEADER, "Accept": None, "Connection": None}
 
 
 class SyncError(Exception):
@@ -62,13 +65,13 @@ class SyncClient:
 
     def _call(self, method: str, path: str, result: type[BaseModel], *, body: BaseModel | None = None,
               params: dict | None = None) -> BaseModel:
-        headers = {"Accept": "application/json"}
+        headers = dict(LEAN_HEADERS)
         data = None
         if self.device_token:
             headers["Authorization"] = f"Device {self.device_token}"
         if body is not None:
-            data = gzip.compress(body.model_dump_json(exclude_none=True).encode("utf-8"), compresslevel=6)
-            headers.update({"Content-Type": "application/json", "Content-Encoding": "gzip"})
+            data = encode_body(body)
+            headers.update({"Content-Type": "application/json", "Content-Encoding": DICT_ENCODING})
         try:
             response = self.http.request(method, self.base_url + path, data=data, params=params, headers=headers,
                                          timeout=self.timeout)
@@ -128,9 +131,15 @@ class SyncClient:
         return self._call("GET", "/api/v1/status", StatusResult)  # type: ignore[return-value]
 
 
+def encode_body(request: BaseModel) -> bytes:
+    """A request body as the client sends it: compact JSON, deflated with the protocol's dictionary."""
+    return compress(request.model_dump_json(exclude_none=True).encode("utf-8"))
+
+
 def request_size(request: BaseModel) -> int:
     """Bytes on the wire for a request body, as the client sends it (for limits and benchmarks)."""
-    return len(gzip.compress(request.model_dump_json(exclude_none=True).encode("utf-8"), compresslevel=6))
+    return len(encode_body(request))
 
 
-__all__ = ["AuthRefused", "Conflict", "Gap", "Refused", "SyncClient", "SyncError", "Transient", "request_size"]
+__all__ = ["AuthRefused", "Conflict", "Gap", "Refused", "SyncClient", "SyncError", "Transient", "encode_body",
+           "request_size"]

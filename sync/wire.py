@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -13,6 +14,7 @@ from sync.ledger.kinds import EventType
 
 PROTOCOL_VERSION = 1
 Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+_HEX32 = re.compile(r"[0-9a-f]{32}")
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Seq = Annotated[int, Field(ge=0, le=2**53)]
@@ -66,9 +68,12 @@ class EnrolResult(Message):
 
 
 class WireEvent(Message):
-    """One event: no hashes travel; the county recomputes them from the content and the chain."""
+    """One event: no hashes travel; the county recomputes them from the content and the chain.
 
-    id: Hex32
+    ``id`` is left out of a case.recorded event whose id is its body's ``case_id`` (see ``event_id``).
+    """
+
+    id: Hex32 | None = None
     type: EventType
     t: Annotated[str, StringConstraints(max_length=40)]  # device time, ISO 8601 with offset
     body: dict[str, Any]
@@ -159,11 +164,27 @@ class ErrorResult(Message):
 # ---- conversion ----
 
 
+def _implied_id(event_type: EventType, body: dict[str, Any]) -> str | None:
+    """The id a case.recorded event has without sending it: its case id (None when there is none to take)."""
+    case_id = body.get("case_id") if event_type is EventType.CASE_RECORDED else None
+    return case_id if isinstance(case_id, str) and _HEX32.fullmatch(case_id) else None
+
+
+def event_id(wire: WireEvent) -> str:
+    """The event's id: sent, or implied by its case id; ValueError when neither."""
+    found = wire.id or _implied_id(wire.type, wire.body)
+    if found is None:
+        raise ValueError("event without an id")
+    return found
+
+
 def event_to_wire(event: Event) -> WireEvent:
+    body = dict(event.body)
+    sent_id = None if _implied_id(event.type, body) == event.event_id else event.event_id
     if event.pii is not None:
-        return WireEvent(id=event.event_id, type=event.type, t=event.occurred_at, body=dict(event.body),
+        return WireEvent(id=sent_id, type=event.type, t=event.occurred_at, body=body,
                          pii=dict(event.pii) or None, salt=event.pii_salt if event.pii else None)
-    return WireEvent(id=event.event_id, type=event.type, t=event.occurred_at, body=dict(event.body),
+    return WireEvent(id=sent_id, type=event.type, t=event.occurred_at, body=body,
                      digests=dict(event.pii_digests) or None)
 
 
@@ -172,9 +193,10 @@ def wire_to_event(wire: WireEvent, *, device_id: str, seq: int, prev_hash: str) 
     if wire.pii:
         if wire.salt is None:
             raise ValueError("personal fields without their salt")
-        return sealed(event_id=wire.id, device_id=device_id, seq=seq, event_type=wire.type, occurred_at=wire.t,
-                      body=wire.body, prev_hash=prev_hash, pii=dict(wire.pii), salt=bytes.fromhex(wire.salt))
-    return sealed(event_id=wire.id, device_id=device_id, seq=seq, event_type=wire.type, occurred_at=wire.t,
+        return sealed(event_id=event_id(wire), device_id=device_id, seq=seq, event_type=wire.type,
+                      occurred_at=wire.t, body=wire.body, prev_hash=prev_hash, pii=dict(wire.pii),
+                      salt=bytes.fromhex(wire.salt))
+    return sealed(event_id=event_id(wire), device_id=device_id, seq=seq, event_type=wire.type, occurred_at=wire.t,
                   body=wire.body, prev_hash=prev_hash, digests=wire.digests)
 
 

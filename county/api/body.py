@@ -1,4 +1,4 @@
-"""Reading a request body safely: size limits, bounded gzip, strict JSON (no NaN, no duplicate keys)."""
+"""Reading a request body safely: size limits, bounded inflating, strict JSON (no NaN, no duplicate keys)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from county.errors import ApiError
+from sync.body_codec import DICT_ENCODING, GZIP, decompressor
 
 TOO_LARGE = "这批数据太大了，柜台会自动分成小批重新上传。"
 
@@ -26,8 +27,8 @@ async def read_body(request: Request, *, max_bytes: int, max_uncompressed: int) 
         chunks.append(chunk)
     raw = b"".join(chunks)
     encoding = request.headers.get("content-encoding", "identity").lower()
-    if encoding == "gzip":
-        return _gunzip(raw, max_uncompressed)
+    if encoding in (DICT_ENCODING, GZIP):
+        return _inflate(raw, encoding, max_uncompressed)
     if encoding != "identity":
         raise ApiError(415, "bad_encoding", "不支持的压缩方式，请升级柜台软件。")
     if len(raw) > max_uncompressed:
@@ -35,9 +36,9 @@ async def read_body(request: Request, *, max_bytes: int, max_uncompressed: int) 
     return raw
 
 
-def _gunzip(raw: bytes, limit: int) -> bytes:
-    """Decompress at most ``limit`` bytes: a gzip bomb stops at the limit instead of filling memory."""
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+def _inflate(raw: bytes, encoding: str, limit: int) -> bytes:
+    """Decompress at most ``limit`` bytes: a deflate bomb stops at the limit instead of filling memory."""
+    inflater = decompressor(encoding)
     try:
         out = inflater.decompress(raw, limit + 1)
     except zlib.error as exc:

@@ -279,10 +279,11 @@ def draft_case(form: CaseForm, catalogue: Catalogue, *, business_date: date | No
     pii = {key: getattr(form, key) for key in keys}
     body, pii = check_case_recorded(body, pii, catalogue, problems)
     problems.raise_if_any()
+    # The recording event takes the case's id as its own: both are unique, and the wire then carries one id.
     if occurred_at is None:
-        return EventDraft(EventType.CASE_RECORDED, body, pii)
+        return EventDraft(EventType.CASE_RECORDED, body, pii, event_id=body["case_id"])
     parse_time(occurred_at)
-    return EventDraft(EventType.CASE_RECORDED, body, pii, occurred_at=occurred_at)
+    return EventDraft(EventType.CASE_RECORDED, body, pii, occurred_at=occurred_at, event_id=body["case_id"])
 
 
 def draft_amend(case_id: str, item: Item, catalogue: Catalogue, *, changes: Mapping[str, Any],

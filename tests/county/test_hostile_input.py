@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from county.models import Case, LedgerEvent
 from desktop.services.activation import activate, sync_client_for
+from sync.body_codec import DICT_ENCODING, compress
 from sync.wire import PushRequest, event_to_wire
 from tests.county.conftest import new_point
 from tests.factories import PASSWORD, make_case_draft
@@ -81,6 +82,17 @@ def test_a_gzip_bomb_is_stopped_at_the_limit(county, device):
     assert len(bomb) < county.settings.limits.max_body_bytes
     response = post(county, header, bomb, gz=False, extra={"Content-Encoding": "gzip"})
     assert response.status_code == 413 and response.json()["error"]["code"] == "body_too_large"
+    assert nothing_stored(county)
+
+
+def test_a_dictionary_deflate_bomb_is_stopped_at_the_limit_and_garbage_is_400(county, device):
+    _store, header, _good = device
+    bomb = compress(b"[" + b" " * (64 * 1024 * 1024) + b"]")
+    assert len(bomb) < county.settings.limits.max_body_bytes
+    response = post(county, header, bomb, gz=False, extra={"Content-Encoding": DICT_ENCODING})
+    assert response.status_code == 413 and response.json()["error"]["code"] == "body_too_large"
+    response = post(county, header, b"not deflate at all", gz=False, extra={"Content-Encoding": DICT_ENCODING})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_gzip"
     assert nothing_stored(county)
 
 
