@@ -215,7 +215,8 @@ class LinkProxy:
         head, body = response.split(b"\r\n\r\n", 1)
         answer = json.loads(gzip.decompress(body) if b"content-encoding: gzip" in head.lower() else body)
         with self.lock:
-            self.stats.acked |= {r["seq"] for r in answer["results"] if r["status"] in ("accepted", "duplicate")}
+            self.stats.acked |= {seq for first, last in answer.get("accepted", []) + answer.get("duplicate", [])
+                                 for seq in range(first, last + 1)}
 
     def totals(self, path_prefix: str = "") -> dict[str, int]:
         chosen = [e for e in self.stats.exchanges if e.path.startswith(path_prefix)]

@@ -119,12 +119,13 @@ class SyncEngine:
             except (Conflict, Refused) as exc:
                 self.port.mark(seqs, "pending", exc.message)
                 raise
-            acked = [r.seq for r in result.results if r.status in ("accepted", "duplicate")]
-            rejected = {r.seq: r.message or "县里拒收了这条记录。" for r in result.results if r.status == "rejected"}
+            results = result.results_for(seqs)
+            acked = [r.seq for r in results if r.status in ("accepted", "duplicate")]
+            rejected = {r.seq: r.message or "县里拒收了这条记录。" for r in results if r.status == "rejected"}
             self.port.record_results(acked, rejected)
             report.pushed += len(events)
-            report.accepted += sum(r.status == "accepted" for r in result.results)
-            report.duplicates += sum(r.status == "duplicate" for r in result.results)
+            report.accepted += sum(r.status == "accepted" for r in results)
+            report.duplicates += sum(r.status == "duplicate" for r in results)
             report.rejected += len(rejected)
             if progress:
                 progress(report.pushed, max(total, report.pushed))

@@ -92,13 +92,22 @@ class PushRequest(Message):
 
 
 EventStatus = Literal["accepted", "duplicate", "rejected"]
+SeqRange = Annotated[list[Seq], Field(min_length=2, max_length=2)]  # [first, last], both included
 
 
 class EventResult(Message):
+    """One event's answer, as PushResult.results spells it out."""
+
     seq: int
     status: EventStatus
     code: str | None = None  # for rejected: a stable reason code
     message: str | None = None  # for rejected: what the agent reads (Chinese)
+
+
+class Rejection(Message):
+    seq: Seq
+    code: str  # a stable reason code
+    message: str  # what the agent reads (Chinese)
 
 
 class Head(Message):
@@ -107,9 +116,45 @@ class Head(Message):
 
 
 class PushResult(Message):
-    results: list[EventResult]
+    """Accepted and duplicate events as runs of sequence numbers; each rejected event on its own."""
+
+    accepted: list[SeqRange] = []
+    duplicate: list[SeqRange] = []
+    rejected: list[Rejection] = []
     head: Head
     server_time: str
+
+    @property
+    def results(self) -> list[EventResult]:
+        """One result per event the answer names, in sequence order."""
+        seqs = [seq for ranges in (self.accepted, self.duplicate) for first, last in ranges
+                for seq in range(first, last + 1)]
+        return self.results_for(sorted({*seqs, *(r.seq for r in self.rejected)}))
+
+    def results_for(self, seqs: list[int]) -> list[EventResult]:
+        """The result of each of ``seqs`` (the events a client sent) that the answer names; ranges are not expanded."""
+        rejected = {r.seq: r for r in self.rejected}
+        found = []
+        for seq in seqs:
+            if seq in rejected:
+                found.append(EventResult(seq=seq, status="rejected", code=rejected[seq].code,
+                                         message=rejected[seq].message))
+            elif any(first <= seq <= last for first, last in self.accepted):
+                found.append(EventResult(seq=seq, status="accepted"))
+            elif any(first <= seq <= last for first, last in self.duplicate):
+                found.append(EventResult(seq=seq, status="duplicate"))
+        return found
+
+
+def seq_ranges(seqs: list[int]) -> list[list[int]]:
+    """Ascending sequence numbers as [first, last] runs: [3, 4, 5, 9] → [[3, 5], [9, 9]]."""
+    ranges: list[list[int]] = []
+    for seq in seqs:
+        if ranges and ranges[-1][1] == seq - 1:
+            ranges[-1][1] = seq
+        else:
+            ranges.append([seq, seq])
+    return ranges
 
 
 # ---- pull (下行) ----

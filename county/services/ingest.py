@@ -22,7 +22,7 @@ from county.services.common import iso, utcnow
 from county.services.points import publish_statement_if_changed
 from sync.ledger.events import Event, parse_time
 from sync.ledger.points import month_of
-from sync.wire import EventResult, Head, PushRequest, PushResult, WireEvent, wire_to_event
+from sync.wire import Head, PushRequest, PushResult, Rejection, WireEvent, seq_ranges, wire_to_event
 
 
 EVENT_TABLE = LedgerEvent.__table__
@@ -97,19 +97,19 @@ def push(session: Session, device: Device, point: Point, request: PushRequest, *
         raise ApiError(409, "chain_mismatch", "这批记录在传输中不完整，已整批退回，会自动重新上传。")
     book = CaseBook(session, point)
     book.load(event for event in events if event.seq > head_seq)
-    results, rows = [], []
+    accepted, duplicate, rejected, rows = [], [], [], []
     for event in events:
         seq = event.seq
         if seq <= head_seq:
-            results.append(EventResult(seq=seq, status="duplicate"))
+            duplicate.append(seq)
             continue
         try:
             book.apply(event, device)
             rows.append(_row(event, device, now, "accepted", None, None))
-            results.append(EventResult(seq=seq, status="accepted"))
+            accepted.append(seq)
         except RejectEvent as reject:
             rows.append(_row(event, device, now, "rejected", reject.code, reject.message))
-            results.append(EventResult(seq=seq, status="rejected", code=reject.code, message=reject.message))
+            rejected.append(Rejection(seq=seq, code=reject.code, message=reject.message))
     if rows:
         bulk.insert_rows(session, EVENT_TABLE, rows)
         book.flush()
@@ -119,4 +119,5 @@ def push(session: Session, device: Device, point: Point, request: PushRequest, *
         device.head_seq, device.head_hash = last, prev
     device.last_seen_at, device.app_version = now, request.app_version
     session.commit()
-    return PushResult(results=results, head=Head(seq=device.head_seq, hash=device.head_hash), server_time=iso(now))
+    return PushResult(accepted=seq_ranges(accepted), duplicate=seq_ranges(duplicate), rejected=rejected,
+                      head=Head(seq=device.head_seq, hash=device.head_hash), server_time=iso(now))
