@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOWNSHIPS = ["浮梁镇", "鹅湖镇", "经公桥镇", "蛟潭镇", "湘湖镇", "瑶里镇", "洪源镇", "寿安镇", "三龙镇", "王港乡",
              "庄湾乡", "兴田乡", "江村乡", "黄坛乡", "峙滩镇", "勒功乡", "西湖乡", "储田乡"]  # 18, as in Fuliang
 START_TIMEOUT_S = 60.0
+WORKERS = os.cpu_count() or 1  # endpoint processes, as `suishenban-county serve` starts by default
 
 
 def engine_for(url: str, schema: str | None) -> Engine:
@@ -114,10 +115,14 @@ def ledger_counts(engine: Engine) -> dict[str, int]:
 
 
 class CountyServer:
-    """``suishenban-county serve`` as a child process (uvicorn, one process) on 127.0.0.1, a free port."""
+    """``suishenban-county serve`` as a child process on 127.0.0.1, a free port: uvicorn with ``workers``
+    processes (as many as cores, like `serve`), or one process when profiled."""
 
-    def __init__(self, url: str, schema: str | None, *, profile: Path | None = None, keep_alive: int = 5):
-        command = [sys.executable, "-m", "bench.sync_county", "--url", url, "--keep-alive", str(keep_alive)]
+    def __init__(self, url: str, schema: str | None, *, profile: Path | None = None, keep_alive: int = 5,
+                 workers: int = WORKERS):
+        workers = 1 if profile else workers  # cProfile sees one process
+        command = [sys.executable, "-m", "bench.sync_county", "--url", url, "--keep-alive", str(keep_alive),
+                   "--workers", str(workers)]
         command += ["--schema", schema] if schema else []
         command += ["--profile", str(profile)] if profile else []
         self.proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -145,9 +150,18 @@ class CountyServer:
         return box[0]
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time so far of the server process and its worker processes."""
+        total, pids = 0, [self.proc.pid]
+        while pids:
+            pid = pids.pop()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:  # the process ended meanwhile
+                continue
+            total += int(fields[11]) + int(fields[12])
+            pids += [int(child) for child in children]
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -196,7 +210,29 @@ def _profiled_pushes(profiles: list) -> None:
     routes._push = push  # noqa: SLF001
 
 
-def _serve(url: str, schema: str | None, profile: str | None, keep_alive: int) -> int:
+def bench_app():
+    """The app each worker process builds (uvicorn factory): database and schema from the environment."""
+    from county.api.app import create_app
+
+    url, schema = os.environ["BENCH_COUNTY_URL"], os.environ.get("BENCH_COUNTY_SCHEMA") or None
+    return create_app(Settings(database_url=url), engine_for(url, schema))
+
+
+def _serve_workers(config_options: dict, workers: int) -> int:
+    """Child process with worker processes: bind the port here, announce it, stop everything when stdin closes."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("bench.sync_county:bench_app", factory=True, workers=workers, **config_options)
+    sock = config.bind_socket()
+    print(json.dumps({"port": sock.getsockname()[1]}), flush=True)
+    supervisor = Multiprocess(config, sockets=[sock])
+    threading.Thread(target=lambda: (sys.stdin.read(), supervisor.should_exit.set()), daemon=True).start()
+    supervisor.run()
+    return 0
+
+
+def _serve(url: str, schema: str | None, profile: str | None, keep_alive: int, workers: int) -> int:
     """Child process: serve (the event loop in the main thread) until stdin closes."""
     import cProfile
     import pstats
@@ -205,9 +241,13 @@ def _serve(url: str, schema: str | None, profile: str | None, keep_alive: int) -
 
     from county.api.app import create_app
 
+    options = dict(host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False, backlog=4096,
+                   timeout_keep_alive=keep_alive, server_header=False)
+    if workers > 1:
+        os.environ.update(BENCH_COUNTY_URL=url, BENCH_COUNTY_SCHEMA=schema or "")
+        return _serve_workers(options, workers)
     app = create_app(Settings(database_url=url), engine_for(url, schema))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                                           access_log=False, backlog=4096, timeout_keep_alive=keep_alive))
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     threading.Thread(target=_watch, args=(server, time.monotonic() + START_TIMEOUT_S), daemon=True).start()
     if not profile:
         server.run()
@@ -231,5 +271,6 @@ if __name__ == "__main__":
     parser.add_argument("--schema")
     parser.add_argument("--profile")
     parser.add_argument("--keep-alive", type=int, default=5, help="uvicorn's timeout_keep_alive (its default: 5 s)")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="endpoint processes (default: one per core)")
     args = parser.parse_args()
-    raise SystemExit(_serve(args.url, args.schema, args.profile, args.keep_alive))
+    raise SystemExit(_serve(args.url, args.schema, args.profile, args.keep_alive, args.workers))

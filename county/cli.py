@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -60,8 +61,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    print(f"县级端已启动：http://{args.host}:{args.port}/healthz  （数据库 {settings.database_url.split('@')[-1]}）")
-    uvicorn.run(create_app(settings, engine), host=args.host, port=args.port, log_level="warning")
+    print(f"县级端已启动：http://{args.host}:{args.port}/healthz  （数据库 {settings.database_url.split('@')[-1]}，"
+          f"{args.workers} 个进程）")
+    options = dict(host=args.host, port=args.port, log_level="warning", server_header=False)  # Date stays (HTTP)
+    if args.workers <= 1:
+        uvicorn.run(create_app(settings, engine), **options)
+        return EXIT_OK
+    # Several processes check batches side by side (county.services.precheck); each builds its app from the
+    # environment, so the database chosen here travels in it.
+    engine.dispose()
+    os.environ["SUISHENBAN_COUNTY_DB"] = settings.database_url
+    uvicorn.run("county.api.app:create_app_from_env", factory=True, workers=args.workers, **options)
     return EXIT_OK
 
 
@@ -72,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="启动同步接口")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8600)
+    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="接口进程数，默认等于处理器核数（各进程并行核对上传的记录）")
     sandbox = sub.add_parser("training-sandbox", help="培训模式用的县级端（本机回环地址，单独的数据库）")
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--until-stdin-closes", action="store_true", help="标准输入关闭时退出（由柜台端启动时使用）")

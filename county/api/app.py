@@ -80,6 +80,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     return app
 
 
+def create_app_from_env() -> FastAPI:
+    """The app as each endpoint process builds it when `suishenban-county serve` runs several (uvicorn factory)."""
+    return create_app(Settings.from_env())
+
+
 def _openapi(app: FastAPI) -> dict:
     """The generated schema plus the request bodies of enrol and push, which the routes read themselves
     (to bound their size and decompress gzip safely) and so FastAPI cannot see."""

@@ -11,6 +11,7 @@ from county.api.body import parse_model, read_body
 from county.errors import overloaded
 from county.services import enrolment, feed, ingest
 from county.services.auth import authenticate
+from county.services.precheck import prepare
 from sync.wire import EnrolRequest, EnrolResult, PullResult, PushRequest, PushResult, StatusResult
 
 router = APIRouter(prefix="/api/v1")
@@ -43,17 +44,19 @@ async def push(request: Request, authorization: AuthHeader = None) -> PushResult
         raise overloaded(limits.retry_after_seconds)
     try:
         raw = await read_body(request, max_bytes=limits.max_body_bytes, max_uncompressed=limits.max_uncompressed_bytes)
-        message = parse_model(PushRequest, raw)
-        return await run_in_threadpool(_push, core, authorization, message)
+        return await run_in_threadpool(_push, core, authorization, raw)
     finally:
         core.push_slots.release()
 
 
-def _push(core, authorization: str | None, message: PushRequest) -> PushResult:
+def _push(core, authorization: str | None, raw: bytes) -> PushResult:
+    """Parse and seal before the transaction (no lock held), then apply the batch in it."""
+    max_events = core.settings.limits.max_batch_events
+    sealed = prepare(parse_model(PushRequest, raw), max_events=max_events)
     with core.session() as session:
         device, point = authenticate(session, authorization, lock=True)
         try:
-            return ingest.push(session, device, point, message, max_events=core.settings.limits.max_batch_events)
+            return ingest.push(session, device, point, sealed, max_events=max_events)
         except ingest.Conflict as conflict:
             ingest.flag_tampering(session, device, conflict.seq, conflict.detail)
             raise

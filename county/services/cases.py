@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from county.models import Case, Device, Mailing, Point
 from county.services import bulk, catalogues
+from county.services.precheck import NOT_CHECKED, RejectEvent, check_content
 from sync.ledger.catalogue import Catalogue, CatalogueError
 from sync.ledger.events import Event
-from sync.ledger.forms import FormErrors, check_event
 from sync.ledger.kinds import COUNTY_EVENT_TYPES, CaseState, EventType, MailingState
 from sync.ledger.lifecycle import LifecycleError, next_state
 from sync.ledger.mailings import MailingStateError, next_mailing_state
@@ -30,14 +30,6 @@ MAILING_TABLE: Table = Mailing.__table__  # type: ignore[assignment]
 _CASE_COLUMNS = ("case_id", "point_id", "item_code", "flow", "applicant_kind", "state", "mode", "completed_at")
 _CASE_CHANGES = ("state", "mode", "completed_at")
 _MAILING_COLUMNS = ("mailing_id", "point_id", "state", "tracking_no")
-
-
-class RejectEvent(Exception):
-    """A record-specific refusal: stored in the chain, quarantined on the device with this reason."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(code)
-        self.code, self.message = code, message
 
 
 def catalogue_for(session: Session, version: str | None) -> Catalogue:
@@ -117,32 +109,28 @@ class CaseBook:
             raise RejectEvent("unknown_mailing", "县里没有这件寄递的登记记录，无法处理这条更新。")
         return mailing
 
-    def _check(self, event: Event, catalogue: Catalogue, case: Row | None = None) -> None:
-        if event.pii is None and event.pii_digests:
-            raise RejectEvent("pii_purged", "这条记录的个人信息已按期清除，县里无法核对，请联系县政务服务管理局。")
-        values = case.values if case is not None else None
-        item = catalogue.by_code(values["item_code"]) if values is not None else None
-        try:
-            body, pii = check_event(event.type, event.body, event.pii or {}, catalogue, item=item,
-                                    applicant_kind=values["applicant_kind"] if values is not None else None)
-        except FormErrors as exc:
-            raise RejectEvent("invalid", str(exc)) from exc
-        if body != event.body or pii != (event.pii or {}):
-            raise RejectEvent("not_normalised", "这条记录的格式不规范，请升级柜台软件。")
+    def _check(self, event: Event, catalogue: Catalogue, check: object, case: Row | None = None) -> None:
+        """The content check: done before the transaction (``check``) unless it needed the case's item."""
+        if check is NOT_CHECKED:
+            values = case.values if case is not None else None
+            check_content(event, catalogue, item=catalogue.by_code(values["item_code"]) if values else None,
+                          applicant_kind=values["applicant_kind"] if values else None)
+        elif check is not None:
+            raise check  # type: ignore[misc]
 
-    def apply(self, event: Event, device: Device) -> None:
+    def apply(self, event: Event, device: Device, check: object = NOT_CHECKED) -> None:
         """Check one event against the rules and the county's state; raise RejectEvent to quarantine it."""
         kind = event.type
         if kind in COUNTY_EVENT_TYPES:
             raise RejectEvent("county_only", "部门办理状态只能由县里设置，柜台不能上传。")
         if kind is EventType.CASE_RECORDED:
-            self._record(event, device)
+            self._record(event, device, check)
         elif kind in CASE_EVENTS:
             case = self._case(str(event.body.get("case_id")))
-            self._check(event, self._catalogue(None), case)
+            self._check(event, self._catalogue(None), check, case)
             self._move(case, event)
         elif kind is EventType.MAILING_RECORDED:
-            self._check(event, self._catalogue(None))
+            self._check(event, self._catalogue(None), check)
             body = event.body
             if body["mailing_id"] in self.mailings:
                 raise RejectEvent("mailing_exists", "这件寄递已经登记过了。")
@@ -151,7 +139,7 @@ class CaseBook:
                 state=MailingState.RECORDED.value, tracking_no=None, business_date=body["business_date"]), new=True)
         elif kind in MAILING_EVENTS:
             mailing = self._mailing(str(event.body.get("mailing_id")))
-            self._check(event, self._catalogue(None))
+            self._check(event, self._catalogue(None), check)
             try:
                 mailing.set("state", next_mailing_state(MailingState(mailing.values["state"]), kind).value)
             except MailingStateError as exc:
@@ -159,11 +147,11 @@ class CaseBook:
             if kind is EventType.MAILING_DISPATCHED:
                 mailing.set("tracking_no", event.body["tracking_no"])
         else:  # day.closed
-            self._check(event, self._catalogue(None))
+            self._check(event, self._catalogue(None), check)
 
-    def _record(self, event: Event, device: Device) -> None:
+    def _record(self, event: Event, device: Device, check: object) -> None:
         catalogue = self._catalogue(str(event.body.get("catalogue_version")))
-        self._check(event, catalogue)
+        self._check(event, catalogue, check)
         body = event.body
         if not body.get("receipt_no"):
             raise RejectEvent("receipt_missing", "这笔办件没有回执编号，请升级柜台软件。")

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from county.errors import ApiError
 from county.models import Device, LedgerEvent, Point, TamperFlag
 from county.services import bulk
-from county.services.cases import CaseBook, RejectEvent
+from county.services.cases import CaseBook
 from county.services.common import iso, utcnow
 from county.services.points import publish_statement_if_changed
+from county.services.precheck import RejectEvent, Sealed, prepare
 from sync.ledger.events import Event, parse_time
 from sync.ledger.points import month_of
-from sync.wire import Head, PushRequest, PushResult, Rejection, WireEvent, seq_ranges, wire_to_event
+from sync.wire import Head, PushRequest, PushResult, Rejection, seq_ranges
 
 
 EVENT_TABLE = LedgerEvent.__table__
@@ -44,13 +45,6 @@ def flag_tampering(session: Session, device: Device, seq: int, detail: str) -> N
     session.commit()
 
 
-def _seal(wire: WireEvent, device: Device, seq: int, prev: str) -> Event:
-    try:
-        return wire_to_event(wire, device_id=device.id, seq=seq, prev_hash=prev)
-    except (ValueError, TypeError) as exc:  # undecodable content: the chain cannot be rebuilt
-        raise ApiError(422, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。") from exc
-
-
 def _row(event: Event, device: Device, now: datetime, status: str, code: str | None, message: str | None) -> dict[str, Any]:
     try:
         month = month_of(parse_time(event.occurred_at))
@@ -63,10 +57,14 @@ def _row(event: Event, device: Device, now: datetime, status: str, code: str | N
                 reject_code=code, reject_message=message)
 
 
-def push(session: Session, device: Device, point: Point, request: PushRequest, *, max_events: int) -> PushResult:
+def push(session: Session, device: Device, point: Point, request: PushRequest | Sealed, *,
+         max_events: int) -> PushResult:
+    """Apply one batch in the session's transaction; ``request`` may come already sealed (precheck.prepare)."""
+    sealed = request if isinstance(request, Sealed) else prepare(request, max_events=max_events)
+    request = sealed.request
     if request.device_id != device.id:
         raise ApiError(403, "wrong_device", "上传的记录不属于这台电脑，已拒收。")
-    if len(request.events) > max_events:
+    if sealed.too_large or len(request.events) > max_events:
         raise ApiError(413, "batch_too_large", f"一次最多上传 {max_events} 条记录。")
     head_seq, head_hash = device.head_seq, device.head_hash
     if request.from_seq > head_seq + 1:
@@ -77,34 +75,31 @@ def push(session: Session, device: Device, point: Point, request: PushRequest, *
         select(LedgerEvent.seq, LedgerEvent.event_id, LedgerEvent.hash, LedgerEvent.status)
         .where(LedgerEvent.device_id == device.id, LedgerEvent.seq.between(request.from_seq - 1, min(last, head_seq)))
     )}
-    prev = request.prev_hash
     expected_prev = head_hash if request.from_seq == head_seq + 1 else (
         stored[request.from_seq - 1].hash if request.from_seq > 1 else "0" * 64)
-    if prev != expected_prev:
+    if request.prev_hash != expected_prev:
         raise Conflict(request.from_seq, "previous hash differs from the county's copy")
-
-    now, events = utcnow(), []
-    for offset, wire in enumerate(request.events):
-        seq = request.from_seq + offset
-        event = _seal(wire, device, seq, prev)
-        if seq <= head_seq:
-            old = stored[seq]
+    for event in sealed.events:
+        if event.seq <= head_seq:
+            old = stored[event.seq]
             if old.event_id != event.event_id or old.hash != event.hash:
-                raise Conflict(seq, "same sequence number, different content")
-        events.append(event)
-        prev = event.hash
-    if prev != request.head_hash:
+                raise Conflict(event.seq, "same sequence number, different content")
+    if sealed.unreadable is not None:
+        raise sealed.unreadable
+    if sealed.head_hash != request.head_hash:
         raise ApiError(409, "chain_mismatch", "这批记录在传输中不完整，已整批退回，会自动重新上传。")
+
+    now = utcnow()
     book = CaseBook(session, point)
-    book.load(event for event in events if event.seq > head_seq)
+    book.load(event for event in sealed.events if event.seq > head_seq)
     accepted, duplicate, rejected, rows = [], [], [], []
-    for event in events:
+    for event, check in zip(sealed.events, sealed.checks, strict=True):
         seq = event.seq
         if seq <= head_seq:
             duplicate.append(seq)
             continue
         try:
-            book.apply(event, device)
+            book.apply(event, device, check)
             rows.append(_row(event, device, now, "accepted", None, None))
             accepted.append(seq)
         except RejectEvent as reject:
@@ -116,7 +111,7 @@ def push(session: Session, device: Device, point: Point, request: PushRequest, *
         if book.touched_points:
             publish_statement_if_changed(session, point)
     if last > head_seq:
-        device.head_seq, device.head_hash = last, prev
+        device.head_seq, device.head_hash = last, sealed.head_hash
     device.last_seen_at, device.app_version = now, request.app_version
     session.commit()
     return PushResult(accepted=seq_ranges(accepted), duplicate=seq_ranges(duplicate), rejected=rejected,

@@ -270,7 +270,13 @@ def version_key(version: str) -> tuple[int, ...]:
 
 def bundled_versions() -> tuple[str, ...]:
     """Catalogue versions shipped with the software, oldest first (each folder is named after its version)."""
-    found = [entry.name for entry in _root().iterdir()
+    return _versions_in(_root())
+
+
+@lru_cache(maxsize=8)
+def _versions_in(root: Any) -> tuple[str, ...]:
+    """Listed once per folder: what ships with the software does not change while it runs."""
+    found = [entry.name for entry in root.iterdir()
              if entry.is_dir() and _VERSION.fullmatch(entry.name) and entry.joinpath("catalogue.json").is_file()]
     return tuple(sorted(found, key=version_key))
 

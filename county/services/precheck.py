@@ -1,0 +1,87 @@
+"""The part of a push that needs no database: rebuild the batch's chain and check each event's content.
+
+Done before the batch's transaction opens (``prepare``), so that endpoint processes check batches side by
+side while another holds the write lock; the transaction then only adds what depends on the county's state
+(cases, mailings, receipt numbers, lifecycle). Nothing is decided here that the county's state could change:
+an event whose check needs that state (a correction needs its case's item) is left NOT_CHECKED.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from county.errors import ApiError
+from sync.ledger.catalogue import Catalogue, Item, bundled_versions, load_catalogue
+from sync.ledger.events import Event
+from sync.ledger.forms import FormErrors, check_event
+from sync.ledger.kinds import COUNTY_EVENT_TYPES, EventType
+from sync.wire import PushRequest, wire_to_event
+
+NOT_CHECKED = object()  # the content check waits for the county's state, inside the transaction
+
+
+class RejectEvent(Exception):
+    """A record-specific refusal: stored in the chain, quarantined on the device with this reason."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(code)
+        self.code, self.message = code, message
+
+
+def check_content(event: Event, catalogue: Catalogue, *, item: Item | None = None,
+                  applicant_kind: str | None = None) -> None:
+    """The shared rules on one event's body and personal fields; raises RejectEvent."""
+    if event.pii is None and event.pii_digests:
+        raise RejectEvent("pii_purged", "这条记录的个人信息已按期清除，县里无法核对，请联系县政务服务管理局。")
+    try:
+        body, pii = check_event(event.type, event.body, event.pii or {}, catalogue, item=item,
+                                applicant_kind=applicant_kind)
+    except FormErrors as exc:
+        raise RejectEvent("invalid", str(exc)) from exc
+    if body != event.body or pii != (event.pii or {}):
+        raise RejectEvent("not_normalised", "这条记录的格式不规范，请升级柜台软件。")
+
+
+@dataclass
+class Sealed:
+    """A push request with its chain rebuilt: events in order (up to an unreadable one) and their checks."""
+
+    request: PushRequest
+    events: list[Event]
+    checks: list[object]  # per event: None (passed), a RejectEvent, or NOT_CHECKED
+    unreadable: ApiError | None = None  # raised when the push reaches event len(events)
+    too_large: bool = False  # more events than the endpoint takes: nothing was done
+
+    @property
+    def head_hash(self) -> str:
+        return self.events[-1].hash if self.events else self.request.prev_hash
+
+
+def _precheck(event: Event, bundled: tuple[str, ...]) -> object:
+    if event.type is EventType.CASE_AMENDED or event.type in COUNTY_EVENT_TYPES:
+        return NOT_CHECKED
+    version = event.body.get("catalogue_version") if event.type is EventType.CASE_RECORDED else bundled[-1]
+    if version not in bundled:  # a version the bureau published later: read from the database
+        return NOT_CHECKED
+    try:
+        check_content(event, load_catalogue(version))  # only case.recorded reads the catalogue
+    except RejectEvent as reject:
+        return reject
+    return None
+
+
+def prepare(request: PushRequest, *, max_events: int) -> Sealed:
+    """Seal every event from the request's own device id and previous hash, and check what needs no state."""
+    if len(request.events) > max_events:
+        return Sealed(request, [], [], too_large=True)
+    events, checks, prev, bundled = [], [], request.prev_hash, bundled_versions()
+    for offset, wire in enumerate(request.events):
+        seq = request.from_seq + offset
+        try:
+            event = wire_to_event(wire, device_id=request.device_id, seq=seq, prev_hash=prev)
+        except (ValueError, TypeError):  # undecodable content: the chain cannot be rebuilt
+            return Sealed(request, events, checks, ApiError(422, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。"))
+        events.append(event)
+        checks.append(_precheck(event, bundled))
+        prev = event.hash
+    return Sealed(request, events, checks)
