@@ -1,0 +1,100 @@
+"""Ingest decides each event of a batch on its own: the county's state and the rules, one transaction per batch."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from county.config import Settings
+from county.models import Case, CountyEvent
+from county.services import enrolment, ingest
+from county.services.auth import authenticate
+from sync.ledger.chain import GENESIS_HASH, seal
+from sync.ledger.events import Event, EventDraft, new_id
+from sync.ledger.forms import draft_complete, draft_void
+from sync.ledger.kinds import EventType
+from sync.ledger.receipts import format_receipt_no
+from sync.wire import EnrolRequest, PushRequest, event_to_wire
+from tests.county.conftest import new_point
+from tests.factories import TEST_DAY, make_case_draft
+
+
+def enrolled(county) -> tuple[str, str, int]:
+    point = new_point(county)
+    with county.session() as session:
+        result = enrolment.enrol(session, EnrolRequest(activation_code=point["code"], app_version="test",
+                                                       device_time="2026-11-27T09:30:00.000+08:00"),
+                                 client="127.0.0.1", settings=Settings())
+    return result.device_token, result.point.code, result.device_no
+
+
+def sealed_chain(device_id: str, drafts: list[EventDraft]) -> list[Event]:
+    events, prev = [], GENESIS_HASH
+    for seq, draft in enumerate(drafts, start=1):
+        events.append(seal(draft, device_id=device_id, seq=seq, prev_hash=prev))
+        prev = events[-1].hash
+    return events
+
+
+def request_for(device_id: str, events: list[Event]) -> PushRequest:
+    return PushRequest(device_id=device_id, from_seq=events[0].seq, prev_hash=events[0].prev_hash,
+                       head_hash=events[-1].hash, events=[event_to_wire(e) for e in events], app_version="test")
+
+
+def push(county, token: str, request: PushRequest):
+    with county.session() as session:
+        device, point = authenticate(session, f"Device {token}", lock=True)
+        return ingest.push(session, device, point, request, max_events=500)
+
+
+def test_one_batch_accepts_rejects_and_answers_duplicates_event_by_event(county):
+    token, point_code, device_no = enrolled(county)
+    device_id = token.split(".")[0]
+
+    def case(serial: int, **body) -> EventDraft:
+        draft = make_case_draft()
+        receipt = format_receipt_no(point_code, TEST_DAY, device_no, serial)
+        return replace(draft, body={**draft.body, "receipt_no": receipt, **body})
+
+    first = case(1)
+    case_id = first.body["case_id"]
+    drafts = [
+        first,                                                     # 1 accepted
+        case(1, case_id=new_id()),                                 # 2 receipt_reused
+        case(2, case_id=case_id),                                  # 3 case_exists
+        draft_complete(case_id),                                   # 4 accepted
+        draft_void(new_id(), "录错了"),                             # 5 unknown_case
+        draft_complete(case_id),                                   # 6 lifecycle
+        case(3, village=" 瑶里村 "),                                 # 7 not_normalised
+        case(4, mode="fly"),                                       # 8 invalid
+        EventDraft(EventType.CASE_STATUS_CHANGED, {"case_id": case_id, "status": "accepted", "note": ""}),  # 9 county_only
+        case(5, receipt_no=format_receipt_no("9999", TEST_DAY, device_no, 5)),  # 10 receipt_foreign
+    ]
+    request = request_for(device_id, sealed_chain(device_id, drafts))
+    result = push(county, token, request)
+    codes = {r.seq: r.code for r in result.results if r.status == "rejected"}
+    assert result.accepted == [[1, 1], [4, 4]]
+    assert codes == {2: "receipt_reused", 3: "case_exists", 5: "unknown_case", 6: "lifecycle",
+                     7: "not_normalised", 8: "invalid", 9: "county_only", 10: "receipt_foreign"}
+    assert result.head.seq == 10
+
+    again = push(county, token, request)
+    assert again.duplicate == [[1, 10]] and not again.accepted and not again.rejected
+    with county.session() as session:
+        (stored,) = session.scalars(select(Case)).all()
+        assert (stored.case_id, stored.state, stored.completed_at) == (case_id, "completed", drafts[3].occurred_at)
+        kinds = session.scalars(select(CountyEvent.kind)).all()
+        assert kinds.count("points_statement") == 1  # the completion changed what the point earns, once
+
+
+def test_a_case_recorded_in_one_batch_is_found_by_the_next(county):
+    token, point_code, device_no = enrolled(county)
+    device_id = token.split(".")[0]
+    draft = make_case_draft(item_code="FL009", amount=None, materials={"id_card": "received"})
+    draft = replace(draft, body={**draft.body, "receipt_no": format_receipt_no(point_code, TEST_DAY, device_no, 1)})
+    events = sealed_chain(device_id, [draft, draft_complete(draft.body["case_id"])])
+    assert push(county, token, request_for(device_id, events[:1])).accepted == [[1, 1]]
+    assert push(county, token, request_for(device_id, events[1:])).accepted == [[2, 2]]
+    with county.session() as session:
+        assert session.scalar(select(Case.state)) == "completed"
