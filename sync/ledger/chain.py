@@ -29,7 +29,7 @@ class ChainError(ValueError):
 def pii_digest(salt: bytes, field_name: str, value: str) -> str:
     """Salted SHA-256 of one personal field; the salt keeps short values (phones) from being guessed."""
     data = field_name.encode("utf-8") + b"\x00" + value.encode("utf-8")
-    return hmac.new(salt, data, hashlib.sha256).hexdigest()
+    return hmac.digest(salt, data, "sha256").hex()
 
 
 def pii_digests(salt: bytes, pii: Mapping[str, str]) -> dict[str, str]:
