@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import cProfile
-import gzip
 import random
 import statistics
 import threading
@@ -22,10 +21,12 @@ from sync.ledger.catalogue import Catalogue, load_catalogue
 from sync.ledger.events import EventDraft
 from sync.ledger.forms import FormErrors, check_event
 from sync.ledger.kinds import EventType
+from sync.body_codec import DICT_ENCODING
 from sync.wire import PushRequest, wire_to_event
 
 from bench.sync_county import CountyServer, county_db, ledger_counts, provision
 from bench.sync_load import backlog_drafts, push_bodies, seal_chain
+from bench.sync_net import inflate_body
 from bench.sync_profile import layers, top_costs
 
 INGEST_BATCH = 500
@@ -48,7 +49,7 @@ def _service_ingest(engine, devices, bodies: list[list[bytes]], profiler: cProfi
     for device, device_bodies in zip(devices, bodies, strict=True):
         for body in device_bodies:
             t0 = time.perf_counter()
-            message = parse_model(PushRequest, gzip.decompress(body))
+            message = parse_model(PushRequest, inflate_body(body))
             t1 = time.perf_counter()
             messages.append(message)
             with sessions() as session:
@@ -86,13 +87,13 @@ def _rules_floor(messages: list[PushRequest]) -> float:
 
 
 def _http_ingest(server: CountyServer, devices, bodies: list[list[bytes]]) -> dict[str, Any]:
-    """One client thread per device posting its pre-built gzip bodies in order; wall time from a common start."""
+    """One client thread per device posting its pre-built bodies in order; wall time from a common start."""
     statuses: Counter = Counter()
     lock, gate = threading.Lock(), threading.Barrier(len(devices) + 1)
 
     def run(device, device_bodies: list[bytes]) -> None:
         headers = {"Authorization": f"Device {device.token}", "Content-Type": "application/json",
-                   "Content-Encoding": "gzip", "Accept": "application/json"}
+                   "Content-Encoding": DICT_ENCODING}
         with requests.Session() as http:
             gate.wait(timeout=60)
             for body in device_bodies:

@@ -16,6 +16,7 @@ from sync.ledger.events import CHINA_TZ, Event, EventDraft, format_time
 from sync.ledger.forms import draft_case
 from sync.ledger.kinds import EventType
 from sync.ledger.receipts import format_receipt_no
+from sync.client import encode_body
 from sync.wire import MonthDigest, PullItem, PushRequest, event_to_wire, month_digest
 
 from bench.workload import business_days, case_form, history
@@ -79,9 +80,8 @@ def push_request(device_id: str, events: Sequence[Event]) -> PushRequest:
 
 
 def push_bodies(device_id: str, events: Sequence[Event], batch: int) -> list[bytes]:
-    """The gzip'd request bodies SyncClient would send for these events, ``batch`` per push."""
-    return [gzip.compress(push_request(device_id, events[i : i + batch]).model_dump_json(exclude_none=True)
-                          .encode("utf-8"), compresslevel=6) for i in range(0, len(events), batch)]
+    """The request bodies SyncClient would send for these events (ssb-dict-1), ``batch`` per push."""
+    return [encode_body(push_request(device_id, events[i : i + batch])) for i in range(0, len(events), batch)]
 
 
 def bare_payload(events: Sequence[Event], batch: int, level: int = 6) -> int:

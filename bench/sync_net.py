@@ -17,7 +17,7 @@ IO_TIMEOUT_S = 120.0  # every socket wait is bounded
 CHUNK = 512
 
 
-def _inflate(body: bytes) -> bytes:
+def inflate_body(body: bytes) -> bytes:
     """A push body as the client sent it: gzip (sync files, older clients) or deflate with the dictionary."""
     if body[:2] == b"\x1f\x8b":
         return gzip.decompress(body)
@@ -202,7 +202,7 @@ class LinkProxy:
         return sent
 
     def _note_sent(self, record: Exchange, body: bytes) -> None:
-        request = json.loads(_inflate(body))
+        request = json.loads(inflate_body(body))
         first, count = request["from_seq"], len(request["events"])
         record.seqs = (first, first + count - 1)
         seqs = set(range(first, first + count))

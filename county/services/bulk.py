@@ -1,8 +1,9 @@
 """Many rows in one statement: what a pushed batch writes, inside the batch's transaction.
 
 PostgreSQL gets ``COPY`` for new rows and one ``UPDATE … FROM unnest(arrays)`` for changed ones (one round
-trip each, whatever the batch size); other databases (SQLite) get Core ``executemany``, which runs the
-statement in a C loop in process.
+trip each, whatever the batch size). SQLite gets the driver's own ``executemany`` for new rows (values
+converted by the columns' types, as SQLAlchemy would) and Core ``executemany`` for changed ones: both run
+the statement in a C loop in process.
 """
 
 from __future__ import annotations
@@ -33,16 +34,28 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), list(rows))
-        return
     names = _with_defaults(table, rows)
     defaults = {name: table.c[name].default.arg for name in names if name not in rows[0]}
+    dialect, quote = connection.dialect, connection.dialect.identifier_preparer
+    columns = f"{quote.format_table(table)} ({', '.join(quote.quote(name) for name in names)})"
+    if dialect.name == "sqlite":  # sqlite3's own executemany, values converted as the column types say
+        convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+        values = [[row.get(name, defaults.get(name)) for name in names] for row in rows]
+        for index, processor in enumerate(convert):
+            if processor is not None:
+                for value in values:
+                    value[index] = processor(value[index])
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {columns} VALUES ({', '.join('?' * len(names))})", values)
+        finally:
+            cursor.close()
+        return
+    if dialect.name != "postgresql":
+        connection.execute(insert(table), list(rows))
+        return
     json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
-    quote = connection.dialect.identifier_preparer
-    statement = (f"COPY {quote.format_table(table)} ({', '.join(quote.quote(name) for name in names)}) "
-                 "FROM STDIN")
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY {columns} FROM STDIN") as copy:
         for row in rows:
             copy.write_row([_json(row[name]) if name in json_columns else row.get(name, defaults.get(name))
                             for name in names])

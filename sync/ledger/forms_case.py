@@ -108,7 +108,7 @@ def _materials(raw: object, item: Item, problems: Problems) -> list[dict[str, st
         return []
     found: dict[str, str] = {}
     for entry in raw[: len(guide) + 1]:
-        if not isinstance(entry, Mapping) or set(entry) != {"code", "status"}:
+        if (type(entry) is not dict and not isinstance(entry, Mapping)) or set(entry) != {"code", "status"}:
             problems.add("materials", "材料清单里有一项格式不对，这条记录不能保存。")
             continue
         code, status = entry["code"], entry["status"]
