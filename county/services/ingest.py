@@ -1,9 +1,10 @@
 """Push ingest (接收上传): verify the device's chain, store each event once, answer per event.
 
-One transaction per batch. Every event is re-validated with the shared rules; nothing from the client
-is trusted. A rejected event still takes its place in the chain (the device holds it), but changes no
-case and earns nothing; the agent sees why. The same sequence number with different content is a
-conflict: the batch is refused and the device is flagged for the county to review.
+One transaction per batch. Every event is re-validated with the shared rules (most of them before the
+transaction opens: county/services/precheck.py); nothing from the client is trusted. A rejected event
+still takes its place in the chain (the device holds it), but changes no case and earns nothing; the
+agent sees why. The same sequence number with different content is a conflict: the batch is refused
+and the device is flagged for the county to review.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from county.services.precheck import RejectEvent, Sealed, prepare
 from sync.ledger.events import Event, parse_time
 from sync.ledger.points import month_of
 from sync.wire import Head, PushRequest, PushResult, Rejection, seq_ranges
-
 
 EVENT_TABLE = LedgerEvent.__table__
 

@@ -59,6 +59,7 @@ def test_one_batch_accepts_rejects_and_answers_duplicates_event_by_event(county)
 
     first = case(1)
     case_id = first.body["case_id"]
+    status = EventDraft(EventType.CASE_STATUS_CHANGED, {"case_id": case_id, "status": "accepted", "note": ""})
     drafts = [
         first,                                                     # 1 accepted
         case(1, case_id=new_id()),                                 # 2 receipt_reused
@@ -68,7 +69,7 @@ def test_one_batch_accepts_rejects_and_answers_duplicates_event_by_event(county)
         draft_complete(case_id),                                   # 6 lifecycle
         case(3, village=" 瑶里村 "),                                 # 7 not_normalised
         case(4, mode="fly"),                                       # 8 invalid
-        EventDraft(EventType.CASE_STATUS_CHANGED, {"case_id": case_id, "status": "accepted", "note": ""}),  # 9 county_only
+        status,                                                    # 9 county_only
         case(5, receipt_no=format_receipt_no("9999", TEST_DAY, device_no, 5)),  # 10 receipt_foreign
     ]
     request = request_for(device_id, sealed_chain(device_id, drafts))
