@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from sync.ledger.chain import sealed
+from sync.ledger.chain import SealedParts, sealed_parts
 from sync.ledger.events import Event
 from sync.ledger.kinds import EventType
 
@@ -235,14 +235,19 @@ def event_to_wire(event: Event) -> WireEvent:
 
 def wire_to_event(wire: WireEvent, *, device_id: str, seq: int, prev_hash: str) -> Event:
     """Rebuild the sealed event the device holds, recomputing digests and hash from the content."""
+    return wire_to_sealed(wire, device_id=device_id, seq=seq, prev_hash=prev_hash).event
+
+
+def wire_to_sealed(wire: WireEvent, *, device_id: str, seq: int, prev_hash: str) -> SealedParts:
+    """As ``wire_to_event``, with the canonical bytes of the body and digests that went into the hash."""
     if wire.pii:
         if wire.salt is None:
             raise ValueError("personal fields without their salt")
-        return sealed(event_id=event_id(wire), device_id=device_id, seq=seq, event_type=wire.type,
-                      occurred_at=wire.t, body=wire.body, prev_hash=prev_hash, pii=dict(wire.pii),
-                      salt=bytes.fromhex(wire.salt))
-    return sealed(event_id=event_id(wire), device_id=device_id, seq=seq, event_type=wire.type, occurred_at=wire.t,
-                  body=wire.body, prev_hash=prev_hash, digests=wire.digests)
+        return sealed_parts(event_id=event_id(wire), device_id=device_id, seq=seq, event_type=wire.type,
+                            occurred_at=wire.t, body=wire.body, prev_hash=prev_hash, pii=dict(wire.pii),
+                            salt=bytes.fromhex(wire.salt))
+    return sealed_parts(event_id=event_id(wire), device_id=device_id, seq=seq, event_type=wire.type,
+                        occurred_at=wire.t, body=wire.body, prev_hash=prev_hash, digests=wire.digests)
 
 
 def month_digest(event_ids: list[str]) -> str:

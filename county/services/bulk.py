@@ -16,8 +16,14 @@ from sqlalchemy import JSON, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 
+class JsonText(str):
+    """A JSON column's value already written as JSON text (e.g. the canonical bytes an event was hashed from)."""
+
+
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if value is None or type(value) is JsonText:
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -44,7 +50,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         for index, processor in enumerate(convert):
             if processor is not None:
                 for value in values:
-                    value[index] = processor(value[index])
+                    if type(value[index]) is not JsonText:
+                        value[index] = processor(value[index])
         cursor = connection.connection.driver_connection.cursor()
         try:
             cursor.executemany(f"INSERT INTO {columns} VALUES ({', '.join('?' * len(names))})", values)
@@ -52,7 +59,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
             cursor.close()
         return
     if dialect.name != "postgresql":
-        connection.execute(insert(table), list(rows))
+        connection.execute(insert(table), [{name: json.loads(value) if type(value) is JsonText else value
+                                            for name, value in row.items()} for row in rows])
         return
     json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY {columns} FROM STDIN") as copy:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from county.models import Case, Device, Mailing, Point
@@ -57,6 +57,13 @@ def _ids(values: Iterable[object]) -> list[str]:
     return sorted({value for value in values if isinstance(value, str)})
 
 
+def _among(session: Session, column: ColumnElement, values: list[str]) -> ColumnElement[bool]:
+    """``column IN values``; one array parameter on PostgreSQL (a short statement the driver parses once)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 class CaseBook:
     """Cases and mailings touched by one batch, read once by load(), written back by flush()."""
 
@@ -81,15 +88,16 @@ class CaseBook:
                 mailing_ids.append(body.get("mailing_id"))
         if ids := _ids(case_ids):
             columns = [CASE_TABLE.c[name] for name in _CASE_COLUMNS]
-            for found in self.session.execute(select(*columns).where(CASE_TABLE.c.case_id.in_(ids))).mappings():
+            for found in self.session.execute(select(*columns).where(_among(self.session, CASE_TABLE.c.case_id, ids))).mappings():
                 self.cases[found["case_id"]] = Row(dict(found))
         if ids := _ids(mailing_ids):
             columns = [MAILING_TABLE.c[name] for name in _MAILING_COLUMNS]
-            for found in self.session.execute(select(*columns).where(MAILING_TABLE.c.mailing_id.in_(ids))).mappings():
+            for found in self.session.execute(select(*columns).where(
+                    _among(self.session, MAILING_TABLE.c.mailing_id, ids))).mappings():
                 self.mailings[found["mailing_id"]] = Row(dict(found))
         if numbers := _ids(receipts):
             self.receipts.update(self.session.scalars(select(CASE_TABLE.c.receipt_no).where(
-                CASE_TABLE.c.point_id == self.point.id, CASE_TABLE.c.receipt_no.in_(numbers))))
+                CASE_TABLE.c.point_id == self.point.id, _among(self.session, CASE_TABLE.c.receipt_no, numbers))))
 
     def _catalogue(self, version: str | None) -> Catalogue:
         """Looked up once per batch and version (None: the newest, used to check later events)."""

@@ -45,15 +45,17 @@ def flag_tampering(session: Session, device: Device, seq: int, detail: str) -> N
     session.commit()
 
 
-def _row(event: Event, device: Device, now: datetime, status: str, code: str | None, message: str | None) -> dict[str, Any]:
+def _row(event: Event, stored: tuple[str, str], device: Device, now: datetime, status: str, code: str | None,
+         message: str | None) -> dict[str, Any]:
+    """The ledger row; body and digests as the canonical JSON the event was hashed from (precheck.Sealed.stored)."""
     try:
         month = month_of(parse_time(event.occurred_at))
     except ValueError:
         month = "0000-00"
     return dict(device_id=device.id, point_id=device.point_id, seq=event.seq, event_id=event.event_id,
                 type=str(event.type), occurred_at=event.occurred_at, received_at=now, month=month,
-                body=dict(event.body), pii=dict(event.pii) if event.pii is not None else None,
-                pii_salt=event.pii_salt, pii_digests=dict(event.pii_digests), hash=event.hash, status=status,
+                body=stored[0], pii=dict(event.pii) if event.pii is not None else None,
+                pii_salt=event.pii_salt, pii_digests=stored[1], hash=event.hash, status=status,
                 reject_code=code, reject_message=message)
 
 
@@ -93,17 +95,17 @@ def push(session: Session, device: Device, point: Point, request: PushRequest | 
     book = CaseBook(session, point)
     book.load(event for event in sealed.events if event.seq > head_seq)
     accepted, duplicate, rejected, rows = [], [], [], []
-    for event, check in zip(sealed.events, sealed.checks, strict=True):
+    for event, check, stored_json in zip(sealed.events, sealed.checks, sealed.stored, strict=True):
         seq = event.seq
         if seq <= head_seq:
             duplicate.append(seq)
             continue
         try:
             book.apply(event, device, check)
-            rows.append(_row(event, device, now, "accepted", None, None))
+            rows.append(_row(event, stored_json, device, now, "accepted", None, None))
             accepted.append(seq)
         except RejectEvent as reject:
-            rows.append(_row(event, device, now, "rejected", reject.code, reject.message))
+            rows.append(_row(event, stored_json, device, now, "rejected", reject.code, reject.message))
             rejected.append(Rejection(seq=seq, code=reject.code, message=reject.message))
     if rows:
         bulk.insert_rows(session, EVENT_TABLE, rows)

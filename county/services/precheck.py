@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from county.errors import ApiError
+from county.services.bulk import JsonText
 from sync.ledger.catalogue import Catalogue, Item, bundled_versions, load_catalogue
 from sync.ledger.events import Event
 from sync.ledger.forms import FormErrors, check_event
 from sync.ledger.kinds import COUNTY_EVENT_TYPES, EventType
-from sync.wire import PushRequest, wire_to_event
+from sync.wire import PushRequest, wire_to_sealed
 
 NOT_CHECKED = object()  # the content check waits for the county's state, inside the transaction
 
@@ -49,6 +50,7 @@ class Sealed:
     request: PushRequest
     events: list[Event]
     checks: list[object]  # per event: None (passed), a RejectEvent, or NOT_CHECKED
+    stored: list[tuple[JsonText, JsonText]]  # per event: body and digests as hashed (canonical JSON), to store
     unreadable: ApiError | None = None  # raised when the push reaches event len(events)
     too_large: bool = False  # more events than the endpoint takes: nothing was done
 
@@ -73,15 +75,17 @@ def _precheck(event: Event, bundled: tuple[str, ...]) -> object:
 def prepare(request: PushRequest, *, max_events: int) -> Sealed:
     """Seal every event from the request's own device id and previous hash, and check what needs no state."""
     if len(request.events) > max_events:
-        return Sealed(request, [], [], too_large=True)
-    events, checks, prev, bundled = [], [], request.prev_hash, bundled_versions()
+        return Sealed(request, [], [], [], too_large=True)
+    events, checks, stored, prev, bundled = [], [], [], request.prev_hash, bundled_versions()
     for offset, wire in enumerate(request.events):
         seq = request.from_seq + offset
         try:
-            event = wire_to_event(wire, device_id=request.device_id, seq=seq, prev_hash=prev)
+            parts = wire_to_sealed(wire, device_id=request.device_id, seq=seq, prev_hash=prev)
         except (ValueError, TypeError):  # undecodable content: the chain cannot be rebuilt
-            return Sealed(request, events, checks, ApiError(422, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。"))
+            return Sealed(request, events, checks, stored, ApiError(422, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。"))
+        event = parts.event
         events.append(event)
         checks.append(_precheck(event, bundled))
+        stored.append((JsonText(parts.body_json.decode("utf-8")), JsonText(parts.digests_json.decode("utf-8"))))
         prev = event.hash
-    return Sealed(request, events, checks)
+    return Sealed(request, events, checks, stored)

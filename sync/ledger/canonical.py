@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cache
+from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes a string with
 from typing import Any
 
 MAX_DEPTH = 16
@@ -57,6 +59,37 @@ def canonical_bytes(value: Any) -> bytes:
     """UTF-8 JSON with sorted keys, no spaces, no floats; equal values give equal bytes."""
     _check(value, 0)
     return _encode(value)
+
+
+def canonical_member(value: Any, depth: int) -> bytes:
+    """The canonical bytes of ``value`` as a member at ``depth`` of an object (checked as canonical_bytes would)."""
+    if type(value) is str:
+        return _encode_str(value)
+    if type(value) is int and -MAX_INT - 1 <= value <= MAX_INT:
+        return int.__repr__(value).encode("ascii")  # as json.dumps writes an int
+    _check(value, depth)
+    return _encode(value)
+
+
+def _encode_str(text: str) -> bytes:
+    try:
+        return encode_basestring(text).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CanonicalError("string is not valid Unicode text") from exc
+
+
+def canonical_join(members: Mapping[str, bytes]) -> bytes:
+    """The canonical bytes of an object whose members are given as canonical bytes (canonical_member, depth 1).
+
+    Equal to canonical_bytes of the object itself: json.dumps writes a nested value exactly as on its own,
+    and sorts the keys the same way.
+    """
+    return b"{" + b",".join([_member_key(key) + value for key, value in sorted(members.items())]) + b"}"
+
+
+@cache
+def _member_key(key: str) -> bytes:
+    return _encode_str(key) + b":"
 
 
 def from_canonical(data: bytes) -> Any:

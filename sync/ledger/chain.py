@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sync.ledger.canonical import canonical_bytes
+from sync.ledger.canonical import canonical_bytes, canonical_join, canonical_member
 from sync.ledger.events import Event, EventDraft, event_header
 from sync.ledger.kinds import EventType
 
@@ -53,6 +53,28 @@ def sealed(*, event_id: str, device_id: str, seq: int, event_type: EventType, oc
            body: dict[str, Any], prev_hash: str, pii: dict[str, str] | None = None, salt: bytes | None = None,
            digests: Mapping[str, str] | None = None) -> Event:
     """The sealed event from its parts, hashed once: personal fields with their salt, or (purged) the digests."""
+    return sealed_parts(event_id=event_id, device_id=device_id, seq=seq, event_type=event_type,
+                        occurred_at=occurred_at, body=body, prev_hash=prev_hash, pii=pii, salt=salt,
+                        digests=digests).event
+
+
+@dataclass(frozen=True)
+class SealedParts:
+    """A sealed event with the canonical bytes of its body and digests, as they went into its hash."""
+
+    event: Event
+    body_json: bytes
+    digests_json: bytes
+
+
+def sealed_parts(*, event_id: str, device_id: str, seq: int, event_type: EventType, occurred_at: str,
+                 body: dict[str, Any], prev_hash: str, pii: dict[str, str] | None = None,
+                 salt: bytes | None = None, digests: Mapping[str, str] | None = None) -> SealedParts:
+    """As ``sealed``, keeping the canonical body and digests (the county stores them as they were hashed).
+
+    The hash is of canonical_bytes(event_header(...)), built from its members' canonical bytes
+    (canonical_join), so the body and digests are serialised once.
+    """
     if seq < 1:
         raise ValueError("sequence numbers start at 1")
     if pii:
@@ -62,10 +84,12 @@ def sealed(*, event_id: str, device_id: str, seq: int, event_type: EventType, oc
     digests = dict(digests or {})
     header = event_header(event_id=event_id, device_id=device_id, seq=seq, event_type=str(event_type),
                           occurred_at=occurred_at, body=body, pii_digests=digests, prev_hash=prev_hash)
-    return Event(event_id=event_id, device_id=device_id, seq=seq, type=event_type, occurred_at=occurred_at,
-                 body=body, pii_digests=digests, prev_hash=prev_hash,
-                 hash=hashlib.sha256(canonical_bytes(header)).hexdigest(),
-                 pii=pii or None, pii_salt=salt.hex() if pii and salt is not None else None)
+    members = {key: canonical_member(value, 1) for key, value in header.items()}
+    event = Event(event_id=event_id, device_id=device_id, seq=seq, type=event_type, occurred_at=occurred_at,
+                  body=body, pii_digests=digests, prev_hash=prev_hash,
+                  hash=hashlib.sha256(canonical_join(members)).hexdigest(),
+                  pii=pii or None, pii_salt=salt.hex() if pii and salt is not None else None)
+    return SealedParts(event, members["body"], members["pii_digests"])
 
 
 def check_pii(event: Event) -> None:

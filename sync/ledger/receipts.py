@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 _PATTERN = re.compile(r"^(\d{4})(\d{6})(\d)(\d{3,4})(\d)$", re.ASCII)
 _SEPARATORS = re.compile(r"[\s\-—－_]")
@@ -55,6 +56,7 @@ def format_receipt_no(point_code: str, business_date: date, device_no: int, seri
     return str(ReceiptNo(point_code, business_date, device_no, serial))
 
 
+@lru_cache(maxsize=1024)  # the county reads each pushed number twice (the form's check, then the case book)
 def parse_receipt_no(text: str) -> ReceiptNo:
     """Read a receipt number as typed or read aloud: full-width digits, spaces and dashes are fine."""
     digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.ledger.canonical import CanonicalError, canonical_bytes, from_canonical
+from sync.ledger.canonical import CanonicalError, canonical_bytes, canonical_join, canonical_member, from_canonical
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
@@ -43,3 +43,34 @@ def test_values_without_a_canonical_form_are_refused(bad):
 def test_parsing_refuses_what_could_not_have_been_written(raw):
     with pytest.raises(CanonicalError):
         from_canonical(raw)
+
+
+any_values = st.recursive(  # also what has no canonical form: floats, lone surrogates, deep nesting
+    st.none() | st.booleans() | st.integers(-(2**64), 2**64) | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    max_leaves=40,
+)
+
+
+def _either(make):
+    try:
+        return make()
+    except CanonicalError:
+        return CanonicalError
+
+
+@given(st.dictionaries(st.text(max_size=6), any_values, min_size=1, max_size=5))
+def test_joined_members_equal_the_whole_object(members):
+    whole = _either(lambda: canonical_bytes(members))
+    joined = _either(lambda: canonical_join({key: canonical_member(value, 1) for key, value in members.items()}))
+    assert joined == whole
+
+
+def test_joined_members_keep_the_depth_limit():
+    deep: object = "x"
+    for _ in range(16):
+        deep = [deep]
+    with pytest.raises(CanonicalError):
+        canonical_bytes({"a": deep})
+    with pytest.raises(CanonicalError):
+        canonical_join({"a": canonical_member(deep, 1)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 
@@ -9,11 +10,13 @@ import pytest
 
 from sync.body_codec import DICT_ENCODING, GZIP, compress, decompressor
 from sync.client import encode_body
+from sync.ledger.canonical import canonical_bytes
 from sync.ledger.chain import GENESIS_HASH, seal
 from sync.ledger.events import EventDraft, new_id
 from sync.ledger.forms import draft_void
 from sync.ledger.kinds import EventType
-from sync.wire import PushRequest, PushResult, WireEvent, event_to_wire, seq_ranges, wire_to_event
+from sync.wire import (PushRequest, PushResult, WireEvent, event_to_wire, seq_ranges, wire_to_event,
+                       wire_to_sealed)
 from tests.factories import make_case_draft
 
 DEVICE = new_id()
@@ -30,6 +33,16 @@ def test_a_recorded_case_travels_without_its_own_id_and_is_rebuilt_exactly():
     assert wire.id is None and "id" not in wire.model_dump(exclude_none=True)
     rebuilt = wire_to_event(wire, device_id=DEVICE, seq=1, prev_hash=GENESIS_HASH)
     assert rebuilt == event
+
+
+def test_the_parts_kept_for_storing_are_the_canonical_bytes_that_were_hashed():
+    event = sealed_case()
+    parts = wire_to_sealed(event_to_wire(event), device_id=DEVICE, seq=1, prev_hash=GENESIS_HASH)
+    assert parts.event == event
+    assert hashlib.sha256(canonical_bytes(event.header())).hexdigest() == event.hash
+    assert parts.body_json == canonical_bytes(dict(event.body))
+    assert parts.digests_json == canonical_bytes(dict(event.pii_digests))
+    assert json.loads(parts.body_json) == event.body
 
 
 def test_any_other_event_sends_its_id_and_one_without_is_unreadable():
