@@ -144,8 +144,16 @@ def report(result: dict[str, Any]) -> str:
         lines += [row(f"ingest {kind}: HTTP, {data['devices']} devices, batches of 500 (ev/s)",
                       f"{med['http_events_per_s']:,.0f}", "≥ 10,000",
                       verdict(med["http_events_per_s"], BARS["ingest_events_per_s"], higher_is_better=True)),
+                  row("  server CPU per 1,000 events over HTTP (endpoint processes) / clients' CPU",
+                      f"{med['http_server_cpu_ms_per_1000']:.0f} ms", f"{med['http_client_cpu_ms_per_1000']:.0f} ms", ""),
+                  row("  DERIVED: 2 dedicated cores at that server CPU (ev/s) = 2 / CPU s per event",
+                      f"{med['implied_2_core_events_per_s']:,.0f}", "≥ 10,000",
+                      verdict(med["implied_2_core_events_per_s"], BARS["ingest_events_per_s"], higher_is_better=True)
+                      + " (derived)"),
                   row(f"  service level ingest.push (ev/s) / with parse", f"{med['service_events_per_s']:,.0f}",
                       f"{med['service_with_parse_events_per_s']:,.0f}", ""),
+                  row("  service level CPU per 1,000 events, parse included (one process)",
+                      f"{med['service_cpu_ms_per_1000']:.0f} ms", "", ""),
                   row("  floor: rebuild hash + shared rules only (ev/s)", f"{med['rules_floor_events_per_s']:,.0f}", "", "")]
     for kind, data in result.get("storm", {}).items():
         for n, r in data["sizes"].items():
