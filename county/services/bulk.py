@@ -9,21 +9,15 @@ the statement in a C loop in process.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 
-class JsonText(str):
-    """A JSON column's value already written as JSON text (e.g. the canonical bytes an event was hashed from)."""
-
-
 def _json(value: Any) -> str | None:
-    if value is None or type(value) is JsonText:
-        return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -35,8 +29,9 @@ def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
     return names
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows that all have the same keys."""
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
+                json_text: Collection[str] = ()) -> None:
+    """Insert rows that all have the same keys; the JSON columns named in ``json_text`` come already as JSON text."""
     if not rows:
         return
     connection = session.connection()
@@ -48,10 +43,9 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
         values = [[row.get(name, defaults.get(name)) for name in names] for row in rows]
         for index, processor in enumerate(convert):
-            if processor is not None:
+            if processor is not None and names[index] not in json_text:
                 for value in values:
-                    if type(value[index]) is not JsonText:
-                        value[index] = processor(value[index])
+                    value[index] = processor(value[index])
         cursor = connection.connection.driver_connection.cursor()
         try:
             cursor.executemany(f"INSERT INTO {columns} VALUES ({', '.join('?' * len(names))})", values)
@@ -59,10 +53,10 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
             cursor.close()
         return
     if dialect.name != "postgresql":
-        connection.execute(insert(table), [{name: json.loads(value) if type(value) is JsonText else value
+        connection.execute(insert(table), [{name: json.loads(value) if name in json_text else value
                                             for name, value in row.items()} for row in rows])
         return
-    json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
+    json_columns = {name for name in names if isinstance(table.c[name].type, JSON) and name not in json_text}
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY {columns} FROM STDIN") as copy:
         for row in rows:
             copy.write_row([_json(row[name]) if name in json_columns else row.get(name, defaults.get(name))

@@ -27,6 +27,7 @@ from sync.ledger.points import month_of
 from sync.wire import Head, PushRequest, PushResult, Rejection, seq_ranges
 
 EVENT_TABLE = LedgerEvent.__table__
+STORED_AS_TEXT = frozenset({"body", "pii_digests"})  # the canonical JSON each event was hashed from (Sealed.stored)
 
 
 class Conflict(ApiError):
@@ -108,7 +109,7 @@ def push(session: Session, device: Device, point: Point, request: PushRequest | 
             rows.append(_row(event, stored_json, device, now, "rejected", reject.code, reject.message))
             rejected.append(Rejection(seq=seq, code=reject.code, message=reject.message))
     if rows:
-        bulk.insert_rows(session, EVENT_TABLE, rows)
+        bulk.insert_rows(session, EVENT_TABLE, rows, json_text=STORED_AS_TEXT)
         book.flush()
         if book.touched_points:
             publish_statement_if_changed(session, point)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from county.errors import ApiError
-from county.services.bulk import JsonText
 from sync.ledger.catalogue import Catalogue, Item, bundled_versions, load_catalogue
 from sync.ledger.events import Event
 from sync.ledger.forms import FormErrors, check_event
@@ -50,7 +49,7 @@ class Sealed:
     request: PushRequest
     events: list[Event]
     checks: list[object]  # per event: None (passed), a RejectEvent, or NOT_CHECKED
-    stored: list[tuple[JsonText, JsonText]]  # per event: body and digests as hashed (canonical JSON), to store
+    stored: list[tuple[str, str]]  # per event: body and digests as hashed (canonical JSON text), to store
     unreadable: ApiError | None = None  # raised when the push reaches event len(events)
     too_large: bool = False  # more events than the endpoint takes: nothing was done
 
@@ -86,6 +85,6 @@ def prepare(request: PushRequest, *, max_events: int) -> Sealed:
         event = parts.event
         events.append(event)
         checks.append(_precheck(event, bundled))
-        stored.append((JsonText(parts.body_json.decode("utf-8")), JsonText(parts.digests_json.decode("utf-8"))))
+        stored.append((parts.body_json.decode("utf-8"), parts.digests_json.decode("utf-8")))
         prev = event.hash
     return Sealed(request, events, checks, stored)
