@@ -212,10 +212,12 @@ def _profiled_pushes(profiles: list) -> None:
 
 def bench_app():
     """The app each worker process builds (uvicorn factory): database and schema from the environment."""
-    from county.api.app import create_app
+    from county.api.app import create_app, settle_collector
 
     url, schema = os.environ["BENCH_COUNTY_URL"], os.environ.get("BENCH_COUNTY_SCHEMA") or None
-    return create_app(Settings(database_url=url), engine_for(url, schema))
+    app = create_app(Settings(database_url=url), engine_for(url, schema))
+    settle_collector()  # as suishenban-county serve does
+    return app
 
 
 def _serve_workers(config_options: dict, workers: int) -> int:
@@ -239,7 +241,7 @@ def _serve(url: str, schema: str | None, profile: str | None, keep_alive: int, w
 
     import uvicorn
 
-    from county.api.app import create_app
+    from county.api.app import create_app, settle_collector
 
     options = dict(host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False, backlog=4096,
                    timeout_keep_alive=keep_alive, server_header=False)
@@ -247,6 +249,7 @@ def _serve(url: str, schema: str | None, profile: str | None, keep_alive: int, w
         os.environ.update(BENCH_COUNTY_URL=url, BENCH_COUNTY_SCHEMA=schema or "")
         return _serve_workers(options, workers)
     app = create_app(Settings(database_url=url), engine_for(url, schema))
+    settle_collector()
     server = uvicorn.Server(uvicorn.Config(app, **options))
     threading.Thread(target=_watch, args=(server, time.monotonic() + START_TIMEOUT_S), daemon=True).start()
     if not profile:

@@ -56,7 +56,7 @@ def _check_catalogue(path: Path) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from county.api.app import create_app
+    from county.api.app import create_app, settle_collector
     from county.db import make_engine, upgrade
 
     engine = make_engine(settings.database_url)
@@ -65,7 +65,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
           f"{args.workers} 个进程）")
     options = dict(host=args.host, port=args.port, log_level="warning", server_header=False)  # Date stays (HTTP)
     if args.workers <= 1:
-        uvicorn.run(create_app(settings, engine), **options)
+        app = create_app(settings, engine)
+        settle_collector()
+        uvicorn.run(app, **options)
         return EXIT_OK
     # Several processes check batches side by side (county.services.precheck); each builds its app from the
     # environment, so the database chosen here travels in it.
