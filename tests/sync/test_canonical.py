@@ -66,6 +66,14 @@ def test_joined_members_equal_the_whole_object(members):
     assert joined == whole
 
 
+@pytest.mark.parametrize("bad", ["\ud800", {"k": "\udfff"}, ["x", "\ud83d"], 1.5, 2**63])
+def test_joined_members_refuse_what_the_whole_object_refuses(bad):
+    with pytest.raises(CanonicalError):
+        canonical_bytes({"a": bad})
+    with pytest.raises(CanonicalError):
+        canonical_join({"a": canonical_member(bad, 1)})
+
+
 def test_joined_members_keep_the_depth_limit():
     deep: object = "x"
     for _ in range(16):
