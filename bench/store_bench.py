@@ -10,7 +10,6 @@ import json
 import random
 import shutil
 import sys
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from sync.ledger.catalogue import load_catalogue
 
 from bench.store_phases import big_phase, save_phase
 from bench.timing import machine, source_version
+from bench.timing import workdir as workdir_for
 
 OUT = Path(__file__).resolve().parent / "out"
 SAVE_BAR_MS = 20.0  # PRODUCT.md: saving a case ≤ 20 ms p95
@@ -99,18 +99,9 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _workdir(args: argparse.Namespace) -> tuple[Path, bool]:
-    if args.keep:
-        if args.keep.exists() and any(args.keep.iterdir()):
-            sys.exit(f"--keep {args.keep}: the folder must be new or empty")
-        args.keep.mkdir(parents=True, exist_ok=True)
-        return args.keep.resolve(), False
-    return Path(tempfile.mkdtemp(prefix="store-bench-")), True
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    workdir, remove = _workdir(args)
+    workdir, remove = workdir_for(args.keep, "store-bench-")
     info = {**machine(workdir), "source": source_version(Path(__file__).resolve().parent.parent)}
     if info["workdir_fs"].startswith("tmpfs"):
         print(f"warning: {workdir} is on tmpfs, where fsync costs nothing; use --keep on a real disk", file=sys.stderr)

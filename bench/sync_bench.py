@@ -9,7 +9,6 @@ import argparse
 import json
 import shutil
 import sys
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from bench.sync_county_phases import ingest_phase  # noqa: E402
 from bench.sync_storm import storm_phase  # noqa: E402
 from bench.sync_wire_phases import link_phase, wire_phase  # noqa: E402
 from bench.timing import machine  # noqa: E402
+from bench.timing import workdir as workdir_for  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 BARS = {"bytes_per_event": 120.0, "pushes_per_200": 1.0, "link_wall_s": 90.0, "ingest_events_per_s": 10_000.0,
@@ -168,18 +168,9 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _workdir(args: argparse.Namespace) -> tuple[Path, bool]:
-    if args.keep:
-        if args.keep.exists() and any(args.keep.iterdir()):
-            sys.exit(f"--keep {args.keep}: the folder must be new or empty")
-        args.keep.mkdir(parents=True, exist_ok=True)
-        return args.keep.resolve(), False
-    return Path(tempfile.mkdtemp(prefix="sync-bench-")), True
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    workdir, remove = _workdir(args)
+    workdir, remove = workdir_for(args.keep, "sync-bench-")
     OUT.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     profile_dir = None if args.no_profile or args.quick else OUT / f"sync_profiles-{stamp}"

@@ -7,6 +7,8 @@ import platform
 import sqlite3
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -164,3 +166,13 @@ def machine(workdir: Path) -> dict[str, Any]:
         "sqlalchemy": sqlalchemy.__version__,
         "workdir_fs": _filesystem(workdir),
     }
+
+
+def workdir(keep: Path | None, prefix: str) -> tuple[Path, bool]:
+    """The benchmark's folder: ``keep`` (new or empty, kept afterwards) or a new temporary one (to remove)."""
+    if keep:
+        if keep.exists() and any(keep.iterdir()):
+            sys.exit(f"--keep {keep}: the folder must be new or empty")
+        keep.mkdir(parents=True, exist_ok=True)
+        return keep.resolve(), False
+    return Path(tempfile.mkdtemp(prefix=prefix)), True
