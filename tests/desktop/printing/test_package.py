@@ -8,19 +8,10 @@ from pathlib import Path
 from desktop.printing import samples
 from desktop.printing.documents import DOCUMENTS
 from desktop.printing.papers import PAPERS
+from tests.test_architecture import imported_roots
 
 PACKAGE = Path(samples.__file__).parent
 QT_ROOTS = {"PySide6", "PyQt6", "PyQt5", "shiboken6"}
-
-
-def imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            roots.add(node.module.split(".")[0])
-    return roots
 
 
 def test_only_qt_print_imports_qt():
