@@ -40,6 +40,9 @@ class Identity:
     point_name: str = ""
 
 
+CHECK_DUE = "check_due"  # meta: an unclean shutdown's whole-file check has not passed yet (store/opening.py)
+
+
 class LedgerStore:
     """One agent point's ledger on this device. Every public write is a single transaction."""
 
@@ -236,7 +239,7 @@ class LedgerStore:
                 raise
             raise StoreDamaged(f"台账文件读取出错（{exc}）") from exc
         with write(self.engine) as conn:
-            set_meta(conn, last_full_check=datetime.now(timezone.utc).isoformat(), check_due="0")
+            set_meta(conn, last_full_check=datetime.now(timezone.utc).isoformat(), **{CHECK_DUE: "0"})
 
     def close(self) -> None:
         """Record a clean shutdown (the next open may skip the whole-file check), then release the file."""

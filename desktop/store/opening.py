@@ -12,7 +12,7 @@ from sqlalchemy import select
 from desktop.store.engine import StoreOpenError, connect_raw, make_engine, read, write
 from desktop.store.keys import Unlocked, create_keyring, unlock
 from desktop.store.layout import StoreLayout
-from desktop.store.ledger import Identity, LedgerStore, get_meta, set_meta
+from desktop.store.ledger import CHECK_DUE, Identity, LedgerStore, get_meta, set_meta
 from desktop.store.migrations import StoreTooNew, known_version, migrate
 from desktop.store.recovery import RecoveryReport, StoreDamaged, recover
 from desktop.store.schema import event
@@ -60,10 +60,9 @@ def _identity(meta: dict[str, str]) -> Identity:
 
 FULL_CHECK_BYTES = 8 * 1024 * 1024  # about 4,000 cases: a whole-file check stays well under a second even cold
 FULL_CHECK_EVERY = timedelta(days=7)
-CHECK_DUE = "check_due"  # meta: an unclean shutdown's whole-file check has not run yet
 
 
-def _needs_full_check(conn, layout: StoreLayout) -> bool:
+def _needs_full_check(layout: StoreLayout) -> bool:
     """Whole-file check at open only on a small file, or when a background check found damage.
 
     A larger file opens at once; the whole-file check then runs in the background after login
@@ -92,7 +91,7 @@ def check_health(layout: StoreLayout, unlocked: Unlocked, *, full: bool | None =
     except StoreOpenError as exc:
         raise StoreDamaged(f"台账文件打不开（{exc}）") from exc
     try:
-        full = _needs_full_check(conn, layout) if full is None else full
+        full = _needs_full_check(layout) if full is None else full
         if full:
             result = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
             if result != ["ok"]:
