@@ -70,6 +70,9 @@ def test_wrapping_keeps_every_character_and_every_rule(text, chars):
     assert "".join("".join(lines).split()) == "".join(text.split())
     assert all(text_width(line, SIZE) <= width + 1e-6 for line in lines)
     assume(all(text_width(piece, SIZE) <= width for piece in tokens(text)))
+    # An opening mark followed by a space opens nothing; a run of them ("00““ “““") cannot always be kept off
+    # a line's end by breaking elsewhere, so the rule is asked of text where every opening mark opens something.
+    assume(not any(char in NO_LINE_END and nxt.isspace() for char, nxt in zip(text, text[1:])))
     for before, after in zip(lines, lines[1:]):
         if after:
             assert after[0] not in NO_LINE_START, (before, after)
