@@ -20,7 +20,7 @@ from sync.ledger.forms_base import (
     take,
 )
 from sync.ledger.kinds import ApplicantKind, EventType, Flow, ServiceMode
-from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
+from sync.ledger.receipts import ReceiptNoError, normalize_receipt_no
 from sync.ledger.validation import (
     ValidationError,
     clean_org_name,
@@ -79,7 +79,7 @@ def _receipt_no(raw: object) -> str | None:
     if not isinstance(raw, str):
         raise ValidationError("receipt_no", "回执编号格式不对。")
     try:
-        return str(parse_receipt_no(raw))
+        return normalize_receipt_no(raw)
     except ReceiptNoError as exc:
         raise ValidationError("receipt_no", str(exc)) from None
 

@@ -17,6 +17,7 @@ PROVINCE_PREFIXES: frozenset[str] = frozenset(
 
 RESIDENT_ID_CHECK_CHARS = "10X98765432"  # indexed by (weighted sum mod 11)
 _RESIDENT_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_RESIDENT_ASCII_EXCESS = ord("0") * sum(_RESIDENT_WEIGHTS)
 
 # The 31 characters of GB 32100; I, O, Z, S and V are left out so they cannot be confused with digits.
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -32,7 +33,8 @@ def resident_id_check_char(first17: str) -> str:
     """ISO 7064 MOD 11-2 over 17 digits; position i (from the left, 0-based) weighs 2**(17 - i) mod 11."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError("resident_id_check_char needs exactly 17 ASCII digits")
-    total = sum(map(int.__mul__, map(int, first17), _RESIDENT_WEIGHTS))
+    # The digits' ASCII codes stand for the digits: each is 48 too many, so the weighted sum is too by 48·Σw.
+    total = sum(map(int.__mul__, first17.encode("ascii"), _RESIDENT_WEIGHTS)) - _RESIDENT_ASCII_EXCESS
     return RESIDENT_ID_CHECK_CHARS[total % 11]
 
 

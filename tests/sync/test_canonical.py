@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.ledger.canonical import CanonicalError, canonical_bytes, canonical_join, canonical_member, from_canonical
+from sync.ledger.canonical import CanonicalError, canonical_bytes, encode_checked, from_canonical
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
@@ -52,33 +53,50 @@ any_values = st.recursive(  # also what has no canonical form: floats, lone surr
 )
 
 
+def _reference(value):
+    """The definition of the canonical bytes, written with the standard library alone."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.encode("utf-8")
+
+
 def _either(make):
     try:
         return make()
-    except CanonicalError:
-        return CanonicalError
+    except (CanonicalError, UnicodeEncodeError, ValueError, TypeError) as exc:
+        return type(exc) if isinstance(exc, CanonicalError) else "refused"
 
 
-@given(st.dictionaries(st.text(max_size=6), any_values, min_size=1, max_size=5))
-def test_joined_members_equal_the_whole_object(members):
-    whole = _either(lambda: canonical_bytes(members))
-    joined = _either(lambda: canonical_join({key: canonical_member(value, 1) for key, value in members.items()}))
-    assert joined == whole
+awkward_text = st.text(st.characters(codec="utf-8") | st.sampled_from("\x00\x1f\x7f\"\\\u2028\u2029\ufeff𠀀𪚥"))
 
 
-@pytest.mark.parametrize("bad", ["\ud800", {"k": "\udfff"}, ["x", "\ud83d"], 1.5, 2**63])
-def test_joined_members_refuse_what_the_whole_object_refuses(bad):
+@given(st.recursive(st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | awkward_text,
+                    lambda children: st.lists(children, max_size=4)
+                    | st.dictionaries(awkward_text, children, max_size=4), max_leaves=30))
+def test_the_bytes_are_the_reference_bytes(value):
+    """The fast encoder writes exactly what json.dumps (sorted keys, no spaces, UTF-8) writes."""
+    assert canonical_bytes(value) == _reference(value)
+    assert encode_checked(value) == _reference(value)
+
+
+@given(any_values)
+def test_whatever_the_reference_refuses_is_refused(value):
+    """Floats, lone surrogates, integers past 64 bits and deep nesting: refused, never written some other way."""
+    got = _either(lambda: canonical_bytes(value))
+    expected = _either(lambda: _reference(value))
+    if got is CanonicalError:
+        return  # stricter than the reference (floats, integer range, depth) is the point
+    assert got == expected
+
+
+@pytest.mark.parametrize("bad", ["\ud800", {"k": "\udfff"}, ["x", "\ud83d"], 1.5, 2**63, 2**64 - 1])
+def test_nested_values_without_a_canonical_form_are_refused(bad):
     with pytest.raises(CanonicalError):
         canonical_bytes({"a": bad})
-    with pytest.raises(CanonicalError):
-        canonical_join({"a": canonical_member(bad, 1)})
 
 
-def test_joined_members_keep_the_depth_limit():
+def test_the_depth_limit_holds_inside_an_object():
     deep: object = "x"
     for _ in range(16):
         deep = [deep]
     with pytest.raises(CanonicalError):
         canonical_bytes({"a": deep})
-    with pytest.raises(CanonicalError):
-        canonical_join({"a": canonical_member(deep, 1)})

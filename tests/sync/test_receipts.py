@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.ledger.receipts import ReceiptNoError, format_receipt_no, parse_receipt_no
+from sync.ledger.receipts import ReceiptNoError, format_receipt_no, luhn_digit, normalize_receipt_no, parse_receipt_no
 
 
 def test_format_is_digit_groups_with_a_check_digit():
@@ -50,3 +50,41 @@ def test_round_trip(number):
 def test_garbage_gets_a_plain_message():
     with pytest.raises(ReceiptNoError, match="回执编号"):
         parse_receipt_no("ABC")
+
+
+def _normal_or_refused(text):
+    try:
+        return str(parse_receipt_no(text))
+    except ReceiptNoError:
+        return ReceiptNoError
+
+
+def _normalized_or_refused(text):
+    try:
+        return normalize_receipt_no(text)
+    except ReceiptNoError:
+        return ReceiptNoError
+
+
+written_like = st.one_of(
+    receipts,  # valid, as written
+    st.builds(format_receipt_no, st.from_regex(r"[0-9]{4}", fullmatch=True),
+              st.dates(date(2024, 1, 1), date(2099, 12, 31)), st.integers(1, 9), st.integers(1000, 9999)),
+    st.from_regex(r"[0-9]{4}-[0-9]{6}-[0-9]{4,5}-[0-9]", fullmatch=True),  # any digits in the layout: mostly refused
+    st.from_regex(r"[0-9０-９]{4}[-－ ]?[0-9]{6}[- ]?[0-9]{4,5}[-—]?[0-9]\s?", fullmatch=True),  # as typed
+)
+
+
+@given(written_like)
+def test_normalizing_gives_what_formatting_the_parsed_number_gives(text):
+    """The short path for numbers already written out agrees with parse-then-format, refusals included."""
+    assert _normalized_or_refused(text) == _normal_or_refused(text)
+
+
+@given(receipts)
+def test_four_digit_serials_with_a_leading_zero_are_rewritten(number):
+    point, day, device_serial, _check = number.split("-")
+    digits = f"{point}{day}{device_serial[0]}0{device_serial[1:]}"  # serial 015 written as 0015
+    padded = f"{point}-{day}-{device_serial[0]}0{device_serial[1:]}-{luhn_digit(digits)}"
+    assert parse_receipt_no(padded) == parse_receipt_no(number)
+    assert normalize_receipt_no(padded) == number
