@@ -35,10 +35,10 @@ from sync.ledger.validation import (
 CONSENT_MESSAGE = "请先向群众说明用途，并取得本人同意后再登记个人信息。"
 MATERIAL_STATUSES = ("received", "missing")  # 已收到 / 缺少（写进一次性告知）
 AMENDABLE = ("mode", "village", "notes", "amount_fen", "materials")
-_RECORDED_KEYS = (
+_RECORDED_KEYS = tuple(
     "case_id receipt_no business_date item_code catalogue_version flow points mode applicant_kind "
-    "village materials amount_fen notes consent"
-).split()
+    "village materials amount_fen notes consent".split()
+)
 _APPLICANT_KEYS = {
     ApplicantKind.PERSON.value: ("name", "id_number", "mobile"),
     ApplicantKind.ORG.value: ("name", "credit_code", "mobile"),
