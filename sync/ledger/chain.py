@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sync.ledger.canonical import canonical_bytes, encode_checked
-from sync.ledger.events import Event, EventDraft, event_header
+from sync.ledger.events import Event, EventDraft, adopt_event, event_header
 from sync.ledger.kinds import EventType
 
 GENESIS_HASH = "0" * 64
@@ -84,13 +84,13 @@ def sealed_parts(*, event_id: str, device_id: str, seq: int, event_type: EventTy
         if salt is None:
             raise ValueError("personal fields without their salt")
         digests = pii_digests(salt, pii)
-    digests = dict(digests or {})
+    body, digests = dict(body), dict(digests or {})  # the event's own: adopt_event wraps them without copying
     header = event_header(event_id=event_id, device_id=device_id, seq=seq, event_type=str(event_type),
                           occurred_at=occurred_at, body=body, pii_digests=digests, prev_hash=prev_hash)
-    event = Event(event_id=event_id, device_id=device_id, seq=seq, type=event_type, occurred_at=occurred_at,
-                  body=body, pii_digests=digests, prev_hash=prev_hash,
-                  hash=hashlib.sha256(canonical_bytes(header)).hexdigest(),
-                  pii=pii or None, pii_salt=salt.hex() if pii and salt is not None else None)
+    event = adopt_event(event_id=event_id, device_id=device_id, seq=seq, type=event_type, occurred_at=occurred_at,
+                        body=body, pii_digests=digests, prev_hash=prev_hash,
+                        hash=hashlib.sha256(canonical_bytes(header)).hexdigest(),
+                        pii=dict(pii) if pii else None, pii_salt=salt.hex() if pii and salt is not None else None)
     return SealedParts(event, encode_checked(body), encode_checked(digests))
 
 

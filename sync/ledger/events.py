@@ -103,3 +103,19 @@ class Event:
         """The case or mailing this event is about, if any."""
         body = self.body
         return body.get("case_id") or body.get("mailing_id")  # type: ignore[return-value]
+
+
+def adopt_event(*, event_id: str, device_id: str, seq: int, type: EventType, occurred_at: str, body: dict[str, Any],
+                pii_digests: dict[str, str], prev_hash: str, hash: str, pii: dict[str, str] | None,
+                pii_salt: str | None) -> Event:
+    """The Event that Event(...) would build, around dicts made for it alone (nobody else keeps them).
+
+    Event(...) copies each mapping before wrapping it read-only; sealing builds them fresh, so here they are
+    wrapped as they are. Equal to Event(...) of the same fields.
+    """
+    event = object.__new__(Event)
+    event.__dict__.update(event_id=event_id, device_id=device_id, seq=seq, type=EventType(type),
+                          occurred_at=occurred_at, body=MappingProxyType(body),
+                          pii_digests=MappingProxyType(pii_digests), prev_hash=prev_hash, hash=hash,
+                          pii=None if pii is None else MappingProxyType(pii), pii_salt=pii_salt)
+    return event
