@@ -146,6 +146,9 @@ def report(result: dict[str, Any]) -> str:
                       verdict(med["http_events_per_s"], BARS["ingest_events_per_s"], higher_is_better=True)),
                   row("  server CPU per 1,000 events over HTTP (endpoint processes) / clients' CPU",
                       f"{med['http_server_cpu_ms_per_1000']:.0f} ms", f"{med['http_client_cpu_ms_per_1000']:.0f} ms", ""),
+                  row("  machine busy during the HTTP run (all processes, both cores)",
+                      "?" if med.get("http_machine_busy_share") is None else f"{med['http_machine_busy_share']:.0%}",
+                      "", ""),
                   row("  DERIVED: 2 dedicated cores at that server CPU (ev/s) = 2 / CPU s per event",
                       f"{med['implied_2_core_events_per_s']:,.0f}", "≥ 10,000",
                       verdict(med["implied_2_core_events_per_s"], BARS["ingest_events_per_s"], higher_is_better=True)

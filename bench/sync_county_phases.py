@@ -28,6 +28,7 @@ from bench.sync_county import CountyServer, county_db, ledger_counts, provision
 from bench.sync_load import backlog_drafts, push_bodies, seal_chain
 from bench.sync_net import inflate_body
 from bench.sync_profile import layers, top_costs
+from bench.timing import busy_share, cpu_ticks
 
 INGEST_BATCH = 500
 HTTP_TIMEOUT = (10, 300)
@@ -112,12 +113,13 @@ def _http_ingest(server: CountyServer, devices, bodies: list[list[bytes]]) -> di
     for thread in threads:
         thread.start()
     gate.wait(timeout=60)
-    cpu0, client0, start = server.cpu_seconds(), time.process_time(), time.perf_counter()
+    cpu0, client0, ticks0, start = server.cpu_seconds(), time.process_time(), cpu_ticks(), time.perf_counter()
     for thread in threads:
         thread.join(timeout=1800)
     wall, cpu = time.perf_counter() - start, server.cpu_seconds() - cpu0
     client = time.process_time() - client0  # the posting threads: CPU taken from the same 2 cores
     return {"wall_s": wall, "server_cpu_s": cpu, "client_cpu_s": client,
+            "machine_busy_share": busy_share(ticks0, cpu_ticks()),
             "statuses": {str(k): v for k, v in statuses.items()}}
 
 
@@ -145,6 +147,15 @@ def _ingest_run(workdir: Path, kind: str, drafts, devices_n: int, profile_dir: P
     return {"service": service, "http": http}
 
 
+def _percent(share: float | None) -> str:
+    return "?" if share is None else f"{share:.0%}"
+
+
+def _median_known(values) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
 def ingest_phase(workdir: Path, catalogue: Catalogue, args: Any, kind: str, profile_dir: Path | None) -> dict[str, Any]:
     """Fresh database per run: service-level ingest on some devices, then HTTP ingest on others.
 
@@ -160,7 +171,7 @@ def ingest_phase(workdir: Path, catalogue: Catalogue, args: Any, kind: str, prof
         print(f"  {kind} ingest run {r + 1}: service {service['events_per_s']:,.0f} ev/s "
               f"({service['cpu_ms_per_1000']:.0f} ms CPU per 1,000), HTTP {http['events_per_s']:,.0f} ev/s "
               f"(server {http['server_cpu_ms_per_1000']:.0f} ms CPU per 1,000, clients "
-              f"{http['client_cpu_ms_per_1000']:.0f})", flush=True)
+              f"{http['client_cpu_ms_per_1000']:.0f}; machine {_percent(http['machine_busy_share'])} busy)", flush=True)
     out = {"devices": devices_n, "events_per_device": per_device, "batch": INGEST_BATCH, "runs": runs,
            "median": {"service_events_per_s": statistics.median(r["service"]["events_per_s"] for r in runs),
                       "service_with_parse_events_per_s": statistics.median(
@@ -174,7 +185,8 @@ def ingest_phase(workdir: Path, catalogue: Catalogue, args: Any, kind: str, prof
                           r["http"]["client_cpu_ms_per_1000"] for r in runs),
                       "implied_2_core_events_per_s": statistics.median(
                           r["http"]["implied_2_core_events_per_s"] for r in runs),
-                      "service_cpu_ms_per_1000": statistics.median(r["service"]["cpu_ms_per_1000"] for r in runs)}}
+                      "service_cpu_ms_per_1000": statistics.median(r["service"]["cpu_ms_per_1000"] for r in runs),
+                      "http_machine_busy_share": _median_known(r["http"]["machine_busy_share"] for r in runs)}}
     if profile_dir:
         out["profiled_run"] = _ingest_run(workdir, kind, drafts, devices_n, profile_dir)
         out["profile"] = {name: {"top": top_costs(profile_dir / f"ingest-{name}-{kind}.prof"),

@@ -99,6 +99,25 @@ def file_sizes(folder: Path) -> dict[str, int]:
     return {key: (folder / name).stat().st_size if (folder / name).exists() else 0 for key, name in names.items()}
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of all cores so far, from /proc/stat ((0, 0) where there is none).
+
+    Two readings give the share of the machine that was busy in between, whoever was busy: a rate that
+    stays below what the CPU per event allows while the machine sits partly idle waits on something else.
+    """
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float | None:
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total > 0 else None
+
+
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
