@@ -16,7 +16,7 @@ from county.models import Case, CountyEvent, Point
 from county.services.common import utcnow
 from sync.ledger.events import parse_time
 from sync.ledger.kinds import CaseState
-from sync.ledger.points import CaseCredit, MonthPoints, QuarterPoints, monthly_points, quarter_points
+from sync.ledger.points import CaseCredit, MonthPoints, QuarterPoints, monthly_points, quarters_of
 
 
 def credits(session: Session, point: Point) -> list[CaseCredit]:
@@ -30,8 +30,8 @@ def credits(session: Session, point: Point) -> list[CaseCredit]:
 
 
 def statement(session: Session, point: Point) -> tuple[dict[str, MonthPoints], dict[str, QuarterPoints]]:
-    found = credits(session, point)
-    return monthly_points(found), quarter_points(found)
+    months = monthly_points(credits(session, point))
+    return months, quarters_of(months)
 
 
 def statement_payload(session: Session, point: Point) -> dict:

@@ -30,7 +30,7 @@ Everything here is deterministic and independent of input order.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -155,8 +155,13 @@ def quarter_points(
     credits: Iterable[CaseCredit], cap: int = MONTHLY_CAP
 ) -> dict[str, QuarterPoints]:
     """Each quarter's credited total, keyed and sorted by quarter."""
+    return quarters_of(monthly_points(credits, cap))
+
+
+def quarters_of(months: Mapping[str, MonthPoints]) -> dict[str, QuarterPoints]:
+    """The quarters of months already totalled (monthly_points), keyed and sorted by quarter."""
     groups: dict[str, list[MonthPoints]] = {}
-    for month in monthly_points(credits, cap).values():
+    for month in months.values():
         groups.setdefault(quarter_of(month.month), []).append(month)
     return {
         quarter: QuarterPoints(
