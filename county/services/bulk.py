@@ -9,11 +9,14 @@ the statement in a C loop in process.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
+
+
+_UNSET = object()
 
 
 def _json(value: Any) -> str | None:
@@ -44,8 +47,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
         values = [[row.get(name, defaults.get(name)) for name in names] for row in rows]
         for index, processor in enumerate(convert):
             if processor is not None and names[index] not in json_text:
-                for value in values:
-                    value[index] = processor(value[index])
+                _convert_column(values, index, processor)
         cursor = connection.connection.driver_connection.cursor()
         try:
             cursor.executemany(f"INSERT INTO {columns} VALUES ({', '.join('?' * len(names))})", values)
@@ -61,6 +63,17 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
         for row in rows:
             copy.write_row([_json(row[name]) if name in json_columns else row.get(name, defaults.get(name))
                             for name in names])
+
+
+def _convert_column(values: list[list[Any]], index: int, processor: Callable[[Any], Any]) -> None:
+    """Apply a column's bind processor down the rows; one value shared by every row (the batch's receipt
+    time) is converted once."""
+    last_in: Any = _UNSET
+    last_out: Any = None
+    for value in values:
+        if value[index] is not last_in:
+            last_in, last_out = value[index], processor(value[index])
+        value[index] = last_out
 
 
 def update_rows(session: Session, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
