@@ -11,7 +11,7 @@ from pathlib import Path
 from county.config import Settings
 from county.db import make_engine, session_factory, upgrade
 from county.errors import ApiError
-from county.services import admin, catalogues, departments, notices, points, sync_file, workdays
+from county.services import admin, catalogues, departments, notices, points, reinstate, sync_file, workdays
 
 COUNTY_STATUS_LABELS = {"accepted": "受理", "in_review": "审批中", "completed": "办结", "returned": "退回"}
 
@@ -38,6 +38,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("revoke-point", help="撤销代办点")
     p.add_argument("point_code")
     p.add_argument("--reason", required=True)
+    p = sub.add_parser("reinstate-account", help="恢复被误注销的代办员账号（原来激活的设备重新可以同步）")
+    p.add_argument("account_id", help="账号编号")
+    p.add_argument("--reason", default="", help="恢复的原因，记入审计日志并告诉代办点")
+    p = sub.add_parser("reinstate-point", help="恢复被误撤销的代办点")
+    p.add_argument("point_code", help="4 位代办点编号")
+    p.add_argument("--reason", default="", help="恢复的原因，记入审计日志并告诉代办点")
     p = sub.add_parser("list-devices", help="列出已激活的设备")
     p.add_argument("--point")
     p = sub.add_parser("set-status", help="像部门一样设置办件状态（受理/审批中/办结/退回）")
@@ -57,6 +63,26 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path)
     p = sub.add_parser("import", help="导入代办点用U盘带来的同步文件")
     p.add_argument("file", type=Path)
+
+
+def _device_line(standing: reinstate.DeviceStanding) -> str:
+    device = standing.device
+    return f"  {standing.point_code}-{device.device_no}  {device.label or '-'}  {device.id}"
+
+
+def reinstated_text(result: reinstate.Reinstated) -> str:
+    """What the bureau reads after a reinstatement: which devices sync again, which stay stopped and why."""
+    lines = [f"已恢复{result.what}。原因：{result.reason}（已记入审计日志，代办点下次同步时会收到）"]
+    if result.working:
+        lines.append("这些设备可以重新同步（原来的激活仍然有效，本机台账和待上传的记录都在）。柜台端开着时几分钟内"
+                     "会自动解除停用，代办员也可以在停用页面点“向县里确认”：")
+        lines += [_device_line(d) for d in result.working]
+    if result.stopped:
+        lines.append("这些设备仍然不能同步：")
+        lines += [f"{_device_line(d)}：{d.why_stopped}" for d in result.stopped]
+    if not result.devices:
+        lines.append("名下还没有激活过的设备；需要时用 issue-code 发激活码。")
+    return "\n".join(lines)
 
 
 def sync_file_limit(settings: Settings) -> int:
@@ -104,10 +130,17 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         return f"一次性激活码：{issued.code}（{issued.expires_at} 前有效，只显示这一次）"
     if args.command == "revoke-account":
         admin.revoke_account(session, args.account_id, args.reason, actor=actor)
-        return f"已注销账号 {args.account_id}，该账号的设备下次同步时会被拒绝并锁定。"
+        return (f"已注销账号 {args.account_id}，该账号的设备下次同步时会被拒绝并锁定。"
+                f"如果是误注销，可以用 reinstate-account {args.account_id} --reason \"…\" 恢复。")
     if args.command == "revoke-point":
         admin.revoke_point(session, args.point_code, args.reason, actor=actor)
-        return f"已撤销代办点 {args.point_code}。"
+        return (f"已撤销代办点 {args.point_code}。"
+                f"如果是误撤销，可以用 reinstate-point {args.point_code} --reason \"…\" 恢复。")
+    if args.command == "reinstate-account":
+        account_id = reinstate.parse_account_id(args.account_id)
+        return reinstated_text(reinstate.reinstate_account(session, account_id, args.reason, actor=actor))
+    if args.command == "reinstate-point":
+        return reinstated_text(reinstate.reinstate_point(session, args.point_code, args.reason, actor=actor))
     if args.command == "list-devices":
         rows = admin.list_devices(session, args.point)
         lines = [f"{p.code}-{d.device_no}  {d.id}  {d.state}  版本 {d.app_version or '-'}  已收到 {d.head_seq} 条"

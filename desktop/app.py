@@ -94,8 +94,8 @@ def build_main_window(counter, *, background: bool = True):
         window.messages.show_message(message, warning=True)
     if counter.locked:
         window.lock(counter.locked)
-    elif background:
-        window.scheduler.start()
+    if background:
+        window.scheduler.start()  # a locked counter only asks whether the county took it back
     if background and counter.report is not None and counter.report.check_due:
         from desktop.ui.integrity import IntegrityCheck
 

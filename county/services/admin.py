@@ -88,7 +88,8 @@ def issue_activation_code(session: Session, account_id: int, *, ttl: timedelta, 
     return IssuedCode(code, (now + ttl).astimezone(CHINA_TZ).strftime("%Y年%m月%d日 %H:%M"))
 
 
-def _tell_devices(session: Session, point_id: int, state: dict) -> None:
+def tell_devices(session: Session, point_id: int, state: dict) -> None:
+    """An ``account_state`` item on the pull feed of every device of the point."""
     session.add(CountyEvent(point_id=point_id, kind="account_state", payload=state, created_at=utcnow()))
 
 
@@ -97,14 +98,14 @@ def revoke_account(session: Session, account_id: int, reason: str, *, actor: str
     if account is None:
         raise AdminError("没有这个代办员账号。")
     account.state, account.revoked_at = "revoked", utcnow()
-    _tell_devices(session, account.point_id, {"account_id": account.id, "state": "revoked", "reason": reason})
+    tell_devices(session, account.point_id, {"account_id": account.id, "state": "revoked", "reason": reason})
     audit(session, actor, "account.revoke", f"account:{account.id}", reason=reason)
 
 
 def revoke_point(session: Session, point_code: str, reason: str, *, actor: str) -> None:
     point = point_by_code(session, point_code)
     point.state, point.revoked_at = "revoked", utcnow()
-    _tell_devices(session, point.id, {"point": point.code, "state": "revoked", "reason": reason})
+    tell_devices(session, point.id, {"point": point.code, "state": "revoked", "reason": reason})
     audit(session, actor, "point.revoke", f"point:{point.code}", reason=reason)
 
 

@@ -4,6 +4,10 @@ When it runs: at login; a few seconds after the ledger changes; every few minute
 after a day close (followed by the monthly digest check); when the agent presses 立即同步. After a failure
 it waits ``Backoff.next_delay(retry_after)`` on a QTimer; while the network is down it probes the county's
 host cheaply (a TCP connect, off the UI thread) and tries at once when it answers.
+
+While the county keeps the counter locked, nothing is synced; at login, every few minutes and when the agent
+asks, it checks whether the county reinstated the counter (``desktop.services.standing``) and, if so, says
+``restored`` and carries on syncing from where the ledger stands.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop.jobs.runner import Job
 from desktop.services.failures import classify
 from desktop.services.session import Counter
+from desktop.services.standing import StandingCheck, check_standing
 from desktop.services.syncing import Cancelled, SyncOutcome, county_url, reachable, run_sync
 from sync.engine import Backoff
 
@@ -37,19 +42,22 @@ class SyncScheduler(QObject):
     progress = Signal(int, int)
     finished = Signal(object)
     locked = Signal(str)
+    standing_checked = Signal(object)  # StandingCheck: the county's answer while locked
+    restored = Signal()  # the county took this counter back: the lock is lifted
 
     def __init__(self, counter: Counter, *, probe: Callable[[str], bool] = reachable, backoff: Backoff | None = None,
                  period_s: float | None = None, probe_s: float = PROBE_S, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.counter, self.probe, self.backoff = counter, probe, backoff or Backoff()
         self.url = county_url(counter)
-        self.running = self.offline = False
+        self.running = self.offline = self.checking = False
         self.quiet = False  # a periodic look for county updates: the status bar need not say 同步中…
         self.last: SyncOutcome | None = None
         self.retry_in_s = 0.0
         self._again = self._digests = False
         self._job: Job | None = None
         self._probe_job: Job | None = None
+        self._standing_job: Job | None = None
         self._cancel, self._idle = threading.Event(), threading.Event()
         self._idle.set()
         period = period_s if period_s is not None else (TRAINING_PERIOD_S if counter.training else PERIOD_S)
@@ -57,6 +65,7 @@ class SyncScheduler(QObject):
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS, timeout=self.sync_now)
         self._period = QTimer(self, interval=int(period * 1000), timeout=self._periodic)
         self._probe = QTimer(self, interval=int(probe_s * 1000), timeout=self._probe_now)
+        self._standing = QTimer(self, interval=int(period * 1000), timeout=self.check_standing)
 
     @property
     def connected(self) -> bool:
@@ -68,9 +77,53 @@ class SyncScheduler(QObject):
         return self._retry.isActive()
 
     def start(self) -> None:
-        if self.connected and not self.counter.locked:
-            self._period.start()
-            self.sync_now()
+        if not self.connected:
+            return
+        if self.counter.locked:
+            self._standing.start()
+            self.check_standing()
+            return
+        self._period.start()
+        self.sync_now()
+
+    def check_standing(self) -> bool:
+        """While locked, ask the county off the UI thread whether it took this counter back; False if not asked."""
+        if not self.connected or not self.counter.locked or self.checking or self.running or self._cancel.is_set():
+            return False
+        self.checking = True
+        self._idle.clear()
+        counter, idle = self.counter, self._idle
+
+        def work() -> StandingCheck:
+            try:
+                return check_standing(counter)
+            finally:
+                idle.set()
+
+        job = self._standing_job = Job("standing", work)
+        job.done.connect(self._standing_done)
+        job.failed.connect(self._standing_failed)
+        job.start()
+        return True
+
+    def _standing_done(self, check: StandingCheck) -> None:
+        self.checking = False
+        self.standing_checked.emit(check)
+        if not check.restored or self._cancel.is_set():
+            return
+        self._standing.stop()
+        self.backoff.reset()
+        self.restored.emit()
+        self.changed.emit()
+        self.start()
+
+    def _standing_failed(self, exc: BaseException) -> None:
+        self.checking = False
+        known = classify(exc, doing="向县里确认")
+        if known is None:
+            raise exc  # a bug: the crash dialog
+        log.warning("standing check stopped by the machine: %s", type(exc).__name__)
+        self.standing_checked.emit(StandingCheck(False, message=known.message))
 
     def sync_now(self, *, digests: bool = False, quiet: bool = False) -> bool:
         """Start a run now (or right after the one going on); False when this ledger has no county or is locked."""
@@ -122,6 +175,7 @@ class SyncScheduler(QObject):
         self.running, self.last = False, outcome
         if outcome.locked:
             self._stop_timers()
+            self._standing.start()  # from now on only ask, now and then, whether the county took it back
             self.finished.emit(outcome)
             self.changed.emit()
             self.locked.emit(outcome.message)
@@ -166,7 +220,7 @@ class SyncScheduler(QObject):
         job.start()
 
     def _stop_timers(self) -> None:
-        for timer in (self._retry, self._settle, self._period, self._probe):
+        for timer in (self._retry, self._settle, self._period, self._probe, self._standing):
             timer.stop()
 
     def shutdown(self, wait_s: float = SHUTDOWN_WAIT_S) -> bool:

@@ -120,6 +120,12 @@ def lock(counter: Counter, message: str) -> None:
     counter.locked = message or "县里已停用这台电脑。"
 
 
+def unlock(counter: Counter) -> None:
+    """The county took this counter back (恢复): forget the lock, so recording and sync resume, now and after a restart."""
+    StoreSyncPort(counter.store).note_run(locked="", locked_message="")
+    counter.locked = ""
+
+
 def lock_message(counter: Counter) -> str:
     notes = StoreSyncPort(counter.store).sync_notes()
     return notes.get("locked_message", "") if notes.get("locked") == "1" else ""

@@ -1,22 +1,32 @@
-"""The locked window (已停用): the county stopped this point, account or device; nothing new can be recorded."""
+"""The locked window (已停用): the county stopped this point, account or device; nothing new can be recorded.
+
+The county may reinstate (恢复) a counter it stopped by mistake: the window asks it now and then by itself, and
+the agent can ask at once with 向县里确认是否已恢复; the main window lifts the lock when the county says yes.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from desktop.services.standing import StandingCheck
 from desktop.ui.widgets import button, card, label
 
 KEPT = ("这台电脑上的台账和记录都还在，没有删除，也不会删除：县里需要时会来收取。"
         "已经上传到县里的记录，县里都有。")
 WHAT_NOW = ("从现在起，这台电脑不能再登记新的办件和寄递。\n"
-            "如果您认为弄错了，请联系乡镇或县政务服务管理局。请不要删除或重装软件，以免台账受损。")
+            "如果您认为弄错了，请联系乡镇或县政务服务管理局。请不要删除或重装软件，以免台账受损。\n"
+            "县里恢复以后，软件开着时几分钟内会自动解除停用，也可以点“向县里确认是否已恢复”。")
+CHECKING = "正在向县里确认……"
 
 
 class LockedView(QWidget):
-    """A full-window plain explanation; the only action is closing the app."""
+    """A full-window plain explanation; the agent can ask the county whether it took the counter back, or close."""
 
     close_app = Signal()
+    check_again = Signal()
 
     def __init__(self, message: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,8 +46,15 @@ class LockedView(QWidget):
         self.kept.setObjectName("lockKept")
         inner.addWidget(self.kept)
         inner.addWidget(label(WHAT_NOW))
+        self.check_note = label("", "muted", selectable=True)
+        self.check_note.setObjectName("lockCheckNote")
+        self.check_note.hide()
+        inner.addWidget(self.check_note)
         row = QHBoxLayout()
         row.addStretch(1)
+        self.check_button = button("向县里确认是否已恢复", name="lockCheck")
+        self.check_button.clicked.connect(self.check_again)
+        row.addWidget(self.check_button)
         self.close_button = button("关闭软件", name="lockClose")
         self.close_button.clicked.connect(self.close_app)
         row.addWidget(self.close_button)
@@ -51,6 +68,22 @@ class LockedView(QWidget):
 
     def set_message(self, message: str) -> None:
         self.county.setText(f"县里的说明：{message}")
+
+    def checking(self) -> None:
+        self.check_button.setEnabled(False)
+        self.check_note.setText(CHECKING)
+        self.check_note.show()
+
+    def show_check(self, check: StandingCheck, asked_at: datetime) -> None:
+        """The county's answer while still locked (a yes replaces this window with the pages)."""
+        self.check_button.setEnabled(True)
+        if check.refused:
+            self.set_message(check.message)
+            text = f"{asked_at:%H:%M} 向县里确认过：还没有恢复。"
+        else:
+            text = f"{asked_at:%H:%M} 没能问到县里：{check.message}"
+        self.check_note.setText(text)
+        self.check_note.show()
 
     def focus_first(self) -> None:
         self.close_button.setFocus(Qt.FocusReason.OtherFocusReason)

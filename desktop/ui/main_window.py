@@ -23,6 +23,8 @@ from desktop.ui.messages import MessageBar
 from desktop.ui.widgets import button, label, training_banner
 
 WEEKDAYS = "一二三四五六日"
+RESTORED = ("县里已恢复这台电脑的使用，可以继续登记了。本机台账完好，没有丢失记录；"
+            "停用期间等待上传的记录会接着上传，县里已收到的不会重复。")
 NAV_KEYS = ("F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F10", "F11", "F12")  # F9 prints on the record page
 
 
@@ -111,6 +113,8 @@ class MainWindow(QMainWindow):
         self.scheduler.changed.connect(self.refresh_status)
         self.scheduler.finished.connect(self._synced)
         self.scheduler.locked.connect(self.lock)
+        self.scheduler.restored.connect(self.unlock)
+        self.scheduler.standing_checked.connect(self._standing_checked)
         self.refresh_header()
         if page_factories:
             self.show_page(page_factories[0][0])
@@ -164,6 +168,7 @@ class MainWindow(QMainWindow):
         if self.lock_view is None:
             self.lock_view = LockedView(self.counter.locked)
             self.lock_view.close_app.connect(self.close)
+            self.lock_view.check_again.connect(self.check_standing)
             self.root.addWidget(self.lock_view)
         self.lock_view.set_message(self.counter.locked)
         for shortcut in self.shortcuts:
@@ -171,6 +176,27 @@ class MainWindow(QMainWindow):
         self.root.setCurrentWidget(self.lock_view)
         self.root.widget(0).setEnabled(False)
         self.lock_view.focus_first()
+        self.refresh_status()
+
+    def check_standing(self) -> None:
+        """The agent asks whether the county took this counter back (an answer comes by ``standing_checked``)."""
+        if self.scheduler.check_standing() and self.lock_view is not None:
+            self.lock_view.checking()
+
+    def _standing_checked(self, check) -> None:
+        if self.lock_view is not None and not check.restored and not self._closed:
+            self.lock_view.show_check(check, self.counter.now())
+
+    def unlock(self) -> None:
+        """The county reinstated this counter (恢复): the pages and F-keys are back, with a calm word why."""
+        if self._closed or not self.is_locked:
+            return
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(True)
+        self.root.widget(0).setEnabled(True)
+        self.root.setCurrentWidget(self.root.widget(0))
+        self.messages.show_message(RESTORED, seconds=60)
+        self.show_page(self.current_key())
         self.refresh_status()
 
     @property
