@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -34,6 +43,52 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class WriteGate:
+    """One writer at a time on a SQLite file, across threads and processes, queued instead of polling.
+
+    A second SQLite writer polls: its busy handler sleeps 1, 2, 5 … up to 100 ms between tries, so with
+    several endpoint processes a waiting batch often sleeps on long after the lock came free, and the cores
+    sit idle. Writers that pass this gate queue on a thread lock and an ``flock`` on a file beside the
+    database, and the next one starts the moment the last one is done. PostgreSQL locks rows, not the
+    database: there the gate lets everyone through. Where ``fcntl`` is missing (Windows, where the county
+    runs only as the one-process training sandbox) it queues the threads of one process.
+    """
+
+    def __init__(self, path: Path | None):
+        self._threads = threading.Lock()
+        self._path = path
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> WriteGate | None:
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return None
+        return cls(Path(database).with_name(Path(database).name + ".write-lock"))
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._threads:
+            if fcntl is None or self._path is None:
+                yield
+                return
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # closing the file releases the lock
+
+
+@contextmanager
+def write_gate(gate: WriteGate | None) -> Iterator[None]:
+    """Hold ``gate`` if there is one (SQLite), else nothing to wait for."""
+    if gate is None:
+        yield
+        return
+    with gate.held():
+        yield
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from county.config import Settings
-from county.db import make_engine, session_factory
+from county.db import WriteGate, make_engine, session_factory
 from county.errors import ApiError, overloaded
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ class AppState:
         self.engine = engine
         self.sessions = session_factory(engine)
         self.push_slots = threading.BoundedSemaphore(settings.limits.max_concurrent_pushes)
+        self.write_gate = WriteGate.for_engine(engine)  # SQLite: batches queue for the file, not poll for it
 
     @contextmanager
     def session(self) -> Iterator[Session]:
