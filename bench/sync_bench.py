@@ -49,8 +49,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--link-events", type=int, default=1000)
     parser.add_argument("--link-stress-drop", type=float, help="one more 2G run at this drop rate, for the "
                         "re-send check only (default 0.3; quick 0)")
-    parser.add_argument("--ingest-devices", type=int, help="devices pushing in parallel (default 4; quick 2)")
-    parser.add_argument("--ingest-events", type=int, help="events per ingest device (default 2500; quick 1000)")
+    parser.add_argument("--ingest-devices", type=int, help="devices pushing in parallel (default 16; quick 4)")
+    parser.add_argument("--ingest-events", type=int, help="events per ingest device (default 1000; quick 500)")
     parser.add_argument("--storm-devices", type=_ints, help="device counts (default 100,200,400; quick 20,40)")
     parser.add_argument("--storm-events", type=int, default=140, help="backlog per device (a week: ~20 a day)")
     parser.add_argument("--storm-repeat", type=int, default=1, help="storms per device count (median kept)")
@@ -67,8 +67,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.link_repeat = args.link_repeat or (1 if quick else 5)
     if args.link_stress_drop is None:
         args.link_stress_drop = 0.0 if quick else 0.3
-    args.ingest_devices = args.ingest_devices or (2 if quick else 4)
-    args.ingest_events = args.ingest_events or (1000 if quick else 2500)
+    args.ingest_devices = args.ingest_devices or (4 if quick else 16)
+    args.ingest_events = args.ingest_events or (500 if quick else 1000)
     args.storm_devices = args.storm_devices or ([20, 40] if quick else [100, 200, 400])
     args.dbs = [d for d in args.db.split(",") if d]
     chosen = [p for p in PHASES if getattr(args, p)]

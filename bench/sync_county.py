@@ -151,7 +151,11 @@ class CountyServer:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time so far of the server process and its worker processes."""
-        total, pids = 0, [self.proc.pid]
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
+        """User + system CPU seconds so far of the server process and each of its worker processes, by pid."""
+        found, pids = {}, [self.proc.pid]
         while pids:
             pid = pids.pop()
             try:
@@ -159,9 +163,9 @@ class CountyServer:
                 children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
             except OSError:  # the process ended meanwhile
                 continue
-            total += int(fields[11]) + int(fields[12])
+            found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
             pids += [int(child) for child in children]
-        return total / os.sysconf("SC_CLK_TCK")
+        return found
 
     def stop(self) -> None:
         if self.proc.poll() is None:
