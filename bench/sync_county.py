@@ -225,16 +225,16 @@ def bench_app():
 
 
 def _serve_workers(config_options: dict, workers: int) -> int:
-    """Child process with worker processes: bind the port here, announce it, stop everything when stdin closes."""
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
+    """Child process with worker processes, as `suishenban-county serve` runs them (county.api.workers):
+    bind the port here, announce it, stop everything when stdin closes."""
+    from county.api.workers import Workers
 
-    config = uvicorn.Config("bench.sync_county:bench_app", factory=True, workers=workers, **config_options)
-    sock = config.bind_socket()
-    print(json.dumps({"port": sock.getsockname()[1]}), flush=True)
-    supervisor = Multiprocess(config, sockets=[sock])
-    threading.Thread(target=lambda: (sys.stdin.read(), supervisor.should_exit.set()), daemon=True).start()
-    supervisor.run()
+    options = {k: v for k, v in config_options.items() if k not in ("host", "port", "backlog")}
+    pool = Workers("bench.sync_county:bench_app", options, workers, host=config_options["host"],
+                   port=config_options["port"], backlog=config_options["backlog"])
+    print(json.dumps({"port": pool.start()}), flush=True)
+    threading.Thread(target=lambda: (sys.stdin.read(), pool.stop()), daemon=True).start()
+    pool.supervise()
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def _check_catalogue(path: Path) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from county.api import workers
     from county.api.app import create_app, settle_collector
     from county.db import make_engine, upgrade
 
@@ -73,7 +75,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # environment, so the database chosen here travels in it.
     engine.dispose()
     os.environ["SUISHENBAN_COUNTY_DB"] = settings.database_url
-    uvicorn.run("county.api.app:create_app_from_env", factory=True, workers=args.workers, **options)
+    if not workers.supported():  # Windows: uvicorn's workers, one shared listening socket
+        uvicorn.run("county.api.app:create_app_from_env", factory=True, workers=args.workers, **options)
+        return EXIT_OK
+    pool = workers.Workers("county.api.app:create_app_from_env", options, args.workers, host=args.host,
+                           port=args.port)
+    pool.start()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):  # Ctrl+C reaches every process; none is started again
+        signal.signal(stop_signal, lambda *_: pool.stop())
+    pool.supervise()
     return EXIT_OK
 
 
