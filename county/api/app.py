@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from county.config import Settings
-from county.db import WriteGate, make_engine, session_factory
+from county.db import WriteGate, make_engine, session_factory, write_gate
 from county.errors import ApiError, overloaded
 
 log = logging.getLogger(__name__)
@@ -34,14 +34,17 @@ class AppState:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        session = self.sessions()
-        try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        """One request's transaction. On SQLite every one writes (BEGIN IMMEDIATE), so each passes the write
+        gate: pulls queue with the pushes instead of polling for a lock the pushes hand on to each other."""
+        with write_gate(self.write_gate):
+            session = self.sessions()
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:

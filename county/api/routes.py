@@ -8,7 +8,6 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from county.api.body import parse_model, read_body
-from county.db import write_gate
 from county.errors import overloaded
 from county.services import enrolment, feed, ingest
 from county.services.auth import authenticate
@@ -54,7 +53,7 @@ def _push(core, authorization: str | None, raw: bytes) -> PushResult:
     """Parse and seal before the transaction (no lock held), then apply the batch in it."""
     max_events = core.settings.limits.max_batch_events
     sealed = prepare(parse_model(PushRequest, raw), max_events=max_events)
-    with write_gate(core.write_gate), core.session() as session:
+    with core.session() as session:  # on SQLite, after the write gate (AppState.session)
         device, point = authenticate(session, authorization, lock=True)
         try:
             return ingest.push(session, device, point, sealed, max_events=max_events)
