@@ -38,6 +38,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("revoke-point", help="撤销代办点")
     p.add_argument("point_code")
     p.add_argument("--reason", required=True)
+    p = sub.add_parser("revoke-device", help="停用一台设备（电脑丢失或更换时；账号和代办点的其他设备不受影响）")
+    p.add_argument("device", help="设备编号，如 list-devices 所列的 0427-1，或完整的设备 ID")
+    p.add_argument("--reason", default="", help="停用的原因，记入审计日志")
     p = sub.add_parser("reinstate-account", help="恢复被误注销的代办员账号（原来激活的设备重新可以同步）")
     p.add_argument("account_id", help="账号编号")
     p.add_argument("--reason", default="", help="恢复的原因，记入审计日志并告诉代办点")
@@ -136,6 +139,11 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         admin.revoke_point(session, args.point_code, args.reason, actor=actor)
         return (f"已撤销代办点 {args.point_code}。"
                 f"如果是误撤销，可以用 reinstate-point {args.point_code} --reason \"…\" 恢复。")
+    if args.command == "revoke-device":
+        device = admin.revoke_device(session, args.device, args.reason, actor=actor)
+        return (f"已停用设备 {device.id}，它下次连接县里时会被拒绝并锁定，本机台账保留。"
+                f"换新电脑时，用 issue-code {device.account_id} 给代办员发新的激活码。"
+                "单独停用的设备不能恢复，恢复账号或代办点也不会恢复它。")
     if args.command == "reinstate-account":
         account_id = reinstate.parse_account_id(args.account_id)
         return reinstated_text(reinstate.reinstate_account(session, account_id, args.reason, actor=actor))

@@ -109,12 +109,30 @@ def revoke_point(session: Session, point_code: str, reason: str, *, actor: str) 
     audit(session, actor, "point.revoke", f"point:{point.code}", reason=reason)
 
 
-def revoke_device(session: Session, device_id: str, reason: str, *, actor: str) -> None:
-    device = session.get(Device, device_id)
+def find_device(session: Session, ref: str) -> Device:
+    """A device by its id, or as list-devices shows it: point code and device number (0427-1)."""
+    text = ref.strip()
+    point_code, dash, number = text.partition("-")
+    if dash and point_code.isascii() and point_code.isdigit() and number.isascii() and number.isdigit():
+        device = session.scalar(select(Device).join(Point, Point.id == Device.point_id)
+                                .where(Point.code == point_code, Device.device_no == int(number)))
+    else:
+        device = session.get(Device, text) if len(text) == 32 else None
     if device is None:
-        raise AdminError("没有这台设备。")
+        raise AdminError(f"没有这台设备（{text[:40]}）。请用 list-devices 查看设备编号，例如 0427-1。什么都没有改。")
+    return device
+
+
+def revoke_device(session: Session, ref: str, reason: str, *, actor: str) -> Device:
+    """Stop one device (a stolen or replaced computer); its account and point go on with their other devices."""
+    device = find_device(session, ref)
+    if not reason.strip():
+        raise AdminError("请用 --reason 写明停用这台设备的原因，它会记入审计日志。什么都没有改。")
+    if device.state != "active":
+        raise AdminError("这台设备已经停用了。什么都没有改。")
     device.state = "revoked"
-    audit(session, actor, "device.revoke", f"device:{device_id}", reason=reason)
+    audit(session, actor, "device.revoke", f"device:{device.id}", reason=reason.strip())
+    return device
 
 
 def list_devices(session: Session, point_code: str | None = None) -> list[tuple[Device, Point]]:

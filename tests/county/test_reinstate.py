@@ -195,3 +195,27 @@ def test_the_bureau_revokes_and_reinstates_from_the_command_line(county, point, 
     assert check_standing(counter).restored and engine_for(counter.store).run().ok
     actor = audit_trail(county, f"account:{account}")[-1]
     assert actor[0] == "account.reinstate" and actor[1].startswith("cli:")
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_the_bureau_stops_one_lost_computer_from_the_command_line(county, point, catalogue, capsys):
+    counter, setup = point
+    db = ["--db", county.engine.url.render_as_string(hide_password=False)]
+    shown = f"{setup['point_code']}-1"  # as list-devices shows it
+    assert cli.main([*db, "list-devices", "--point", setup["point_code"]]) == 0
+    assert capsys.readouterr().out.startswith(shown)
+    for wrong in (["0999-1", "--reason", "电脑丢失"], ["abc", "--reason", "电脑丢失"], [shown]):
+        assert cli.main([*db, "revoke-device", *wrong]) == cli.EXIT_FAILED
+        assert "什么都没有改" in capsys.readouterr().out
+    assert engine_for(counter.store).run().ok  # nothing above changed anything
+    assert cli.main([*db, "revoke-device", shown, "--reason", "电脑丢失"]) == 0
+    out = capsys.readouterr().out
+    assert counter.identity.device_id in out and f"issue-code {setup['account_id']}" in out
+    counter.append(make_case_draft(catalogue))
+    report = engine_for(counter.store).run()
+    assert report.locked and "激活已被县里撤销" in report.error.message
+    assert counter.store.outbox_counts() == {"acked": 1, "sent": 1}  # kept for the county, not lost
+    assert cli.main([*db, "revoke-device", counter.identity.device_id, "--reason", "再停一次"]) == cli.EXIT_FAILED
+    assert "已经停用" in capsys.readouterr().out
+    assert audit_trail(county, f"device:{counter.identity.device_id}")[-1][0] == "device.revoke"
+    assert held_at_county(county) == (1, 1, 1)
