@@ -145,9 +145,11 @@ class Case(Base):
     business_date: Mapped[str] = mapped_column(String(10))
     recorded_at: Mapped[str] = mapped_column(String(40))
     completed_at: Mapped[str | None] = mapped_column(String(40))
+    completed_month: Mapped[str | None] = mapped_column(String(7))  # China-time month of completed_at: its points
     disqualified: Mapped[bool] = mapped_column(Boolean, default=False)  # 违规刷单: earns nothing
     disqualify_reason: Mapped[str | None] = mapped_column(Text)
-    __table_args__ = (UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),)
+    __table_args__ = (UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
+                      Index("ix_case_point_month", "point_id", "completed_month"))
 
 
 class Mailing(Base):

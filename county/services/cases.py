@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from county.models import Case, Device, Mailing, Point
 from county.services import bulk, catalogues
+from county.services.points import completion_month
 from county.services.precheck import NOT_CHECKED, RejectEvent, check_content
 from sync.ledger.catalogue import Catalogue, CatalogueError
 from sync.ledger.events import Event
@@ -27,8 +28,9 @@ CASE_EVENTS = {EventType.CASE_AMENDED, EventType.CASE_VOIDED, EventType.CASE_COM
 MAILING_EVENTS = {EventType.MAILING_DISPATCHED, EventType.MAILING_DELIVERED}
 CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 MAILING_TABLE: Table = Mailing.__table__  # type: ignore[assignment]
-_CASE_COLUMNS = ("case_id", "point_id", "item_code", "flow", "applicant_kind", "state", "mode", "completed_at")
-_CASE_CHANGES = ("state", "mode", "completed_at")
+_CASE_COLUMNS = ("case_id", "point_id", "item_code", "flow", "applicant_kind", "state", "mode", "completed_at",
+                 "completed_month")
+_CASE_CHANGES = ("state", "mode", "completed_at", "completed_month")
 _MAILING_COLUMNS = ("mailing_id", "point_id", "state", "tracking_no")
 
 
@@ -72,7 +74,7 @@ class CaseBook:
         self.cases: dict[str, Row] = {}
         self.mailings: dict[str, Row] = {}
         self.receipts: set[str] = set()  # the point's receipt numbers among those the batch uses
-        self.touched_points = False  # a completion or a void changed what the point earns
+        self.touched_months: set[str] = set()  # months whose points a completion or a void changed
         self._catalogues: dict[str | None, Catalogue] = {}
 
     def load(self, events: Iterable[Event]) -> None:
@@ -178,7 +180,7 @@ class CaseBook:
             case_id=body["case_id"], point_id=self.point.id, device_id=device.id, receipt_no=body["receipt_no"],
             item_code=body["item_code"], flow=body["flow"], points=body["points"], mode=body["mode"],
             applicant_kind=body["applicant_kind"], state=CaseState.RECORDED.value, business_date=body["business_date"],
-            recorded_at=event.occurred_at, completed_at=None), new=True)
+            recorded_at=event.occurred_at, completed_at=None, completed_month=None), new=True)
 
     def _move(self, case: Row, event: Event) -> None:
         values = case.values
@@ -188,9 +190,10 @@ class CaseBook:
             raise RejectEvent("lifecycle", exc.message) from exc
         if state is CaseState.COMPLETED and values["completed_at"] is None:
             case.set("completed_at", event.occurred_at)
-            self.touched_points = True
+            case.set("completed_month", completion_month(event.occurred_at))
+            self.touched_months.add(values["completed_month"])
         if state is CaseState.VOIDED and values["completed_at"] is not None:
-            self.touched_points = True
+            self.touched_months.add(values["completed_month"] or completion_month(values["completed_at"]))
         if event.type is EventType.CASE_AMENDED and "mode" in (event.body.get("changes") or {}):
             case.set("mode", event.body["changes"]["mode"])
         case.set("state", state.value)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from county.errors import ApiError
 from county.models import Case, CountyEvent, Point
 from county.services.common import audit, utcnow
-from county.services.points import publish_statement_if_changed
+from county.services.points import completion_month, publish_statement_if_changed
 from sync.ledger.events import china_now, format_time
 from sync.ledger.kinds import CASE_STATE_LABELS, CaseState, EventType
 from sync.ledger.lifecycle import COUNTY_STATUSES, LifecycleError, next_state
@@ -35,8 +35,9 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
     except LifecycleError as exc:
         raise ApiError(409, "lifecycle", exc.message) from exc
     changed_at = format_time(china_now())
-    if new_state is CaseState.COMPLETED and case.completed_at is None:
-        case.completed_at = changed_at
+    newly_completed = new_state is CaseState.COMPLETED and case.completed_at is None
+    if newly_completed:
+        case.completed_at, case.completed_month = changed_at, completion_month(changed_at)
     case.state = new_state
     event = CountyEvent(point_id=case.point_id, kind="case_status",
                         payload={**body, "changed_at": changed_at, "label": CASE_STATE_LABELS[new_state]},
@@ -45,7 +46,7 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
     audit(session, actor, "case.status", f"case:{case.case_id}", status=status, note=note)
     if new_state is CaseState.COMPLETED:
         session.flush()
-        publish_statement_if_changed(session, session.get(Point, case.point_id))
+        publish_statement_if_changed(session, session.get(Point, case.point_id), months={case.completed_month})
     return event
 
 
@@ -56,4 +57,5 @@ def disqualify_case(session: Session, case: Case, reason: str, *, actor: str) ->
     case.disqualified, case.disqualify_reason = True, reason.strip()
     audit(session, actor, "case.disqualify", f"case:{case.case_id}", reason=reason)
     session.flush()
-    publish_statement_if_changed(session, session.get(Point, case.point_id))
+    months = {case.completed_month} if case.completed_month else set()  # not completed: it earned nothing yet
+    publish_statement_if_changed(session, session.get(Point, case.point_id), months=months)

@@ -111,8 +111,8 @@ def push(session: Session, device: Device, point: Point, request: PushRequest | 
     if rows:
         bulk.insert_rows(session, EVENT_TABLE, rows, json_text=STORED_AS_TEXT)
         book.flush()
-        if book.touched_points:
-            publish_statement_if_changed(session, point)
+        if book.touched_months:
+            publish_statement_if_changed(session, point, months=book.touched_months)
     if last > head_seq:
         device.head_seq, device.head_hash = last, sealed.head_hash
     device.last_seen_at, device.app_version = now, request.app_version

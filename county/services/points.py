@@ -1,6 +1,8 @@
 """A point's points (积分) at the county: from its completed cases, monthly cap, quarter totals.
 
-Computed from the case table on every request, so a disqualified or voided case is reflected at once.
+Computed from the case table, so a disqualified or voided case is reflected at once. A batch recomputes only
+the months it touched (each case keeps the month it completed in, ``Case.completed_month``; the cap is monthly,
+so a month's figures depend on its own cases alone) and takes the other months from the last statement.
 A late event (a case completed offline in a month already past) is credited to its completion month:
 the month's total is recomputed (still capped at 1000). A quarter already settled is not reopened
 automatically; the settlement records what was paid, and a later difference shows up for the bureau
@@ -9,6 +11,8 @@ to act on (supervision page, later issue).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,17 +20,31 @@ from county.models import Case, CountyEvent, Point
 from county.services.common import utcnow
 from sync.ledger.events import parse_time
 from sync.ledger.kinds import CaseState
-from sync.ledger.points import CaseCredit, MonthPoints, QuarterPoints, monthly_points, quarters_of
+from sync.ledger.points import (
+    CaseCredit,
+    MonthPoints,
+    QuarterPoints,
+    month_of,
+    monthly_points,
+    quarter_of,
+    quarters_of,
+)
 
 
-def credits(session: Session, point: Point) -> list[CaseCredit]:
-    rows = session.execute(
-        select(Case.case_id, Case.points, Case.completed_at, Case.state, Case.disqualified)
-        .where(Case.point_id == point.id, Case.completed_at.is_not(None))
-    ).all()
+def completion_month(completed_at: str) -> str:
+    """The China-time month a case completed at ``completed_at`` earns its points in (Case.completed_month)."""
+    return month_of(parse_time(completed_at))
+
+
+def credits(session: Session, point: Point, months: Collection[str] | None = None) -> list[CaseCredit]:
+    """The point's completed cases as credits; only those completed in ``months`` when given."""
+    query = (select(Case.case_id, Case.points, Case.completed_at, Case.state, Case.disqualified)
+             .where(Case.point_id == point.id, Case.completed_at.is_not(None)))
+    if months is not None:
+        query = query.where(Case.completed_month.in_(sorted(months)))
     return [CaseCredit(case_id=r.case_id, points_class=r.points, points=r.points,
                        completed_at=parse_time(r.completed_at),
-                       voided=r.state == CaseState.VOIDED or r.disqualified) for r in rows]
+                       voided=r.state == CaseState.VOIDED or r.disqualified) for r in session.execute(query)]
 
 
 def statement(session: Session, point: Point) -> tuple[dict[str, MonthPoints], dict[str, QuarterPoints]]:
@@ -34,22 +52,40 @@ def statement(session: Session, point: Point) -> tuple[dict[str, MonthPoints], d
     return months, quarters_of(months)
 
 
+def _month_figures(month: MonthPoints) -> dict:
+    return {"raw": month.raw, "credited": month.credited, "capped": month.capped, "cases": month.case_count}
+
+
+def _payload(months: dict[str, dict]) -> dict:
+    """The statement as the feed carries it, from each month's figures: quarters sum their months' credits."""
+    quarters: dict[str, int] = {}
+    for month in sorted(months):
+        quarter = quarter_of(month)
+        quarters[quarter] = quarters.get(quarter, 0) + months[month]["credited"]
+    return {"months": {month: months[month] for month in sorted(months)}, "quarters": quarters}
+
+
 def statement_payload(session: Session, point: Point) -> dict:
-    """The statement as the feed carries it to the point's devices (积分对账单)."""
-    months, quarters = statement(session, point)
-    return {
-        "months": {m.month: {"raw": m.raw, "credited": m.credited, "capped": m.capped, "cases": m.case_count}
-                   for m in months.values()},
-        "quarters": {q.quarter: q.credited for q in quarters.values()},
-    }
+    """The statement as the feed carries it to the point's devices (积分对账单), from all the point's cases."""
+    return _payload({m.month: _month_figures(m) for m in monthly_points(credits(session, point)).values()})
 
 
-def publish_statement_if_changed(session: Session, point: Point) -> bool:
-    """Queue a points statement for the point's devices when its figures changed since the last one."""
-    payload = statement_payload(session, point)
+def publish_statement_if_changed(session: Session, point: Point, months: Collection[str] | None = None) -> bool:
+    """Queue a points statement for the point's devices when its figures changed since the last one.
+
+    ``months``: the only months whose cases changed since the last statement. Each month's figures depend on
+    that month's cases alone (the cap is monthly), so only those months are recomputed and the rest are taken
+    from the last statement; without ``months``, or without a last statement, everything is recomputed.
+    """
     last = session.scalar(select(CountyEvent.payload).where(CountyEvent.point_id == point.id,
                                                            CountyEvent.kind == "points_statement")
                           .order_by(CountyEvent.id.desc()).limit(1))
+    if months is None or last is None or None in months:
+        payload = statement_payload(session, point)
+    else:
+        figures = {month: dict(values) for month, values in last["months"].items() if month not in months}
+        figures.update({m.month: _month_figures(m) for m in monthly_points(credits(session, point, months)).values()})
+        payload = _payload(figures)
     if last == payload:
         return False
     session.add(CountyEvent(point_id=point.id, kind="points_statement", payload=payload, created_at=utcnow()))
