@@ -56,7 +56,7 @@ class WriteGate:
     runs only as the one-process training sandbox) it queues the threads of one process.
     """
 
-    def __init__(self, path: Path | None):
+    def __init__(self, path: Path):
         self._threads = threading.Lock()
         self._path = path
 
@@ -70,7 +70,7 @@ class WriteGate:
     @contextmanager
     def held(self) -> Iterator[None]:
         with self._threads:
-            if fcntl is None or self._path is None:
+            if fcntl is None:
                 yield
                 return
             fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)

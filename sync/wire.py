@@ -244,7 +244,7 @@ def wire_to_sealed(wire: WireEvent, *, device_id: str, seq: int, prev_hash: str)
         if wire.salt is None:
             raise ValueError("personal fields without their salt")
         return sealed_parts(event_id=event_id(wire), device_id=device_id, seq=seq, event_type=wire.type,
-                            occurred_at=wire.t, body=wire.body, prev_hash=prev_hash, pii=dict(wire.pii),
+                            occurred_at=wire.t, body=wire.body, prev_hash=prev_hash, pii=wire.pii,
                             salt=bytes.fromhex(wire.salt))
     return sealed_parts(event_id=event_id(wire), device_id=device_id, seq=seq, event_type=wire.type,
                         occurred_at=wire.t, body=wire.body, prev_hash=prev_hash, digests=wire.digests)

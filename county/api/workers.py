@@ -53,7 +53,7 @@ class Workers:
         self.app, self.options, self.count = app, dict(options), max(1, count)
         self.host, self.port, self.backlog = host, port, backlog
         self.sockets: list[socket.socket] = []
-        self.processes: list[multiprocessing.process.BaseProcess | None] = []
+        self.processes: list[multiprocessing.process.BaseProcess] = []
         self.stopping = threading.Event()
         self.restarts = 0
         self._context = multiprocessing.get_context("spawn")
@@ -76,7 +76,7 @@ class Workers:
         try:
             while not self.stopping.wait(RESTART_CHECK_S):
                 for index, process in enumerate(self.processes):
-                    if process is not None and not process.is_alive() and not self.stopping.is_set():
+                    if not process.is_alive() and not self.stopping.is_set():
                         process.join()
                         self.processes[index] = self._spawn(self.sockets[index])
                         self.restarts += 1
@@ -88,13 +88,12 @@ class Workers:
 
     def _stop_all(self) -> None:
         for process in self.processes:
-            if process is not None and process.is_alive():
+            if process.is_alive():
                 process.terminate()  # SIGTERM: uvicorn finishes the requests in flight, then exits
         for process in self.processes:
-            if process is not None:
+            process.join(STOP_WAIT_S)
+            if process.is_alive():
+                process.kill()
                 process.join(STOP_WAIT_S)
-                if process.is_alive():
-                    process.kill()
-                    process.join(STOP_WAIT_S)
         for sock in self.sockets:
             sock.close()

@@ -189,11 +189,12 @@ class CaseBook:
         except LifecycleError as exc:
             raise RejectEvent("lifecycle", exc.message) from exc
         if state is CaseState.COMPLETED and values["completed_at"] is None:
+            month = completion_month(event.occurred_at)
             case.set("completed_at", event.occurred_at)
-            case.set("completed_month", completion_month(event.occurred_at))
-            self.touched_months.add(values["completed_month"])
+            case.set("completed_month", month)
+            self.touched_months.add(month)
         if state is CaseState.VOIDED and values["completed_at"] is not None:
-            self.touched_months.add(values["completed_month"] or completion_month(values["completed_at"]))
+            self.touched_months.add(values["completed_month"])
         if event.type is EventType.CASE_AMENDED and "mode" in (event.body.get("changes") or {}):
             case.set("mode", event.body["changes"]["mode"])
         case.set("state", state.value)

@@ -35,8 +35,7 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
     except LifecycleError as exc:
         raise ApiError(409, "lifecycle", exc.message) from exc
     changed_at = format_time(china_now())
-    newly_completed = new_state is CaseState.COMPLETED and case.completed_at is None
-    if newly_completed:
+    if new_state is CaseState.COMPLETED and case.completed_at is None:
         case.completed_at, case.completed_month = changed_at, completion_month(changed_at)
     case.state = new_state
     event = CountyEvent(point_id=case.point_id, kind="case_status",
