@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
+import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -34,8 +35,17 @@ def parse_time(text: str) -> datetime:
 
 
 def new_id() -> str:
-    """A device-generated id: the idempotency key for events, cases and mailings."""
-    return uuid.uuid4().hex
+    """A device-generated id: the idempotency key for events, cases and mailings.
+
+    Laid out as a UUID version 7 (RFC 9562): the first 48 bits are the Unix time in milliseconds, the
+    rest random but for the version and variant bits. Ids made later sort later, so the county's and the
+    counter's indexes on them grow at one end instead of dirtying a random page per new row; 74 random
+    bits still keep two ids made in the same millisecond apart.
+    """
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # variant 10
+    return f"{value:032x}"
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
