@@ -59,6 +59,8 @@ class WriteGate:
     def __init__(self, path: Path):
         self._threads = threading.Lock()
         self._path = path
+        self._idle = threading.Event()  # set while no thread of this process holds the gate
+        self._idle.set()
 
     @classmethod
     def for_engine(cls, engine: Engine) -> WriteGate | None:
@@ -71,14 +73,30 @@ class WriteGate:
     def held(self) -> Iterator[None]:
         with self._threads:
             if fcntl is None:
-                yield
+                with self._holding():
+                    yield
                 return
             fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
+                with self._holding():
+                    yield
             finally:
                 os.close(fd)  # closing the file releases the lock
+
+    @contextmanager
+    def _holding(self) -> Iterator[None]:
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._idle.set()
+
+    def writer_first(self) -> None:
+        """Wait while a thread of this process holds the gate. Work done outside the gate (checking the next
+        batch) calls this between events: the holder, which every process is queued behind, then has this
+        process's interpreter to itself instead of a share of it, and the other core does the checking."""
+        self._idle.wait()
 
 
 @contextmanager

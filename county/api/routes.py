@@ -52,7 +52,8 @@ async def push(request: Request, authorization: AuthHeader = None) -> PushResult
 def _push(core, authorization: str | None, raw: bytes) -> PushResult:
     """Parse and seal before the transaction (no lock held), then apply the batch in it."""
     max_events = core.settings.limits.max_batch_events
-    sealed = prepare(parse_model(PushRequest, raw), max_events=max_events)
+    pause = core.write_gate.writer_first if core.write_gate is not None else None  # SQLite: the gate's holder first
+    sealed = prepare(parse_model(PushRequest, raw), max_events=max_events, pause=pause)
     with core.session() as session:  # on SQLite, after the write gate (AppState.session)
         device, point = authenticate(session, authorization, lock=True)
         try:

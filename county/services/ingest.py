@@ -22,12 +22,10 @@ from county.services.cases import CaseBook
 from county.services.common import iso, utcnow
 from county.services.points import publish_statement_if_changed
 from county.services.precheck import RejectEvent, Sealed, prepare
-from sync.ledger.events import Event, parse_time
-from sync.ledger.points import month_of
 from sync.wire import Head, PushRequest, PushResult, Rejection, seq_ranges
 
 EVENT_TABLE = LedgerEvent.__table__
-STORED_AS_TEXT = frozenset({"body", "pii_digests"})  # the canonical JSON each event was hashed from (Sealed.stored)
+STORED_AS_TEXT = frozenset({"body", "pii", "pii_digests"})  # JSON text already (precheck.ledger_row)
 
 
 class Conflict(ApiError):
@@ -46,18 +44,11 @@ def flag_tampering(session: Session, device: Device, seq: int, detail: str) -> N
     session.commit()
 
 
-def _row(event: Event, stored: tuple[str, str], device: Device, now: datetime, status: str, code: str | None,
+def _row(base: dict[str, Any], point_id: int, now: datetime, status: str, code: str | None,
          message: str | None) -> dict[str, Any]:
-    """The ledger row; body and digests as the canonical JSON the event was hashed from (precheck.Sealed.stored)."""
-    try:
-        month = month_of(parse_time(event.occurred_at))
-    except ValueError:
-        month = "0000-00"
-    return dict(device_id=device.id, point_id=device.point_id, seq=event.seq, event_id=event.event_id,
-                type=str(event.type), occurred_at=event.occurred_at, received_at=now, month=month,
-                body=stored[0], pii=dict(event.pii) if event.pii is not None else None,
-                pii_salt=event.pii_salt, pii_digests=stored[1], hash=event.hash, status=status,
-                reject_code=code, reject_message=message)
+    """The ledger row: the event's own columns (precheck.ledger_row) and what the county decided."""
+    return {**base, "point_id": point_id, "received_at": now, "status": status, "reject_code": code,
+            "reject_message": message}
 
 
 def push(session: Session, device: Device, point: Point, request: PushRequest | Sealed, *,
@@ -96,17 +87,17 @@ def push(session: Session, device: Device, point: Point, request: PushRequest | 
     book = CaseBook(session, point)
     book.load(event for event in sealed.events if event.seq > head_seq)
     accepted, duplicate, rejected, rows = [], [], [], []
-    for event, check, stored_json in zip(sealed.events, sealed.checks, sealed.stored, strict=True):
+    for event, check, base in zip(sealed.events, sealed.checks, sealed.rows, strict=True):
         seq = event.seq
         if seq <= head_seq:
             duplicate.append(seq)
             continue
         try:
             book.apply(event, device, check)
-            rows.append(_row(event, stored_json, device, now, "accepted", None, None))
+            rows.append(_row(base, device.point_id, now, "accepted", None, None))
             accepted.append(seq)
         except RejectEvent as reject:
-            rows.append(_row(event, stored_json, device, now, "rejected", reject.code, reject.message))
+            rows.append(_row(base, device.point_id, now, "rejected", reject.code, reject.message))
             rejected.append(Rejection(seq=seq, code=reject.code, message=reject.message))
     if rows:
         bulk.insert_rows(session, EVENT_TABLE, rows, json_text=STORED_AS_TEXT)

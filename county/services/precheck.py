@@ -8,13 +8,19 @@ an event whose check needs that state (a correction needs its case's item) is le
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import orjson
 
 from county.errors import ApiError
 from sync.ledger.catalogue import Catalogue, Item, bundled_versions, load_catalogue
-from sync.ledger.events import Event
+from sync.ledger.chain import SealedParts
+from sync.ledger.events import Event, parse_time
 from sync.ledger.forms import FormErrors, check_event
 from sync.ledger.kinds import COUNTY_EVENT_TYPES, EventType
+from sync.ledger.points import month_of
 from sync.wire import PushRequest, wire_to_sealed
 
 NOT_CHECKED = object()  # the content check waits for the county's state, inside the transaction
@@ -49,7 +55,7 @@ class Sealed:
     request: PushRequest
     events: list[Event]
     checks: list[object]  # per event: None (passed), a RejectEvent, or NOT_CHECKED
-    stored: list[tuple[str, str]]  # per event: body and digests as hashed (canonical JSON text), to store
+    rows: list[dict[str, Any]]  # per event: its ledger row as far as it depends on the event alone (ledger_row)
     unreadable: ApiError | None = None  # raised when the push reaches event len(events)
     too_large: bool = False  # more events than the endpoint takes: nothing was done
 
@@ -71,20 +77,38 @@ def _precheck(event: Event, bundled: tuple[str, ...]) -> object:
     return None
 
 
-def prepare(request: PushRequest, *, max_events: int) -> Sealed:
-    """Seal every event from the request's own device id and previous hash, and check what needs no state."""
+def ledger_row(parts: SealedParts) -> dict[str, Any]:
+    """The ledger columns that depend on the event alone, JSON columns as text (ingest.STORED_AS_TEXT): the
+    body and digests exactly as hashed, the personal fields serialised here, outside the batch's transaction."""
+    event = parts.event
+    try:
+        month = month_of(parse_time(event.occurred_at))
+    except ValueError:
+        month = "0000-00"
+    return dict(device_id=event.device_id, seq=event.seq, event_id=event.event_id, type=str(event.type),
+                occurred_at=event.occurred_at, month=month, body=parts.body_json.decode("utf-8"),
+                pii=orjson.dumps(dict(event.pii)).decode("utf-8") if event.pii is not None else None,
+                pii_salt=event.pii_salt, pii_digests=parts.digests_json.decode("utf-8"), hash=event.hash)
+
+
+def prepare(request: PushRequest, *, max_events: int, pause: Callable[[], None] | None = None) -> Sealed:
+    """Seal every event from the request's own device id and previous hash, and check what needs no state.
+
+    ``pause``, if given, is called before each event (the endpoint passes its write gate's writer_first)."""
     if len(request.events) > max_events:
         return Sealed(request, [], [], [], too_large=True)
-    events, checks, stored, prev, bundled = [], [], [], request.prev_hash, bundled_versions()
+    events, checks, rows, prev, bundled = [], [], [], request.prev_hash, bundled_versions()
     for offset, wire in enumerate(request.events):
         seq = request.from_seq + offset
+        if pause is not None:
+            pause()
         try:
             parts = wire_to_sealed(wire, device_id=request.device_id, seq=seq, prev_hash=prev)
         except (ValueError, TypeError):  # undecodable content: the chain cannot be rebuilt
-            return Sealed(request, events, checks, stored, ApiError(422, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。"))
+            return Sealed(request, events, checks, rows, ApiError(422, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。"))
         event = parts.event
         events.append(event)
         checks.append(_precheck(event, bundled))
-        stored.append((parts.body_json.decode("utf-8"), parts.digests_json.decode("utf-8")))
+        rows.append(ledger_row(parts))
         prev = event.hash
-    return Sealed(request, events, checks, stored)
+    return Sealed(request, events, checks, rows)

@@ -7,10 +7,11 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from county.config import Settings
-from county.models import Case, CountyEvent
+from county.models import Case, CountyEvent, LedgerEvent
 from county.services import enrolment, ingest
 from county.services.auth import authenticate
-from sync.ledger.chain import GENESIS_HASH, seal
+from county.services.precheck import prepare
+from sync.ledger.chain import GENESIS_HASH, check_pii, seal, verify_chain
 from sync.ledger.events import Event, EventDraft, new_id
 from sync.ledger.forms import draft_complete, draft_void
 from sync.ledger.kinds import EventType
@@ -99,3 +100,35 @@ def test_a_case_recorded_in_one_batch_is_found_by_the_next(county):
     assert push(county, token, request_for(device_id, events[1:])).accepted == [[2, 2]]
     with county.session() as session:
         assert session.scalar(select(Case.state)) == "completed"
+
+
+def test_the_ledger_keeps_each_event_as_it_was_hashed(county):
+    """Body, digests and personal fields are stored as text made before the transaction: read back, they
+    rebuild events whose chain and personal-field digests verify, and each row carries its China-time month."""
+    token, point_code, device_no = enrolled(county)
+    device_id = token.split(".")[0]
+    drafts = []
+    for serial in (1, 2):
+        draft = make_case_draft()
+        drafts.append(replace(draft, body={**draft.body, "receipt_no": format_receipt_no(
+            point_code, TEST_DAY, device_no, serial)}))
+    drafts.append(draft_complete(drafts[0].body["case_id"]))
+    events = sealed_chain(device_id, drafts)
+    paused: list[int] = []
+    sealed = prepare(request_for(device_id, events), max_events=500, pause=lambda: paused.append(1))
+    assert len(paused) == len(events)  # the endpoint's write gate may hold the check back before every event
+    with county.session() as session:
+        device, point = authenticate(session, f"Device {token}", lock=True)
+        assert ingest.push(session, device, point, sealed, max_events=500).accepted == [[1, 3]]
+    with county.session() as session:
+        rows = session.scalars(select(LedgerEvent).order_by(LedgerEvent.seq)).all()
+        rebuilt = [Event(event_id=row.event_id, device_id=row.device_id, seq=row.seq, type=row.type,
+                         occurred_at=row.occurred_at, body=row.body, pii_digests=row.pii_digests,
+                         prev_hash=(rows[i - 1].hash if i else GENESIS_HASH), hash=row.hash, pii=row.pii,
+                         pii_salt=row.pii_salt) for i, row in enumerate(rows)]
+        assert verify_chain(rebuilt, device_id=device_id).seq == 3
+        for event, original in zip(rebuilt, events, strict=True):
+            check_pii(event)
+            assert (event.body, event.pii) == (original.body, original.pii)
+        assert [row.month for row in rows] == [event.occurred_at[:7] for event in events]
+        assert rows[0].pii["name"] == events[0].pii["name"] and rows[2].pii is None

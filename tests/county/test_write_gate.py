@@ -89,3 +89,29 @@ def test_a_writer_that_fails_inside_lets_the_next_one_in(tmp_path: Path):
 def test_postgresql_and_memory_databases_have_no_gate():
     assert WriteGate.for_engine(make_engine("sqlite://")) is None
     assert WriteGate.for_engine(make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")) is None
+
+
+def test_checking_waits_while_this_process_holds_the_gate(tmp_path: Path):
+    """writer_first: a thread checking the next batch stops between events while another thread of the same
+    process is inside the gate, and goes on the moment it leaves (also after a failed batch)."""
+    gate = WriteGate.for_engine(make_engine(f"sqlite:///{tmp_path / 'county.db'}"))
+    gate.writer_first()  # nobody inside: returns at once
+    inside, leave, checked = threading.Event(), threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with pytest.raises(RuntimeError), write_gate(gate):
+            inside.set()
+            leave.wait(10)
+            raise RuntimeError("the batch failed")
+
+    def checker() -> None:
+        gate.writer_first()
+        checked.set()
+
+    threading.Thread(target=holder, daemon=True).start()
+    assert inside.wait(10)
+    threading.Thread(target=checker, daemon=True).start()
+    assert not checked.wait(HOLD_S * 4)  # held back while the holder is inside
+    leave.set()
+    assert checked.wait(10)
+    gate.writer_first()  # the failed holder left the gate idle
