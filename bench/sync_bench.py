@@ -18,7 +18,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 
 from sync.ledger.catalogue import load_catalogue  # noqa: E402
 
-from bench.sync_county import postgres_version  # noqa: E402
+from bench.sync_county import WORKERS, postgres_version  # noqa: E402
 from bench.sync_county_phases import ingest_phase  # noqa: E402
 from bench.sync_storm import storm_phase  # noqa: E402
 from bench.sync_wire_phases import link_phase, wire_phase  # noqa: E402
@@ -58,6 +58,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep-alive", type=int, default=5, help="the storm endpoint's keep-alive timeout "
                         "(uvicorn's default 5 s, as `suishenban-county serve` runs; for what-if runs)")
     parser.add_argument("--storm-deadline", type=float, default=900.0, help="seconds before a storm gives up")
+    parser.add_argument("--server-processes", type=int, default=WORKERS,
+                        help="endpoint processes for ingest and storm (default: one per core, as serve starts)")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiled ingest run")
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--keep", type=Path, help="work in this (new or empty) folder and keep the files")

@@ -125,7 +125,8 @@ def _http_ingest(server: CountyServer, devices, bodies: list[list[bytes]]) -> di
             "statuses": {str(k): v for k, v in statuses.items()}}
 
 
-def _ingest_run(workdir: Path, kind: str, drafts, devices_n: int, profile_dir: Path | None = None) -> dict[str, Any]:
+def _ingest_run(workdir: Path, kind: str, drafts, devices_n: int, processes: int,
+                profile_dir: Path | None = None) -> dict[str, Any]:
     with county_db(kind, workdir) as (url, schema, engine):
         devices = provision(engine, 2 * devices_n)
         chains = [seal_chain(d, dev) for d, dev in zip(drafts, devices, strict=True)]
@@ -135,7 +136,7 @@ def _ingest_run(workdir: Path, kind: str, drafts, devices_n: int, profile_dir: P
         if profiler:
             profiler.dump_stats(profile_dir / f"ingest-service-{kind}.prof")
         server_profile = profile_dir / f"ingest-http-{kind}.prof" if profile_dir else None
-        with CountyServer(url, schema, profile=server_profile) as server:
+        with CountyServer(url, schema, profile=server_profile, workers=processes) as server:
             http = _http_ingest(server, devices[devices_n:], bodies[devices_n:])
         http["events"] = sum(len(c) for c in chains[devices_n:])
         http["events_per_s"] = http["events"] / http["wall_s"]
@@ -173,7 +174,7 @@ def ingest_phase(workdir: Path, catalogue: Catalogue, args: Any, kind: str, prof
     drafts = slot_drafts(catalogue, args.seed, 2 * devices_n, per_device)
     runs = []
     for r in range(args.repeat):
-        runs.append(_ingest_run(workdir, kind, drafts, devices_n))
+        runs.append(_ingest_run(workdir, kind, drafts, devices_n, args.server_processes))
         service, http = runs[-1]["service"], runs[-1]["http"]
         print(f"  {kind} ingest run {r + 1}: service {service['events_per_s']:,.0f} ev/s "
               f"({service['cpu_ms_per_1000']:.0f} ms CPU per 1,000), HTTP {http['events_per_s']:,.0f} ev/s "
@@ -196,7 +197,7 @@ def ingest_phase(workdir: Path, catalogue: Catalogue, args: Any, kind: str, prof
                       "service_cpu_ms_per_1000": statistics.median(r["service"]["cpu_ms_per_1000"] for r in runs),
                       "http_machine_busy_share": _median_known(r["http"]["machine_busy_share"] for r in runs)}}
     if profile_dir:
-        out["profiled_run"] = _ingest_run(workdir, kind, drafts, devices_n, profile_dir)
+        out["profiled_run"] = _ingest_run(workdir, kind, drafts, devices_n, args.server_processes, profile_dir)
         out["profile"] = {name: {"top": top_costs(profile_dir / f"ingest-{name}-{kind}.prof"),
                                  "layers": layers(profile_dir / f"ingest-{name}-{kind}.prof")}
                           for name in ("service", "http")}

@@ -116,7 +116,7 @@ def _storm_run(workdir: Path, kind: str, drafts, n: int, args: Any, seed: int) -
     with county_db(kind, workdir) as (url, schema, engine):
         devices = provision(engine, n)
         chains = [seal_chain(d, dev) for d, dev in zip(drafts[:n], devices, strict=True)]
-        with CountyServer(url, schema, keep_alive=args.keep_alive) as server:
+        with CountyServer(url, schema, keep_alive=args.keep_alive, workers=args.server_processes) as server:
             cpu0 = server.cpu_seconds()
             result = _drain(server.url, devices, chains, workers=args.workers, seed=seed,
                             deadline_s=args.storm_deadline)
