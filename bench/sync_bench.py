@@ -50,7 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--link-stress-drop", type=float, help="one more 2G run at this drop rate, for the "
                         "re-send check only (default 0.3; quick 0)")
     parser.add_argument("--ingest-devices", type=int, help="devices pushing in parallel (default 16; quick 4)")
-    parser.add_argument("--ingest-events", type=int, help="events per ingest device (default 1000; quick 500)")
+    parser.add_argument("--ingest-events", type=int, help="events per ingest device (default 4000: 64,000 a run, long enough for the ledger to grow; quick 500)")
     parser.add_argument("--storm-devices", type=_ints, help="device counts (default 100,200,400; quick 20,40)")
     parser.add_argument("--storm-events", type=int, default=140, help="backlog per device (a week: ~20 a day)")
     parser.add_argument("--storm-repeat", type=int, default=1, help="storms per device count (median kept)")
@@ -59,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "(uvicorn's default 5 s, as `suishenban-county serve` runs; for what-if runs)")
     parser.add_argument("--storm-deadline", type=float, default=900.0, help="seconds before a storm gives up")
     parser.add_argument("--server-processes", type=int, default=WORKERS,
-                        help="endpoint processes for ingest and storm (default: one per core, as serve starts)")
+                        help="endpoint processes for ingest and storm (default: two per core, as serve starts)")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiled ingest run")
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--keep", type=Path, help="work in this (new or empty) folder and keep the files")
@@ -70,7 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.link_stress_drop is None:
         args.link_stress_drop = 0.0 if quick else 0.3
     args.ingest_devices = args.ingest_devices or (4 if quick else 16)
-    args.ingest_events = args.ingest_events or (500 if quick else 1000)
+    args.ingest_events = args.ingest_events or (500 if quick else 4000)
     args.storm_devices = args.storm_devices or ([20, 40] if quick else [100, 200, 400])
     args.dbs = [d for d in args.db.split(",") if d]
     chosen = [p for p in PHASES if getattr(args, p)]

@@ -19,6 +19,7 @@ import requests
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from county.api.workers import default_count
 from county.config import Settings
 from county.db import make_engine, upgrade
 from county.models import LedgerEvent
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOWNSHIPS = ["浮梁镇", "鹅湖镇", "经公桥镇", "蛟潭镇", "湘湖镇", "瑶里镇", "洪源镇", "寿安镇", "三龙镇", "王港乡",
              "庄湾乡", "兴田乡", "江村乡", "黄坛乡", "峙滩镇", "勒功乡", "西湖乡", "储田乡"]  # 18, as in Fuliang
 START_TIMEOUT_S = 60.0
-WORKERS = os.cpu_count() or 1  # endpoint processes, as `suishenban-county serve` starts by default
+WORKERS = default_count()  # endpoint processes, as `suishenban-county serve` starts by default
 
 
 def engine_for(url: str, schema: str | None) -> Engine:
@@ -278,6 +279,6 @@ if __name__ == "__main__":
     parser.add_argument("--schema")
     parser.add_argument("--profile")
     parser.add_argument("--keep-alive", type=int, default=5, help="uvicorn's timeout_keep_alive (its default: 5 s)")
-    parser.add_argument("--workers", type=int, default=WORKERS, help="endpoint processes (default: one per core)")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="endpoint processes (default: two per core, as serve starts)")
     args = parser.parse_args()
     raise SystemExit(_serve(args.url, args.schema, args.profile, args.keep_alive, args.workers))

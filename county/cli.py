@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from county import admin_cli
+from county.api.workers import default_count
 from county.config import Settings
 from sync.ledger.catalogue import (
     CLASS_LABELS,
@@ -94,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="启动同步接口")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8600)
-    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                       help="接口进程数，默认等于处理器核数（各进程并行核对上传的记录）")
+    serve.add_argument("--workers", type=int, default=default_count(),
+                       help="接口进程数，默认为处理器核数的两倍（各进程并行核对上传的记录）")
     sandbox = sub.add_parser("training-sandbox", help="培训模式用的县级端（本机回环地址，单独的数据库）")
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--until-stdin-closes", action="store_true", help="标准输入关闭时退出（由柜台端启动时使用）")
