@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from county.config import Settings
@@ -60,11 +61,21 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     async def _validation(_request: Request, _exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(ApiError(422, "bad_request", "请求参数不对，已拒收。").body(), status_code=422)
 
-    @app.exception_handler(OperationalError)
-    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
-        log.warning("database busy: %s", type(exc.orig).__name__)
+    def _overloaded() -> JSONResponse:
         error = overloaded(settings.limits.retry_after_seconds)
         return JSONResponse(error.body(), status_code=503, headers={"Retry-After": str(error.retry_after)})
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        # A locked SQLite file, or PostgreSQL out of connections ("too many clients"): try again later.
+        log.warning("database busy: %s", type(exc.orig).__name__)
+        return _overloaded()
+
+    @app.exception_handler(PoolTimeout)
+    async def _no_connection(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+        # Every pooled connection of this process stayed busy past the pool's timeout: overloaded, not broken.
+        log.warning("no database connection came free in time")
+        return _overloaded()
 
     @app.exception_handler(DBAPIError)
     async def _db_error(_request: Request, exc: DBAPIError) -> JSONResponse:
