@@ -50,7 +50,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--link-stress-drop", type=float, help="one more 2G run at this drop rate, for the "
                         "re-send check only (default 0.3; quick 0)")
     parser.add_argument("--ingest-devices", type=int, help="devices pushing in parallel (default 16; quick 4)")
-    parser.add_argument("--ingest-events", type=int, help="events per ingest device (default 4000: 64,000 a run, long enough for the ledger to grow; quick 500)")
+    parser.add_argument("--ingest-events", type=int, help="events per ingest device (default 4000: 64,000 a run, "
+                        "long enough for the ledger to grow; quick 500)")
     parser.add_argument("--storm-devices", type=_ints, help="device counts (default 100,200,400; quick 20,40)")
     parser.add_argument("--storm-events", type=int, default=140, help="backlog per device (a week: ~20 a day)")
     parser.add_argument("--storm-repeat", type=int, default=1, help="storms per device count (median kept)")

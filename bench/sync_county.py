@@ -279,6 +279,7 @@ if __name__ == "__main__":
     parser.add_argument("--schema")
     parser.add_argument("--profile")
     parser.add_argument("--keep-alive", type=int, default=5, help="uvicorn's timeout_keep_alive (its default: 5 s)")
-    parser.add_argument("--workers", type=int, default=WORKERS, help="endpoint processes (default: two per core, as serve starts)")
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help="endpoint processes (default: two per core, as serve starts)")
     args = parser.parse_args()
     raise SystemExit(_serve(args.url, args.schema, args.profile, args.keep_alive, args.workers))

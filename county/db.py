@@ -71,26 +71,25 @@ class WriteGate:
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        with self._threads:
-            if fcntl is None:
-                with self._holding():
-                    yield
-                return
-            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        with self._threads, self._file_lock():
+            self._idle.clear()
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                with self._holding():
-                    yield
+                yield
             finally:
-                os.close(fd)  # closing the file releases the lock
+                self._idle.set()
 
     @contextmanager
-    def _holding(self) -> Iterator[None]:
-        self._idle.clear()
+    def _file_lock(self) -> Iterator[None]:
+        """The ``flock`` that queues the other processes (nothing to take without ``fcntl``: one process)."""
+        if fcntl is None:
+            yield
+            return
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
-            self._idle.set()
+            os.close(fd)  # closing the file releases the lock
 
     def writer_first(self) -> None:
         """Wait while a thread of this process holds the gate. Work done outside the gate (checking the next
