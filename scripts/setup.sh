@@ -8,6 +8,7 @@ PY="${PYTHON:-python3}"
 
 need_apt=()
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
+command -v faketime >/dev/null 2>&1 || need_apt+=(faketime)  # .ci/run's second run at another date
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing system packages: ${need_apt[*]}"

@@ -1,12 +1,35 @@
-"""Shared fixtures: a fresh real store on disk per test, and the bundled catalogue."""
+"""Shared fixtures: the clock set to the test day, a fresh real store on disk per test, the bundled catalogue."""
 
 from __future__ import annotations
 
+import os
+from datetime import datetime, time
+
 import pytest
+import time_machine
 
 from desktop.store.keys import DEFAULT_COST
+from sync.clock import CHINA_TZ
 from sync.ledger.catalogue import load_catalogue
-from tests.factories import make_store
+from tests.factories import TEST_DAY, make_store
+
+TEST_MORNING = datetime.combine(TEST_DAY, time(9, 30), tzinfo=CHINA_TZ)
+
+
+@pytest.fixture(autouse=True)
+def clock_at_test_day(request):
+    """Every test starts at 09:30 on the test day, China time, with the clock running from there.
+
+    Nothing in the suite depends on the day it runs. A test that needs another instant travels there itself
+    (``time_machine.travel`` nests), or is marked ``real_clock`` when it must see the machine's own time.
+    With SUISHENBAN_TESTS_ON_MACHINE_CLOCK=1 no test is pinned: .ci/run uses it to run the date-sensitive
+    tests once more under libfaketime, on a machine clock set to another day.
+    """
+    if request.node.get_closest_marker("real_clock") or os.environ.get("SUISHENBAN_TESTS_ON_MACHINE_CLOCK") == "1":
+        yield None
+        return
+    with time_machine.travel(TEST_MORNING, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")

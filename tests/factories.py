@@ -52,11 +52,12 @@ def make_case_form(**overrides) -> CaseForm:
     return CaseForm(**fields)
 
 
-def make_case_draft(catalogue: Catalogue | None = None, *, business_date: date = TEST_DAY, **overrides) -> EventDraft:
+def make_case_draft(catalogue: Catalogue | None = None, *, business_date: date | None = None, **overrides) -> EventDraft:
+    """A 缴纳话费 case as the form would draft it, dated today by the clock unless ``business_date`` says."""
     return draft_case(make_case_form(**overrides), catalogue or load_catalogue(), business_date=business_date)
 
 
-def make_mailing_draft(*, business_date: date = TEST_DAY, **overrides) -> EventDraft:
+def make_mailing_draft(*, business_date: date | None = None, **overrides) -> EventDraft:
     fields = dict(direction="to_department", unit_code=_any_unit_of("FL015"), contents="个体工商户设立登记申请材料", pieces=1)
     fields.update(overrides)
     return draft_mailing(MailingForm(**fields), business_date=business_date)

@@ -37,3 +37,55 @@ def test_sync_imports_only_the_standard_library_pydantic_requests_orjson_and_res
 def test_the_store_never_imports_qt():
     for path in (ROOT / "desktop" / "store").rglob("*.py"):
         assert not {"PySide6", "PyQt6"} & imported_roots(path), path
+
+
+WALL_CLOCK_READS = {
+    ("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
+    ("time", "time"), ("time", "time_ns"), ("time", "localtime"), ("time", "gmtime"), ("time", "ctime"),
+    ("func", "now"), ("func", "current_timestamp"), ("func", "current_date"), ("func", "localtimestamp"),
+}
+CLOCK_MODULE = ROOT / "sync" / "clock.py"
+
+
+def wall_clock_reads(source: str) -> list[str]:
+    """Calls that read the wall clock or ask the database server for the time, as 'name.attr' at line N."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                owner = func.value
+                name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+                if (name, func.attr) in WALL_CLOCK_READS:
+                    found.append(f"{name}.{func.attr} at line {node.lineno}")
+            for keyword in node.keywords:
+                if keyword.arg in {"server_default", "server_onupdate"}:
+                    found.append(f"{keyword.arg}= at line {node.lineno}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value.lower()
+            if any(sql in text for sql in ("now()", "current_timestamp", "datetime('now'", "date('now'")):
+                found.append(f"SQL clock '{node.value[:40]}' at line {node.lineno}")
+    return found
+
+
+def test_only_the_clock_reads_the_wall_clock():
+    """Business time comes from sync.clock alone; monotonic timers (time.monotonic, perf_counter) are free."""
+    offenders = []
+    for part in ("desktop", "sync", "county"):
+        for path in (ROOT / part).rglob("*.py"):
+            if path == CLOCK_MODULE:
+                continue
+            offenders += [f"{path.relative_to(ROOT)}: {hit}" for hit in wall_clock_reads(path.read_text("utf-8"))]
+    assert not offenders, "read the time through sync.clock instead:\n" + "\n".join(offenders)
+
+
+def test_the_wall_clock_check_catches_each_kind_of_direct_read():
+    source = (
+        "import time\nfrom datetime import date, datetime\n"
+        "a = datetime.now()\nb = date.today()\nc = time.time()\nd = datetime.datetime.utcnow()\n"
+        "e = sa.func.now()\nf = Column(server_default=text('x'))\ng = 'SELECT CURRENT_TIMESTAMP'\n"
+        "ok = time.monotonic()\n"
+    )
+    hits = wall_clock_reads(source)
+    assert len(hits) == 7, hits
+    assert not any("monotonic" in hit for hit in hits)

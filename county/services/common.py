@@ -9,12 +9,14 @@ from datetime import datetime, timezone
 from sqlalchemy.orm import Session
 
 from county.models import AuditLog
+from sync import clock
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The county's time, from the one clock (sync.clock), in UTC as the database keeps it."""
+    return clock.utcnow()
 
 
 def iso(moment: datetime) -> str:

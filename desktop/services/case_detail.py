@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from sync.ledger.events import CHINA_TZ, parse_time
 from sync.ledger.kinds import CASE_STATE_LABELS, SERVICE_MODE_LABELS, CaseState, EventType, Flow, ServiceMode
 from sync.ledger.lifecycle import allowed_actions
 from sync.ledger.validation import mask_mobile, mask_resident_id
+from sync.clock import china_now
 
 AUDIT_FILE = "reveal-audit.log"
 _CHANGE_LABELS = {"mode": "服务方式", "village": "村（组）", "notes": "备注", "amount_fen": "金额", "materials": "材料",
@@ -155,7 +155,7 @@ def reveal_numbers(counter: Counter, case_id: str, why: str) -> dict[str, str]:
     logs = counter.store.layout.logs
     logs.mkdir(parents=True, exist_ok=True)
     line = {"at": counter.now().isoformat(timespec="seconds"), "receipt_no": row.receipt_no,
-            "fields": sorted(shown), "why": why, "logged_at": datetime.now().astimezone().isoformat(timespec="seconds")}
+            "fields": sorted(shown), "why": why, "logged_at": china_now().isoformat(timespec="seconds")}
     with open(logs / AUDIT_FILE, "a", encoding="utf-8") as out:
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
     return shown

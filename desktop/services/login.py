@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.store.layout import StoreLayout
+from sync.clock import current
 from sync.ledger.events import china_now
 
 if TYPE_CHECKING:
@@ -53,9 +53,9 @@ def wait_after(failures: int) -> int:
 class LoginThrottle:
     """Counts wrong passwords in a row; kept in the data folder so restarting the app does not reset it."""
 
-    def __init__(self, folder: Path | None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, folder: Path | None, clock: Callable[[], float] | None = None) -> None:
         self._path = folder / STATE_FILE if folder else None
-        self._clock = clock
+        self._clock = clock or (lambda: current().timestamp())
         self.failures, self._until = 0, 0.0
         if self._path and self._path.exists():
             try:

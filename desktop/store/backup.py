@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from desktop.store.engine import StoreOpenError, connect_raw
 from desktop.store.files import fsync_dir, fsync_path
+from sync.clock import china_now
 
 KEEP_NEWEST = 3  # the latest copies whatever their day (a manual backup, a migration, the day close)
 KEEP_DAYS = 7  # then the newest of each of the last seven days that have one
@@ -95,7 +96,7 @@ def make_backup(engine: Engine, key: str, folder: Path, reason: str) -> BackupIn
     if not re.fullmatch(r"[a-z0-9_-]+", reason):
         raise ValueError("backup reason must be a lowercase slug")
     folder.mkdir(parents=True, exist_ok=True)
-    made_at = datetime.now()
+    made_at = china_now().replace(tzinfo=None)
     final = folder / f"ledger-{made_at:%Y%m%d-%H%M%S-%f}-{reason}.db"
     tmp = folder / (final.name + ".partial")
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):

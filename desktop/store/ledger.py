@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date
 
 from sqlalchemy import Engine, func, insert, select, update
 
@@ -21,6 +20,7 @@ from sync.ledger.chain import GENESIS_HASH, ChainError, ChainHead, seal, verify_
 from sync.ledger.events import Event, EventDraft, format_time, china_now
 from sync.ledger.kinds import EventType
 from sync.ledger.receipts import format_receipt_no
+from sync.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -234,12 +234,12 @@ class LedgerStore:
             if result != ["ok"]:
                 raise StoreDamaged("台账文件内部结构损坏")
         except Exception as exc:  # a page that fails its checksum surfaces as a database error
-            self.layout.check_failed.write_text(f"{datetime.now(timezone.utc).isoformat()} {exc}\n", encoding="utf-8")
+            self.layout.check_failed.write_text(f"{utcnow().isoformat()} {exc}\n", encoding="utf-8")
             if isinstance(exc, StoreDamaged):
                 raise
             raise StoreDamaged(f"台账文件读取出错（{exc}）") from exc
         with write(self.engine) as conn:
-            set_meta(conn, last_full_check=datetime.now(timezone.utc).isoformat(), **{CHECK_DUE: "0"})
+            set_meta(conn, last_full_check=utcnow().isoformat(), **{CHECK_DUE: "0"})
 
     def close(self) -> None:
         """Record a clean shutdown (the next open may skip the whole-file check), then release the file."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
 
 from desktop.store.engine import StoreOpenError, connect_raw, make_engine, read, write
 from desktop.store.keys import Unlocked, create_keyring, unlock
@@ -15,8 +14,8 @@ from desktop.store.layout import StoreLayout
 from desktop.store.ledger import CHECK_DUE, Identity, LedgerStore, get_meta, set_meta
 from desktop.store.migrations import StoreTooNew, known_version, migrate
 from desktop.store.recovery import RecoveryReport, StoreDamaged, recover
-from desktop.store.schema import event
 from sync.ledger.chain import ChainError, ChainHead
+from sync.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ def create_store(folder: Path, password: str, identity: Identity) -> tuple[Ledge
             point_name=identity.point_name,
             verified_seq="0",
             verified_hash="0" * 64,
-            last_full_check=datetime.now(timezone.utc).isoformat(),  # a new file is whole
+            last_full_check=utcnow().isoformat(),  # a new file is whole
         )
     return LedgerStore(engine, layout, unlocked, identity), recovery_code
 
@@ -78,7 +77,7 @@ def _check_due(conn) -> bool:
     if meta.get("clean_shutdown") != "1" or meta.get(CHECK_DUE) == "1":
         return True
     last = meta.get("last_full_check")
-    return last is None or datetime.now(timezone.utc) - datetime.fromisoformat(last) > FULL_CHECK_EVERY
+    return last is None or utcnow() - datetime.fromisoformat(last) > FULL_CHECK_EVERY
 
 
 def check_health(layout: StoreLayout, unlocked: Unlocked, *, full: bool | None = None) -> tuple[bool, bool]:
@@ -113,7 +112,7 @@ def mark_open(store: LedgerStore, *, full_check: bool, check_due: bool) -> None:
     due (``CHECK_DUE``) until check_integrity() passes, however the session ends."""
     values = {"clean_shutdown": "0", CHECK_DUE: "1" if check_due else "0"}
     if full_check:
-        values["last_full_check"] = datetime.now(timezone.utc).isoformat()
+        values["last_full_check"] = utcnow().isoformat()
     with write(store.engine) as conn:
         set_meta(conn, **values)
     store.layout.check_failed.unlink(missing_ok=True)  # checked in full (or restored) at this open

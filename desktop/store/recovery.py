@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -21,6 +21,7 @@ from desktop.store.ledger import get_meta, set_meta
 from desktop.store.schema import case, event, outbox, receipt_serial
 from sync.ledger.chain import GENESIS_HASH, ChainError, ChainHead, verify_chain
 from sync.ledger.receipts import parse_receipt_no
+from sync.clock import china_now, china_today
 
 log = logging.getLogger(__name__)
 SERIAL_SKIP = 500  # after a restore, skip ahead so numbers on lost receipts are never reused
@@ -77,7 +78,7 @@ class RecoveryReport:
 
 def _move_aside(layout: StoreLayout) -> Path:
     layout.damaged.mkdir(parents=True, exist_ok=True)
-    target = layout.damaged / f"ledger-{datetime.now():%Y%m%d-%H%M%S-%f}.db"
+    target = layout.damaged / f"ledger-{china_now():%Y%m%d-%H%M%S-%f}.db"
     sources = [layout.database, *layout.sidecars()]
     for src, suffix in zip(sources, ("", "-wal", "-shm")):
         if src.exists():
@@ -201,7 +202,7 @@ def _skip_serials(conn, *, since: date) -> None:
         parsed = parse_receipt_no(number)
         day = parsed.business_date.isoformat()
         highest[day] = max(highest.get(day, 0), parsed.serial)
-    today = date.today().isoformat()
+    today = china_today().isoformat()
     for day in {*highest, today}:
         serial = highest.get(day, 0)
         if day >= since.isoformat():

@@ -7,7 +7,6 @@ import platform
 import re
 import sys
 import traceback
-from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -15,6 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from desktop.version import app_version
+from sync.clock import china_now
 
 log = logging.getLogger(__name__)
 _LONG_DIGITS = re.compile(r"[0-9Xx]{5,}")
@@ -28,7 +28,7 @@ def scrub(text: str) -> str:
 
 def crash_report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
     """Where the program failed (files, lines, functions, code), never the values it was working on."""
-    lines = [f"乡村随身办 {app_version()} 错误报告", f"时间：{datetime.now():%Y-%m-%d %H:%M:%S}",
+    lines = [f"乡村随身办 {app_version()} 错误报告", f"时间：{china_now():%Y-%m-%d %H:%M:%S}",
              f"系统：{platform.platform()}；Python {platform.python_version()}",
              f"错误：{exc_type.__name__}: {scrub(str(exc))}", "位置："]
     for frame in traceback.extract_tb(tb):

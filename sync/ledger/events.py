@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from sync.clock import CHINA_TZ as CHINA_TZ  # re-exported: where most callers look for the clock's names
+from sync.clock import china_now as china_now
+from sync.clock import current
 from sync.ledger.kinds import EventType
 
 SCHEMA_VERSION = 1
-CHINA_TZ = timezone(timedelta(hours=8), "UTC+8")
-
-
-def china_now() -> datetime:
-    return datetime.now(CHINA_TZ)
 
 
 def format_time(moment: datetime) -> str:
@@ -42,7 +39,7 @@ def new_id() -> str:
     counter's indexes on them grow at one end instead of dirtying a random page per new row; 74 random
     bits still keep two ids made in the same millisecond apart.
     """
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = current().epoch_ms() << 80 | int.from_bytes(os.urandom(10), "big")
     value = value & ~(0xF << 76) | 0x7 << 76  # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62  # variant 10
     return f"{value:032x}"

@@ -11,6 +11,7 @@ from county.models import Case, CountyEvent, LedgerEvent
 from county.services import enrolment, ingest
 from county.services.auth import authenticate
 from county.services.precheck import prepare
+from sync.clock import china_today
 from sync.ledger.chain import GENESIS_HASH, check_pii, seal, verify_chain
 from sync.ledger.events import Event, EventDraft, new_id
 from sync.ledger.forms import draft_complete, draft_void
@@ -18,7 +19,7 @@ from sync.ledger.kinds import EventType
 from sync.ledger.receipts import format_receipt_no
 from sync.wire import EnrolRequest, PushRequest, event_to_wire
 from tests.county.conftest import new_point
-from tests.factories import TEST_DAY, make_case_draft
+from tests.factories import make_case_draft
 
 
 def enrolled(county) -> tuple[str, str, int]:
@@ -55,7 +56,7 @@ def test_one_batch_accepts_rejects_and_answers_duplicates_event_by_event(county)
 
     def case(serial: int, **body) -> EventDraft:
         draft = make_case_draft()
-        receipt = format_receipt_no(point_code, TEST_DAY, device_no, serial)
+        receipt = format_receipt_no(point_code, china_today(), device_no, serial)
         return replace(draft, body={**draft.body, "receipt_no": receipt, **body})
 
     first = case(1)
@@ -71,7 +72,7 @@ def test_one_batch_accepts_rejects_and_answers_duplicates_event_by_event(county)
         case(3, village=" 瑶里村 "),                                 # 7 not_normalised
         case(4, mode="fly"),                                       # 8 invalid
         status,                                                    # 9 county_only
-        case(5, receipt_no=format_receipt_no("9999", TEST_DAY, device_no, 5)),  # 10 receipt_foreign
+        case(5, receipt_no=format_receipt_no("9999", china_today(), device_no, 5)),  # 10 receipt_foreign
     ]
     request = request_for(device_id, sealed_chain(device_id, drafts))
     result = push(county, token, request)
@@ -94,7 +95,7 @@ def test_a_case_recorded_in_one_batch_is_found_by_the_next(county):
     token, point_code, device_no = enrolled(county)
     device_id = token.split(".")[0]
     draft = make_case_draft(item_code="FL009", amount=None, materials={"id_card": "received"})
-    draft = replace(draft, body={**draft.body, "receipt_no": format_receipt_no(point_code, TEST_DAY, device_no, 1)})
+    draft = replace(draft, body={**draft.body, "receipt_no": format_receipt_no(point_code, china_today(), device_no, 1)})
     events = sealed_chain(device_id, [draft, draft_complete(draft.body["case_id"])])
     assert push(county, token, request_for(device_id, events[:1])).accepted == [[1, 1]]
     assert push(county, token, request_for(device_id, events[1:])).accepted == [[2, 2]]
@@ -111,7 +112,7 @@ def test_the_ledger_keeps_each_event_as_it_was_hashed(county):
     for serial in (1, 2):
         draft = make_case_draft()
         drafts.append(replace(draft, body={**draft.body, "receipt_no": format_receipt_no(
-            point_code, TEST_DAY, device_no, serial)}))
+            point_code, china_today(), device_no, serial)}))
     drafts.append(draft_complete(drafts[0].body["case_id"]))
     events = sealed_chain(device_id, drafts)
     paused: list[int] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from county.models import Case, LedgerEvent
@@ -10,10 +11,13 @@ from desktop.services.activation import activate, sync_client_for
 from desktop.store.engine import read
 from desktop.store.schema import case as case_view
 from desktop.store.sync_port import StoreSyncPort
+from sync.clock import china_today
 from sync.engine import SyncEngine
 from sync.ledger.forms import draft_complete, draft_materials_sent
 from tests.county.conftest import new_point
-from tests.factories import PASSWORD, TEST_DAY, make_case_draft
+from tests.factories import PASSWORD, make_case_draft
+
+pytestmark = pytest.mark.date_sensitive
 
 
 def activated(county, tmp_path, name="data"):
@@ -60,7 +64,7 @@ def test_enrol_record_push_and_pull_a_department_status_back(county, tmp_path, c
         again = engine_for(store).run()
         assert again.ok and again.pulled == 3 and again.pushed == 0  # two statuses and a points statement
         statement = StoreSyncPort(store).county_items("points_statement")[-1]
-        month = TEST_DAY.strftime("%Y-%m")
+        month = china_today().strftime("%Y-%m")
         assert '"credited": 5' in statement["payload_json"] and month in statement["payload_json"]
         with read(store.engine) as conn:
             row = conn.execute(select(case_view.c.state, case_view.c.county_note)
@@ -89,7 +93,7 @@ def test_points_cross_the_monthly_cap_at_the_county(county, tmp_path, catalogue)
             months, quarters = points.statement(session, admin.point_by_code(session, setup["point_code"]))
         (month,) = months.values()
         assert (month.raw, month.credited, month.capped, month.case_count) == (1020, 1000, True, 510)
-        assert month.month == TEST_DAY.strftime("%Y-%m") and list(quarters.values())[0].credited == 1000
+        assert month.month == china_today().strftime("%Y-%m") and list(quarters.values())[0].credited == 1000
     finally:
         store.close()
 

@@ -21,9 +21,10 @@ from desktop.printing.queries import (
 from desktop.printing.sample_day import SAMPLE_TRACKING
 from desktop.store.engine import write
 from desktop.store.schema import meta
+from sync.clock import china_today
 from sync.ledger.forms import draft_complete
 from tests.desktop.printing.pdftools import pdf_text
-from tests.factories import TEST_DAY, make_case_draft
+from tests.factories import make_case_draft
 
 
 def test_the_day_sheet_adds_up_the_sample_day(sample_ledger):
@@ -44,8 +45,8 @@ def test_the_day_sheet_adds_up_the_sample_day(sample_ledger):
 def test_the_day_sheet_shows_the_close_once_the_day_is_closed(store, catalogue):
     (recorded,) = store.append(make_case_draft(catalogue))
     store.append(draft_complete(recorded.body["case_id"]))
-    store.close_day(TEST_DAY)
-    day = day_sheet_data(store, catalogue, TEST_DAY)
+    store.close_day(china_today())
+    day = day_sheet_data(store, catalogue, china_today())
     assert day.closed_at is not None and day.case_count == 1
     assert "已日结" in "".join(pdf_text(pdf_of(day, A4)).split())
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, text
 
 from desktop.store.engine import read, write
 from desktop.store.schema import case, day_total, event, mailing, outbox
+from sync.clock import china_today
 from sync.ledger.chain import GENESIS_HASH
 from sync.ledger.forms import draft_complete, draft_dispatch, draft_void
 from sync.ledger.kinds import CaseState, EventType
 from sync.ledger.lifecycle import LifecycleError
 from sync.ledger.receipts import parse_receipt_no
-from tests.factories import TEST_DAY, make_case_draft, make_mailing_draft, reopen
+from tests.factories import make_case_draft, make_mailing_draft, reopen
+
+pytestmark = pytest.mark.date_sensitive
 
 
 def case_row(store, case_id):
@@ -31,7 +34,7 @@ def test_a_recorded_case_gets_seq_receipt_outbox_and_projection(store):
     (ev,) = store.append(make_case_draft())
     assert ev.seq == 1 and ev.prev_hash == GENESIS_HASH
     receipt = parse_receipt_no(ev.body["receipt_no"])
-    assert (receipt.point_code, receipt.business_date, receipt.device_no, receipt.serial) == ("0427", TEST_DAY, 1, 1)
+    assert (receipt.point_code, receipt.business_date, receipt.device_no, receipt.serial) == ("0427", china_today(), 1, 1)
     row = case_row(store, ev.body["case_id"])
     assert row["state"] == CaseState.RECORDED and row["amount_fen"] == 5000 and row["name"] == "王秀英"
     assert store.outbox_counts() == {"pending": 1}
@@ -40,9 +43,10 @@ def test_a_recorded_case_gets_seq_receipt_outbox_and_projection(store):
 
 def test_receipt_serials_count_up_per_day_and_restart_the_next_day(store):
     numbers = [store.append(make_case_draft())[0].body["receipt_no"] for _ in range(3)]
-    numbers.append(store.append(make_case_draft(business_date=date(2026, 11, 28)))[0].body["receipt_no"])
-    serials = [(parse_receipt_no(n).business_date.day, parse_receipt_no(n).serial) for n in numbers]
-    assert serials == [(27, 1), (27, 2), (27, 3), (28, 1)]
+    today, tomorrow = china_today(), china_today() + timedelta(days=1)
+    numbers.append(store.append(make_case_draft(business_date=tomorrow))[0].body["receipt_no"])
+    serials = [(parse_receipt_no(n).business_date, parse_receipt_no(n).serial) for n in numbers]
+    assert serials == [(today, 1), (today, 2), (today, 3), (tomorrow, 1)]
 
 
 def test_sequence_is_gap_free_and_the_chain_verifies(store):
@@ -86,7 +90,7 @@ def test_day_totals_follow_records_completions_and_voids(store):
     store.append(draft_complete(a), draft_complete(b))
     store.append(draft_void(b, "重复登记"))
     with read(store.engine) as conn:
-        day = conn.execute(select(day_total).where(day_total.c.business_date == TEST_DAY.isoformat())).mappings().one()
+        day = conn.execute(select(day_total).where(day_total.c.business_date == china_today().isoformat())).mappings().one()
     assert (day["case_count"], day["voided_count"], day["amount_fen_total"]) == (2, 1, 3000)
 
 
@@ -155,7 +159,7 @@ def test_outbox_states_move_and_are_counted(store):
 def test_close_day_records_totals_and_makes_a_checked_backup(store):
     (a,) = store.append(make_case_draft())
     store.append(draft_complete(a.body["case_id"]))
-    closed, backup = store.close_day(TEST_DAY)
+    closed, backup = store.close_day(china_today())
     assert closed.type is EventType.DAY_CLOSED
     assert closed.body["case_count"] == 1 and closed.body["points_estimate"] == 1
     assert backup.path.exists() and backup.reason == "day-close"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import random
 
+from sync.clock import china_today
 from sync.ledger.forms import draft_amend, draft_complete
 from tests.factories import (
-    TEST_DAY,
     make_case_draft,
     make_mailing_draft,
     random_mobile,
@@ -45,7 +45,7 @@ def test_seeded_ids_phones_and_names_never_appear_in_the_data_folder(store, cata
         store.append(make_mailing_draft(direction="to_citizen", unit_code="", recipient_name=NAMES[0],
                                         recipient_mobile=phones[0], recipient_address="浮梁县瑶里镇瑶里村12号",
                                         contents="营业执照正本"))
-        store.close_day(TEST_DAY)
+        store.close_day(china_today())
         # with the store still open the WAL holds recent pages: scan now, and again after reopening
         snapshots = [folder_bytes(folder)]
         reopened, _ = reopen(store)

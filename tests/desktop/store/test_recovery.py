@@ -9,6 +9,8 @@ from desktop.store.opening import open_store
 from desktop.store.recovery import StoreUnrecoverable
 from tests.factories import make_case_draft
 
+pytestmark = pytest.mark.date_sensitive
+
 
 def record(store, n):
     return [store.append(make_case_draft())[0] for _ in range(n)]

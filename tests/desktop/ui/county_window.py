@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from pathlib import Path
 
 from desktop.jobs.sync import SyncScheduler
@@ -13,17 +12,14 @@ from desktop.settings import Settings
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages import page_factories
 from tests.county.conftest import new_point
-from sync.ledger.events import CHINA_TZ
-from tests.factories import PASSWORD, TEST_DAY
-
-NOW = datetime.combine(TEST_DAY, time(10, 30), CHINA_TZ)
+from tests.factories import PASSWORD
 
 
 def activated_counter(county, folder: Path, catalogue, *, url: str | None = None) -> tuple[Counter, dict]:
     """A counter enrolled with the county (through ``url`` when given, e.g. a relay), as after 激活."""
     setup = new_point(county)
     done = activate(url or county.base_url, setup["code"], folder, PASSWORD)
-    return Counter(done.store, catalogue, Settings(folder), clock=lambda: NOW), setup
+    return Counter(done.store, catalogue, Settings(folder)), setup  # the one clock: syncing is timed by it too
 
 
 def county_window(qtbot, counter: Counter, **scheduler_options) -> MainWindow:

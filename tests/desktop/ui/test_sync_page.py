@@ -15,6 +15,8 @@ from tests.county.conftest import county, county_engine, county_limits  # noqa: 
 from tests.desktop.ui.county_window import activated_counter, county_window, sync
 from tests.factories import PASSWORD, make_case_draft
 
+pytestmark = pytest.mark.date_sensitive
+
 pytestmark = pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
 
 
