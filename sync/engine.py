@@ -15,6 +15,7 @@ from typing import Protocol
 
 from sync.client import AuthRefused, Conflict, Gap, Refused, SyncClient, SyncError, Transient
 from sync.ledger.events import Event, china_now, format_time
+from sync.ledger.kinds import OutboxState
 from sync.wire import MonthDigest, PullItem, PushRequest, event_to_wire
 
 BATCH = 200
@@ -103,7 +104,7 @@ class SyncEngine:
             if not events:
                 return
             seqs = [e.seq for e in events]
-            self.port.mark(seqs, "sent")  # written before the network call
+            self.port.mark(seqs, OutboxState.SENT)  # written before the network call
             request = PushRequest(device_id=self.port.device_id, from_seq=events[0].seq, prev_hash=events[0].prev_hash,
                                   head_hash=events[-1].hash, events=[event_to_wire(e) for e in events],
                                   app_version=self.app_version)

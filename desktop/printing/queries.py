@@ -29,6 +29,7 @@ from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, Catalogue, Item
 from sync.ledger.events import CHINA_TZ, china_now, parse_time
 from sync.ledger.kinds import (
     CASE_STATE_LABELS,
+    MAILING_DIRECTION_LABELS,
     MAILING_STATE_LABELS,
     ApplicantKind,
     CaseState,
@@ -39,7 +40,7 @@ from sync.ledger.kinds import (
 from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
 
 PURGED = "（已按规定清除）"
-DIRECTION_LABELS = {MailingDirection.TO_DEPARTMENT: "材料寄往部门", MailingDirection.TO_CITIZEN: "证照批文寄回群众"}
+DIRECTION_LABELS = MAILING_DIRECTION_LABELS
 MODE_NAMES = {ServiceMode.POINT: "代办点帮代办", ServiceMode.HOME: "上户帮代办", ServiceMode.ACTIVITY_DAY: "活动日帮代办"}
 CHECK_KEY_META = "receipt_check_key"  # hex of the county-issued key, written at enrolment
 

@@ -11,17 +11,24 @@ from desktop.services.cases import yuan
 from desktop.services.session import Counter
 from desktop.store.engine import read
 from desktop.store.schema import case, county_item, event, mailing, outbox
+from sync.clock import china_now
 from sync.ledger.catalogue import Item
 from sync.ledger.events import CHINA_TZ, parse_time
-from sync.ledger.kinds import CASE_STATE_LABELS, SERVICE_MODE_LABELS, CaseState, EventType, Flow, ServiceMode
+from sync.ledger.kinds import (
+    CASE_STATE_LABELS,
+    OUTBOX_STATE_LABELS,
+    SERVICE_MODE_LABELS,
+    CaseState,
+    EventType,
+    Flow,
+    ServiceMode,
+)
 from sync.ledger.lifecycle import allowed_actions
 from sync.ledger.validation import mask_mobile, mask_resident_id
-from sync.clock import china_now
 
 AUDIT_FILE = "reveal-audit.log"
 _CHANGE_LABELS = {"mode": "服务方式", "village": "村（组）", "notes": "备注", "amount_fen": "金额", "materials": "材料",
                   "name": "姓名", "id_number": "身份证号码", "credit_code": "统一社会信用代码", "mobile": "手机号码"}
-_OUTBOX_LABELS = {"pending": "待同步", "sent": "同步中", "acked": "已同步", "rejected": "被县里退回"}
 FROM_COUNTY = "来自县里"
 
 
@@ -104,7 +111,7 @@ def _county_entries(conn, case_id: str) -> list[tuple[str, str, str]]:
 
 
 def _timeline(events, bodies, mailings, county) -> tuple[TimelineEntry, ...]:
-    entries = [(ev.occurred_at, _describe(ev.type, body, mailings), _OUTBOX_LABELS.get(ev.state, ev.state))
+    entries = [(ev.occurred_at, _describe(ev.type, body, mailings), OUTBOX_STATE_LABELS.get(ev.state, ev.state))
                for ev, body in zip(events, bodies)]
     entries += county
     entries.sort(key=lambda entry: parse_time(entry[0]))  # stable: same-time entries keep their order

@@ -13,17 +13,30 @@ from desktop.store.engine import read
 from desktop.store.ledger import LedgerStore
 from desktop.store.schema import case, event, outbox
 from sync.ledger.catalogue import Catalogue
-from sync.ledger.kinds import CASE_STATE_LABELS, SERVICE_MODE_LABELS, CaseState, ServiceMode
+from sync.ledger.kinds import (
+    CASE_STATE_LABELS,
+    OUTBOX_STATE_LABELS,
+    SERVICE_MODE_LABELS,
+    CaseState,
+    OutboxState,
+    ServiceMode,
+)
 from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
-from sync.ledger.validation import ValidationError, mask_mobile, mask_resident_id, normalize_mobile, normalize_resident_id
+from sync.ledger.validation import (
+    ValidationError,
+    mask_mobile,
+    mask_resident_id,
+    normalize_mobile,
+    normalize_resident_id,
+)
 
-SYNC_LABELS = {"pending": "待同步", "synced": "已同步"}
+SYNC_LABELS = {"pending": OUTBOX_STATE_LABELS[OutboxState.PENDING], "synced": OUTBOX_STATE_LABELS[OutboxState.ACKED]}
 _ROWID = literal_column("case_view.rowid")
 # Newest first, in the order the cases were recorded (the projection is written in event order, and a
 # rebuild or VACUUM keeps that order). Every single-column index ends in the rowid, so each filter's own
 # index already yields its rows in this order: no sort, no table lookups until the page is read.
 _ORDER = (_ROWID.desc(),)
-_UNACKED = select(event.c.subject_id).join(outbox, outbox.c.seq == event.c.seq).where(outbox.c.state != "acked")
+_UNACKED = select(event.c.subject_id).join(outbox, outbox.c.seq == event.c.seq).where(outbox.c.state != OutboxState.ACKED)
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,11 @@ from desktop.store.engine import read
 from desktop.store.schema import case, mailing
 from sync.ledger.catalogue import load_units
 from sync.ledger.forms import MailingForm, draft_delivered, draft_dispatch, draft_mailing
-from sync.ledger.kinds import MAILING_STATE_LABELS, MailingDirection, MailingState
+from sync.ledger.kinds import MAILING_DIRECTION_LABELS, MAILING_STATE_LABELS, MailingDirection, MailingState
 from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
 from sync.ledger.validation import ValidationError, mask_mobile, mask_name
 
-DIRECTION_LABELS = {MailingDirection.TO_DEPARTMENT.value: "材料寄往部门",
-                    MailingDirection.TO_CITIZEN.value: "证照寄回群众"}
+DIRECTION_LABELS = MAILING_DIRECTION_LABELS
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from desktop.store.engine import read
 from desktop.store.schema import case, day_total
 from desktop.store.schema import mailing as mailing_table
 from sync.ledger.events import parse_time
-from sync.ledger.kinds import CaseState, Flow
+from sync.ledger.kinds import UNSENT_STATES, CaseState, Flow
 from sync.ledger.points import MONTHLY_CAP, CaseCredit, MonthPoints, QuarterPoints, month_of, monthly_points, quarter_of
 
 
@@ -40,7 +40,7 @@ def day_figures(counter: Counter, day: date) -> DayFigures:
 def unsynced(counter: Counter) -> int:
     """Records waiting to go up (those the county refused are counted by ``rejected``)."""
     counts = counter.store.outbox_counts()
-    return counts.get("pending", 0) + counts.get("sent", 0)
+    return sum(counts.get(state, 0) for state in UNSENT_STATES)
 
 
 def rejected(counter: Counter) -> int:

@@ -13,7 +13,7 @@ from desktop.store.engine import read
 from desktop.store.schema import case, mailing
 from desktop.store.sync_port import StoreSyncPort
 from sync.ledger.events import CHINA_TZ, parse_time
-from sync.ledger.kinds import EventType
+from sync.ledger.kinds import UNSENT_STATES, EventType
 
 WHAT = {
     EventType.CASE_RECORDED: "登记办件", EventType.CASE_AMENDED: "更正办件", EventType.CASE_VOIDED: "作废办件",
@@ -50,7 +50,7 @@ def sync_state(counter: Counter) -> SyncState:
     counts = counter.store.outbox_counts()
     notes = StoreSyncPort(counter.store).sync_notes()
     return SyncState(
-        connected=county_url(counter) is not None, pending=counts.get("pending", 0) + counts.get("sent", 0),
+        connected=county_url(counter) is not None, pending=sum(counts.get(state, 0) for state in UNSENT_STATES),
         rejected=counts.get("rejected", 0), last_success_at=notes.get("last_success", ""),
         last_error=notes.get("last_error", ""), last_error_at=notes.get("last_error_at", ""),
         locked=counter.locked, training=counter.training, training_note=counter.training_note)

@@ -16,11 +16,11 @@ from desktop.store.engine import read, write
 from desktop.store.keys import Unlocked
 from desktop.store.layout import StoreLayout
 from desktop.store.schema import case, day_total, event, mailing, meta, outbox, receipt_serial
-from sync.ledger.chain import GENESIS_HASH, ChainError, ChainHead, seal, verify_chain
-from sync.ledger.events import Event, EventDraft, format_time, china_now
-from sync.ledger.kinds import EventType
-from sync.ledger.receipts import format_receipt_no
 from sync.clock import utcnow
+from sync.ledger.chain import GENESIS_HASH, ChainError, ChainHead, seal, verify_chain
+from sync.ledger.events import Event, EventDraft, china_now, format_time
+from sync.ledger.kinds import UNSENT_STATES, EventType, OutboxState
+from sync.ledger.receipts import format_receipt_no
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class LedgerStore:
                 ev = seal(draft, device_id=self.identity.device_id, seq=seq, prev_hash=prev)
                 projections.apply(conn, ev)
                 conn.execute(_INSERT_EVENT, event_to_row(ev))
-                conn.execute(_INSERT_OUTBOX, {"seq": seq, "state": "pending", "attempts": 0, "updated_at": ev.occurred_at})
+                conn.execute(_INSERT_OUTBOX, {"seq": seq, "state": OutboxState.PENDING, "attempts": 0, "updated_at": ev.occurred_at})
                 sealed.append(ev)
                 prev = ev.hash
         return sealed
@@ -98,7 +98,7 @@ class LedgerStore:
         day = business_date.isoformat()
         with read(self.engine) as conn:
             totals = conn.execute(select(day_total).where(day_total.c.business_date == day)).mappings().first()
-            pending = conn.execute(select(func.count()).select_from(outbox).where(outbox.c.state != "acked")).scalar_one()
+            pending = conn.execute(select(func.count()).select_from(outbox).where(outbox.c.state != OutboxState.ACKED)).scalar_one()
         totals = dict(totals or {})
         body = {
             "business_date": day,
@@ -149,7 +149,7 @@ class LedgerStore:
         """Events the county has not acknowledged yet, oldest first (the outbox)."""
         with read(self.engine) as conn:
             seqs = conn.execute(
-                select(outbox.c.seq).where(outbox.c.state.in_(("pending", "sent"))).order_by(outbox.c.seq).limit(limit)
+                select(outbox.c.seq).where(outbox.c.state.in_(UNSENT_STATES)).order_by(outbox.c.seq).limit(limit)
             ).scalars().all()
             rows = conn.execute(select(event).where(event.c.seq.in_(seqs)).order_by(event.c.seq)).mappings().all()
         return [row_to_event(r, self.identity.device_id) for r in rows]

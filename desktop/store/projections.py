@@ -10,12 +10,11 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, text, upda
 
 from desktop.store.schema import PROJECTION_TABLES, case, day_total, mailing
 from sync.ledger.events import Event, parse_time
-from sync.ledger.kinds import CaseState, EventType, Flow, MailingState
+from sync.ledger.kinds import CASE_PII_FIELDS, CaseState, EventType, Flow, MailingState
 from sync.ledger.lifecycle import next_state
 from sync.ledger.mailings import next_mailing_state
 
 CASE_PUBLIC_FIELDS = ("mode", "village", "notes", "amount_fen", "materials")
-CASE_PII_FIELDS = ("name", "id_number", "credit_code", "mobile")
 _DAY_COUNTERS = ("case_count", "voided_count", "mailing_count", "amount_fen_total", "points_estimate")
 
 

@@ -19,9 +19,10 @@ from desktop.store.keys import Unlocked
 from desktop.store.layout import StoreLayout
 from desktop.store.ledger import get_meta, set_meta
 from desktop.store.schema import case, event, outbox, receipt_serial
-from sync.ledger.chain import GENESIS_HASH, ChainError, ChainHead, verify_chain
-from sync.ledger.receipts import parse_receipt_no
 from sync.clock import china_now, china_today
+from sync.ledger.chain import GENESIS_HASH, ChainError, ChainHead, verify_chain
+from sync.ledger.kinds import OutboxState
+from sync.ledger.receipts import parse_receipt_no
 
 log = logging.getLogger(__name__)
 SERIAL_SKIP = 500  # after a restore, skip ahead so numbers on lost receipts are never reused
@@ -172,7 +173,7 @@ def recover(layout: StoreLayout, unlocked: Unlocked, *, reason: str) -> Recovery
             for ev in salvaged:
                 conn.execute(insert(event).values(**event_to_row(ev)))
                 # The county dedups by event id, so resending what it may already hold is safe.
-                conn.execute(insert(outbox).values(seq=ev.seq, state="pending", attempts=0))
+                conn.execute(insert(outbox).values(seq=ev.seq, state=OutboxState.PENDING, attempts=0))
             device_id = damaged_meta.get("device_id") or meta["device_id"]
             all_events = (row_to_event(r, device_id)
                           for r in conn.execute(select(event).order_by(event.c.seq)).mappings())  # streamed

@@ -49,7 +49,7 @@ outbox = Table(
     "outbox",
     metadata,
     Column("seq", Integer, ForeignKey("event.seq"), primary_key=True),
-    Column("state", String, nullable=False, default="pending"),  # pending | sent | acked | rejected
+    Column("state", String, nullable=False, default="pending"),  # an OutboxState (sync.ledger.kinds)
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("updated_at", String),

@@ -10,7 +10,8 @@ from desktop.store import county_feed
 from desktop.store.engine import read, write
 from desktop.store.ledger import LedgerStore, get_meta, set_meta
 from desktop.store.schema import county_item, event, outbox
-from sync.ledger.events import Event, format_time, china_now, parse_time
+from sync.ledger.events import Event, china_now, format_time, parse_time
+from sync.ledger.kinds import UNSENT_STATES, OutboxState
 from sync.ledger.points import month_of
 from sync.wire import MonthDigest, PullItem, month_digest
 
@@ -30,7 +31,7 @@ class StoreSyncPort:
 
     def pending_count(self) -> int:
         counts = self.store.outbox_counts()
-        return counts.get("pending", 0) + counts.get("sent", 0)
+        return sum(counts.get(state, 0) for state in UNSENT_STATES)
 
     def mark(self, seqs: list[int], state: str, error: str | None = None) -> None:
         self.store.mark_outbox(seqs, state, error)
@@ -41,22 +42,22 @@ class StoreSyncPort:
         with write(self.store.engine) as conn:
             if acked:
                 conn.execute(update(outbox).where(outbox.c.seq.in_(acked))
-                             .values(state="acked", last_error=None, updated_at=now))
+                             .values(state=OutboxState.ACKED, last_error=None, updated_at=now))
             for seq, reason in rejected.items():
                 conn.execute(update(outbox).where(outbox.c.seq == seq)
-                             .values(state="rejected", last_error=reason, updated_at=now))
+                             .values(state=OutboxState.REJECTED, last_error=reason, updated_at=now))
 
     def requeue_from(self, seq: int) -> int:
         """The county asks for everything from ``seq`` again (it lost or never had it)."""
         with write(self.store.engine) as conn:
-            return conn.execute(update(outbox).where(outbox.c.seq >= seq, outbox.c.state != "pending")
-                                .values(state="pending")).rowcount
+            return conn.execute(update(outbox).where(outbox.c.seq >= seq, outbox.c.state != OutboxState.PENDING)
+                                .values(state=OutboxState.PENDING)).rowcount
 
     def rejected(self) -> list[tuple[Event, str]]:
         """Quarantined records with the county's reason, for the agent to see and act on."""
         with read(self.store.engine) as conn:
             rows = conn.execute(select(event, outbox.c.last_error).join(outbox, outbox.c.seq == event.c.seq)
-                                .where(outbox.c.state == "rejected").order_by(event.c.seq)).mappings().all()
+                                .where(outbox.c.state == OutboxState.REJECTED).order_by(event.c.seq)).mappings().all()
         from desktop.store.codec import row_to_event
 
         return [(row_to_event(r, self.device_id), r["last_error"] or "") for r in rows]
@@ -67,7 +68,7 @@ class StoreSyncPort:
         with read(self.store.engine) as conn:
             for event_id, occurred_at in conn.execute(
                 select(event.c.event_id, event.c.occurred_at).join(outbox, outbox.c.seq == event.c.seq)
-                .where(outbox.c.state.in_(("acked", "rejected")))
+                .where(outbox.c.state.in_((OutboxState.ACKED, OutboxState.REJECTED)))
             ):
                 by_month[month_of(parse_time(occurred_at))].append(event_id)
         return {m: MonthDigest(count=len(ids), digest=month_digest(ids)) for m, ids in sorted(by_month.items())}

@@ -20,6 +20,7 @@ from desktop.services.case_detail import CaseDetail
 from desktop.ui.case_form import MODE_OPTIONS, MaterialsChecklist, checked_value, radio_row, set_checked
 from desktop.ui.widgets import Field, button, label
 from sync.ledger.forms import FormErrors
+from sync.ledger.kinds import CASE_PII_FIELDS
 
 VOID_REASONS = ("录错了事项", "群众取消办理", "重复登记", "金额录错，重新登记")
 
@@ -183,7 +184,7 @@ class AmendDialog(ActionDialog):
         if d.item.guide.materials and materials != d.materials_raw:
             changes["materials"] = materials
         pii = {key: editor.text() for key, editor in self.editors.items()
-               if key in ("name", "id_number", "credit_code", "mobile") and editor.text().strip()}
+               if key in CASE_PII_FIELDS and editor.text().strip()}
         return changes, pii
 
     def _submit(self) -> None:

@@ -15,7 +15,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.mailings import MailingQueries, MailingRow, case_ids_for_receipts, delivered, dispatch, record_mailing
+from desktop.services.mailings import (
+    MailingQueries,
+    MailingRow,
+    case_ids_for_receipts,
+    delivered,
+    dispatch,
+    record_mailing,
+)
 from desktop.services.printouts import mailing_slip_pdf
 from desktop.services.session import Counter
 from desktop.ui.case_dialogs import ActionDialog, confirm_dialog
@@ -27,7 +34,7 @@ from desktop.ui.printing import Printer
 from desktop.ui.widgets import Field, button, label
 from sync.ledger.catalogue import load_units
 from sync.ledger.forms import FormErrors, MailingForm
-from sync.ledger.kinds import MAILING_STATE_LABELS
+from sync.ledger.kinds import MAILING_DIRECTION_LABELS, MAILING_STATE_LABELS, MailingDirection
 from sync.ledger.validation import ValidationError
 
 
@@ -54,8 +61,7 @@ class NewMailingDialog(ActionDialog):
         super().__init__("登记寄递", "登记一件免费寄递。材料寄往部门要选收件部门；证照寄回群众要填收件人和地址。",
                          self._submit, parent, ok_text="保存寄递")
         self.counter = counter
-        self.direction_box, self.direction = radio_row([("to_department", "材料寄往部门"),
-                                                        ("to_citizen", "证照寄回群众")], "direction")
+        self.direction_box, self.direction = radio_row(list(MAILING_DIRECTION_LABELS.items()), "direction")
         self.direction.idToggled.connect(lambda *_a: self._switch())
         self.body.addWidget(self.direction_box)
         self.unit = QComboBox(objectName="mailUnit")
@@ -78,7 +84,7 @@ class NewMailingDialog(ActionDialog):
         self._switch()
 
     def _switch(self) -> None:
-        to_citizen = checked_value(self.direction) == "to_citizen"
+        to_citizen = checked_value(self.direction) == MailingDirection.TO_CITIZEN
         self.fields["unit_code"].setVisible(not to_citizen)
         for key in ("recipient_name", "recipient_mobile", "recipient_address"):
             self.fields[key].setVisible(to_citizen)
@@ -89,7 +95,7 @@ class NewMailingDialog(ActionDialog):
             case_ids = case_ids_for_receipts(self.counter, receipts)
         except ValidationError as exc:
             raise FormErrors({"receipts": exc.message}) from None
-        to_citizen = checked_value(self.direction) == "to_citizen"
+        to_citizen = checked_value(self.direction) == MailingDirection.TO_CITIZEN
         form = MailingForm(checked_value(self.direction), unit_code="" if to_citizen else self.unit.currentData(),
                            contents=self.editors["contents"].text(), pieces=self.editors["pieces"].text(),
                            case_ids=case_ids)

@@ -19,7 +19,15 @@ from sync.ledger.forms_base import (
     shown,
     take,
 )
-from sync.ledger.kinds import ApplicantKind, EventType, Flow, ServiceMode
+from sync.ledger.kinds import (
+    CASE_PII_FIELDS,
+    ORG_PII_FIELDS,
+    PERSON_PII_FIELDS,
+    ApplicantKind,
+    EventType,
+    Flow,
+    ServiceMode,
+)
 from sync.ledger.receipts import ReceiptNoError, normalize_receipt_no
 from sync.ledger.validation import (
     ValidationError,
@@ -40,8 +48,8 @@ _RECORDED_KEYS = tuple(
     "village materials amount_fen notes consent".split()
 )
 _APPLICANT_KEYS = {
-    ApplicantKind.PERSON.value: ("name", "id_number", "mobile"),
-    ApplicantKind.ORG.value: ("name", "credit_code", "mobile"),
+    ApplicantKind.PERSON.value: PERSON_PII_FIELDS,
+    ApplicantKind.ORG.value: ORG_PII_FIELDS,
 }
 
 
@@ -131,7 +139,7 @@ def _materials(raw: object, item: Item, problems: Problems) -> list[dict[str, st
 
 def applicant_pii(raw: object, kind: str | None, problems: Problems, *, partial: bool) -> dict[str, str]:
     """The applicant's personal fields for ``kind`` (None: not known, any of them). Empty values are left out."""
-    allowed = _APPLICANT_KEYS.get(kind or "", ("name", "id_number", "credit_code", "mobile"))
+    allowed = _APPLICANT_KEYS.get(kind or "", CASE_PII_FIELDS)
     fields = take(raw, allowed, problems, where="pii", label="申请人信息")
     org = kind != ApplicantKind.PERSON.value
     rules = {

@@ -20,7 +20,7 @@ from sync.ledger.forms_base import (
     shown,
     take,
 )
-from sync.ledger.kinds import EventType, MailingDirection
+from sync.ledger.kinds import MAILING_PII_FIELDS, EventType, MailingDirection
 from sync.ledger.validation import ValidationError, clean_org_name, clean_text, normalize_mobile
 
 MAX_CASES_PER_MAILING = 50
@@ -28,7 +28,7 @@ S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 _S10 = re.compile(r"([A-Z]{2})([0-9]{8})([0-9])([A-Z]{2})")
 _DOMESTIC = re.compile(r"[0-9]{10,20}")
 _MAILING_KEYS = ("mailing_id", "business_date", "direction", "unit_code", "contents", "pieces", "case_ids")
-_RECIPIENT_KEYS = ("recipient_name", "recipient_mobile", "recipient_address")
+_RECIPIENT_KEYS = MAILING_PII_FIELDS
 
 
 def s10_check_digit(serial: str) -> str:

@@ -77,10 +77,40 @@ class MailingDirection(StrEnum):
     TO_CITIZEN = "to_citizen"  # 证照批文寄回群众
 
 
+MAILING_DIRECTION_LABELS = {
+    MailingDirection.TO_DEPARTMENT: "材料寄往部门",
+    MailingDirection.TO_CITIZEN: "证照批文寄回群众",
+}
+
+# Personal fields (个人信息): kept outside the hash chain, salted digests inside it, purged after retention.
+PERSON_PII_FIELDS = ("name", "id_number", "mobile")  # an applicant identified by a resident ID
+ORG_PII_FIELDS = ("name", "credit_code", "mobile")  # an applicant identified by a unified social credit code
+CASE_PII_FIELDS = ("name", "id_number", "credit_code", "mobile")  # any applicant
+MAILING_PII_FIELDS = ("recipient_name", "recipient_mobile", "recipient_address")
+
+
 class MailingState(StrEnum):
     RECORDED = "recorded"
     DISPATCHED = "dispatched"
     DELIVERED = "delivered"
+
+
+class OutboxState(StrEnum):
+    """Where a device's event stands on its way to the county (待同步 → 同步中 → 已同步, or 被县里退回)."""
+
+    PENDING = "pending"  # not yet sent, or to be sent again
+    SENT = "sent"  # in a push whose answer has not come back
+    ACKED = "acked"  # the county holds it
+    REJECTED = "rejected"  # the county refused it; kept for the agent to read
+
+
+OUTBOX_STATE_LABELS = {
+    OutboxState.PENDING: "待同步",
+    OutboxState.SENT: "同步中",
+    OutboxState.ACKED: "已同步",
+    OutboxState.REJECTED: "被县里退回",
+}
+UNSENT_STATES = (OutboxState.PENDING, OutboxState.SENT)
 
 
 MAILING_STATE_LABELS = {
