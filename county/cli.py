@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from county import admin_cli
+from county import admin_cli, logs
 from county.api.workers import default_count
 from county.config import Settings
 from sync.ledger.catalogue import (
@@ -66,7 +66,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(engine)
     print(f"县级端已启动：http://{args.host}:{args.port}/healthz  （数据库 {settings.database_url.split('@')[-1]}，"
           f"{args.workers} 个进程）")
-    options = dict(host=args.host, port=args.port, log_level="warning", server_header=False)  # Date stays (HTTP)
+    options = dict(host=args.host, port=args.port, log_level="warning", server_header=False,  # Date stays (HTTP)
+                   log_config=None)  # uvicorn's own records reach the JSON lines of county.logs
     if args.workers <= 1:
         app = create_app(settings, engine)
         settle_collector()
@@ -106,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check-catalogue", help="发布新版事项清单前检查文件")
     check.add_argument("file", type=Path)
     args = parser.parse_args(argv)
+    # The endpoint's log lines go to stdout (for the service manager's journal); an admin command's to stderr,
+    # away from what it prints for the operator, and a practice county's stdout is the line it announces.
+    logs.configure(sys.stdout if args.command == "serve" else sys.stderr)
     settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
     if args.command == "serve":
         return _serve(args, settings)

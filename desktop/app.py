@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ class Shell:
     def show(self) -> None:
         self.login.resize(1366, 768)
         self.login.show()
+        log.info("login window shown (%s)", "training" if self.training else "ledger")
         if self.on_shown:
             self.on_shown(self.login)
 
@@ -71,6 +73,7 @@ class Shell:
         self.main = build_main_window(counter)
         self.main.resize(1366, 768)
         self.main.showMaximized()
+        log.info("main window shown")
         self.login.close()
         if self.activation is not None:
             self.activation.close()
@@ -105,12 +108,24 @@ def build_main_window(counter, *, background: bool = True):
 
 
 _QUIET = ("propagateSizeHints",)  # the offscreen platform's note on every window: not news
+_EARLIER: deque[str] = deque(maxlen=5)
 
 
 def _qt_message(mode, context, message: str) -> None:
-    """Qt's own messages go to the log (not the agent's screen); known noise is dropped."""
+    """Qt's own messages go to the log (known noise dropped); critical and fatal ones also reach the terminal
+    (``desktop.logs``), and a fatal one ends the program with plain words (``desktop.display.fatal``) instead
+    of Qt's silent abort."""
+    from PySide6.QtCore import QtMsgType
+
+    if mode == QtMsgType.QtFatalMsg:
+        log.critical("qt fatal: %s", message)
+        from desktop.display import fatal
+
+        fatal("\n".join([*_EARLIER, message]))  # the warnings before it say which part failed
+    _EARLIER.append(message)
     if not any(noise in message for noise in _QUIET):
-        log.info("qt: %s", message)
+        levels = {QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR}
+        log.log(levels.get(mode, logging.INFO), "qt: %s", message)
 
 
 def make_application(folder: Path | None, argv: list[str] | None = None):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 from pathlib import Path
 
+from desktop import logs
 from desktop.paths import default_data_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -123,8 +125,8 @@ def _start_check() -> int:
     return EXIT_OK
 
 
-NO_SCREEN = ("没有检测到屏幕，无法打开柜台窗口；没有屏幕时可以运行 suishenban --self-test（自检）"
-             "或 suishenban --screenshots 文件夹（保存界面截图）。")
+NO_SCREEN = ("没有检测到屏幕，无法打开柜台窗口。没有屏幕时可以运行 suishenban --training（在命令行练习一天，"
+             "并把各主要页面保存成截图），或 suishenban --self-test（自检）。")
 
 
 def has_screen(environ: dict[str, str] | None = None, platform: str | None = None) -> bool:
@@ -146,9 +148,54 @@ def _headless() -> None:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
+def _practice_without_screen(folder: Path) -> int:
+    """No screen for the practice window: the practice day on the command line, then every main screen saved
+    as a picture into the practice folder, and where they are."""
+    from desktop import demo
+
+    print("没有检测到屏幕，打不开柜台窗口。改为在命令行练习一天，再把各主要页面保存成截图。")
+    demo.run(folder)
+    _headless()
+    from desktop.ui.screenshots import save_all
+
+    shots = (folder / "screenshots").resolve()
+    print("正在保存界面截图（先和练习用的县级端真实同步一次，约半分钟）……", flush=True)
+    written = save_all(shots, echo=print)
+    print(f"界面截图已保存在 {shots}，共 {len(written)} 张（三种文字大小各一套）。在有屏幕的电脑上运行同一命令会打开柜台窗口。")
+    return EXIT_OK
+
+
+def _window(folder: Path, training: bool) -> int:
+    if not has_screen():
+        if training:
+            return _practice_without_screen(folder)
+        print(NO_SCREEN)
+        return EXIT_OK
+    from desktop.display import EXIT_NO_WINDOW, tell, window_problem
+
+    if problem := window_problem():
+        tell(problem)
+        return EXIT_NO_WINDOW
+    from desktop import app
+
+    return app.run(folder, training=training)
+
+
+def _log_folder(folder: Path, command: str, training: bool) -> Path | None:
+    """Where this run keeps its log: the data folder it works on (the window's, even before activation, so
+    that a window that cannot open leaves a note), never a folder created only for the log."""
+    from desktop.store.layout import StoreLayout
+
+    if training or StoreLayout(folder).keyring.exists() or (command == "window" and has_screen()):
+        return folder
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     folder = args.data_dir or default_data_dir(training=args.training)
+    if args.self_test or args.start_check or args.screenshots:
+        logs.configure(None, console_level=logging.WARNING)  # a throw-away folder: the terminal only
     if args.self_test:
         _headless()
         from desktop.app import make_application
@@ -167,13 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         save_all(args.screenshots, echo=print)
         return EXIT_OK
     command = args.command or "window"
+    logs.configure(_log_folder(folder, command, args.training))
     if command == "window":
-        if not has_screen():
-            print(NO_SCREEN)
-            return EXIT_OK
-        from desktop import app
-
-        return app.run(folder, training=args.training)
+        return _window(folder, args.training)
     if command == "demo":
         if not args.training:
             print("示例办件只能登记在练习台账里，请加上 --training 参数：suishenban --training")

@@ -6,16 +6,33 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PY="${PYTHON:-python3}"
 
+# The counter window's X11 libraries (what PySide6's xcb platform plugin links against; the same list as
+# XCB_LIBRARIES in desktop/display.py), fonts config, Xvfb for the window tests, poppler for the print tests.
+QT_PACKAGES="libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-shape0
+  libxcb-randr0 libxcb-xkb1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0 libxcb-util1 libxcb-render0 libxcb1
+  libx11-xcb1 libx11-6 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libfreetype6 libdbus-1-3
+  fontconfig"
+TEST_PACKAGES="xvfb poppler-utils faketime"  # window tests, print tests, .ci/run's second run at another date
 need_apt=()
-command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
-command -v faketime >/dev/null 2>&1 || need_apt+=(faketime)  # .ci/run's second run at another date
+if command -v dpkg-query >/dev/null 2>&1; then
+  # shellcheck disable=SC2086
+  installed="$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $QT_PACKAGES $TEST_PACKAGES 2>/dev/null \
+    | awk '$1 == "ii" {print $2}' || true)"
+  for pkg in $QT_PACKAGES $TEST_PACKAGES; do
+    grep -qx "$pkg" <<<"$installed" || need_apt+=("$pkg")
+  done
+else
+  command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
+  command -v faketime >/dev/null 2>&1 || need_apt+=(faketime)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing system packages: ${need_apt[*]}"
     apt-get update -qq >/dev/null || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   else
-    echo "setup: please install these system packages: ${need_apt[*]}" >&2
+    echo "setup: the counter window and the tests need these system packages; install them with:" \
+      "sudo apt-get install ${need_apt[*]}" >&2
   fi
 fi
 

@@ -49,3 +49,18 @@ def _quick_key_derivation(monkeypatch):
     """Argon2id at a test-sized cost: the same code path, a fraction of the memory and time."""
     monkeypatch.setitem(DEFAULT_COST, "memory_cost", 8 * 1024)
     monkeypatch.setitem(DEFAULT_COST, "iterations", 1)
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_found():
+    """A command run in-process configures logging (handlers into its data folder); the next test must not
+    inherit them."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from county import logs
 from county.config import Settings
 from county.db import WriteGate, make_engine, session_factory, write_gate
 from county.errors import ApiError, overloaded
@@ -51,6 +52,7 @@ class AppState:
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app = FastAPI(title="乡村随身办 县级端", version="1", openapi_url="/openapi.json", docs_url=None, redoc_url=None)
     app.state.core = AppState(settings, engine or make_engine(settings.database_url))
+    app.add_middleware(logs.RequestIds)  # every log line of a request carries its id; echoed as X-Request-ID
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -98,6 +100,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
 def create_app_from_env() -> FastAPI:
     """The app as each endpoint process builds it when `suishenban-county serve` runs several (uvicorn factory)."""
+    logs.configure()  # a process of its own (spawned): its log lines go to stdout as the parent's do
     app = create_app(Settings.from_env())
     settle_collector()
     return app
