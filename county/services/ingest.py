@@ -119,7 +119,7 @@ def push(session: Session, device: Device, point: Point, request: PushRequest | 
              for seq, case_id, credit in book.flagged]
     clock = clock_skew.record(session, device, request, now, rules, notes, source=source)
     session.commit()
-    told = request.sent_at is not None  # a counter that sends its clock reads the answers about it
+    told = request.sent_at is not None or source == "file"  # a counter that sends its clock reads them; the CLI too
     return PushResult(accepted=seq_ranges(accepted), duplicate=seq_ranges(duplicate), rejected=rejected,
                       head=Head(seq=device.head_seq, hash=device.head_hash), server_time=iso(now),
                       credits=notes if told else None, clock=clock if told else None)
