@@ -118,6 +118,14 @@ class Head(Message):
     hash: Hex64
 
 
+CREDIT_FLAG_LABELS = {  # what each flag means, in the words the agent and the bureau read
+    "late": "办结月份已过入账期，计入县里收到的月份",
+    "future": "办结时间晚于县里的当前时间，不计积分",
+    "before_case": "办结时间早于这笔办件的登记时间，不计积分",
+    "before_enrolment": "办结时间早于这台电脑激活的时间，不计积分",
+}
+
+
 class CreditNote(Message):
     """An accepted completion the county did not credit to its own month: late, or earning nothing."""
 

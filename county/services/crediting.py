@@ -29,17 +29,13 @@ from sync.ledger.workdays import (
     bundled_table,
     table_from_payload,
 )
+from sync.wire import CREDIT_FLAG_LABELS
 
 log = logging.getLogger(__name__)
 
 LATE, FUTURE, BEFORE_CASE, BEFORE_ENROLMENT = "late", "future", "before_case", "before_enrolment"
 UNPAID_FLAGS = (FUTURE, BEFORE_CASE, BEFORE_ENROLMENT)  # kept in the ledger, earn nothing
-FLAG_LABELS = {
-    LATE: "办结月份已过入账期，计入县里收到的月份",
-    FUTURE: "办结时间晚于县里的当前时间，不计积分",
-    BEFORE_CASE: "办结时间早于这笔办件的登记时间，不计积分",
-    BEFORE_ENROLMENT: "办结时间早于这台电脑激活的时间，不计积分",
-}
+FLAG_LABELS = CREDIT_FLAG_LABELS
 
 
 @dataclass(frozen=True)
