@@ -21,14 +21,18 @@ from sync.ledger.events import parse_time
 from sync.wire import ClockNote, CreditNote, PushRequest
 
 
+INT32_MAX = 2**31 - 1
+
+
 def skew_seconds(sent_at: str | None, received_at: datetime) -> int | None:
     """Device time minus county time, in whole seconds; None when the device did not say or said nonsense."""
     if sent_at is None:
         return None
     try:
-        return round((parse_time(sent_at) - received_at).total_seconds())
+        seconds = round((parse_time(sent_at) - received_at).total_seconds())
     except (ValueError, OverflowError):
         return None
+    return max(-INT32_MAX, min(INT32_MAX, seconds))  # a clock set to the year 9999 still fits the column
 
 
 def record(session: Session, device: Device, request: PushRequest, now: datetime, rules: ClockRules,

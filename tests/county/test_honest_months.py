@@ -209,3 +209,18 @@ def test_a_counter_that_does_not_send_its_clock_gets_the_answer_it_always_got(co
     assert response.status_code == 200 and set(response.json()) == {"accepted", "duplicate", "rejected", "head",
                                                                     "server_time"}
     assert counter.cases()[case.body["case_id"]].credit_flag == "late"
+
+
+@pytest.mark.parametrize("sent_at", ["9999-12-31T23:59:59.999+08:00", "0001-01-01T00:00:00.000+14:00", "昨天"])
+def test_a_nonsense_device_clock_is_recorded_within_bounds(county, sent_at):
+    counter = Counter(county, china(date(2026, 11, 2)))
+    request = counter.request([counter.case(china(date(2026, 11, 27), 9))], None).model_copy(update={"sent_at": sent_at})
+    with time_machine.travel(china(date(2026, 11, 27), 10)):
+        result = counter.client.push(request)
+    assert result.accepted == [[1, 1]]
+    with county.session() as session:
+        skew = session.scalar(select(SyncBatch.skew_seconds).where(SyncBatch.device_id == counter.device_id))
+    if sent_at == "昨天":
+        assert skew is None and result.clock is None
+    else:
+        assert abs(skew) == 2**31 - 1 and result.clock.wrong
