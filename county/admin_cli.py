@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from county.config import Settings
 from county.db import make_engine, session_factory, upgrade
 from county.errors import ApiError
-from county.services import admin, catalogues, departments, notices, points, reinstate, sync_file, workdays
+from county.services import admin, catalogues, crediting, departments, notices, points, reinstate, sync_file, workdays
+from sync.wire import skew_words
 
 COUNTY_STATUS_LABELS = {"accepted": "受理", "in_review": "审批中", "completed": "办结", "returned": "退回"}
 
@@ -66,6 +67,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path)
     p = sub.add_parser("import", help="导入代办点用U盘带来的同步文件")
     p.add_argument("file", type=Path)
+    p = sub.add_parser("extend-month", help="为一个代办点延长某月的入账期（默认到次月第 5 个工作日）")
+    p.add_argument("point_code", help="4 位代办点编号")
+    p.add_argument("month", help="月份，如 2026-11")
+    p.add_argument("--until", required=True, type=_day, help="延长到哪一天（含），如 2026-12-20")
+    p.add_argument("--reason", default="", help="延长的原因，记入审计日志")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 2026-12-20 这样（收到的是 {text[:20]}）") from None
 
 
 def _device_line(standing: reinstate.DeviceStanding) -> str:
@@ -152,7 +165,8 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
     if args.command == "list-devices":
         rows = admin.list_devices(session, args.point)
         lines = [f"{p.code}-{d.device_no}  {d.id}  {d.state}  版本 {d.app_version or '-'}  已收到 {d.head_seq} 条"
-                 f"{'  ⚠ 台账不一致' if d.tampered else ''}" for d, p in rows]
+                 f"{'  ⚠ 台账不一致' if d.tampered else ''}"
+                 f"{f'  ⚠ 电脑时钟不准（{skew_words(d.clock_skew_seconds)}）' if d.clock_wrong else ''}" for d, p in rows]
         return "\n".join(lines) or "还没有激活的设备。"
     if args.command == "notice":
         notices.publish_notice(session, args.title, args.text, point_code=args.point, actor=actor)
@@ -173,11 +187,22 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
             data = args.file.read_bytes()
         except OSError as exc:
             raise ApiError(400, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。") from exc
-        result = sync_file.import_file(session, data, max_events=sync_file_limit(settings), actor=actor)
+        result = sync_file.import_file(session, data, max_events=sync_file_limit(settings), actor=actor,
+                                       rules=settings.clock)
         counts = {s: sum(r.status == s for r in result.results) for s in ("accepted", "duplicate", "rejected")}
         lines = [f"导入完成：新收到 {counts['accepted']} 条，已有 {counts['duplicate']} 条，拒收 {counts['rejected']} 条。"]
+        notes = result.credits or []
+        if late := [n for n in notes if n.flag == crediting.LATE]:
+            lines.append(f"其中 {len(late)} 笔办结已过所属月份的入账期，计入导入当月（{late[0].month}）的积分。")
+        lines += [f"  第 {n.seq} 条：{n.message}" for n in notes if n.flag != crediting.LATE]
         lines += [f"  第 {r.seq} 条拒收：{r.message}" for r in result.results if r.status == "rejected"]
         return "\n".join(lines)
+    if args.command == "extend-month":
+        point = admin.point_by_code(session, args.point_code)
+        extension = crediting.extend_month(session, point, args.month, args.until, args.reason, actor=actor,
+                                           rules=settings.clock)
+        return (f"代办点 {point.code} {extension.month} 的入账期已延长到 {args.until:%Y年%m月%d日}（含），"
+                f"这以前收到的该月办结仍计入 {extension.month}。原因已记入审计日志。")
     if args.command == "set-status":
         case = departments.find_case(session, args.point_code, args.receipt_no)
         departments.set_case_status(session, case, args.status, args.note, actor=actor)
@@ -187,4 +212,7 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
     lines = [f"{point.name}（{point.code}）积分"]
     lines += [f"  {m.month}：{m.credited}（原始 {m.raw}{'，已封顶' if m.capped else ''}）" for m in months.values()]
     lines += [f"  {q.quarter} 合计：{q.credited}" for q in quarters.values()]
+    for flag in points.flagged(session, point):
+        month = f"（计入 {flag['month']}）" if flag["month"] else ""
+        lines.append(f"  {flag['receipt_no']}：{crediting.FLAG_LABELS[flag['flag']]}{month}")
     return "\n".join(lines)

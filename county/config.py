@@ -22,12 +22,23 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class ClockRules:
+    """How far the county trusts a counter's clock (docs/points.md)."""
+
+    tolerance_seconds: int = 600  # a completion later than the county's time plus this is in the future
+    skew_flag_seconds: int = 600  # a batch whose device clock is off by more flags the device
+    open_workdays: int = 5  # a month stays open until this working day of the next month
+    check_enrolment: bool = True  # off only in the training sandbox, whose sample history predates enrolment
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///county.db"
     limits: Limits = field(default_factory=Limits)
     qr_key: str = ""  # hex master secret for receipt check codes; from the environment, never in the repo
     query_url_base: str = ""  # the public 专区 query page printed on receipts, e.g. https://…/ssb/q
     min_app_version: str = "0.1.0"
+    clock: ClockRules = field(default_factory=ClockRules)
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -56,6 +56,7 @@ class Account(Base):
     state: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("point_id", "name", name="uq_account_point_name"),)
 
 
 class ActivationCode(Base):
@@ -98,6 +99,8 @@ class Device(Base):
     head_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     head_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
     tampered: Mapped[bool] = mapped_column(Boolean, default=False)
+    clock_skew_seconds: Mapped[int | None] = mapped_column(Integer)  # device clock minus county clock, last batch
+    clock_wrong: Mapped[bool] = mapped_column(Boolean, default=False)  # the last measured skew was beyond the limit
     __table_args__ = (UniqueConstraint("point_id", "device_no", name="uq_device_point_no"),)
 
 
@@ -145,11 +148,17 @@ class Case(Base):
     business_date: Mapped[str] = mapped_column(String(10))
     recorded_at: Mapped[str] = mapped_column(String(40))
     completed_at: Mapped[str | None] = mapped_column(String(40))
-    completed_month: Mapped[str | None] = mapped_column(String(7))  # China-time month of completed_at: its points
+    completed_month: Mapped[str | None] = mapped_column(String(7))  # China-time month of completed_at (device time)
+    # The county's clock decides (docs/points.md): when and in which month the completion earns its points;
+    # both NULL for a completion that earns nothing (credit_flag says why).
+    credited_at: Mapped[str | None] = mapped_column(String(40))
+    credit_month: Mapped[str | None] = mapped_column(String(7))
+    credit_flag: Mapped[str | None] = mapped_column(String(20))  # None | late | future | before_case | before_enrolment
     disqualified: Mapped[bool] = mapped_column(Boolean, default=False)  # 违规刷单: earns nothing
     disqualify_reason: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
-                      Index("ix_case_point_month", "point_id", "completed_month"))
+                      Index("ix_case_point_credit_month", "point_id", "credit_month"),
+                      Index("ix_case_point_flag", "point_id", "credit_flag"))
 
 
 class Mailing(Base):
@@ -162,6 +171,37 @@ class Mailing(Base):
     state: Mapped[str] = mapped_column(String(20))
     tracking_no: Mapped[str | None] = mapped_column(String(40))
     business_date: Mapped[str] = mapped_column(String(10))
+
+
+class MonthExtension(Base):
+    """The bureau keeps one point's month open longer than the 5th working day (延长入账), with a reason."""
+
+    __tablename__ = "month_extension"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("point.id"))
+    month: Mapped[str] = mapped_column(String(7))
+    until_date: Mapped[str] = mapped_column(String(10))  # open through this day, China time
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("point_id", "month", name="uq_extension_point_month"),)
+
+
+class SyncBatch(Base):
+    """Every batch the county took in (a push or an imported sync file): when, and how far the device's clock was off."""
+
+    __tablename__ = "sync_batch"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(32), index=True)
+    point_id: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))  # push | file
+    from_seq: Mapped[int] = mapped_column(BigInteger)
+    event_count: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    device_time: Mapped[str | None] = mapped_column(String(40))  # the device's clock when it sent the batch
+    skew_seconds: Mapped[int | None] = mapped_column(Integer)  # device_time minus received_at
+    late: Mapped[int] = mapped_column(Integer, default=0)  # completions credited to the month received
+    unpaid: Mapped[int] = mapped_column(Integer, default=0)  # completions kept but earning nothing
 
 
 class CatalogueVersion(Base):

@@ -18,7 +18,7 @@ import uvicorn
 from sqlalchemy import select
 
 from county.api.app import create_app
-from county.config import Settings
+from county.config import ClockRules, Settings
 from county.db import make_engine, session_factory, upgrade
 from county.models import Account, Case, CountyEvent, Point, Township
 from county.services import admin, departments
@@ -96,8 +96,10 @@ def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0, *, 
     with sessions() as session:
         issued = admin.issue_activation_code(session, account_id, ttl=timedelta(hours=1), actor="training")
         session.commit()
-    settings = Settings(database_url=database_url, qr_key=secrets.token_hex(32),
-                        query_url_base="http://127.0.0.1/ssb/q")  # practice receipts carry a practice QR code
+    # Practice receipts carry a practice QR code; the practice ledger's sample week is recorded after it is
+    # enrolled but dated before, so the enrolment check of the month rule is off here (docs/points.md).
+    settings = Settings(database_url=database_url, qr_key=secrets.token_hex(32), query_url_base="http://127.0.0.1/ssb/q",
+                        clock=ClockRules(check_enrolment=False))
     server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host=host,
                                            port=port, log_level="warning", lifespan="off", access_log=False))
     stop = threading.Event()

@@ -16,7 +16,7 @@ from typing import Protocol
 from sync.client import AuthRefused, Conflict, Gap, Refused, SyncClient, SyncError, Transient
 from sync.ledger.events import Event, china_now, format_time
 from sync.ledger.kinds import OutboxState
-from sync.wire import MonthDigest, PullItem, PushRequest, event_to_wire
+from sync.wire import ClockNote, CreditNote, MonthDigest, PullItem, PushRequest, event_to_wire
 
 BATCH = 200
 PULL_PAGE = 200
@@ -68,6 +68,8 @@ class SyncReport:
     error: SyncError | None = None
     locked: bool = False  # the county refused this device: the app must lock
     digest_mismatch: list[str] = field(default_factory=list)
+    clock: ClockNote | None = None  # the county's measure of this device's clock, from the last push
+    credits: list[CreditNote] = field(default_factory=list)  # completions not credited to their own month
 
     @property
     def ok(self) -> bool:
@@ -107,7 +109,7 @@ class SyncEngine:
             self.port.mark(seqs, OutboxState.SENT)  # written before the network call
             request = PushRequest(device_id=self.port.device_id, from_seq=events[0].seq, prev_hash=events[0].prev_hash,
                                   head_hash=events[-1].hash, events=[event_to_wire(e) for e in events],
-                                  app_version=self.app_version)
+                                  app_version=self.app_version, sent_at=format_time(china_now()))
             report.requests += 1
             try:
                 result = self.client.push(request)
@@ -128,6 +130,12 @@ class SyncEngine:
             report.accepted += sum(r.status == "accepted" for r in results)
             report.duplicates += sum(r.status == "duplicate" for r in results)
             report.rejected += len(rejected)
+            report.credits += result.credits or []
+            if result.clock is not None:
+                report.clock = result.clock
+                wrong = "1" if result.clock.wrong else ""
+                self.port.note_run(clock_skew=str(result.clock.skew_seconds), clock_wrong=wrong,
+                                   clock_checked_at=result.server_time)
             if progress:
                 progress(report.pushed, max(total, report.pushed))
 

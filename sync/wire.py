@@ -89,6 +89,9 @@ class PushRequest(Message):
     head_hash: Hex64  # the device's hash of the last event in this batch
     events: Annotated[list[WireEvent], Field(min_length=1)]
     app_version: Annotated[str, StringConstraints(max_length=40)]
+    # The device's clock as it sends the batch (optional, newer counters): the county records the skew, and
+    # answers a request that carries it with ``clock`` and ``credits`` (docs/points.md).
+    sent_at: Annotated[str, StringConstraints(max_length=40)] | None = None
 
 
 EventStatus = Literal["accepted", "duplicate", "rejected"]
@@ -115,14 +118,56 @@ class Head(Message):
     hash: Hex64
 
 
+CREDIT_FLAG_LABELS = {  # what each flag means, in the words the agent and the bureau read
+    "late": "办结月份已过入账期，计入县里收到的月份",
+    "future": "办结时间晚于县里的当前时间，不计积分",
+    "before_case": "办结时间早于这笔办件的登记时间，不计积分",
+    "before_enrolment": "办结时间早于这台电脑激活的时间，不计积分",
+}
+
+
+class CreditNote(Message):
+    """An accepted completion the county did not credit to its own month: late, or earning nothing."""
+
+    seq: Seq
+    case_id: Hex32
+    flag: Literal["late", "future", "before_case", "before_enrolment"]
+    month: str | None = None  # the month it counts in (late); None: it earns nothing
+    message: str  # what the agent reads (Chinese)
+
+
+class ClockNote(Message):
+    """How far the device's clock was from the county's when it sent the batch (``sent_at`` minus county time)."""
+
+    skew_seconds: int
+    wrong: bool  # beyond the county's limit (10 minutes by default)
+
+
+def skew_words(skew_seconds: int) -> str:
+    """A clock skew in plain words: 快 2 小时 5 分钟, 慢 12 分钟, 快 3 天."""
+    minutes = abs(skew_seconds) // 60
+    if minutes >= 24 * 60:
+        amount = f"{minutes // 1440} 天"
+    elif minutes >= 60:
+        amount = f"{minutes // 60} 小时 {minutes % 60} 分钟"
+    else:
+        amount = f"{minutes} 分钟"
+    return ("快" if skew_seconds > 0 else "慢") + amount
+
+
 class PushResult(Message):
-    """Accepted and duplicate events as runs of sequence numbers; each rejected event on its own."""
+    """Accepted and duplicate events as runs of sequence numbers; each rejected event on its own.
+
+    ``credits`` and ``clock`` are sent only in answer to a request with ``sent_at`` (older counters never see them).
+    """
 
     accepted: list[SeqRange] = []
     duplicate: list[SeqRange] = []
     rejected: list[Rejection] = []
     head: Head
     server_time: str
+    credits: list[CreditNote] | None = None
+    clock: ClockNote | None = None
 
     @property
     def results(self) -> list[EventResult]:

@@ -58,9 +58,12 @@ def wall_clock_reads(source: str) -> list[str]:
                 name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
                 if (name, func.attr) in WALL_CLOCK_READS:
                     found.append(f"{name}.{func.attr} at line {node.lineno}")
-            for keyword in node.keywords:
-                if keyword.arg in {"server_default", "server_onupdate"}:
-                    found.append(f"{keyword.arg}= at line {node.lineno}")
+            for keyword in node.keywords:  # a column default the database server fills in with its own time
+                value = ast.unparse(keyword.value).lower()
+                if keyword.arg in {"server_default", "server_onupdate"} and any(
+                    word in value for word in ("now", "current_", "time", "date")
+                ):
+                    found.append(f"{keyword.arg}={value} at line {node.lineno}")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             text = node.value.lower()
             if any(sql in text for sql in ("now()", "current_timestamp", "datetime('now'", "date('now'")):
@@ -83,9 +86,9 @@ def test_the_wall_clock_check_catches_each_kind_of_direct_read():
     source = (
         "import time\nfrom datetime import date, datetime\n"
         "a = datetime.now()\nb = date.today()\nc = time.time()\nd = datetime.datetime.utcnow()\n"
-        "e = sa.func.now()\nf = Column(server_default=text('x'))\ng = 'SELECT CURRENT_TIMESTAMP'\n"
-        "ok = time.monotonic()\n"
+        "e = sa.func.now()\nf = Column(server_default=text('now()'))\ng = 'SELECT CURRENT_TIMESTAMP'\n"
+        "ok = time.monotonic()\nalso_ok = Column(server_default=sa.false())\n"
     )
     hits = wall_clock_reads(source)
-    assert len(hits) == 7, hits
-    assert not any("monotonic" in hit for hit in hits)
+    assert len(hits) == 8, hits  # f counts twice: the keyword and the SQL text
+    assert not any("monotonic" in hit or "false" in hit for hit in hits)

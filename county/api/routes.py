@@ -36,7 +36,7 @@ async def enrol(request: Request) -> EnrolResult:
     return await run_in_threadpool(work)
 
 
-@router.post("/push", response_model=PushResult)
+@router.post("/push", response_model=PushResult, response_model_exclude_none=True)  # older counters: no new keys
 async def push(request: Request, authorization: AuthHeader = None) -> PushResult:
     core = _core(request)
     limits = core.settings.limits
@@ -57,7 +57,7 @@ def _push(core, authorization: str | None, raw: bytes) -> PushResult:
     with core.session() as session:  # on SQLite, after the write gate (AppState.session)
         device, point = authenticate(session, authorization, lock=True)
         try:
-            return ingest.push(session, device, point, sealed, max_events=max_events)
+            return ingest.push(session, device, point, sealed, max_events=max_events, rules=core.settings.clock)
         except ingest.Conflict as conflict:
             ingest.flag_tampering(session, device, conflict.seq, conflict.detail)
             raise

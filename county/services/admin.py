@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from county.errors import ApiError
@@ -62,11 +63,31 @@ def point_by_code(session: Session, code: str) -> Point:
     return point
 
 
+def _same_name(session: Session, point: Point, name: str) -> AdminError | None:
+    found = session.scalar(select(Account).where(Account.point_id == point.id, Account.name == name))
+    if found is None:
+        return None
+    hint = (f"那个账号已注销，如是同一个人，请用 reinstate-account {found.id} 恢复。" if found.state != "active"
+            else "如是同一个人，请用 issue-code 给原账号发激活码；如是同名的另一个人，请在名字后加上区分（如「王秀英（二组）」）。")
+    return AdminError(f"代办点 {point.code} 已有名为「{name}」的代办员账号（账号 {found.id}），"
+                      f"同一代办点不能有两个同名账号。{hint}什么都没有改。")
+
+
 def create_account(session: Session, point_code: str, name: str, *, actor: str) -> Account:
+    """A new agent account; two accounts of one point never share a name (a unique constraint keeps it so)."""
     point = point_by_code(session, point_code)
-    account = Account(point_id=point.id, name=name.strip(), created_at=utcnow())
-    session.add(account)
-    session.flush()
+    name = name.strip()
+    if not name:
+        raise AdminError("请填写代办员的名字。什么都没有改。")
+    if (same := _same_name(session, point, name)) is not None:
+        raise same
+    account = Account(point_id=point.id, name=name, created_at=utcnow())
+    try:
+        with session.begin_nested():  # two clerks at once: the constraint refuses the second
+            session.add(account)
+            session.flush()
+    except IntegrityError:
+        raise _same_name(session, point, name) or AdminError("代办员账号没有建成，请再试一次。什么都没有改。") from None
     audit(session, actor, "account.create", f"account:{account.id}", point=point_code, name=account.name)
     return account
 

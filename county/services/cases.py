@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from county.models import Case, Device, Mailing, Point
 from county.services import bulk, catalogues
+from county.services.crediting import Credit, MonthClock
 from county.services.points import completion_month
 from county.services.precheck import NOT_CHECKED, RejectEvent, check_content
 from sync.ledger.catalogue import Catalogue, CatalogueError
@@ -28,9 +29,9 @@ CASE_EVENTS = {EventType.CASE_AMENDED, EventType.CASE_VOIDED, EventType.CASE_COM
 MAILING_EVENTS = {EventType.MAILING_DISPATCHED, EventType.MAILING_DELIVERED}
 CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 MAILING_TABLE: Table = Mailing.__table__  # type: ignore[assignment]
-_CASE_COLUMNS = ("case_id", "point_id", "item_code", "flow", "applicant_kind", "state", "mode", "completed_at",
-                 "completed_month")
-_CASE_CHANGES = ("state", "mode", "completed_at", "completed_month")
+_CASE_COLUMNS = ("case_id", "point_id", "item_code", "flow", "applicant_kind", "state", "mode", "recorded_at",
+                 "completed_at", "completed_month", "credited_at", "credit_month", "credit_flag")
+_CASE_CHANGES = ("state", "mode", "completed_at", "completed_month", "credited_at", "credit_month", "credit_flag")
 _MAILING_COLUMNS = ("mailing_id", "point_id", "state", "tracking_no")
 
 
@@ -69,12 +70,13 @@ def _among(session: Session, column: ColumnElement, values: list[str]) -> Column
 class CaseBook:
     """Cases and mailings touched by one batch, read once by load(), written back by flush()."""
 
-    def __init__(self, session: Session, point: Point):
-        self.session, self.point = session, point
+    def __init__(self, session: Session, point: Point, clock: MonthClock):
+        self.session, self.point, self.clock = session, point, clock
         self.cases: dict[str, Row] = {}
         self.mailings: dict[str, Row] = {}
         self.receipts: set[str] = set()  # the point's receipt numbers among those the batch uses
         self.touched_months: set[str] = set()  # months whose points a completion or a void changed
+        self.flagged: list[tuple[int, str, Credit]] = []  # (seq, case_id, credit) of completions not in their month
         self._catalogues: dict[str | None, Catalogue] = {}
 
     def load(self, events: Iterable[Event]) -> None:
@@ -138,7 +140,7 @@ class CaseBook:
         elif kind in CASE_EVENTS:
             case = self._case(str(event.body.get("case_id")))
             self._check(event, self._catalogue(None), check, case)
-            self._move(case, event)
+            self._move(case, event, device)
         elif kind is EventType.MAILING_RECORDED:
             self._check(event, self._catalogue(None), check)
             body = event.body
@@ -180,24 +182,39 @@ class CaseBook:
             case_id=body["case_id"], point_id=self.point.id, device_id=device.id, receipt_no=body["receipt_no"],
             item_code=body["item_code"], flow=body["flow"], points=body["points"], mode=body["mode"],
             applicant_kind=body["applicant_kind"], state=CaseState.RECORDED.value, business_date=body["business_date"],
-            recorded_at=event.occurred_at, completed_at=None, completed_month=None), new=True)
+            recorded_at=event.occurred_at, completed_at=None, completed_month=None, credited_at=None,
+            credit_month=None, credit_flag=None), new=True)
 
-    def _move(self, case: Row, event: Event) -> None:
+    def _move(self, case: Row, event: Event, device: Device) -> None:
         values = case.values
         try:
             state = next_state(values["flow"], CaseState(values["state"]), event.type, event.body)
         except LifecycleError as exc:
             raise RejectEvent("lifecycle", exc.message) from exc
         if state is CaseState.COMPLETED and values["completed_at"] is None:
-            month = completion_month(event.occurred_at)
-            case.set("completed_at", event.occurred_at)
-            case.set("completed_month", month)
-            self.touched_months.add(month)
-        if state is CaseState.VOIDED and values["completed_at"] is not None:
-            self.touched_months.add(values["completed_month"])
+            self._complete(case, event, device)
+        if state is CaseState.VOIDED and values["credit_month"] is not None:
+            self.touched_months.add(values["credit_month"])
         if event.type is EventType.CASE_AMENDED and "mode" in (event.body.get("changes") or {}):
             case.set("mode", event.body["changes"]["mode"])
         case.set("state", state.value)
+
+    def _complete(self, case: Row, event: Event, device: Device) -> None:
+        """The first completion: the county's clock decides the month it earns in, or that it earns nothing."""
+        credit = self.clock.credit(event.occurred_at, recorded_at=case.values["recorded_at"],
+                                   enrolled_at=device.enrolled_at)
+        try:
+            case.set("completed_month", completion_month(event.occurred_at))
+        except ValueError:
+            case.set("completed_month", None)
+        case.set("completed_at", event.occurred_at)
+        for column, value in (("credited_at", credit.credited_at), ("credit_month", credit.month),
+                              ("credit_flag", credit.flag)):
+            case.set(column, value)
+        if credit.month is not None:
+            self.touched_months.add(credit.month)
+        if credit.flag is not None:
+            self.flagged.append((event.seq, case.values["case_id"], credit))
 
     def flush(self) -> None:
         """New rows in one bulk insert per table, changed rows in one bulk update per table (county.services.bulk)."""

@@ -36,16 +36,17 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
         raise ApiError(409, "lifecycle", exc.message) from exc
     changed_at = format_time(china_now())
     if new_state is CaseState.COMPLETED and case.completed_at is None:
-        case.completed_at, case.completed_month = changed_at, completion_month(changed_at)
+        month = completion_month(changed_at)  # the county's own clock: always its own, open month
+        case.completed_at, case.completed_month, case.credited_at, case.credit_month = changed_at, month, changed_at, month
     case.state = new_state
     event = CountyEvent(point_id=case.point_id, kind="case_status",
                         payload={**body, "changed_at": changed_at, "label": CASE_STATE_LABELS[new_state]},
                         created_at=utcnow())
     session.add(event)
     audit(session, actor, "case.status", f"case:{case.case_id}", status=status, note=note)
-    if new_state is CaseState.COMPLETED:
+    if new_state is CaseState.COMPLETED and case.credit_month is not None:
         session.flush()
-        publish_statement_if_changed(session, session.get(Point, case.point_id), months={case.completed_month})
+        publish_statement_if_changed(session, session.get(Point, case.point_id), months={case.credit_month})
     return event
 
 
@@ -56,5 +57,5 @@ def disqualify_case(session: Session, case: Case, reason: str, *, actor: str) ->
     case.disqualified, case.disqualify_reason = True, reason.strip()
     audit(session, actor, "case.disqualify", f"case:{case.case_id}", reason=reason)
     session.flush()
-    months = {case.completed_month} if case.completed_month else set()  # not completed: it earned nothing yet
+    months = {case.credit_month} if case.credit_month else set()  # not credited: it earned nothing yet
     publish_statement_if_changed(session, session.get(Point, case.point_id), months=months)

@@ -4,7 +4,9 @@ One transaction per batch. Every event is re-validated with the shared rules (mo
 transaction opens: county/services/precheck.py); nothing from the client is trusted. A rejected event
 still takes its place in the chain (the device holds it), but changes no case and earns nothing; the
 agent sees why. The same sequence number with different content is a conflict: the batch is refused
-and the device is flagged for the county to review.
+and the device is flagged for the county to review. Each batch is recorded with the device's clock skew
+(county/services/clock_skew.py); the month each completion counts in is the county's to decide
+(county/services/crediting.py).
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from county.config import ClockRules
 from county.errors import ApiError
 from county.models import Device, LedgerEvent, Point, TamperFlag
-from county.services import bulk
+from county.services import bulk, clock_skew
 from county.services.cases import CaseBook
 from county.services.common import iso, utcnow
+from county.services.crediting import MonthClock
 from county.services.points import publish_statement_if_changed
 from county.services.precheck import RejectEvent, Sealed, prepare
-from sync.wire import Head, PushRequest, PushResult, Rejection, seq_ranges
+from sync.wire import CreditNote, Head, PushRequest, PushResult, Rejection, seq_ranges
 
 EVENT_TABLE = LedgerEvent.__table__
 STORED_AS_TEXT = frozenset({"body", "pii", "pii_digests"})  # JSON text already (precheck.ledger_row)
@@ -52,8 +56,12 @@ def _row(base: dict[str, Any], point_id: int, now: datetime, status: str, code: 
 
 
 def push(session: Session, device: Device, point: Point, request: PushRequest | Sealed, *,
-         max_events: int) -> PushResult:
-    """Apply one batch in the session's transaction; ``request`` may come already sealed (precheck.prepare)."""
+         max_events: int, rules: ClockRules | None = None, source: str = "push") -> PushResult:
+    """Apply one batch in the session's transaction; ``request`` may come already sealed (precheck.prepare).
+
+    ``source``: ``push`` online, ``file`` for an imported sync file (its send time is the export's, days ago
+    perhaps, so no clock skew is measured from it)."""
+    rules = rules or ClockRules()
     sealed = request if isinstance(request, Sealed) else prepare(request, max_events=max_events)
     request = sealed.request
     if request.device_id != device.id:
@@ -84,7 +92,7 @@ def push(session: Session, device: Device, point: Point, request: PushRequest | 
         raise ApiError(409, "chain_mismatch", "这批记录在传输中不完整，已整批退回，会自动重新上传。")
 
     now = utcnow()
-    book = CaseBook(session, point)
+    book = CaseBook(session, point, MonthClock(session, point, rules, now))
     book.load(event for event in sealed.events if event.seq > head_seq)
     accepted, duplicate, rejected, rows = [], [], [], []
     for event, check, base in zip(sealed.events, sealed.checks, sealed.rows, strict=True):
@@ -102,11 +110,16 @@ def push(session: Session, device: Device, point: Point, request: PushRequest | 
     if rows:
         bulk.insert_rows(session, EVENT_TABLE, rows, json_text=STORED_AS_TEXT)
         book.flush()
-        if book.touched_months:
+        if book.touched_months or book.flagged:
             publish_statement_if_changed(session, point, months=book.touched_months)
     if last > head_seq:
         device.head_seq, device.head_hash = last, sealed.head_hash
     device.last_seen_at, device.app_version = now, request.app_version
+    notes = [CreditNote(seq=seq, case_id=case_id, flag=credit.flag, month=credit.month, message=credit.message)
+             for seq, case_id, credit in book.flagged]
+    clock = clock_skew.record(session, device, request, now, rules, notes, source=source)
     session.commit()
+    told = request.sent_at is not None or source == "file"  # a counter that sends its clock reads them; the CLI too
     return PushResult(accepted=seq_ranges(accepted), duplicate=seq_ranges(duplicate), rejected=rejected,
-                      head=Head(seq=device.head_seq, hash=device.head_hash), server_time=iso(now))
+                      head=Head(seq=device.head_seq, hash=device.head_hash), server_time=iso(now),
+                      credits=notes if told else None, clock=clock if told else None)

@@ -1,12 +1,13 @@
 """A point's points (积分) at the county: from its completed cases, monthly cap, quarter totals.
 
 Computed from the case table, so a disqualified or voided case is reflected at once. A batch recomputes only
-the months it touched (each case keeps the month it completed in, ``Case.completed_month``; the cap is monthly,
+the months it touched (each case keeps the month it is credited in, ``Case.credit_month``; the cap is monthly,
 so a month's figures depend on its own cases alone) and takes the other months from the last statement.
-A late event (a case completed offline in a month already past) is credited to its completion month:
-the month's total is recomputed (still capped at 1000). A quarter already settled is not reopened
-automatically; the settlement records what was paid, and a later difference shows up for the bureau
-to act on (supervision page, later issue).
+The county's clock decides that month (county/services/crediting.py, docs/points.md): a completion counts in
+its own month while that month is open, else in the month the county received it (flagged late); one dated
+impossibly earns nothing and is flagged. The statement lists those flagged cases, so the counter is told. A
+quarter already settled is not reopened automatically; the settlement records what was paid, and a later
+difference shows up for the bureau to act on (supervision page, later issue).
 """
 
 from __future__ import annotations
@@ -37,14 +38,24 @@ def completion_month(completed_at: str) -> str:
 
 
 def credits(session: Session, point: Point, months: Collection[str] | None = None) -> list[CaseCredit]:
-    """The point's completed cases as credits; only those completed in ``months`` when given."""
-    query = (select(Case.case_id, Case.points, Case.completed_at, Case.state, Case.disqualified)
-             .where(Case.point_id == point.id, Case.completed_at.is_not(None)))
+    """The point's credited cases as credits; only those credited in ``months`` when given."""
+    query = (select(Case.case_id, Case.points, Case.completed_at, Case.credited_at, Case.state, Case.disqualified)
+             .where(Case.point_id == point.id, Case.credit_month.is_not(None)))
     if months is not None:
-        query = query.where(Case.completed_month.in_(sorted(months)))
+        query = query.where(Case.credit_month.in_(sorted(months)))
     return [CaseCredit(case_id=r.case_id, points_class=r.points, points=r.points,
-                       completed_at=parse_time(r.completed_at),
+                       completed_at=parse_time(r.completed_at), credited_at=parse_time(r.credited_at),
                        voided=r.state == CaseState.VOIDED or r.disqualified) for r in session.execute(query)]
+
+
+def flagged(session: Session, point: Point) -> list[dict]:
+    """The point's completions not credited to their own month: late ones (with the month they count in) and
+    those that earn nothing, as the statement carries them (receipt-number order)."""
+    rows = session.execute(select(Case.case_id, Case.receipt_no, Case.completed_at, Case.credit_month, Case.credit_flag)
+                           .where(Case.point_id == point.id, Case.credit_flag.is_not(None))
+                           .order_by(Case.receipt_no))
+    return [{"case_id": r.case_id, "receipt_no": r.receipt_no, "completed_at": r.completed_at, "flag": r.credit_flag,
+             "month": r.credit_month} for r in rows]
 
 
 def statement(session: Session, point: Point) -> tuple[dict[str, MonthPoints], dict[str, QuarterPoints]]:
@@ -56,18 +67,21 @@ def _month_figures(month: MonthPoints) -> dict:
     return {"raw": month.raw, "credited": month.credited, "capped": month.capped, "cases": month.case_count}
 
 
-def _payload(months: dict[str, dict]) -> dict:
-    """The statement as the feed carries it, from each month's figures: quarters sum their months' credits."""
+def _payload(months: dict[str, dict], flags: list[dict]) -> dict:
+    """The statement as the feed carries it, from each month's figures: quarters sum their months' credits;
+    ``flags`` only when there are any (older counters read months and quarters, and ignore it)."""
     quarters: dict[str, int] = {}
     for month in sorted(months):
         quarter = quarter_of(month)
         quarters[quarter] = quarters.get(quarter, 0) + months[month]["credited"]
-    return {"months": {month: months[month] for month in sorted(months)}, "quarters": quarters}
+    payload = {"months": {month: months[month] for month in sorted(months)}, "quarters": quarters}
+    return {**payload, "flags": flags} if flags else payload
 
 
 def statement_payload(session: Session, point: Point) -> dict:
     """The statement as the feed carries it to the point's devices (积分对账单), from all the point's cases."""
-    return _payload({m.month: _month_figures(m) for m in monthly_points(credits(session, point)).values()})
+    return _payload({m.month: _month_figures(m) for m in monthly_points(credits(session, point)).values()},
+                    flagged(session, point))
 
 
 def publish_statement_if_changed(session: Session, point: Point, months: Collection[str] | None = None) -> bool:
@@ -85,7 +99,7 @@ def publish_statement_if_changed(session: Session, point: Point, months: Collect
     else:
         figures = {month: dict(values) for month, values in last["months"].items() if month not in months}
         figures.update({m.month: _month_figures(m) for m in monthly_points(credits(session, point, months)).values()})
-        payload = _payload(figures)
+        payload = _payload(figures, flagged(session, point))
     if last == payload:
         return False
     session.add(CountyEvent(point_id=point.id, kind="points_statement", payload=payload, created_at=utcnow()))

@@ -6,6 +6,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
+from county.config import ClockRules
 from county.errors import ApiError
 from county.models import Device
 from county.services import ingest
@@ -15,7 +16,9 @@ from sync.syncfile import SyncFileError, unpack
 from sync.wire import PushResult
 
 
-def import_file(session: Session, data: bytes, *, max_events: int, actor: str) -> PushResult:
+def import_file(session: Session, data: bytes, *, max_events: int, actor: str,
+                rules: ClockRules | None = None) -> PushResult:
+    """Ingest a device's sync file as a push received now: its completions are credited by the import time."""
     try:
         device_id, signature, signed, request = unpack(data)
     except SyncFileError as exc:
@@ -30,7 +33,7 @@ def import_file(session: Session, data: bytes, *, max_events: int, actor: str) -
     point = check_standing(session, device)
     audit(session, actor, "syncfile.import", f"device:{device_id}", from_seq=request.from_seq, events=len(request.events))
     try:
-        return ingest.push(session, device, point, request, max_events=max_events)
+        return ingest.push(session, device, point, request, max_events=max_events, rules=rules, source="file")
     except ingest.Conflict as conflict:
         ingest.flag_tampering(session, device, conflict.seq, conflict.detail)
         raise

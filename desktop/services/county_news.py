@@ -31,12 +31,24 @@ class MonthStatement:
 
 
 @dataclass(frozen=True)
+class StatementFlag:
+    """A completion the county did not credit to its own month (docs/points.md): late, or earning nothing."""
+
+    case_id: str
+    receipt_no: str
+    completed_at: str  # as this counter recorded it
+    flag: str  # late | future | before_case | before_enrolment
+    month: str | None  # the month it counts in; None: it earns nothing
+
+
+@dataclass(frozen=True)
 class PointsStatement:
     """The county's own reckoning (积分对账单): what counts at the quarterly settlement."""
 
     months: tuple[MonthStatement, ...]
     quarters: dict[str, int]
     received: str
+    flags: tuple[StatementFlag, ...] = ()
 
     def month(self, key: str) -> MonthStatement | None:
         return next((m for m in self.months if m.month == key), None)
@@ -76,8 +88,10 @@ def points_statement(counter: Counter) -> PointsStatement | None:
             months = tuple(MonthStatement(key, int(m["credited"]), int(m["raw"]), bool(m["capped"]), int(m["cases"]))
                            for key, m in sorted(payload["months"].items()))
             quarters = {str(k): int(v) for k, v in payload.get("quarters", {}).items()}
+            flags = tuple(StatementFlag(str(f["case_id"]), str(f["receipt_no"]), str(f["completed_at"]), str(f["flag"]),
+                                        str(f["month"]) if f.get("month") else None) for f in payload.get("flags", []))
         except (KeyError, TypeError, ValueError, AttributeError):
             log.warning("ignoring a points statement that does not check out")
             continue
-        return PointsStatement(months, quarters, when(row["received_at"]))
+        return PointsStatement(months, quarters, when(row["received_at"]), flags)
     return None

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop.jobs.sync import SyncScheduler
 from desktop.jobs.tasks import export_sync_job
+from desktop.services.month_notes import clock_warning, month_notes
 from desktop.services.session import Counter
 from desktop.services.sync_view import RejectedRecord, ago, rejected_records, sync_state, when
 from desktop.services.syncing import SyncOutcome, summary
@@ -59,12 +60,14 @@ class SyncPage(QWidget):
         grid.addWidget(self.bar, 1, 0, 1, 2)
         self.lines: dict[str, object] = {}
         for row, (key, caption) in enumerate((("success", "上次同步成功"), ("pending", "等待上传"),
-                                              ("error", "上次没有成功的原因"), ("note", "说明")), 2):
+                                              ("error", "上次没有成功的原因"), ("clock", "电脑时钟"),
+                                              ("note", "说明")), 2):
             title, value = label(caption + "：", "muted", wrap=False), label("", selectable=True)
             value.setObjectName(f"sync_{key}")
             grid.addWidget(title, row, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(value, row, 1)
             self.lines[key] = (title, value)
+        self.lines["clock"][1].setProperty("role", "error")
         grid.setColumnStretch(1, 1)
         layout.addWidget(box)
         actions = QHBoxLayout()
@@ -76,6 +79,9 @@ class SyncPage(QWidget):
         actions.addWidget(self.export_button)
         actions.addStretch(1)
         layout.addLayout(actions)
+        self.months_note = label("", selectable=True)  # completions the county credited to a later month or not at all
+        self.months_note.setObjectName("syncMonthNotes")
+        layout.addWidget(self.months_note)
         self.rejected_title = label("", "heading")
         self.rejected_title.setObjectName("rejectedTitle")
         layout.addWidget(self.rejected_title)
@@ -131,7 +137,12 @@ class SyncPage(QWidget):
             if scheduler.waiting and not scheduler.offline:
                 error += f" 约 {max(1, round(scheduler.retry_in_s))} 秒后自动再试。"
         self._set("error", error)
+        self._set("clock", clock_warning(self.counter))
         self._set("note", state.training_note or (TRAINING_LINE if state.training and state.connected else ""))
+        notes = month_notes(self.counter)
+        self.months_note.setText("\n".join(["县里没有按办结月份计积分的记录（以县里的时间为准）："]
+                                            + [note.text for note in notes]) if notes else "")
+        self.months_note.setVisible(bool(notes))
         self.sync_button.setEnabled(state.connected and not running and not state.locked)
         self.export_button.setEnabled(state.connected and bool(state.pending) and not state.locked)
         self._fill_rejected()

@@ -19,11 +19,13 @@ The rules, as coded here:
   to the township, which hands them out by each point's record (第八条). Both are the county's
   concern at settlement; nothing here checks them.
 
-Late events: an event that reaches the counter (or the county) after its month has closed — a case
-completed offline on 30 November and synced in December, or a county 办结 pulled late — is credited to
-its completion month, never to the month it arrived in, so it may lift a closed month's total (up to
-the cap) or, if voided, lower it. Whether a quarter already settled is reopened is decided by
-the county's settlement; the counter's figures are only an estimate to show the agent.
+Late events: an event that reaches the counter after its month has closed — a case completed offline
+on 30 November and synced in December, or a county 办结 pulled late — is counted by the counter in its
+completion month (its figures are only an estimate to show the agent). The county's clock decides
+(docs/points.md): while the month is still open the county credits it there too, so it may lift that
+month's total (up to the cap) or, if voided, lower it; after the month closed, the county credits it to
+the month it received it in, and its CaseCredit carries ``credited_at``: it counts in that month, in that
+order. Whether a quarter already settled is reopened is decided by the county's settlement.
 Everything here is deterministic and independent of input order.
 """
 
@@ -66,6 +68,12 @@ class CaseCredit:
     points: int
     completed_at: datetime  # timezone-aware
     voided: bool = False
+    credited_at: datetime | None = None  # the county credits it at another time (a late completion): its month
+
+    @property
+    def counted_at(self) -> datetime:
+        """When the case counts: its completion, or the time the county credited it at instead."""
+        return self.credited_at or self.completed_at
 
     def __post_init__(self) -> None:
         if not self.case_id:
@@ -75,6 +83,8 @@ class CaseCredit:
         if self.points < 0:
             raise ValueError("办件积分不能是负数。")
         _require_aware(self.completed_at)
+        if self.credited_at is not None:
+            _require_aware(self.credited_at)
 
 
 @dataclass(frozen=True)
@@ -190,7 +200,7 @@ def _awarded(
     used: dict[str, int] = {}
     pairs: list[tuple[CaseCredit, CaseAward]] = []
     for credit in _live_in_order(credits):
-        month = month_of(credit.completed_at)
+        month = month_of(credit.counted_at)
         credited = min(credit.points, cap - used.get(month, 0))
         used[month] = used.get(month, 0) + credited
         pairs.append((credit, CaseAward(credit.case_id, month, credit.points, credited)))
@@ -209,7 +219,7 @@ def _live_in_order(credits: Iterable[CaseCredit]) -> list[CaseCredit]:
         if seen != credit:
             raise ValueError(f"同一办件有两条不一致的积分记录：{credit.case_id}")
     live = (credit for credit in by_id.values() if not credit.voided)
-    return sorted(live, key=lambda credit: (credit.completed_at, credit.case_id))
+    return sorted(live, key=lambda credit: (credit.counted_at, credit.case_id))
 
 
 def _require_aware(dt: datetime) -> datetime:

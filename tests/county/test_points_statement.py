@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
+import time_machine
 from sqlalchemy import select
 
 from county.models import Case, CountyEvent, Point
@@ -60,18 +61,26 @@ def published_and_whole(county, point_code: str) -> tuple[dict, dict]:
         return last, points.statement_payload(session, point)
 
 
+def china(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), CHINA_TZ)
+
+
 def test_each_published_statement_equals_the_whole_recomputation(county):
-    device = Device(county)
+    with time_machine.travel(china(date(2026, 8, 31)), tick=False):
+        device = Device(county)
     cases: dict[date, list[EventDraft]] = {SEPTEMBER: [], OCTOBER: [], NOVEMBER: []}
-    drafts: list[EventDraft] = []
-    for day, count in ((SEPTEMBER, 345), (OCTOBER, 20), (NOVEMBER, 12)):  # 345 × 3 = 1,035: September is capped
+    for day, count, sent in ((SEPTEMBER, 345, date(2026, 10, 3)), (OCTOBER, 20, date(2026, 11, 2)),
+                             (NOVEMBER, 12, date(2026, 11, 27))):  # 345 × 3 = 1,035: September is capped
+        drafts: list[EventDraft] = []
         for n in range(count):
             recorded = device.record(day, n)
             cases[day].append(recorded)
             drafts += [recorded, replace(draft_complete(recorded.body["case_id"]), occurred_at=device.at(day, n + 400))]
-    late = device.record(SEPTEMBER, 900)  # recorded in September, completed there but sent in November's batch
-    drafts.append(late)
-    device.push(drafts)
+        if day == NOVEMBER:
+            late = device.record(SEPTEMBER, 900)  # recorded in September, completed there but sent in November
+            drafts.append(late)
+        with time_machine.travel(china(sent, 20), tick=False):  # each month sent while it is still open
+            device.push(drafts)
     first, whole = published_and_whole(county, device.point_code)
     assert first == whole
     assert first["months"]["2026-09"] == {"raw": 1035, "credited": 1000, "capped": True, "cases": 345}
@@ -80,15 +89,18 @@ def test_each_published_statement_equals_the_whole_recomputation(county):
     late_completion = replace(draft_complete(late.body["case_id"]), occurred_at=device.at(SEPTEMBER, 950))
     voids = [replace(draft_void(d.body["case_id"], "录错了"), occurred_at=device.at(NOVEMBER, 600 + i))
              for i, d in enumerate(cases[SEPTEMBER][:15] + cases[NOVEMBER][:2])]
-    device.push([late_completion, *voids, device.record(NOVEMBER, 700)])
+    with time_machine.travel(china(NOVEMBER + timedelta(days=25), 21), tick=False):
+        device.push([late_completion, *voids, device.record(NOVEMBER, 700)])
     second, whole = published_and_whole(county, device.point_code)
     assert second == whole != first
-    assert second["months"]["2026-09"] == {"raw": 993, "credited": 993, "capped": False, "cases": 331}
-    assert second["months"]["2026-11"]["cases"] == 10 and second["months"]["2026-10"] == first["months"]["2026-10"]
+    # September closed in October: its late completion counts in November, the month the county received it
+    assert second["months"]["2026-09"] == {"raw": 990, "credited": 990, "capped": False, "cases": 330}
+    assert second["months"]["2026-11"]["cases"] == 11 and second["months"]["2026-10"] == first["months"]["2026-10"]
+    assert [(f["case_id"], f["flag"], f["month"]) for f in second["flags"]] == [(late.body["case_id"], "late", "2026-11")]
 
     with county.session() as session:
         october_case = session.get(Case, cases[OCTOBER][0].body["case_id"])
-        assert october_case.completed_month == "2026-10"
+        assert october_case.completed_month == october_case.credit_month == "2026-10"
         departments.disqualify_case(session, october_case, "违规刷单", actor="县政务服务管理局")
         session.commit()
     third, whole = published_and_whole(county, device.point_code)
@@ -118,5 +130,8 @@ def test_the_migration_fills_in_the_month_of_cases_already_completed(tmp_path):
                                 "done": completed_at})
     upgrade(engine)
     with engine.connect() as connection:
-        months = dict(connection.execute(text('SELECT case_id, completed_month FROM "case"')).all())
-    assert months == {"a" * 32: "2026-09", "b" * 32: "2026-10", "c" * 32: None}
+        months = {row[0]: tuple(row[1:]) for row in connection.execute(
+            text('SELECT case_id, completed_month, credit_month, credited_at, credit_flag FROM "case"'))}
+    assert months == {"a" * 32: ("2026-09", "2026-09", "2026-09-30T23:30:00.000+08:00", None),  # 0003: as before
+                      "b" * 32: ("2026-10", "2026-10", "2026-09-30T16:30:00.000+00:00", None),
+                      "c" * 32: (None, None, None, None)}
