@@ -106,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check-catalogue", help="发布新版事项清单前检查文件")
     check.add_argument("file", type=Path)
     args = parser.parse_args(argv)
-    settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
+    try:
+        settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
+    except ValueError as exc:  # a setting from the environment that cannot be used: say which, do not start
+        print(exc)
+        return EXIT_FAILED
     if args.command == "serve":
         return _serve(args, settings)
     if args.command == "training-sandbox":
