@@ -73,6 +73,7 @@ class ReceiptData:
     query: QueryInfo
     reprint: bool = False
     training: bool = False
+    due_text: str = ""  # when an online item with a time limit should be done, by the county's working days
 
 
 @dataclass(frozen=True)
