@@ -8,7 +8,6 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +104,6 @@ class Settings:
             raise ValueError(f"{setting.label}不能设为“{value}”。")
         self._values[key] = value
         self.save()
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self._values)
 
     def save(self) -> None:
         if self.folder is None:

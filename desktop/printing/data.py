@@ -56,7 +56,6 @@ class ReceiptData:
     point: PointInfo
     item_name: str
     item_category: str
-    class_label: str
     flow: str  # payment / online / approval
     flow_label: str
     mode_label: str

@@ -26,7 +26,7 @@ from desktop.store import county_feed
 from desktop.store.engine import read
 from desktop.store.ledger import LedgerStore
 from desktop.store.schema import case, mailing, meta
-from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, Catalogue, Item
+from sync.ledger.catalogue import FLOW_LABELS, Catalogue, Item
 from sync.ledger.events import CHINA_TZ, china_now, parse_time
 from sync.ledger.kinds import (
     CASE_STATE_LABELS,
@@ -135,7 +135,6 @@ def receipt_data(store: LedgerStore, catalogue: Catalogue, case_id: str, *, agen
         point=point_info(store, agent_name),
         item_name=item.name,
         item_category=item.category,
-        class_label=CLASS_LABELS[item.points_class],
         flow=item.flow.value,
         flow_label=FLOW_LABELS[item.flow],
         mode_label=MODE_NAMES[ServiceMode(row["mode"])],
