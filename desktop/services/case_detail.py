@@ -95,7 +95,8 @@ def _county_rows(conn, case_id: str) -> list[tuple[dict, str, str]]:
                         .where(county_item.c.kind == "case_status", county_item.c.payload_json.contains(case_id))
                         .order_by(county_item.c.cursor)).all()
     found = [(json.loads(row.payload_json), row.created_at, row.outcome) for row in rows]
-    return [(payload, created_at, outcome) for payload, created_at, outcome in found if payload.get("case_id") == case_id]
+    return [(payload, created_at, outcome) for payload, created_at, outcome in found
+            if payload.get("case_id") == case_id]
 
 
 def _county_entries(rows: list[tuple[dict, str, str]]) -> list[tuple[str, str, str]]:

@@ -46,7 +46,8 @@ def test_deadlines_count_in_the_countys_table_and_only_uncovered_days_are_unconf
             before = load_detail(counter, online.body["case_id"]).due
             assert before.startswith("2027年01月01日前") and UNCONFIRMED in before and "2027" in before
             accepted = load_detail(counter, approval.body["case_id"])
-            assert accepted.state is CaseState.ACCEPTED and accepted.due.startswith("2027年01月01日前（部门受理后 3 个工作日")
+            assert accepted.state is CaseState.ACCEPTED
+            assert accepted.due.startswith("2027年01月01日前（部门受理后 3 个工作日")
             assert UNCONFIRMED in receipt_data(store, catalogue, online.body["case_id"]).due_text
 
             with county.session() as session:
