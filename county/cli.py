@@ -110,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     # The endpoint's log lines go to stdout (for the service manager's journal); an admin command's to stderr,
     # away from what it prints for the operator, and a practice county's stdout is the line it announces.
     logs.configure(sys.stdout if args.command == "serve" else sys.stderr)
-    settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
+    try:
+        settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
+    except ValueError as exc:  # a setting from the environment that cannot be used: say which, do not start
+        print(exc)
+        return EXIT_FAILED
     if args.command == "serve":
         return _serve(args, settings)
     if args.command == "training-sandbox":

@@ -37,7 +37,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     qr_key: str = ""  # hex master secret for receipt check codes; from the environment, never in the repo
     query_url_base: str = ""  # the public 专区 query page printed on receipts, e.g. https://…/ssb/q
-    min_app_version: str = "0.1.0"
+    min_app_version: str = ""  # the lowest counter version accepted (county/services/versions.py); "" = any
+    update_url: str = ""  # where a counter PC gets the new installer, told to an outdated counter
     clock: ClockRules = field(default_factory=ClockRules)
 
     @classmethod
@@ -46,9 +47,16 @@ class Settings:
             "database_url": os.environ.get("SUISHENBAN_COUNTY_DB", cls.database_url),
             "qr_key": os.environ.get("SUISHENBAN_COUNTY_QR_KEY", ""),
             "query_url_base": os.environ.get("SUISHENBAN_COUNTY_QUERY_URL", ""),
+            "min_app_version": os.environ.get("SUISHENBAN_COUNTY_MIN_APP_VERSION", ""),
+            "update_url": os.environ.get("SUISHENBAN_COUNTY_UPDATE_URL", ""),
         }
         values.update(overrides)
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        from county.services.versions import parse_minimum
+
+        parse_minimum(self.min_app_version)  # refuses to start with a minimum that is not a version number
 
     def point_check_key(self, point_code: str) -> str | None:
         """The point's receipt check-code key, derived from the master secret (None when not configured)."""

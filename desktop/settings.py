@@ -8,7 +8,6 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +63,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("county_server", DEFAULT_COUNTY_SERVER, "县里服务器地址",
             "激活这台电脑时预先填好的地址，由县政务服务管理局告知，一般不用改；激活以后，同步用激活时填写的地址。",
             kind="url"),
+    Setting("personal_data_days", "180", "个人信息保存期限",
+            "群众的姓名、身份证号、手机号和寄递地址在本机保存多久（从办理那天算）。到期后在日结时清除，"
+            "只清除县里已经收到的记录；办件本身、积分和防篡改校验都还在，县里保存完整记录。",
+            (Choice("90", "3 个月"), Choice("180", "6 个月"), Choice("365", "1 年"), Choice("730", "2 年"))),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -101,9 +104,6 @@ class Settings:
             raise ValueError(f"{setting.label}不能设为“{value}”。")
         self._values[key] = value
         self.save()
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self._values)
 
     def save(self) -> None:
         if self.folder is None:

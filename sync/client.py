@@ -2,7 +2,8 @@
 
 Systemic failures (network down, timeouts, 5xx, 429/503 with Retry-After, a captive portal's HTML
 page, a truncated answer) stop the run and back off. Auth refusals lock the app. A gap asks for a
-resend from a sequence number; a conflict is never retried blindly.
+resend from a sequence number; a conflict is never retried blindly. An app older than the county
+accepts is told to update (426) and keeps everything queued.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from pydantic import BaseModel, ValidationError
 from requests.packages.urllib3.util import SKIP_HEADER  # requests' own transport; keeps sync's imports to requests
 
 from sync.body_codec import DICT_ENCODING, compress
-from sync.wire import EnrolRequest, EnrolResult, PullResult, PushRequest, PushResult, StatusResult
+from sync.wire import (
+    APP_VERSION_HEADER,
+    EnrolRequest,
+    EnrolResult,
+    PullResult,
+    PushRequest,
+    PushResult,
+    StatusResult,
+)
 
 DEFAULT_TIMEOUT = (10, 60)  # connect, read: village links are slow
 # Every byte counts on a village link: no User-Agent, Accept, Accept-Encoding or Connection header (the
@@ -46,6 +55,20 @@ class Conflict(SyncError):
     """The county holds different content for our sequence numbers: flagged there, never retried blindly."""
 
 
+class Outdated(SyncError):
+    """The county no longer accepts this app's version (426 app_outdated): update the app; nothing is lost.
+
+    ``min_version`` is the lowest version the county accepts. The county may lower it again, so the client
+    asks once an hour (``retry_after``) rather than giving up.
+    """
+
+    RETRY_S = 3600.0
+
+    def __init__(self, message: str, *, min_version: str = ""):
+        super().__init__(message, code="app_outdated", retry_after=self.RETRY_S)
+        self.min_version = min_version
+
+
 class Refused(SyncError):
     """The county refused the whole request as malformed (4xx): a bug or an outdated app."""
 
@@ -57,9 +80,10 @@ def _retry_after(response: requests.Response) -> float | None:
 
 class SyncClient:
     def __init__(self, base_url: str, device_token: str | None = None, *, session: requests.Session | None = None,
-                 timeout: tuple[float, float] = DEFAULT_TIMEOUT):
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, app_version: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.device_token = device_token
+        self.app_version = app_version  # named on pull and status; push and enrol carry it in their body
         self.http = session or requests.Session()
         self.timeout = timeout
 
@@ -72,6 +96,8 @@ class SyncClient:
         if body is not None:
             data = encode_body(body)
             headers.update({"Content-Type": "application/json", "Content-Encoding": DICT_ENCODING})
+        elif self.app_version:
+            headers[APP_VERSION_HEADER] = self.app_version
         try:
             response = self.http.request(method, self.base_url + path, data=data, params=params, headers=headers,
                                          timeout=self.timeout)
@@ -108,6 +134,8 @@ class SyncClient:
             raise Transient(message, code=code or str(status), retry_after=_retry_after(response))
         if status in (401, 403):
             raise AuthRefused(message, code=code)
+        if status == 426:
+            raise Outdated(message, min_version=str(error.get("min_app_version") or ""))
         if status == 409 and code == "gap" and isinstance(error.get("resend_from"), int):
             raise Gap(message, error["resend_from"])
         if status == 409 and code == "conflict":
@@ -141,5 +169,5 @@ def request_size(request: BaseModel) -> int:
     return len(encode_body(request))
 
 
-__all__ = ["AuthRefused", "Conflict", "Gap", "Refused", "SyncClient", "SyncError", "Transient", "encode_body",
+__all__ = ["AuthRefused", "Conflict", "Gap", "Outdated", "Refused", "SyncClient", "SyncError", "Transient", "encode_body",
            "request_size"]

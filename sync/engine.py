@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sync.client import AuthRefused, Conflict, Gap, Refused, SyncClient, SyncError, Transient
+from sync.client import AuthRefused, Conflict, Gap, Outdated, Refused, SyncClient, SyncError, Transient
 from sync.ledger.events import Event, china_now, format_time
 from sync.ledger.kinds import OutboxState
 from sync.wire import ClockNote, CreditNote, MonthDigest, PullItem, PushRequest, event_to_wire
@@ -89,9 +89,12 @@ class SyncEngine:
         try:
             self._push_all(report, progress)
             self._pull_all(report)
-            self.port.note_run(last_success=format_time(china_now()), last_error="")
+            self.port.note_run(last_success=format_time(china_now()), last_error="", outdated="")
         except AuthRefused as exc:
             report.error, report.locked = exc, True
+        except Outdated as exc:  # remembered until a run succeeds: the agent is told to update, even after a restart
+            report.error = exc
+            self.port.note_run(outdated=exc.min_version or "?")
         except SyncError as exc:
             report.error = exc
         if report.error is not None:
@@ -119,6 +122,9 @@ class SyncEngine:
                     raise Transient("县里反复提示缺少记录，已暂停同步，请联系县政务服务管理局。", code="gap_loop") from gap
                 self.port.requeue_from(gap.resend_from)
                 continue
+            except Outdated:
+                self.port.mark(seqs, "pending")  # not the records' fault: they wait, unmarked, for the new version
+                raise
             except (Conflict, Refused) as exc:
                 self.port.mark(seqs, "pending", exc.message)
                 raise

@@ -13,6 +13,7 @@ from sync.ledger.events import Event
 from sync.ledger.kinds import EventType
 
 PROTOCOL_VERSION = 1
+APP_VERSION_HEADER = "Suishenban-App-Version"  # names the counter's version on pull and status (no body to carry it)
 Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -245,6 +246,7 @@ class ErrorBody(Message):
     message: str  # Chinese, for the agent or the clerk
     retry_after: int | None = None
     resend_from: int | None = None
+    min_app_version: str | None = None  # with 426 app_outdated: the lowest counter version the county accepts
 
 
 class ErrorResult(Message):

@@ -9,17 +9,31 @@ from starlette.concurrency import run_in_threadpool
 
 from county.api.body import parse_model, read_body
 from county.errors import overloaded
-from county.services import enrolment, feed, ingest
+from county.services import enrolment, feed, ingest, versions
 from county.services.auth import authenticate
 from county.services.precheck import prepare
-from sync.wire import EnrolRequest, EnrolResult, PullResult, PushRequest, PushResult, StatusResult
+from sync.wire import (
+    APP_VERSION_HEADER,
+    EnrolRequest,
+    EnrolResult,
+    PullResult,
+    PushRequest,
+    PushResult,
+    StatusResult,
+)
 
 router = APIRouter(prefix="/api/v1")
 AuthHeader = Annotated[str | None, Header(alias="Authorization")]
+VersionHeader = Annotated[str | None, Header(alias=APP_VERSION_HEADER)]
 
 
 def _core(request: Request):
     return request.app.state.core
+
+
+def _require_version(core, app_version: str | None) -> None:
+    """Refuse a counter older than the county accepts (426 app_outdated; county/services/versions.py)."""
+    versions.require_supported(app_version, core.settings.min_app_version, update_url=core.settings.update_url)
 
 
 @router.post("/enrol", response_model=EnrolResult, status_code=201)
@@ -27,6 +41,7 @@ async def enrol(request: Request) -> EnrolResult:
     core = _core(request)
     raw = await read_body(request, max_bytes=16 * 1024, max_uncompressed=64 * 1024)
     message = parse_model(EnrolRequest, raw)
+    _require_version(core, message.app_version)  # before the code is looked at: an old counter spends no attempt
     client = request.client.host if request.client else "unknown"
 
     def work() -> EnrolResult:
@@ -53,7 +68,9 @@ def _push(core, authorization: str | None, raw: bytes) -> PushResult:
     """Parse and seal before the transaction (no lock held), then apply the batch in it."""
     max_events = core.settings.limits.max_batch_events
     pause = core.write_gate.writer_first if core.write_gate is not None else None  # SQLite: the gate's holder first
-    sealed = prepare(parse_model(PushRequest, raw), max_events=max_events, pause=pause)
+    message = parse_model(PushRequest, raw)
+    _require_version(core, message.app_version)
+    sealed = prepare(message, max_events=max_events, pause=pause)
     with core.session() as session:  # on SQLite, after the write gate (AppState.session)
         device, point = authenticate(session, authorization, lock=True)
         try:
@@ -64,18 +81,20 @@ def _push(core, authorization: str | None, raw: bytes) -> PushResult:
 
 
 @router.get("/pull", response_model=PullResult)
-def pull(request: Request, authorization: AuthHeader = None,
+def pull(request: Request, authorization: AuthHeader = None, app_version: VersionHeader = None,
          cursor: Annotated[int, Query(ge=0, le=2**53)] = 0,
          limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> PullResult:
     core = _core(request)
     with core.session() as session:
         device, _point = authenticate(session, authorization)
+        _require_version(core, app_version or device.app_version)  # a counter that sends no header: its last push
         return feed.pull(session, device, cursor, min(limit, core.settings.limits.max_pull_items))
 
 
 @router.get("/status", response_model=StatusResult)
-def status(request: Request, authorization: AuthHeader = None) -> StatusResult:
+def status(request: Request, authorization: AuthHeader = None, app_version: VersionHeader = None) -> StatusResult:
     core = _core(request)
     with core.session() as session:
         device, _point = authenticate(session, authorization)
+        _require_version(core, app_version or device.app_version)
         return feed.status(session, device)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy.orm import Session
 
 from county.errors import ApiError
@@ -31,6 +29,3 @@ def publish_table(session: Session, table: WorkdayTable, *, actor: str) -> Count
     audit(session, actor, "workdays.publish", "all", years=sorted(table.years))
     return event
 
-
-def years_around(today: date) -> list[int]:
-    return [today.year - 1, today.year]

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 
 from desktop.jobs.runner import Job
-from desktop.services import practice
+from desktop.services import practice, retention
 from desktop.services.login import LoginThrottle, attempt
 from desktop.services.session import Counter
 from sync.ledger.events import china_now
@@ -54,5 +54,5 @@ def backup_job(counter: Counter, parent: QObject | None = None) -> Job:
 
 
 def close_day_job(counter: Counter, day: date, parent: QObject | None = None) -> Job:
-    """Records the day close and makes the checked backup (LedgerStore.close_day)."""
-    return Job("close-day", lambda: counter.store.close_day(day), parent)
+    """Purges personal data past its retention time, records the day close and makes the checked backup."""
+    return Job("close-day", lambda: retention.close_day(counter, day), parent)

@@ -56,7 +56,6 @@ class ReceiptData:
     point: PointInfo
     item_name: str
     item_category: str
-    class_label: str
     flow: str  # payment / online / approval
     flow_label: str
     mode_label: str
@@ -73,6 +72,7 @@ class ReceiptData:
     query: QueryInfo
     reprint: bool = False
     training: bool = False
+    due_text: str = ""  # when an online item with a time limit should be done, by the county's working days
 
 
 @dataclass(frozen=True)

@@ -33,11 +33,6 @@ def document_key(data: DocumentData) -> str:
     raise TypeError(f"no printed document for {type(data).__name__}")
 
 
-def document_name(data: DocumentData) -> str:
-    """The document's Chinese name, e.g. 代办收件回执."""
-    return DOCUMENTS[document_key(data)][2]
-
-
 def layout_of(data: DocumentData, paper: Paper) -> Layout:
     return DOCUMENTS[document_key(data)][1](data, paper)
 

@@ -22,10 +22,11 @@ from desktop.printing.data import (
     ReceiptData,
 )
 from desktop.printing.settings import HOTLINE, PrintSettings
+from desktop.store import county_feed
 from desktop.store.engine import read
 from desktop.store.ledger import LedgerStore
 from desktop.store.schema import case, mailing, meta
-from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, Catalogue, Item
+from sync.ledger.catalogue import FLOW_LABELS, Catalogue, Item
 from sync.ledger.events import CHINA_TZ, china_now, parse_time
 from sync.ledger.kinds import (
     CASE_STATE_LABELS,
@@ -33,11 +34,13 @@ from sync.ledger.kinds import (
     MAILING_STATE_LABELS,
     ApplicantKind,
     CaseState,
+    Flow,
     MailingDirection,
     MailingState,
     ServiceMode,
 )
 from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
+from sync.ledger.workdays import case_due
 
 PURGED = "（已按规定清除）"
 DIRECTION_LABELS = MAILING_DIRECTION_LABELS
@@ -133,7 +136,6 @@ def receipt_data(store: LedgerStore, catalogue: Catalogue, case_id: str, *, agen
         point=point_info(store, agent_name),
         item_name=item.name,
         item_category=item.category,
-        class_label=CLASS_LABELS[item.points_class],
         flow=item.flow.value,
         flow_label=FLOW_LABELS[item.flow],
         mode_label=MODE_NAMES[ServiceMode(row["mode"])],
@@ -150,7 +152,18 @@ def receipt_data(store: LedgerStore, catalogue: Catalogue, case_id: str, *, agen
         query=query_info(settings, row["receipt_no"]),
         reprint=reprint,
         training=settings.training,
+        due_text=_due_text(store, item, row, state),
     )
+
+
+def _due_text(store: LedgerStore, item: Item, row: Mapping[str, Any], state: CaseState) -> str:
+    """An online item's expected completion day, by the working-day table in force (approval items' time runs
+    from the department's acceptance, which the receipt's 办理时限 already says)."""
+    if item.flow is Flow.APPROVAL or not item.guide.time_limit_days:
+        return ""
+    with read(store.engine) as conn:
+        table = county_feed.workday_table(conn)
+    return case_due(item, item.flow, state, date.fromisoformat(row["business_date"]), None, table)
 
 
 def notice_data(store: LedgerStore, catalogue: Catalogue, case_id: str, *, agent_name: str = "",

@@ -72,6 +72,8 @@ def receipt_layout(data: ReceiptData, paper: Paper) -> Layout:
     sheet.section("下一步")
     sheet.text(next_step(data))
     sheet.field("办理时限", data.time_limit_text)
+    if data.due_text:
+        sheet.field("预计办结", data.due_text)
 
     with sheet.together():
         sheet.section("查询办理进度")

@@ -66,4 +66,4 @@ def sync_client_for(store: LedgerStore) -> SyncClient | None:
         meta = get_meta(conn)
     if "server_url" not in meta:
         return None
-    return SyncClient(meta["server_url"], meta["device_token"])
+    return SyncClient(meta["server_url"], meta["device_token"], app_version=app_version())

@@ -16,14 +16,7 @@ from sync.ledger.forms import (
     draft_materials_sent,
     draft_void,
 )
-from sync.ledger.kinds import EventType, MailingDirection
-
-ACTION_LABELS = {
-    EventType.CASE_AMENDED: "更正",
-    EventType.CASE_VOIDED: "作废",
-    EventType.CASE_COMPLETED: "办结",
-    EventType.MATERIALS_SENT: "寄送材料",
-}
+from sync.ledger.kinds import MailingDirection
 
 
 def amend(counter: Counter, detail: CaseDetail, changes: Mapping[str, Any], pii_changes: Mapping[str, str]) -> None:

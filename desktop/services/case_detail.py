@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
 from desktop.services.cases import yuan
 from desktop.services.session import Counter
+from desktop.services.workdays import current_table
 from desktop.store.engine import read
 from desktop.store.schema import case, county_item, event, mailing, outbox
 from sync.clock import china_now
@@ -24,6 +26,7 @@ from sync.ledger.kinds import (
     ServiceMode,
 )
 from sync.ledger.lifecycle import allowed_actions
+from sync.ledger.workdays import case_due
 from sync.ledger.validation import mask_mobile, mask_resident_id
 
 AUDIT_FILE = "reveal-audit.log"
@@ -63,6 +66,7 @@ class CaseDetail:
     county_note: str
     timeline: tuple[TimelineEntry, ...]
     actions: frozenset[EventType]
+    due: str = ""  # when the open case should be done (desktop/services/workdays.py), "" when no deadline applies
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -93,21 +97,33 @@ def _describe(ev_type: str, body: dict, mailings: dict) -> str:
     return f"部门更新状态为“{status}”{note}"
 
 
-def _county_entries(conn, case_id: str) -> list[tuple[str, str, str]]:
-    """The county's statuses for this case as (time, what, where from); one it could not take is said so."""
+def _county_rows(conn, case_id: str) -> list[tuple[dict, str, str]]:
+    """The county's status items for this case: (payload, created_at, outcome), oldest first."""
     rows = conn.execute(select(county_item.c.payload_json, county_item.c.created_at, county_item.c.outcome)
                         .where(county_item.c.kind == "case_status", county_item.c.payload_json.contains(case_id))
                         .order_by(county_item.c.cursor)).all()
+    found = [(json.loads(row.payload_json), row.created_at, row.outcome) for row in rows]
+    return [(payload, created_at, outcome) for payload, created_at, outcome in found
+            if payload.get("case_id") == case_id]
+
+
+def _county_entries(rows: list[tuple[dict, str, str]]) -> list[tuple[str, str, str]]:
+    """The county's statuses for this case as (time, what, where from); one it could not take is said so."""
     out = []
-    for row in rows:
-        payload = json.loads(row.payload_json)
-        if payload.get("case_id") != case_id:
-            continue
+    for payload, created_at, outcome in rows:
         what = _describe(EventType.CASE_STATUS_CHANGED, payload, {})
-        if row.outcome == "stale":
+        if outcome == "stale":
             what += "（本机这笔办件已是别的状态，没有采用）"
-        out.append((payload.get("changed_at") or row.created_at, what, FROM_COUNTY))
+        out.append((payload.get("changed_at") or created_at, what, FROM_COUNTY))
     return out
+
+
+def _accepted_on(rows: list[tuple[dict, str, str]]) -> date | None:
+    """The day the department accepted (受理) the case, from its status items (China time)."""
+    for payload, created_at, outcome in rows:
+        if payload.get("status") == CaseState.ACCEPTED.value and outcome != "stale":
+            return parse_time(payload.get("changed_at") or created_at).astimezone(CHINA_TZ).date()
+    return None
 
 
 def _timeline(events, bodies, mailings, county) -> tuple[TimelineEntry, ...]:
@@ -129,7 +145,8 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
         mailing_ids = [b["mailing_id"] for b in bodies if b.get("mailing_id")]
         mailings = {m.mailing_id: m for m in conn.execute(
             select(mailing.c.mailing_id, mailing.c.tracking_no).where(mailing.c.mailing_id.in_(mailing_ids)))}
-        county = _county_entries(conn, case_id)
+        county_rows = _county_rows(conn, case_id)
+    county = _county_entries(county_rows)
     item = counter.catalogue.by_code(row["item_code"])
     names = {m.code: m.name for m in item.guide.materials}
     materials_raw = {m["code"]: m["status"] for m in json.loads(row["materials_json"])}
@@ -147,6 +164,8 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
         materials_raw=materials_raw, void_reason=row["void_reason"] or "", county_note=row["county_note"] or "",
         timeline=_timeline(events, bodies, mailings, county),
         actions=allowed_actions(flow, state),
+        due=case_due(item, flow, state, date.fromisoformat(row["business_date"]), _accepted_on(county_rows),
+                     current_table(counter.store)),
     )
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from desktop.services.session import Counter
 from desktop.store.engine import read
-from desktop.store.ledger import LedgerStore
+from desktop.store.ledger import LedgerStore, get_meta
 from desktop.store.schema import case
 from sync.ledger.catalogue import Catalogue, Item
 
@@ -93,8 +94,17 @@ _INDEXES: dict[tuple[str, str], ItemIndex] = {}
 
 
 def index_for(catalogue: Catalogue) -> ItemIndex:
-    """The index for this catalogue version, built once per process (warmed during login, off the UI thread)."""
-    key = (catalogue.version, catalogue.digest)
+    """The index for this catalogue version (and township's choice of items), built once per process (warmed
+    during login, off the UI thread)."""
+    key = (catalogue.version, catalogue.digest, tuple(item.code for item in catalogue.items))
     if key not in _INDEXES:
         _INDEXES[key] = ItemIndex(catalogue)
     return _INDEXES[key]
+
+
+def point_menu(counter: Counter) -> Catalogue:
+    """The items this point offers: an item the catalogue opens in some townships only is offered at the points
+    of those townships (the county names the point's township at enrolment)."""
+    with read(counter.store.engine) as conn:
+        township = get_meta(conn).get("township", "")
+    return counter.catalogue.for_township(township)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from desktop.services.activation import sync_client_for
 from desktop.services.session import Counter
 from desktop.services.syncing import lock, unlock
-from sync.client import AuthRefused, SyncError
+from sync.client import AuthRefused, Outdated, SyncError
 
 NOT_CONNECTED = "这个台账没有连接县里，无法确认。"
 
@@ -38,6 +38,8 @@ def check_standing(counter: Counter) -> StandingCheck:
     except AuthRefused as exc:
         lock(counter, exc.message)  # the county's latest reason, e.g. the account is back but this device is not
         return StandingCheck(False, refused=True, message=exc.message)
+    except Outdated:
+        pass  # past the credential check: the county takes this device back; the next run says to update
     except SyncError as exc:
         return StandingCheck(False, message=exc.message)
     unlock(counter)

@@ -12,6 +12,7 @@ from desktop.services.syncing import county_url
 from desktop.store.engine import read
 from desktop.store.schema import case, mailing
 from desktop.store.sync_port import StoreSyncPort
+from desktop.version import app_version
 from sync.ledger.events import CHINA_TZ, parse_time
 from sync.ledger.kinds import UNSENT_STATES, EventType
 
@@ -44,6 +45,7 @@ class SyncState:
     locked: str
     training: bool
     training_note: str
+    outdated: str = ""  # the lowest version the county accepts, once it refused this one (until a run succeeds)
 
 
 def sync_state(counter: Counter) -> SyncState:
@@ -53,7 +55,15 @@ def sync_state(counter: Counter) -> SyncState:
         connected=county_url(counter) is not None, pending=sum(counts.get(state, 0) for state in UNSENT_STATES),
         rejected=counts.get("rejected", 0), last_success_at=notes.get("last_success", ""),
         last_error=notes.get("last_error", ""), last_error_at=notes.get("last_error_at", ""),
-        locked=counter.locked, training=counter.training, training_note=counter.training_note)
+        locked=counter.locked, training=counter.training, training_note=counter.training_note,
+        outdated=notes.get("outdated", ""))
+
+
+def outdated_headline(minimum: str) -> str:
+    """What the sync page says while the county refuses this version: update, and nothing is lost meanwhile."""
+    wanted = f"县里现在只接收 {minimum} 或更新版本的同步" if minimum and minimum != "?" else "县里不再接收这个版本的同步"
+    return (f"请升级柜台软件：{wanted}，这台电脑是 {app_version()}。升级前照常登记、打印，记录都保存在本机，"
+            "不会丢失；装好新版后会自动接着同步。新版安装程序向乡镇或县政务服务管理局要，具体见下面县里说的话。")
 
 
 def indicator_text(state: SyncState, *, running: bool = False, offline: bool = False) -> str:
@@ -62,6 +72,8 @@ def indicator_text(state: SyncState, *, running: bool = False, offline: bool = F
         return "县里已停用（数据保存在本机）"
     if running:
         return "同步中…"
+    if state.outdated:
+        return "请升级软件（数据保存在本机）"
     if offline:
         return "网络未连接（数据已保存在本机）"
     parts = []

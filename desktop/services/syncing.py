@@ -19,6 +19,7 @@ from desktop.services.session import Counter
 from desktop.store.engine import read
 from desktop.store.ledger import get_meta
 from desktop.store.sync_port import StoreSyncPort
+from sync.client import Outdated
 from sync.engine import SyncEngine, SyncReport
 
 NETWORK_CODES = frozenset({"network"})  # the county could not be reached at all: the network is down
@@ -169,6 +170,8 @@ def summary(outcome: SyncOutcome) -> str:
         parts.append(f"其中 {report.rejected} 条被县里退回，请在“同步”页查看原因")
     if outcome.resent:
         parts.append(f"核对时发现县里缺少记录，已重新上传 {outcome.resent} 条")
+    if isinstance(report.error, Outdated):
+        return "柜台软件需要升级，县里暂不接收这个版本的同步；记录都保存在本机，不会丢失。请看“同步”页的说明。"
     if report.error is not None:
         done = "，".join(parts)
         return (f"{done}。" if done else "") + f"同步没有完成：{report.error.message}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Connection, func, insert, select
@@ -12,7 +13,9 @@ from desktop.store.schema import county_item, event
 from sync.ledger.events import Event, format_time, china_now
 from sync.ledger.kinds import EventType
 from sync.ledger.lifecycle import LifecycleError
+from sync.ledger.workdays import WorkdayTable, bundled_table, table_from_payload
 
+log = logging.getLogger(__name__)
 COUNTY_DEVICE = "county"
 
 
@@ -78,3 +81,21 @@ def merged(conn: Connection, device_events: Iterator[Event]) -> Iterator[tuple[E
             i += 1
     for rest in pending[i:]:
         yield rest, True
+
+
+def workday_table(conn: Connection) -> WorkdayTable:
+    """The working-day table in force: the newest the county published for the years it covers, and the one
+    shipped with the app for the rest; days neither covers are counted by weekends only (时限待确认)."""
+    payloads = conn.execute(select(county_item.c.payload_json).where(county_item.c.kind == "workdays")
+                            .order_by(county_item.c.cursor.desc())).scalars().all()
+    bundled = bundled_table()
+    for payload in payloads:
+        try:
+            table = table_from_payload(json.loads(payload))
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed working-day table from the county")
+            continue
+        keep = lambda days, own: frozenset(d for d in own if d.year not in table.years) | days  # noqa: E731
+        return WorkdayTable(table.years | bundled.years, keep(table.holidays, bundled.holidays),
+                            keep(table.workdays, bundled.workdays))
+    return bundled

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, or_, select, update
 
 from desktop.store import county_feed, projections
 from desktop.store.backup import BackupInfo, make_backup
@@ -177,14 +177,20 @@ class LedgerStore:
             return projections.rebuild(conn, (ev for ev, _county in county_feed.merged(conn, device_events)))
 
     def purge_personal_data(self, before: date) -> int:
-        """Erase personal fields of records whose business day is before ``before`` (retention ended).
+        """Erase personal fields of records whose business day is before ``before`` (retention ended), once the
+        county has acknowledged (accepted or refused, so it holds) every event of theirs that carries any.
 
-        The chain keeps their salted digests, so the history still verifies. Returns events purged.
+        The chain keeps their salted digests, so the history still verifies. Returns events purged; the run is
+        noted in meta (``purge_at``, ``purge_count``, ``purge_before``) in the same transaction.
         """
         cutoff = before.isoformat()
+        unacknowledged = (select(event.c.subject_id).join(outbox, outbox.c.seq == event.c.seq)
+                          .where(event.c.pii_json.is_not(None), event.c.subject_id.is_not(None),
+                                 outbox.c.state.not_in(("acked", "rejected"))))
+        old_cases = select(case.c.case_id).where(case.c.business_date < cutoff, case.c.case_id.not_in(unacknowledged))
+        old_mailings = select(mailing.c.mailing_id).where(mailing.c.business_date < cutoff,
+                                                          mailing.c.mailing_id.not_in(unacknowledged))
         with write(self.engine) as conn:
-            old_cases = select(case.c.case_id).where(case.c.business_date < cutoff)
-            old_mailings = select(mailing.c.mailing_id).where(mailing.c.business_date < cutoff)
             purged = conn.execute(
                 update(event)
                 .where(event.c.pii_json.is_not(None))
@@ -192,13 +198,18 @@ class LedgerStore:
                 .values(pii_json=None, pii_salt=None)
             ).rowcount
             conn.execute(
-                update(case).where(case.c.business_date < cutoff)
+                update(case).where(case.c.case_id.in_(old_cases))
+                .where(or_(*(column.is_not(None) for column in (case.c.name, case.c.id_number, case.c.credit_code,
+                                                                case.c.mobile))))
                 .values(name=None, id_number=None, credit_code=None, mobile=None, id_last4=None, mobile_last4=None)
             )
             conn.execute(
-                update(mailing).where(mailing.c.business_date < cutoff)
+                update(mailing).where(mailing.c.mailing_id.in_(old_mailings))
+                .where(or_(mailing.c.recipient_name.is_not(None), mailing.c.recipient_mobile.is_not(None),
+                           mailing.c.recipient_address.is_not(None)))
                 .values(recipient_name=None, recipient_mobile=None, recipient_address=None)
             )
+            set_meta(conn, purge_at=format_time(china_now()), purge_count=str(purged), purge_before=cutoff)
         return purged
 
     def backup(self, reason: str) -> BackupInfo:

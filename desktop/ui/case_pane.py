@@ -55,7 +55,7 @@ class CasePane(QScrollArea):
         for n, (key, text) in enumerate((("receipt", "回执编号"), ("date", "登记日期"), ("mode", "服务方式"),
                                          ("name", "申请人"), ("number", "证件号码"), ("mobile", "手机号码"),
                                          ("village", "村（组）"), ("amount", "金额（元）"), ("notes", "备注"),
-                                         ("void", "作废原因"), ("county", "部门说明"))):
+                                         ("void", "作废原因"), ("county", "部门说明"), ("due", "办结时限"))):
             caption, value = label(text + "：", "muted", wrap=False), label("", selectable=True)
             value.setObjectName(f"detail_{key}")
             self.grid.addWidget(caption, n, 0)
@@ -102,7 +102,7 @@ class CasePane(QScrollArea):
         for key, text in (("receipt", d.receipt_no), ("date", d.business_date), ("mode", d.mode_label),
                           ("name", d.name), ("number", d.id_masked), ("mobile", d.mobile_masked),
                           ("village", d.village), ("amount", d.amount), ("notes", d.notes), ("void", d.void_reason),
-                          ("county", d.county_note)):
+                          ("county", d.county_note), ("due", d.due)):
             self._set(key, text)
         if d.materials:
             self.materials.setText("材料：\n" + "\n".join(f"  {'✓' if status == '已收到' else '✗'} {name}（{status}）"

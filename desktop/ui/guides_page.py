@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.items import index_for
+from desktop.services.items import index_for, point_menu
 from desktop.services.printouts import guide_pdf
 from desktop.services.session import Counter
 from desktop.ui.messages import MessageBar
@@ -54,8 +54,8 @@ class GuidesPage(QWidget):
         super().__init__(parent)
         self.counter = counter
         self.printer = Printer(counter, messages, self)
-        self.catalogue = counter.catalogue
-        self.index = index_for(counter.catalogue)
+        self.catalogue = point_menu(counter)  # only the items offered in this point's township
+        self.index = index_for(self.catalogue)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         left = QVBoxLayout()

@@ -21,7 +21,7 @@ COLUMNS = (
     ("方式", lambda r: r.mode),
     ("金额", lambda r: yuan(r.amount_fen)),
 )
-AMOUNT_COLUMN, SYNC_COLUMN = 9, 5
+AMOUNT_COLUMN = 9
 _GREY, _RED = QColor("#5F6B7A"), QColor("#A1221B")
 
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
-from desktop.services.items import index_for, most_used, usage_counts
+from desktop.services.items import index_for, most_used, point_menu, usage_counts
 from desktop.services.recording import SavedCase, can_complete_at_once, notice_for, save_case
 from desktop.services.session import Counter
 from desktop.ui.case_form import (
@@ -41,7 +41,8 @@ class RecordPage(QWidget):
         self.item: Item | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.picker = ItemPicker(counter.catalogue, index_for(counter.catalogue))
+        self.menu = point_menu(counter)  # only the items offered in this point's township
+        self.picker = ItemPicker(self.menu, index_for(self.menu))
         self.picker.setMaximumWidth(380)
         self.picker.picked.connect(self.choose)
         layout.addWidget(self.picker, 1)
@@ -134,7 +135,7 @@ class RecordPage(QWidget):
         since = (self.counter.today() - timedelta(days=90)).isoformat()
         usage = usage_counts(self.counter.store, since)
         self.picker.set_usage(usage)
-        self.frequent = most_used(self.counter.catalogue, usage)
+        self.frequent = most_used(self.menu, usage)
 
     def focus_first(self) -> None:
         if self.stack.currentIndex() == 0 and self.item is None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.jobs.tasks import backup_job
+from desktop.services import retention
 from desktop.services.session import Counter
 from desktop.settings import SETTINGS, TEXT_POINTS, Setting
 from desktop.ui.messages import MessageBar
@@ -45,6 +46,9 @@ class SettingsPage(QWidget):
             grid.addWidget(label(setting.label + "：", "heading", wrap=False), row * 2, 0)
             grid.addWidget(self._editor(setting), row * 2, 1)
             grid.addWidget(label(setting.help, "muted"), row * 2 + 1, 1)
+        self.purge_note = label(retention.describe(counter), "muted")
+        self.purge_note.setObjectName("purgeNote")
+        grid.addWidget(self.purge_note, len(SETTINGS) * 2, 1)
         grid.setColumnStretch(1, 1)
         layout.addWidget(box)
         actions = QHBoxLayout()
@@ -61,6 +65,10 @@ class SettingsPage(QWidget):
         self.about.setObjectName("about")
         layout.addWidget(self.about)
         layout.addStretch(1)
+
+    def refresh(self) -> None:
+        """Shown again: the purge note may have changed with a day close."""
+        self.purge_note.setText(retention.describe(self.counter))
 
     def _editor(self, setting: Setting) -> QWidget:
         current = self.counter.settings.get(setting.key)
@@ -107,6 +115,8 @@ class SettingsPage(QWidget):
             return
         if key == "text_size":
             self.on_text_size(TEXT_POINTS[value])
+        if key == retention.SETTING:
+            self.refresh()
         self.messages.show_message("设置已保存。")
 
     def backup_now(self) -> None:

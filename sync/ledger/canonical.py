@@ -74,30 +74,3 @@ def canonical_bytes(value: Any) -> bytes:
 def encode_checked(value: Any) -> bytes:
     """The canonical bytes of a value canonical_bytes has already accepted, whole or as part of a larger one."""
     return _encode(value)
-
-
-def from_canonical(data: bytes) -> Any:
-    """Parse canonical bytes back, refusing anything canonical_bytes could not have written."""
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, item in pairs:
-            if key in result:
-                raise CanonicalError(f"duplicate key {key!r}")
-            result[key] = item
-        return result
-
-    def no_float(text: str) -> Any:
-        raise CanonicalError("floats are not allowed")
-
-    def no_constant(text: str) -> Any:
-        raise CanonicalError(f"{text} is not allowed")
-
-    value = json.loads(
-        data.decode("utf-8"),
-        object_pairs_hook=no_duplicates,
-        parse_float=no_float,
-        parse_constant=no_constant,
-    )
-    _check(value, 0)
-    _encode(value)  # a lone surrogate can arrive as an escape (\ud800)
-    return value

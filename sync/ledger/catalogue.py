@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any, NoReturn
@@ -103,8 +103,11 @@ class Catalogue:
             raise CatalogueError(f"没有这个事项：{code}（事项清单 {self.version} 版）")
         return found
 
-    def for_township(self, name: str) -> tuple[Item, ...]:
-        return tuple(item for item in self.items if item.offered_in(name))
+    def for_township(self, name: str) -> Catalogue:
+        """The items a point of township ``name`` offers (all, for an unknown township ""), as a catalogue."""
+        if not name:
+            return self
+        return replace(self, items=tuple(item for item in self.items if item.offered_in(name)))
 
     def categories(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(item.category for item in self.items))

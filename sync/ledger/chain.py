@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sync.ledger.canonical import canonical_bytes, encode_checked
@@ -141,8 +141,3 @@ def verify_chain(
         check_pii(event)
         head = ChainHead(event.seq, event.hash)
     return head
-
-
-def purge_pii(event: Event) -> Event:
-    """The same event without personal fields or salt; it still verifies."""
-    return replace(event, pii=None, pii_salt=None)

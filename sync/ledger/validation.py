@@ -208,7 +208,7 @@ def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
 _CJK = re.compile(f"[{_char_class(_CJK_RANGES)}]")
 # Every character _name_char_ok accepts without looking at its neighbour: the common case, checked in one pass.
 _PLAIN_NAME = re.compile(f"[{_char_class(_CJK_RANGES)} {re.escape(''.join(sorted(_NAME_DOTS)))}]+")
-# Cc and the bidi controls (_is_control); Cs, Co, U+FFFD and the non-characters (_is_unshowable).
+# Cc and the bidi controls; Cs, Co, U+FFFD and the non-characters (lone surrogates, 造字 code points, 乱码).
 _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{''.join(sorted(_BIDI_CONTROLS))}]")
 _UNSHOWABLE = re.compile("[" + _char_class((
     (0xD800, 0xDFFF), (0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD), (0xFFFD, 0xFFFD), (0xFDD0, 0xFDEF),
@@ -223,21 +223,6 @@ def _is_latin_letter(char: str) -> bool:
     """Latin letters, with diacritics or full-width: what pinyin and foreign names are spelled with."""
     name = unicodedata.name(char, "")
     return unicodedata.category(char).startswith("L") and name.startswith(("LATIN ", "FULLWIDTH LATIN "))
-
-
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS
-
-
-def _is_unshowable(char: str) -> bool:
-    """Lone surrogates, private-use (造字) code points, non-characters and U+FFFD (乱码)."""
-    code = ord(char)
-    return (
-        unicodedata.category(char) in ("Cs", "Co")
-        or char == "\ufffd"
-        or 0xFDD0 <= code <= 0xFDEF
-        or code & 0xFFFE == 0xFFFE
-    )
 
 
 def _refuse_unshowable(text: str, field: str, label: str) -> None:

@@ -13,8 +13,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import resources
+from sync.ledger.catalogue import Item
+from sync.ledger.kinds import CaseState, Flow
 
 UNCONFIRMED = "时限待确认"
+OPEN_STATES = frozenset({CaseState.RECORDED, CaseState.MATERIALS_SENT, CaseState.ACCEPTED, CaseState.IN_REVIEW})
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,25 @@ def add_working_days(start: date, days: int, table: WorkdayTable) -> Deadline:
         if table.is_workday(day):
             left -= 1
     return Deadline(day, confirmed)
+
+
+def case_due(item: Item, flow: Flow, state: CaseState, business_date: date, accepted_on: date | None,
+             table: WorkdayTable) -> str:
+    """When an open case should be done, in words; "" when no deadline applies (即时办结, none set, or closed).
+
+    An online item's time limit runs from the day it was submitted at the counter; an approval item's from
+    the day the department accepted (受理) the materials, as its guide says. A day no table covers is counted
+    by weekends only and marked 时限待确认.
+    """
+    days = item.guide.time_limit_days
+    if not days or state not in OPEN_STATES:
+        return ""
+    if flow is Flow.APPROVAL and accepted_on is None:
+        return f"部门受理后 {days} 个工作日内（部门还没有受理）"
+    start = accepted_on if flow is Flow.APPROVAL else business_date
+    deadline = add_working_days(start, days, table)
+    counted = f"部门受理后 {days} 个工作日" if flow is Flow.APPROVAL else f"{days} 个工作日"
+    if not deadline.confirmed:
+        uncovered = sorted({start.year, deadline.day.year} - table.years)
+        counted += f"；{UNCONFIRMED}：{'、'.join(map(str, uncovered))} 年的放假安排县里还没有发布，只扣除了周末"
+    return f"{deadline.day:%Y年%m月%d日}前（{counted}）"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.ledger.canonical import CanonicalError, canonical_bytes, encode_checked, from_canonical
+from sync.ledger.canonical import CanonicalError, canonical_bytes, encode_checked
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
@@ -21,7 +21,7 @@ json_values = st.recursive(
 @given(json_values)
 def test_round_trip_is_exact_and_stable(value):
     data = canonical_bytes(value)
-    assert canonical_bytes(from_canonical(data)) == data
+    assert canonical_bytes(json.loads(data)) == data
 
 
 def test_key_order_does_not_change_the_bytes():
@@ -31,19 +31,13 @@ def test_key_order_does_not_change_the_bytes():
 
 def test_rare_characters_are_kept_byte_for_byte():
     name = "𠮷野家"
-    assert from_canonical(canonical_bytes({"name": name}))["name"].encode("utf-8") == name.encode("utf-8")
+    assert json.loads(canonical_bytes({"name": name}))["name"].encode("utf-8") == name.encode("utf-8")
 
 
 @pytest.mark.parametrize("bad", [1.5, math.nan, {"a": float("inf")}, {1: "x"}, 2**63, "\ud800", b"bytes"])
 def test_values_without_a_canonical_form_are_refused(bad):
     with pytest.raises(CanonicalError):
         canonical_bytes(bad)
-
-
-@pytest.mark.parametrize("raw", [b'{"a":1,"a":2}', b'{"a":1.0}', b'{"a":NaN}', b"[" * 40 + b"]" * 40])
-def test_parsing_refuses_what_could_not_have_been_written(raw):
-    with pytest.raises(CanonicalError):
-        from_canonical(raw)
 
 
 any_values = st.recursive(  # also what has no canonical form: floats, lone surrogates, deep nesting

@@ -160,8 +160,8 @@ def test_items_can_be_limited_to_some_townships(data):
     item = catalogue.by_code("FL015")
     assert item.townships == ("浮梁镇", "鹅湖镇")
     assert item.offered_in("鹅湖镇") and not item.offered_in("瑶里镇")
-    assert len(catalogue.for_township("瑶里镇")) == 19
-    assert len(catalogue.for_township("浮梁镇")) == 20
+    assert len(catalogue.for_township("瑶里镇").items) == 19
+    assert len(catalogue.for_township("浮梁镇").items) == 20 and catalogue.for_township("") is catalogue
 
 
 def test_items_are_ordered_by_sequence_whatever_the_file_order(data):

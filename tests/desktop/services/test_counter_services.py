@@ -64,7 +64,7 @@ def test_settings_are_kept_and_bad_values_fall_back(tmp_path):
     assert settings.get("text_size") == "standard" and settings.text_points == 14
     settings.set("text_size", "xlarge")
     settings.set("paper", "a4")
-    assert Settings.load(tmp_path).as_dict()["text_size"] == "xlarge"
+    assert Settings.load(tmp_path).get("text_size") == "xlarge"
     with pytest.raises(ValueError):
         settings.set("paper", "letter")
     (tmp_path / "settings.json").write_text('{"text_size": "huge", "paper": "roll58", "other": 1}', encoding="utf-8")
