@@ -8,10 +8,14 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from county.config import Settings
+from county.config import ConfigError, Settings
 from county.db import make_engine, session_factory, upgrade
 from county.errors import ApiError
-from county.services import admin, catalogues, departments, notices, points, reinstate, sync_file, workdays
+from county.services import admin, catalogues, departments, notices, points, reinstate, sync_file, throttle, workdays
+from county.services.pii import PiiBox, new_key
+from county.services.pii_migrate import encrypt_clear_rows
+from sync.ledger.events import CHINA_TZ
+from sync.syncfile import MAX_FILE_BYTES
 
 COUNTY_STATUS_LABELS = {"accepted": "受理", "in_review": "审批中", "completed": "办结", "returned": "退回"}
 
@@ -66,6 +70,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path)
     p = sub.add_parser("import", help="导入代办点用U盘带来的同步文件")
     p.add_argument("file", type=Path)
+    p = sub.add_parser("alerts", help="列出安全告警（例如大量激活码输错）")
+    p = sub.add_parser("new-pii-key", help="生成一个新的个人信息密钥（写入密钥文件并备份，见 docs/deployment.md）")
+    p = sub.add_parser("encrypt-pii", help="把升级前明文保存的群众个人信息加密（需要个人信息密钥；可重复运行）")
+    p.add_argument("--batch", type=int, default=500, help="每批加密的记录数，每批一个事务")
 
 
 def _device_line(standing: reinstate.DeviceStanding) -> str:
@@ -88,18 +96,41 @@ def reinstated_text(result: reinstate.Reinstated) -> str:
     return "\n".join(lines)
 
 
+def _alert_line(row) -> str:
+    when = row.at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    if row.action == throttle.ALERT_ACTION:
+        detail = row.detail
+        return (f"{when}  激活码 {detail['window_seconds'] // 60} 分钟内输错 {detail['failures']} 次，"
+                f"来自 {detail['addresses']} 个地址：可能有人在猜激活码。没有锁定任何人；请核对最近发出的激活码。")
+    return f"{when}  {row.action}  {row.target}"
+
+
 def sync_file_limit(settings: Settings) -> int:
     """A sync file may carry days of records: far more than one online batch."""
     return max(settings.limits.max_batch_events, 20_000)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "new-pii-key":
+        print(new_key())
+        return 0
     engine = make_engine(settings.database_url)
     upgrade(engine)
     if args.command == "init-db":
         print("县级数据库已就绪。")
         return 0
     actor = f"cli:{getpass.getuser()}"
+    if args.command == "encrypt-pii":
+        try:
+            done = encrypt_clear_rows(engine, PiiBox.from_settings(settings), actor=actor, batch=max(1, args.batch))
+        except ConfigError as exc:
+            print(exc)
+            return 1
+        finally:
+            engine.dispose()
+        print(f"已加密 {done.rows} 条记录里的群众个人信息（{done.batches} 批），数据库的空闲空间已重写。"
+              "之前做的备份里仍是明文，到期删除前请妥善保管（见 docs/deployment.md）。")
+        return 0
     session = session_factory(engine)()
     try:
         message = _dispatch(session, args, actor, settings)
@@ -107,6 +138,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except ApiError as exc:
         session.rollback()
         print(exc.message)
+        return 1
+    except ConfigError as exc:
+        session.rollback()
+        print(exc)
         return 1
     finally:
         session.close()
@@ -170,14 +205,20 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         return f"事项清单 {event.payload['version']} 已发布，代办点下次同步时会收到。"
     if args.command == "import":
         try:
+            if args.file.stat().st_size > MAX_FILE_BYTES:
+                raise ApiError(400, "bad_sync_file", "同步文件太大，请在柜台端分几次导出。")
             data = args.file.read_bytes()
         except OSError as exc:
             raise ApiError(400, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。") from exc
-        result = sync_file.import_file(session, data, max_events=sync_file_limit(settings), actor=actor)
+        result = sync_file.import_file(session, data, max_events=sync_file_limit(settings), settings=settings,
+                                       actor=actor)
         counts = {s: sum(r.status == s for r in result.results) for s in ("accepted", "duplicate", "rejected")}
         lines = [f"导入完成：新收到 {counts['accepted']} 条，已有 {counts['duplicate']} 条，拒收 {counts['rejected']} 条。"]
         lines += [f"  第 {r.seq} 条拒收：{r.message}" for r in result.results if r.status == "rejected"]
         return "\n".join(lines)
+    if args.command == "alerts":
+        rows = throttle.alerts(session)
+        return "\n".join(_alert_line(row) for row in rows) or "没有安全告警。"
     if args.command == "set-status":
         case = departments.find_case(session, args.point_code, args.receipt_no)
         departments.set_case_status(session, case, args.status, args.note, actor=actor)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from county import admin_cli
 from county.api.workers import default_count
-from county.config import Settings
+from county.config import ConfigError, Settings
+from county.services.pii import PiiBox
 from sync.ledger.catalogue import (
     CLASS_LABELS,
     FLOW_LABELS,
@@ -66,7 +67,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(engine)
     print(f"县级端已启动：http://{args.host}:{args.port}/healthz  （数据库 {settings.database_url.split('@')[-1]}，"
           f"{args.workers} 个进程）")
-    options = dict(host=args.host, port=args.port, log_level="warning", server_header=False)  # Date stays (HTTP)
+    options = dict(host=args.host, port=args.port, log_level="warning", server_header=False,  # Date stays (HTTP)
+                   **settings.uvicorn_proxy_options)
     if args.workers <= 1:
         app = create_app(settings, engine)
         settle_collector()
@@ -106,7 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check-catalogue", help="发布新版事项清单前检查文件")
     check.add_argument("file", type=Path)
     args = parser.parse_args(argv)
-    settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
+    try:
+        settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
+        if args.command == "serve":
+            PiiBox.from_settings(settings)  # refuse to start without the personal-data key
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAILED
     if args.command == "serve":
         return _serve(args, settings)
     if args.command == "training-sandbox":

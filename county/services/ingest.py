@@ -20,12 +20,13 @@ from county.models import Device, LedgerEvent, Point, TamperFlag
 from county.services import bulk
 from county.services.cases import CaseBook
 from county.services.common import iso, utcnow
+from county.services.pii import PiiBox
 from county.services.points import publish_statement_if_changed
 from county.services.precheck import RejectEvent, Sealed, prepare
 from sync.wire import Head, PushRequest, PushResult, Rejection, seq_ranges
 
 EVENT_TABLE = LedgerEvent.__table__
-STORED_AS_TEXT = frozenset({"body", "pii", "pii_digests"})  # JSON text already (precheck.ledger_row)
+STORED_AS_TEXT = frozenset({"body", "pii", "pii_digests"})  # JSON text already, or NULL (precheck.ledger_row)
 
 
 class Conflict(ApiError):
@@ -52,9 +53,10 @@ def _row(base: dict[str, Any], point_id: int, now: datetime, status: str, code: 
 
 
 def push(session: Session, device: Device, point: Point, request: PushRequest | Sealed, *,
-         max_events: int) -> PushResult:
-    """Apply one batch in the session's transaction; ``request`` may come already sealed (precheck.prepare)."""
-    sealed = request if isinstance(request, Sealed) else prepare(request, max_events=max_events)
+         max_events: int, box: PiiBox | None = None) -> PushResult:
+    """Apply one batch in the session's transaction; ``request`` may come already sealed (precheck.prepare),
+    else ``box`` seals its personal fields."""
+    sealed = request if isinstance(request, Sealed) else prepare(request, max_events=max_events, box=box)
     request = sealed.request
     if request.device_id != device.id:
         raise ApiError(403, "wrong_device", "上传的记录不属于这台电脑，已拒收。")
