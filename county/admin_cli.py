@@ -13,7 +13,7 @@ from county.db import make_engine, session_factory, upgrade
 from county.errors import ApiError
 from county.services import admin, catalogues, departments, notices, points, reinstate, sync_file, throttle, workdays
 from county.services.pii import PiiBox, new_key
-from county.services.pii_migrate import encrypt_clear_rows
+from county.services.pii_migrate import check_key, encrypt_clear_rows
 from sync.ledger.events import CHINA_TZ
 from sync.syncfile import MAX_FILE_BYTES
 
@@ -72,6 +72,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path)
     p = sub.add_parser("alerts", help="列出安全告警（例如大量激活码输错）")
     p = sub.add_parser("new-pii-key", help="生成一个新的个人信息密钥（写入密钥文件并备份，见 docs/deployment.md）")
+    p = sub.add_parser("check-pii-key", help="检查个人信息密钥能否打开数据库里已加密的记录（备份的密钥也用它核对）")
     p = sub.add_parser("encrypt-pii", help="把升级前明文保存的群众个人信息加密（需要个人信息密钥；可重复运行）")
     p.add_argument("--batch", type=int, default=500, help="每批加密的记录数，每批一个事务")
 
@@ -216,6 +217,13 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         lines = [f"导入完成：新收到 {counts['accepted']} 条，已有 {counts['duplicate']} 条，拒收 {counts['rejected']} 条。"]
         lines += [f"  第 {r.seq} 条拒收：{r.message}" for r in result.results if r.status == "rejected"]
         return "\n".join(lines)
+    if args.command == "check-pii-key":
+        opened, tried = check_key(session, PiiBox.from_settings(settings))
+        if not tried:
+            return "数据库里还没有加密的个人信息，无从核对。"
+        if opened < tried:
+            raise ApiError(400, "wrong_key", f"这个密钥打不开最近 {tried} 条记录中的 {tried - opened} 条：密钥不对，不能用它启动县级端。")
+        return f"密钥正确：最近 {tried} 条加密记录都能打开。"
     if args.command == "alerts":
         rows = throttle.alerts(session)
         return "\n".join(_alert_line(row) for row in rows) or "没有安全告警。"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from county.models import LedgerEvent
 from county.services.common import audit
-from county.services.pii import PiiBox
+from county.services.pii import PiiBox, PiiError
 
 EVENTS = LedgerEvent.__table__
 
@@ -61,6 +61,20 @@ def encrypt_clear_rows(engine: Engine, box: PiiBox, *, actor: str, batch: int = 
         session.commit()
     _rewrite_free_space(engine)
     return Sealed(total, batches)
+
+
+def check_key(session: Session, box: PiiBox, sample: int = 20) -> tuple[int, int]:
+    """(opened, tried) over the newest sealed rows: does this key open what the database holds?"""
+    rows = session.execute(select(EVENTS.c.event_id, EVENTS.c.pii_sealed).where(EVENTS.c.pii_sealed.is_not(None))
+                           .order_by(EVENTS.c.id.desc()).limit(sample)).all()
+    opened = 0
+    for row in rows:
+        try:
+            box.open(row.pii_sealed, row.event_id)
+            opened += 1
+        except PiiError:
+            pass
+    return opened, len(rows)
 
 
 def _rewrite_free_space(engine: Engine) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select, text, update
 
 from county import cli as county_cli
 from county.models import AuditLog, LedgerEvent
-from county.services.pii import event_pii
+from county.services.pii import event_pii, new_key
 from county.services.pii_migrate import encrypt_clear_rows
 from desktop.services.activation import activate, sync_client_for
 from desktop.store.sync_port import StoreSyncPort
@@ -146,3 +146,15 @@ def test_encrypt_pii_without_the_key_changes_nothing(county, monkeypatch, capsys
     monkeypatch.delenv("SUISHENBAN_COUNTY_PII_KEY_FILE", raising=False)
     assert county_cli.main(["--db", str(county.engine.url), "encrypt-pii"]) == 1
     assert "SUISHENBAN_COUNTY_PII_KEY" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_check_pii_key_tells_the_right_key_from_a_wrong_one(county, tmp_path, monkeypatch, capsys):
+    realistic_sync(county, tmp_path)
+    url = str(county.engine.url)
+    monkeypatch.setenv("SUISHENBAN_COUNTY_PII_KEY", county.settings.pii_key)
+    assert county_cli.main(["--db", url, "check-pii-key"]) == 0
+    assert "密钥正确：最近 3 条" in capsys.readouterr().out
+    monkeypatch.setenv("SUISHENBAN_COUNTY_PII_KEY", new_key())
+    assert county_cli.main(["--db", url, "check-pii-key"]) == 1
+    assert "打不开最近 3 条记录中的 3 条" in capsys.readouterr().out
