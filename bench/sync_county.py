@@ -24,6 +24,7 @@ from county.config import Settings
 from county.db import make_engine, upgrade
 from county.models import LedgerEvent
 from county.services import admin, enrolment
+from county.services.pii import new_key
 from sync.wire import EnrolRequest
 
 from bench.sync_load import APP_VERSION, Device
@@ -220,7 +221,7 @@ def bench_app():
     from county.api.app import create_app, settle_collector
 
     url, schema = os.environ["BENCH_COUNTY_URL"], os.environ.get("BENCH_COUNTY_SCHEMA") or None
-    app = create_app(Settings(database_url=url), engine_for(url, schema))
+    app = create_app(Settings(database_url=url, pii_key=new_key()), engine_for(url, schema))
     settle_collector()  # as suishenban-county serve does
     return app
 
@@ -253,7 +254,7 @@ def _serve(url: str, schema: str | None, profile: str | None, keep_alive: int, w
     if workers > 1:
         os.environ.update(BENCH_COUNTY_URL=url, BENCH_COUNTY_SCHEMA=schema or "")
         return _serve_workers(options, workers)
-    app = create_app(Settings(database_url=url), engine_for(url, schema))
+    app = create_app(Settings(database_url=url, pii_key=new_key()), engine_for(url, schema))
     settle_collector()
     server = uvicorn.Server(uvicorn.Config(app, **options))
     threading.Thread(target=_watch, args=(server, time.monotonic() + START_TIMEOUT_S), daemon=True).start()

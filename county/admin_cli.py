@@ -8,10 +8,25 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from county.config import Settings
+from county.config import ConfigError, Settings
 from county.db import make_engine, session_factory, upgrade
 from county.errors import ApiError
-from county.services import admin, catalogues, crediting, departments, notices, points, reinstate, sync_file, workdays
+from county.services import (
+    admin,
+    catalogues,
+    crediting,
+    departments,
+    notices,
+    points,
+    reinstate,
+    sync_file,
+    throttle,
+    workdays,
+)
+from county.services.pii import PiiBox, new_key
+from county.services.pii_migrate import check_key, encrypt_clear_rows
+from sync.ledger.events import CHINA_TZ
+from sync.syncfile import MAX_FILE_BYTES
 from sync.wire import skew_words
 
 COUNTY_STATUS_LABELS = {"accepted": "受理", "in_review": "审批中", "completed": "办结", "returned": "退回"}
@@ -72,6 +87,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("month", help="月份，如 2026-11")
     p.add_argument("--until", required=True, type=_day, help="延长到哪一天（含），如 2026-12-20")
     p.add_argument("--reason", default="", help="延长的原因，记入审计日志")
+    p = sub.add_parser("alerts", help="列出安全告警（例如大量激活码输错）")
+    p = sub.add_parser("new-pii-key", help="生成一个新的个人信息密钥（写入密钥文件并备份，见 docs/deployment.md）")
+    p = sub.add_parser("check-pii-key", help="检查个人信息密钥能否打开数据库里已加密的记录（备份的密钥也用它核对）")
+    p = sub.add_parser("encrypt-pii", help="把升级前明文保存的群众个人信息加密（需要个人信息密钥；可重复运行）")
+    p.add_argument("--batch", type=int, default=500, help="每批加密的记录数，每批一个事务")
 
 
 def _day(text: str) -> date:
@@ -101,18 +121,41 @@ def reinstated_text(result: reinstate.Reinstated) -> str:
     return "\n".join(lines)
 
 
+def _alert_line(row) -> str:
+    when = row.at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    if row.action == throttle.ALERT_ACTION:
+        detail = row.detail
+        return (f"{when}  激活码 {detail['window_seconds'] // 60} 分钟内输错 {detail['failures']} 次，"
+                f"来自 {detail['addresses']} 个地址：可能有人在猜激活码。没有锁定任何人；请核对最近发出的激活码。")
+    return f"{when}  {row.action}  {row.target}"
+
+
 def sync_file_limit(settings: Settings) -> int:
     """A sync file may carry days of records: far more than one online batch."""
     return max(settings.limits.max_batch_events, 20_000)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "new-pii-key":
+        print(new_key())
+        return 0
     engine = make_engine(settings.database_url)
     upgrade(engine)
     if args.command == "init-db":
         print("县级数据库已就绪。")
         return 0
     actor = f"cli:{getpass.getuser()}"
+    if args.command == "encrypt-pii":
+        try:
+            done = encrypt_clear_rows(engine, PiiBox.from_settings(settings), actor=actor, batch=max(1, args.batch))
+        except ConfigError as exc:
+            print(exc)
+            return 1
+        finally:
+            engine.dispose()
+        print(f"已加密 {done.rows} 条记录里的群众个人信息（{done.batches} 批），数据库的空闲空间已重写。"
+              "之前做的备份里仍是明文，到期删除前请妥善保管（见 docs/deployment.md）。")
+        return 0
     session = session_factory(engine)()
     try:
         message = _dispatch(session, args, actor, settings)
@@ -120,6 +163,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except ApiError as exc:
         session.rollback()
         print(exc.message)
+        return 1
+    except ConfigError as exc:
+        session.rollback()
+        print(exc)
         return 1
     finally:
         session.close()
@@ -184,11 +231,13 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         return f"事项清单 {event.payload['version']} 已发布，代办点下次同步时会收到。"
     if args.command == "import":
         try:
+            if args.file.stat().st_size > MAX_FILE_BYTES:
+                raise ApiError(400, "bad_sync_file", "同步文件太大，请在柜台端分几次导出。")
             data = args.file.read_bytes()
         except OSError as exc:
             raise ApiError(400, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。") from exc
-        result = sync_file.import_file(session, data, max_events=sync_file_limit(settings), actor=actor,
-                                       rules=settings.clock)
+        result = sync_file.import_file(session, data, max_events=sync_file_limit(settings), settings=settings,
+                                       actor=actor)
         counts = {s: sum(r.status == s for r in result.results) for s in ("accepted", "duplicate", "rejected")}
         lines = [f"导入完成：新收到 {counts['accepted']} 条，已有 {counts['duplicate']} 条，拒收 {counts['rejected']} 条。"]
         notes = result.credits or []
@@ -203,6 +252,16 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
                                            rules=settings.clock)
         return (f"代办点 {point.code} {extension.month} 的入账期已延长到 {args.until:%Y年%m月%d日}（含），"
                 f"这以前收到的该月办结仍计入 {extension.month}。原因已记入审计日志。")
+    if args.command == "check-pii-key":
+        opened, tried = check_key(session, PiiBox.from_settings(settings))
+        if not tried:
+            return "数据库里还没有加密的个人信息，无从核对。"
+        if opened < tried:
+            raise ApiError(400, "wrong_key", f"这个密钥打不开最近 {tried} 条记录中的 {tried - opened} 条：密钥不对，不能用它启动县级端。")
+        return f"密钥正确：最近 {tried} 条加密记录都能打开。"
+    if args.command == "alerts":
+        rows = throttle.alerts(session)
+        return "\n".join(_alert_line(row) for row in rows) or "没有安全告警。"
     if args.command == "set-status":
         case = departments.find_case(session, args.point_code, args.receipt_no)
         departments.set_case_status(session, case, args.status, args.note, actor=actor)

@@ -12,6 +12,7 @@ from pathlib import Path
 from county import admin_cli, logs
 from county.api.workers import default_count
 from county.config import Settings
+from county.services.pii import PiiBox
 from sync.ledger.catalogue import (
     CLASS_LABELS,
     FLOW_LABELS,
@@ -67,7 +68,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"县级端已启动：http://{args.host}:{args.port}/healthz  （数据库 {settings.database_url.split('@')[-1]}，"
           f"{args.workers} 个进程）")
     options = dict(host=args.host, port=args.port, log_level="warning", server_header=False,  # Date stays (HTTP)
-                   log_config=None)  # uvicorn's own records reach the JSON lines of county.logs
+                   log_config=None,  # uvicorn's own records reach the JSON lines of county.logs
+                   **settings.uvicorn_proxy_options)
     if args.workers <= 1:
         app = create_app(settings, engine)
         settle_collector()
@@ -112,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(sys.stdout if args.command == "serve" else sys.stderr)
     try:
         settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
-    except ValueError as exc:  # a setting from the environment that cannot be used: say which, do not start
-        print(exc)
+        if args.command == "serve":
+            PiiBox.from_settings(settings)  # refuse to start without the personal-data key
+    except ValueError as exc:  # a setting from the environment that cannot be used (ConfigError among them)
+        print(exc, file=sys.stderr)
         return EXIT_FAILED
     if args.command == "serve":
         return _serve(args, settings)

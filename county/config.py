@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -15,10 +18,47 @@ class Limits:
     max_uncompressed_bytes: int = 8 * 1024 * 1024
     max_pull_items: int = 500
     activation_ttl_hours: int = 72
-    enrol_failures_per_window: int = 10  # per client address
-    enrol_window_seconds: int = 600
+    enrol_window_seconds: int = 600  # the activation-code throttle's window (county/services/throttle.py)
+    enrol_failures_per_window: int = 10  # per attempt source: one client address and one install's signing key
+    enrol_failures_per_address: int = 50  # per client address, whatever the key: many counters share a carrier NAT
+    enrol_failures_per_code: int = 5  # the same code tried again and again, from any address
+    enrol_alert_failures: int = 200  # county-wide in one window: an alert for the bureau, nobody locked out
+    max_sync_file_uncompressed: int = 32 * 1024 * 1024  # a sync file's batch, inflated only after its signature
     max_concurrent_pushes: int = 16  # beyond this, 503 with Retry-After
     retry_after_seconds: int = 5
+
+
+class ConfigError(ValueError):
+    """A setting the endpoint cannot start with; the message says in Chinese what to fix."""
+
+
+def parse_proxies(text: str) -> tuple[str, ...]:
+    """``SUISHENBAN_COUNTY_TRUSTED_PROXIES``: addresses or networks, separated by commas or spaces."""
+    proxies = tuple(part for part in text.replace(",", " ").split() if part)
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"SUISHENBAN_COUNTY_TRUSTED_PROXIES 里的“{proxy[:40]}”不是 IP 地址或网段。") from exc
+    return proxies
+
+
+def read_pii_key(env: Mapping[str, str]) -> str:
+    """The personal-data key, hex: from ``SUISHENBAN_COUNTY_PII_KEY`` or the file ``SUISHENBAN_COUNTY_PII_KEY_FILE``."""
+    key = env.get("SUISHENBAN_COUNTY_PII_KEY", "").strip()
+    path = env.get("SUISHENBAN_COUNTY_PII_KEY_FILE", "").strip()
+    if not key and path:
+        try:
+            key = Path(path).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"读不了个人信息密钥文件 {path}（{type(exc).__name__}）。") from exc
+    if key:
+        try:
+            if len(bytes.fromhex(key)) != 32:
+                raise ValueError(key)
+        except ValueError as exc:
+            raise ConfigError("个人信息密钥应为 64 位十六进制数（32 字节），请检查。") from exc
+    return key
 
 
 @dataclass(frozen=True)
@@ -40,6 +80,16 @@ class Settings:
     min_app_version: str = ""  # the lowest counter version accepted (county/services/versions.py); "" = any
     update_url: str = ""  # where a counter PC gets the new installer, told to an outdated counter
     clock: ClockRules = field(default_factory=ClockRules)
+    trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For is believed; none by default
+    pii_key: str = ""  # hex key for personal fields at rest (county/services/pii.py); never in the repo
+
+    @property
+    def uvicorn_proxy_options(self) -> dict:
+        """uvicorn's forwarded-header handling, following ``trusted_proxies`` (off when there are none:
+        uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1)."""
+        if not self.trusted_proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": list(self.trusted_proxies)}
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -49,6 +99,8 @@ class Settings:
             "query_url_base": os.environ.get("SUISHENBAN_COUNTY_QUERY_URL", ""),
             "min_app_version": os.environ.get("SUISHENBAN_COUNTY_MIN_APP_VERSION", ""),
             "update_url": os.environ.get("SUISHENBAN_COUNTY_UPDATE_URL", ""),
+            "trusted_proxies": parse_proxies(os.environ.get("SUISHENBAN_COUNTY_TRUSTED_PROXIES", "")),
+            "pii_key": read_pii_key(os.environ),
         }
         values.update(overrides)
         return cls(**values)

@@ -21,6 +21,20 @@ except ImportError:  # Windows
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def owner_only(database: str | None) -> None:
+    """Create the SQLite file readable and writable by its owner only (0600), or make an existing one so;
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    if os.name != "posix":
+        return
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_uid == os.getuid() and file.stat().st_mode & 0o077:
+            os.chmod(file, 0o600)
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
@@ -35,9 +49,11 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        owner_only(engine.url.database)
+
         @event.listens_for(engine, "begin")
-        def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn):  # a writer takes the lock at once; a read_session (sqlite_deferred) never takes it
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("sqlite_deferred") else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -73,11 +73,13 @@ class ActivationCode(Base):
 
 
 class EnrolFailure(Base):
-    """Failed activation attempts per client address, for rate limiting."""
+    """Failed activation attempts, for the throttle (county/services/throttle.py): hashes, never a code."""
 
     __tablename__ = "enrol_failure"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)  # the client address
+    source: Mapped[str | None] = mapped_column(String(32), index=True)  # address + the install's signing key
+    code_key: Mapped[str | None] = mapped_column(String(32), index=True)  # the normalised code tried
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
@@ -118,7 +120,9 @@ class LedgerEvent(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # server time
     month: Mapped[str] = mapped_column(String(7))  # China-time month of occurred_at, for digests
     body: Mapped[dict] = mapped_column(JSON)
-    pii: Mapped[dict | None] = mapped_column(JSON)
+    pii: Mapped[dict | None] = mapped_column(JSON)  # only rows from before 0004 until `encrypt-pii`; never written
+    pii_sealed: Mapped[str | None] = mapped_column(Text)  # the personal fields, AES-GCM (county/services/pii.py)
+    id_lookup: Mapped[str | None] = mapped_column(String(64), index=True)  # HMAC of the applicant's ID
     pii_salt: Mapped[str | None] = mapped_column(String(32))
     pii_digests: Mapped[dict] = mapped_column(JSON)
     hash: Mapped[str] = mapped_column(String(64))

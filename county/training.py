@@ -9,10 +9,12 @@ statuses come back through sync.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import uvicorn
 from sqlalchemy import select
@@ -24,6 +26,7 @@ from county.models import Account, Case, CountyEvent, Point, Township
 from county.services import admin, departments
 from county.services.notices import publish_notice
 from county.services.common import utcnow
+from county.services.pii import new_key
 from sync.ledger.kinds import CaseState, Flow
 
 TRAINING_CODE = "9999"
@@ -44,6 +47,20 @@ def _practice_account(sessions) -> int:
         account = session.scalar(select(Account).where(Account.point_id == point.id))
         session.commit()
         return account.id
+
+
+def practice_pii_key(engine) -> str:
+    """The practice county's personal-data key: in a file beside its database (made once, owner only), so
+    practice records stay readable from one practice day to the next; practice data is not real."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return new_key()
+    path = Path(database).with_name(Path(database).name + ".pii-key")
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(new_key())
+    return path.read_text(encoding="ascii").strip()
 
 
 RETURN_EVERY = 4  # one practice approval case in four comes back 退回, so trainees see that path too
@@ -99,9 +116,10 @@ def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0, *, 
     # Practice receipts carry a practice QR code; the practice ledger's sample week is recorded after it is
     # enrolled but dated before, so the enrolment check of the month rule is off here (docs/points.md).
     settings = Settings(database_url=database_url, qr_key=secrets.token_hex(32), query_url_base="http://127.0.0.1/ssb/q",
-                        clock=ClockRules(check_enrolment=False))
+                        clock=ClockRules(check_enrolment=False), pii_key=practice_pii_key(engine))
     server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host=host,
-                                           port=port, log_level="warning", lifespan="off", access_log=False))
+                                           port=port, log_level="warning", lifespan="off", access_log=False,
+                                           **settings.uvicorn_proxy_options))
     stop = threading.Event()
 
     def announce_and_step() -> None:

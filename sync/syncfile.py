@@ -8,8 +8,9 @@ Layout (all ASCII lines, then binary)::
     <gzip of a PushRequest as JSON>
 
 The Ed25519 signature covers the first two lines and the gzip bytes. The device's public key reached
-the county at enrolment; the county verifies the signature, then ingests the batch exactly as an
-online push (docs/sync-protocol.md, "Sync file").
+the county at enrolment; the county verifies the signature before it inflates anything (``read_header``,
+then ``inflate`` with a bound), parses the batch with the online push's strict JSON rules and ingests it
+exactly as an online push (docs/sync-protocol.md, "Sync file").
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
+from dataclasses import dataclass
 
 from sync.wire import PushRequest
 
 MAGIC = b"SUISHENBAN-SYNC 1\n"
 MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_UNCOMPRESSED = 256 * 1024 * 1024
 _DEVICE = re.compile(rb"^device ([0-9a-f]{32})\n")
 _SIGNATURE = re.compile(rb"^signature ([0-9a-f]{128})\n")
 
@@ -43,8 +44,21 @@ def payload_of(request: PushRequest) -> bytes:
     return gzip.compress(request.model_dump_json(exclude_none=True).encode("utf-8"))
 
 
-def unpack(data: bytes) -> tuple[str, bytes, bytes, PushRequest]:
-    """(device_id, signature, signed bytes, request) of a sync file; raises SyncFileError."""
+@dataclass(frozen=True)
+class Header:
+    """What a sync file says before its payload is touched: enough to check the signature first."""
+
+    device_id: str
+    signature: bytes
+    payload_gz: bytes
+
+    @property
+    def signed(self) -> bytes:
+        return signed_part(self.device_id, self.payload_gz)
+
+
+def read_header(data: bytes) -> Header:
+    """The device and signature of a sync file, its payload left compressed; raises SyncFileError."""
     if len(data) > MAX_FILE_BYTES:
         raise SyncFileError("同步文件太大，请在柜台端分几次导出。")
     if not data.startswith(MAGIC):
@@ -57,18 +71,19 @@ def unpack(data: bytes) -> tuple[str, bytes, bytes, PushRequest]:
     signature = _SIGNATURE.match(rest)
     if not signature:
         raise SyncFileError("同步文件已损坏（缺少签名）。")
-    payload_gz = rest[signature.end():]
+    return Header(device.group(1).decode("ascii"), bytes.fromhex(signature.group(1).decode("ascii")),
+                  rest[signature.end():])
+
+
+def inflate(payload_gz: bytes, limit: int) -> bytes:
+    """The payload's JSON bytes, at most ``limit`` of them: call only once the signature was checked."""
     try:
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        raw = inflater.decompress(payload_gz, MAX_UNCOMPRESSED + 1)
-        if len(raw) > MAX_UNCOMPRESSED or not inflater.eof:
-            raise SyncFileError("同步文件已损坏或不完整，请重新导出。")
-        request = PushRequest.model_validate_json(raw)
-    except SyncFileError:
-        raise
-    except Exception as exc:  # zlib.error, pydantic.ValidationError: the content is not a batch
+        raw = inflater.decompress(payload_gz, limit + 1)
+    except zlib.error as exc:
         raise SyncFileError("同步文件已损坏或不完整，请重新导出。") from exc
-    device_id = device.group(1).decode("ascii")
-    if request.device_id != device_id:
-        raise SyncFileError("同步文件里的设备编号前后不一致，已拒收。")
-    return device_id, bytes.fromhex(signature.group(1).decode("ascii")), signed_part(device_id, payload_gz), request
+    if len(raw) > limit or inflater.unconsumed_tail:
+        raise SyncFileError("同步文件里的记录太多，请在柜台端分几次导出。")
+    if not inflater.eof:
+        raise SyncFileError("同步文件已损坏或不完整，请重新导出。")
+    return raw

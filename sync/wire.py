@@ -18,6 +18,7 @@ Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
+AppVersion = Annotated[str, StringConstraints(max_length=40, pattern=r"^[\x20-\x7e]*$")]  # printable ASCII
 Seq = Annotated[int, Field(ge=0, le=2**53)]
 
 
@@ -33,7 +34,7 @@ class Message(BaseModel):
 class EnrolRequest(Message):
     activation_code: Annotated[str, StringConstraints(min_length=4, max_length=40)]
     device_label: ShortText = ""
-    app_version: Annotated[str, StringConstraints(max_length=40)]
+    app_version: AppVersion
     device_time: Annotated[str, StringConstraints(max_length=40)]
     signing_key: Hex64 | None = None  # Ed25519 public key: verifies the device's offline sync files
 
@@ -89,7 +90,7 @@ class PushRequest(Message):
     prev_hash: Hex64  # hash of event from_seq - 1 (all zeros for the first)
     head_hash: Hex64  # the device's hash of the last event in this batch
     events: Annotated[list[WireEvent], Field(min_length=1)]
-    app_version: Annotated[str, StringConstraints(max_length=40)]
+    app_version: AppVersion
     # The device's clock as it sends the batch (optional, newer counters): the county records the skew, and
     # answers a request that carries it with ``clock`` and ``credits`` (docs/points.md).
     sent_at: Annotated[str, StringConstraints(max_length=40)] | None = None

@@ -20,6 +20,7 @@ from county import logs
 from county.config import Settings
 from county.db import WriteGate, make_engine, session_factory, write_gate
 from county.errors import ApiError, overloaded
+from county.services.pii import PiiBox
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ class AppState:
         self.sessions = session_factory(engine)
         self.push_slots = threading.BoundedSemaphore(settings.limits.max_concurrent_pushes)
         self.write_gate = WriteGate.for_engine(engine)  # SQLite: batches queue for the file, not poll for it
+        self.pii = PiiBox.from_settings(settings)  # no key, no endpoint: personal fields are never stored in clear
+        self.readers = session_factory(engine.execution_options(sqlite_deferred=True))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -47,6 +50,17 @@ class AppState:
                 raise
             finally:
                 session.close()
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A short read outside the write gate (a deferred transaction on SQLite, which WAL lets run beside the
+        writer): checking a push's credential before its body is read."""
+        session = self.readers()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:

@@ -1,15 +1,13 @@
-"""Reading a request body safely: size limits, bounded inflating, strict JSON (no NaN, no duplicate keys)."""
+"""Reading a request body safely: size limits, bounded inflating; strict JSON from county/services/strict_json.py."""
 
 from __future__ import annotations
 
-import json
 import zlib
-from typing import Any
 
 from fastapi import Request
-from pydantic import BaseModel, ValidationError
 
 from county.errors import ApiError
+from county.services.strict_json import parse_json, parse_model  # noqa: F401  (the routes' and benches' entry)
 from sync.body_codec import DICT_ENCODING, GZIP, decompressor
 
 TOO_LARGE = "这批数据太大了，柜台会自动分成小批重新上传。"
@@ -48,31 +46,3 @@ def _inflate(raw: bytes, encoding: str, limit: int) -> bytes:
     if not inflater.eof:
         raise ApiError(400, "bad_gzip", "数据在传输中不完整，会自动重新上传。")
     return out
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate key")
-    return result
-
-
-def _no_constant(_text: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
-
-
-def parse_json(raw: bytes) -> Any:
-    try:
-        return json.loads(raw.decode("utf-8"), object_pairs_hook=_pairs, parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ApiError(400, "bad_json", "数据格式不对，已拒收。如果反复出现，请升级柜台软件。") from exc
-
-
-def parse_model(model: type[BaseModel], raw: bytes) -> Any:
-    """Hostile-input checks first (duplicate keys, NaN, nesting), then the strict model on the same bytes."""
-    parse_json(raw)
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in err["loc"][:2]) for err in exc.errors()})[:5]
-        raise ApiError(422, "bad_request", f"数据内容不符合要求（{'、'.join(fields)}），已拒收。") from exc

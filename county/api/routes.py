@@ -58,10 +58,18 @@ async def push(request: Request, authorization: AuthHeader = None) -> PushResult
     if not core.push_slots.acquire(blocking=False):
         raise overloaded(limits.retry_after_seconds)
     try:
+        await run_in_threadpool(_credential, core, authorization)  # before a byte of the body is read or inflated
         raw = await read_body(request, max_bytes=limits.max_body_bytes, max_uncompressed=limits.max_uncompressed_bytes)
         return await run_in_threadpool(_push, core, authorization, raw)
     finally:
         core.push_slots.release()
+
+
+def _credential(core, authorization: str | None) -> None:
+    """Refuse a push whose credential is wrong or revoked without reading its body (checked again, with the
+    device's row lock, in the batch's transaction)."""
+    with core.read_session() as session:
+        authenticate(session, authorization)
 
 
 def _push(core, authorization: str | None, raw: bytes) -> PushResult:
@@ -70,7 +78,7 @@ def _push(core, authorization: str | None, raw: bytes) -> PushResult:
     pause = core.write_gate.writer_first if core.write_gate is not None else None  # SQLite: the gate's holder first
     message = parse_model(PushRequest, raw)
     _require_version(core, message.app_version)
-    sealed = prepare(message, max_events=max_events, pause=pause)
+    sealed = prepare(message, max_events=max_events, box=core.pii, pause=pause)
     with core.session() as session:  # on SQLite, after the write gate (AppState.session)
         device, point = authenticate(session, authorization, lock=True)
         try:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from county.errors import ApiError
 from county.models import Account, ActivationCode, CountyEvent, Device, Point, Township
+from county.services import texts
 from county.services.common import audit, iso, new_activation_code, sha256_hex, utcnow
 from sync.ledger.events import CHINA_TZ
 
@@ -23,9 +24,7 @@ class AdminError(ApiError):
 
 
 def create_township(session: Session, name: str, *, actor: str) -> Township:
-    name = name.strip()
-    if not name:
-        raise AdminError("请填写乡镇名称。")
+    name = texts.org_name(name, field="township", label="乡镇名称", max_len=40)
     if session.scalar(select(Township).where(Township.name == name)):
         raise AdminError(f"乡镇「{name}」已经存在。")
     township = Township(name=name, created_at=utcnow())
@@ -37,7 +36,8 @@ def create_township(session: Session, name: str, *, actor: str) -> Township:
 
 def create_point(session: Session, name: str, township: str, *, kind: str = "shop", code: str | None = None,
                  actor: str) -> Point:
-    found = session.scalar(select(Township).where(Township.name == township))
+    name = texts.org_name(name, field="point", label="代办点名称", max_len=60)
+    found = session.scalar(select(Township).where(Township.name == township.strip()))
     if found is None:
         raise AdminError(f"没有乡镇「{township}」，请先创建乡镇。")
     if kind not in POINT_KINDS:
@@ -49,7 +49,7 @@ def create_point(session: Session, name: str, township: str, *, kind: str = "sho
         raise AdminError("代办点编号是 4 位数字（9999 留给培训模式）。")
     if session.scalar(select(Point).where(Point.code == code)):
         raise AdminError(f"代办点编号 {code} 已被使用。")
-    point = Point(code=code, name=name.strip(), kind=kind, township_id=found.id, created_at=utcnow())
+    point = Point(code=code, name=name, kind=kind, township_id=found.id, created_at=utcnow())
     session.add(point)
     session.flush()
     audit(session, actor, "point.create", f"point:{code}", name=point.name, township=township, kind=kind)
@@ -76,9 +76,7 @@ def _same_name(session: Session, point: Point, name: str) -> AdminError | None:
 def create_account(session: Session, point_code: str, name: str, *, actor: str) -> Account:
     """A new agent account; two accounts of one point never share a name (a unique constraint keeps it so)."""
     point = point_by_code(session, point_code)
-    name = name.strip()
-    if not name:
-        raise AdminError("请填写代办员的名字。什么都没有改。")
+    name = texts.person_name(name)
     if (same := _same_name(session, point, name)) is not None:
         raise same
     account = Account(point_id=point.id, name=name, created_at=utcnow())
@@ -118,6 +116,7 @@ def revoke_account(session: Session, account_id: int, reason: str, *, actor: str
     account = session.get(Account, account_id)
     if account is None:
         raise AdminError("没有这个代办员账号。")
+    reason = texts.line(reason, field="reason", label="注销原因", max_len=200, required=False)
     account.state, account.revoked_at = "revoked", utcnow()
     tell_devices(session, account.point_id, {"account_id": account.id, "state": "revoked", "reason": reason})
     audit(session, actor, "account.revoke", f"account:{account.id}", reason=reason)
@@ -125,6 +124,7 @@ def revoke_account(session: Session, account_id: int, reason: str, *, actor: str
 
 def revoke_point(session: Session, point_code: str, reason: str, *, actor: str) -> None:
     point = point_by_code(session, point_code)
+    reason = texts.line(reason, field="reason", label="撤销原因", max_len=200, required=False)
     point.state, point.revoked_at = "revoked", utcnow()
     tell_devices(session, point.id, {"point": point.code, "state": "revoked", "reason": reason})
     audit(session, actor, "point.revoke", f"point:{point.code}", reason=reason)
@@ -147,12 +147,13 @@ def find_device(session: Session, ref: str) -> Device:
 def revoke_device(session: Session, ref: str, reason: str, *, actor: str) -> Device:
     """Stop one device (a stolen or replaced computer); its account and point go on with their other devices."""
     device = find_device(session, ref)
-    if not reason.strip():
+    reason = texts.line(reason, field="reason", label="停用原因", max_len=200, required=False)
+    if not reason:
         raise AdminError("请用 --reason 写明停用这台设备的原因，它会记入审计日志。什么都没有改。")
     if device.state != "active":
         raise AdminError("这台设备已经停用了。什么都没有改。")
     device.state = "revoked"
-    audit(session, actor, "device.revoke", f"device:{device.id}", reason=reason.strip())
+    audit(session, actor, "device.revoke", f"device:{device.id}", reason=reason)
     return device
 
 

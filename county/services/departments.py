@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from county.errors import ApiError
 from county.models import Case, CountyEvent, Point
+from county.services import texts
 from county.services.common import audit, utcnow
 from county.services.points import completion_month, publish_statement_if_changed
 from sync.ledger.events import china_now, format_time
@@ -27,9 +28,10 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
     """Move a case as its department decided, and queue the change for the point's devices."""
     if status not in COUNTY_STATUSES:
         raise ApiError(400, "bad_status", "状态只能是 accepted（受理）、in_review（审批中）、completed（办结）或 returned（退回）。")
-    if status == CaseState.RETURNED and not note.strip():
+    note = texts.paragraph(note, field="note", label="办理说明", max_len=500, required=False)
+    if status == CaseState.RETURNED and not note:
         raise ApiError(400, "note_required", "退回办件时必须写明原因，群众才知道要补什么。")
-    body = {"case_id": case.case_id, "status": status, "note": note.strip()}
+    body = {"case_id": case.case_id, "status": status, "note": note}
     try:
         new_state = next_state(case.flow, CaseState(case.state), EventType.CASE_STATUS_CHANGED, body)
     except LifecycleError as exc:
@@ -52,9 +54,10 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
 
 def disqualify_case(session: Session, case: Case, reason: str, *, actor: str) -> None:
     """违规刷单: the case earns nothing; points are recomputed from the remaining cases."""
-    if not reason.strip():
+    reason = texts.paragraph(reason, field="reason", label="取消积分的原因", max_len=500, required=False)
+    if not reason:
         raise ApiError(400, "reason_required", "取消积分必须写明原因。")
-    case.disqualified, case.disqualify_reason = True, reason.strip()
+    case.disqualified, case.disqualify_reason = True, reason
     audit(session, actor, "case.disqualify", f"case:{case.case_id}", reason=reason)
     session.flush()
     months = {case.credit_month} if case.credit_month else set()  # not credited: it earned nothing yet

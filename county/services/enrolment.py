@@ -2,48 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county.config import Settings
 from county.errors import ApiError, revoked
-from county.models import Account, ActivationCode, Device, EnrolFailure, Point, Township
+from county.models import Account, ActivationCode, Device, Point, Township
 from county.services.common import audit, iso, new_device_token, normalize_activation_code, sha256_hex, utcnow
-from county.services import catalogues
+from county.services import catalogues, throttle
+from county.services.texts import device_texts
 from sync.ledger.events import new_id
 from sync.wire import EnrolRequest, EnrolResult, Limits, PointInfo
 
 BAD_CODE = "激活码不对，请核对后重新输入（注意区分字母和数字）。"
 
 
-def _throttle(session: Session, client: str, settings: Settings) -> None:
-    window_start = utcnow() - timedelta(seconds=settings.limits.enrol_window_seconds)
-    session.execute(delete(EnrolFailure).where(EnrolFailure.at < window_start))
-    failures = session.scalar(select(func.count()).select_from(EnrolFailure).where(EnrolFailure.client == client))
-    if failures >= settings.limits.enrol_failures_per_window:
-        raise ApiError(429, "rate_limited", "激活码输错次数太多，请 10 分钟后再试。",
-                       retry_after=settings.limits.enrol_window_seconds)
-
-
-def _fail(session: Session, client: str, error: ApiError) -> ApiError:
-    session.add(EnrolFailure(client=client, at=utcnow()))
-    session.commit()  # the failure must count even though the enrolment is refused
+def _fail(session: Session, attempt: throttle.Attempt, settings: Settings, error: ApiError) -> ApiError:
+    throttle.record_failure(session, attempt, settings.limits)  # counts although the enrolment is refused
     return error
 
 
 def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Settings) -> EnrolResult:
-    _throttle(session, client, settings)
-    code_hash = sha256_hex(normalize_activation_code(request.activation_code))
+    label = device_texts(request)
+    typed = normalize_activation_code(request.activation_code)
+    attempt = throttle.Attempt.of(client, request.signing_key, typed)
+    throttle.check(session, attempt, settings.limits)
+    code_hash = sha256_hex(typed)
     code = session.scalar(select(ActivationCode).where(ActivationCode.code_hash == code_hash).with_for_update())
     now = utcnow()
     if code is None:
-        raise _fail(session, client, ApiError(400, "activation_invalid", BAD_CODE))
+        raise _fail(session, attempt, settings, ApiError(400, "activation_invalid", BAD_CODE))
     if code.used_at is not None:
-        raise _fail(session, client, ApiError(400, "activation_used", "这个激活码已经用过了，每个激活码只能用一次。请向县政务服务管理局申请新的激活码。"))
+        raise _fail(session, attempt, settings, ApiError(400, "activation_used", "这个激活码已经用过了，每个激活码只能用一次。请向县政务服务管理局申请新的激活码。"))
     if code.expires_at.replace(tzinfo=code.expires_at.tzinfo or now.tzinfo) < now:
-        raise _fail(session, client, ApiError(400, "activation_expired", "这个激活码已过期，请向县政务服务管理局申请新的激活码。"))
+        raise _fail(session, attempt, settings, ApiError(400, "activation_expired", "这个激活码已过期，请向县政务服务管理局申请新的激活码。"))
     account = session.get(Account, code.account_id)
     point = session.get(Point, account.point_id)
     if account.state != "active":
@@ -57,7 +49,7 @@ def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Set
         raise ApiError(409, "too_many_devices", "本代办点已激活 9 台设备，请先请县里注销不用的设备。")
     token = new_device_token()
     device = Device(id=new_id(), point_id=point.id, account_id=account.id, device_no=free[0],
-                    token_hash=sha256_hex(token), signing_key=request.signing_key, label=request.device_label, app_version=request.app_version,
+                    token_hash=sha256_hex(token), signing_key=request.signing_key, label=label, app_version=request.app_version,
                     enrolled_at=now, last_seen_at=now)
     session.add(device)
     code.used_at, code.used_by_device = now, device.id

@@ -24,12 +24,13 @@ from county.services import bulk, clock_skew
 from county.services.cases import CaseBook
 from county.services.common import iso, utcnow
 from county.services.crediting import MonthClock
+from county.services.pii import PiiBox
 from county.services.points import publish_statement_if_changed
 from county.services.precheck import RejectEvent, Sealed, prepare
 from sync.wire import CreditNote, Head, PushRequest, PushResult, Rejection, seq_ranges
 
 EVENT_TABLE = LedgerEvent.__table__
-STORED_AS_TEXT = frozenset({"body", "pii", "pii_digests"})  # JSON text already (precheck.ledger_row)
+STORED_AS_TEXT = frozenset({"body", "pii", "pii_digests"})  # JSON text already, or NULL (precheck.ledger_row)
 
 
 class Conflict(ApiError):
@@ -56,13 +57,15 @@ def _row(base: dict[str, Any], point_id: int, now: datetime, status: str, code: 
 
 
 def push(session: Session, device: Device, point: Point, request: PushRequest | Sealed, *,
-         max_events: int, rules: ClockRules | None = None, source: str = "push") -> PushResult:
-    """Apply one batch in the session's transaction; ``request`` may come already sealed (precheck.prepare).
+         max_events: int, box: PiiBox | None = None, rules: ClockRules | None = None,
+         source: str = "push") -> PushResult:
+    """Apply one batch in the session's transaction; ``request`` may come already sealed (precheck.prepare),
+    else ``box`` seals its personal fields.
 
     ``source``: ``push`` online, ``file`` for an imported sync file (its send time is the export's, days ago
     perhaps, so no clock skew is measured from it)."""
     rules = rules or ClockRules()
-    sealed = request if isinstance(request, Sealed) else prepare(request, max_events=max_events)
+    sealed = request if isinstance(request, Sealed) else prepare(request, max_events=max_events, box=box)
     request = sealed.request
     if request.device_id != device.id:
         raise ApiError(403, "wrong_device", "上传的记录不属于这台电脑，已拒收。")

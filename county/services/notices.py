@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from county.errors import ApiError
 from county.models import CountyEvent
+from county.services import texts
 from county.services.admin import point_by_code
 from county.services.common import audit, iso, utcnow
 
@@ -14,7 +15,8 @@ MAX_TEXT = 1000
 
 def publish_notice(session: Session, title: str, text: str, *, point_code: str | None, actor: str) -> CountyEvent:
     """To one point, or to every point when ``point_code`` is None."""
-    title, text = title.strip(), text.strip()
+    title = texts.line(title, field="title", label="通知标题", max_len=60, required=False)
+    text = texts.paragraph(text, field="text", label="通知内容", max_len=MAX_TEXT, required=False)
     if not title or not text:
         raise ApiError(400, "notice_empty", "通知的标题和内容都要填写。")
     if len(title) > 60 or len(text) > MAX_TEXT:

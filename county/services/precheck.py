@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from county.errors import ApiError
+from county.services.pii import PiiBox
 from sync.ledger.catalogue import Catalogue, Item, bundled_versions, load_catalogue
 from sync.ledger.chain import SealedParts
 from sync.ledger.events import Event, parse_time
@@ -77,9 +76,9 @@ def _precheck(event: Event, bundled: tuple[str, ...]) -> object:
     return None
 
 
-def ledger_row(parts: SealedParts) -> dict[str, Any]:
+def ledger_row(parts: SealedParts, box: PiiBox) -> dict[str, Any]:
     """The ledger columns that depend on the event alone, JSON columns as text (ingest.STORED_AS_TEXT): the
-    body and digests exactly as hashed, the personal fields serialised here, outside the batch's transaction."""
+    body and digests exactly as hashed, the personal fields sealed here, outside the batch's transaction."""
     event = parts.event
     try:
         month = month_of(parse_time(event.occurred_at))
@@ -87,12 +86,14 @@ def ledger_row(parts: SealedParts) -> dict[str, Any]:
         month = "0000-00"
     return dict(device_id=event.device_id, seq=event.seq, event_id=event.event_id, type=str(event.type),
                 occurred_at=event.occurred_at, month=month, body=parts.body_json.decode("utf-8"),
-                pii=orjson.dumps(dict(event.pii)).decode("utf-8") if event.pii is not None else None,
+                **box.columns(event.pii, event.event_id),
                 pii_salt=event.pii_salt, pii_digests=parts.digests_json.decode("utf-8"), hash=event.hash)
 
 
-def prepare(request: PushRequest, *, max_events: int, pause: Callable[[], None] | None = None) -> Sealed:
-    """Seal every event from the request's own device id and previous hash, and check what needs no state.
+def prepare(request: PushRequest, *, max_events: int, box: PiiBox,
+            pause: Callable[[], None] | None = None) -> Sealed:
+    """Seal every event from the request's own device id and previous hash, check what needs no state, and
+    encrypt the personal fields (``box``).
 
     ``pause``, if given, is called before each event (the endpoint passes its write gate's writer_first)."""
     if len(request.events) > max_events:
@@ -109,6 +110,6 @@ def prepare(request: PushRequest, *, max_events: int, pause: Callable[[], None] 
         event = parts.event
         events.append(event)
         checks.append(_precheck(event, bundled))
-        rows.append(ledger_row(parts))
+        rows.append(ledger_row(parts, box))
         prev = event.hash
     return Sealed(request, events, checks, rows)

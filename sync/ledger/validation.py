@@ -210,6 +210,14 @@ _CJK = re.compile(f"[{_char_class(_CJK_RANGES)}]")
 _PLAIN_NAME = re.compile(f"[{_char_class(_CJK_RANGES)} {re.escape(''.join(sorted(_NAME_DOTS)))}]+")
 # Cc and the bidi controls; Cs, Co, U+FFFD and the non-characters (lone surrogates, 造字 code points, 乱码).
 _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{''.join(sorted(_BIDI_CONTROLS))}]")
+# Format characters (Unicode category Cf, as of Unicode 15) that are not bidi controls, and the Hangul fillers:
+# zero-width spaces and joiners, the byte-order mark, soft hyphens, tags. Invisible on screen and paper, they
+# make "瑶里村" and "瑶\u200b里村" two villages, or a field that looks filled but is empty.
+_INVISIBLE = re.compile("[" + _char_class((
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891),
+    (0x08E2, 0x08E2), (0x115F, 0x1160), (0x180E, 0x180E), (0x200B, 0x200D), (0x2060, 0x2064), (0x206A, 0x206F),
+    (0x3164, 0x3164), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+    (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F))) + "]")
 _UNSHOWABLE = re.compile("[" + _char_class((
     (0xD800, 0xDFFF), (0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD), (0xFFFD, 0xFFFD), (0xFDD0, 0xFDEF),
     *((plane + 0xFFFE, plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)))) + "]")
@@ -228,6 +236,8 @@ def _is_latin_letter(char: str) -> bool:
 def _refuse_unshowable(text: str, field: str, label: str) -> None:
     if _CONTROL.search(text):
         raise ValidationError(field, f"{label}里有无法显示的控制字符，请删除后重试。")
+    if _INVISIBLE.search(text):
+        raise ValidationError(field, f"{label}里有看不见的字符（如零宽空格），请删除后重新输入。")
     if _UNSHOWABLE.search(text):
         raise ValidationError(field, f"{label}里有无法显示的字符（可能是乱码或自造字），请删除后用标准汉字重新输入。")
 

@@ -16,6 +16,7 @@ from county.api.app import create_app
 from county.config import Limits, Settings
 from county.db import make_engine, session_factory, upgrade
 from county.services import admin
+from county.services.pii import PiiBox, new_key
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -68,9 +69,14 @@ class RunningCounty:
     def session(self):
         return session_factory(self.engine)()
 
+    @property
+    def box(self) -> PiiBox:
+        return PiiBox.from_settings(self.settings)
+
 
 def start_server(app) -> tuple[uvicorn.Server, threading.Thread, int]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False,
+                            **app.state.core.settings.uvicorn_proxy_options)  # as `suishenban-county serve` does
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -89,7 +95,7 @@ def county_limits() -> Limits:
 
 @pytest.fixture
 def county(county_engine, county_limits) -> Iterator[RunningCounty]:
-    settings = Settings(database_url="(fixture)", limits=county_limits)
+    settings = Settings(database_url="(fixture)", limits=county_limits, pii_key=new_key())  # a key per test
     server, thread, port = start_server(create_app(settings, county_engine))
     try:
         yield RunningCounty(f"http://127.0.0.1:{port}", county_engine, settings)

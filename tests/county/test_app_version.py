@@ -7,13 +7,14 @@ from dataclasses import dataclass, replace
 
 import pytest
 import requests
-from packaging.version import Version
 from fastapi import FastAPI
+from packaging.version import Version
 from sqlalchemy import select
 
 from county.api.app import create_app
 from county.config import Settings
 from county.models import ActivationCode, LedgerEvent
+from county.services.pii import new_key
 from county.services.versions import Outdated, parse_minimum, require_supported
 from desktop.services.activation import activate, sync_client_for
 from desktop.services.session import Counter
@@ -44,7 +45,7 @@ class FieldCounty(RunningCounty):
 
 @pytest.fixture
 def county(county_engine) -> Iterator[FieldCounty]:
-    settings = Settings(database_url="(fixture)")
+    settings = Settings(database_url="(fixture)", pii_key=new_key())
     app = create_app(settings, county_engine)
     server, thread, port = start_server(app)
     try:

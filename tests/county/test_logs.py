@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from county import logs
+from county.services.pii import new_key
 from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +72,7 @@ def _free_port() -> int:
 
 def test_the_served_endpoint_writes_json_lines_on_stdout(tmp_path):
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SUISHENBAN_COUNTY_PII_KEY": new_key()}
     server = subprocess.Popen([sys.executable, "-m", "county.cli", "--db", f"sqlite:///{tmp_path / 'county.db'}",
                                "serve", "--port", str(port), "--workers", "1"], env=env, cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

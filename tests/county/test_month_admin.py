@@ -76,7 +76,7 @@ def test_a_sync_file_counts_by_when_the_county_imported_it(county, tmp_path):
         files.append((tmp_path / f"{name}.ssb", case.body["case_id"]))
     for (path, case_id), imported in zip(files, (date(2026, 12, 4), date(2026, 12, 9)), strict=True):
         with time_machine.travel(china(imported, 10)), county.session() as session:
-            result = import_file(session, path.read_bytes(), max_events=500, actor="乡镇")
+            result = import_file(session, path.read_bytes(), max_events=500, settings=county.settings, actor="乡镇")
         with county.session() as session:
             found = session.get(Case, case_id)
             batch = session.scalar(select(SyncBatch).where(SyncBatch.device_id == found.device_id))

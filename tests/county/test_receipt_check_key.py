@@ -8,6 +8,7 @@ import pytest
 
 from county.api.app import create_app
 from county.config import Settings
+from county.services.pii import new_key
 from desktop.services.activation import activate
 from desktop.store.engine import read
 from desktop.store.ledger import get_meta
@@ -18,7 +19,8 @@ from tests.factories import PASSWORD, make_case_draft
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
 def test_a_code_printed_at_the_counter_verifies_with_the_countys_derived_key(county_engine, tmp_path):
-    settings = Settings(database_url="(fixture)", qr_key=secrets.token_hex(32), query_url_base="https://zwfw.example/ssb/q")
+    settings = Settings(database_url="(fixture)", qr_key=secrets.token_hex(32), query_url_base="https://zwfw.example/ssb/q",
+                        pii_key=new_key())
     server, thread, port = start_server(create_app(settings, county_engine))
     try:
         county = RunningCounty(f"http://127.0.0.1:{port}", county_engine, settings)

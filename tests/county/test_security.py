@@ -61,11 +61,11 @@ def test_an_expired_activation_code_is_refused(county):
 
 def test_guessing_activation_codes_is_rate_limited(county):
     client = SyncClient(county.base_url)
-    for _ in range(county.settings.limits.enrol_failures_per_window):
+    for n in range(county.settings.limits.enrol_failures_per_window):
         with pytest.raises(Exception):
-            client.enrol(enrol_request("AAAA-BBBB-CCCC"))
+            client.enrol(enrol_request(f"AAAA-BBBB-{n:04d}"))
     good = new_point(county)["code"]
-    with pytest.raises(Exception) as info:  # even a good code waits once the limit is reached
+    with pytest.raises(Exception) as info:  # even a good code waits once this install reached the limit
         client.enrol(enrol_request(good))
     assert info.value.code == "rate_limited" and info.value.retry_after
 

@@ -13,6 +13,7 @@ import requests
 
 from county.api import workers
 from county.db import make_engine, upgrade
+from county.services.pii import new_key
 
 pytestmark = pytest.mark.skipif(not workers.supported(), reason="SO_REUSEPORT workers are for Linux")
 
@@ -25,6 +26,7 @@ def pool(tmp_path: Path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'county.db'}"
     upgrade(make_engine(url))
     monkeypatch.setenv("SUISHENBAN_COUNTY_DB", url)  # the processes build their app from the environment
+    monkeypatch.setenv("SUISHENBAN_COUNTY_PII_KEY", new_key())
     pool = workers.Workers(APP, {"log_level": "warning"}, 2, host="127.0.0.1", port=0)
     base = f"http://127.0.0.1:{pool.start()}"
     supervisor = threading.Thread(target=pool.supervise, daemon=True)

@@ -69,7 +69,7 @@ def test_the_sync_file_is_exported_from_the_page_and_the_county_takes_it(qtbot, 
     assert "已把 2 条待同步的记录导出" in window.messages.text() and "乡镇" in window.messages.text()
     assert window.sync_indicator.text() == "待同步 2 条"  # still waiting: an online sync will be acknowledged later
     with county.session() as session:
-        result = import_file(session, stick.read_bytes(), max_events=500, actor="乡镇")
+        result = import_file(session, stick.read_bytes(), max_events=500, settings=county.settings, actor="乡镇")
         session.commit()
         assert [r.status for r in result.results] == ["accepted", "accepted"]
         assert session.scalar(select(func.count()).select_from(LedgerEvent)) == 2
