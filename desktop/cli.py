@@ -34,13 +34,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check(folder: Path) -> int:
+    from desktop.store.faults import StoreUnavailable
     from desktop.store.keys import KeyRingError
     from desktop.store.opening import open_store
     from desktop.store.recovery import StoreUnrecoverable
 
     try:
         store, report = open_store(folder, getpass.getpass("请输入代办员密码："))
-    except (KeyRingError, StoreUnrecoverable) as exc:
+    except (KeyRingError, StoreUnrecoverable, StoreUnavailable) as exc:
         print(exc)
         return EXIT_FAILED
     try:
@@ -75,13 +76,14 @@ def _reset_password(folder: Path) -> int:
 
 def _export_sync(folder: Path, path: Path) -> int:
     from desktop.services.sync_file import ExportError, export_pending
+    from desktop.store.faults import StoreUnavailable
     from desktop.store.keys import KeyRingError
     from desktop.store.opening import open_store
     from desktop.store.recovery import StoreUnrecoverable
 
     try:
         store, _report = open_store(folder, getpass.getpass("请输入代办员密码："))
-    except (KeyRingError, StoreUnrecoverable) as exc:
+    except (KeyRingError, StoreUnrecoverable, StoreUnavailable) as exc:
         print(exc)
         return EXIT_FAILED
     try:

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select, update
 
@@ -14,11 +13,21 @@ from desktop.store import county_feed, projections
 from desktop.store.backup import BackupInfo, make_backup
 from desktop.store.codec import event_to_row, row_to_event
 from desktop.store.engine import read, write
+from desktop.store.files import atomic_write_bytes
+from desktop.store.headmark import HeadMark, write_mark
 from desktop.store.keys import Unlocked
 from desktop.store.layout import StoreLayout
-from desktop.store.schema import case, day_total, event, mailing, meta, outbox, receipt_serial
+from desktop.store.schema import (
+    case,
+    day_total,
+    event,
+    mailing,
+    meta,
+    outbox,
+    receipt_serial,
+)
 from sync.ledger.chain import GENESIS_HASH, ChainError, ChainHead, seal, verify_chain
-from sync.ledger.events import Event, EventDraft, format_time, china_now
+from sync.ledger.events import Event, EventDraft, china_now, format_time
 from sync.ledger.kinds import EventType
 from sync.ledger.receipts import format_receipt_no
 
@@ -51,6 +60,19 @@ class LedgerStore:
         self.layout = layout
         self._unlocked = unlocked
         self.identity = identity
+        self.mark = HeadMark(identity.device_id)  # the head mark (headmark.py); opening.py loads it
+
+    def write_mark(self) -> None:
+        """Write the head mark. If that fails (a full disk) the mark is removed rather than left behind a save
+        that returned: with no mark, a later restore skips receipt serials ahead instead of trusting it."""
+        try:
+            write_mark(self.layout.head_mark, self.mark)
+        except OSError as exc:
+            log.warning("head mark not written: %s", type(exc).__name__)
+            try:
+                self.layout.head_mark.unlink(missing_ok=True)
+            except OSError:
+                log.warning("head mark could not be removed either")
 
     # ---- writing ----
 
@@ -74,6 +96,8 @@ class LedgerStore:
                 conn.execute(_INSERT_OUTBOX, {"seq": seq, "state": "pending", "attempts": 0, "updated_at": ev.occurred_at})
                 sealed.append(ev)
                 prev = ev.hash
+        self.mark.advance(sealed)  # committed: now the mark may say so (never before)
+        self.write_mark()
         return sealed
 
     def _with_receipt_no(self, conn, draft: EventDraft) -> EventDraft:
@@ -234,7 +258,8 @@ class LedgerStore:
             if result != ["ok"]:
                 raise StoreDamaged("台账文件内部结构损坏")
         except Exception as exc:  # a page that fails its checksum surfaces as a database error
-            self.layout.check_failed.write_text(f"{datetime.now(timezone.utc).isoformat()} {exc}\n", encoding="utf-8")
+            atomic_write_bytes(self.layout.check_failed,
+                               f"{datetime.now(timezone.utc).isoformat()} {exc}\n".encode())
             if isinstance(exc, StoreDamaged):
                 raise
             raise StoreDamaged(f"台账文件读取出错（{exc}）") from exc
