@@ -182,8 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         from desktop import demo
 
-        demo.run(folder)
-        return EXIT_OK
+        return EXIT_OK if demo.run(folder) is not None else EXIT_FAILED
     if command == "check":
         return _check(folder)
     if command == "export-sync":

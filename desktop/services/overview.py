@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from desktop.services.clock_check import check_clock
 from desktop.services.session import Counter
 from desktop.store.backup import list_backups
 from desktop.store.engine import read
@@ -14,7 +15,15 @@ from desktop.store.schema import case, day_total
 from desktop.store.schema import mailing as mailing_table
 from sync.ledger.events import parse_time
 from sync.ledger.kinds import CaseState, Flow
-from sync.ledger.points import MONTHLY_CAP, CaseCredit, MonthPoints, QuarterPoints, month_of, monthly_points, quarter_of
+from sync.ledger.points import (
+    MONTHLY_CAP,
+    CaseCredit,
+    MonthPoints,
+    QuarterPoints,
+    month_of,
+    monthly_points,
+    quarter_of,
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,8 @@ def reminders(counter: Counter) -> list[str]:
     """Things the agent should not forget, worked out from the local ledger (county notices are shown beside)."""
     out = []
     if message := counter.recovery_message():
+        out.append(message)
+    if message := check_clock(counter):
         out.append(message)
     today = counter.today().isoformat()
     with read(counter.store.engine) as conn:
