@@ -1,11 +1,12 @@
 """The head mark (台账位置标记): the ledger's latest position kept beside the database file, checked at open.
 
-After every committed save the store writes, atomically and durably, a small file ``ledger.head`` with
+After every committed save the store writes, durably and in place, a small file ``ledger.head`` with
 the last sequence number, its hash, the newest record's time and the last receipt serial of each recent
 business day. A database found *behind* its mark has lost saves that were reported done — typically a
 deleted ``-wal`` file after an unclean exit, or a folder copied without it — and is treated as damaged.
 The mark is written after the commit, so it is never ahead of a healthy database: a kill between the
-two leaves it behind, which is allowed.
+two leaves it behind, which is allowed. The file keeps two checksummed slots written in turn
+(``files.SlotFile``), so a torn write leaves the previous mark readable.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.store.files import atomic_write_bytes
+from desktop.store.files import SlotFile
 from sync.ledger.chain import GENESIS_HASH
 from sync.ledger.receipts import parse_receipt_no
 
@@ -60,7 +61,10 @@ def read_mark(path: Path, device_id: str | None) -> HeadMark | None:
 
     ``device_id`` None (the ledger cannot be read): any mark of this version, to be matched after a restore."""
     try:
-        data = json.loads(path.read_bytes())
+        raw = SlotFile(path).read()
+        if raw is None:
+            return None
+        data = json.loads(raw)
         mark = HeadMark(data["device_id"], int(data["seq"]), str(data["hash"]), str(data.get("newest_at", "")),
                         {str(k): int(v) for k, v in data.get("serials", {}).items()})
     except FileNotFoundError:
@@ -74,9 +78,9 @@ def read_mark(path: Path, device_id: str | None) -> HeadMark | None:
     return mark
 
 
-def write_mark(path: Path, mark: HeadMark) -> None:
-    """Replace the mark atomically and durably (temporary file, fsync, rename, fsync the folder)."""
-    atomic_write_bytes(path, mark.to_bytes())
+def write_mark(file: SlotFile, mark: HeadMark) -> None:
+    """Write the mark durably, in place: a reader finds this record whole, or the one before it."""
+    file.write(mark.to_bytes())
 
 
 def behind(mark: HeadMark, head_seq: int, hash_at_mark: str | None) -> str | None:

@@ -13,7 +13,7 @@ from desktop.store import county_feed, projections
 from desktop.store.backup import BackupInfo, make_backup
 from desktop.store.codec import event_to_row, row_to_event
 from desktop.store.engine import read, write
-from desktop.store.files import atomic_write_bytes
+from desktop.store.files import SlotFile, atomic_write_bytes
 from desktop.store.headmark import HeadMark, write_mark
 from desktop.store.keys import Unlocked
 from desktop.store.layout import StoreLayout
@@ -61,15 +61,17 @@ class LedgerStore:
         self._unlocked = unlocked
         self.identity = identity
         self.mark = HeadMark(identity.device_id)  # the head mark (headmark.py); opening.py loads it
+        self._mark_file = SlotFile(layout.head_mark)
 
     def write_mark(self) -> None:
         """Write the head mark. If that fails (a full disk) the mark is removed rather than left behind a save
         that returned: with no mark, a later restore skips receipt serials ahead instead of trusting it."""
         try:
-            write_mark(self.layout.head_mark, self.mark)
-        except OSError as exc:
+            write_mark(self._mark_file, self.mark)
+        except (OSError, ValueError) as exc:
             log.warning("head mark not written: %s", type(exc).__name__)
             try:
+                self._mark_file.close()
                 self.layout.head_mark.unlink(missing_ok=True)
             except OSError:
                 log.warning("head mark could not be removed either")
@@ -273,6 +275,7 @@ class LedgerStore:
                 set_meta(conn, clean_shutdown="1")
         except Exception as exc:  # closing must never fail; the next open just checks the whole file
             log.warning("could not record a clean shutdown: %s", type(exc).__name__)
+        self._mark_file.close()
         self.engine.dispose()
 
 

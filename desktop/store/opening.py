@@ -166,11 +166,14 @@ def open_store(folder: Path, password: str | None = None, *, unlocked: Unlocked 
 
 def _tidy(layout: StoreLayout) -> None:
     """Owner-only folders; half-written copies a kill or a full disk left behind are removed."""
-    for folder in (layout.folder, layout.backups, layout.damaged):
-        if folder.is_dir():
-            private_dir(folder)
-    if removed := remove_leftovers(layout.folder, layout.backups):
-        log.info("removed %d half-written files", len(removed))
+    try:
+        for folder in (layout.folder, layout.backups, layout.damaged):
+            if folder.is_dir():
+                private_dir(folder)
+        if removed := remove_leftovers(layout.folder, layout.backups):
+            log.info("removed %d half-written files", len(removed))
+    except OSError as exc:  # tidying never stands in the way of opening
+        log.warning("data folder not tidied: %s", type(exc).__name__)
 
 
 def _open(layout: StoreLayout, unlocked: Unlocked) -> tuple[LedgerStore, OpenReport]:

@@ -15,8 +15,8 @@ from desktop.store.backup import list_backups
 from desktop.store.engine import read
 from desktop.store.opening import open_store
 from sync.ledger.events import CHINA_TZ
-from tests.factories import TEST_DAY, make_case_draft
 from tests.desktop.store.test_recovery import smash
+from tests.factories import TEST_DAY, make_case_draft
 
 
 def _at(*args) -> time_machine.travel:

