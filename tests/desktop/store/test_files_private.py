@@ -60,3 +60,18 @@ def test_a_backup_that_fails_leaves_no_partial_file_and_a_killed_ones_is_removed
     reopened, _ = open_store(folder, unlocked=unlocked)
     reopened.close()
     assert not leftover.exists() and not (folder / "ledger.head.tmp").exists()
+
+
+def test_the_head_mark_survives_a_torn_write_of_its_newer_slot(tmp_path):
+    from desktop.store.files import SlotFile
+
+    path = tmp_path / "ledger.head"
+    slots = SlotFile(path)
+    slots.write(b'{"seq": 41}')
+    slots.write(b'{"seq": 42}')
+    slots.close()
+    assert SlotFile(path).read() == b'{"seq": 42}'
+    with open(path, "r+b") as fh:  # a power cut half-way through the next write: the newer slot is garbage
+        fh.seek(0)
+        fh.write(b"\xff" * 100)
+    assert SlotFile(path).read() == b'{"seq": 41}'
