@@ -93,7 +93,9 @@ def build_main_window(counter, *, background: bool = True):
     from desktop.ui.pages import page_factories
 
     window = MainWindow(counter, page_factories(counter))
-    if message := counter.recovery_message():
+    from desktop.services.clock_check import check_clock
+
+    if message := counter.recovery_message() or check_clock(counter):
         window.messages.show_message(message, warning=True)
     if counter.locked:
         window.lock(counter.locked)

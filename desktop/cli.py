@@ -36,13 +36,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check(folder: Path) -> int:
+    from desktop.store.faults import StoreUnavailable
     from desktop.store.keys import KeyRingError
     from desktop.store.opening import open_store
     from desktop.store.recovery import StoreUnrecoverable
 
     try:
         store, report = open_store(folder, getpass.getpass("请输入代办员密码："))
-    except (KeyRingError, StoreUnrecoverable) as exc:
+    except (KeyRingError, StoreUnrecoverable, StoreUnavailable) as exc:
         print(exc)
         return EXIT_FAILED
     try:
@@ -77,13 +78,14 @@ def _reset_password(folder: Path) -> int:
 
 def _export_sync(folder: Path, path: Path) -> int:
     from desktop.services.sync_file import ExportError, export_pending
+    from desktop.store.faults import StoreUnavailable
     from desktop.store.keys import KeyRingError
     from desktop.store.opening import open_store
     from desktop.store.recovery import StoreUnrecoverable
 
     try:
         store, _report = open_store(folder, getpass.getpass("请输入代办员密码："))
-    except (KeyRingError, StoreUnrecoverable) as exc:
+    except (KeyRingError, StoreUnrecoverable, StoreUnavailable) as exc:
         print(exc)
         return EXIT_FAILED
     try:
@@ -223,8 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         from desktop import demo
 
-        demo.run(folder)
-        return EXIT_OK
+        return EXIT_OK if demo.run(folder) is not None else EXIT_FAILED
     if command == "check":
         return _check(folder)
     if command == "export-sync":

@@ -22,6 +22,7 @@ from sync.ledger.catalogue import Catalogue, load_catalogue
 from sync.ledger.events import CHINA_TZ, china_now, format_time, new_id
 from sync.ledger.forms import (
     CaseForm,
+    FormErrors,
     MailingForm,
     draft_case,
     draft_complete,
@@ -217,14 +218,26 @@ def report_lines(result: DemoResult, folder: Path, first_run: bool) -> list[str]
     return lines
 
 
-def run(folder: Path, echo: Callable[[str], None] = print) -> DemoResult:
+def run(folder: Path, echo: Callable[[str], None] = print) -> DemoResult | None:
+    """The demo day; None (after a plain message) when the store cannot be opened now or the PC clock is wrong."""
+    from desktop.services.clock_check import clock_problem, evidence
+    from desktop.store.faults import StoreUnavailable
+
     try:
         store, first_run = open_training_store(folder)
     except WrongSecret:
         echo(f"练习台账的密码不是 {TRAINING_PASSWORD}，请删除文件夹 {folder} 后重试。")
         raise
+    except StoreUnavailable as exc:
+        echo(exc.message)
+        return None
     try:
+        if problem := clock_problem(china_now(), evidence(store)):
+            echo(problem)
         result = record_practice_day(store, load_catalogue(), china_now().date())
+    except FormErrors as exc:
+        echo(f"示例办件没有登记：{exc}")
+        return None
     finally:
         store.close()
     for line in report_lines(result, folder, first_run):

@@ -6,6 +6,7 @@ import errno
 from dataclasses import dataclass
 
 from desktop.services.session import CounterLocked
+from desktop.store.faults import StoreUnavailable
 from desktop.store.recovery import StoreDamaged
 
 
@@ -34,6 +35,8 @@ def classify(exc: BaseException, *, doing: str = "保存") -> KnownFailure | Non
     not_done = _NOT_SAVED.replace("保存", doing, 1)
     if isinstance(exc, CounterLocked):
         return KnownFailure("stopped", f"县里已停用本代办点的柜台软件，不能再登记新的记录。已保存的记录都在本机。{exc}")
+    if isinstance(exc, StoreUnavailable):
+        return KnownFailure(exc.kind, exc.message)
     if isinstance(exc, StoreDamaged):
         return KnownFailure("damaged", "台账文件自检发现了问题。已保存的办件不会丢失：请把手头这一笔办完，然后关闭软件再重新打开，"
                                        "软件会自动从备份恢复，并告诉您恢复的结果。")

@@ -90,6 +90,7 @@ def unlock_counter(folder: Path, password: str, *, training: bool = False,
     from desktop.services.session import Counter
     from desktop.settings import Settings
     from desktop.store.engine import StoreOpenError
+    from desktop.store.faults import StoreUnavailable
     from desktop.store.keys import KeyRingError, WrongSecret
     from desktop.store.migrations import StoreTooNew
     from desktop.store.opening import open_store
@@ -102,6 +103,8 @@ def unlock_counter(folder: Path, password: str, *, training: bool = False,
         raise LoginRefused("密码不对，请重新输入。", wrong_password=True) from exc
     except (KeyRingError, StoreTooNew, StoreUnrecoverable) as exc:
         raise LoginRefused(str(exc)) from exc
+    except StoreUnavailable as exc:  # a full disk, an I/O error: nothing moved, the next try opens it
+        raise LoginRefused(exc.message) from exc
     except StoreOpenError as exc:
         raise LoginRefused("台账文件打不开，已保持原样没有改动。请联系乡镇或县政务服务管理局。") from exc
     from desktop.services.catalogue import current_catalogue

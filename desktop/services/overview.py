@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from desktop.services.clock_check import check_clock
 from desktop.services.session import Counter
 from desktop.store.backup import list_backups
 from desktop.store.engine import read
@@ -75,6 +76,8 @@ def reminders(counter: Counter) -> list[str]:
     """Things the agent should not forget, worked out from the local ledger (county notices are shown beside)."""
     out = []
     if message := counter.recovery_message():
+        out.append(message)
+    if message := check_clock(counter):
         out.append(message)
     today = counter.today().isoformat()
     with read(counter.store.engine) as conn:

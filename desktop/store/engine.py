@@ -40,6 +40,26 @@ def connect_raw(path: Path, key: str) -> sqlcipher.Connection:
     return conn
 
 
+def connect_readonly(path: Path, key: str) -> sqlcipher.Connection:
+    """A read-only connection that writes nothing, not even the journal mode: for checking copies and salvage.
+
+    A missing file is an error here, never a new empty database."""
+    if not path.is_file():
+        raise StoreOpenError(f"{path.name}: no such file")
+    conn = sqlcipher.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
+                             isolation_level=None)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {key}")
+        conn.execute("PRAGMA cipher_memory_security = OFF")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except sqlcipher.DatabaseError as exc:
+        conn.close()
+        raise StoreOpenError(str(exc)) from exc
+    return conn
+
+
 def make_engine(path: Path, key: str) -> Engine:
     """An engine whose transactions are real SQLite transactions: BEGIN IMMEDIATE in write(), else DEFERRED."""
     engine = create_engine(

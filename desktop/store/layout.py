@@ -15,6 +15,11 @@ class StoreLayout:
         return self.folder / "ledger.db"
 
     @property
+    def head_mark(self) -> Path:
+        """The ledger's latest position kept outside the database (store/headmark.py)."""
+        return self.folder / "ledger.head"
+
+    @property
     def keyring(self) -> Path:
         return self.folder / "keyring.json"
 

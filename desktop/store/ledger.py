@@ -13,6 +13,8 @@ from desktop.store import county_feed, projections
 from desktop.store.backup import BackupInfo, make_backup
 from desktop.store.codec import event_to_row, row_to_event
 from desktop.store.engine import read, write
+from desktop.store.files import SlotFile, atomic_write_bytes
+from desktop.store.headmark import HeadMark, write_mark
 from desktop.store.keys import Unlocked
 from desktop.store.layout import StoreLayout
 from desktop.store.schema import case, day_total, event, mailing, meta, outbox, receipt_serial
@@ -51,6 +53,21 @@ class LedgerStore:
         self.layout = layout
         self._unlocked = unlocked
         self.identity = identity
+        self.mark = HeadMark(identity.device_id)  # the head mark (headmark.py); opening.py loads it
+        self._mark_file = SlotFile(layout.head_mark)
+
+    def write_mark(self) -> None:
+        """Write the head mark. If that fails (a full disk) the mark is removed rather than left behind a save
+        that returned: with no mark, a later restore skips receipt serials ahead instead of trusting it."""
+        try:
+            write_mark(self._mark_file, self.mark)
+        except (OSError, ValueError) as exc:
+            log.warning("head mark not written: %s", type(exc).__name__)
+            try:
+                self._mark_file.close()
+                self.layout.head_mark.unlink(missing_ok=True)
+            except OSError:
+                log.warning("head mark could not be removed either")
 
     # ---- writing ----
 
@@ -74,6 +91,8 @@ class LedgerStore:
                 conn.execute(_INSERT_OUTBOX, {"seq": seq, "state": OutboxState.PENDING, "attempts": 0, "updated_at": ev.occurred_at})
                 sealed.append(ev)
                 prev = ev.hash
+        self.mark.advance(sealed)  # committed: now the mark may say so (never before)
+        self.write_mark()
         return sealed
 
     def _with_receipt_no(self, conn, draft: EventDraft) -> EventDraft:
@@ -186,7 +205,7 @@ class LedgerStore:
         cutoff = before.isoformat()
         unacknowledged = (select(event.c.subject_id).join(outbox, outbox.c.seq == event.c.seq)
                           .where(event.c.pii_json.is_not(None), event.c.subject_id.is_not(None),
-                                 outbox.c.state.not_in(("acked", "rejected"))))
+                                 outbox.c.state.not_in((OutboxState.ACKED, OutboxState.REJECTED))))
         old_cases = select(case.c.case_id).where(case.c.business_date < cutoff, case.c.case_id.not_in(unacknowledged))
         old_mailings = select(mailing.c.mailing_id).where(mailing.c.business_date < cutoff,
                                                           mailing.c.mailing_id.not_in(unacknowledged))
@@ -245,7 +264,8 @@ class LedgerStore:
             if result != ["ok"]:
                 raise StoreDamaged("台账文件内部结构损坏")
         except Exception as exc:  # a page that fails its checksum surfaces as a database error
-            self.layout.check_failed.write_text(f"{utcnow().isoformat()} {exc}\n", encoding="utf-8")
+            atomic_write_bytes(self.layout.check_failed,
+                               f"{utcnow().isoformat()} {exc}\n".encode())
             if isinstance(exc, StoreDamaged):
                 raise
             raise StoreDamaged(f"台账文件读取出错（{exc}）") from exc
@@ -259,6 +279,7 @@ class LedgerStore:
                 set_meta(conn, clean_shutdown="1")
         except Exception as exc:  # closing must never fail; the next open just checks the whole file
             log.warning("could not record a clean shutdown: %s", type(exc).__name__)
+        self._mark_file.close()
         self.engine.dispose()
 
 

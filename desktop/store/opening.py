@@ -7,13 +7,30 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from desktop.store.engine import StoreOpenError, connect_raw, make_engine, read, write
+from desktop.store.faults import (
+    UNKNOWN,
+    StoreUnavailable,
+    machine_fault,
+    proves_damage,
+    unavailable,
+)
+from desktop.store.files import private_dir, private_file, remove_leftovers
+from desktop.store.headmark import KEEP_DAYS, HeadMark, behind, read_mark
 from desktop.store.keys import Unlocked, create_keyring, unlock
 from desktop.store.layout import StoreLayout
 from desktop.store.ledger import CHECK_DUE, Identity, LedgerStore, get_meta, set_meta
 from desktop.store.migrations import StoreTooNew, known_version, migrate
-from desktop.store.recovery import RecoveryReport, StoreDamaged, recover
+from desktop.store.recovery import (
+    RecoveryReport,
+    StoreDamaged,
+    StoreUnrecoverable,
+    recover,
+)
+from desktop.store.schema import event, receipt_serial
 from sync.ledger.chain import ChainError, ChainHead
 from sync.clock import utcnow
 
@@ -33,10 +50,11 @@ class OpenReport:
 def create_store(folder: Path, password: str, identity: Identity) -> tuple[LedgerStore, str]:
     """A new, empty, encrypted store. Returns it and the recovery code to show the agent once."""
     layout = StoreLayout(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     if layout.database.exists():
         raise StoreOpenError("这台电脑上已经有台账了，不能重复创建。")
     unlocked, recovery_code = create_keyring(layout.keyring, password)
+    private_file(layout.database)  # SQLite gives the -wal and -shm the database file's owner-only mode
     engine = make_engine(layout.database, unlocked.sqlcipher_key)
     migrate(engine, is_new=True)
     with write(engine) as conn:
@@ -50,7 +68,9 @@ def create_store(folder: Path, password: str, identity: Identity) -> tuple[Ledge
             verified_hash="0" * 64,
             last_full_check=utcnow().isoformat(),  # a new file is whole
         )
-    return LedgerStore(engine, layout, unlocked, identity), recovery_code
+    store = LedgerStore(engine, layout, unlocked, identity)
+    store.write_mark()
+    return store, recovery_code
 
 
 def _identity(meta: dict[str, str]) -> Identity:
@@ -81,14 +101,15 @@ def _check_due(conn) -> bool:
 
 
 def check_health(layout: StoreLayout, unlocked: Unlocked, *, full: bool | None = None) -> tuple[bool, bool]:
-    """Raise StoreDamaged if the file cannot be trusted; returns (whole file checked, whole-file check due)."""
+    """Raise StoreDamaged only on proven damage (missing, not a database, a failed check); StoreUnavailable when
+    the machine cannot now (full disk, I/O error). Returns (whole file checked, whole-file check due)."""
     path = layout.database
     if not path.exists():
         raise StoreDamaged("台账文件不见了")
     try:
         conn = connect_raw(path, unlocked.sqlcipher_key)
     except StoreOpenError as exc:
-        raise StoreDamaged(f"台账文件打不开（{exc}）") from exc
+        raise _sorted(exc, layout, "台账文件打不开") from exc
     try:
         full = _needs_full_check(layout) if full is None else full
         if full:
@@ -101,10 +122,17 @@ def check_health(layout: StoreLayout, unlocked: Unlocked, *, full: bool | None =
         return False, _check_due(conn)
     except StoreDamaged:
         raise
-    except Exception as exc:  # any SQLite error while reading pages means damage
-        raise StoreDamaged(f"台账文件读取出错（{exc}）") from exc
+    except Exception as exc:
+        raise _sorted(exc, layout, "台账文件读取出错") from exc
     finally:
         conn.close()
+
+
+def _sorted(exc: Exception, layout: StoreLayout, what: str) -> Exception:
+    """StoreDamaged for proven damage; otherwise StoreUnavailable (nothing is moved, the next start tries again)."""
+    if proves_damage(exc):
+        return StoreDamaged(f"{what}（{exc}）")
+    return unavailable(machine_fault(exc) or UNKNOWN, layout.folder, layout.database, *layout.sidecars())
 
 
 def mark_open(store: LedgerStore, *, full_check: bool, check_due: bool) -> None:
@@ -119,32 +147,93 @@ def mark_open(store: LedgerStore, *, full_check: bool, check_due: bool) -> None:
 
 
 def open_store(folder: Path, password: str | None = None, *, unlocked: Unlocked | None = None) -> tuple[LedgerStore, OpenReport]:
-    """Unlock and open the store; a damaged file is restored from the newest good backup."""
+    """Unlock and open the store; a damaged file is restored from the good backup furthest ahead.
+
+    Raises StoreUnavailable, with nothing moved or changed, when the machine cannot open it now (a full disk,
+    an I/O error): only proven damage, or a ledger behind its head mark, leads to a restore."""
     layout = StoreLayout(folder)
     unlocked = unlocked or unlock(layout.keyring, password or "")
-    recovery = None
+    try:
+        _tidy(layout)
+        return _open(layout, unlocked)
+    except (StoreTooNew, StoreUnavailable, StoreUnrecoverable):
+        raise
+    except Exception as exc:
+        if (kind := machine_fault(exc)) is None and not isinstance(exc, DBAPIError):
+            raise  # a bug: the crash dialog
+        log.error("ledger cannot be opened now: %s", kind or type(exc).__name__)
+        raise unavailable(kind or UNKNOWN, layout.folder, layout.database, *layout.sidecars()) from exc
+
+
+def _tidy(layout: StoreLayout) -> None:
+    """Owner-only folders; half-written copies a kill or a full disk left behind are removed."""
+    try:
+        for folder in (layout.folder, layout.backups, layout.damaged):
+            if folder.is_dir():
+                private_dir(folder)
+        if removed := remove_leftovers(layout.folder, layout.backups):
+            log.info("removed %d half-written files", len(removed))
+    except OSError as exc:  # tidying never stands in the way of opening
+        log.warning("data folder not tidied: %s", type(exc).__name__)
+
+
+def _open(layout: StoreLayout, unlocked: Unlocked) -> tuple[LedgerStore, OpenReport]:
+    recovery, engine, mark = None, None, None
     full_check, check_due = True, False
     try:
         full_check, check_due = check_health(layout, unlocked)
         engine = make_engine(layout.database, unlocked.sqlcipher_key)
         store = _bind(engine, layout, unlocked)
         _verify_since_checkpoint(store)
-    except StoreTooNew:
-        raise
-    except (StoreDamaged, ChainError, KeyError) as exc:
+        mark = read_mark(layout.head_mark, store.identity.device_id)
+        if mark is not None and (why := _behind(store, mark)):
+            raise LedgerBehind(why)
+    except (StoreDamaged, ChainError, KeyError, LedgerBehind) as exc:
         log.error("ledger failed its check at open: %s", exc)
-        if "engine" in locals():
+        if engine is not None:
             engine.dispose()
-        recovery = recover(layout, unlocked, reason=str(exc))
+        mark = mark or read_mark(layout.head_mark, None)
+        recovery, mark = recover(layout, unlocked, reason=str(exc), mark=mark, behind=isinstance(exc, LedgerBehind))
         engine = make_engine(layout.database, unlocked.sqlcipher_key)
         store = _bind(engine, layout, unlocked)
     try:
         migrated = migrate(engine, backup=store.backup)
+        store.mark = _current_mark(store, mark)
+        store.write_mark()
         mark_open(store, full_check=full_check or recovery is not None, check_due=check_due and recovery is None)
     except BaseException:
         store.engine.dispose()
         raise
     return store, OpenReport(migrated=tuple(migrated), recovery=recovery, check_due=check_due and recovery is None)
+
+
+class LedgerBehind(Exception):
+    """The ledger holds fewer saves than its head mark says were done (a lost -wal, an incomplete copy)."""
+
+
+def _behind(store: LedgerStore, mark: HeadMark) -> str | None:
+    with read(store.engine) as conn:
+        head = LedgerStore._head(conn)
+        at_mark = conn.execute(select(event.c.hash).where(event.c.seq == mark.seq)).scalar()
+    return behind(mark, head.seq, at_mark)
+
+
+def _current_mark(store: LedgerStore, mark: HeadMark | None) -> HeadMark:
+    """The mark moved up to the ledger's head: past events a kill left unmarked, or built anew from the ledger."""
+    if mark is not None and mark.device_id == store.identity.device_id:
+        mark.advance(store.events(after_seq=mark.seq))
+        return mark
+    fresh = HeadMark(store.identity.device_id)
+    with read(store.engine) as conn:
+        rows = conn.execute(select(receipt_serial).order_by(receipt_serial.c.business_date.desc())
+                            .limit(KEEP_DAYS)).all()
+        last = conn.execute(select(event.c.seq, event.c.hash, event.c.occurred_at)
+                            .order_by(event.c.seq.desc()).limit(1)).first()
+    for day, serial in reversed(rows):
+        fresh.note_serial(day, serial)
+    if last is not None:
+        fresh.seq, fresh.hash, fresh.newest_at = last.seq, last.hash, last.occurred_at
+    return fresh
 
 
 def _bind(engine, layout: StoreLayout, unlocked: Unlocked) -> LedgerStore:

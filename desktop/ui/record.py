@@ -209,6 +209,8 @@ class RecordPage(QWidget):
                 return None
             raise
         self.done.show_saved(saved)
+        if saved.clock_note:
+            self.messages.show_message(saved.clock_note, warning=True)
         self.stack.setCurrentWidget(self.done)
         self.done.again_button.setFocus()
         self.saved.emit(saved)

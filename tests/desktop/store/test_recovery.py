@@ -59,22 +59,40 @@ def test_a_damaged_index_page_is_restored_with_nothing_lost(store):
         restored.close()
 
 
-def test_an_unreadable_file_falls_back_to_the_backup_and_says_what_may_be_missing(store):
+def test_an_unreadable_file_falls_back_to_the_backup_and_names_the_receipts_to_check(store):
     record(store, 3)
     backup = store.backup("day-close")
-    record(store, 2)
+    lost = record(store, 2)
     folder, unlocked = close(store)
     smash(store.layout.database, 1, 4096)  # the first page: nothing in the file can be read
 
     restored, report = open_store(folder, unlocked=unlocked)
     try:
         rec = report.recovery
-        assert rec.backup.path == backup.path and rec.recovered_seq == 3 and rec.lost is None
-        assert "纸质回执" in rec.message()
+        # the head mark beside the file still knows how far the ledger had got, and which receipts went out
+        assert rec.backup.path == backup.path and rec.recovered_seq == 3 and rec.lost == 2
+        first, last = (e.body["receipt_no"] for e in lost)
+        assert rec.receipts_to_check == ((first, last),) and f"{first} 到 {last}" in rec.message()
         assert restored.verify().seq == 3
-        # receipt serials skip ahead so numbers printed on lost receipts are never reused
+        (new,) = restored.append(make_case_draft())  # continues after the highest number ever issued
+        assert int(new.body["receipt_no"].split("-")[2][1:]) == 6
+    finally:
+        restored.close()
+
+
+def test_with_no_head_mark_an_unreadable_file_says_what_may_be_missing_and_serials_skip_ahead(store):
+    record(store, 3)
+    store.backup("day-close")
+    record(store, 2)
+    folder, unlocked = close(store)
+    store.layout.head_mark.unlink()  # a ledger from before the head mark
+    smash(store.layout.database, 1, 4096)
+
+    restored, report = open_store(folder, unlocked=unlocked)
+    try:
+        assert report.recovery.lost is None and "纸质回执" in report.recovery.message()
         (new,) = restored.append(make_case_draft())
-        assert int(new.body["receipt_no"].split("-")[2][1:]) > 500
+        assert int(new.body["receipt_no"].split("-")[2][1:]) > 500  # numbers on lost receipts are never reused
     finally:
         restored.close()
 
