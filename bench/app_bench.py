@@ -36,8 +36,9 @@ def fill_ledger(store, total: int) -> int:
         have = conn.exec_driver_sql("SELECT count(*) FROM case_view").scalar_one()
         if have >= total or have == 0:
             return 0
-        conn.exec_driver_sql("CREATE TEMP TABLE seed AS SELECT row_number() OVER (ORDER BY rowid) - 1 AS k, * "
-                             "FROM case_view")
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE seed AS SELECT row_number() OVER (ORDER BY rowid) - 1 AS k, * FROM case_view"
+        )
         conn.exec_driver_sql("CREATE UNIQUE INDEX temp.seed_k ON seed(k)")
         conn.exec_driver_sql(f"""
             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {total - have - 1})
@@ -85,16 +86,22 @@ def cold_start(runs: int) -> dict:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as folder:
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "bench.app_bench", "--child-login", folder], cwd=ROOT, env=env,
-                           check=True, capture_output=True, timeout=60)
+            subprocess.run(
+                [sys.executable, "-m", "bench.app_bench", "--child-login", folder],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
             samples.append(time.perf_counter() - start)
     return {"runs": runs, "median_ms": _median_ms(samples), "min_ms": round(min(samples) * 1000, 1)}
 
 
 def _child_login(folder: str) -> None:
     """Runs in the child: start the app the way ``suishenban`` does and quit once the login window is shown."""
-    from desktop.cli import main as _cli_main  # noqa: F401 - the entry point's own imports are part of the cost
     from desktop import app
+    from desktop.cli import main as _cli_main  # noqa: F401 - the entry point's own imports are part of the cost
 
     def shown(window) -> None:
         from PySide6.QtCore import QTimer
@@ -133,8 +140,11 @@ def save_to_receipt(folder: Path, runs: int) -> dict:
         page.start_over()
     window.close()
     samples.sort()
-    return {"runs": runs, "median_ms": _median_ms(samples),
-            "p95_ms": round(samples[int(len(samples) * 0.95) - 1] * 1000, 1)}
+    return {
+        "runs": runs,
+        "median_ms": _median_ms(samples),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1] * 1000, 1),
+    }
 
 
 def ledger_at_scale(store, repeats: int) -> dict:
@@ -159,7 +169,7 @@ def ledger_at_scale(store, repeats: int) -> dict:
         timings.setdefault(name, []).append(time.perf_counter() - start)
 
     for _ in range(repeats):
-        page._applied = False  # noqa: SLF001 - open it afresh
+        page._applied = False
         measure("open", lambda: window.show_page("ledger"))
         measure("filter_item", lambda: page.item.setCurrentIndex(page.item.findData("FL003")))
         page.item.setCurrentIndex(0)
@@ -176,15 +186,25 @@ def ledger_at_scale(store, repeats: int) -> dict:
         measure("scroll_to_end", lambda: page.table.scrollToBottom())
     rows = page.model.rowCount()
     window.close()
-    return {"rows": rows, **{f"{name}_ms": _median_ms(values) for name, values in timings.items()},
-            "cached_rows_max": page.model.MAX_PAGES * page.model.PAGE}
+    return {
+        "rows": rows,
+        **{f"{name}_ms": _median_ms(values) for name, values in timings.items()},
+        "cached_rows_max": page.model.MAX_PAGES * page.model.PAGE,
+    }
 
 
 def rss_with_big_ledger(folder: Path) -> dict:
     """Peak memory of a fresh app process that opens the big ledger, scrolls it and filters it."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, "-m", "bench.app_bench", "--child-rss", str(folder)], cwd=ROOT, env=env,
-                          check=True, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.app_bench", "--child-rss", str(folder)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -219,8 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.cases, args.starts = 20_000, 3
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    result: dict = {"date": datetime.now().isoformat(timespec="seconds"), "machine": _machine(),
-                    "command": "python -m bench.app_bench " + " ".join(argv or sys.argv[1:])}
+    result: dict = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": _machine(),
+        "command": "python -m bench.app_bench " + " ".join(argv or sys.argv[1:]),
+    }
     result["cold_start_to_login"] = cold_start(args.starts)
     with tempfile.TemporaryDirectory() as tmp:
         result["save_to_receipt"] = save_to_receipt(Path(tmp) / "training", args.saves)

@@ -8,11 +8,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.timing import ms
 from desktop.store.engine import connect_raw
 from sync.ledger.canonical import canonical_bytes
 from sync.ledger.events import EventDraft
-
-from bench.timing import ms
 
 _TABLE = """CREATE TABLE IF NOT EXISTS event (
     seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, occurred_at TEXT NOT NULL,
@@ -37,8 +36,9 @@ def _save_loop(conn: Any, drafts: Sequence[EventDraft], warmup: int) -> list[flo
         body = canonical_bytes(dict(draft.body)).decode("utf-8")
         pii = canonical_bytes(dict(draft.pii)).decode("utf-8")
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute(_INSERT, (seq, draft.event_id, str(draft.type), draft.occurred_at,
-                               draft.body.get("case_id"), body, pii))
+        conn.execute(
+            _INSERT, (seq, draft.event_id, str(draft.type), draft.occurred_at, draft.body.get("case_id"), body, pii)
+        )
         conn.execute("COMMIT")
         if seq > warmup:
             samples.append(ms(time.perf_counter_ns() - start))

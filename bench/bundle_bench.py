@@ -46,8 +46,11 @@ def bundle_size(folder: Path) -> dict:
         key = "/".join(inner[:2]) if inner[0] in ("PySide6", "resources") and len(inner) > 2 else inner[0]
         groups[key] += size
     biggest = sorted(groups.items(), key=lambda item: -item[1])[:12]
-    return {"mb": round(total / 1e6, 1), "files": files,
-            "biggest_mb": {name: round(size / 1e6, 1) for name, size in biggest}}
+    return {
+        "mb": round(total / 1e6, 1),
+        "files": files,
+        "biggest_mb": {name: round(size / 1e6, 1) for name, size in biggest},
+    }
 
 
 def _tarball() -> dict | None:
@@ -56,8 +59,13 @@ def _tarball() -> dict | None:
 
 
 def _files_under(*folders: Path) -> list[Path]:
-    return [path for folder in folders if folder.exists() for path in folder.rglob("*")
-            if path.is_file() and not path.is_symlink()]
+    return [
+        path
+        for folder in folders
+        if folder.exists()
+        for path in folder.rglob("*")
+        if path.is_file() and not path.is_symlink()
+    ]
 
 
 def _source_files() -> list[Path]:
@@ -81,8 +89,10 @@ def _start(command: list[str], drop: list[Path] | None) -> float:
 
 def cold_starts(runs: int) -> dict:
     """Median and fastest of ``runs`` starts per program and kind, frozen and source alternating."""
-    kinds = {"frozen": ([str(PROGRAM), "--start-check"], _files_under(BUNDLE)),
-             "source": ([sys.executable, "-m", "desktop", "--start-check"], _source_files())}
+    kinds = {
+        "frozen": ([str(PROGRAM), "--start-check"], _files_under(BUNDLE)),
+        "source": ([sys.executable, "-m", "desktop", "--start-check"], _source_files()),
+    }
     samples: dict[str, list[float]] = defaultdict(list)
     for name, (command, _files) in kinds.items():
         _start(command, None)  # one unmeasured start each, so the first measured one is not the first ever
@@ -90,9 +100,15 @@ def cold_starts(runs: int) -> dict:
         for name, (command, files) in kinds.items():
             samples[f"{name}_cached"].append(_start(command, None))
             samples[f"{name}_dropped"].append(_start(command, files))
-    return {key: {"runs": len(values), "median_ms": round(statistics.median(values) * 1000),
-                  "min_ms": round(min(values) * 1000), "max_ms": round(max(values) * 1000)}
-            for key, values in samples.items()}
+    return {
+        key: {
+            "runs": len(values),
+            "median_ms": round(statistics.median(values) * 1000),
+            "min_ms": round(min(values) * 1000),
+            "max_ms": round(max(values) * 1000),
+        }
+        for key, values in samples.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,15 +118,23 @@ def main(argv: list[str] | None = None) -> int:
     if not PROGRAM.exists():
         print(f"no bundle at {PROGRAM}: run `bash scripts/build` first")
         return 2
-    result = {"when": datetime.now().isoformat(timespec="seconds"), "machine": machine(ROOT),
-              "load_before": os.getloadavg(), "bundle": bundle_size(BUNDLE), "tarball": _tarball(),
-              "cold_start": cold_starts(args.runs), "load_after": os.getloadavg()}
+    result = {
+        "when": datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(ROOT),
+        "load_before": os.getloadavg(),
+        "bundle": bundle_size(BUNDLE),
+        "tarball": _tarball(),
+        "cold_start": cold_starts(args.runs),
+        "load_after": os.getloadavg(),
+    }
     out = ROOT / "bench" / "out" / f"bundle_bench-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     bundle = result["bundle"]
-    print(f"bundle: {bundle['mb']} MB, {bundle['files']} files"
-          + (f"; tarball {result['tarball']['mb']} MB" if result["tarball"] else ""))
+    print(
+        f"bundle: {bundle['mb']} MB, {bundle['files']} files"
+        + (f"; tarball {result['tarball']['mb']} MB" if result["tarball"] else "")
+    )
     for name, size in bundle["biggest_mb"].items():
         print(f"  {size:7.1f} MB  {name}")
     print(f"{'start to the login window':32} {'median':>8} {'fastest':>8} {'slowest':>8}")

@@ -79,15 +79,24 @@ def first_call_child() -> dict[str, float]:
             done = time.perf_counter()
         finally:
             store.close()
-    return {"imports_ms": (imported - started) * 1e3, "fonts_ms": (fonts - begin) * 1e3,
-            "first_receipt_ms": (done - fonts) * 1e3, "first_call_ms": (done - begin) * 1e3}
+    return {
+        "imports_ms": (imported - started) * 1e3,
+        "fonts_ms": (fonts - begin) * 1e3,
+        "first_receipt_ms": (done - fonts) * 1e3,
+        "first_call_ms": (done - begin) * 1e3,
+    }
 
 
 def first_calls(count: int) -> dict[str, float]:
     results = []
     for _ in range(count):
-        out = subprocess.run([sys.executable, "-m", "bench.print_bench", "--first-call-child"], check=True,
-                             capture_output=True, text=True, timeout=300)
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.print_bench", "--first-call-child"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return {key: statistics.median(result[key] for result in results) for key in results[0]}
 
@@ -110,13 +119,25 @@ def warm(args: argparse.Namespace) -> dict[str, Any]:
             for key, paper in PAPERS.items():
                 data = documents["receipt"]
                 result["receipt"][key] = median_of(
-                    [_loop(lambda: receipt_pdf(data, paper), args.runs, args.warmup) for _ in range(args.repeat)])
-                result["receipt_with_query"][key] = median_of([_loop(
-                    lambda: receipt_pdf(receipt_data(store, catalogue, day.approval_case, settings=settings), paper),
-                    args.runs // 2, args.warmup) for _ in range(args.repeat)])
+                    [_loop(lambda: receipt_pdf(data, paper), args.runs, args.warmup) for _ in range(args.repeat)]
+                )
+                result["receipt_with_query"][key] = median_of(
+                    [
+                        _loop(
+                            lambda: receipt_pdf(
+                                receipt_data(store, catalogue, day.approval_case, settings=settings), paper
+                            ),
+                            args.runs // 2,
+                            args.warmup,
+                        )
+                        for _ in range(args.repeat)
+                    ]
+                )
                 result["others_p50"][key] = {
                     name: _loop(lambda: pdf_of(documents[name], paper), 20, 2)["p50"]
-                    for name in DOCUMENTS if name != "receipt"}
+                    for name in DOCUMENTS
+                    if name != "receipt"
+                }
         finally:
             store.close()
     return result
@@ -124,24 +145,36 @@ def warm(args: argparse.Namespace) -> dict[str, Any]:
 
 def report(result: dict[str, Any]) -> str:
     m = result["machine"]
-    lines = [f"Print benchmark {result['started_at']}  ({m['cpu']}, {m['cores']} cores, Python {m['python']}, "
-             f"reportlab {result['reportlab']})",
-             f"  receipt PDF, fonts registered beforehand: median of {result['repeat']} runs × {result['runs']}"]
+    lines = [
+        f"Print benchmark {result['started_at']}  ({m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+        f"reportlab {result['reportlab']})",
+        f"  receipt PDF, fonts registered beforehand: median of {result['repeat']} runs × {result['runs']}",
+    ]
     for key, stats in result["warm"]["receipt"].items():
         verdict = "meets" if stats["p95"] <= RECEIPT_BAR_MS else "MISSES"
-        lines.append(f"    {key:<7} min {stats['min']:5.1f}  p50 {stats['p50']:6.1f}  p95 {stats['p95']:6.1f}  "
-                     f"max {stats['max']:6.1f} ms   bar ≤ {RECEIPT_BAR_MS:.0f} ms (p95): {verdict}")
+        lines.append(
+            f"    {key:<7} min {stats['min']:5.1f}  p50 {stats['p50']:6.1f}  p95 {stats['p95']:6.1f}  "
+            f"max {stats['max']:6.1f} ms   bar ≤ {RECEIPT_BAR_MS:.0f} ms (p95): {verdict}"
+        )
     lines.append("  receipt PDF including its query from the encrypted store:")
     for key, stats in result["warm"]["receipt_with_query"].items():
-        lines.append(f"    {key:<7} min {stats['min']:5.1f}  p50 {stats['p50']:6.1f}  p95 {stats['p95']:6.1f}  "
-                     f"max {stats['max']:6.1f} ms")
+        lines.append(
+            f"    {key:<7} min {stats['min']:5.1f}  p50 {stats['p50']:6.1f}  p95 {stats['p95']:6.1f}  "
+            f"max {stats['max']:6.1f} ms"
+        )
     first = result["first_call"]
-    lines.append(f"  first call in a fresh process (median of {result['first_calls']}): font registration "
-                 f"{first['fonts_ms']:.0f} ms + first receipt {first['first_receipt_ms']:.0f} ms = "
-                 f"{first['first_call_ms']:.0f} ms (imports {first['imports_ms']:.0f} ms before that)")
-    lines.append("  other documents, p50 ms: " + "; ".join(
-        f"{key} " + ", ".join(f"{name} {ms:.0f}" for name, ms in docs.items())
-        for key, docs in result["warm"]["others_p50"].items()))
+    lines.append(
+        f"  first call in a fresh process (median of {result['first_calls']}): font registration "
+        f"{first['fonts_ms']:.0f} ms + first receipt {first['first_receipt_ms']:.0f} ms = "
+        f"{first['first_call_ms']:.0f} ms (imports {first['imports_ms']:.0f} ms before that)"
+    )
+    lines.append(
+        "  other documents, p50 ms: "
+        + "; ".join(
+            f"{key} " + ", ".join(f"{name} {ms:.0f}" for name, ms in docs.items())
+            for key, docs in result["warm"]["others_p50"].items()
+        )
+    )
     return "\n".join(lines)
 
 

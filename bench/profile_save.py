@@ -20,11 +20,10 @@ from typing import Any
 
 from sqlalchemy import event
 
-from desktop.store.ledger import LedgerStore
-from sync.ledger.catalogue import load_catalogue
-
 from bench.store_bench import OUT
 from bench.store_phases import new_store, prepared_drafts, save_loop
+from desktop.store.ledger import LedgerStore
+from sync.ledger.catalogue import load_catalogue
 
 # Own-time buckets, matched in order against (file, function) of each profiled function.
 BUCKETS = (
@@ -51,6 +50,7 @@ def attribute(stats: pstats.Stats) -> dict[str, float]:
 
 def _mean_save_ms(store: LedgerStore, drafts: list, synchronous: str) -> float:
     """Mean save time with ``synchronous`` set on fresh pooled connections (the store sets FULL itself)."""
+
     def pragma(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.execute(f"PRAGMA synchronous = {synchronous}")
 
@@ -93,12 +93,19 @@ def main() -> int:
     print(f"mean save without the profiler: {unprofiled_ms:.2f} ms; own time under cProfile, by layer:")
     for name, share in shares.items():
         print(f"  {share * 100:5.1f} %  {name}")
-    print(f"without the profiler, median of {args.rounds} rounds: synchronous=FULL {full:.2f} ms, "
-          f"OFF {off:.2f} ms — the durable flush is {full - off:.2f} ms, the rest ({off:.2f} ms) is CPU")
+    print(
+        f"without the profiler, median of {args.rounds} rounds: synchronous=FULL {full:.2f} ms, "
+        f"OFF {off:.2f} ms — the durable flush is {full - off:.2f} ms, the rest ({off:.2f} ms) is CPU"
+    )
     OUT.mkdir(exist_ok=True)
     out = OUT / f"profile_save-{datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({"mean_save_ms": unprofiled_ms, "shares": shares, "synchronous_split_ms": split},
-                              indent=1, ensure_ascii=False))
+    out.write_text(
+        json.dumps(
+            {"mean_save_ms": unprofiled_ms, "shares": shares, "synchronous_split_ms": split},
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
     print(f"results written to {out}")
     return 0
 

@@ -37,22 +37,25 @@ def main(argv: list[str] | None = None) -> None:
         kinds = {
             "mark in place (as shipped)": real,
             "no mark": lambda: None,
-            "mark by atomic rename": lambda: atomic_write_bytes(store.layout.folder / "ledger.head.alt",
-                                                                store.mark.to_bytes()),
+            "mark by atomic rename": lambda: atomic_write_bytes(
+                store.layout.folder / "ledger.head.alt", store.mark.to_bytes()
+            ),
         }
         samples: dict[str, list[float]] = {name: [] for name in kinds}
         at = 20
         for _round in range(args.rounds):
             for name, write in kinds.items():
                 store.write_mark = write
-                samples[name] += save_loop(store, drafts[at:at + args.saves], 0)
+                samples[name] += save_loop(store, drafts[at : at + args.saves], 0)
                 at += args.saves
         store.write_mark = real
         store.close()
         for name, values in samples.items():
             s = summary(values)
-            print(f"{name:30} p50 {s['p50']:6.2f}  p95 {s['p95']:6.2f}  mean {statistics.fmean(values):6.2f} ms"
-                  f"  ({len(values)} saves)")
+            print(
+                f"{name:30} p50 {s['p50']:6.2f}  p95 {s['p95']:6.2f}  mean {statistics.fmean(values):6.2f} ms"
+                f"  ({len(values)} saves)"
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

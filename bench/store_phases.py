@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import desktop.store.opening as opening
+from bench.baseline import plain_sqlite_saves, sqlcipher_saves
+from bench.timing import StepTimer, evict, file_sizes, median_of, ms, summary, timed, warm
+from bench.workload import business_days, case_form, chunks, history
 from desktop.store.engine import connect_raw
 from desktop.store.keys import Unlocked, unlock
 from desktop.store.layout import StoreLayout
@@ -19,15 +22,17 @@ from sync.ledger.catalogue import Catalogue
 from sync.ledger.events import EventDraft, china_now, new_id
 from sync.ledger.forms import draft_case
 
-from bench.baseline import plain_sqlite_saves, sqlcipher_saves
-from bench.timing import StepTimer, evict, file_sizes, median_of, ms, summary, timed, warm
-from bench.workload import business_days, case_form, chunks, history
-
 PASSWORD = "fuliang2026"
 OPEN_STEPS = ("unlock", "check_health", "connect_raw", "_bind", "_verify_since_checkpoint", "migrate", "mark_open")
 # (cache, key, shutdown before the open): "crash" leaves the store without close(), as a killed app does.
-OPEN_KINDS = (("warm", "password", "clean"), ("warm", "unlocked", "clean"), ("cold", "password", "clean"),
-              ("cold", "unlocked", "clean"), ("warm", "unlocked", "crash"), ("cold", "unlocked", "crash"))
+OPEN_KINDS = (
+    ("warm", "password", "clean"),
+    ("warm", "unlocked", "clean"),
+    ("cold", "password", "clean"),
+    ("cold", "unlocked", "clean"),
+    ("warm", "unlocked", "crash"),
+    ("cold", "unlocked", "crash"),
+)
 
 
 def new_store(folder: Path) -> tuple[LedgerStore, float]:
@@ -72,7 +77,7 @@ def save_phase(workdir: Path, catalogue: Catalogue, rng: random.Random, args: An
             store.close()
         plain = plain_sqlite_saves(workdir / f"plain-{run}.db", drafts, args.warmup)
         cipher = sqlcipher_saves(workdir / f"cipher-{run}.db", f"\"x'{os.urandom(32).hex()}'\"", drafts, args.warmup)
-        for name, samples in (("draft", draft_ms[args.warmup:]), ("save", ours), ("plain", plain), ("cipher", cipher)):
+        for name, samples in (("draft", draft_ms[args.warmup :]), ("save", ours), ("plain", plain), ("cipher", cipher)):
             runs[name].append(summary(samples))
     result = {name: {"median": median_of(values), "runs": values} for name, values in runs.items()}
     result["create_store_ms"] = statistics.median(created)
@@ -90,9 +95,16 @@ def generate(store: LedgerStore, catalogue: Catalogue, rng: random.Random, args:
             events += len(batch)
             appends += 1
     seconds = time.perf_counter() - start
-    return {"cases": args.cases, "events": events, "appends": appends, "days": len(days),
-            "first_day": days[0].isoformat(), "last_day": days[-1].isoformat(),
-            "seconds": seconds, "events_per_s": events / seconds}
+    return {
+        "cases": args.cases,
+        "events": events,
+        "appends": appends,
+        "days": len(days),
+        "first_day": days[0].isoformat(),
+        "last_day": days[-1].isoformat(),
+        "seconds": seconds,
+        "events_per_s": events / seconds,
+    }
 
 
 def _one_open(folder: Path, unlocked: Unlocked, cold: bool, with_password: bool, crash: bool) -> dict[str, float]:
@@ -108,8 +120,11 @@ def _one_open(folder: Path, unlocked: Unlocked, cold: bool, with_password: bool,
         warm(*files)
     steps = StepTimer()
     with steps.wrapping(opening, OPEN_STEPS):
-        total, (store, report) = timed(lambda: open_store(folder, PASSWORD if with_password else None,
-                                                          unlocked=None if with_password else unlocked))
+        total, (store, report) = timed(
+            lambda: open_store(
+                folder, PASSWORD if with_password else None, unlocked=None if with_password else unlocked
+            )
+        )
     store.close()
     if report.recovery is not None or report.migrated:
         raise RuntimeError(f"open did more than open: {report}")
@@ -135,8 +150,10 @@ def open_phase(folder: Path, unlocked: Unlocked, args: Any) -> dict[str, Any]:
     store.close()
     result = {}
     for cache, key, shutdown in OPEN_KINDS:
-        samples = [_one_open(folder, unlocked, cache == "cold", key == "password", shutdown == "crash")
-                   for _ in range(args.opens)]
+        samples = [
+            _one_open(folder, unlocked, cache == "cold", key == "password", shutdown == "crash")
+            for _ in range(args.opens)
+        ]
         result[f"{cache}_{key}_{shutdown}"] = {"median": median_of(samples), "runs": samples}
     return result
 
@@ -155,15 +172,16 @@ def big_phase(workdir: Path, catalogue: Catalogue, rng: random.Random, args: Any
     """Build the large ledger, then measure its size, its opens, its checks and a save loop on it."""
     folder = workdir / "big"
     store, _ = new_store(folder)
-    unlocked = store._unlocked  # noqa: SLF001 - the benchmark reuses the key for the unlocked= opens
+    unlocked = store._unlocked
     out: dict[str, Any] = {"generation": generate(store, catalogue, rng, args)}
     out["size_open"] = file_sizes(folder)
     out["backup_ms"], _ = timed(lambda: store.backup("bench"))  # the first: whole chain, sets the checkpoint
     store.close()
     out["size_closed"] = file_sizes(folder)
     out["backup_bytes"] = sum(p.stat().st_size for p in (folder / "backups").iterdir())
-    out["unlock_ms"] = statistics.median(timed(lambda: unlock(folder / "keyring.json", PASSWORD))[0]
-                                         for _ in range(args.repeat))
+    out["unlock_ms"] = statistics.median(
+        timed(lambda: unlock(folder / "keyring.json", PASSWORD))[0] for _ in range(args.repeat)
+    )
     out["open"] = open_phase(folder, unlocked, args)
     store, _report = open_store(folder, unlocked=unlocked)
     try:

@@ -16,13 +16,12 @@ from typing import Any
 
 from sqlalchemy import event
 
-from desktop.store.keys import unlock
-from desktop.store.opening import open_store
-from sync.ledger.catalogue import load_catalogue
-
 from bench.store_bench import OUT
 from bench.store_phases import PASSWORD, prepared_drafts, save_loop
 from bench.timing import median_of, summary, timed
+from desktop.store.keys import unlock
+from desktop.store.opening import open_store
+from sync.ledger.catalogue import load_catalogue
 
 FRAME_HEADER = 24  # bytes before each page in a WAL frame
 
@@ -50,8 +49,12 @@ def _variant(folder: Path, drafts: list, pragmas: dict[str, Any], warmup: int) -
             checkpoint_ms, _ = timed(lambda: conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").all())
     finally:
         store.close()
-    return {"pragmas": pragmas, **summary(samples), "wal_frames_per_save": frames,
-            "checkpoint_ms_per_save": checkpoint_ms / len(samples)}
+    return {
+        "pragmas": pragmas,
+        **summary(samples),
+        "wal_frames_per_save": frames,
+        "checkpoint_ms_per_save": checkpoint_ms / len(samples),
+    }
 
 
 def main() -> int:
@@ -69,13 +72,19 @@ def main() -> int:
             drafts, _ = prepared_drafts(catalogue, rng, args.warmup + args.saves)
             found = _variant(args.folder, drafts, pragmas, args.warmup)
             result["variants"].append(found)
-            print(f"pragmas {pragmas or 'as the store sets them'}: p50 {found['p50']:.2f} p95 {found['p95']:.2f} ms, "
-                  f"{found['wal_frames_per_save']:.1f} WAL pages per save, "
-                  f"checkpoint {found['checkpoint_ms_per_save']:.2f} ms per save")
+            print(
+                f"pragmas {pragmas or 'as the store sets them'}: p50 {found['p50']:.2f} p95 {found['p95']:.2f} ms, "
+                f"{found['wal_frames_per_save']:.1f} WAL pages per save, "
+                f"checkpoint {found['checkpoint_ms_per_save']:.2f} ms per save"
+            )
     for label in ("{}", str({"cache_size": -65536})):
-        runs = [{k: x for k, x in v.items() if k != "pragmas"} for v in result["variants"] if str(v["pragmas"]) == label]
-        print(f"median over {len(runs)} runs, pragmas {label}: "
-              + ", ".join(f"{k} {v:.2f}" for k, v in median_of(runs).items()))
+        runs = [
+            {k: x for k, x in v.items() if k != "pragmas"} for v in result["variants"] if str(v["pragmas"]) == label
+        ]
+        print(
+            f"median over {len(runs)} runs, pragmas {label}: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in median_of(runs).items())
+        )
     if args.rebuild:
         store, _ = open_store(args.folder, unlocked=unlock(args.folder / "keyring.json", PASSWORD))
         try:
@@ -83,8 +92,10 @@ def main() -> int:
         finally:
             store.close()
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-        print(f"rebuild_projections: {count:,} events in {result['rebuild_ms'] / 1000:.1f} s; "
-              f"peak RSS of this process {result['peak_rss_mb']:.0f} MB")
+        print(
+            f"rebuild_projections: {count:,} events in {result['rebuild_ms'] / 1000:.1f} s; "
+            f"peak RSS of this process {result['peak_rss_mb']:.0f} MB"
+        )
     OUT.mkdir(exist_ok=True)
     out = OUT / f"store_probe-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False))

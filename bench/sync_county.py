@@ -19,6 +19,7 @@ import requests
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from bench.sync_load import APP_VERSION, Device
 from county.api.workers import default_count
 from county.config import Settings
 from county.db import make_engine, upgrade
@@ -27,12 +28,28 @@ from county.services import admin, enrolment
 from county.services.pii import new_key
 from sync.wire import EnrolRequest
 
-from bench.sync_load import APP_VERSION, Device
-
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ROOT = Path(__file__).resolve().parent.parent
-TOWNSHIPS = ["浮梁镇", "鹅湖镇", "经公桥镇", "蛟潭镇", "湘湖镇", "瑶里镇", "洪源镇", "寿安镇", "三龙镇", "王港乡",
-             "庄湾乡", "兴田乡", "江村乡", "黄坛乡", "峙滩镇", "勒功乡", "西湖乡", "储田乡"]  # 18, as in Fuliang
+TOWNSHIPS = [
+    "浮梁镇",
+    "鹅湖镇",
+    "经公桥镇",
+    "蛟潭镇",
+    "湘湖镇",
+    "瑶里镇",
+    "洪源镇",
+    "寿安镇",
+    "三龙镇",
+    "王港乡",
+    "庄湾乡",
+    "兴田乡",
+    "江村乡",
+    "黄坛乡",
+    "峙滩镇",
+    "勒功乡",
+    "西湖乡",
+    "储田乡",
+]  # 18, as in Fuliang
 START_TIMEOUT_S = 60.0
 WORKERS = default_count()  # endpoint processes, as `suishenban-county serve` starts by default
 
@@ -49,7 +66,7 @@ def postgres_version() -> str:
     try:
         with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres", connect_timeout=3) as conn:
             return str(conn.execute("SHOW server_version").fetchone()[0])
-    except Exception as exc:  # noqa: BLE001 - report, do not fail: the PostgreSQL parts are skipped
+    except Exception as exc:
         return f"unavailable ({type(exc).__name__})"
 
 
@@ -88,8 +105,12 @@ def new_points(engine: Engine, n: int) -> list[str]:
             if not session.scalar(text("SELECT id FROM township WHERE name = :n").bindparams(n=name)):
                 admin.create_township(session, name, actor="bench")
         for i in range(n):
-            point = admin.create_point(session, f"{TOWNSHIPS[i % 18].removesuffix('镇').removesuffix('乡')}村小卖部{i}",
-                                       TOWNSHIPS[i % 18], actor="bench")
+            point = admin.create_point(
+                session,
+                f"{TOWNSHIPS[i % 18].removesuffix('镇').removesuffix('乡')}村小卖部{i}",
+                TOWNSHIPS[i % 18],
+                actor="bench",
+            )
             account = admin.create_account(session, point.code, "王秀英", actor="bench")
             codes.append(admin.issue_activation_code(session, account.id, ttl=timedelta(hours=2), actor="bench").code)
         session.commit()
@@ -101,10 +122,17 @@ def provision(engine: Engine, n: int) -> list[Device]:
     devices, settings = [], Settings()
     for code in new_points(engine, n):
         with Session(engine, expire_on_commit=False) as session:
-            result = enrolment.enrol(session, EnrolRequest(activation_code=code, device_label="BENCH-PC",
-                                                           app_version=APP_VERSION,
-                                                           device_time="2026-11-27T09:30:00.000+08:00"),
-                                     client="127.0.0.1", settings=settings)
+            result = enrolment.enrol(
+                session,
+                EnrolRequest(
+                    activation_code=code,
+                    device_label="BENCH-PC",
+                    app_version=APP_VERSION,
+                    device_time="2026-11-27T09:30:00.000+08:00",
+                ),
+                client="127.0.0.1",
+                settings=settings,
+            )
         devices.append(Device(result.device_id, result.device_token, result.point.code, result.device_no))
     return devices
 
@@ -120,11 +148,21 @@ class CountyServer:
     """``suishenban-county serve`` as a child process on 127.0.0.1, a free port: uvicorn with ``workers``
     processes (as many as cores, like `serve`), or one process when profiled."""
 
-    def __init__(self, url: str, schema: str | None, *, profile: Path | None = None, keep_alive: int = 5,
-                 workers: int = WORKERS):
+    def __init__(
+        self, url: str, schema: str | None, *, profile: Path | None = None, keep_alive: int = 5, workers: int = WORKERS
+    ):
         workers = 1 if profile else workers  # cProfile sees one process
-        command = [sys.executable, "-m", "bench.sync_county", "--url", url, "--keep-alive", str(keep_alive),
-                   "--workers", str(workers)]
+        command = [
+            sys.executable,
+            "-m",
+            "bench.sync_county",
+            "--url",
+            url,
+            "--keep-alive",
+            str(keep_alive),
+            "--workers",
+            str(workers),
+        ]
         command += ["--schema", schema] if schema else []
         command += ["--profile", str(profile)] if profile else []
         self.proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -201,7 +239,7 @@ def _profiled_pushes(profiles: list) -> None:
 
     from county.api import routes
 
-    original, lock = routes._push, threading.Lock()  # noqa: SLF001 - benchmark instrumentation
+    original, lock = routes._push, threading.Lock()
 
     def push(*args, **kwargs):
         profiler = cProfile.Profile()
@@ -213,7 +251,7 @@ def _profiled_pushes(profiles: list) -> None:
             with lock:
                 profiles.append(profiler)
 
-    routes._push = push  # noqa: SLF001
+    routes._push = push
 
 
 def bench_app():
@@ -232,8 +270,14 @@ def _serve_workers(config_options: dict, workers: int) -> int:
     from county.api.workers import Workers
 
     options = {k: v for k, v in config_options.items() if k not in ("host", "port", "backlog")}
-    pool = Workers("bench.sync_county:bench_app", options, workers, host=config_options["host"],
-                   port=config_options["port"], backlog=config_options["backlog"])
+    pool = Workers(
+        "bench.sync_county:bench_app",
+        options,
+        workers,
+        host=config_options["host"],
+        port=config_options["port"],
+        backlog=config_options["backlog"],
+    )
     print(json.dumps({"port": pool.start()}), flush=True)
     threading.Thread(target=lambda: (sys.stdin.read(), pool.stop()), daemon=True).start()
     pool.supervise()
@@ -249,8 +293,16 @@ def _serve(url: str, schema: str | None, profile: str | None, keep_alive: int, w
 
     from county.api.app import create_app, settle_collector
 
-    options = dict(host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False, backlog=4096,
-                   timeout_keep_alive=keep_alive, server_header=False)
+    options = dict(
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        backlog=4096,
+        timeout_keep_alive=keep_alive,
+        server_header=False,
+    )
     if workers > 1:
         os.environ.update(BENCH_COUNTY_URL=url, BENCH_COUNTY_SCHEMA=schema or "")
         return _serve_workers(options, workers)
@@ -280,7 +332,8 @@ if __name__ == "__main__":
     parser.add_argument("--schema")
     parser.add_argument("--profile")
     parser.add_argument("--keep-alive", type=int, default=5, help="uvicorn's timeout_keep_alive (its default: 5 s)")
-    parser.add_argument("--workers", type=int, default=WORKERS,
-                        help="endpoint processes (default: two per core, as serve starts)")
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help="endpoint processes (default: two per core, as serve starts)"
+    )
     args = parser.parse_args()
     raise SystemExit(_serve(args.url, args.schema, args.profile, args.keep_alive, args.workers))

@@ -13,23 +13,22 @@ from typing import Any
 
 import requests
 
-from county.api.body import parse_model
-from county.db import session_factory
-from county.services import ingest
-from county.services.auth import authenticate
-from county.services.pii import PiiBox, new_key
-from sync.ledger.catalogue import Catalogue, load_catalogue
-from sync.ledger.events import EventDraft
-from sync.ledger.forms import FormErrors, check_event
-from sync.ledger.kinds import EventType
-from sync.body_codec import DICT_ENCODING
-from sync.wire import PushRequest, wire_to_event
-
 from bench.sync_county import CountyServer, county_db, ledger_counts, provision
 from bench.sync_load import backlog_drafts, push_bodies, seal_chain
 from bench.sync_net import inflate_body
 from bench.sync_profile import layers, top_costs
 from bench.timing import busy_share, cpu_ticks
+from county.api.body import parse_model
+from county.db import session_factory
+from county.services import ingest
+from county.services.auth import authenticate
+from county.services.pii import PiiBox, new_key
+from sync.body_codec import DICT_ENCODING
+from sync.ledger.catalogue import Catalogue, load_catalogue
+from sync.ledger.events import EventDraft
+from sync.ledger.forms import FormErrors, check_event
+from sync.ledger.kinds import EventType
+from sync.wire import PushRequest, wire_to_event
 
 INGEST_BATCH = 500
 HTTP_TIMEOUT = (10, 300)
@@ -70,10 +69,17 @@ def _service_ingest(engine, devices, bodies: list[list[bytes]], profiler: cProfi
     if profiler:
         profiler.disable()
     floor = _rules_floor(messages)
-    return {"events": events, "push_s": push, "parse_s": parse, "events_per_s": events / push,
-            "cpu_s": cpu, "cpu_ms_per_1000": cpu * 1e6 / events,
-            "with_parse_events_per_s": events / (push + parse), "rules_floor_s": floor,
-            "rules_floor_events_per_s": events / floor}
+    return {
+        "events": events,
+        "push_s": push,
+        "parse_s": parse,
+        "events_per_s": events / push,
+        "cpu_s": cpu,
+        "cpu_ms_per_1000": cpu * 1e6 / events,
+        "with_parse_events_per_s": events / (push + parse),
+        "rules_floor_s": floor,
+        "rules_floor_events_per_s": events / floor,
+    }
 
 
 def _rules_floor(messages: list[PushRequest]) -> float:
@@ -98,8 +104,11 @@ def _http_ingest(server: CountyServer, devices, bodies: list[list[bytes]]) -> di
     lock, gate = threading.Lock(), threading.Barrier(len(devices) + 1)
 
     def run(device, device_bodies: list[bytes]) -> None:
-        headers = {"Authorization": f"Device {device.token}", "Content-Type": "application/json",
-                   "Content-Encoding": DICT_ENCODING}
+        headers = {
+            "Authorization": f"Device {device.token}",
+            "Content-Type": "application/json",
+            "Content-Encoding": DICT_ENCODING,
+        }
         with requests.Session() as http:
             gate.wait(timeout=60)
             for body in device_bodies:
@@ -121,14 +130,19 @@ def _http_ingest(server: CountyServer, devices, bodies: list[list[bytes]]) -> di
     wall, by1 = time.perf_counter() - start, server.cpu_by_process()
     spent = sorted((by1[pid] - by0.get(pid, 0.0) for pid in by1), reverse=True)
     client = time.process_time() - client0  # the posting threads: CPU taken from the same 2 cores
-    return {"wall_s": wall, "server_cpu_s": sum(spent), "client_cpu_s": client,
-            "server_cpu_by_process_s": spent,  # busiest first: keep-alive connections stay with one process
-            "machine_busy_share": busy_share(ticks0, cpu_ticks()),
-            "statuses": {str(k): v for k, v in statuses.items()}}
+    return {
+        "wall_s": wall,
+        "server_cpu_s": sum(spent),
+        "client_cpu_s": client,
+        "server_cpu_by_process_s": spent,  # busiest first: keep-alive connections stay with one process
+        "machine_busy_share": busy_share(ticks0, cpu_ticks()),
+        "statuses": {str(k): v for k, v in statuses.items()},
+    }
 
 
-def _ingest_run(workdir: Path, kind: str, drafts, devices_n: int, processes: int,
-                profile_dir: Path | None = None) -> dict[str, Any]:
+def _ingest_run(
+    workdir: Path, kind: str, drafts, devices_n: int, processes: int, profile_dir: Path | None = None
+) -> dict[str, Any]:
     with county_db(kind, workdir) as (url, schema, engine):
         devices = provision(engine, 2 * devices_n)
         chains = [seal_chain(d, dev) for d, dev in zip(drafts, devices, strict=True)]
@@ -178,29 +192,38 @@ def ingest_phase(workdir: Path, catalogue: Catalogue, args: Any, kind: str, prof
     for r in range(args.repeat):
         runs.append(_ingest_run(workdir, kind, drafts, devices_n, args.server_processes))
         service, http = runs[-1]["service"], runs[-1]["http"]
-        print(f"  {kind} ingest run {r + 1}: service {service['events_per_s']:,.0f} ev/s "
-              f"({service['cpu_ms_per_1000']:.0f} ms CPU per 1,000), HTTP {http['events_per_s']:,.0f} ev/s "
-              f"(server {http['server_cpu_ms_per_1000']:.0f} ms CPU per 1,000, clients "
-              f"{http['client_cpu_ms_per_1000']:.0f}; machine {_percent(http['machine_busy_share'])} busy; "
-              f"endpoint processes' CPU {_split(http['server_cpu_by_process_s'])})", flush=True)
-    out = {"devices": devices_n, "events_per_device": per_device, "batch": INGEST_BATCH, "runs": runs,
-           "median": {"service_events_per_s": statistics.median(r["service"]["events_per_s"] for r in runs),
-                      "service_with_parse_events_per_s": statistics.median(
-                          r["service"]["with_parse_events_per_s"] for r in runs),
-                      "rules_floor_events_per_s": statistics.median(
-                          r["service"]["rules_floor_events_per_s"] for r in runs),
-                      "http_events_per_s": statistics.median(r["http"]["events_per_s"] for r in runs),
-                      "http_server_cpu_ms_per_1000": statistics.median(
-                          r["http"]["server_cpu_ms_per_1000"] for r in runs),
-                      "http_client_cpu_ms_per_1000": statistics.median(
-                          r["http"]["client_cpu_ms_per_1000"] for r in runs),
-                      "implied_2_core_events_per_s": statistics.median(
-                          r["http"]["implied_2_core_events_per_s"] for r in runs),
-                      "service_cpu_ms_per_1000": statistics.median(r["service"]["cpu_ms_per_1000"] for r in runs),
-                      "http_machine_busy_share": _median_known(r["http"]["machine_busy_share"] for r in runs)}}
+        print(
+            f"  {kind} ingest run {r + 1}: service {service['events_per_s']:,.0f} ev/s "
+            f"({service['cpu_ms_per_1000']:.0f} ms CPU per 1,000), HTTP {http['events_per_s']:,.0f} ev/s "
+            f"(server {http['server_cpu_ms_per_1000']:.0f} ms CPU per 1,000, clients "
+            f"{http['client_cpu_ms_per_1000']:.0f}; machine {_percent(http['machine_busy_share'])} busy; "
+            f"endpoint processes' CPU {_split(http['server_cpu_by_process_s'])})",
+            flush=True,
+        )
+    out = {
+        "devices": devices_n,
+        "events_per_device": per_device,
+        "batch": INGEST_BATCH,
+        "runs": runs,
+        "median": {
+            "service_events_per_s": statistics.median(r["service"]["events_per_s"] for r in runs),
+            "service_with_parse_events_per_s": statistics.median(r["service"]["with_parse_events_per_s"] for r in runs),
+            "rules_floor_events_per_s": statistics.median(r["service"]["rules_floor_events_per_s"] for r in runs),
+            "http_events_per_s": statistics.median(r["http"]["events_per_s"] for r in runs),
+            "http_server_cpu_ms_per_1000": statistics.median(r["http"]["server_cpu_ms_per_1000"] for r in runs),
+            "http_client_cpu_ms_per_1000": statistics.median(r["http"]["client_cpu_ms_per_1000"] for r in runs),
+            "implied_2_core_events_per_s": statistics.median(r["http"]["implied_2_core_events_per_s"] for r in runs),
+            "service_cpu_ms_per_1000": statistics.median(r["service"]["cpu_ms_per_1000"] for r in runs),
+            "http_machine_busy_share": _median_known(r["http"]["machine_busy_share"] for r in runs),
+        },
+    }
     if profile_dir:
         out["profiled_run"] = _ingest_run(workdir, kind, drafts, devices_n, args.server_processes, profile_dir)
-        out["profile"] = {name: {"top": top_costs(profile_dir / f"ingest-{name}-{kind}.prof"),
-                                 "layers": layers(profile_dir / f"ingest-{name}-{kind}.prof")}
-                          for name in ("service", "http")}
+        out["profile"] = {
+            name: {
+                "top": top_costs(profile_dir / f"ingest-{name}-{kind}.prof"),
+                "layers": layers(profile_dir / f"ingest-{name}-{kind}.prof"),
+            }
+            for name in ("service", "http")
+        }
     return out

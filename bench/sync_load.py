@@ -10,16 +10,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
+from bench.workload import business_days, case_form, history
+from sync.client import encode_body
 from sync.ledger.catalogue import Catalogue
 from sync.ledger.chain import GENESIS_HASH, seal
 from sync.ledger.events import CHINA_TZ, Event, EventDraft, format_time
 from sync.ledger.forms import draft_case
 from sync.ledger.kinds import EventType
 from sync.ledger.receipts import format_receipt_no
-from sync.client import encode_body
 from sync.wire import MonthDigest, PullItem, PushRequest, event_to_wire, month_digest
-
-from bench.workload import business_days, case_form, history
 
 END_DAY = date(2026, 11, 27)  # the benchmark's "today"
 APP_VERSION = "0.1.0"
@@ -75,8 +74,14 @@ def seal_chain(drafts: Sequence[EventDraft], device: Device) -> list[Event]:
 
 
 def push_request(device_id: str, events: Sequence[Event]) -> PushRequest:
-    return PushRequest(device_id=device_id, from_seq=events[0].seq, prev_hash=events[0].prev_hash,
-                       head_hash=events[-1].hash, events=[event_to_wire(e) for e in events], app_version=APP_VERSION)
+    return PushRequest(
+        device_id=device_id,
+        from_seq=events[0].seq,
+        prev_hash=events[0].prev_hash,
+        head_hash=events[-1].hash,
+        events=[event_to_wire(e) for e in events],
+        app_version=APP_VERSION,
+    )
 
 
 def push_bodies(device_id: str, events: Sequence[Event], batch: int) -> list[bytes]:
@@ -159,6 +164,7 @@ class MemoryPort:
 
 def wire_breakdown(events: Sequence[Event], batch: int) -> dict[str, float]:
     """Gzip'd bytes per event as the message grows from the bare payload to the full push body (no HTTP)."""
+
     def size(records_for: Callable[[Sequence[Event]], object]) -> float:
         total = 0
         for i in range(0, len(events), batch):
@@ -170,8 +176,10 @@ def wire_breakdown(events: Sequence[Event], batch: int) -> dict[str, float]:
         return [{k: v for k, v in event_to_wire(e).model_dump(exclude_none=True).items() if k in keys} for e in chunk]
 
     push = sum(len(body) for body in push_bodies(events[0].device_id, events, batch)) / len(events)
-    return {"bare": bare_payload(events, batch) / len(events),
-            "plus_type_time": size(lambda c: wire(c, ("type", "t", "body", "pii"))),
-            "plus_event_id": size(lambda c: wire(c, ("id", "type", "t", "body", "pii"))),
-            "plus_salt": size(lambda c: wire(c, ("id", "type", "t", "body", "pii", "salt"))),
-            "push_body": push}
+    return {
+        "bare": bare_payload(events, batch) / len(events),
+        "plus_type_time": size(lambda c: wire(c, ("type", "t", "body", "pii"))),
+        "plus_event_id": size(lambda c: wire(c, ("id", "type", "t", "body", "pii"))),
+        "plus_salt": size(lambda c: wire(c, ("id", "type", "t", "body", "pii", "salt"))),
+        "push_body": push,
+    }

@@ -93,8 +93,16 @@ class LinkProxy:
     push bodies and answers to find events sent again after a delivered acknowledgement.
     """
 
-    def __init__(self, upstream: str, *, rate: float | None = None, rtt: float = 0.0, drop_rate: float = 0.0,
-                 seed: int = 1, track_seqs: bool = False):
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        rate: float | None = None,
+        rtt: float = 0.0,
+        drop_rate: float = 0.0,
+        seed: int = 1,
+        track_seqs: bool = False,
+    ):
         target = urlsplit(upstream)
         self.upstream = (target.hostname, target.port)
         self.rate, self.rtt, self.drop_rate, self.track_seqs = rate, rtt, drop_rate, track_seqs
@@ -215,11 +223,18 @@ class LinkProxy:
         head, body = response.split(b"\r\n\r\n", 1)
         answer = json.loads(gzip.decompress(body) if b"content-encoding: gzip" in head.lower() else body)
         with self.lock:
-            self.stats.acked |= {seq for first, last in answer.get("accepted", []) + answer.get("duplicate", [])
-                                 for seq in range(first, last + 1)}
+            self.stats.acked |= {
+                seq
+                for first, last in answer.get("accepted", []) + answer.get("duplicate", [])
+                for seq in range(first, last + 1)
+            }
 
     def totals(self, path_prefix: str = "") -> dict[str, int]:
         chosen = [e for e in self.stats.exchanges if e.path.startswith(path_prefix)]
-        return {"requests": len(chosen), "up": sum(e.up for e in chosen), "up_head": sum(e.up_head for e in chosen),
-                "down": sum(e.down for e in chosen),
-                "dropped": sum(e.dropped is not None for e in chosen)}
+        return {
+            "requests": len(chosen),
+            "up": sum(e.up for e in chosen),
+            "up_head": sum(e.up_head for e in chosen),
+            "down": sum(e.down for e in chosen),
+            "dropped": sum(e.dropped is not None for e in chosen),
+        }

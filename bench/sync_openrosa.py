@@ -15,15 +15,17 @@ from sync.ledger.events import Event
 # What ODK Collect sends (okhttp) to an ODK Central app-user submission URL: the token is in the path.
 ODK_HEADERS = {
     "User-Agent": "org.odk.collect.android/v2024.2.4 okhttp/4.12.0 Dalvik/2.1.0 (Linux; U; Android 11; "
-                  "SM-A105F Build/RP1A.200720.012)",
+    "SM-A105F Build/RP1A.200720.012)",
     "X-OpenRosa-Version": "1.0",
     "Accept-Encoding": "gzip",
     "Date": "Fri, 27 Nov 2026 01:30:12 GMT+00:00",
     "Connection": "Keep-Alive",
 }
 BOUNDARY = "c4a8e3d5-7b0f-4f5e-9a51-2d4b7e1f0a63"
-OK_XML = ('<OpenRosaResponse xmlns="http://openrosa.org/http/response" items="0">'
-          '<message nature="">full submission upload was successful!</message></OpenRosaResponse>').encode()
+OK_XML = (
+    b'<OpenRosaResponse xmlns="http://openrosa.org/http/response" items="0">'
+    b'<message nature="">full submission upload was successful!</message></OpenRosaResponse>'
+)
 
 
 class _Sink(BaseHTTPRequestHandler):
@@ -41,12 +43,12 @@ class _Sink(BaseHTTPRequestHandler):
         self.send_header("X-OpenRosa-Accept-Content-Length", "104857600")
         self.send_header("Connection", "keep-alive")
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.send_response(204)
         self._common()
         self.end_headers()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.send_response(201)
         self._common()
@@ -91,18 +93,28 @@ def _elements(values: Mapping[str, object]) -> Iterable[str]:
 def submission_xml(event: Event) -> bytes:
     """The record as an XForm instance: the same fields as the event, plus the OpenRosa meta block."""
     instance = str(uuid.UUID(event.event_id))
-    parts = [f"<?xml version='1.0' ?><data id=\"fl_{str(event.type).replace('.', '_')}\" version=\"2024.1\" "
-             'xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms">',
-             *_elements(dict(event.body)), "<applicant>", *_elements(dict(event.pii or {})), "</applicant>",
-             f"<occurred_at>{event.occurred_at}</occurred_at><orx:meta><orx:instanceID>uuid:{instance}"
-             f"</orx:instanceID><orx:deviceID>{event.device_id}</orx:deviceID></orx:meta></data>"]
+    parts = [
+        f'<?xml version=\'1.0\' ?><data id="fl_{str(event.type).replace(".", "_")}" version="2024.1" '
+        'xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms">',
+        *_elements(dict(event.body)),
+        "<applicant>",
+        *_elements(dict(event.pii or {})),
+        "</applicant>",
+        f"<occurred_at>{event.occurred_at}</occurred_at><orx:meta><orx:instanceID>uuid:{instance}"
+        f"</orx:instanceID><orx:deviceID>{event.device_id}</orx:deviceID></orx:meta></data>",
+    ]
     return "".join(parts).encode("utf-8")
 
 
 def multipart(xml: bytes) -> bytes:
-    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"xml_submission_file\"; "
-            f"filename=\"submission.xml\"\r\nContent-Type: text/xml\r\n\r\n").encode() + xml + \
-        f"\r\n--{BOUNDARY}--\r\n".encode()
+    return (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="xml_submission_file"; '
+            f'filename="submission.xml"\r\nContent-Type: text/xml\r\n\r\n'
+        ).encode()
+        + xml
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
 
 
 def upload(base_url: str, events: Sequence[Event], token: str) -> int:
@@ -115,7 +127,11 @@ def upload(base_url: str, events: Sequence[Event], token: str) -> int:
         for event in events:
             if session.head(url, timeout=10).status_code != 204:
                 continue
-            response = session.post(url, data=multipart(submission_xml(event)), timeout=10,
-                                    headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+            response = session.post(
+                url,
+                data=multipart(submission_xml(event)),
+                timeout=10,
+                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+            )
             taken += response.status_code == 201
     return taken

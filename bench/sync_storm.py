@@ -12,13 +12,12 @@ from typing import Any
 
 import requests
 
-from sync.client import SyncClient
-from sync.engine import Backoff, SyncEngine
-from sync.ledger.catalogue import Catalogue
-
 from bench.sync_county import CountyServer, county_db, ledger_counts, provision
 from bench.sync_county_phases import slot_drafts
 from bench.sync_load import APP_VERSION, MemoryPort, seal_chain
+from sync.client import SyncClient
+from sync.engine import Backoff, SyncEngine
+from sync.ledger.catalogue import Catalogue
 
 MAX_RUNS = 50  # sync runs per device before it counts as stuck
 
@@ -36,8 +35,10 @@ class _Storm:
         self.sessions = [requests.Session() for _ in devices]
         for session in self.sessions:
             session.hooks["response"].append(self._seen)
-        self.engines = [SyncEngine(SyncClient(url, dev.token, session=s), port, app_version=APP_VERSION)
-                        for dev, s, port in zip(devices, self.sessions, self.ports, strict=True)]
+        self.engines = [
+            SyncEngine(SyncClient(url, dev.token, session=s), port, app_version=APP_VERSION)
+            for dev, s, port in zip(devices, self.sessions, self.ports, strict=True)
+        ]
         self.backoffs = [Backoff(rng=random.Random(seed + i).random) for i in range(len(devices))]
         self.attempts = [0] * len(devices)
         self.done_at: dict[int, float] = {}
@@ -77,8 +78,11 @@ class _Storm:
                     self.errors[(report.error.code or type(report.error).__name__) + detail] += 1
                 if report.ok and self.ports[index].pending_count() == 0:
                     self.done_at[index] = time.monotonic() - start
-                elif report.locked or self.attempts[index] >= MAX_RUNS or (
-                        report.error is not None and type(report.error).__name__ in ("Conflict", "Refused")):
+                elif (
+                    report.locked
+                    or self.attempts[index] >= MAX_RUNS
+                    or (report.error is not None and type(report.error).__name__ in ("Conflict", "Refused"))
+                ):
                     self.failed[index] = report.error.code if report.error else "stuck"
                 else:
                     delay = self.backoffs[index].next_delay(report.error.retry_after if report.error else None)
@@ -102,14 +106,25 @@ def _drain(url: str, devices, chains, *, workers: int, seed: int, deadline_s: fl
     for session in storm.sessions:
         session.close()
     done = sorted(storm.done_at.values())
-    latency = {f"{path}_200_s": {"p50": _quantile(values, 0.5), "p95": _quantile(values, 0.95), "max": max(values)}
-               for path, values in storm.latency.items() if values}
-    return {"drain_s": done[-1] if len(done) == len(devices) else None, "devices_done": len(done),
-            "device_done_p50_s": _quantile(done, 0.5), "device_done_p95_s": _quantile(done, 0.95),
-            "max_runs_per_device": max(storm.attempts), "latency": latency, "failed": storm.failed,
-            "statuses": {str(k): v for k, v in sorted(storm.statuses.items())}, "client_errors": dict(storm.errors),
-            "missing_retry_after": storm.missing_retry_after, "runs": sum(storm.attempts),
-            "events": sum(len(c) for c in chains)}
+    latency = {
+        f"{path}_200_s": {"p50": _quantile(values, 0.5), "p95": _quantile(values, 0.95), "max": max(values)}
+        for path, values in storm.latency.items()
+        if values
+    }
+    return {
+        "drain_s": done[-1] if len(done) == len(devices) else None,
+        "devices_done": len(done),
+        "device_done_p50_s": _quantile(done, 0.5),
+        "device_done_p95_s": _quantile(done, 0.95),
+        "max_runs_per_device": max(storm.attempts),
+        "latency": latency,
+        "failed": storm.failed,
+        "statuses": {str(k): v for k, v in sorted(storm.statuses.items())},
+        "client_errors": dict(storm.errors),
+        "missing_retry_after": storm.missing_retry_after,
+        "runs": sum(storm.attempts),
+        "events": sum(len(c) for c in chains),
+    }
 
 
 def _storm_run(workdir: Path, kind: str, drafts, n: int, args: Any, seed: int) -> dict[str, Any]:
@@ -118,8 +133,9 @@ def _storm_run(workdir: Path, kind: str, drafts, n: int, args: Any, seed: int) -
         chains = [seal_chain(d, dev) for d, dev in zip(drafts[:n], devices, strict=True)]
         with CountyServer(url, schema, keep_alive=args.keep_alive, workers=args.server_processes) as server:
             cpu0 = server.cpu_seconds()
-            result = _drain(server.url, devices, chains, workers=args.workers, seed=seed,
-                            deadline_s=args.storm_deadline)
+            result = _drain(
+                server.url, devices, chains, workers=args.workers, seed=seed, deadline_s=args.storm_deadline
+            )
             result["server_cpu_s"] = server.cpu_seconds() - cpu0
         result["county"] = ledger_counts(engine)
     if result["drain_s"]:
@@ -137,11 +153,17 @@ def storm_phase(workdir: Path, catalogue: Catalogue, args: Any, kind: str) -> di
         runs = []
         for r in range(args.storm_repeat):
             runs.append(_storm_run(workdir, kind, drafts, n, args, args.seed + r))
-            print(f"  {kind} storm {n} devices, run {r + 1}: drain {runs[-1]['drain_s']} s, "
-                  f"statuses {runs[-1]['statuses']}", flush=True)
+            print(
+                f"  {kind} storm {n} devices, run {r + 1}: drain {runs[-1]['drain_s']} s, "
+                f"statuses {runs[-1]['statuses']}",
+                flush=True,
+            )
         finished = sorted((run for run in runs if run["drain_s"]), key=lambda run: run["drain_s"])
         unfinished = [run for run in runs if not run["drain_s"]]
         median = unfinished[0] if unfinished else finished[(len(finished) - 1) // 2]
-        out["sizes"][str(n)] = {**median, "drain_runs_s": [run["drain_s"] for run in runs],
-                                "other_runs": [run for run in runs if run is not median]}
+        out["sizes"][str(n)] = {
+            **median,
+            "drain_runs_s": [run["drain_s"] for run in runs],
+            "other_runs": [run for run in runs if run is not median],
+        }
     return out

@@ -153,6 +153,7 @@ def _filesystem(path: Path) -> str:
 
 def source_version(root: Path) -> str:
     """The commit the store code comes from, marked dirty if desktop/store or sync/ledger differ from it."""
+
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True).stdout.strip()
 

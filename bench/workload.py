@@ -6,8 +6,8 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from functools import partial
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sync.ledger.catalogue import Catalogue, Item
 from sync.ledger.events import CHINA_TZ, EventDraft, format_time
@@ -29,20 +29,75 @@ from sync.ledger.kinds import Flow
 
 # Relative frequency of the 20 first-batch items at a village point: bills dominate, approvals are rare.
 ITEM_WEIGHTS = {
-    "FL001": 20, "FL002": 9, "FL003": 15, "FL004": 3, "FL005": 12, "FL006": 8, "FL007": 2, "FL008": 2,
-    "FL009": 3, "FL010": 2, "FL011": 6, "FL012": 5, "FL013": 1, "FL014": 4,
-    "FL015": 2, "FL016": 1, "FL017": 1, "FL018": 1, "FL019": 1.5, "FL020": 1.5,
+    "FL001": 20,
+    "FL002": 9,
+    "FL003": 15,
+    "FL004": 3,
+    "FL005": 12,
+    "FL006": 8,
+    "FL007": 2,
+    "FL008": 2,
+    "FL009": 3,
+    "FL010": 2,
+    "FL011": 6,
+    "FL012": 5,
+    "FL013": 1,
+    "FL014": 4,
+    "FL015": 2,
+    "FL016": 1,
+    "FL017": 1,
+    "FL018": 1,
+    "FL019": 1.5,
+    "FL020": 1.5,
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱胡程汪余方江洪冯詹吕郑叶"
 GIVEN = ["秀英", "桂兰", "建国", "金水", "春花", "国庆", "水生", "细妹", "福根", "玉珍", "长发", "红梅", "小军", "志强"]
 RARE = ["𠮷", "𪚥", "㐀", "𰻞", "𡒄", "𤆬", "䶮", "𨰻"]  # CJK Ext A/B/G: must survive byte for byte
 MINORITY = ["买买提·艾力", "阿卜杜·热合曼", "娜仁·其其格"]
-VILLAGES = ["瑶里村", "绕南村", "东埠村", "严台村", "江村村", "勒功村", "寿安村", "西湖村", "经公桥村", "鹅湖村",
-            "蛟潭村", "兴田村", "峙滩村", "湘湖村", "洪源村", "庄湾村", "王港村", "黄坛村", "储田村", "三龙村"]
-ORG_NAMES = ["浮梁县{v}茶叶专业合作社", "{v}股份经济合作社", "浮梁县{v}{s}记小卖部", "浮梁县{v}农家乐（个体工商户）",
-             "景德镇{s}氏陶瓷工作室", "浮梁县{v}便利店"]
-NOTES = ["", "", "", "", "", "", "", "", "群众腿脚不便，上门办理。", "代缴后已告知短信通知。", "材料已当面核对。",
-         "老人不识字，已读给本人听。"]
+VILLAGES = [
+    "瑶里村",
+    "绕南村",
+    "东埠村",
+    "严台村",
+    "江村村",
+    "勒功村",
+    "寿安村",
+    "西湖村",
+    "经公桥村",
+    "鹅湖村",
+    "蛟潭村",
+    "兴田村",
+    "峙滩村",
+    "湘湖村",
+    "洪源村",
+    "庄湾村",
+    "王港村",
+    "黄坛村",
+    "储田村",
+    "三龙村",
+]
+ORG_NAMES = [
+    "浮梁县{v}茶叶专业合作社",
+    "{v}股份经济合作社",
+    "浮梁县{v}{s}记小卖部",
+    "浮梁县{v}农家乐（个体工商户）",
+    "景德镇{s}氏陶瓷工作室",
+    "浮梁县{v}便利店",
+]
+NOTES = [
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "群众腿脚不便，上门办理。",
+    "代缴后已告知短信通知。",
+    "材料已当面核对。",
+    "老人不识字，已读给本人听。",
+]
 AMOUNTS = ["20", "30", "50", "50", "100", "100", "120.5", "200", "35.80", "66"]
 REGIONS = ["360222", "360222", "360222", "360221", "360203", "360281", "362201"]
 VOID_REASONS = ["录错了事项", "群众取消办理", "重复登记", "金额录错，重新登记"]
@@ -174,14 +229,16 @@ def history(catalogue: Catalogue, cases: int, days: list[date], rng: random.Rand
         yield drafts
 
 
-def _mailings(unit: str, case_ids: list[str], clock: _Clock, rng: random.Random,
-              later: dict[int, list[Later]], index: int) -> list[EventDraft]:
+def _mailings(
+    unit: str, case_ids: list[str], clock: _Clock, rng: random.Random, later: dict[int, list[Later]], index: int
+) -> list[EventDraft]:
     """The day's approval materials go to the department by free mailing (免费寄递); licences come back later."""
     out: list[EventDraft] = []
     for start in range(0, len(case_ids), MAX_CASES_PER_MAILING):
         batch = case_ids[start : start + MAX_CASES_PER_MAILING]
-        form = MailingForm(direction="to_department", unit_code=unit, contents="审批申请材料", pieces=len(batch),
-                           case_ids=batch)
+        form = MailingForm(
+            direction="to_department", unit_code=unit, contents="审批申请材料", pieces=len(batch), case_ids=batch
+        )
         mailing = replace(draft_mailing(form, business_date=clock.at.date()), occurred_at=clock.tick())
         mailing_id = mailing.body["mailing_id"]
         out.append(mailing)
@@ -190,9 +247,15 @@ def _mailings(unit: str, case_ids: list[str], clock: _Clock, rng: random.Random,
         later[index + 2].append(partial(_delivered, mailing_id))
     for case_id in case_ids:
         if rng.random() < 0.3:  # the licence or approval is mailed back to the applicant
-            back = MailingForm(direction="to_citizen", contents="营业执照（正本）", pieces=1, case_ids=[case_id],
-                               recipient_name=person_name(rng), recipient_mobile=mobile(rng),
-                               recipient_address=f"浮梁县{rng.choice(VILLAGES)}{rng.randint(1, 99)}号")
+            back = MailingForm(
+                direction="to_citizen",
+                contents="营业执照（正本）",
+                pieces=1,
+                case_ids=[case_id],
+                recipient_name=person_name(rng),
+                recipient_mobile=mobile(rng),
+                recipient_address=f"浮梁县{rng.choice(VILLAGES)}{rng.randint(1, 99)}号",
+            )
             later[index + rng.randint(8, 15)].append(partial(_mailing, back))
     return out
 

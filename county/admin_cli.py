@@ -110,8 +110,10 @@ def reinstated_text(result: reinstate.Reinstated) -> str:
     """What the bureau reads after a reinstatement: which devices sync again, which stay stopped and why."""
     lines = [f"已恢复{result.what}。原因：{result.reason}（已记入审计日志，代办点下次同步时会收到）"]
     if result.working:
-        lines.append("这些设备可以重新同步（原来的激活仍然有效，本机台账和待上传的记录都在）。柜台端开着时几分钟内"
-                     "会自动解除停用，代办员也可以在停用页面点“向县里确认”：")
+        lines.append(
+            "这些设备可以重新同步（原来的激活仍然有效，本机台账和待上传的记录都在）。柜台端开着时几分钟内"
+            "会自动解除停用，代办员也可以在停用页面点“向县里确认”："
+        )
         lines += [_device_line(d) for d in result.working]
     if result.stopped:
         lines.append("这些设备仍然不能同步：")
@@ -125,8 +127,10 @@ def _alert_line(row) -> str:
     when = row.at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
     if row.action == throttle.ALERT_ACTION:
         detail = row.detail
-        return (f"{when}  激活码 {detail['window_seconds'] // 60} 分钟内输错 {detail['failures']} 次，"
-                f"来自 {detail['addresses']} 个地址：可能有人在猜激活码。没有锁定任何人；请核对最近发出的激活码。")
+        return (
+            f"{when}  激活码 {detail['window_seconds'] // 60} 分钟内输错 {detail['failures']} 次，"
+            f"来自 {detail['addresses']} 个地址：可能有人在猜激活码。没有锁定任何人；请核对最近发出的激活码。"
+        )
     return f"{when}  {row.action}  {row.target}"
 
 
@@ -153,8 +157,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         finally:
             engine.dispose()
-        print(f"已加密 {done.rows} 条记录里的群众个人信息（{done.batches} 批），数据库的空闲空间已重写。"
-              "之前做的备份里仍是明文，到期删除前请妥善保管（见 docs/deployment.md）。")
+        print(
+            f"已加密 {done.rows} 条记录里的群众个人信息（{done.batches} 批），数据库的空闲空间已重写。"
+            "之前做的备份里仍是明文，到期删除前请妥善保管（见 docs/deployment.md）。"
+        )
         return 0
     session = session_factory(engine)()
     try:
@@ -186,24 +192,32 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
     if args.command == "create-account":
         account = admin.create_account(session, args.point_code, args.name, actor=actor)
         issued = admin.issue_activation_code(session, account.id, ttl=ttl, actor=actor)
-        return (f"已新建代办员账号 {account.id}：{account.name}\n一次性激活码：{issued.code}"
-                f"（{issued.expires_at} 前有效，只显示这一次）")
+        return (
+            f"已新建代办员账号 {account.id}：{account.name}\n一次性激活码：{issued.code}"
+            f"（{issued.expires_at} 前有效，只显示这一次）"
+        )
     if args.command == "issue-code":
         issued = admin.issue_activation_code(session, args.account_id, ttl=ttl, actor=actor)
         return f"一次性激活码：{issued.code}（{issued.expires_at} 前有效，只显示这一次）"
     if args.command == "revoke-account":
         admin.revoke_account(session, args.account_id, args.reason, actor=actor)
-        return (f"已注销账号 {args.account_id}，该账号的设备下次同步时会被拒绝并锁定。"
-                f"如果是误注销，可以用 reinstate-account {args.account_id} --reason \"…\" 恢复。")
+        return (
+            f"已注销账号 {args.account_id}，该账号的设备下次同步时会被拒绝并锁定。"
+            f'如果是误注销，可以用 reinstate-account {args.account_id} --reason "…" 恢复。'
+        )
     if args.command == "revoke-point":
         admin.revoke_point(session, args.point_code, args.reason, actor=actor)
-        return (f"已撤销代办点 {args.point_code}。"
-                f"如果是误撤销，可以用 reinstate-point {args.point_code} --reason \"…\" 恢复。")
+        return (
+            f"已撤销代办点 {args.point_code}。"
+            f'如果是误撤销，可以用 reinstate-point {args.point_code} --reason "…" 恢复。'
+        )
     if args.command == "revoke-device":
         device = admin.revoke_device(session, args.device, args.reason, actor=actor)
-        return (f"已停用设备 {device.id}，它下次连接县里时会被拒绝并锁定，本机台账保留。"
-                f"换新电脑时，用 issue-code {device.account_id} 给代办员发新的激活码。"
-                "单独停用的设备不能恢复，恢复账号或代办点也不会恢复它。")
+        return (
+            f"已停用设备 {device.id}，它下次连接县里时会被拒绝并锁定，本机台账保留。"
+            f"换新电脑时，用 issue-code {device.account_id} 给代办员发新的激活码。"
+            "单独停用的设备不能恢复，恢复账号或代办点也不会恢复它。"
+        )
     if args.command == "reinstate-account":
         account_id = reinstate.parse_account_id(args.account_id)
         return reinstated_text(reinstate.reinstate_account(session, account_id, args.reason, actor=actor))
@@ -211,9 +225,12 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         return reinstated_text(reinstate.reinstate_point(session, args.point_code, args.reason, actor=actor))
     if args.command == "list-devices":
         rows = admin.list_devices(session, args.point)
-        lines = [f"{p.code}-{d.device_no}  {d.id}  {d.state}  版本 {d.app_version or '-'}  已收到 {d.head_seq} 条"
-                 f"{'  ⚠ 台账不一致' if d.tampered else ''}"
-                 f"{f'  ⚠ 电脑时钟不准（{skew_words(d.clock_skew_seconds)}）' if d.clock_wrong else ''}" for d, p in rows]
+        lines = [
+            f"{p.code}-{d.device_no}  {d.id}  {d.state}  版本 {d.app_version or '-'}  已收到 {d.head_seq} 条"
+            f"{'  ⚠ 台账不一致' if d.tampered else ''}"
+            f"{f'  ⚠ 电脑时钟不准（{skew_words(d.clock_skew_seconds)}）' if d.clock_wrong else ''}"
+            for d, p in rows
+        ]
         return "\n".join(lines) or "还没有激活的设备。"
     if args.command == "notice":
         notices.publish_notice(session, args.title, args.text, point_code=args.point, actor=actor)
@@ -236,10 +253,13 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
             data = args.file.read_bytes()
         except OSError as exc:
             raise ApiError(400, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。") from exc
-        result = sync_file.import_file(session, data, max_events=sync_file_limit(settings), settings=settings,
-                                       actor=actor)
+        result = sync_file.import_file(
+            session, data, max_events=sync_file_limit(settings), settings=settings, actor=actor
+        )
         counts = {s: sum(r.status == s for r in result.results) for s in ("accepted", "duplicate", "rejected")}
-        lines = [f"导入完成：新收到 {counts['accepted']} 条，已有 {counts['duplicate']} 条，拒收 {counts['rejected']} 条。"]
+        lines = [
+            f"导入完成：新收到 {counts['accepted']} 条，已有 {counts['duplicate']} 条，拒收 {counts['rejected']} 条。"
+        ]
         notes = result.credits or []
         if late := [n for n in notes if n.flag == crediting.LATE]:
             lines.append(f"其中 {len(late)} 笔办结已过所属月份的入账期，计入导入当月（{late[0].month}）的积分。")
@@ -248,16 +268,23 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         return "\n".join(lines)
     if args.command == "extend-month":
         point = admin.point_by_code(session, args.point_code)
-        extension = crediting.extend_month(session, point, args.month, args.until, args.reason, actor=actor,
-                                           rules=settings.clock)
-        return (f"代办点 {point.code} {extension.month} 的入账期已延长到 {args.until:%Y年%m月%d日}（含），"
-                f"这以前收到的该月办结仍计入 {extension.month}。原因已记入审计日志。")
+        extension = crediting.extend_month(
+            session, point, args.month, args.until, args.reason, actor=actor, rules=settings.clock
+        )
+        return (
+            f"代办点 {point.code} {extension.month} 的入账期已延长到 {args.until:%Y年%m月%d日}（含），"
+            f"这以前收到的该月办结仍计入 {extension.month}。原因已记入审计日志。"
+        )
     if args.command == "check-pii-key":
         opened, tried = check_key(session, PiiBox.from_settings(settings))
         if not tried:
             return "数据库里还没有加密的个人信息，无从核对。"
         if opened < tried:
-            raise ApiError(400, "wrong_key", f"这个密钥打不开最近 {tried} 条记录中的 {tried - opened} 条：密钥不对，不能用它启动县级端。")
+            raise ApiError(
+                400,
+                "wrong_key",
+                f"这个密钥打不开最近 {tried} 条记录中的 {tried - opened} 条：密钥不对，不能用它启动县级端。",
+            )
         return f"密钥正确：最近 {tried} 条加密记录都能打开。"
     if args.command == "alerts":
         rows = throttle.alerts(session)

@@ -32,11 +32,15 @@ def _print_catalogue(version: str | None) -> int:
     except CatalogueError as exc:
         print(exc)
         return EXIT_FAILED
-    print(f"事项清单 {catalogue.version}（发布于 {catalogue.published_date:%Y年%m月%d日}），共 {len(catalogue.items)} 项")
+    print(
+        f"事项清单 {catalogue.version}（发布于 {catalogue.published_date:%Y年%m月%d日}），共 {len(catalogue.items)} 项"
+    )
     for item in catalogue.items:
         units = "、".join(unit.name for unit in catalogue.units_of(item))
-        print(f"{item.seq:>2}  {item.code}  {item.category}  {item.name}  {CLASS_LABELS[item.points_class]} "
-              f"{item.points} 积分  {FLOW_LABELS[item.flow]}  {units}")
+        print(
+            f"{item.seq:>2}  {item.code}  {item.category}  {item.name}  {CLASS_LABELS[item.points_class]} "
+            f"{item.points} 积分  {FLOW_LABELS[item.flow]}  {units}"
+        )
     return EXIT_OK
 
 
@@ -65,11 +69,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    print(f"县级端已启动：http://{args.host}:{args.port}/healthz  （数据库 {settings.database_url.split('@')[-1]}，"
-          f"{args.workers} 个进程）")
-    options = dict(host=args.host, port=args.port, log_level="warning", server_header=False,  # Date stays (HTTP)
-                   log_config=None,  # uvicorn's own records reach the JSON lines of county.logs
-                   **settings.uvicorn_proxy_options)
+    print(
+        f"县级端已启动：http://{args.host}:{args.port}/healthz  （数据库 {settings.database_url.split('@')[-1]}，"
+        f"{args.workers} 个进程）"
+    )
+    options = dict(
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        server_header=False,  # Date stays (HTTP)
+        log_config=None,  # uvicorn's own records reach the JSON lines of county.logs
+        **settings.uvicorn_proxy_options,
+    )
     if args.workers <= 1:
         app = create_app(settings, engine)
         settle_collector()
@@ -82,8 +93,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if not workers.supported():  # Windows: uvicorn's workers, one shared listening socket
         uvicorn.run("county.api.app:create_app_from_env", factory=True, workers=args.workers, **options)
         return EXIT_OK
-    pool = workers.Workers("county.api.app:create_app_from_env", options, args.workers, host=args.host,
-                           port=args.port)
+    pool = workers.Workers("county.api.app:create_app_from_env", options, args.workers, host=args.host, port=args.port)
     pool.start()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):  # Ctrl+C reaches every process; none is started again
         signal.signal(stop_signal, lambda *_: pool.stop())
@@ -93,13 +103,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="suishenban-county", description="乡村随身办 县级端")
-    parser.add_argument("--db", help="数据库地址，默认 sqlite:///county.db；PostgreSQL 如 postgresql+psycopg://user@host/db")
+    parser.add_argument(
+        "--db", help="数据库地址，默认 sqlite:///county.db；PostgreSQL 如 postgresql+psycopg://user@host/db"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="启动同步接口")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8600)
-    serve.add_argument("--workers", type=int, default=default_count(),
-                       help="接口进程数，默认为处理器核数的两倍（各进程并行核对上传的记录）")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=default_count(),
+        help="接口进程数，默认为处理器核数的两倍（各进程并行核对上传的记录）",
+    )
     sandbox = sub.add_parser("training-sandbox", help="培训模式用的县级端（本机回环地址，单独的数据库）")
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--until-stdin-closes", action="store_true", help="标准输入关闭时退出（由柜台端启动时使用）")

@@ -92,7 +92,7 @@ class Settings:
         return {"proxy_headers": True, "forwarded_allow_ips": list(self.trusted_proxies)}
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         values = {
             "database_url": os.environ.get("SUISHENBAN_COUNTY_DB", cls.database_url),
             "qr_key": os.environ.get("SUISHENBAN_COUNTY_QR_KEY", ""),

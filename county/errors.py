@@ -6,8 +6,9 @@ from __future__ import annotations
 class ApiError(Exception):
     """An expected refusal. Never carries exception text or stack traces to the client."""
 
-    def __init__(self, status: int, code: str, message: str, *, retry_after: int | None = None,
-                 resend_from: int | None = None):
+    def __init__(
+        self, status: int, code: str, message: str, *, retry_after: int | None = None, resend_from: int | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.code = code

@@ -27,7 +27,9 @@ class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname, "logger": record.name, "request_id": REQUEST_ID.get(),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": REQUEST_ID.get(),
             "message": record.getMessage(),
         }
         if record.exc_info and not record.exc_text:
@@ -80,6 +82,7 @@ class RequestIds:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            access.info("%s %s %s %.0f ms", scope["method"], scope["path"], status or 500,
-                        (time.monotonic() - started) * 1000)
+            access.info(
+                "%s %s %s %.0f ms", scope["method"], scope["path"], status or 500, (time.monotonic() - started) * 1000
+            )
             REQUEST_ID.reset(token)

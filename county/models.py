@@ -160,9 +160,11 @@ class Case(Base):
     credit_flag: Mapped[str | None] = mapped_column(String(20))  # None | late | future | before_case | before_enrolment
     disqualified: Mapped[bool] = mapped_column(Boolean, default=False)  # 违规刷单: earns nothing
     disqualify_reason: Mapped[str | None] = mapped_column(Text)
-    __table_args__ = (UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
-                      Index("ix_case_point_credit_month", "point_id", "credit_month"),
-                      Index("ix_case_point_flag", "point_id", "credit_flag"))
+    __table_args__ = (
+        UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
+        Index("ix_case_point_credit_month", "point_id", "credit_month"),
+        Index("ix_case_point_flag", "point_id", "credit_flag"),
+    )
 
 
 class Mailing(Base):

@@ -24,8 +24,8 @@ from county.config import ClockRules, Settings
 from county.db import make_engine, session_factory, upgrade
 from county.models import Account, Case, CountyEvent, Point, Township
 from county.services import admin, departments
-from county.services.notices import publish_notice
 from county.services.common import utcnow
+from county.services.notices import publish_notice
 from county.services.pii import new_key
 from sync.ledger.kinds import CaseState, Flow
 
@@ -39,8 +39,13 @@ def _practice_account(sessions) -> int:
         if point is None:
             township = session.scalar(select(Township).where(Township.name == "培训乡镇"))
             township = township or admin.create_township(session, "培训乡镇", actor="training")
-            point = Point(code=TRAINING_CODE, name="培训代办点（练习用）", kind="shop", township_id=township.id,
-                          created_at=utcnow())
+            point = Point(
+                code=TRAINING_CODE,
+                name="培训代办点（练习用）",
+                kind="shop",
+                township_id=township.id,
+                created_at=utcnow(),
+            )
             session.add(point)
             session.flush()
             session.add(Account(point_id=point.id, name="练习代办员", created_at=utcnow()))
@@ -75,15 +80,18 @@ def returned_in_training(case_id: str) -> bool:
 def _department_step(sessions) -> None:
     """A pretend department: materials sent are accepted (or now and then returned), accepted ones completed."""
     with sessions() as session:
-        for case in session.scalars(select(Case).where(Case.state.in_(
-                [CaseState.MATERIALS_SENT, CaseState.ACCEPTED, CaseState.IN_REVIEW]))).all():
+        for case in session.scalars(
+            select(Case).where(Case.state.in_([CaseState.MATERIALS_SENT, CaseState.ACCEPTED, CaseState.IN_REVIEW]))
+        ).all():
             if case.state == CaseState.MATERIALS_SENT and returned_in_training(case.case_id):
                 departments.set_case_status(session, case, "returned", RETURN_NOTE, actor="training-department")
                 continue
             status = "accepted" if case.state == CaseState.MATERIALS_SENT else "completed"
             note = "（培训）部门已受理" if status == "accepted" else "（培训）已办结，证照将免费寄回"
             departments.set_case_status(session, case, status, note, actor="training-department")
-        for case in session.scalars(select(Case).where(Case.flow == Flow.ONLINE, Case.state == CaseState.RECORDED)).all():
+        for case in session.scalars(
+            select(Case).where(Case.flow == Flow.ONLINE, Case.state == CaseState.RECORDED)
+        ).all():
             departments.set_case_status(session, case, "accepted", "（培训）部门已受理", actor="training-department")
         session.commit()
 
@@ -91,8 +99,14 @@ def _department_step(sessions) -> None:
 def _welcome_notice(sessions) -> None:
     with sessions() as session:
         if session.scalar(select(CountyEvent.id).where(CountyEvent.kind == "notice")) is None:
-            publish_notice(session, "欢迎参加培训", "这是培训用的县级端。登记的办件会同步到这里，部门会自动受理、办结，"
-                           "偶尔也会退回，请按退回原因练习更正后重新送交。", point_code=None, actor="training")
+            publish_notice(
+                session,
+                "欢迎参加培训",
+                "这是培训用的县级端。登记的办件会同步到这里，部门会自动受理、办结，"
+                "偶尔也会退回，请按退回原因练习更正后重新送交。",
+                point_code=None,
+                actor="training",
+            )
             session.commit()
 
 
@@ -115,11 +129,24 @@ def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0, *, 
         session.commit()
     # Practice receipts carry a practice QR code; the practice ledger's sample week is recorded after it is
     # enrolled but dated before, so the enrolment check of the month rule is off here (docs/points.md).
-    settings = Settings(database_url=database_url, qr_key=secrets.token_hex(32), query_url_base="http://127.0.0.1/ssb/q",
-                        clock=ClockRules(check_enrolment=False), pii_key=practice_pii_key(engine))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host=host,
-                                           port=port, log_level="warning", lifespan="off", access_log=False,
-                                           **settings.uvicorn_proxy_options))
+    settings = Settings(
+        database_url=database_url,
+        qr_key=secrets.token_hex(32),
+        query_url_base="http://127.0.0.1/ssb/q",
+        clock=ClockRules(check_enrolment=False),
+        pii_key=practice_pii_key(engine),
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, engine),
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            **settings.uvicorn_proxy_options,
+        )
+    )
     stop = threading.Event()
 
     def announce_and_step() -> None:

@@ -19,8 +19,14 @@ class Shell:
     """Owns the top-level windows: login (or activation on a new machine), then the main window; and in
     training mode the practice county, stopped by ``shutdown()``."""
 
-    def __init__(self, folder: Path, *, training: bool, clock: Callable[[], datetime] = china_now,
-                 on_shown: Callable[[object], None] | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        training: bool,
+        clock: Callable[[], datetime] = china_now,
+        on_shown: Callable[[object], None] | None = None,
+    ) -> None:
         self.folder, self.training, self.clock, self.on_shown = folder, training, clock, on_shown
         self.main = None
         self.activation = None

@@ -27,30 +27,33 @@ QT_TRANSLATION = "qtbase_zh_CN.qm"  # Qt's own words (file dialog, right-click m
 def resource_problems() -> list[str]:
     """Bundled data the app reads: fonts and their licences, the catalogue with its units, the working days."""
     from desktop.store.migrations import MIGRATIONS
+    from desktop.ui.icon import ICO, PNG
     from desktop.ui.theme import FONT_FILES
     from sync.ledger.catalogue import bundled_versions, load_catalogue
     from sync.ledger.workdays import bundled_table
 
-    from desktop.ui.icon import ICO, PNG
-
     wanted = [("fonts", name) for name in (*FONT_FILES, *FONT_LICENCES)] + [("icons", PNG), ("icons", ICO)]
-    problems = [f"缺少内置文件：resources/{folder}/{name}" for folder, name in wanted
-                if not resources.path(folder, name).is_file()]
+    problems = [
+        f"缺少内置文件：resources/{folder}/{name}"
+        for folder, name in wanted
+        if not resources.path(folder, name).is_file()
+    ]
     try:
         load_catalogue()
         if not bundled_versions():
             problems.append("缺少内置的事项清单（resources/catalogue）")
-    except Exception as exc:  # noqa: BLE001 - reported, not raised: the check lists everything missing
+    except Exception as exc:
         problems.append(f"内置事项清单读不出来：{exc}")
     try:
         bundled_table()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         problems.append(f"内置工作日表读不出来：{exc}")
     from importlib import resources as importlib_resources
 
     migrations = importlib_resources.files("desktop.store.migrations")
-    problems += [f"缺少数据库升级文件：{name}.sql" for name in MIGRATIONS
-                 if not migrations.joinpath(f"{name}.sql").is_file()]
+    problems += [
+        f"缺少数据库升级文件：{name}.sql" for name in MIGRATIONS if not migrations.joinpath(f"{name}.sql").is_file()
+    ]
     return problems
 
 

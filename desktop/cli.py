@@ -19,12 +19,19 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="suishenban", description="乡村随身办 柜台端")
     parser.add_argument("--training", action="store_true", help="培训模式：使用单独的练习台账，不影响真实记录")
     parser.add_argument("--data-dir", type=Path, help="台账文件夹（默认在本机用户的应用数据目录下）")
-    parser.add_argument("--self-test", action="store_true",
-                        help="无屏幕自检：在临时文件夹里打开练习台账，建好主窗口，用登记页面真实登记一笔办件")
-    parser.add_argument("--screenshots", type=Path, metavar="DIR",
-                        help="无屏幕保存各主要页面的截图（1366×768，三种文字大小）到 DIR")
-    parser.add_argument("--start-check", action="store_true",
-                        help="无屏幕启动检查：在临时文件夹上打开登录窗口，显示出来就退出（安装包检查和启动计时用）")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="无屏幕自检：在临时文件夹里打开练习台账，建好主窗口，用登记页面真实登记一笔办件",
+    )
+    parser.add_argument(
+        "--screenshots", type=Path, metavar="DIR", help="无屏幕保存各主要页面的截图（1366×768，三种文字大小）到 DIR"
+    )
+    parser.add_argument(
+        "--start-check",
+        action="store_true",
+        help="无屏幕启动检查：在临时文件夹上打开登录窗口，显示出来就退出（安装包检查和启动计时用）",
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("window", help="打开柜台窗口（默认）")
     sub.add_parser("demo", help="在练习台账里登记一天的示例办件并日结（命令行演示）")
@@ -51,7 +58,9 @@ def _check(folder: Path) -> int:
             print(report.recovery.message())
         head = store.verify()
         counts = store.outbox_counts()
-        print(f"台账正常：共 {head.seq} 条记录，哈希链完整；待同步 {counts.get('pending', 0) + counts.get('sent', 0)} 条。")
+        print(
+            f"台账正常：共 {head.seq} 条记录，哈希链完整；待同步 {counts.get('pending', 0) + counts.get('sent', 0)} 条。"
+        )
     finally:
         store.close()
     return EXIT_OK
@@ -94,13 +103,17 @@ def _export_sync(folder: Path, path: Path) -> int:
         print(exc)
         return EXIT_FAILED
     except OSError as exc:
-        print(f"同步文件没有写成（{exc.strerror or '无法写入'}），请检查 U 盘是否插好、有没有空间后再试。台账没有任何改动。")
+        print(
+            f"同步文件没有写成（{exc.strerror or '无法写入'}），请检查 U 盘是否插好、有没有空间后再试。台账没有任何改动。"
+        )
         return EXIT_FAILED
     finally:
         store.close()
     print(f"已把 {count} 条待同步的记录导出到 {path}。")
-    print("请把 U 盘交给乡镇，由乡镇转交县政务服务管理局导入。这些记录在本机仍算“待同步”，网络恢复后会再同步一次，"
-          "县里会认出已经收到的，所以重复导出或 U 盘丢了都不会丢数据。")
+    print(
+        "请把 U 盘交给乡镇，由乡镇转交县政务服务管理局导入。这些记录在本机仍算“待同步”，网络恢复后会再同步一次，"
+        "县里会认出已经收到的，所以重复导出或 U 盘丢了都不会丢数据。"
+    )
     return EXIT_OK
 
 
@@ -127,8 +140,10 @@ def _start_check() -> int:
     return EXIT_OK
 
 
-NO_SCREEN = ("没有检测到屏幕，无法打开柜台窗口。没有屏幕时可以运行 suishenban --training（在命令行练习一天，"
-             "并把各主要页面保存成截图），或 suishenban --self-test（自检）。")
+NO_SCREEN = (
+    "没有检测到屏幕，无法打开柜台窗口。没有屏幕时可以运行 suishenban --training（在命令行练习一天，"
+    "并把各主要页面保存成截图），或 suishenban --self-test（自检）。"
+)
 
 
 def has_screen(environ: dict[str, str] | None = None, platform: str | None = None) -> bool:
@@ -163,7 +178,9 @@ def _practice_without_screen(folder: Path) -> int:
     shots = (folder / "screenshots").resolve()
     print("正在保存界面截图（先和练习用的县级端真实同步一次，约半分钟）……", flush=True)
     written = save_all(shots, echo=print)
-    print(f"界面截图已保存在 {shots}，共 {len(written)} 张（三种文字大小各一套）。在有屏幕的电脑上运行同一命令会打开柜台窗口。")
+    print(
+        f"界面截图已保存在 {shots}，共 {len(written)} 张（三种文字大小各一套）。在有屏幕的电脑上运行同一命令会打开柜台窗口。"
+    )
     return EXIT_OK
 
 

@@ -9,10 +9,10 @@ and prints what the agent would see (numbers masked as on screen and paper).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable
 
 from desktop.services.summary import missing_materials, month_points
 from desktop.store.keys import WrongSecret
@@ -80,17 +80,39 @@ def record_practice_day(store: LedgerStore, catalogue: Catalogue, today: date, *
     def record(form: CaseForm):
         (ev,) = store.append(draft_case(form, catalogue, business_date=today))
         item = catalogue.by_code(form.item_code)
-        receipts.append((ev.body["receipt_no"], item.name, mask_name(form.name), SERVICE_MODE_LABELS[ServiceMode(form.mode)]))
+        receipts.append(
+            (ev.body["receipt_no"], item.name, mask_name(form.name), SERVICE_MODE_LABELS[ServiceMode(form.mode)])
+        )
         return ev
 
     name, id_number, mobile = people[0]
-    power = record(CaseForm("FL003", "point", name=name, id_number=id_number, mobile=mobile, village="瑶里村",
-                            amount="86.50", consent=True))
+    power = record(
+        CaseForm(
+            "FL003",
+            "point",
+            name=name,
+            id_number=id_number,
+            mobile=mobile,
+            village="瑶里村",
+            amount="86.50",
+            consent=True,
+        )
+    )
     store.append(draft_complete(power.body["case_id"]))
 
     name, id_number, mobile = people[1]
-    card = record(CaseForm("FL011", "home", name=name, id_number=id_number, mobile=mobile, village="瑶里村",
-                           notes="上户帮老人激活医保电子凭证", consent=True))
+    card = record(
+        CaseForm(
+            "FL011",
+            "home",
+            name=name,
+            id_number=id_number,
+            mobile=mobile,
+            village="瑶里村",
+            notes="上户帮老人激活医保电子凭证",
+            consent=True,
+        )
+    )
     store.append(draft_complete(card.body["case_id"]))
 
     name, id_number, mobile = people[2]
@@ -98,13 +120,34 @@ def record_practice_day(store: LedgerStore, catalogue: Catalogue, today: date, *
     required = [m for m in licence.guide.materials if m.required]
     materials = {m.code: "received" for m in licence.guide.materials}
     materials[required[-1].code] = "missing"
-    shop = record(CaseForm("FL015", "activity_day", name=name, id_number=id_number, mobile=mobile, village="东埠村",
-                           materials=materials, notes="开办农家乐", consent=True))
+    shop = record(
+        CaseForm(
+            "FL015",
+            "activity_day",
+            name=name,
+            id_number=id_number,
+            mobile=mobile,
+            village="东埠村",
+            materials=materials,
+            notes="开办农家乐",
+            consent=True,
+        )
+    )
     notice = missing_materials(store, catalogue, shop.body["case_id"])
 
     unit = licence.guide.unit_codes[0]
-    (mail,) = store.append(draft_mailing(MailingForm("to_department", unit_code=unit, contents="个体工商户设立登记申请材料",
-                                                     pieces=1, case_ids=[shop.body["case_id"]]), business_date=today))
+    (mail,) = store.append(
+        draft_mailing(
+            MailingForm(
+                "to_department",
+                unit_code=unit,
+                contents="个体工商户设立登记申请材料",
+                pieces=1,
+                case_ids=[shop.body["case_id"]],
+            ),
+            business_date=today,
+        )
+    )
     store.append(draft_materials_sent(shop.body["case_id"], mail.body["mailing_id"]))
     tracking_no = "1180956234017"
     store.append(draft_dispatch(mail.body["mailing_id"], tracking_no))
@@ -113,15 +156,51 @@ def record_practice_day(store: LedgerStore, catalogue: Catalogue, today: date, *
     points = month_points(store, china_now())
     counts = store.outbox_counts()
     unit_name = catalogue.units_of(licence)[0].name
-    return DemoResult(receipts, notice, tracking_no, unit_name, points.credited, counts.get("pending", 0), backup_name,
-                      store.verify().seq)
+    return DemoResult(
+        receipts,
+        notice,
+        tracking_no,
+        unit_name,
+        points.credited,
+        counts.get("pending", 0),
+        backup_name,
+        store.verify().seq,
+    )
 
 
-_NAMES = ["李桂兰", "张金水", "刘细妹", "陈福根", "杨玉珍", "黄长发", "赵红梅", "吴水生", "周国庆", "徐春梅",
-          "朱䶮", "胡志强", "汪秀珍", "余冬生", "方𠮷祥", "江来娣"]
+_NAMES = [
+    "李桂兰",
+    "张金水",
+    "刘细妹",
+    "陈福根",
+    "杨玉珍",
+    "黄长发",
+    "赵红梅",
+    "吴水生",
+    "周国庆",
+    "徐春梅",
+    "朱䶮",
+    "胡志强",
+    "汪秀珍",
+    "余冬生",
+    "方𠮷祥",
+    "江来娣",
+]
 _VILLAGES = ["瑶里村", "绕南村", "东埠村", "严台村", "江村村", "寿安村", "西湖村", "鹅湖村"]
-_WEIGHTS = {"FL001": 9, "FL002": 4, "FL003": 7, "FL004": 2, "FL005": 5, "FL006": 3, "FL009": 2, "FL011": 3,
-            "FL012": 2, "FL014": 2, "FL015": 1, "FL019": 1}
+_WEIGHTS = {
+    "FL001": 9,
+    "FL002": 4,
+    "FL003": 7,
+    "FL004": 2,
+    "FL005": 5,
+    "FL006": 3,
+    "FL009": 2,
+    "FL011": 3,
+    "FL012": 2,
+    "FL014": 2,
+    "FL015": 1,
+    "FL019": 1,
+}
 _AMOUNTS = ["30", "50", "50", "100", "86.50", "120", "200", "35.80", "380"]
 
 
@@ -132,12 +211,17 @@ def _practice_case(catalogue: Catalogue, rng: random.Random, day: date) -> CaseF
     materials = {m.code: "received" for m in item.guide.materials if m.required or rng.random() < 0.5}
     if item.is_approval and rng.random() < 0.4:
         materials[next(m.code for m in item.guide.materials if m.required)] = "missing"
-    return CaseForm(code, rng.choices(["point", "home", "activity_day"], weights=[7, 2, 1])[0],
-                    name=rng.choice(_NAMES), id_number=_sample_id(rng.choice(["360222", "360221"]), birth,
-                                                                  f"{rng.randint(0, 999):03d}"),
-                    mobile=f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}" if rng.random() < 0.8 else "",
-                    village=rng.choice(_VILLAGES), materials=materials,
-                    amount=rng.choice(_AMOUNTS) if item.takes_amount else None, consent=True)
+    return CaseForm(
+        code,
+        rng.choices(["point", "home", "activity_day"], weights=[7, 2, 1])[0],
+        name=rng.choice(_NAMES),
+        id_number=_sample_id(rng.choice(["360222", "360221"]), birth, f"{rng.randint(0, 999):03d}"),
+        mobile=f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}" if rng.random() < 0.8 else "",
+        village=rng.choice(_VILLAGES),
+        materials=materials,
+        amount=rng.choice(_AMOUNTS) if item.takes_amount else None,
+        consent=True,
+    )
 
 
 def record_history(store: LedgerStore, catalogue: Catalogue, today: date, days: int = 6, seed: int = 2026) -> int:
@@ -171,12 +255,22 @@ def record_history(store: LedgerStore, catalogue: Catalogue, today: date, days: 
             total += 1
         for case_id, code in approvals:
             item = catalogue.by_code(code)
-            mail = draft_mailing(MailingForm("to_department", unit_code=item.guide.unit_codes[0],
-                                             contents=f"{item.name}申请材料", pieces=1, case_ids=[case_id]),
-                                 business_date=day)
+            mail = draft_mailing(
+                MailingForm(
+                    "to_department",
+                    unit_code=item.guide.unit_codes[0],
+                    contents=f"{item.name}申请材料",
+                    pieces=1,
+                    case_ids=[case_id],
+                ),
+                business_date=day,
+            )
             serial = f"{rng.randint(0, 99_999_999):08d}"
-            steps = [mail, draft_materials_sent(case_id, mail.body["mailing_id"]),
-                     draft_dispatch(mail.body["mailing_id"], f"EA{serial}{s10_check_digit(serial)}CN")]
+            steps = [
+                mail,
+                draft_materials_sent(case_id, mail.body["mailing_id"]),
+                draft_dispatch(mail.body["mailing_id"], f"EA{serial}{s10_check_digit(serial)}CN"),
+            ]
             if day < today - timedelta(days=2):
                 steps.append(draft_delivered(mail.body["mailing_id"]))
             store.append(*(replace(d, occurred_at=tick(5)) for d in steps))
@@ -203,7 +297,12 @@ def seed_training(folder: Path, today: date) -> None:
 
 
 def report_lines(result: DemoResult, folder: Path, first_run: bool) -> list[str]:
-    lines = [BANNER, f"练习台账位置：{folder}", f"练习密码：{TRAINING_PASSWORD}" + ("（首次创建）" if first_run else ""), ""]
+    lines = [
+        BANNER,
+        f"练习台账位置：{folder}",
+        f"练习密码：{TRAINING_PASSWORD}" + ("（首次创建）" if first_run else ""),
+        "",
+    ]
     lines.append("今天登记的办件：")
     for number, item, citizen, mode in result.receipts:
         lines.append(f"  回执 {number}  {item}  群众 {citizen}  {mode}帮代办")

@@ -20,15 +20,29 @@ EXIT_NO_WINDOW = 3
 # What PySide6's xcb platform plugin links against (ldd on plugins/platforms/libqxcb.so and libQt6XcbQpa)
 # beyond glibc, with the Debian/Ubuntu package of each; scripts/setup.sh installs the same packages.
 XCB_LIBRARIES = (
-    ("libxcb-icccm.so.4", "libxcb-icccm4"), ("libxcb-keysyms.so.1", "libxcb-keysyms1"),
-    ("libxcb-cursor.so.0", "libxcb-cursor0"), ("libxcb-image.so.0", "libxcb-image0"),
-    ("libxcb-render-util.so.0", "libxcb-render-util0"), ("libxcb-shape.so.0", "libxcb-shape0"),
-    ("libxcb-randr.so.0", "libxcb-randr0"), ("libxcb-xkb.so.1", "libxcb-xkb1"), ("libxcb-sync.so.1", "libxcb-sync1"),
-    ("libxcb-xfixes.so.0", "libxcb-xfixes0"), ("libxcb-shm.so.0", "libxcb-shm0"), ("libxcb-util.so.1", "libxcb-util1"),
-    ("libxcb-render.so.0", "libxcb-render0"), ("libxcb.so.1", "libxcb1"), ("libX11-xcb.so.1", "libx11-xcb1"),
-    ("libX11.so.6", "libx11-6"), ("libxkbcommon.so.0", "libxkbcommon0"), ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
-    ("libEGL.so.1", "libegl1"), ("libGL.so.1", "libgl1"), ("libfontconfig.so.1", "libfontconfig1"),
-    ("libfreetype.so.6", "libfreetype6"), ("libdbus-1.so.3", "libdbus-1-3"),
+    ("libxcb-icccm.so.4", "libxcb-icccm4"),
+    ("libxcb-keysyms.so.1", "libxcb-keysyms1"),
+    ("libxcb-cursor.so.0", "libxcb-cursor0"),
+    ("libxcb-image.so.0", "libxcb-image0"),
+    ("libxcb-render-util.so.0", "libxcb-render-util0"),
+    ("libxcb-shape.so.0", "libxcb-shape0"),
+    ("libxcb-randr.so.0", "libxcb-randr0"),
+    ("libxcb-xkb.so.1", "libxcb-xkb1"),
+    ("libxcb-sync.so.1", "libxcb-sync1"),
+    ("libxcb-xfixes.so.0", "libxcb-xfixes0"),
+    ("libxcb-shm.so.0", "libxcb-shm0"),
+    ("libxcb-util.so.1", "libxcb-util1"),
+    ("libxcb-render.so.0", "libxcb-render0"),
+    ("libxcb.so.1", "libxcb1"),
+    ("libX11-xcb.so.1", "libx11-xcb1"),
+    ("libX11.so.6", "libx11-6"),
+    ("libxkbcommon.so.0", "libxkbcommon0"),
+    ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
+    ("libEGL.so.1", "libegl1"),
+    ("libGL.so.1", "libgl1"),
+    ("libfontconfig.so.1", "libfontconfig1"),
+    ("libfreetype.so.6", "libfreetype6"),
+    ("libdbus-1.so.3", "libdbus-1-3"),
 )
 SETUP_HINT = "或在软件文件夹里以 root 身份运行 bash scripts/setup.sh，它会自动安装"
 NO_SCREEN_HINT = "没有屏幕时可以运行 suishenban --training：在命令行练习一天，并把各主要页面保存成截图"
@@ -70,8 +84,10 @@ def _plugin_problem() -> str | None:
 def missing_message(missing: list[tuple[str, str]]) -> str:
     packages = " ".join(package for _name, package in missing)
     names = "、".join(name for name, _package in missing)
-    return (f"柜台窗口打不开：这台电脑缺少显示窗口要用的系统组件（{names}）。\n"
-            f"请用管理员身份安装后再运行：sudo apt-get install {packages}\n（{SETUP_HINT}。）")
+    return (
+        f"柜台窗口打不开：这台电脑缺少显示窗口要用的系统组件（{names}）。\n"
+        f"请用管理员身份安装后再运行：sudo apt-get install {packages}\n（{SETUP_HINT}。）"
+    )
 
 
 def window_problem(environ: dict[str, str] | None = None) -> str | None:
@@ -82,8 +98,10 @@ def window_problem(environ: dict[str, str] | None = None) -> str | None:
         return missing_message(missing)
     if reason := _plugin_problem():
         log.error("the xcb platform plugin does not load: %s", reason)
-        return (f"柜台窗口打不开：Qt 的 X11 显示插件加载不了（{reason}）。\n请重新安装本软件后再试"
-                f"（从源代码运行时：bash scripts/setup.sh）。")
+        return (
+            f"柜台窗口打不开：Qt 的 X11 显示插件加载不了（{reason}）。\n请重新安装本软件后再试"
+            f"（从源代码运行时：bash scripts/setup.sh）。"
+        )
     return None
 
 
@@ -92,14 +110,18 @@ def fatal_message(qt_text: str) -> str:
     last = qt_text.strip().splitlines()[-1] if qt_text.strip() else "（没有说明）"
     if "could not connect to display" in qt_text:
         where = os.environ.get("DISPLAY", "")
-        return (f"柜台窗口打不开：连接不上显示器（DISPLAY={where}）。\n请在电脑的桌面上运行本软件，或检查 DISPLAY 设置。"
-                f"\n{NO_SCREEN_HINT}。")
+        return (
+            f"柜台窗口打不开：连接不上显示器（DISPLAY={where}）。\n请在电脑的桌面上运行本软件，或检查 DISPLAY 设置。"
+            f"\n{NO_SCREEN_HINT}。"
+        )
     if "platform plugin" in qt_text:
         if sys.platform.startswith("linux") and (missing := missing_xcb_libraries()):
             return missing_message(missing)
         if sys.platform.startswith("linux"):
-            fix = (f"请运行 sudo apt-get install {' '.join(package for _name, package in XCB_LIBRARIES)}"
-                   f"\n（{SETUP_HINT}；装好了还不行，请重新安装本软件。）")
+            fix = (
+                f"请运行 sudo apt-get install {' '.join(package for _name, package in XCB_LIBRARIES)}"
+                f"\n（{SETUP_HINT}；装好了还不行，请重新安装本软件。）"
+            )
         else:
             fix = "请重新安装乡村随身办。"
         return f"柜台窗口打不开：Qt 的显示插件加载不了。\n{fix}\nQt 的原话：{last}"

@@ -31,8 +31,9 @@ def configure(folder: Path | None, *, console_level: int = logging.ERROR) -> Pat
         path = folder / "logs" / LOG_FILE
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            to_file = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                                           encoding="utf-8")
+            to_file = logging.handlers.RotatingFileHandler(
+                path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+            )
         except OSError:
             path = None
         else:

@@ -49,24 +49,49 @@ TEXT_POINTS = {"standard": 14, "large": 16, "xlarge": 18}
 DEFAULT_COUNTY_SERVER = "https://ssb.fuliang.gov.cn"
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("text_size", "standard", "文字大小",
-            "看不清时选“大”或“特大”，所有页面都会跟着变大。", TEXT_SIZES),
-    Setting("printer", "", "打印机",
-            "打印回执、寄递交接单和日结单用的打印机；不选就用电脑的默认打印机。", empty_label="电脑的默认打印机",
-            kind="printer"),
-    Setting("paper", "roll80", "纸张",
-            "按打印机里装的纸选：小票打印机一般是 80 毫米或 58 毫米，普通打印机是 A4 或 A5。",
-            (Choice("a4", "A4 纸"), Choice("a5", "A5 纸"), Choice("roll80", "80 毫米小票"), Choice("roll58", "58 毫米小票"))),
-    Setting("print_preview", "on", "打印前预览",
-            "先看一看打出来的样子再按“打印”，也可以在预览里“保存为 PDF”；用熟了可以选“直接打印”。",
-            (Choice("on", "先预览"), Choice("off", "直接打印"))),
-    Setting("county_server", DEFAULT_COUNTY_SERVER, "县里服务器地址",
-            "激活这台电脑时预先填好的地址，由县政务服务管理局告知，一般不用改；激活以后，同步用激活时填写的地址。",
-            kind="url"),
-    Setting("personal_data_days", "180", "个人信息保存期限",
-            "群众的姓名、身份证号、手机号和寄递地址在本机保存多久（从办理那天算）。到期后在日结时清除，"
-            "只清除县里已经收到的记录；办件本身、积分和防篡改校验都还在，县里保存完整记录。",
-            (Choice("90", "3 个月"), Choice("180", "6 个月"), Choice("365", "1 年"), Choice("730", "2 年"))),
+    Setting("text_size", "standard", "文字大小", "看不清时选“大”或“特大”，所有页面都会跟着变大。", TEXT_SIZES),
+    Setting(
+        "printer",
+        "",
+        "打印机",
+        "打印回执、寄递交接单和日结单用的打印机；不选就用电脑的默认打印机。",
+        empty_label="电脑的默认打印机",
+        kind="printer",
+    ),
+    Setting(
+        "paper",
+        "roll80",
+        "纸张",
+        "按打印机里装的纸选：小票打印机一般是 80 毫米或 58 毫米，普通打印机是 A4 或 A5。",
+        (
+            Choice("a4", "A4 纸"),
+            Choice("a5", "A5 纸"),
+            Choice("roll80", "80 毫米小票"),
+            Choice("roll58", "58 毫米小票"),
+        ),
+    ),
+    Setting(
+        "print_preview",
+        "on",
+        "打印前预览",
+        "先看一看打出来的样子再按“打印”，也可以在预览里“保存为 PDF”；用熟了可以选“直接打印”。",
+        (Choice("on", "先预览"), Choice("off", "直接打印")),
+    ),
+    Setting(
+        "county_server",
+        DEFAULT_COUNTY_SERVER,
+        "县里服务器地址",
+        "激活这台电脑时预先填好的地址，由县政务服务管理局告知，一般不用改；激活以后，同步用激活时填写的地址。",
+        kind="url",
+    ),
+    Setting(
+        "personal_data_days",
+        "180",
+        "个人信息保存期限",
+        "群众的姓名、身份证号、手机号和寄递地址在本机保存多久（从办理那天算）。到期后在日结时清除，"
+        "只清除县里已经收到的记录；办件本身、积分和防篡改校验都还在，县里保存完整记录。",
+        (Choice("90", "3 个月"), Choice("180", "6 个月"), Choice("365", "1 年"), Choice("730", "2 年")),
+    ),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 

@@ -79,16 +79,30 @@ def _retry_after(response: requests.Response) -> float | None:
 
 
 class SyncClient:
-    def __init__(self, base_url: str, device_token: str | None = None, *, session: requests.Session | None = None,
-                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, app_version: str | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        device_token: str | None = None,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        app_version: str | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.device_token = device_token
         self.app_version = app_version  # named on pull and status; push and enrol carry it in their body
         self.http = session or requests.Session()
         self.timeout = timeout
 
-    def _call(self, method: str, path: str, result: type[BaseModel], *, body: BaseModel | None = None,
-              params: dict | None = None) -> BaseModel:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        result: type[BaseModel],
+        *,
+        body: BaseModel | None = None,
+        params: dict | None = None,
+    ) -> BaseModel:
         headers = dict(LEAN_HEADERS)
         data = None
         if self.device_token:
@@ -99,8 +113,9 @@ class SyncClient:
         elif self.app_version:
             headers[APP_VERSION_HEADER] = self.app_version
         try:
-            response = self.http.request(method, self.base_url + path, data=data, params=params, headers=headers,
-                                         timeout=self.timeout)
+            response = self.http.request(
+                method, self.base_url + path, data=data, params=params, headers=headers, timeout=self.timeout
+            )
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
             raise Transient("县里的回复不完整，会自动重试，数据不会丢失。", code="truncated") from exc
         except requests.RequestException as exc:
@@ -111,8 +126,9 @@ class SyncClient:
         kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if kind != "application/json":
             # Hotel-style captive portals answer 200 with an HTML login page: never success.
-            raise Transient("网络需要先登录（例如连的是需要认证的无线网），请检查网络后再同步。数据不会丢失。",
-                            code="not_json")
+            raise Transient(
+                "网络需要先登录（例如连的是需要认证的无线网），请检查网络后再同步。数据不会丢失。", code="not_json"
+            )
         try:
             payload = response.json()
         except (ValueError, requests.RequestException) as exc:
@@ -169,5 +185,15 @@ def request_size(request: BaseModel) -> int:
     return len(encode_body(request))
 
 
-__all__ = ["AuthRefused", "Conflict", "Gap", "Outdated", "Refused", "SyncClient", "SyncError", "Transient", "encode_body",
-           "request_size"]
+__all__ = [
+    "AuthRefused",
+    "Conflict",
+    "Gap",
+    "Outdated",
+    "Refused",
+    "SyncClient",
+    "SyncError",
+    "Transient",
+    "encode_body",
+    "request_size",
+]

@@ -14,7 +14,7 @@ time-machine, which moves what this clock reads.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 CHINA_TZ = timezone(timedelta(hours=8), "UTC+8")
 
@@ -29,7 +29,7 @@ class Clock:
         return self.now().date()
 
     def utcnow(self) -> datetime:
-        return self.now().astimezone(timezone.utc)
+        return self.now().astimezone(UTC)
 
     def timestamp(self) -> float:
         """Seconds since the Unix epoch (for stamps kept in files, such as a throttle's end)."""

@@ -110,16 +110,24 @@ class SyncEngine:
                 return
             seqs = [e.seq for e in events]
             self.port.mark(seqs, OutboxState.SENT)  # written before the network call
-            request = PushRequest(device_id=self.port.device_id, from_seq=events[0].seq, prev_hash=events[0].prev_hash,
-                                  head_hash=events[-1].hash, events=[event_to_wire(e) for e in events],
-                                  app_version=self.app_version, sent_at=format_time(china_now()))
+            request = PushRequest(
+                device_id=self.port.device_id,
+                from_seq=events[0].seq,
+                prev_hash=events[0].prev_hash,
+                head_hash=events[-1].hash,
+                events=[event_to_wire(e) for e in events],
+                app_version=self.app_version,
+                sent_at=format_time(china_now()),
+            )
             report.requests += 1
             try:
                 result = self.client.push(request)
             except Gap as gap:
                 gap_retries += 1
                 if gap_retries > MAX_GAP_RETRIES:
-                    raise Transient("县里反复提示缺少记录，已暂停同步，请联系县政务服务管理局。", code="gap_loop") from gap
+                    raise Transient(
+                        "县里反复提示缺少记录，已暂停同步，请联系县政务服务管理局。", code="gap_loop"
+                    ) from gap
                 self.port.requeue_from(gap.resend_from)
                 continue
             except Outdated:
@@ -140,8 +148,9 @@ class SyncEngine:
             if result.clock is not None:
                 report.clock = result.clock
                 wrong = "1" if result.clock.wrong else ""
-                self.port.note_run(clock_skew=str(result.clock.skew_seconds), clock_wrong=wrong,
-                                   clock_checked_at=result.server_time)
+                self.port.note_run(
+                    clock_skew=str(result.clock.skew_seconds), clock_wrong=wrong, clock_checked_at=result.server_time
+                )
             if progress:
                 progress(report.pushed, max(total, report.pushed))
 
@@ -181,7 +190,9 @@ class SyncEngine:
             report.error = exc
             return report
         local = self.port.acknowledged_months()
-        report.digest_mismatch = sorted(m for m in set(local) | set(status.months) if local.get(m) != status.months.get(m))
+        report.digest_mismatch = sorted(
+            m for m in set(local) | set(status.months) if local.get(m) != status.months.get(m)
+        )
         if report.digest_mismatch:
             self.port.requeue_from(status.head.seq + 1)
         return report

@@ -11,11 +11,24 @@ from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
 _RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])")
 # Fields that hold a person's name, as a log line would carry them: name=张三, "name": "张三", 姓名：张三.
-NAME_KEYS = ("name", "applicant_name", "citizen_name", "contact_name", "agent_name", "recipient", "sender",
-             "姓名", "联系人", "申请人", "收件人", "寄件人")
+NAME_KEYS = (
+    "name",
+    "applicant_name",
+    "citizen_name",
+    "contact_name",
+    "agent_name",
+    "recipient",
+    "sender",
+    "姓名",
+    "联系人",
+    "申请人",
+    "收件人",
+    "寄件人",
+)
 _NAME_FIELD = re.compile(
     r"(?P<key>[\"']?(?:" + "|".join(re.escape(key) for key in NAME_KEYS) + r")[\"']?\s*(?:=|:|：)\s*[\"']?)"
-    r"(?P<value>[^\s\"',;，；）)}\]]+)")
+    r"(?P<value>[^\s\"',;，；）)}\]]+)"
+)
 
 
 def mask_personal(text: str) -> str:

@@ -37,7 +37,9 @@ def signed_part(device_id: str, payload_gz: bytes) -> bytes:
 
 
 def pack(device_id: str, payload_gz: bytes, signature: bytes) -> bytes:
-    return MAGIC + f"device {device_id}\n".encode("ascii") + f"signature {signature.hex()}\n".encode("ascii") + payload_gz
+    return (
+        MAGIC + f"device {device_id}\n".encode("ascii") + f"signature {signature.hex()}\n".encode("ascii") + payload_gz
+    )
 
 
 def payload_of(request: PushRequest) -> bytes:
@@ -63,16 +65,17 @@ def read_header(data: bytes) -> Header:
         raise SyncFileError("同步文件太大，请在柜台端分几次导出。")
     if not data.startswith(MAGIC):
         raise SyncFileError("这不是乡村随身办的同步文件。")
-    rest = data[len(MAGIC):]
+    rest = data[len(MAGIC) :]
     device = _DEVICE.match(rest)
     if not device:
         raise SyncFileError("同步文件已损坏（缺少设备编号）。")
-    rest = rest[device.end():]
+    rest = rest[device.end() :]
     signature = _SIGNATURE.match(rest)
     if not signature:
         raise SyncFileError("同步文件已损坏（缺少签名）。")
-    return Header(device.group(1).decode("ascii"), bytes.fromhex(signature.group(1).decode("ascii")),
-                  rest[signature.end():])
+    return Header(
+        device.group(1).decode("ascii"), bytes.fromhex(signature.group(1).decode("ascii")), rest[signature.end() :]
+    )
 
 
 def inflate(payload_gz: bytes, limit: int) -> bytes:

@@ -174,8 +174,12 @@ class PushResult(Message):
     @property
     def results(self) -> list[EventResult]:
         """One result per event the answer names, in sequence order."""
-        seqs = [seq for ranges in (self.accepted, self.duplicate) for first, last in ranges
-                for seq in range(first, last + 1)]
+        seqs = [
+            seq
+            for ranges in (self.accepted, self.duplicate)
+            for first, last in ranges
+            for seq in range(first, last + 1)
+        ]
         return self.results_for(sorted({*seqs, *(r.seq for r in self.rejected)}))
 
     def results_for(self, seqs: list[int]) -> list[EventResult]:
@@ -184,8 +188,9 @@ class PushResult(Message):
         found = []
         for seq in seqs:
             if seq in rejected:
-                found.append(EventResult(seq=seq, status="rejected", code=rejected[seq].code,
-                                         message=rejected[seq].message))
+                found.append(
+                    EventResult(seq=seq, status="rejected", code=rejected[seq].code, message=rejected[seq].message)
+                )
             elif any(first <= seq <= last for first, last in self.accepted):
                 found.append(EventResult(seq=seq, status="accepted"))
             elif any(first <= seq <= last for first, last in self.duplicate):
@@ -275,10 +280,17 @@ def event_to_wire(event: Event) -> WireEvent:
     body = dict(event.body)
     sent_id = None if _implied_id(event.type, body) == event.event_id else event.event_id
     if event.pii is not None:
-        return WireEvent(id=sent_id, type=event.type, t=event.occurred_at, body=body,
-                         pii=dict(event.pii) or None, salt=event.pii_salt if event.pii else None)
-    return WireEvent(id=sent_id, type=event.type, t=event.occurred_at, body=body,
-                     digests=dict(event.pii_digests) or None)
+        return WireEvent(
+            id=sent_id,
+            type=event.type,
+            t=event.occurred_at,
+            body=body,
+            pii=dict(event.pii) or None,
+            salt=event.pii_salt if event.pii else None,
+        )
+    return WireEvent(
+        id=sent_id, type=event.type, t=event.occurred_at, body=body, digests=dict(event.pii_digests) or None
+    )
 
 
 def wire_to_event(wire: WireEvent, *, device_id: str, seq: int, prev_hash: str) -> Event:
@@ -291,11 +303,27 @@ def wire_to_sealed(wire: WireEvent, *, device_id: str, seq: int, prev_hash: str)
     if wire.pii:
         if wire.salt is None:
             raise ValueError("personal fields without their salt")
-        return sealed_parts(event_id=event_id(wire), device_id=device_id, seq=seq, event_type=wire.type,
-                            occurred_at=wire.t, body=wire.body, prev_hash=prev_hash, pii=wire.pii,
-                            salt=bytes.fromhex(wire.salt))
-    return sealed_parts(event_id=event_id(wire), device_id=device_id, seq=seq, event_type=wire.type,
-                        occurred_at=wire.t, body=wire.body, prev_hash=prev_hash, digests=wire.digests)
+        return sealed_parts(
+            event_id=event_id(wire),
+            device_id=device_id,
+            seq=seq,
+            event_type=wire.type,
+            occurred_at=wire.t,
+            body=wire.body,
+            prev_hash=prev_hash,
+            pii=wire.pii,
+            salt=bytes.fromhex(wire.salt),
+        )
+    return sealed_parts(
+        event_id=event_id(wire),
+        device_id=device_id,
+        seq=seq,
+        event_type=wire.type,
+        occurred_at=wire.t,
+        body=wire.body,
+        prev_hash=prev_hash,
+        digests=wire.digests,
+    )
 
 
 def month_digest(event_ids: list[str]) -> str:

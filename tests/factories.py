@@ -52,13 +52,17 @@ def make_case_form(**overrides) -> CaseForm:
     return CaseForm(**fields)
 
 
-def make_case_draft(catalogue: Catalogue | None = None, *, business_date: date | None = None, **overrides) -> EventDraft:
+def make_case_draft(
+    catalogue: Catalogue | None = None, *, business_date: date | None = None, **overrides
+) -> EventDraft:
     """A 缴纳话费 case as the form would draft it, dated today by the clock unless ``business_date`` says."""
     return draft_case(make_case_form(**overrides), catalogue or load_catalogue(), business_date=business_date)
 
 
 def make_mailing_draft(*, business_date: date | None = None, **overrides) -> EventDraft:
-    fields = dict(direction="to_department", unit_code=_any_unit_of("FL015"), contents="个体工商户设立登记申请材料", pieces=1)
+    fields = dict(
+        direction="to_department", unit_code=_any_unit_of("FL015"), contents="个体工商户设立登记申请材料", pieces=1
+    )
     fields.update(overrides)
     return draft_mailing(MailingForm(**fields), business_date=business_date)
 
@@ -80,9 +84,9 @@ def make_store(folder: Path, **identity) -> LedgerStore:
 
 def reopen(store: LedgerStore):
     """Close a store and open it again the way the app does at login."""
-    folder, unlocked = store.layout.folder, store._unlocked  # noqa: SLF001 - test helper
+    folder, unlocked = store.layout.folder, store._unlocked
     store.close()
     return open_store(folder, unlocked=unlocked)
 
 
-__all__ = ["Unlocked", "PASSWORD", "TEST_DAY", "make_case_draft", "make_mailing_draft", "make_store", "reopen"]
+__all__ = ["PASSWORD", "TEST_DAY", "Unlocked", "make_case_draft", "make_mailing_draft", "make_store", "reopen"]

@@ -40,9 +40,19 @@ def test_the_store_never_imports_qt():
 
 
 WALL_CLOCK_READS = {
-    ("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
-    ("time", "time"), ("time", "time_ns"), ("time", "localtime"), ("time", "gmtime"), ("time", "ctime"),
-    ("func", "now"), ("func", "current_timestamp"), ("func", "current_date"), ("func", "localtimestamp"),
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+    ("time", "time_ns"),
+    ("time", "localtime"),
+    ("time", "gmtime"),
+    ("time", "ctime"),
+    ("func", "now"),
+    ("func", "current_timestamp"),
+    ("func", "current_date"),
+    ("func", "localtimestamp"),
 }
 CLOCK_MODULE = ROOT / "sync" / "clock.py"
 

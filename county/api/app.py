@@ -97,7 +97,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     async def _db_error(_request: Request, exc: DBAPIError) -> JSONResponse:
         # Constraint races and the like: the batch was rolled back whole; the client retries.
         log.warning("database refused a write: %s", type(exc.orig).__name__)
-        error = ApiError(409, "retry", "县里正在处理同一批数据，稍后会自动重试。", retry_after=settings.limits.retry_after_seconds)
+        error = ApiError(
+            409, "retry", "县里正在处理同一批数据，稍后会自动重试。", retry_after=settings.limits.retry_after_seconds
+        )
         return JSONResponse(error.body(), status_code=409, headers={"Retry-After": str(error.retry_after)})
 
     from county.api.routes import router

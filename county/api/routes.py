@@ -89,9 +89,13 @@ def _push(core, authorization: str | None, raw: bytes) -> PushResult:
 
 
 @router.get("/pull", response_model=PullResult)
-def pull(request: Request, authorization: AuthHeader = None, app_version: VersionHeader = None,
-         cursor: Annotated[int, Query(ge=0, le=2**53)] = 0,
-         limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> PullResult:
+def pull(
+    request: Request,
+    authorization: AuthHeader = None,
+    app_version: VersionHeader = None,
+    cursor: Annotated[int, Query(ge=0, le=2**53)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> PullResult:
     core = _core(request)
     with core.session() as session:
         device, _point = authenticate(session, authorization)

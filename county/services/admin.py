@@ -34,8 +34,9 @@ def create_township(session: Session, name: str, *, actor: str) -> Township:
     return township
 
 
-def create_point(session: Session, name: str, township: str, *, kind: str = "shop", code: str | None = None,
-                 actor: str) -> Point:
+def create_point(
+    session: Session, name: str, township: str, *, kind: str = "shop", code: str | None = None, actor: str
+) -> Point:
     name = texts.org_name(name, field="point", label="代办点名称", max_len=60)
     found = session.scalar(select(Township).where(Township.name == township.strip()))
     if found is None:
@@ -67,10 +68,15 @@ def _same_name(session: Session, point: Point, name: str) -> AdminError | None:
     found = session.scalar(select(Account).where(Account.point_id == point.id, Account.name == name))
     if found is None:
         return None
-    hint = (f"那个账号已注销，如是同一个人，请用 reinstate-account {found.id} 恢复。" if found.state != "active"
-            else "如是同一个人，请用 issue-code 给原账号发激活码；如是同名的另一个人，请在名字后加上区分（如「王秀英（二组）」）。")
-    return AdminError(f"代办点 {point.code} 已有名为「{name}」的代办员账号（账号 {found.id}），"
-                      f"同一代办点不能有两个同名账号。{hint}什么都没有改。")
+    hint = (
+        f"那个账号已注销，如是同一个人，请用 reinstate-account {found.id} 恢复。"
+        if found.state != "active"
+        else "如是同一个人，请用 issue-code 给原账号发激活码；如是同名的另一个人，请在名字后加上区分（如「王秀英（二组）」）。"
+    )
+    return AdminError(
+        f"代办点 {point.code} 已有名为「{name}」的代办员账号（账号 {found.id}），"
+        f"同一代办点不能有两个同名账号。{hint}什么都没有改。"
+    )
 
 
 def create_account(session: Session, point_code: str, name: str, *, actor: str) -> Account:
@@ -135,8 +141,11 @@ def find_device(session: Session, ref: str) -> Device:
     text = ref.strip()
     point_code, dash, number = text.partition("-")
     if dash and point_code.isascii() and point_code.isdigit() and number.isascii() and number.isdigit():
-        device = session.scalar(select(Device).join(Point, Point.id == Device.point_id)
-                                .where(Point.code == point_code, Device.device_no == int(number)))
+        device = session.scalar(
+            select(Device)
+            .join(Point, Point.id == Device.point_id)
+            .where(Point.code == point_code, Device.device_no == int(number))
+        )
     else:
         device = session.get(Device, text) if len(text) == 32 else None
     if device is None:

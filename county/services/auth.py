@@ -16,7 +16,7 @@ def authenticate(session: Session, authorization: str | None, *, lock: bool = Fa
     was revoked. ``lock`` takes a row lock on the device so its pushes are applied one at a time."""
     if not authorization or not authorization.startswith("Device "):
         raise ApiError(401, "auth_missing", "缺少设备凭证，请先激活这台电脑。")
-    credential = authorization[len("Device "):].strip()
+    credential = authorization[len("Device ") :].strip()
     device_id, _, token = credential.partition(".")
     if len(device_id) != 32 or not token:
         raise unauthorised()

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import JSON, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
-
 _UNSET = object()
 
 
@@ -32,8 +31,9 @@ def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
     return names
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
-                json_text: Collection[str] = ()) -> None:
+def insert_rows(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, json_text: Collection[str] = ()
+) -> None:
     """Insert rows that all have the same keys; the JSON columns named in ``json_text`` come already as JSON text."""
     if not rows:
         return
@@ -55,14 +55,17 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
             cursor.close()
         return
     if dialect.name != "postgresql":
-        connection.execute(insert(table), [{name: json.loads(value) if name in json_text else value
-                                            for name, value in row.items()} for row in rows])
+        connection.execute(
+            insert(table),
+            [{name: json.loads(value) if name in json_text else value for name, value in row.items()} for row in rows],
+        )
         return
     json_columns = {name for name in names if isinstance(table.c[name].type, JSON) and name not in json_text}
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY {columns} FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([_json(row[name]) if name in json_columns else row.get(name, defaults.get(name))
-                            for name in names])
+            copy.write_row(
+                [_json(row[name]) if name in json_columns else row.get(name, defaults.get(name)) for name in names]
+            )
 
 
 def _convert_column(values: list[list[Any]], index: int, processor: Callable[[Any], Any]) -> None:
@@ -90,8 +93,10 @@ def update_rows(session: Session, table: Table, key: str, rows: Sequence[dict[st
     names = [key, *columns]
     arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect)}[]" for name in names)
     sets = ", ".join(f"{quote.quote(name)} = u.{quote.quote(name)}" for name in columns)
-    statement = (f"UPDATE {quote.format_table(table)} AS t SET {sets} FROM unnest({arrays}) "
-                 f"AS u({', '.join(quote.quote(name) for name in names)}) "
-                 f"WHERE t.{quote.quote(key)} = u.{quote.quote(key)}")
+    statement = (
+        f"UPDATE {quote.format_table(table)} AS t SET {sets} FROM unnest({arrays}) "
+        f"AS u({', '.join(quote.quote(name) for name in names)}) "
+        f"WHERE t.{quote.quote(key)} = u.{quote.quote(key)}"
+    )
     with connection.connection.driver_connection.cursor() as cursor:
         cursor.execute(statement, [[row[name] for row in rows] for name in names])

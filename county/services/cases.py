@@ -29,8 +29,21 @@ CASE_EVENTS = {EventType.CASE_AMENDED, EventType.CASE_VOIDED, EventType.CASE_COM
 MAILING_EVENTS = {EventType.MAILING_DISPATCHED, EventType.MAILING_DELIVERED}
 CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 MAILING_TABLE: Table = Mailing.__table__  # type: ignore[assignment]
-_CASE_COLUMNS = ("case_id", "point_id", "item_code", "flow", "applicant_kind", "state", "mode", "recorded_at",
-                 "completed_at", "completed_month", "credited_at", "credit_month", "credit_flag")
+_CASE_COLUMNS = (
+    "case_id",
+    "point_id",
+    "item_code",
+    "flow",
+    "applicant_kind",
+    "state",
+    "mode",
+    "recorded_at",
+    "completed_at",
+    "completed_month",
+    "credited_at",
+    "credit_month",
+    "credit_flag",
+)
 _CASE_CHANGES = ("state", "mode", "completed_at", "completed_month", "credited_at", "credit_month", "credit_flag")
 _MAILING_COLUMNS = ("mailing_id", "point_id", "state", "tracking_no")
 
@@ -92,16 +105,24 @@ class CaseBook:
                 mailing_ids.append(body.get("mailing_id"))
         if ids := _ids(case_ids):
             columns = [CASE_TABLE.c[name] for name in _CASE_COLUMNS]
-            for found in self.session.execute(select(*columns).where(_among(self.session, CASE_TABLE.c.case_id, ids))).mappings():
+            for found in self.session.execute(
+                select(*columns).where(_among(self.session, CASE_TABLE.c.case_id, ids))
+            ).mappings():
                 self.cases[found["case_id"]] = Row(dict(found))
         if ids := _ids(mailing_ids):
             columns = [MAILING_TABLE.c[name] for name in _MAILING_COLUMNS]
-            for found in self.session.execute(select(*columns).where(
-                    _among(self.session, MAILING_TABLE.c.mailing_id, ids))).mappings():
+            for found in self.session.execute(
+                select(*columns).where(_among(self.session, MAILING_TABLE.c.mailing_id, ids))
+            ).mappings():
                 self.mailings[found["mailing_id"]] = Row(dict(found))
         if numbers := _ids(receipts):
-            self.receipts.update(self.session.scalars(select(CASE_TABLE.c.receipt_no).where(
-                CASE_TABLE.c.point_id == self.point.id, _among(self.session, CASE_TABLE.c.receipt_no, numbers))))
+            self.receipts.update(
+                self.session.scalars(
+                    select(CASE_TABLE.c.receipt_no).where(
+                        CASE_TABLE.c.point_id == self.point.id, _among(self.session, CASE_TABLE.c.receipt_no, numbers)
+                    )
+                )
+            )
 
     def _catalogue(self, version: str | None) -> Catalogue:
         """Looked up once per batch and version (None: the newest, used to check later events)."""
@@ -125,8 +146,12 @@ class CaseBook:
         """The content check: done before the transaction (``check``) unless it needed the case's item."""
         if check is NOT_CHECKED:
             values = case.values if case is not None else None
-            check_content(event, catalogue, item=catalogue.by_code(values["item_code"]) if values else None,
-                          applicant_kind=values["applicant_kind"] if values else None)
+            check_content(
+                event,
+                catalogue,
+                item=catalogue.by_code(values["item_code"]) if values else None,
+                applicant_kind=values["applicant_kind"] if values else None,
+            )
         elif check is not None:
             raise check  # type: ignore[misc]
 
@@ -146,9 +171,17 @@ class CaseBook:
             body = event.body
             if body["mailing_id"] in self.mailings:
                 raise RejectEvent("mailing_exists", "这件寄递已经登记过了。")
-            self.mailings[body["mailing_id"]] = Row(dict(
-                mailing_id=body["mailing_id"], point_id=self.point.id, direction=body["direction"],
-                state=MailingState.RECORDED.value, tracking_no=None, business_date=body["business_date"]), new=True)
+            self.mailings[body["mailing_id"]] = Row(
+                dict(
+                    mailing_id=body["mailing_id"],
+                    point_id=self.point.id,
+                    direction=body["direction"],
+                    state=MailingState.RECORDED.value,
+                    tracking_no=None,
+                    business_date=body["business_date"],
+                ),
+                new=True,
+            )
         elif kind in MAILING_EVENTS:
             mailing = self._mailing(str(event.body.get("mailing_id")))
             self._check(event, self._catalogue(None), check)
@@ -178,12 +211,28 @@ class CaseBook:
         if body["case_id"] in self.cases:
             raise RejectEvent("case_exists", "这笔办件已经登记过了。")
         self.receipts.add(body["receipt_no"])
-        self.cases[body["case_id"]] = Row(dict(
-            case_id=body["case_id"], point_id=self.point.id, device_id=device.id, receipt_no=body["receipt_no"],
-            item_code=body["item_code"], flow=body["flow"], points=body["points"], mode=body["mode"],
-            applicant_kind=body["applicant_kind"], state=CaseState.RECORDED.value, business_date=body["business_date"],
-            recorded_at=event.occurred_at, completed_at=None, completed_month=None, credited_at=None,
-            credit_month=None, credit_flag=None), new=True)
+        self.cases[body["case_id"]] = Row(
+            dict(
+                case_id=body["case_id"],
+                point_id=self.point.id,
+                device_id=device.id,
+                receipt_no=body["receipt_no"],
+                item_code=body["item_code"],
+                flow=body["flow"],
+                points=body["points"],
+                mode=body["mode"],
+                applicant_kind=body["applicant_kind"],
+                state=CaseState.RECORDED.value,
+                business_date=body["business_date"],
+                recorded_at=event.occurred_at,
+                completed_at=None,
+                completed_month=None,
+                credited_at=None,
+                credit_month=None,
+                credit_flag=None,
+            ),
+            new=True,
+        )
 
     def _move(self, case: Row, event: Event, device: Device) -> None:
         values = case.values
@@ -201,15 +250,19 @@ class CaseBook:
 
     def _complete(self, case: Row, event: Event, device: Device) -> None:
         """The first completion: the county's clock decides the month it earns in, or that it earns nothing."""
-        credit = self.clock.credit(event.occurred_at, recorded_at=case.values["recorded_at"],
-                                   enrolled_at=device.enrolled_at)
+        credit = self.clock.credit(
+            event.occurred_at, recorded_at=case.values["recorded_at"], enrolled_at=device.enrolled_at
+        )
         try:
             case.set("completed_month", completion_month(event.occurred_at))
         except ValueError:
             case.set("completed_month", None)
         case.set("completed_at", event.occurred_at)
-        for column, value in (("credited_at", credit.credited_at), ("credit_month", credit.month),
-                              ("credit_flag", credit.flag)):
+        for column, value in (
+            ("credited_at", credit.credited_at),
+            ("credit_month", credit.month),
+            ("credit_flag", credit.flag),
+        ):
             case.set(column, value)
         if credit.month is not None:
             self.touched_months.add(credit.month)
@@ -225,5 +278,9 @@ class CaseBook:
 def _write(session: Session, table: Table, key: str, rows: Iterable[Row], columns: tuple[str, ...]) -> None:
     rows = list(rows)
     bulk.insert_rows(session, table, [row.values for row in rows if row.new])
-    bulk.update_rows(session, table, key, [{key: row.values[key], **{c: row.values[c] for c in columns}}
-                                           for row in rows if row.changed and not row.new])
+    bulk.update_rows(
+        session,
+        table,
+        key,
+        [{key: row.values[key], **{c: row.values[c] for c in columns}} for row in rows if row.changed and not row.new],
+    )

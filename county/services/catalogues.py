@@ -51,8 +51,12 @@ def publish(session: Session, data: dict, *, actor: str) -> CountyEvent:
         raise ApiError(409, "catalogue_old", f"新版本号 {parsed.version} 必须比现有的 {newest} 新。")
     digest = catalogue_digest(data)
     session.add(CatalogueVersion(version=parsed.version, data=data, digest=digest, published_at=utcnow()))
-    event = CountyEvent(point_id=None, kind="catalogue", created_at=utcnow(),
-                        payload={"version": parsed.version, "digest": digest, "data": data})
+    event = CountyEvent(
+        point_id=None,
+        kind="catalogue",
+        created_at=utcnow(),
+        payload={"version": parsed.version, "digest": digest, "data": data},
+    )
     session.add(event)
     audit(session, actor, "catalogue.publish", f"catalogue:{parsed.version}", digest=digest)
     return event

@@ -20,7 +20,6 @@ from county.services.crediting import LATE
 from sync.ledger.events import parse_time
 from sync.wire import ClockNote, CreditNote, PushRequest
 
-
 INT32_MAX = 2**31 - 1
 
 
@@ -35,14 +34,33 @@ def skew_seconds(sent_at: str | None, received_at: datetime) -> int | None:
     return max(-INT32_MAX, min(INT32_MAX, seconds))  # a clock set to the year 9999 still fits the column
 
 
-def record(session: Session, device: Device, request: PushRequest, now: datetime, rules: ClockRules,
-           notes: Sequence[CreditNote], *, source: str) -> ClockNote | None:
+def record(
+    session: Session,
+    device: Device,
+    request: PushRequest,
+    now: datetime,
+    rules: ClockRules,
+    notes: Sequence[CreditNote],
+    *,
+    source: str,
+) -> ClockNote | None:
     """Add the batch's row and update the device's clock flag; the note for the answer when a skew was measured."""
     skew = skew_seconds(request.sent_at, now) if source == "push" else None
     late = sum(note.flag == LATE for note in notes)
-    session.add(SyncBatch(device_id=device.id, point_id=device.point_id, source=source, from_seq=request.from_seq,
-                          event_count=len(request.events), received_at=now, device_time=request.sent_at,
-                          skew_seconds=skew, late=late, unpaid=len(notes) - late))
+    session.add(
+        SyncBatch(
+            device_id=device.id,
+            point_id=device.point_id,
+            source=source,
+            from_seq=request.from_seq,
+            event_count=len(request.events),
+            received_at=now,
+            device_time=request.sent_at,
+            skew_seconds=skew,
+            late=late,
+            unpaid=len(notes) - late,
+        )
+    )
     if skew is None:
         return None
     wrong = abs(skew) > rules.skew_flag_seconds

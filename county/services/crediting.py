@@ -53,9 +53,12 @@ class Credit:
 
 def county_workdays(session: Session) -> WorkdayTable:
     """The newest table the county published, the shipped one filling the years it does not cover."""
-    payload = session.scalar(select(CountyEvent.payload).where(CountyEvent.kind == "workdays",
-                                                               CountyEvent.point_id.is_(None))
-                             .order_by(CountyEvent.id.desc()).limit(1))
+    payload = session.scalar(
+        select(CountyEvent.payload)
+        .where(CountyEvent.kind == "workdays", CountyEvent.point_id.is_(None))
+        .order_by(CountyEvent.id.desc())
+        .limit(1)
+    )
     bundled = bundled_table()
     if payload is None:
         return bundled
@@ -68,8 +71,9 @@ def county_workdays(session: Session) -> WorkdayTable:
     def keep(own: frozenset[date], theirs: frozenset[date]) -> frozenset[date]:
         return theirs | frozenset(d for d in own if d.year not in table.years)
 
-    return WorkdayTable(table.years | bundled.years, keep(bundled.holidays, table.holidays),
-                        keep(bundled.workdays, table.workdays))
+    return WorkdayTable(
+        table.years | bundled.years, keep(bundled.holidays, table.holidays), keep(bundled.workdays, table.workdays)
+    )
 
 
 def month_closes(month: str, table: WorkdayTable, open_workdays: int = 5) -> date:
@@ -90,8 +94,14 @@ class MonthClock:
     def open_until(self, month: str) -> date:
         if self._table is None:  # read only for a batch that completes something
             self._table = county_workdays(self.session)
-            self._extensions = {m: date.fromisoformat(d) for m, d in self.session.execute(
-                select(MonthExtension.month, MonthExtension.until_date).where(MonthExtension.point_id == self.point.id))}
+            self._extensions = {
+                m: date.fromisoformat(d)
+                for m, d in self.session.execute(
+                    select(MonthExtension.month, MonthExtension.until_date).where(
+                        MonthExtension.point_id == self.point.id
+                    )
+                )
+            }
         closes = month_closes(month, self._table, self.rules.open_workdays)
         extended = (self._extensions or {}).get(month)
         return max(closes, extended) if extended else closes
@@ -128,8 +138,9 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def extend_month(session: Session, point: Point, month: str, until: date, reason: str, *, actor: str,
-                 rules: ClockRules | None = None) -> MonthExtension:
+def extend_month(
+    session: Session, point: Point, month: str, until: date, reason: str, *, actor: str, rules: ClockRules | None = None
+) -> MonthExtension:
     """Keep ``month`` open for ``point`` through ``until`` (China time); audited. Affects completions received from now."""
     rules = rules or ClockRules()
     if not reason.strip():
@@ -137,18 +148,42 @@ def extend_month(session: Session, point: Point, month: str, until: date, reason
     try:
         quarter_of(month)
     except ValueError:
-        raise ApiError(400, "bad_month", f"月份应写成“年-月”，例如 2026-11（收到的是 {month[:20]}）。什么都没有改。") from None
+        raise ApiError(
+            400, "bad_month", f"月份应写成“年-月”，例如 2026-11（收到的是 {month[:20]}）。什么都没有改。"
+        ) from None
     closes = month_closes(month, county_workdays(session), rules.open_workdays)
     if until <= closes:
-        raise ApiError(400, "not_later", f"{month} 的入账期本来就到 {closes:%Y年%m月%d日}，延长的日期要比这晚。什么都没有改。")
-    found = session.scalar(select(MonthExtension).where(MonthExtension.point_id == point.id,
-                                                        MonthExtension.month == month))
+        raise ApiError(
+            400, "not_later", f"{month} 的入账期本来就到 {closes:%Y年%m月%d日}，延长的日期要比这晚。什么都没有改。"
+        )
+    found = session.scalar(
+        select(MonthExtension).where(MonthExtension.point_id == point.id, MonthExtension.month == month)
+    )
     if found is None:
-        found = MonthExtension(point_id=point.id, month=month, until_date=until.isoformat(), reason=reason.strip(),
-                               actor=actor, created_at=utcnow())
+        found = MonthExtension(
+            point_id=point.id,
+            month=month,
+            until_date=until.isoformat(),
+            reason=reason.strip(),
+            actor=actor,
+            created_at=utcnow(),
+        )
         session.add(found)
     else:
-        found.until_date, found.reason, found.actor, found.created_at = until.isoformat(), reason.strip(), actor, utcnow()
-    audit(session, actor, "month.extend", f"point:{point.code}", month=month, until=until.isoformat(),
-          reason=reason.strip(), closes=closes.isoformat())
+        found.until_date, found.reason, found.actor, found.created_at = (
+            until.isoformat(),
+            reason.strip(),
+            actor,
+            utcnow(),
+        )
+    audit(
+        session,
+        actor,
+        "month.extend",
+        f"point:{point.code}",
+        month=month,
+        until=until.isoformat(),
+        reason=reason.strip(),
+        closes=closes.isoformat(),
+    )
     return found

@@ -17,7 +17,9 @@ from sync.ledger.lifecycle import COUNTY_STATUSES, LifecycleError, next_state
 
 def find_case(session: Session, point_code: str, receipt_no: str) -> Case:
     case = session.scalar(
-        select(Case).join(Point, Point.id == Case.point_id).where(Point.code == point_code, Case.receipt_no == receipt_no)
+        select(Case)
+        .join(Point, Point.id == Case.point_id)
+        .where(Point.code == point_code, Case.receipt_no == receipt_no)
     )
     if case is None:
         raise ApiError(404, "case_not_found", f"没有找到回执编号为 {receipt_no} 的办件。")
@@ -27,7 +29,11 @@ def find_case(session: Session, point_code: str, receipt_no: str) -> Case:
 def set_case_status(session: Session, case: Case, status: str, note: str, *, actor: str) -> CountyEvent:
     """Move a case as its department decided, and queue the change for the point's devices."""
     if status not in COUNTY_STATUSES:
-        raise ApiError(400, "bad_status", "状态只能是 accepted（受理）、in_review（审批中）、completed（办结）或 returned（退回）。")
+        raise ApiError(
+            400,
+            "bad_status",
+            "状态只能是 accepted（受理）、in_review（审批中）、completed（办结）或 returned（退回）。",
+        )
     note = texts.paragraph(note, field="note", label="办理说明", max_len=500, required=False)
     if status == CaseState.RETURNED and not note:
         raise ApiError(400, "note_required", "退回办件时必须写明原因，群众才知道要补什么。")
@@ -39,11 +45,19 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
     changed_at = format_time(china_now())
     if new_state is CaseState.COMPLETED and case.completed_at is None:
         month = completion_month(changed_at)  # the county's own clock: always its own, open month
-        case.completed_at, case.completed_month, case.credited_at, case.credit_month = changed_at, month, changed_at, month
+        case.completed_at, case.completed_month, case.credited_at, case.credit_month = (
+            changed_at,
+            month,
+            changed_at,
+            month,
+        )
     case.state = new_state
-    event = CountyEvent(point_id=case.point_id, kind="case_status",
-                        payload={**body, "changed_at": changed_at, "label": CASE_STATE_LABELS[new_state]},
-                        created_at=utcnow())
+    event = CountyEvent(
+        point_id=case.point_id,
+        kind="case_status",
+        payload={**body, "changed_at": changed_at, "label": CASE_STATE_LABELS[new_state]},
+        created_at=utcnow(),
+    )
     session.add(event)
     audit(session, actor, "case.status", f"case:{case.case_id}", status=status, note=note)
     if new_state is CaseState.COMPLETED and case.credit_month is not None:

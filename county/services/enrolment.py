@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from county.config import Settings
 from county.errors import ApiError, revoked
 from county.models import Account, ActivationCode, Device, Point, Township
-from county.services.common import audit, iso, new_device_token, normalize_activation_code, sha256_hex, utcnow
 from county.services import catalogues, throttle
+from county.services.common import audit, iso, new_device_token, normalize_activation_code, sha256_hex, utcnow
 from county.services.texts import device_texts
 from sync.ledger.events import new_id
 from sync.wire import EnrolRequest, EnrolResult, Limits, PointInfo
@@ -33,9 +33,23 @@ def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Set
     if code is None:
         raise _fail(session, attempt, settings, ApiError(400, "activation_invalid", BAD_CODE))
     if code.used_at is not None:
-        raise _fail(session, attempt, settings, ApiError(400, "activation_used", "这个激活码已经用过了，每个激活码只能用一次。请向县政务服务管理局申请新的激活码。"))
+        raise _fail(
+            session,
+            attempt,
+            settings,
+            ApiError(
+                400,
+                "activation_used",
+                "这个激活码已经用过了，每个激活码只能用一次。请向县政务服务管理局申请新的激活码。",
+            ),
+        )
     if code.expires_at.replace(tzinfo=code.expires_at.tzinfo or now.tzinfo) < now:
-        raise _fail(session, attempt, settings, ApiError(400, "activation_expired", "这个激活码已过期，请向县政务服务管理局申请新的激活码。"))
+        raise _fail(
+            session,
+            attempt,
+            settings,
+            ApiError(400, "activation_expired", "这个激活码已过期，请向县政务服务管理局申请新的激活码。"),
+        )
     account = session.get(Account, code.account_id)
     point = session.get(Point, account.point_id)
     if account.state != "active":
@@ -48,20 +62,45 @@ def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Set
     if not free:
         raise ApiError(409, "too_many_devices", "本代办点已激活 9 台设备，请先请县里注销不用的设备。")
     token = new_device_token()
-    device = Device(id=new_id(), point_id=point.id, account_id=account.id, device_no=free[0],
-                    token_hash=sha256_hex(token), signing_key=request.signing_key, label=label, app_version=request.app_version,
-                    enrolled_at=now, last_seen_at=now)
+    device = Device(
+        id=new_id(),
+        point_id=point.id,
+        account_id=account.id,
+        device_no=free[0],
+        token_hash=sha256_hex(token),
+        signing_key=request.signing_key,
+        label=label,
+        app_version=request.app_version,
+        enrolled_at=now,
+        last_seen_at=now,
+    )
     session.add(device)
     code.used_at, code.used_by_device = now, device.id
-    audit(session, f"account:{account.id}", "device.enrol", f"device:{device.id}", point=point.code,
-          device_no=device.device_no, app_version=request.app_version)
+    audit(
+        session,
+        f"account:{account.id}",
+        "device.enrol",
+        f"device:{device.id}",
+        point=point.code,
+        device_no=device.device_no,
+        app_version=request.app_version,
+    )
     session.commit()
     limits = settings.limits
     return EnrolResult(
-        device_id=device.id, device_token=f"{device.id}.{token}", device_no=device.device_no,
+        device_id=device.id,
+        device_token=f"{device.id}.{token}",
+        device_no=device.device_no,
         point=PointInfo(code=point.code, name=point.name, township=township.name),
-        account_name=account.name, catalogue_version=catalogues.known_versions(session)[-1], server_time=iso(now),
-        limits=Limits(max_batch_events=limits.max_batch_events, max_body_bytes=limits.max_body_bytes,
-                      max_uncompressed_bytes=limits.max_uncompressed_bytes, max_pull_items=limits.max_pull_items),
-        receipt_check_key=settings.point_check_key(point.code), query_url_base=settings.query_url_base or None,
+        account_name=account.name,
+        catalogue_version=catalogues.known_versions(session)[-1],
+        server_time=iso(now),
+        limits=Limits(
+            max_batch_events=limits.max_batch_events,
+            max_body_bytes=limits.max_body_bytes,
+            max_uncompressed_bytes=limits.max_uncompressed_bytes,
+            max_pull_items=limits.max_pull_items,
+        ),
+        receipt_check_key=settings.point_check_key(point.code),
+        query_url_base=settings.query_url_base or None,
     )

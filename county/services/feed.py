@@ -36,5 +36,9 @@ def status(session: Session, device: Device) -> StatusResult:
     ):
         by_month[month].append(event_id)
     months = {m: MonthDigest(count=len(ids), digest=month_digest(ids)) for m, ids in sorted(by_month.items())}
-    return StatusResult(device_state=device.state, head=Head(seq=device.head_seq, hash=device.head_hash),
-                        months=months, server_time=iso(utcnow()))
+    return StatusResult(
+        device_state=device.state,
+        head=Head(seq=device.head_seq, hash=device.head_hash),
+        months=months,
+        server_time=iso(utcnow()),
+    )

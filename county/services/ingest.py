@@ -35,7 +35,11 @@ STORED_AS_TEXT = frozenset({"body", "pii", "pii_digests"})  # JSON text already,
 
 class Conflict(ApiError):
     def __init__(self, seq: int, detail: str):
-        super().__init__(409, "conflict", "本机台账与县里已收到的记录不一致，县里已记录并将核查。请联系县政务服务管理局，不要删除本机数据。")
+        super().__init__(
+            409,
+            "conflict",
+            "本机台账与县里已收到的记录不一致，县里已记录并将核查。请联系县政务服务管理局，不要删除本机数据。",
+        )
         self.seq, self.detail = seq, detail
 
 
@@ -44,21 +48,39 @@ def flag_tampering(session: Session, device: Device, seq: int, detail: str) -> N
     session.rollback()
     device = session.get(Device, device.id)
     device.tampered = True
-    session.add(TamperFlag(device_id=device.id, point_id=device.point_id, seq=seq, kind="conflict", detail=detail,
-                           created_at=utcnow()))
+    session.add(
+        TamperFlag(
+            device_id=device.id, point_id=device.point_id, seq=seq, kind="conflict", detail=detail, created_at=utcnow()
+        )
+    )
     session.commit()
 
 
-def _row(base: dict[str, Any], point_id: int, now: datetime, status: str, code: str | None,
-         message: str | None) -> dict[str, Any]:
+def _row(
+    base: dict[str, Any], point_id: int, now: datetime, status: str, code: str | None, message: str | None
+) -> dict[str, Any]:
     """The ledger row: the event's own columns (precheck.ledger_row) and what the county decided."""
-    return {**base, "point_id": point_id, "received_at": now, "status": status, "reject_code": code,
-            "reject_message": message}
+    return {
+        **base,
+        "point_id": point_id,
+        "received_at": now,
+        "status": status,
+        "reject_code": code,
+        "reject_message": message,
+    }
 
 
-def push(session: Session, device: Device, point: Point, request: PushRequest | Sealed, *,
-         max_events: int, box: PiiBox | None = None, rules: ClockRules | None = None,
-         source: str = "push") -> PushResult:
+def push(
+    session: Session,
+    device: Device,
+    point: Point,
+    request: PushRequest | Sealed,
+    *,
+    max_events: int,
+    box: PiiBox | None = None,
+    rules: ClockRules | None = None,
+    source: str = "push",
+) -> PushResult:
     """Apply one batch in the session's transaction; ``request`` may come already sealed (precheck.prepare),
     else ``box`` seals its personal fields.
 
@@ -76,12 +98,19 @@ def push(session: Session, device: Device, point: Point, request: PushRequest | 
         raise ApiError(409, "gap", "县里缺少前面的记录，请从缺少的地方重新上传。", resend_from=head_seq + 1)
 
     last = request.from_seq + len(request.events) - 1
-    stored = {row.seq: row for row in session.execute(
-        select(LedgerEvent.seq, LedgerEvent.event_id, LedgerEvent.hash, LedgerEvent.status)
-        .where(LedgerEvent.device_id == device.id, LedgerEvent.seq.between(request.from_seq - 1, min(last, head_seq)))
-    )}
-    expected_prev = head_hash if request.from_seq == head_seq + 1 else (
-        stored[request.from_seq - 1].hash if request.from_seq > 1 else "0" * 64)
+    stored = {
+        row.seq: row
+        for row in session.execute(
+            select(LedgerEvent.seq, LedgerEvent.event_id, LedgerEvent.hash, LedgerEvent.status).where(
+                LedgerEvent.device_id == device.id, LedgerEvent.seq.between(request.from_seq - 1, min(last, head_seq))
+            )
+        )
+    }
+    expected_prev = (
+        head_hash
+        if request.from_seq == head_seq + 1
+        else (stored[request.from_seq - 1].hash if request.from_seq > 1 else "0" * 64)
+    )
     if request.prev_hash != expected_prev:
         raise Conflict(request.from_seq, "previous hash differs from the county's copy")
     for event in sealed.events:
@@ -118,11 +147,19 @@ def push(session: Session, device: Device, point: Point, request: PushRequest | 
     if last > head_seq:
         device.head_seq, device.head_hash = last, sealed.head_hash
     device.last_seen_at, device.app_version = now, request.app_version
-    notes = [CreditNote(seq=seq, case_id=case_id, flag=credit.flag, month=credit.month, message=credit.message)
-             for seq, case_id, credit in book.flagged]
+    notes = [
+        CreditNote(seq=seq, case_id=case_id, flag=credit.flag, month=credit.month, message=credit.message)
+        for seq, case_id, credit in book.flagged
+    ]
     clock = clock_skew.record(session, device, request, now, rules, notes, source=source)
     session.commit()
     told = request.sent_at is not None or source == "file"  # a counter that sends its clock reads them; the CLI too
-    return PushResult(accepted=seq_ranges(accepted), duplicate=seq_ranges(duplicate), rejected=rejected,
-                      head=Head(seq=device.head_seq, hash=device.head_hash), server_time=iso(now),
-                      credits=notes if told else None, clock=clock if told else None)
+    return PushResult(
+        accepted=seq_ranges(accepted),
+        duplicate=seq_ranges(duplicate),
+        rejected=rejected,
+        head=Head(seq=device.head_seq, hash=device.head_hash),
+        server_time=iso(now),
+        credits=notes if told else None,
+        clock=clock if told else None,
+    )

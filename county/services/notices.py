@@ -22,8 +22,12 @@ def publish_notice(session: Session, title: str, text: str, *, point_code: str |
     if len(title) > 60 or len(text) > MAX_TEXT:
         raise ApiError(400, "notice_too_long", f"通知标题最多 60 字，内容最多 {MAX_TEXT} 字。")
     point_id = point_by_code(session, point_code).id if point_code else None
-    event = CountyEvent(point_id=point_id, kind="notice", created_at=utcnow(),
-                        payload={"title": title, "text": text, "published_at": iso(utcnow()), "from": actor})
+    event = CountyEvent(
+        point_id=point_id,
+        kind="notice",
+        created_at=utcnow(),
+        payload={"title": title, "text": text, "published_at": iso(utcnow()), "from": actor},
+    )
     session.add(event)
     audit(session, actor, "notice.publish", f"point:{point_code or 'all'}", title=title)
     return event

@@ -27,8 +27,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from county.config import ConfigError, Settings
 
 SEALED_PREFIX = "1:"  # the format version: a later key or cipher gets the next number
-NO_KEY = ("没有设置个人信息密钥：请设置环境变量 SUISHENBAN_COUNTY_PII_KEY（64 位十六进制）或 "
-          "SUISHENBAN_COUNTY_PII_KEY_FILE（密钥文件路径），见 docs/deployment.md。县级端不会在没有密钥时保存群众个人信息。")
+NO_KEY = (
+    "没有设置个人信息密钥：请设置环境变量 SUISHENBAN_COUNTY_PII_KEY（64 位十六进制）或 "
+    "SUISHENBAN_COUNTY_PII_KEY_FILE（密钥文件路径），见 docs/deployment.md。县级端不会在没有密钥时保存群众个人信息。"
+)
 ID_FIELDS = (("id_number", "person"), ("credit_code", "org"))  # the applicant's identifier, as forms store it
 
 
@@ -69,7 +71,7 @@ class PiiBox:
     def open(self, sealed: str, event_id: str) -> dict[str, str]:
         if not sealed.startswith(SEALED_PREFIX):
             raise PiiError("unknown sealed format")
-        raw = base64.b64decode(sealed[len(SEALED_PREFIX):])
+        raw = base64.b64decode(sealed[len(SEALED_PREFIX) :])
         try:
             return orjson.loads(self._aead.decrypt(raw[:12], raw[12:], event_id.encode("ascii")))
         except InvalidTag as exc:

@@ -28,8 +28,12 @@ class Sealed:
 
 
 def _batch(session: Session, box: PiiBox, size: int) -> int:
-    rows = session.execute(select(EVENTS.c.id, EVENTS.c.event_id, EVENTS.c.pii, EVENTS.c.pii_sealed)
-                           .where(EVENTS.c.pii.is_not(None)).order_by(EVENTS.c.id).limit(size)).all()
+    rows = session.execute(
+        select(EVENTS.c.id, EVENTS.c.event_id, EVENTS.c.pii, EVENTS.c.pii_sealed)
+        .where(EVENTS.c.pii.is_not(None))
+        .order_by(EVENTS.c.id)
+        .limit(size)
+    ).all()
     if not rows:
         return 0
     params = []
@@ -38,8 +42,12 @@ def _batch(session: Session, box: PiiBox, size: int) -> int:
         if row.pii_sealed is not None:  # sealed already (a push of the same event after 0004): keep that copy
             columns = {"pii_sealed": row.pii_sealed, "id_lookup": box.lookup_of(box.open(row.pii_sealed, row.event_id))}
         params.append({"key": row.id, "sealed": columns["pii_sealed"], "lookup": columns["id_lookup"]})
-    session.execute(update(EVENTS).where(EVENTS.c.id == bindparam("key"))
-                    .values(pii=null(), pii_sealed=bindparam("sealed"), id_lookup=bindparam("lookup")), params)
+    session.execute(
+        update(EVENTS)
+        .where(EVENTS.c.id == bindparam("key"))
+        .values(pii=null(), pii_sealed=bindparam("sealed"), id_lookup=bindparam("lookup")),
+        params,
+    )
     return len(rows)
 
 
@@ -65,8 +73,12 @@ def encrypt_clear_rows(engine: Engine, box: PiiBox, *, actor: str, batch: int = 
 
 def check_key(session: Session, box: PiiBox, sample: int = 20) -> tuple[int, int]:
     """(opened, tried) over the newest sealed rows: does this key open what the database holds?"""
-    rows = session.execute(select(EVENTS.c.event_id, EVENTS.c.pii_sealed).where(EVENTS.c.pii_sealed.is_not(None))
-                           .order_by(EVENTS.c.id.desc()).limit(sample)).all()
+    rows = session.execute(
+        select(EVENTS.c.event_id, EVENTS.c.pii_sealed)
+        .where(EVENTS.c.pii_sealed.is_not(None))
+        .order_by(EVENTS.c.id.desc())
+        .limit(sample)
+    ).all()
     opened = 0
     for row in rows:
         try:

@@ -39,23 +39,42 @@ def completion_month(completed_at: str) -> str:
 
 def credits(session: Session, point: Point, months: Collection[str] | None = None) -> list[CaseCredit]:
     """The point's credited cases as credits; only those credited in ``months`` when given."""
-    query = (select(Case.case_id, Case.points, Case.completed_at, Case.credited_at, Case.state, Case.disqualified)
-             .where(Case.point_id == point.id, Case.credit_month.is_not(None)))
+    query = select(Case.case_id, Case.points, Case.completed_at, Case.credited_at, Case.state, Case.disqualified).where(
+        Case.point_id == point.id, Case.credit_month.is_not(None)
+    )
     if months is not None:
         query = query.where(Case.credit_month.in_(sorted(months)))
-    return [CaseCredit(case_id=r.case_id, points_class=r.points, points=r.points,
-                       completed_at=parse_time(r.completed_at), credited_at=parse_time(r.credited_at),
-                       voided=r.state == CaseState.VOIDED or r.disqualified) for r in session.execute(query)]
+    return [
+        CaseCredit(
+            case_id=r.case_id,
+            points_class=r.points,
+            points=r.points,
+            completed_at=parse_time(r.completed_at),
+            credited_at=parse_time(r.credited_at),
+            voided=r.state == CaseState.VOIDED or r.disqualified,
+        )
+        for r in session.execute(query)
+    ]
 
 
 def flagged(session: Session, point: Point) -> list[dict]:
     """The point's completions not credited to their own month: late ones (with the month they count in) and
     those that earn nothing, as the statement carries them (receipt-number order)."""
-    rows = session.execute(select(Case.case_id, Case.receipt_no, Case.completed_at, Case.credit_month, Case.credit_flag)
-                           .where(Case.point_id == point.id, Case.credit_flag.is_not(None))
-                           .order_by(Case.receipt_no))
-    return [{"case_id": r.case_id, "receipt_no": r.receipt_no, "completed_at": r.completed_at, "flag": r.credit_flag,
-             "month": r.credit_month} for r in rows]
+    rows = session.execute(
+        select(Case.case_id, Case.receipt_no, Case.completed_at, Case.credit_month, Case.credit_flag)
+        .where(Case.point_id == point.id, Case.credit_flag.is_not(None))
+        .order_by(Case.receipt_no)
+    )
+    return [
+        {
+            "case_id": r.case_id,
+            "receipt_no": r.receipt_no,
+            "completed_at": r.completed_at,
+            "flag": r.credit_flag,
+            "month": r.credit_month,
+        }
+        for r in rows
+    ]
 
 
 def statement(session: Session, point: Point) -> tuple[dict[str, MonthPoints], dict[str, QuarterPoints]]:
@@ -80,8 +99,9 @@ def _payload(months: dict[str, dict], flags: list[dict]) -> dict:
 
 def statement_payload(session: Session, point: Point) -> dict:
     """The statement as the feed carries it to the point's devices (积分对账单), from all the point's cases."""
-    return _payload({m.month: _month_figures(m) for m in monthly_points(credits(session, point)).values()},
-                    flagged(session, point))
+    return _payload(
+        {m.month: _month_figures(m) for m in monthly_points(credits(session, point)).values()}, flagged(session, point)
+    )
 
 
 def publish_statement_if_changed(session: Session, point: Point, months: Collection[str] | None = None) -> bool:
@@ -91,9 +111,12 @@ def publish_statement_if_changed(session: Session, point: Point, months: Collect
     that month's cases alone (the cap is monthly), so only those months are recomputed and the rest are taken
     from the last statement; without ``months``, or without a last statement, everything is recomputed.
     """
-    last = session.scalar(select(CountyEvent.payload).where(CountyEvent.point_id == point.id,
-                                                           CountyEvent.kind == "points_statement")
-                          .order_by(CountyEvent.id.desc()).limit(1))
+    last = session.scalar(
+        select(CountyEvent.payload)
+        .where(CountyEvent.point_id == point.id, CountyEvent.kind == "points_statement")
+        .order_by(CountyEvent.id.desc())
+        .limit(1)
+    )
     if months is None or last is None or None in months:
         payload = statement_payload(session, point)
     else:

@@ -33,14 +33,16 @@ class RejectEvent(Exception):
         self.code, self.message = code, message
 
 
-def check_content(event: Event, catalogue: Catalogue, *, item: Item | None = None,
-                  applicant_kind: str | None = None) -> None:
+def check_content(
+    event: Event, catalogue: Catalogue, *, item: Item | None = None, applicant_kind: str | None = None
+) -> None:
     """The shared rules on one event's body and personal fields; raises RejectEvent."""
     if event.pii is None and event.pii_digests:
         raise RejectEvent("pii_purged", "这条记录的个人信息已按期清除，县里无法核对，请联系县政务服务管理局。")
     try:
-        body, pii = check_event(event.type, event.body, event.pii or {}, catalogue, item=item,
-                                applicant_kind=applicant_kind)
+        body, pii = check_event(
+            event.type, event.body, event.pii or {}, catalogue, item=item, applicant_kind=applicant_kind
+        )
     except FormErrors as exc:
         raise RejectEvent("invalid", str(exc)) from exc
     if body != event.body or pii != (event.pii or {}):
@@ -84,14 +86,22 @@ def ledger_row(parts: SealedParts, box: PiiBox) -> dict[str, Any]:
         month = month_of(parse_time(event.occurred_at))
     except ValueError:
         month = "0000-00"
-    return dict(device_id=event.device_id, seq=event.seq, event_id=event.event_id, type=str(event.type),
-                occurred_at=event.occurred_at, month=month, body=parts.body_json.decode("utf-8"),
-                **box.columns(event.pii, event.event_id),
-                pii_salt=event.pii_salt, pii_digests=parts.digests_json.decode("utf-8"), hash=event.hash)
+    return dict(
+        device_id=event.device_id,
+        seq=event.seq,
+        event_id=event.event_id,
+        type=str(event.type),
+        occurred_at=event.occurred_at,
+        month=month,
+        body=parts.body_json.decode("utf-8"),
+        **box.columns(event.pii, event.event_id),
+        pii_salt=event.pii_salt,
+        pii_digests=parts.digests_json.decode("utf-8"),
+        hash=event.hash,
+    )
 
 
-def prepare(request: PushRequest, *, max_events: int, box: PiiBox,
-            pause: Callable[[], None] | None = None) -> Sealed:
+def prepare(request: PushRequest, *, max_events: int, box: PiiBox, pause: Callable[[], None] | None = None) -> Sealed:
     """Seal every event from the request's own device id and previous hash, check what needs no state, and
     encrypt the personal fields (``box``).
 
@@ -106,7 +116,13 @@ def prepare(request: PushRequest, *, max_events: int, box: PiiBox,
         try:
             parts = wire_to_sealed(wire, device_id=request.device_id, seq=seq, prev_hash=prev)
         except (ValueError, TypeError):  # undecodable content: the chain cannot be rebuilt
-            return Sealed(request, events, checks, rows, ApiError(422, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。"))
+            return Sealed(
+                request,
+                events,
+                checks,
+                rows,
+                ApiError(422, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。"),
+            )
         event = parts.event
         events.append(event)
         checks.append(_precheck(event, bundled))

@@ -57,7 +57,9 @@ def parse_account_id(text: str) -> int:
 def check_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
-        raise AdminError("请用 --reason 写明恢复的原因（例如：经核实属误注销），它会记入审计日志并告诉代办点。什么都没有改。")
+        raise AdminError(
+            "请用 --reason 写明恢复的原因（例如：经核实属误注销），它会记入审计日志并告诉代办点。什么都没有改。"
+        )
     if len(text) > MAX_REASON:
         raise AdminError(f"恢复原因最多 {MAX_REASON} 个字，现在有 {len(text)} 个字。什么都没有改。")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text):
@@ -78,16 +80,28 @@ def _standing(device: Device, point: Point, account: Account) -> DeviceStanding:
 
 
 def _devices(session: Session, **where) -> tuple[DeviceStanding, ...]:
-    query = select(Device, Point, Account).join(Point, Point.id == Device.point_id).join(
-        Account, Account.id == Device.account_id)
+    query = (
+        select(Device, Point, Account)
+        .join(Point, Point.id == Device.point_id)
+        .join(Account, Account.id == Device.account_id)
+    )
     for column, value in where.items():
         query = query.where(getattr(Device, column) == value)
     rows = session.execute(query.order_by(Point.code, Device.device_no)).all()
     return tuple(_standing(device, point, account) for device, point, account in rows)
 
 
-def _reinstate(session: Session, row: Account | Point, what: str, *, reason: str | None, actor: str, feed: dict,
-               devices: dict, target: str) -> Reinstated:
+def _reinstate(
+    session: Session,
+    row: Account | Point,
+    what: str,
+    *,
+    reason: str | None,
+    actor: str,
+    feed: dict,
+    devices: dict,
+    target: str,
+) -> Reinstated:
     """The change itself, shared by accounts and points: active again, told to the point's devices, audited."""
     if row.state != "revoked":
         verb = "注销" if isinstance(row, Account) else "撤销"
@@ -98,9 +112,15 @@ def _reinstate(session: Session, row: Account | Point, what: str, *, reason: str
     tell_devices(session, point_id, {**feed, "state": "active", "reason": reason})
     session.flush()
     result = Reinstated(what, reason, _devices(session, **devices))
-    audit(session, actor, f"{target.split(':')[0]}.reinstate", target, reason=reason,
-          devices_working=[d.device.id for d in result.working],
-          devices_stopped=[d.device.id for d in result.stopped])
+    audit(
+        session,
+        actor,
+        f"{target.split(':')[0]}.reinstate",
+        target,
+        reason=reason,
+        devices_working=[d.device.id for d in result.working],
+        devices_stopped=[d.device.id for d in result.stopped],
+    )
     return result
 
 
@@ -109,9 +129,16 @@ def reinstate_account(session: Session, account_id: int, reason: str | None, *, 
     account = session.get(Account, account_id, with_for_update=True)
     if account is None:
         raise AdminError(f"没有编号为 {account_id} 的代办员账号。什么都没有改。")
-    return _reinstate(session, account, f"代办员账号 {account.id}（{account.name}）", reason=reason, actor=actor,
-                      feed={"account_id": account.id}, devices={"account_id": account.id},
-                      target=f"account:{account.id}")
+    return _reinstate(
+        session,
+        account,
+        f"代办员账号 {account.id}（{account.name}）",
+        reason=reason,
+        actor=actor,
+        feed={"account_id": account.id},
+        devices={"account_id": account.id},
+        target=f"account:{account.id}",
+    )
 
 
 def reinstate_point(session: Session, point_code: str, reason: str | None, *, actor: str) -> Reinstated:
@@ -122,5 +149,13 @@ def reinstate_point(session: Session, point_code: str, reason: str | None, *, ac
     point = session.scalar(select(Point).where(Point.code == code).with_for_update())
     if point is None:
         raise AdminError(f"没有编号为 {code} 的代办点。什么都没有改。")
-    return _reinstate(session, point, f"代办点 {point.code}（{point.name}）", reason=reason, actor=actor,
-                      feed={"point": point.code}, devices={"point_id": point.id}, target=f"point:{point.code}")
+    return _reinstate(
+        session,
+        point,
+        f"代办点 {point.code}（{point.name}）",
+        reason=reason,
+        actor=actor,
+        feed={"point": point.code},
+        devices={"point_id": point.id},
+        target=f"point:{point.code}",
+    )

@@ -36,7 +36,9 @@ def import_file(session: Session, data: bytes, *, max_events: int, settings: Set
     try:
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(device.signing_key)).verify(header.signature, header.signed)
     except InvalidSignature as exc:
-        raise ApiError(400, "bad_signature", "同步文件的签名不对（文件被改动过或不是这台设备导出的），已拒收。") from exc
+        raise ApiError(
+            400, "bad_signature", "同步文件的签名不对（文件被改动过或不是这台设备导出的），已拒收。"
+        ) from exc
     try:
         raw = inflate(header.payload_gz, settings.limits.max_sync_file_uncompressed)
     except SyncFileError as exc:
@@ -45,10 +47,13 @@ def import_file(session: Session, data: bytes, *, max_events: int, settings: Set
     if request.device_id != header.device_id:
         raise ApiError(400, "bad_sync_file", "同步文件里的设备编号前后不一致，已拒收。")
     point = check_standing(session, device)
-    audit(session, actor, "syncfile.import", f"device:{device.id}", from_seq=request.from_seq, events=len(request.events))
+    audit(
+        session, actor, "syncfile.import", f"device:{device.id}", from_seq=request.from_seq, events=len(request.events)
+    )
     try:
-        return ingest.push(session, device, point, request, max_events=max_events, box=box, rules=settings.clock,
-                           source="file")
+        return ingest.push(
+            session, device, point, request, max_events=max_events, box=box, rules=settings.clock, source="file"
+        )
     except ingest.Conflict as conflict:
         ingest.flag_tampering(session, device, conflict.seq, conflict.detail)
         raise

@@ -57,7 +57,9 @@ def check(session: Session, attempt: Attempt, limits: Limits) -> None:
     if session.scalar(failures.where(EnrolFailure.source == attempt.source)) >= limits.enrol_failures_per_window:
         raise _too_many(limits, "激活码输错次数太多，请 10 分钟后再试。")
     if session.scalar(failures.where(EnrolFailure.client == attempt.address)) >= limits.enrol_failures_per_address:
-        raise _too_many(limits, "这个网络上输错激活码的次数太多，请 10 分钟后再试；如果一直这样，请联系县政务服务管理局。")
+        raise _too_many(
+            limits, "这个网络上输错激活码的次数太多，请 10 分钟后再试；如果一直这样，请联系县政务服务管理局。"
+        )
     if session.scalar(failures.where(EnrolFailure.code_key == attempt.code_key)) >= limits.enrol_failures_per_code:
         raise _too_many(limits, "这个激活码已多次激活失败，请向县政务服务管理局申请新的激活码。")
 
@@ -69,17 +71,38 @@ def record_failure(session: Session, attempt: Attempt, limits: Limits) -> None:
     session.flush()
     start = now - timedelta(seconds=limits.enrol_window_seconds)
     total = session.scalar(select(func.count()).select_from(EnrolFailure).where(EnrolFailure.at >= start))
-    if total >= limits.enrol_alert_failures and session.scalar(
-            select(func.count()).select_from(AuditLog).where(AuditLog.action == ALERT_ACTION, AuditLog.at >= start)) == 0:
-        addresses = session.scalar(select(func.count(func.distinct(EnrolFailure.client))).where(EnrolFailure.at >= start))
-        audit(session, "county", ALERT_ACTION, "enrol", failures=total, addresses=addresses,
-              window_seconds=limits.enrol_window_seconds)
-        log.warning("activation codes: %d failed attempts from %d addresses in %d s; possible guessing attack",
-                    total, addresses, limits.enrol_window_seconds)
+    if (
+        total >= limits.enrol_alert_failures
+        and session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == ALERT_ACTION, AuditLog.at >= start)
+        )
+        == 0
+    ):
+        addresses = session.scalar(
+            select(func.count(func.distinct(EnrolFailure.client))).where(EnrolFailure.at >= start)
+        )
+        audit(
+            session,
+            "county",
+            ALERT_ACTION,
+            "enrol",
+            failures=total,
+            addresses=addresses,
+            window_seconds=limits.enrol_window_seconds,
+        )
+        log.warning(
+            "activation codes: %d failed attempts from %d addresses in %d s; possible guessing attack",
+            total,
+            addresses,
+            limits.enrol_window_seconds,
+        )
     session.commit()
 
 
 def alerts(session: Session, limit: int = 50) -> list[AuditLog]:
     """The newest alerts, for ``suishenban-county alerts``."""
-    return list(session.scalars(select(AuditLog).where(AuditLog.action.like("alert.%"))
-                                .order_by(AuditLog.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(AuditLog).where(AuditLog.action.like("alert.%")).order_by(AuditLog.id.desc()).limit(limit)
+        )
+    )

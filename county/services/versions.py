@@ -28,13 +28,19 @@ class Outdated(ApiError):
     """A counter older than the county accepts: 426 with the minimum, so the counter can say what to install."""
 
     def __init__(self, app_version: str, minimum: str, update_url: str = ""):
-        where = (f"可以从 {update_url} 下载新版安装程序，也可以向乡镇或县政务服务管理局要（U 盘拷贝）"
-                 if update_url else "请向乡镇或县政务服务管理局要新版安装程序（U 盘拷贝或下载地址）")
-        super().__init__(426, OUTDATED_CODE,
-                         f"这台电脑上的柜台软件版本太旧（{app_version or '未知'}），"
-                         f"县里现在只接收 {minimum} 或更新版本的同步。"
-                         f"{where}，直接安装在旧版上即可，台账数据不受影响。升级前照常登记、打印，记录都保存在本机，不会丢失；"
-                         "装好新版后会自动接着同步。")
+        where = (
+            f"可以从 {update_url} 下载新版安装程序，也可以向乡镇或县政务服务管理局要（U 盘拷贝）"
+            if update_url
+            else "请向乡镇或县政务服务管理局要新版安装程序（U 盘拷贝或下载地址）"
+        )
+        super().__init__(
+            426,
+            OUTDATED_CODE,
+            f"这台电脑上的柜台软件版本太旧（{app_version or '未知'}），"
+            f"县里现在只接收 {minimum} 或更新版本的同步。"
+            f"{where}，直接安装在旧版上即可，台账数据不受影响。升级前照常登记、打印，记录都保存在本机，不会丢失；"
+            "装好新版后会自动接着同步。",
+        )
         self.min_app_version = minimum
 
     def body(self) -> dict:

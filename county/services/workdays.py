@@ -17,7 +17,9 @@ def seed_table(years: list[int]) -> WorkdayTable:
     covered = {d.year for d in chinese_calendar.holidays}
     missing = [y for y in years if y not in covered]
     if missing:
-        raise ApiError(400, "workdays_unknown", f"{'、'.join(map(str, missing))} 年的放假安排还没有收录，请在控制台手工录入。")
+        raise ApiError(
+            400, "workdays_unknown", f"{'、'.join(map(str, missing))} 年的放假安排还没有收录，请在控制台手工录入。"
+        )
     holidays = frozenset(d for d in chinese_calendar.holidays if d.year in years and d.weekday() < 5)
     workdays = frozenset(d for d in chinese_calendar.workdays if d.year in years and d.weekday() >= 5)
     return WorkdayTable(frozenset(years), holidays, workdays)
@@ -28,4 +30,3 @@ def publish_table(session: Session, table: WorkdayTable, *, actor: str) -> Count
     session.add(event)
     audit(session, actor, "workdays.publish", "all", years=sorted(table.years))
     return event
-

@@ -51,9 +51,9 @@ class _Runnable(QRunnable):
     def run(self) -> None:
         # Emitted from this worker thread; the job lives in the UI thread, so the slot runs there (queued).
         try:
-            value = self._job._work()  # noqa: SLF001
+            value = self._job._work()
         except Exception as exc:  # sorted by whoever listens to failed
             log.warning("job %s failed: %s", self._job.name, type(exc).__name__)
-            self._job._result.emit(False, exc)  # noqa: SLF001
+            self._job._result.emit(False, exc)
         else:
-            self._job._result.emit(True, value)  # noqa: SLF001
+            self._job._result.emit(True, value)

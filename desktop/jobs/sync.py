@@ -45,8 +45,16 @@ class SyncScheduler(QObject):
     standing_checked = Signal(object)  # StandingCheck: the county's answer while locked
     restored = Signal()  # the county took this counter back: the lock is lifted
 
-    def __init__(self, counter: Counter, *, probe: Callable[[str], bool] = reachable, backoff: Backoff | None = None,
-                 period_s: float | None = None, probe_s: float = PROBE_S, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        counter: Counter,
+        *,
+        probe: Callable[[str], bool] = reachable,
+        backoff: Backoff | None = None,
+        period_s: float | None = None,
+        probe_s: float = PROBE_S,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.counter, self.probe, self.backoff = counter, probe, backoff or Backoff()
         self.url = county_url(counter)
@@ -144,8 +152,9 @@ class SyncScheduler(QObject):
 
         def work() -> SyncOutcome:
             try:
-                return run_sync(counter, lambda done, total: job.progress.emit(done, total), check_digests=check,
-                                cancel=cancel)
+                return run_sync(
+                    counter, lambda done, total: job.progress.emit(done, total), check_digests=check, cancel=cancel
+                )
             finally:
                 idle.set()
 

@@ -15,8 +15,15 @@ from desktop.services.session import Counter
 from sync.ledger.events import china_now
 
 
-def login_job(folder: Path, password: str, throttle: LoginThrottle, *, training_mode: bool,
-              clock: Callable[[], datetime] = china_now, parent: QObject | None = None) -> Job:
+def login_job(
+    folder: Path,
+    password: str,
+    throttle: LoginThrottle,
+    *,
+    training_mode: bool,
+    clock: Callable[[], datetime] = china_now,
+    parent: QObject | None = None,
+) -> Job:
     """Argon2id and the integrity check take a moment: done off the UI thread; ``done`` carries a LoginOutcome."""
     return Job("login", lambda: attempt(folder, password, throttle, training=training_mode, clock=clock), parent)
 
@@ -25,12 +32,15 @@ def prepare_training_job(folder: Path, today: date, parent: QObject | None = Non
     """Starts the practice county and enrols the practice ledger with it (offline if it will not start, or
     when ``county`` is False); ``done`` carries a PracticeSetup."""
     if not county:
-        return Job("prepare-training", lambda: practice.PracticeSetup(None, "", practice.prepare(folder, today)), parent)
+        return Job(
+            "prepare-training", lambda: practice.PracticeSetup(None, "", practice.prepare(folder, today)), parent
+        )
     return Job("prepare-training", lambda: practice.prepare_with_sandbox(folder, today), parent)
 
 
-def activation_job(folder: Path, form, *, clock: Callable[[], datetime] = china_now,
-                   parent: QObject | None = None) -> Job:
+def activation_job(
+    folder: Path, form, *, clock: Callable[[], datetime] = china_now, parent: QObject | None = None
+) -> Job:
     """Enrol with the county and create the ledger; ``done`` carries (Counter, Activated)."""
     from desktop.services.enrolling import activate_counter
 

@@ -43,16 +43,27 @@ EVENT_LABELS = {
 MODE_ORDER = (ServiceMode.POINT, ServiceMode.HOME, ServiceMode.ACTIVITY_DAY)
 
 
-def day_sheet_data(store: LedgerStore, catalogue: Catalogue, business_date: date, *, agent_name: str = "",
-                   settings: PrintSettings | None = None, printed_at: datetime | None = None) -> DaySheetData:
+def day_sheet_data(
+    store: LedgerStore,
+    catalogue: Catalogue,
+    business_date: date,
+    *,
+    agent_name: str = "",
+    settings: PrintSettings | None = None,
+    printed_at: datetime | None = None,
+) -> DaySheetData:
     """日结单 of ``business_date``: cases recorded that day by item and mode, mailings, voids, points, outbox."""
     settings = settings or PrintSettings()
     day = business_date.isoformat()
     with read(store.engine) as conn:
-        cases = conn.execute(select(case).where(case.c.business_date == day).order_by(case.c.first_seq)).mappings().all()
-        mailings = conn.execute(
-            select(mailing).where(mailing.c.business_date == day).order_by(mailing.c.recorded_at)
-        ).mappings().all()
+        cases = (
+            conn.execute(select(case).where(case.c.business_date == day).order_by(case.c.first_seq)).mappings().all()
+        )
+        mailings = (
+            conn.execute(select(mailing).where(mailing.c.business_date == day).order_by(mailing.c.recorded_at))
+            .mappings()
+            .all()
+        )
         totals = conn.execute(select(day_total).where(day_total.c.business_date == day)).mappings().first()
         unsynced = conn.execute(
             select(event.c.type, func.count())
@@ -70,8 +81,12 @@ def day_sheet_data(store: LedgerStore, catalogue: Catalogue, business_date: date
     for row in live:
         by_item.setdefault(row["item_code"], []).append(row)
     item_rows = tuple(
-        ItemRow(names.get(code, code), len(rows), sum(1 for r in rows if r["state"] == CaseState.COMPLETED.value),
-                sum(r["amount_fen"] or 0 for r in rows))
+        ItemRow(
+            names.get(code, code),
+            len(rows),
+            sum(1 for r in rows if r["state"] == CaseState.COMPLETED.value),
+            sum(r["amount_fen"] or 0 for r in rows),
+        )
         for code, rows in sorted(by_item.items(), key=lambda pair: order.get(pair[0], 10**6))
     )
     modes = Counter(row["mode"] for row in live)
@@ -79,7 +94,8 @@ def day_sheet_data(store: LedgerStore, catalogue: Catalogue, business_date: date
     mailing_rows = tuple(
         MailingRow(
             DIRECTION_LABELS[MailingDirection(row["direction"])],
-            units.get(row["unit_code"] or "", "") if row["direction"] == MailingDirection.TO_DEPARTMENT.value
+            units.get(row["unit_code"] or "", "")
+            if row["direction"] == MailingDirection.TO_DEPARTMENT.value
             else (mask_name(row["recipient_name"]) if row["recipient_name"] else "（已清除）"),
             row["pieces"],
             row["tracking_no"] or "未交寄",
@@ -89,7 +105,8 @@ def day_sheet_data(store: LedgerStore, catalogue: Catalogue, business_date: date
     )
     voided = tuple(
         VoidedRow(row["receipt_no"], names.get(row["item_code"], row["item_code"]), row["void_reason"] or "")
-        for row in cases if row["state"] == CaseState.VOIDED.value
+        for row in cases
+        if row["state"] == CaseState.VOIDED.value
     )
     month = month_points(store, noon_of(business_date))
     type_order = list(EVENT_LABELS)
@@ -117,5 +134,3 @@ def day_sheet_data(store: LedgerStore, catalogue: Catalogue, business_date: date
         rejected=rejected,
         training=settings.training,
     )
-
-

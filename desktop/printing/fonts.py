@@ -58,7 +58,7 @@ class CjkTTFont(TTFont):
     After reportlab has added the font's objects, the maps of this document's subsets are rewritten.
     """
 
-    def addObjects(self, doc) -> None:  # noqa: N802 - reportlab's name
+    def addObjects(self, doc) -> None:
         state = self.state.get(doc)
         subsets = [list(subset) for subset in state.subsets] if state is not None else []
         super().addObjects(doc)

@@ -67,8 +67,10 @@ def notice_layout(data: NoticeData, paper: Paper) -> Layout:
         for number, material in enumerate(data.missing, 1):
             sheet.item(f"{number}.", material_text(material), material.note)
         sheet.gap()
-        sheet.text(f"请备齐后交给{data.point.name}的代办员。材料齐全后，代办点免费寄送或送交"
-                   f"{joined(data.units)}，是否受理由{joined(data.units)}决定。")
+        sheet.text(
+            f"请备齐后交给{data.point.name}的代办员。材料齐全后，代办点免费寄送或送交"
+            f"{joined(data.units)}，是否受理由{joined(data.units)}决定。"
+        )
         if data.sample:
             sheet.text(f"材料要求为示例，以{joined(data.units)}提供的办事指南为准。", size=paper.body * 0.85)
     sheet.section("咨询")

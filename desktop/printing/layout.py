@@ -105,12 +105,14 @@ class Sheet:
         stroke = size * BOLD_STROKE if bold else 0.0
         baseline = top + size * (LEADING - ASCENT - DESCENT) / 2 + size * ASCENT
         x += stroke / 2
-        box = Box(x - stroke / 2, baseline - ASCENT * size, x + text_width(line, size) + stroke / 2,
-                  baseline + DESCENT * size)
+        box = Box(
+            x - stroke / 2, baseline - ASCENT * size, x + text_width(line, size) + stroke / 2, baseline + DESCENT * size
+        )
         return Text(x, baseline, line, size, bold, box)
 
-    def _lines(self, text: str, x0: float, x1: float, size: float, bold: bool = False,
-               align: str = "left") -> list[Text]:
+    def _lines(
+        self, text: str, x0: float, x1: float, size: float, bold: bool = False, align: str = "left"
+    ) -> list[Text]:
         """Wrapped lines of ``text`` between x0 and x1, each positioned from top 0 with one line's height."""
         stroke = size * BOLD_STROKE if bold else 0.0
         ops = []
@@ -124,8 +126,9 @@ class Sheet:
         for op in lines:
             self._place(Block((op,), size * LEADING))
 
-    def text(self, text: str, *, size: float | None = None, bold: bool = False, align: str = "left",
-             indent: float = 0.0) -> None:
+    def text(
+        self, text: str, *, size: float | None = None, bold: bool = False, align: str = "left", indent: float = 0.0
+    ) -> None:
         size = size or self.paper.body
         self._place_lines(self._lines(text, self.paper.left + indent, self.paper.right, size, bold, align), size)
 
@@ -170,7 +173,7 @@ class Sheet:
         for start in range(0, len(pairs), 2):
             ops: list[Op] = []
             rows = 0
-            for n, (label, value) in enumerate(pairs[start:start + 2]):
+            for n, (label, value) in enumerate(pairs[start : start + 2]):
                 x0 = self.paper.left + n * half
                 x1 = x0 + half - (body if n == 0 else 0)
                 labels = self._lines(label, x0, x0 + self.label_width - body * 0.3, body)
@@ -252,8 +255,11 @@ class Sheet:
         size = self.paper.body
         left, right = self.paper.left, self.paper.right
         beside = self.paper.printable_width >= 60 * mm
-        side = side or (min(28 * mm, max(22 * mm, self.paper.printable_width * 0.22)) if beside
-                        else min(28 * mm, self.paper.printable_width * 0.55))
+        side = side or (
+            min(28 * mm, max(22 * mm, self.paper.printable_width * 0.22))
+            if beside
+            else min(28 * mm, self.paper.printable_width * 0.55)
+        )
         if beside:
             ops: list[Op] = [Qr(value, Box(left, 0.0, left + side, side))]
             top = size * 0.8
@@ -296,7 +302,7 @@ class Sheet:
         line = size * LEADING
         for start in range(0, len(labels), per_row):
             ops: list[Op] = []
-            for n, label in enumerate(labels[start:start + per_row]):
+            for n, label in enumerate(labels[start : start + per_row]):
                 x0 = self.paper.left + n * cell
                 x1 = x0 + cell - (size if n < per_row - 1 else 0)
                 text = self._text_op(x0, line * 1.3, self._printable(label), size, False)

@@ -59,10 +59,14 @@ def tokens(text: str) -> list[str]:
         last = merged[-1] if merged else ""
         follower = raw[index + 1] if index + 1 < len(raw) else ""
         unit = bool(last) and _ends_in_digit(last) and len(piece) == 1 and _is_wide(piece)  # 3个, 2026年
-        number_glue = unit or bool(last) and len(last) < MAX_NUMBER_GLUE and (
-            (_is_wide(last[-1]) and _starts_with_digit(piece))  # 11月27日
-            or (piece == " " and _ends_in_digit(last) and len(follower) == 1 and _is_wide(follower))  # 86.50 元
-            or (piece == " " and _is_wide(last[-1]) and _starts_with_digit(follower))  # 共 2 件
+        number_glue = unit or (
+            bool(last)
+            and len(last) < MAX_NUMBER_GLUE
+            and (
+                (_is_wide(last[-1]) and _starts_with_digit(piece))  # 11月27日
+                or (piece == " " and _ends_in_digit(last) and len(follower) == 1 and _is_wide(follower))  # 86.50 元
+                or (piece == " " and _is_wide(last[-1]) and _starts_with_digit(follower))  # 共 2 件
+            )
         )
         if last and (number_glue or (not _is_space(piece) and (glue_next or piece[0] in NO_LINE_START))):
             merged[-1] += piece
@@ -93,6 +97,7 @@ def wrap(text: str, width: float, size: float) -> list[str]:
     Hard line breaks ("\\n") are kept; spaces where a line breaks are dropped; an empty text gives
     one empty line.
     """
+
     def measure(piece: str) -> float:
         return text_width(piece, size)
 

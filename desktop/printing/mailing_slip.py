@@ -23,9 +23,14 @@ def mailing_slip_layout(data: MailingSlipData, paper: Paper) -> Layout:
     else:
         sheet.field("运单号", "尚未交寄，交寄时由邮政营业员填写：")
         sheet.signatures(["运单号："])
-    sheet.fields([("登记日期", day_text(data.recorded_date)), ("寄递方向", data.direction_label),
-                  ("寄递状态", data.state_label),
-                  ("交寄时间", when(data.dispatched_at) if data.dispatched_at else "未交寄")])
+    sheet.fields(
+        [
+            ("登记日期", day_text(data.recorded_date)),
+            ("寄递方向", data.direction_label),
+            ("寄递状态", data.state_label),
+            ("交寄时间", when(data.dispatched_at) if data.dispatched_at else "未交寄"),
+        ]
+    )
 
     sheet.section("寄件方")
     sheet.field("代办点", f"{data.point.name}（{data.point.code}）")

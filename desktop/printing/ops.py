@@ -149,7 +149,7 @@ class Layout:
             for op in page.ops:
                 box = op.box
                 inside = paper.left - 0.01 <= box.x0 and box.x1 <= paper.right + 0.01
-                if inside and not (0 <= box.y0 and box.y1 <= bottom):
+                if inside and not (box.y0 >= 0 and box.y1 <= bottom):
                     inside = False
                 if not inside:
                     label = op.text if isinstance(op, Text) else type(op).__name__

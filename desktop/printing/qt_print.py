@@ -26,8 +26,13 @@ SAVED = "办件已经保存好了，不会丢失，随时可以在台账里补�
 NO_PRINTER = f"没有找到打印机，这次没有打印出来。{SAVED}请接好打印机、打开电源后再打印，或先“保存为 PDF”。"
 OFFLINE = f"打印机没有响应（可能没开机、缺纸或连线松了），这次没有打印出来。{SAVED}检查打印机后再打印即可。"
 BUG = f"打印时程序出了错，这次没有打印出来。{SAVED}请点“复制报告”发给技术支持，再试一次或先“保存为 PDF”。"
-_DISK_ERRORS = {errno.ENOSPC: "磁盘已满", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
-                errno.EROFS: "磁盘是只读的", errno.ENOENT: "文件夹不存在"}
+_DISK_ERRORS = {
+    errno.ENOSPC: "磁盘已满",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EROFS: "磁盘是只读的",
+    errno.ENOENT: "文件夹不存在",
+}
 
 
 class PrinterUnavailable(Exception):
@@ -77,6 +82,7 @@ def _mm(points: float) -> float:
 
 def nearest_page_size(width_mm: float, height_mm: float, supported: list[QPageSize]) -> QPageSize:
     """The supported size that holds the page best: the smallest one it fits on, else the one it shrinks least on."""
+
     def size(page: QPageSize) -> QSizeF:
         return page.size(QPageSize.Unit.Millimeter)
 
@@ -90,8 +96,12 @@ def set_paper(printer: QPrinter, width_pt: float, height_pt: float) -> tuple[str
     """Ask for the document's own paper size (a custom size for a roll); fall back to the nearest the driver has."""
     width_mm, height_mm = _mm(width_pt), _mm(height_pt)
     printer.setFullPage(True)  # the PDF pages carry their own margins
-    wanted = QPageSize(QSizeF(width_mm, height_mm), QPageSize.Unit.Millimeter, f"{width_mm:.0f}×{height_mm:.0f} 毫米",
-                       QPageSize.SizeMatchPolicy.ExactMatch)
+    wanted = QPageSize(
+        QSizeF(width_mm, height_mm),
+        QPageSize.Unit.Millimeter,
+        f"{width_mm:.0f}×{height_mm:.0f} 毫米",
+        QPageSize.SizeMatchPolicy.ExactMatch,
+    )
     portrait = QPageLayout.Orientation.Portrait
     if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat:
         printer.setPageLayout(QPageLayout(wanted, portrait, QMarginsF(0, 0, 0, 0)))
@@ -104,14 +114,18 @@ def set_paper(printer: QPrinter, width_pt: float, height_pt: float) -> tuple[str
             printer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
             return ()
     if not supported:
-        return (f"打印机没有报告它支持的纸张，按 {width_mm:.0f}×{height_mm:.0f} 毫米打印；如打印不全，请在打印机设置里选对纸张。",)
+        return (
+            f"打印机没有报告它支持的纸张，按 {width_mm:.0f}×{height_mm:.0f} 毫米打印；如打印不全，请在打印机设置里选对纸张。",
+        )
     chosen = nearest_page_size(width_mm, height_mm, supported)
     printer.setPageSize(chosen)
     printer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
     got = chosen.size(QPageSize.Unit.Millimeter)
     shrink = got.width() < width_mm - 0.5 or got.height() < height_mm - 0.5
-    return (f"打印机不支持 {width_mm:.0f}×{height_mm:.0f} 毫米的纸，已改用“{chosen.name()}”"
-            f"（{got.width():.0f}×{got.height():.0f} 毫米），内容{'按比例缩小' if shrink else '按原大小'}打印。",)
+    return (
+        f"打印机不支持 {width_mm:.0f}×{height_mm:.0f} 毫米的纸，已改用“{chosen.name()}”"
+        f"（{got.width():.0f}×{got.height():.0f} 毫米），内容{'按比例缩小' if shrink else '按原大小'}打印。",
+    )
 
 
 def check_printer(printer: QPrinter) -> None:
@@ -174,10 +188,13 @@ def print_pdf(pdf: bytes, printer: QPrinter) -> PrintResult:
             paint_pdf(printer, document)
         finally:
             document.close()
-    except Exception as exc:  # noqa: BLE001 - the boundary: every failure is sorted, none escapes
+    except Exception as exc:
         return classify(exc)
-    return PrintResult(True, "已发送到打印机。" if printer.outputFormat() != QPrinter.OutputFormat.PdfFormat
-                       else "已打印到 PDF 文件。", notes=notes)
+    return PrintResult(
+        True,
+        "已发送到打印机。" if printer.outputFormat() != QPrinter.OutputFormat.PdfFormat else "已打印到 PDF 文件。",
+        notes=notes,
+    )
 
 
 def save_pdf(pdf: bytes, path: Path) -> PrintResult:
@@ -193,6 +210,6 @@ def save_pdf(pdf: bytes, path: Path) -> PrintResult:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-    except Exception as exc:  # noqa: BLE001 - the boundary
+    except Exception as exc:
         return classify(exc)
     return PrintResult(True, f"已保存为 PDF：{path}")

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sync.ledger.check_code import check_code, query_url
 from desktop.printing.data import (
     Applicant,
     GuideData,
@@ -27,6 +26,7 @@ from desktop.store.engine import read
 from desktop.store.ledger import LedgerStore
 from desktop.store.schema import case, mailing, meta
 from sync.ledger.catalogue import FLOW_LABELS, Catalogue, Item
+from sync.ledger.check_code import check_code, query_url
 from sync.ledger.events import CHINA_TZ, china_now, parse_time
 from sync.ledger.kinds import (
     CASE_STATE_LABELS,
@@ -44,7 +44,11 @@ from sync.ledger.workdays import case_due
 
 PURGED = "（已按规定清除）"
 DIRECTION_LABELS = MAILING_DIRECTION_LABELS
-MODE_NAMES = {ServiceMode.POINT: "代办点帮代办", ServiceMode.HOME: "上户帮代办", ServiceMode.ACTIVITY_DAY: "活动日帮代办"}
+MODE_NAMES = {
+    ServiceMode.POINT: "代办点帮代办",
+    ServiceMode.HOME: "上户帮代办",
+    ServiceMode.ACTIVITY_DAY: "活动日帮代办",
+}
 CHECK_KEY_META = "receipt_check_key"  # hex of the county-issued key, written at enrolment
 
 
@@ -106,8 +110,9 @@ def applicant_of(row: Mapping[str, Any]) -> Applicant:
     if row["applicant_kind"] == ApplicantKind.ORG.value:
         return Applicant("申请单位", row["name"] or PURGED, "信用代码", row["credit_code"] or PURGED, mobile)
     name = mask_name(row["name"]) if row["name"] else PURGED
-    return Applicant("申请人", name, "身份证号", mask_resident_id(row["id_number"]) if row["id_number"] else PURGED,
-                     mobile)
+    return Applicant(
+        "申请人", name, "身份证号", mask_resident_id(row["id_number"]) if row["id_number"] else PURGED, mobile
+    )
 
 
 def query_info(settings: PrintSettings, receipt_no: str) -> QueryInfo:
@@ -121,9 +126,16 @@ def unit_names(catalogue: Catalogue, item: Item) -> tuple[str, ...]:
     return tuple(unit.name for unit in catalogue.units_of(item))
 
 
-def receipt_data(store: LedgerStore, catalogue: Catalogue, case_id: str, *, agent_name: str = "",
-                 settings: PrintSettings | None = None, printed_at: datetime | None = None,
-                 reprint: bool = False) -> ReceiptData:
+def receipt_data(
+    store: LedgerStore,
+    catalogue: Catalogue,
+    case_id: str,
+    *,
+    agent_name: str = "",
+    settings: PrintSettings | None = None,
+    printed_at: datetime | None = None,
+    reprint: bool = False,
+) -> ReceiptData:
     """代办收件回执 for one case, as the ledger holds it now."""
     settings = settings or PrintSettings()
     row = _case_row(store, case_id)
@@ -166,8 +178,15 @@ def _due_text(store: LedgerStore, item: Item, row: Mapping[str, Any], state: Cas
     return case_due(item, item.flow, state, date.fromisoformat(row["business_date"]), None, table)
 
 
-def notice_data(store: LedgerStore, catalogue: Catalogue, case_id: str, *, agent_name: str = "",
-                settings: PrintSettings | None = None, printed_at: datetime | None = None) -> NoticeData:
+def notice_data(
+    store: LedgerStore,
+    catalogue: Catalogue,
+    case_id: str,
+    *,
+    agent_name: str = "",
+    settings: PrintSettings | None = None,
+    printed_at: datetime | None = None,
+) -> NoticeData:
     """一次性告知单: the materials recorded as missing for one case."""
     settings = settings or PrintSettings()
     row = _case_row(store, case_id)
@@ -187,8 +206,9 @@ def notice_data(store: LedgerStore, catalogue: Catalogue, case_id: str, *, agent
     )
 
 
-def guide_data(catalogue: Catalogue, item_code: str, *, printed_at: datetime | None = None,
-               training: bool = False) -> GuideData:
+def guide_data(
+    catalogue: Catalogue, item_code: str, *, printed_at: datetime | None = None, training: bool = False
+) -> GuideData:
     """办事指南 of one item, straight from the catalogue."""
     item = catalogue.by_code(item_code)
     guide = item.guide
@@ -216,9 +236,15 @@ def shorten_address(address: str, keep: int = 6) -> str:
     return address if len(address) <= keep else address[:keep] + "……（详见运单）"
 
 
-def mailing_slip_data(store: LedgerStore, catalogue: Catalogue, mailing_id: str, *, agent_name: str = "",
-                      settings: PrintSettings | None = None,
-                      printed_at: datetime | None = None) -> MailingSlipData:
+def mailing_slip_data(
+    store: LedgerStore,
+    catalogue: Catalogue,
+    mailing_id: str,
+    *,
+    agent_name: str = "",
+    settings: PrintSettings | None = None,
+    printed_at: datetime | None = None,
+) -> MailingSlipData:
     """寄递交接单 for one free mailing, with the receipt numbers of the cases it carries."""
     settings = settings or PrintSettings()
     with read(store.engine) as conn:
@@ -229,9 +255,11 @@ def mailing_slip_data(store: LedgerStore, catalogue: Catalogue, mailing_id: str,
         cases = conn.execute(select(case).where(case.c.case_id.in_(case_ids))).mappings().all()
     by_id = {found["case_id"]: found for found in cases}
     linked = tuple(
-        LinkedCase(by_id[cid]["receipt_no"], _item_name(catalogue, by_id[cid]["item_code"]),
-                   applicant_of(by_id[cid]).name)
-        for cid in case_ids if cid in by_id
+        LinkedCase(
+            by_id[cid]["receipt_no"], _item_name(catalogue, by_id[cid]["item_code"]), applicant_of(by_id[cid]).name
+        )
+        for cid in case_ids
+        if cid in by_id
     )
     direction = MailingDirection(row["direction"])
     if direction is MailingDirection.TO_DEPARTMENT:

@@ -28,8 +28,7 @@ def next_step(data: ReceiptData) -> str:
     if data.flow == "online":
         return f"代办员已在网上为您申报，由{units}办理。"
     if data.missing:
-        return (f"请先补齐下面“还缺的材料”，交给代办员；材料齐全后，代办点免费寄送或送交{units}，"
-                f"是否受理由{units}决定。")
+        return f"请先补齐下面“还缺的材料”，交给代办员；材料齐全后，代办点免费寄送或送交{units}，是否受理由{units}决定。"
     return f"代办点将材料免费寄送或送交{units}，是否受理、是否批准由{units}决定。"
 
 
@@ -48,8 +47,10 @@ def receipt_layout(data: ReceiptData, paper: Paper) -> Layout:
 
     applicant = data.applicant
     sheet.section(applicant.kind_label)
-    pairs = [("姓名" if applicant.kind_label == "申请人" else "名称", applicant.name),
-             (applicant.id_label, applicant.id_text)]
+    pairs = [
+        ("姓名" if applicant.kind_label == "申请人" else "名称", applicant.name),
+        (applicant.id_label, applicant.id_text),
+    ]
     pairs += [("联系电话", applicant.mobile)] if applicant.mobile else []
     pairs += [("村（组）", data.village)] if data.village else []
     sheet.fields(pairs)
@@ -67,7 +68,9 @@ def receipt_layout(data: ReceiptData, paper: Paper) -> Layout:
         withdrawal = is_withdrawal(data)
         sheet.section("取现金额" if withdrawal else "代缴金额")
         sheet.field("金额", yuan(data.amount_fen), bold=True, size=paper.body * 1.15)
-        sheet.text("代办点不收任何手续费。" if withdrawal else f"全额代缴给{joined(data.units)}，代办点不加收任何费用。")
+        sheet.text(
+            "代办点不收任何手续费。" if withdrawal else f"全额代缴给{joined(data.units)}，代办点不加收任何费用。"
+        )
 
     sheet.section("下一步")
     sheet.text(next_step(data))
@@ -79,8 +82,10 @@ def receipt_layout(data: ReceiptData, paper: Paper) -> Layout:
         sheet.section("查询办理进度")
         ask = f"拨打 {data.query.hotline} 政务服务便民热线，报回执编号查询，{HOTLINE_ANSWER}"
         if data.query.url:
-            sheet.qr(data.query.url, [ask, "扫码可在浮梁县“乡村随身办”专区查看办理进度。",
-                                      f"查询码：{data.query.check_code}"])
+            sheet.qr(
+                data.query.url,
+                [ask, "扫码可在浮梁县“乡村随身办”专区查看办理进度。", f"查询码：{data.query.check_code}"],
+            )
         else:
             sheet.text(ask)
     sheet.gap()

@@ -26,8 +26,14 @@ def render_pdf(layout: Layout, *, compress: bool = True) -> bytes:
     first = layout.pages[0]
     out = io.BytesIO()
     with _lock:
-        canvas = Canvas(out, pagesize=(first.width, first.height), pageCompression=1 if compress else 0,
-                        invariant=1, initialFontName=PRIMARY, initialFontSize=layout.paper.body)
+        canvas = Canvas(
+            out,
+            pagesize=(first.width, first.height),
+            pageCompression=1 if compress else 0,
+            invariant=1,
+            initialFontName=PRIMARY,
+            initialFontSize=layout.paper.body,
+        )
         canvas.setTitle(layout.title)
         canvas.setAuthor(AUTHOR)
         canvas.setCreator(CREATOR)
@@ -108,6 +114,5 @@ def _qr(canvas: Canvas, op: Qr, page_height: float) -> None:
     module = op.box.width / count
     rects = " ".join(f"{column} {count - row - 1} {length} 1 re" for column, row, length in runs)
     canvas.saveState()
-    canvas.addLiteral(f"{module:.6f} 0 0 {module:.6f} {op.box.x0:.4f} {page_height - op.box.y1:.4f} cm 0 g "
-                      f"{rects} f")
+    canvas.addLiteral(f"{module:.6f} 0 0 {module:.6f} {op.box.x0:.4f} {page_height - op.box.y1:.4f} cm 0 g {rects} f")
     canvas.restoreState()

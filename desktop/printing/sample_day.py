@@ -56,49 +56,148 @@ def _case(store: LedgerStore, catalogue: Catalogue, form: CaseForm, hour: int, m
 
 def record_sample_day(store: LedgerStore, catalogue: Catalogue, day: date = SAMPLE_DATE) -> SampleDay:
     """Record one ordinary day: five cases in three modes, a void, a completion and a dispatched mailing."""
-    approval = _case(store, catalogue, CaseForm(
-        item_code="FL015", mode="point", name="𠮷秀英", id_number="360222195603141237", mobile="13979812345",
-        village="瑶里村三组", consent=True,
-        materials={"application": "received", "id_card": "received", "premises": "missing"},
-    ), 9, 12, day)
-    payment = _case(store, catalogue, CaseForm(
-        item_code="FL003", mode="point", name="王德明", id_number="360222194807220311", mobile="15807981234",
-        village="瑶里村", amount="86.50", consent=True, materials={"account": "received"},
-    ), 9, 40, day)
+    approval = _case(
+        store,
+        catalogue,
+        CaseForm(
+            item_code="FL015",
+            mode="point",
+            name="𠮷秀英",
+            id_number="360222195603141237",
+            mobile="13979812345",
+            village="瑶里村三组",
+            consent=True,
+            materials={"application": "received", "id_card": "received", "premises": "missing"},
+        ),
+        9,
+        12,
+        day,
+    )
+    payment = _case(
+        store,
+        catalogue,
+        CaseForm(
+            item_code="FL003",
+            mode="point",
+            name="王德明",
+            id_number="360222194807220311",
+            mobile="15807981234",
+            village="瑶里村",
+            amount="86.50",
+            consent=True,
+            materials={"account": "received"},
+        ),
+        9,
+        40,
+        day,
+    )
     store.append(_at(draft_complete(payment), 9, 42, day))
-    org = _case(store, catalogue, CaseForm(
-        item_code="FL019", mode="activity_day", applicant_kind="org", name="浮梁县瑶里镇秀英茶叶店",
-        credit_code="92360222MA35L7Q8XX", mobile="13907981122", village="瑶里村", consent=True,
-        materials={"application": "received", "identity": "received", "design": "received", "photo": "received",
-                   "property": "received", "safety": "missing"},
-    ), 10, 25, day)
-    home = _case(store, catalogue, CaseForm(
-        item_code="FL011", mode="home", name="程桂花", id_number="360222193911050020", village="汪湖村五组",
-        consent=True, materials={"id_card": "received"},
-    ), 14, 5, day)
+    org = _case(
+        store,
+        catalogue,
+        CaseForm(
+            item_code="FL019",
+            mode="activity_day",
+            applicant_kind="org",
+            name="浮梁县瑶里镇秀英茶叶店",
+            credit_code="92360222MA35L7Q8XX",
+            mobile="13907981122",
+            village="瑶里村",
+            consent=True,
+            materials={
+                "application": "received",
+                "identity": "received",
+                "design": "received",
+                "photo": "received",
+                "property": "received",
+                "safety": "missing",
+            },
+        ),
+        10,
+        25,
+        day,
+    )
+    home = _case(
+        store,
+        catalogue,
+        CaseForm(
+            item_code="FL011",
+            mode="home",
+            name="程桂花",
+            id_number="360222193911050020",
+            village="汪湖村五组",
+            consent=True,
+            materials={"id_card": "received"},
+        ),
+        14,
+        5,
+        day,
+    )
     store.append(_at(draft_complete(home), 14, 20, day))
-    voided = _case(store, catalogue, CaseForm(
-        item_code="FL001", mode="point", name="胡建国", id_number="360222196512300014", mobile="18979856789",
-        amount="50", consent=True,
-    ), 15, 2, day)
+    voided = _case(
+        store,
+        catalogue,
+        CaseForm(
+            item_code="FL001",
+            mode="point",
+            name="胡建国",
+            id_number="360222196512300014",
+            mobile="18979856789",
+            amount="50",
+            consent=True,
+        ),
+        15,
+        2,
+        day,
+    )
     store.append(_at(draft_void(voided, "话费金额录成 500 元，已作废并重新登记 50 元"), 15, 4, day))
-    _case(store, catalogue, CaseForm(
-        item_code="FL001", mode="point", name="胡建国", id_number="360222196512300014", mobile="18979856789",
-        amount="50", consent=True,
-    ), 15, 6, day)
-    (mailing,) = store.append(_at(draft_mailing(MailingForm(
-        direction="to_department", unit_code="scjg", contents="个体工商户设立登记申请材料（申请书、身份证复印件）",
-        pieces=2, case_ids=[approval]), business_date=day), 16, 10, day))
+    _case(
+        store,
+        catalogue,
+        CaseForm(
+            item_code="FL001",
+            mode="point",
+            name="胡建国",
+            id_number="360222196512300014",
+            mobile="18979856789",
+            amount="50",
+            consent=True,
+        ),
+        15,
+        6,
+        day,
+    )
+    (mailing,) = store.append(
+        _at(
+            draft_mailing(
+                MailingForm(
+                    direction="to_department",
+                    unit_code="scjg",
+                    contents="个体工商户设立登记申请材料（申请书、身份证复印件）",
+                    pieces=2,
+                    case_ids=[approval],
+                ),
+                business_date=day,
+            ),
+            16,
+            10,
+            day,
+        )
+    )
     mailing_id = mailing.body["mailing_id"]
     store.append(_at(draft_materials_sent(approval, mailing_id), 16, 11, day))
     store.append(_at(draft_dispatch(mailing_id, SAMPLE_TRACKING), 16, 30, day))
     return SampleDay(day, approval, payment, org, home, voided, mailing_id)
 
 
-def sample_documents(store: LedgerStore, catalogue: Catalogue, day: SampleDay, *,
-                     settings: PrintSettings | None = None,
-                     printed_at: datetime | None = None) -> dict[str, ReceiptData | MailingSlipData | DaySheetData
-                                                               | GuideData | NoticeData]:
+def sample_documents(
+    store: LedgerStore,
+    catalogue: Catalogue,
+    day: SampleDay,
+    *,
+    settings: PrintSettings | None = None,
+    printed_at: datetime | None = None,
+) -> dict[str, ReceiptData | MailingSlipData | DaySheetData | GuideData | NoticeData]:
     """Each document, keyed like documents.DOCUMENTS, built by the real queries from the sample day."""
     settings = settings or PrintSettings(check_key=SAMPLE_KEY)
     printed_at = printed_at or datetime.combine(day.business_date, time(17, 30), CHINA_TZ)

@@ -36,8 +36,12 @@ def pdf_to_pngs(pdf: bytes, stem: Path, dpi: int) -> list[Path]:
     with tempfile.TemporaryDirectory() as work:
         source = Path(work) / "page.pdf"
         source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(source), str(Path(work) / "p")], check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-png", str(source), str(Path(work) / "p")],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         pages = sorted(Path(work).glob("p-*.png"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
         written = []
         for number, page in enumerate(pages, 1):
@@ -56,8 +60,9 @@ def write_samples(folder: Path) -> list[Path]:
     catalogue = load_catalogue()
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as work:
-        store, _recovery_code = create_store(Path(work) / "ledger", "sample-day-password",
-                                             Identity(new_id(), "0427", 1, SAMPLE_POINT))
+        store, _recovery_code = create_store(
+            Path(work) / "ledger", "sample-day-password", Identity(new_id(), "0427", 1, SAMPLE_POINT)
+        )
         try:
             day = record_sample_day(store, catalogue)
             documents = sample_documents(store, catalogue, day)

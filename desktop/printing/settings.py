@@ -21,7 +21,9 @@ class Setting:
 # declared in desktop/settings.py.
 SETTINGS = (
     Setting(
-        "printing.query_url_base", DEFAULT_QUERY_URL_BASE, "办件查询网址",
+        "printing.query_url_base",
+        DEFAULT_QUERY_URL_BASE,
+        "办件查询网址",
         "回执上二维码打开的查询页面。真实地址在设备开通时由县政务服务管理局下发，请不要自行修改。",
     ),
 )
@@ -42,8 +44,9 @@ class PrintSettings:
     training: bool = False
 
     @classmethod
-    def from_values(cls, values: Mapping[str, str], *, check_key: bytes | None = None,
-                    training: bool = False) -> PrintSettings:
+    def from_values(
+        cls, values: Mapping[str, str], *, check_key: bytes | None = None, training: bool = False
+    ) -> PrintSettings:
         """Settings from stored values; unknown keys are ignored, missing or empty ones take their defaults."""
         merged = {**DEFAULTS, **{key: value for key, value in values.items() if key in DEFAULTS and value}}
         return cls(merged["printing.query_url_base"], check_key, training)

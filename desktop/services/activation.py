@@ -27,7 +27,9 @@ class Activated:
     account_name: str
 
 
-def activate(server_url: str, activation_code: str, folder: Path, password: str, *, client: SyncClient | None = None) -> Activated:
+def activate(
+    server_url: str, activation_code: str, folder: Path, password: str, *, client: SyncClient | None = None
+) -> Activated:
     """Enrol first (nothing is created locally if the county refuses), then create the store with its identity.
 
     The device credential and the signing key of its sync files are kept inside the encrypted ledger,
@@ -36,9 +38,15 @@ def activate(server_url: str, activation_code: str, folder: Path, password: str,
     client = client or SyncClient(server_url)
     signing = Ed25519PrivateKey.generate()
     public = signing.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
-    result = client.enrol(EnrolRequest(activation_code=activation_code, device_label=platform.node()[:200],
-                                       app_version=app_version(), device_time=format_time(china_now()),
-                                       signing_key=public))
+    result = client.enrol(
+        EnrolRequest(
+            activation_code=activation_code,
+            device_label=platform.node()[:200],
+            app_version=app_version(),
+            device_time=format_time(china_now()),
+            signing_key=public,
+        )
+    )
     identity = Identity(result.device_id, result.point.code, result.device_no, result.point.name)
     layout = StoreLayout(folder)
     existed = {p for p in (layout.keyring, layout.database, *layout.sidecars()) if p.exists()}
@@ -52,11 +60,18 @@ def activate(server_url: str, activation_code: str, folder: Path, password: str,
         raise
     with write(store.engine) as conn:
         private = signing.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()).hex()
-        set_meta(conn, server_url=server_url.rstrip("/"), device_token=result.device_token, signing_key=private,
-                 township=result.point.township, account_name=result.account_name,
-                 catalogue_version=result.catalogue_version, max_batch_events=str(result.limits.max_batch_events),
-                 **({"receipt_check_key": result.receipt_check_key} if result.receipt_check_key else {}),
-                 **({"printing.query_url_base": result.query_url_base} if result.query_url_base else {}))
+        set_meta(
+            conn,
+            server_url=server_url.rstrip("/"),
+            device_token=result.device_token,
+            signing_key=private,
+            township=result.point.township,
+            account_name=result.account_name,
+            catalogue_version=result.catalogue_version,
+            max_batch_events=str(result.limits.max_batch_events),
+            **({"receipt_check_key": result.receipt_check_key} if result.receipt_check_key else {}),
+            **({"printing.query_url_base": result.query_url_base} if result.query_url_base else {}),
+        )
     return Activated(store, recovery_code, result.point.name, result.account_name)
 
 

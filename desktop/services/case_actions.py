@@ -21,9 +21,14 @@ from sync.ledger.kinds import MailingDirection
 
 def amend(counter: Counter, detail: CaseDetail, changes: Mapping[str, Any], pii_changes: Mapping[str, str]) -> None:
     """Only what differs from the case is sent; an unchanged form is refused with a plain message."""
-    draft = draft_amend(detail.case_id, detail.item, counter.catalogue, changes=changes,
-                        pii_changes={key: value for key, value in pii_changes.items() if value},
-                        applicant_kind=detail.applicant_kind)
+    draft = draft_amend(
+        detail.case_id,
+        detail.item,
+        counter.catalogue,
+        changes=changes,
+        pii_changes={key: value for key, value in pii_changes.items() if value},
+        applicant_kind=detail.applicant_kind,
+    )
     counter.append(draft)
 
 
@@ -39,11 +44,17 @@ def complete(counter: Counter, case_id: str) -> None:
     counter.append(draft_complete(case_id))
 
 
-def send_by_mailing(counter: Counter, detail: CaseDetail, *, contents: str, pieces: int | str,
-                    unit_code: str | None = None) -> str:
+def send_by_mailing(
+    counter: Counter, detail: CaseDetail, *, contents: str, pieces: int | str, unit_code: str | None = None
+) -> str:
     """Record the free mailing of the materials to the department and mark them sent: one transaction."""
-    form = MailingForm(MailingDirection.TO_DEPARTMENT.value, unit_code=unit_code or detail.item.guide.unit_codes[0],
-                       contents=contents, pieces=pieces, case_ids=[detail.case_id])
+    form = MailingForm(
+        MailingDirection.TO_DEPARTMENT.value,
+        unit_code=unit_code or detail.item.guide.unit_codes[0],
+        contents=contents,
+        pieces=pieces,
+        case_ids=[detail.case_id],
+    )
     mailing = draft_mailing(form, business_date=counter.today())
     counter.append(mailing, draft_materials_sent(detail.case_id, mailing.body["mailing_id"]))
     return mailing.body["mailing_id"]

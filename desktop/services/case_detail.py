@@ -26,12 +26,21 @@ from sync.ledger.kinds import (
     ServiceMode,
 )
 from sync.ledger.lifecycle import allowed_actions
-from sync.ledger.workdays import case_due
 from sync.ledger.validation import mask_mobile, mask_resident_id
+from sync.ledger.workdays import case_due
 
 AUDIT_FILE = "reveal-audit.log"
-_CHANGE_LABELS = {"mode": "服务方式", "village": "村（组）", "notes": "备注", "amount_fen": "金额", "materials": "材料",
-                  "name": "姓名", "id_number": "身份证号码", "credit_code": "统一社会信用代码", "mobile": "手机号码"}
+_CHANGE_LABELS = {
+    "mode": "服务方式",
+    "village": "村（组）",
+    "notes": "备注",
+    "amount_fen": "金额",
+    "materials": "材料",
+    "name": "姓名",
+    "id_number": "身份证号码",
+    "credit_code": "统一社会信用代码",
+    "mobile": "手机号码",
+}
 FROM_COUNTY = "来自县里"
 
 
@@ -99,12 +108,15 @@ def _describe(ev_type: str, body: dict, mailings: dict) -> str:
 
 def _county_rows(conn, case_id: str) -> list[tuple[dict, str, str]]:
     """The county's status items for this case: (payload, created_at, outcome), oldest first."""
-    rows = conn.execute(select(county_item.c.payload_json, county_item.c.created_at, county_item.c.outcome)
-                        .where(county_item.c.kind == "case_status", county_item.c.payload_json.contains(case_id))
-                        .order_by(county_item.c.cursor)).all()
+    rows = conn.execute(
+        select(county_item.c.payload_json, county_item.c.created_at, county_item.c.outcome)
+        .where(county_item.c.kind == "case_status", county_item.c.payload_json.contains(case_id))
+        .order_by(county_item.c.cursor)
+    ).all()
     found = [(json.loads(row.payload_json), row.created_at, row.outcome) for row in rows]
-    return [(payload, created_at, outcome) for payload, created_at, outcome in found
-            if payload.get("case_id") == case_id]
+    return [
+        (payload, created_at, outcome) for payload, created_at, outcome in found if payload.get("case_id") == case_id
+    ]
 
 
 def _county_entries(rows: list[tuple[dict, str, str]]) -> list[tuple[str, str, str]]:
@@ -127,8 +139,10 @@ def _accepted_on(rows: list[tuple[dict, str, str]]) -> date | None:
 
 
 def _timeline(events, bodies, mailings, county) -> tuple[TimelineEntry, ...]:
-    entries = [(ev.occurred_at, _describe(ev.type, body, mailings), OUTBOX_STATE_LABELS.get(ev.state, ev.state))
-               for ev, body in zip(events, bodies)]
+    entries = [
+        (ev.occurred_at, _describe(ev.type, body, mailings), OUTBOX_STATE_LABELS.get(ev.state, ev.state))
+        for ev, body in zip(events, bodies)
+    ]
     entries += county
     entries.sort(key=lambda entry: parse_time(entry[0]))  # stable: same-time entries keep their order
     return tuple(TimelineEntry(_short(at), what, where) for at, what, where in entries)
@@ -139,12 +153,18 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
         row = conn.execute(select(case).where(case.c.case_id == case_id)).mappings().one()
         events = conn.execute(
             select(event.c.type, event.c.occurred_at, event.c.body_json, outbox.c.state)
-            .join(outbox, outbox.c.seq == event.c.seq).where(event.c.subject_id == case_id).order_by(event.c.seq)
+            .join(outbox, outbox.c.seq == event.c.seq)
+            .where(event.c.subject_id == case_id)
+            .order_by(event.c.seq)
         ).all()
         bodies = [json.loads(ev.body_json) for ev in events]
         mailing_ids = [b["mailing_id"] for b in bodies if b.get("mailing_id")]
-        mailings = {m.mailing_id: m for m in conn.execute(
-            select(mailing.c.mailing_id, mailing.c.tracking_no).where(mailing.c.mailing_id.in_(mailing_ids)))}
+        mailings = {
+            m.mailing_id: m
+            for m in conn.execute(
+                select(mailing.c.mailing_id, mailing.c.tracking_no).where(mailing.c.mailing_id.in_(mailing_ids))
+            )
+        }
         county_rows = _county_rows(conn, case_id)
     county = _county_entries(county_rows)
     item = counter.catalogue.by_code(row["item_code"])
@@ -153,19 +173,39 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
     state, flow = CaseState(row["state"]), Flow(row["flow"])
     identifier = mask_resident_id(row["id_number"]) if row["id_number"] else (row["credit_code"] or "")
     return CaseDetail(
-        case_id=case_id, receipt_no=row["receipt_no"], item=item, flow=flow, state=state,
-        state_label=CASE_STATE_LABELS[state], business_date=row["business_date"], mode=row["mode"],
-        mode_label=SERVICE_MODE_LABELS[ServiceMode(row["mode"])], applicant_kind=row["applicant_kind"],
-        name=row["name"] or "（已按规定清除）", id_masked=identifier,
-        mobile_masked=mask_mobile(row["mobile"]) if row["mobile"] else "", village=row["village"] or "",
-        notes=row["notes"] or "", amount=yuan(row["amount_fen"]),
-        materials=tuple((names.get(code, code), "已收到" if status == "received" else "缺少")
-                        for code, status in materials_raw.items()),
-        materials_raw=materials_raw, void_reason=row["void_reason"] or "", county_note=row["county_note"] or "",
+        case_id=case_id,
+        receipt_no=row["receipt_no"],
+        item=item,
+        flow=flow,
+        state=state,
+        state_label=CASE_STATE_LABELS[state],
+        business_date=row["business_date"],
+        mode=row["mode"],
+        mode_label=SERVICE_MODE_LABELS[ServiceMode(row["mode"])],
+        applicant_kind=row["applicant_kind"],
+        name=row["name"] or "（已按规定清除）",
+        id_masked=identifier,
+        mobile_masked=mask_mobile(row["mobile"]) if row["mobile"] else "",
+        village=row["village"] or "",
+        notes=row["notes"] or "",
+        amount=yuan(row["amount_fen"]),
+        materials=tuple(
+            (names.get(code, code), "已收到" if status == "received" else "缺少")
+            for code, status in materials_raw.items()
+        ),
+        materials_raw=materials_raw,
+        void_reason=row["void_reason"] or "",
+        county_note=row["county_note"] or "",
         timeline=_timeline(events, bodies, mailings, county),
         actions=allowed_actions(flow, state),
-        due=case_due(item, flow, state, date.fromisoformat(row["business_date"]), _accepted_on(county_rows),
-                     current_table(counter.store)),
+        due=case_due(
+            item,
+            flow,
+            state,
+            date.fromisoformat(row["business_date"]),
+            _accepted_on(county_rows),
+            current_table(counter.store),
+        ),
     )
 
 
@@ -175,13 +215,21 @@ def reveal_numbers(counter: Counter, case_id: str, why: str) -> dict[str, str]:
     The log keeps when, which receipt and which fields were shown, and the reason given, never the values.
     """
     with read(counter.store.engine) as conn:
-        row = conn.execute(select(case.c.receipt_no, case.c.id_number, case.c.credit_code, case.c.mobile)
-                           .where(case.c.case_id == case_id)).one()
+        row = conn.execute(
+            select(case.c.receipt_no, case.c.id_number, case.c.credit_code, case.c.mobile).where(
+                case.c.case_id == case_id
+            )
+        ).one()
     shown = {key: getattr(row, key) for key in ("id_number", "credit_code", "mobile") if getattr(row, key)}
     logs = counter.store.layout.logs
     logs.mkdir(parents=True, exist_ok=True)
-    line = {"at": counter.now().isoformat(timespec="seconds"), "receipt_no": row.receipt_no,
-            "fields": sorted(shown), "why": why, "logged_at": china_now().isoformat(timespec="seconds")}
+    line = {
+        "at": counter.now().isoformat(timespec="seconds"),
+        "receipt_no": row.receipt_no,
+        "fields": sorted(shown),
+        "why": why,
+        "logged_at": china_now().isoformat(timespec="seconds"),
+    }
     with open(logs / AUDIT_FILE, "a", encoding="utf-8") as out:
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
     return shown

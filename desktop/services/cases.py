@@ -36,7 +36,9 @@ _ROWID = literal_column("case_view.rowid")
 # rebuild or VACUUM keeps that order). Every single-column index ends in the rowid, so each filter's own
 # index already yields its rows in this order: no sort, no table lookups until the page is read.
 _ORDER = (_ROWID.desc(),)
-_UNACKED = select(event.c.subject_id).join(outbox, outbox.c.seq == event.c.seq).where(outbox.c.state != OutboxState.ACKED)
+_UNACKED = (
+    select(event.c.subject_id).join(outbox, outbox.c.seq == event.c.seq).where(outbox.c.state != OutboxState.ACKED)
+)
 
 
 @dataclass(frozen=True)
@@ -148,20 +150,41 @@ class CaseQueries:
             ids = ids.order_by(_ROWID.asc()).limit(min(limit, total - offset)).offset(back)
         else:
             ids = ids.order_by(*_ORDER).limit(limit).offset(offset)
-        columns = (case.c.case_id, case.c.receipt_no, case.c.business_date, case.c.item_code, case.c.name,
-                   case.c.id_number, case.c.credit_code, case.c.mobile, case.c.mode, case.c.state, case.c.amount_fen)
+        columns = (
+            case.c.case_id,
+            case.c.receipt_no,
+            case.c.business_date,
+            case.c.item_code,
+            case.c.name,
+            case.c.id_number,
+            case.c.credit_code,
+            case.c.mobile,
+            case.c.mode,
+            case.c.state,
+            case.c.amount_fen,
+        )
         with read(self.store.engine) as conn:
             rows = conn.execute(select(*columns).where(_ROWID.in_(ids)).order_by(*_ORDER)).all()
-            unacked = set(conn.execute(
-                _UNACKED.where(event.c.subject_id.in_([row.case_id for row in rows]))).scalars()) if rows else set()
+            unacked = (
+                set(conn.execute(_UNACKED.where(event.c.subject_id.in_([row.case_id for row in rows]))).scalars())
+                if rows
+                else set()
+            )
         return [self._row(row, row.case_id not in unacked) for row in rows]
 
     def _row(self, row, synced: bool) -> CaseRow:
         identifier = mask_resident_id(row.id_number) if row.id_number else (row.credit_code or "")
         return CaseRow(
-            case_id=row.case_id, receipt_no=row.receipt_no, business_date=row.business_date,
-            item_name=self._names.get(row.item_code, row.item_code), applicant=row.name or "（已清除）",
-            id_masked=identifier, mobile_masked=mask_mobile(row.mobile) if row.mobile else "",
-            mode=SERVICE_MODE_LABELS[ServiceMode(row.mode)], state=row.state,
-            state_label=CASE_STATE_LABELS[CaseState(row.state)], amount_fen=row.amount_fen, synced=synced,
+            case_id=row.case_id,
+            receipt_no=row.receipt_no,
+            business_date=row.business_date,
+            item_name=self._names.get(row.item_code, row.item_code),
+            applicant=row.name or "（已清除）",
+            id_masked=identifier,
+            mobile_masked=mask_mobile(row.mobile) if row.mobile else "",
+            mode=SERVICE_MODE_LABELS[ServiceMode(row.mode)],
+            state=row.state,
+            state_label=CASE_STATE_LABELS[CaseState(row.state)],
+            amount_fen=row.amount_fen,
+            synced=synced,
         )

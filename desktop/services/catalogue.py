@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 def current_catalogue(store: LedgerStore) -> Catalogue:
     best = load_catalogue()
     with read(store.engine) as conn:
-        payloads = conn.execute(select(county_item.c.payload_json).where(county_item.c.kind == "catalogue")).scalars().all()
+        payloads = (
+            conn.execute(select(county_item.c.payload_json).where(county_item.c.kind == "catalogue")).scalars().all()
+        )
     for payload in payloads:
         try:
             candidate = parse_catalogue(json.loads(payload)["data"], load_units())

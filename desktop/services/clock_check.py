@@ -52,14 +52,18 @@ def clock_problem(now: datetime, known: dict[str, datetime]) -> str | None:
     later = {what: at for what, at in known.items() if at - now > BEHIND_TOLERANCE}
     if later:
         what, at = max(later.items(), key=lambda item: item[1])
-        return (f"电脑的日期时间可能不对：现在显示 {shown}，比{what}（{at:%Y年%m月%d日 %H:%M}）还早。{fix}"
-                "改正前登记的记录不会丢失，但日期可能不准。如果电脑时间是对的，说明以前有一段时间电脑时间错了，"
-                "下次同步时县里会看到。")
+        return (
+            f"电脑的日期时间可能不对：现在显示 {shown}，比{what}（{at:%Y年%m月%d日 %H:%M}）还早。{fix}"
+            "改正前登记的记录不会丢失，但日期可能不准。如果电脑时间是对的，说明以前有一段时间电脑时间错了，"
+            "下次同步时县里会看到。"
+        )
     contact = known.get("最近一次和县里同步")
     if contact is not None and now - contact > AHEAD_OF_CONTACT:
         days = (now - contact).days
-        return (f"电脑的日期时间可能不对：现在显示 {shown}，比最近一次和县里同步（{contact:%Y年%m月%d日}）晚了 {days} 天。"
-                f"{fix}如果电脑时间是对的，请尽快联网同步一次。")
+        return (
+            f"电脑的日期时间可能不对：现在显示 {shown}，比最近一次和县里同步（{contact:%Y年%m月%d日}）晚了 {days} 天。"
+            f"{fix}如果电脑时间是对的，请尽快联网同步一次。"
+        )
     return None
 
 

@@ -74,8 +74,14 @@ def notices(counter: Counter, limit: int = 3) -> list[Notice]:
         if not isinstance(payload, dict) or not payload.get("title"):
             continue
         sender = str(payload.get("from") or "")
-        found.append(Notice(str(payload["title"]), str(payload.get("text") or ""),
-                            when(str(payload.get("published_at") or row["created_at"])), _SENDERS.get(sender, sender)))
+        found.append(
+            Notice(
+                str(payload["title"]),
+                str(payload.get("text") or ""),
+                when(str(payload.get("published_at") or row["created_at"])),
+                _SENDERS.get(sender, sender),
+            )
+        )
         if len(found) >= limit:
             break
     return found
@@ -85,11 +91,21 @@ def points_statement(counter: Counter) -> PointsStatement | None:
     """The latest statement the county sent for this point, or None before the first one arrives."""
     for row, payload in reversed(_payloads(counter, "points_statement")):
         try:
-            months = tuple(MonthStatement(key, int(m["credited"]), int(m["raw"]), bool(m["capped"]), int(m["cases"]))
-                           for key, m in sorted(payload["months"].items()))
+            months = tuple(
+                MonthStatement(key, int(m["credited"]), int(m["raw"]), bool(m["capped"]), int(m["cases"]))
+                for key, m in sorted(payload["months"].items())
+            )
             quarters = {str(k): int(v) for k, v in payload.get("quarters", {}).items()}
-            flags = tuple(StatementFlag(str(f["case_id"]), str(f["receipt_no"]), str(f["completed_at"]), str(f["flag"]),
-                                        str(f["month"]) if f.get("month") else None) for f in payload.get("flags", []))
+            flags = tuple(
+                StatementFlag(
+                    str(f["case_id"]),
+                    str(f["receipt_no"]),
+                    str(f["completed_at"]),
+                    str(f["flag"]),
+                    str(f["month"]) if f.get("month") else None,
+                )
+                for f in payload.get("flags", [])
+            )
         except (KeyError, TypeError, ValueError, AttributeError):
             log.warning("ignoring a points statement that does not check out")
             continue

@@ -16,8 +16,18 @@ from sync.ledger.events import china_now
 CODE_ALPHABET = frozenset("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
 CODE_LENGTH = 12
 # Where each refusal of the county belongs on the form.
-CODE_REFUSALS = frozenset({"activation_invalid", "activation_used", "activation_expired", "rate_limited",
-                           "account_revoked", "point_revoked", "device_revoked", "too_many_devices"})
+CODE_REFUSALS = frozenset(
+    {
+        "activation_invalid",
+        "activation_used",
+        "activation_expired",
+        "rate_limited",
+        "account_revoked",
+        "point_revoked",
+        "device_revoked",
+        "too_many_devices",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,7 @@ class ActivationRefused(Exception):
 def normalize_code(text: str) -> str:
     """What the agent typed, as the county writes it: upper case, in groups of four (K7QX-M2PA-9TRD)."""
     raw = "".join(ch for ch in text.upper() if ch.isalnum())
-    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
 def check_form(form: ActivationForm) -> dict[str, str]:
@@ -96,8 +106,12 @@ def activate_counter(folder: Path, form: ActivationForm, *, clock: Callable[[], 
         known = classify(exc, doing="建台账")
         if known is None:
             raise
-        raise ActivationRefused({"code": f"县里已经收下了这个激活码，但在这台电脑上建台账时出错：{known.message}"
-                                         "处理好以后，请向县政务服务管理局申请新的激活码再激活。"}) from exc
+        raise ActivationRefused(
+            {
+                "code": f"县里已经收下了这个激活码，但在这台电脑上建台账时出错：{known.message}"
+                "处理好以后，请向县政务服务管理局申请新的激活码再激活。"
+            }
+        ) from exc
     settings = Settings.load(folder)
     if settings.get("county_server") != server:
         settings.set("county_server", server)

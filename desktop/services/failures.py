@@ -38,10 +38,13 @@ def classify(exc: BaseException, *, doing: str = "保存") -> KnownFailure | Non
     if isinstance(exc, StoreUnavailable):
         return KnownFailure(exc.kind, exc.message)
     if isinstance(exc, StoreDamaged):
-        return KnownFailure("damaged", "台账文件自检发现了问题。已保存的办件不会丢失：请把手头这一笔办完，然后关闭软件再重新打开，"
-                                       "软件会自动从备份恢复，并告诉您恢复的结果。")
+        return KnownFailure(
+            "damaged",
+            "台账文件自检发现了问题。已保存的办件不会丢失：请把手头这一笔办完，然后关闭软件再重新打开，"
+            "软件会自动从备份恢复，并告诉您恢复的结果。",
+        )
     text = _texts(exc)
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "disk is full" in text or "no space left" in text:
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text or "no space left" in text:
         return KnownFailure("disk_full", f"电脑磁盘已满，{not_done}请删除不用的文件（或请人帮忙清理）后再试。")
     if "database is locked" in text or "database is busy" in text:
         return KnownFailure("locked", f"台账正被另一个程序占用，{not_done}请关掉多开的“乡村随身办”窗口后再试。")
@@ -50,5 +53,7 @@ def classify(exc: BaseException, *, doing: str = "保存") -> KnownFailure | Non
     if getattr(exc, "connection_invalidated", False):
         return KnownFailure("disconnected", f"台账连接中断，{not_done}请重新打开软件后再试。")
     if "printer" in text and ("offline" in text or "not ready" in text or "not found" in text):
-        return KnownFailure("printer", "打印机没有连接或没开机，办件已经保存好了，没有丢失。请检查打印机后在台账里补打回执。")
+        return KnownFailure(
+            "printer", "打印机没有连接或没开机，办件已经保存好了，没有丢失。请检查打印机后在台账里补打回执。"
+        )
     return None

@@ -72,8 +72,11 @@ class ItemIndex:
 def _initial_matches(initials: tuple[frozenset[str], ...], query: str) -> list[int]:
     if not query.isascii() or not query.isalpha() or len(query) > len(initials):
         return []
-    return [start for start in range(len(initials) - len(query) + 1)
-            if all(letter in initials[start + k] for k, letter in enumerate(query))]
+    return [
+        start
+        for start in range(len(initials) - len(query) + 1)
+        if all(letter in initials[start + k] for k, letter in enumerate(query))
+    ]
 
 
 def usage_counts(store: LedgerStore, since_date: str | None = None) -> dict[str, int]:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from desktop.store.layout import StoreLayout
@@ -84,8 +83,9 @@ class LoginThrottle:
             self._path.write_text(json.dumps({"failures": self.failures, "until": self._until}), encoding="utf-8")
 
 
-def unlock_counter(folder: Path, password: str, *, training: bool = False,
-                   clock: Callable[[], datetime] = china_now) -> Counter:
+def unlock_counter(
+    folder: Path, password: str, *, training: bool = False, clock: Callable[[], datetime] = china_now
+) -> Counter:
     """Open the store (restoring it from a backup if it is damaged); every refusal is a LoginRefused."""
     from desktop.services.session import Counter
     from desktop.settings import Settings
@@ -128,8 +128,14 @@ class LoginOutcome:
     failures: int = 0
 
 
-def attempt(folder: Path, password: str, throttle: LoginThrottle, *, training: bool = False,
-            clock: Callable[[], datetime] = china_now) -> LoginOutcome:  # noqa: C901 - one press, told in order
+def attempt(
+    folder: Path,
+    password: str,
+    throttle: LoginThrottle,
+    *,
+    training: bool = False,
+    clock: Callable[[], datetime] = china_now,
+) -> LoginOutcome:
     """One press of 登录: refuses early while the wait runs, counts wrong passwords, clears them on success."""
     if (left := throttle.remaining()) > 0:
         return LoginOutcome(None, f"请等 {left} 秒后再试。", left, throttle.failures)

@@ -54,20 +54,44 @@ class MailingQueries:
 
     def page(self, offset: int, limit: int, state: str | None = None, day: str | None = None) -> list[MailingRow]:
         with read(self.counter.store.engine) as conn:
-            rows = conn.execute(select(mailing).where(*self._where(state, day))
-                                .order_by(mailing.c.business_date.desc(), mailing.c.recorded_at.desc())
-                                .limit(limit).offset(offset)).mappings().all()
+            rows = (
+                conn.execute(
+                    select(mailing)
+                    .where(*self._where(state, day))
+                    .order_by(mailing.c.business_date.desc(), mailing.c.recorded_at.desc())
+                    .limit(limit)
+                    .offset(offset)
+                )
+                .mappings()
+                .all()
+            )
         return [self._row(row) for row in rows]
 
     def _row(self, row) -> MailingRow:
         if row["direction"] == MailingDirection.TO_DEPARTMENT.value:
             to = self._units.get(row["unit_code"], row["unit_code"] or "")
         else:
-            to = " ".join(filter(None, [mask_name(row["recipient_name"] or ""),
-                                        mask_mobile(row["recipient_mobile"]) if row["recipient_mobile"] else ""]))
-        return MailingRow(row["mailing_id"], row["business_date"], DIRECTION_LABELS[row["direction"]], to,
-                          row["contents"], row["pieces"], len(json.loads(row["case_ids_json"])), row["state"],
-                          MAILING_STATE_LABELS[MailingState(row["state"])], row["tracking_no"] or "")
+            to = " ".join(
+                filter(
+                    None,
+                    [
+                        mask_name(row["recipient_name"] or ""),
+                        mask_mobile(row["recipient_mobile"]) if row["recipient_mobile"] else "",
+                    ],
+                )
+            )
+        return MailingRow(
+            row["mailing_id"],
+            row["business_date"],
+            DIRECTION_LABELS[row["direction"]],
+            to,
+            row["contents"],
+            row["pieces"],
+            len(json.loads(row["case_ids_json"])),
+            row["state"],
+            MAILING_STATE_LABELS[MailingState(row["state"])],
+            row["tracking_no"] or "",
+        )
 
 
 def case_ids_for_receipts(counter: Counter, receipts: list[str]) -> list[str]:

@@ -19,8 +19,10 @@ from desktop.store.sync_port import StoreSyncPort
 from sync.ledger.events import CHINA_TZ, parse_time
 from sync.wire import CREDIT_FLAG_LABELS, skew_words
 
-CLOCK_ADVICE = ("请把电脑的日期和时间改正（Windows：设置 → 时间和语言 → 打开“自动设置时间”）。"
-                "时钟不准时，办结的记录可能计入县里收到的月份，甚至不计积分。")
+CLOCK_ADVICE = (
+    "请把电脑的日期和时间改正（Windows：设置 → 时间和语言 → 打开“自动设置时间”）。"
+    "时钟不准时，办结的记录可能计入县里收到的月份，甚至不计积分。"
+)
 
 
 def clock_warning(counter: Counter) -> str:
@@ -60,8 +62,11 @@ def month_notes(counter: Counter) -> list[MonthNote]:
     if statement is None or not statement.flags:
         return []
     with read(counter.store.engine) as conn:
-        items = dict(conn.execute(select(case.c.case_id, case.c.item_code)
-                                  .where(case.c.case_id.in_([f.case_id for f in statement.flags]))).all())
+        items = dict(
+            conn.execute(
+                select(case.c.case_id, case.c.item_code).where(case.c.case_id.in_([f.case_id for f in statement.flags]))
+            ).all()
+        )
     names = {item.code: item.name for item in counter.catalogue.items}
     notes = []
     for flag in statement.flags:
@@ -70,6 +75,8 @@ def month_notes(counter: Counter) -> list[MonthNote]:
         if flag.month is not None:
             text = f"{head}：县里收到时所属月份的入账期已过，计入{_month(flag.month)}的积分。"
         else:
-            text = f"{head}：{CREDIT_FLAG_LABELS.get(flag.flag, '县里没有计这笔积分')}。请核对电脑时钟，有疑问请问乡镇。"
+            text = (
+                f"{head}：{CREDIT_FLAG_LABELS.get(flag.flag, '县里没有计这笔积分')}。请核对电脑时钟，有疑问请问乡镇。"
+            )
         notes.append(MonthNote(flag.receipt_no, text))
     return notes

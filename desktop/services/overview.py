@@ -33,9 +33,15 @@ def day_figures(counter: Counter, day: date) -> DayFigures:
     with read(counter.store.engine) as conn:
         row = conn.execute(select(day_total).where(day_total.c.business_date == day.isoformat())).mappings().first()
     row = dict(row or {})
-    return DayFigures(day.isoformat(), row.get("case_count", 0), row.get("voided_count", 0),
-                      row.get("mailing_count", 0), row.get("amount_fen_total", 0), row.get("points_estimate", 0),
-                      row.get("closed_at"))
+    return DayFigures(
+        day.isoformat(),
+        row.get("case_count", 0),
+        row.get("voided_count", 0),
+        row.get("mailing_count", 0),
+        row.get("amount_fen_total", 0),
+        row.get("points_estimate", 0),
+        row.get("closed_at"),
+    )
 
 
 def unsynced(counter: Counter) -> int:
@@ -52,10 +58,13 @@ def credits_since(counter: Counter, since: date) -> list[CaseCredit]:
     """Credits of cases completed on or after ``since`` (a day early for safety; month_of decides)."""
     start = (since - timedelta(days=1)).isoformat()
     with read(counter.store.engine) as conn:
-        rows = conn.execute(select(case.c.case_id, case.c.points, case.c.completed_at, case.c.state)
-                            .where(case.c.completed_at >= start)).all()
-    return [CaseCredit(row.case_id, row.points, row.points, parse_time(row.completed_at), row.state == "voided")
-            for row in rows]
+        rows = conn.execute(
+            select(case.c.case_id, case.c.points, case.c.completed_at, case.c.state).where(case.c.completed_at >= start)
+        ).all()
+    return [
+        CaseCredit(row.case_id, row.points, row.points, parse_time(row.completed_at), row.state == "voided")
+        for row in rows
+    ]
 
 
 def quarter_start(now: datetime) -> date:
@@ -81,14 +90,22 @@ def reminders(counter: Counter) -> list[str]:
         out.append(message)
     today = counter.today().isoformat()
     with read(counter.store.engine) as conn:
-        unclosed = conn.execute(select(func.count()).select_from(day_total).where(
-            day_total.c.business_date < today, day_total.c.closed_at.is_(None))).scalar_one()
-        to_send = conn.execute(select(func.count()).select_from(case).where(
-            case.c.flow == Flow.APPROVAL.value, case.c.state == CaseState.RECORDED.value)).scalar_one()
-        returned = conn.execute(select(func.count()).select_from(case).where(
-            case.c.state == CaseState.RETURNED.value)).scalar_one()
-        waiting_post = conn.execute(select(func.count()).select_from(mailing_table).where(
-            mailing_table.c.state == "recorded")).scalar_one()
+        unclosed = conn.execute(
+            select(func.count())
+            .select_from(day_total)
+            .where(day_total.c.business_date < today, day_total.c.closed_at.is_(None))
+        ).scalar_one()
+        to_send = conn.execute(
+            select(func.count())
+            .select_from(case)
+            .where(case.c.flow == Flow.APPROVAL.value, case.c.state == CaseState.RECORDED.value)
+        ).scalar_one()
+        returned = conn.execute(
+            select(func.count()).select_from(case).where(case.c.state == CaseState.RETURNED.value)
+        ).scalar_one()
+        waiting_post = conn.execute(
+            select(func.count()).select_from(mailing_table).where(mailing_table.c.state == "recorded")
+        ).scalar_one()
     if refused := rejected(counter):
         out.append(f"有 {refused} 条记录被县里退回，请到“同步”页看县里说的原因并处理。")
     if unclosed:

@@ -21,10 +21,14 @@ log = logging.getLogger(__name__)
 PASSWORD = "peixun2026"  # the same as desktop.demo.TRAINING_PASSWORD (a test keeps them equal)
 BANNER = "【培训模式】这里都是练习数据，不会上报县里，也不计入真实积分"
 SANDBOX_TIMEOUT_S = 30.0
-OFFLINE_NOTE = ("培训用的县级端这次没有启动起来，练习只在本机进行：登记、打印、寄递、日结都照常，"
-                "只是看不到记录上传和部门回复的状态。")
-UNENROLLED_NOTE = ("这个练习台账是在没有培训用县级端时建的，所以不能练习同步。想练习同步，"
-                   "可以关掉软件，删除练习文件夹（{folder}）后重新打开培训模式。")
+OFFLINE_NOTE = (
+    "培训用的县级端这次没有启动起来，练习只在本机进行：登记、打印、寄递、日结都照常，"
+    "只是看不到记录上传和部门回复的状态。"
+)
+UNENROLLED_NOTE = (
+    "这个练习台账是在没有培训用县级端时建的，所以不能练习同步。想练习同步，"
+    "可以关掉软件，删除练习文件夹（{folder}）后重新打开培训模式。"
+)
 
 
 def prepare(folder: Path, today: date) -> bool:

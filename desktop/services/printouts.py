@@ -18,33 +18,41 @@ def _paper(counter: Counter):
 def receipt_pdf(counter: Counter, case_id: str, *, reprint: bool = False) -> bytes:
     """代办收件回执 on the paper chosen in 设置 (marked 补打 when printed again, 培训 in training)."""
     settings = print_settings(counter.store, training=counter.training)
-    data = receipt_data(counter.store, counter.catalogue, case_id, settings=settings, printed_at=counter.now(),
-                        reprint=reprint)
+    data = receipt_data(
+        counter.store, counter.catalogue, case_id, settings=settings, printed_at=counter.now(), reprint=reprint
+    )
     return pdf_of(data, _paper(counter))
 
 
 def notice_pdf(counter: Counter, case_id: str) -> bytes:
     """一次性告知单: the materials still missing, for the citizen to take home."""
     settings = print_settings(counter.store, training=counter.training)
-    return pdf_of(notice_data(counter.store, counter.catalogue, case_id, settings=settings,
-                              printed_at=counter.now()), _paper(counter))
+    return pdf_of(
+        notice_data(counter.store, counter.catalogue, case_id, settings=settings, printed_at=counter.now()),
+        _paper(counter),
+    )
 
 
 def mailing_slip_pdf(counter: Counter, mailing_id: str) -> bytes:
     """免费寄递交接单, for the postal clerk to sign."""
     settings = print_settings(counter.store, training=counter.training)
-    return pdf_of(mailing_slip_data(counter.store, counter.catalogue, mailing_id, settings=settings,
-                                    printed_at=counter.now()), _paper(counter))
+    return pdf_of(
+        mailing_slip_data(counter.store, counter.catalogue, mailing_id, settings=settings, printed_at=counter.now()),
+        _paper(counter),
+    )
 
 
 def day_sheet_pdf(counter: Counter, day: date) -> bytes:
     """日结单 of one business day."""
     settings = print_settings(counter.store, training=counter.training)
-    return pdf_of(day_sheet_data(counter.store, counter.catalogue, day, settings=settings, printed_at=counter.now()),
-                  _paper(counter))
+    return pdf_of(
+        day_sheet_data(counter.store, counter.catalogue, day, settings=settings, printed_at=counter.now()),
+        _paper(counter),
+    )
 
 
 def guide_pdf(counter: Counter, item_code: str) -> bytes:
     """办事指南 of one item, for the villager to take home."""
-    return pdf_of(guide_data(counter.catalogue, item_code, printed_at=counter.now(), training=counter.training),
-                  _paper(counter))
+    return pdf_of(
+        guide_data(counter.catalogue, item_code, printed_at=counter.now(), training=counter.training), _paper(counter)
+    )

@@ -48,5 +48,11 @@ def save_case(counter: Counter, form: CaseForm, *, complete: bool = False) -> Sa
             raise FormErrors({"item_code": f"“{item.name}”不能当场办结，请只按“保存”。"})
         drafts.append(draft_complete(draft.body["case_id"]))
     recorded, *_ = counter.append(*drafts)
-    return SavedCase(draft.body["case_id"], recorded.body["receipt_no"], item, complete,
-                     notice_for(item, dict(form.materials)), clock_note)
+    return SavedCase(
+        draft.body["case_id"],
+        recorded.body["receipt_no"],
+        item,
+        complete,
+        notice_for(item, dict(form.materials)),
+        clock_note,
+    )

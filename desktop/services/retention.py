@@ -53,8 +53,10 @@ def describe(counter: Counter) -> str:
     """What the settings page says: what is kept how long, and when the last purge ran and what it did."""
     kept = BY_KEY[SETTING].label_of(counter.settings.get(SETTING))
     cutoff = purge_cutoff(counter, counter.today())
-    text = (f"个人信息保存 {kept}：{cutoff:%Y年%m月%d日}以前办理、县里已经收到的办件和寄递，"
-            "下次日结时清除群众的姓名、身份证号、手机号和地址；还没同步到县里的先不清除。")
+    text = (
+        f"个人信息保存 {kept}：{cutoff:%Y年%m月%d日}以前办理、县里已经收到的办件和寄递，"
+        "下次日结时清除群众的姓名、身份证号、手机号和地址；还没同步到县里的先不清除。"
+    )
     done = last_purge(counter)
     if not done.at:
         return text + "还没有清除过。"

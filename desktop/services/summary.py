@@ -19,7 +19,9 @@ def completed_credits(store: LedgerStore) -> list[CaseCredit]:
     """One credit per case that has completed (voided ones marked), as the points rules expect."""
     with read(store.engine) as conn:
         rows = conn.execute(
-            select(case.c.case_id, case.c.points, case.c.completed_at, case.c.state).where(case.c.completed_at.is_not(None))
+            select(case.c.case_id, case.c.points, case.c.completed_at, case.c.state).where(
+                case.c.completed_at.is_not(None)
+            )
         ).all()
     return [
         CaseCredit(

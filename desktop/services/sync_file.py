@@ -6,10 +6,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from desktop.version import app_version
 from desktop.store.engine import read
 from desktop.store.files import atomic_write_bytes
 from desktop.store.ledger import LedgerStore, get_meta
+from desktop.version import app_version
 from sync.syncfile import pack, payload_of, signed_part
 from sync.wire import PushRequest, event_to_wire
 
@@ -33,8 +33,14 @@ def export_pending(store: LedgerStore, path: Path) -> int:
     events = store.pending_events(MAX_EVENTS_PER_FILE)
     if not events:
         raise ExportError("没有需要同步的记录，不用导出。")
-    request = PushRequest(device_id=store.identity.device_id, from_seq=events[0].seq, prev_hash=events[0].prev_hash,
-                          head_hash=events[-1].hash, events=[event_to_wire(e) for e in events], app_version=app_version())
+    request = PushRequest(
+        device_id=store.identity.device_id,
+        from_seq=events[0].seq,
+        prev_hash=events[0].prev_hash,
+        head_hash=events[-1].hash,
+        events=[event_to_wire(e) for e in events],
+        app_version=app_version(),
+    )
     payload = payload_of(request)
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(meta["signing_key"]))
     signature = key.sign(signed_part(store.identity.device_id, payload))

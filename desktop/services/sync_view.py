@@ -17,9 +17,15 @@ from sync.ledger.events import CHINA_TZ, parse_time
 from sync.ledger.kinds import UNSENT_STATES, EventType
 
 WHAT = {
-    EventType.CASE_RECORDED: "登记办件", EventType.CASE_AMENDED: "更正办件", EventType.CASE_VOIDED: "作废办件",
-    EventType.CASE_COMPLETED: "办结", EventType.MATERIALS_SENT: "寄送材料", EventType.MAILING_RECORDED: "登记寄递",
-    EventType.MAILING_DISPATCHED: "交寄", EventType.MAILING_DELIVERED: "妥投", EventType.DAY_CLOSED: "日结",
+    EventType.CASE_RECORDED: "登记办件",
+    EventType.CASE_AMENDED: "更正办件",
+    EventType.CASE_VOIDED: "作废办件",
+    EventType.CASE_COMPLETED: "办结",
+    EventType.MATERIALS_SENT: "寄送材料",
+    EventType.MAILING_RECORDED: "登记寄递",
+    EventType.MAILING_DISPATCHED: "交寄",
+    EventType.MAILING_DELIVERED: "妥投",
+    EventType.DAY_CLOSED: "日结",
 }
 ADVICE_CASE = "请在“台账”里找到这笔办件，按县里说的原因核对：需要时点“更正”改正，或作废后重新登记。拿不准的请问乡镇。"
 ADVICE_BY_TYPE = {
@@ -52,18 +58,28 @@ def sync_state(counter: Counter) -> SyncState:
     counts = counter.store.outbox_counts()
     notes = StoreSyncPort(counter.store).sync_notes()
     return SyncState(
-        connected=county_url(counter) is not None, pending=sum(counts.get(state, 0) for state in UNSENT_STATES),
-        rejected=counts.get("rejected", 0), last_success_at=notes.get("last_success", ""),
-        last_error=notes.get("last_error", ""), last_error_at=notes.get("last_error_at", ""),
-        locked=counter.locked, training=counter.training, training_note=counter.training_note,
-        outdated=notes.get("outdated", ""))
+        connected=county_url(counter) is not None,
+        pending=sum(counts.get(state, 0) for state in UNSENT_STATES),
+        rejected=counts.get("rejected", 0),
+        last_success_at=notes.get("last_success", ""),
+        last_error=notes.get("last_error", ""),
+        last_error_at=notes.get("last_error_at", ""),
+        locked=counter.locked,
+        training=counter.training,
+        training_note=counter.training_note,
+        outdated=notes.get("outdated", ""),
+    )
 
 
 def outdated_headline(minimum: str) -> str:
     """What the sync page says while the county refuses this version: update, and nothing is lost meanwhile."""
-    wanted = f"县里现在只接收 {minimum} 或更新版本的同步" if minimum and minimum != "?" else "县里不再接收这个版本的同步"
-    return (f"请升级柜台软件：{wanted}，这台电脑是 {app_version()}。升级前照常登记、打印，记录都保存在本机，"
-            "不会丢失；装好新版后会自动接着同步。新版安装程序向乡镇或县政务服务管理局要，具体见下面县里说的话。")
+    wanted = (
+        f"县里现在只接收 {minimum} 或更新版本的同步" if minimum and minimum != "?" else "县里不再接收这个版本的同步"
+    )
+    return (
+        f"请升级柜台软件：{wanted}，这台电脑是 {app_version()}。升级前照常登记、打印，记录都保存在本机，"
+        "不会丢失；装好新版后会自动接着同步。新版安装程序向乡镇或县政务服务管理局要，具体见下面县里说的话。"
+    )
 
 
 def indicator_text(state: SyncState, *, running: bool = False, offline: bool = False) -> str:
@@ -133,11 +149,20 @@ def rejected_records(counter: Counter) -> list[RejectedRecord]:
     case_ids = {ev.body.get("case_id") for ev, _reason in quarantined if ev.body.get("case_id")}
     mailing_ids = {ev.body.get("mailing_id") for ev, _reason in quarantined if ev.body.get("mailing_id")}
     with read(counter.store.engine) as conn:
-        cases = {row.case_id: row for row in conn.execute(
-            select(case.c.case_id, case.c.receipt_no, case.c.item_code).where(case.c.case_id.in_(case_ids)))}
-        mailings = {row.mailing_id: row for row in conn.execute(
-            select(mailing.c.mailing_id, mailing.c.contents, mailing.c.tracking_no)
-            .where(mailing.c.mailing_id.in_(mailing_ids)))}
+        cases = {
+            row.case_id: row
+            for row in conn.execute(
+                select(case.c.case_id, case.c.receipt_no, case.c.item_code).where(case.c.case_id.in_(case_ids))
+            )
+        }
+        mailings = {
+            row.mailing_id: row
+            for row in conn.execute(
+                select(mailing.c.mailing_id, mailing.c.contents, mailing.c.tracking_no).where(
+                    mailing.c.mailing_id.in_(mailing_ids)
+                )
+            )
+        }
     names = {item.code: item.name for item in counter.catalogue.items}
     out = []
     for ev, reason in quarantined:
@@ -146,8 +171,18 @@ def rejected_records(counter: Counter) -> list[RejectedRecord]:
         if found is not None or ev.type is EventType.CASE_RECORDED:
             receipt = found.receipt_no if found is not None else ev.body.get("receipt_no", "")
             code = found.item_code if found is not None else ev.body.get("item_code", "")
-            out.append(RejectedRecord(ev.seq, when(ev.occurred_at), what, receipt, names.get(code, code),
-                                      reason, ADVICE_BY_TYPE.get(ev.type, ADVICE_CASE), ev.body.get("case_id", "")))
+            out.append(
+                RejectedRecord(
+                    ev.seq,
+                    when(ev.occurred_at),
+                    what,
+                    receipt,
+                    names.get(code, code),
+                    reason,
+                    ADVICE_BY_TYPE.get(ev.type, ADVICE_CASE),
+                    ev.body.get("case_id", ""),
+                )
+            )
         elif (sent := mailings.get(ev.body.get("mailing_id"))) is not None:
             subject = sent.contents + (f"（运单号 {sent.tracking_no}）" if sent.tracking_no else "")
             out.append(RejectedRecord(ev.seq, when(ev.occurred_at), what, "", subject, reason, ADVICE_MAILING))

@@ -13,19 +13,21 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from desktop.services.activation import sync_client_for
-from desktop.version import app_version
 from desktop.services.catalogue import current_catalogue
 from desktop.services.session import Counter
 from desktop.store.engine import read
 from desktop.store.ledger import get_meta
 from desktop.store.sync_port import StoreSyncPort
+from desktop.version import app_version
 from sync.client import Outdated
 from sync.engine import SyncEngine, SyncReport
 
 NETWORK_CODES = frozenset({"network"})  # the county could not be reached at all: the network is down
 PROBE_TIMEOUT_S = 3.0
-PRACTICE_MISMATCH = ("培训用的县级端不认识这个练习台账了（它的数据文件可能被删了）。练习登记照常可用；想练习同步，"
-                     "可以关掉软件，删除练习文件夹后重新打开培训模式。")
+PRACTICE_MISMATCH = (
+    "培训用的县级端不认识这个练习台账了（它的数据文件可能被删了）。练习登记照常可用；想练习同步，"
+    "可以关掉软件，删除练习文件夹后重新打开培训模式。"
+)
 
 
 class Cancelled(Exception):
@@ -70,8 +72,13 @@ def sync_engine(counter: Counter) -> SyncEngine | None:
     return SyncEngine(sync_client_for(counter.store), StoreSyncPort(counter.store), app_version=app_version())
 
 
-def run_sync(counter: Counter, progress: Callable[[int, int], None] | None = None, *, check_digests: bool = False,
-             cancel: threading.Event | None = None) -> SyncOutcome:
+def run_sync(
+    counter: Counter,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    check_digests: bool = False,
+    cancel: threading.Event | None = None,
+) -> SyncOutcome:
     """Push everything waiting, pull what the county has for this point; after a day close also compare digests."""
     engine = sync_engine(counter)
     if engine is None:
@@ -109,10 +116,15 @@ def run_sync(counter: Counter, progress: Callable[[int, int], None] | None = Non
         if newest.version != counter.catalogue.version:
             new_catalogue = newest.version
     error = report.error
-    return SyncOutcome(report, offline=error is not None and error.code in NETWORK_CODES,
-                       retry_after=error.retry_after if error is not None else None,
-                       digest_mismatch=tuple(mismatch), new_catalogue=new_catalogue, resent=resent,
-                       digests_checked=checked_ok)
+    return SyncOutcome(
+        report,
+        offline=error is not None and error.code in NETWORK_CODES,
+        retry_after=error.retry_after if error is not None else None,
+        digest_mismatch=tuple(mismatch),
+        new_catalogue=new_catalogue,
+        resent=resent,
+        digests_checked=checked_ok,
+    )
 
 
 def lock(counter: Counter, message: str) -> None:

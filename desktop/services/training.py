@@ -16,17 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.services.activation import activate, sync_client_for
-from desktop.version import app_version
 from desktop.store.engine import write
 from desktop.store.ledger import LedgerStore, get_meta, set_meta
 from desktop.store.opening import open_store
 from desktop.store.sync_port import StoreSyncPort
+from desktop.version import app_version
 from sync.engine import SyncEngine, SyncReport
 
 TRAINING_PASSWORD = "peixun2026"
 START_TIMEOUT = 60.0
-NOT_IN_THIS_BUILD = ("这个安装版不带培训用的县级端，培训模式只在本机练习：登记、打印、寄递、日结都照常，"
-                     "只是练习不了记录上传和部门回复。")
+NOT_IN_THIS_BUILD = (
+    "这个安装版不带培训用的县级端，培训模式只在本机练习：登记、打印、寄递、日结都照常，只是练习不了记录上传和部门回复。"
+)
 
 
 class SandboxError(Exception):
@@ -55,11 +56,24 @@ class TrainingSandbox:
         if not county_available():
             raise SandboxUnavailable(NOT_IN_THIS_BUILD)
         folder.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "county.cli", "--db", f"sqlite:///{folder / 'county-sandbox.db'}",
-                   "training-sandbox", "--until-stdin-closes"]
+        command = [
+            sys.executable,
+            "-m",
+            "county.cli",
+            "--db",
+            f"sqlite:///{folder / 'county-sandbox.db'}",
+            "training-sandbox",
+            "--until-stdin-closes",
+        ]
         # stdin stays open as a lifeline: when this process ends, however it ends, the sandbox sees EOF and stops
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE,
-                                   text=True, encoding="utf-8")
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
         line: list[str] = []
         reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)
         reader.start()

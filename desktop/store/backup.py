@@ -122,8 +122,14 @@ def _seal_new_copy(path: Path, key: str) -> int:
         conn.close()
 
 
-def retained(backups: list[BackupInfo], *, newest: int = KEEP_NEWEST, days: int = KEEP_DAYS,
-             weeks: int = KEEP_WEEKS, months: int = KEEP_MONTHS) -> list[BackupInfo]:
+def retained(
+    backups: list[BackupInfo],
+    *,
+    newest: int = KEEP_NEWEST,
+    days: int = KEEP_DAYS,
+    weeks: int = KEEP_WEEKS,
+    months: int = KEEP_MONTHS,
+) -> list[BackupInfo]:
     """Which backups to keep: the ``newest`` furthest ahead, then the newest of each earlier day, week and month.
 
     The copy furthest ahead is always kept, whatever the clock said when it was made. At most 17 copies by
@@ -133,8 +139,11 @@ def retained(backups: list[BackupInfo], *, newest: int = KEEP_NEWEST, days: int 
     ordered = sorted(backups, key=_rank, reverse=True)
     keep = ordered[:newest]
     by_clock = sorted(ordered[newest:], key=lambda b: b.made_at, reverse=True)
-    periods = ((lambda b: b.made_at.date(), days), (lambda b: b.made_at.isocalendar()[:2], weeks),
-               (lambda b: (b.made_at.year, b.made_at.month), months))
+    periods = (
+        (lambda b: b.made_at.date(), days),
+        (lambda b: b.made_at.isocalendar()[:2], weeks),
+        (lambda b: (b.made_at.year, b.made_at.month), months),
+    )
     for period, limit in periods:
         covered = {period(b) for b in keep}
         picked: list[BackupInfo] = []

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from desktop.store import projections
 from desktop.store.schema import county_item, event
-from sync.ledger.events import Event, format_time, china_now
+from sync.ledger.events import Event, china_now, format_time
 from sync.ledger.kinds import EventType
 from sync.ledger.lifecycle import LifecycleError
 from sync.ledger.workdays import WorkdayTable, bundled_table, table_from_payload
@@ -25,9 +25,17 @@ def as_event(row: dict) -> Event | None:
         return None
     payload = json.loads(row["payload_json"]) if isinstance(row.get("payload_json"), str) else row["payload"]
     body = {"case_id": payload["case_id"], "status": payload["status"], "note": payload.get("note", "")}
-    return Event(event_id=f"county-{row['cursor']}", device_id=COUNTY_DEVICE, seq=row["applied_after_seq"],
-                 type=EventType.CASE_STATUS_CHANGED, occurred_at=payload.get("changed_at") or row["created_at"],
-                 body=body, pii_digests={}, prev_hash="", hash="")
+    return Event(
+        event_id=f"county-{row['cursor']}",
+        device_id=COUNTY_DEVICE,
+        seq=row["applied_after_seq"],
+        type=EventType.CASE_STATUS_CHANGED,
+        occurred_at=payload.get("changed_at") or row["created_at"],
+        body=body,
+        pii_digests={},
+        prev_hash="",
+        hash="",
+    )
 
 
 def fold(conn: Connection, row: dict) -> tuple[str, str | None]:
@@ -51,12 +59,26 @@ def store_items(conn: Connection, items: Iterable[dict]) -> int:
     for item in items:
         if item["cursor"] in known:
             continue
-        row = {"cursor": item["cursor"], "kind": item["kind"], "payload": item["payload"],
-               "created_at": item["created_at"], "applied_after_seq": head}
+        row = {
+            "cursor": item["cursor"],
+            "kind": item["kind"],
+            "payload": item["payload"],
+            "created_at": item["created_at"],
+            "applied_after_seq": head,
+        }
         outcome, note = fold(conn, row)
-        conn.execute(insert(county_item).values(
-            cursor=item["cursor"], kind=item["kind"], payload_json=json.dumps(item["payload"], ensure_ascii=False),
-            created_at=item["created_at"], received_at=now, applied_after_seq=head, outcome=outcome, note=note))
+        conn.execute(
+            insert(county_item).values(
+                cursor=item["cursor"],
+                kind=item["kind"],
+                payload_json=json.dumps(item["payload"], ensure_ascii=False),
+                created_at=item["created_at"],
+                received_at=now,
+                applied_after_seq=head,
+                outcome=outcome,
+                note=note,
+            )
+        )
         known.add(item["cursor"])
         added += 1
     return added
@@ -67,8 +89,15 @@ def merged(conn: Connection, device_events: Iterator[Event]) -> Iterator[tuple[E
 
     Yields (event, from_county); an item applied after device event N comes right after it.
     """
-    rows = conn.execute(select(county_item).where(county_item.c.kind == "case_status")
-                        .order_by(county_item.c.applied_after_seq, county_item.c.cursor)).mappings().all()
+    rows = (
+        conn.execute(
+            select(county_item)
+            .where(county_item.c.kind == "case_status")
+            .order_by(county_item.c.applied_after_seq, county_item.c.cursor)
+        )
+        .mappings()
+        .all()
+    )
     pending = [as_event(dict(r)) for r in rows if r["outcome"] == "applied"]
     i = 0
     while i < len(pending) and pending[i].seq == 0:
@@ -86,8 +115,15 @@ def merged(conn: Connection, device_events: Iterator[Event]) -> Iterator[tuple[E
 def workday_table(conn: Connection) -> WorkdayTable:
     """The working-day table in force: the newest the county published for the years it covers, and the one
     shipped with the app for the rest; days neither covers are counted by weekends only (时限待确认)."""
-    payloads = conn.execute(select(county_item.c.payload_json).where(county_item.c.kind == "workdays")
-                            .order_by(county_item.c.cursor.desc())).scalars().all()
+    payloads = (
+        conn.execute(
+            select(county_item.c.payload_json)
+            .where(county_item.c.kind == "workdays")
+            .order_by(county_item.c.cursor.desc())
+        )
+        .scalars()
+        .all()
+    )
     bundled = bundled_table()
     for payload in payloads:
         try:
@@ -95,7 +131,14 @@ def workday_table(conn: Connection) -> WorkdayTable:
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring a malformed working-day table from the county")
             continue
-        keep = lambda days, own: frozenset(d for d in own if d.year not in table.years) | days  # noqa: E731
-        return WorkdayTable(table.years | bundled.years, keep(table.holidays, bundled.holidays),
-                            keep(table.workdays, bundled.workdays))
+        return WorkdayTable(
+            table.years | bundled.years,
+            _overlay(table.holidays, bundled.holidays, table.years),
+            _overlay(table.workdays, bundled.workdays, table.years),
+        )
     return bundled
+
+
+def _overlay(county: frozenset, bundled: frozenset, county_years: frozenset[int]) -> frozenset:
+    """The county's days for the years it covers, the bundled table's for the rest."""
+    return frozenset(d for d in bundled if d.year not in county_years) | county

@@ -46,8 +46,9 @@ def connect_readonly(path: Path, key: str) -> sqlcipher.Connection:
     A missing file is an error here, never a new empty database."""
     if not path.is_file():
         raise StoreOpenError(f"{path.name}: no such file")
-    conn = sqlcipher.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
-                             isolation_level=None)
+    conn = sqlcipher.connect(
+        f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+    )
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(f"PRAGMA key = {key}")

@@ -101,11 +101,15 @@ def unavailable(kind: str, folder: Path, *files: Path) -> StoreUnavailable:
     kept = "台账文件没有任何改动，已保存的记录都在。"
     if kind == FULL:
         need = -(-space_needed(folder, *files) // MB)
-        text = (f"电脑磁盘已满，台账现在打不开。{kept}请删除不用的文件（或请人帮忙清理），"
-                f"至少腾出 {need} MB 空间，然后再打开软件。")
+        text = (
+            f"电脑磁盘已满，台账现在打不开。{kept}请删除不用的文件（或请人帮忙清理），"
+            f"至少腾出 {need} MB 空间，然后再打开软件。"
+        )
     elif kind == IO:
-        text = (f"读取台账时电脑磁盘出错，台账现在打不开。{kept}请重新启动电脑后再打开软件；"
-                "如果还是这样，请联系技术人员检查硬盘，不要删除台账文件夹里的任何文件。")
+        text = (
+            f"读取台账时电脑磁盘出错，台账现在打不开。{kept}请重新启动电脑后再打开软件；"
+            "如果还是这样，请联系技术人员检查硬盘，不要删除台账文件夹里的任何文件。"
+        )
     elif kind == BUSY:
         text = f"台账正被另一个程序占用，现在打不开。{kept}请关掉多开的“乡村随身办”窗口，或重新启动电脑后再打开。"
     elif kind == READ_ONLY:

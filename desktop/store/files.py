@@ -105,11 +105,11 @@ class SlotFile:
     def _slots(self, raw: bytes) -> list[tuple[int, bytes]]:
         found = []
         for index in range(2):
-            chunk = raw[index * self.SLOT:(index + 1) * self.SLOT]
+            chunk = raw[index * self.SLOT : (index + 1) * self.SLOT]
             if len(chunk) < self._HEADER.size:
                 continue
             magic, counter, length, digest = self._HEADER.unpack_from(chunk)
-            payload = chunk[self._HEADER.size:self._HEADER.size + length]
+            payload = chunk[self._HEADER.size : self._HEADER.size + length]
             if magic == self._MAGIC and len(payload) == length and hashlib.sha256(payload).digest() == digest:
                 found.append((counter, payload))
         return found

@@ -52,8 +52,17 @@ class HeadMark:
             self.serials.pop(next(iter(self.serials)))
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"version": MARK_VERSION, "device_id": self.device_id, "seq": self.seq, "hash": self.hash,
-                           "newest_at": self.newest_at, "serials": self.serials}, separators=(",", ":")).encode()
+        return json.dumps(
+            {
+                "version": MARK_VERSION,
+                "device_id": self.device_id,
+                "seq": self.seq,
+                "hash": self.hash,
+                "newest_at": self.newest_at,
+                "serials": self.serials,
+            },
+            separators=(",", ":"),
+        ).encode()
 
 
 def read_mark(path: Path, device_id: str | None) -> HeadMark | None:
@@ -65,8 +74,13 @@ def read_mark(path: Path, device_id: str | None) -> HeadMark | None:
         if raw is None:
             return None
         data = json.loads(raw)
-        mark = HeadMark(data["device_id"], int(data["seq"]), str(data["hash"]), str(data.get("newest_at", "")),
-                        {str(k): int(v) for k, v in data.get("serials", {}).items()})
+        mark = HeadMark(
+            data["device_id"],
+            int(data["seq"]),
+            str(data["hash"]),
+            str(data.get("newest_at", "")),
+            {str(k): int(v) for k, v in data.get("serials", {}).items()},
+        )
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:

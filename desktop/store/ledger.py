@@ -88,7 +88,10 @@ class LedgerStore:
                 ev = seal(draft, device_id=self.identity.device_id, seq=seq, prev_hash=prev)
                 projections.apply(conn, ev)
                 conn.execute(_INSERT_EVENT, event_to_row(ev))
-                conn.execute(_INSERT_OUTBOX, {"seq": seq, "state": OutboxState.PENDING, "attempts": 0, "updated_at": ev.occurred_at})
+                conn.execute(
+                    _INSERT_OUTBOX,
+                    {"seq": seq, "state": OutboxState.PENDING, "attempts": 0, "updated_at": ev.occurred_at},
+                )
                 sealed.append(ev)
                 prev = ev.hash
         self.mark.advance(sealed)  # committed: now the mark may say so (never before)
@@ -107,9 +110,7 @@ class LedgerStore:
             conn.execute(insert(receipt_serial).values(business_date=day, last_serial=serial))
         else:
             conn.execute(update(receipt_serial).where(receipt_serial.c.business_date == day).values(last_serial=serial))
-        number = format_receipt_no(
-            self.identity.point_code, date.fromisoformat(day), self.identity.device_no, serial
-        )
+        number = format_receipt_no(self.identity.point_code, date.fromisoformat(day), self.identity.device_no, serial)
         return replace(draft, body={**draft.body, "receipt_no": number})
 
     def close_day(self, business_date: date) -> tuple[Event, BackupInfo]:
@@ -117,7 +118,9 @@ class LedgerStore:
         day = business_date.isoformat()
         with read(self.engine) as conn:
             totals = conn.execute(select(day_total).where(day_total.c.business_date == day)).mappings().first()
-            pending = conn.execute(select(func.count()).select_from(outbox).where(outbox.c.state != OutboxState.ACKED)).scalar_one()
+            pending = conn.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.state != OutboxState.ACKED)
+            ).scalar_one()
         totals = dict(totals or {})
         body = {
             "business_date": day,
@@ -148,9 +151,11 @@ class LedgerStore:
         while remaining is None or remaining > 0:
             size = batch if remaining is None else min(batch, remaining)
             with read(self.engine) as conn:
-                rows = conn.execute(
-                    select(event).where(event.c.seq > last).order_by(event.c.seq).limit(size)
-                ).mappings().all()
+                rows = (
+                    conn.execute(select(event).where(event.c.seq > last).order_by(event.c.seq).limit(size))
+                    .mappings()
+                    .all()
+                )
             if not rows:
                 return
             for row in rows:
@@ -167,9 +172,13 @@ class LedgerStore:
     def pending_events(self, limit: int = 500) -> list[Event]:
         """Events the county has not acknowledged yet, oldest first (the outbox)."""
         with read(self.engine) as conn:
-            seqs = conn.execute(
-                select(outbox.c.seq).where(outbox.c.state.in_(UNSENT_STATES)).order_by(outbox.c.seq).limit(limit)
-            ).scalars().all()
+            seqs = (
+                conn.execute(
+                    select(outbox.c.seq).where(outbox.c.state.in_(UNSENT_STATES)).order_by(outbox.c.seq).limit(limit)
+                )
+                .scalars()
+                .all()
+            )
             rows = conn.execute(select(event).where(event.c.seq.in_(seqs)).order_by(event.c.seq)).mappings().all()
         return [row_to_event(r, self.identity.device_id) for r in rows]
 
@@ -178,7 +187,9 @@ class LedgerStore:
             conn.execute(
                 update(outbox)
                 .where(outbox.c.seq.in_(list(seqs)))
-                .values(state=state, last_error=error, attempts=outbox.c.attempts + 1, updated_at=format_time(china_now()))
+                .values(
+                    state=state, last_error=error, attempts=outbox.c.attempts + 1, updated_at=format_time(china_now())
+                )
             )
 
     def outbox_counts(self) -> dict[str, int]:
@@ -203,12 +214,19 @@ class LedgerStore:
         noted in meta (``purge_at``, ``purge_count``, ``purge_before``) in the same transaction.
         """
         cutoff = before.isoformat()
-        unacknowledged = (select(event.c.subject_id).join(outbox, outbox.c.seq == event.c.seq)
-                          .where(event.c.pii_json.is_not(None), event.c.subject_id.is_not(None),
-                                 outbox.c.state.not_in((OutboxState.ACKED, OutboxState.REJECTED))))
+        unacknowledged = (
+            select(event.c.subject_id)
+            .join(outbox, outbox.c.seq == event.c.seq)
+            .where(
+                event.c.pii_json.is_not(None),
+                event.c.subject_id.is_not(None),
+                outbox.c.state.not_in((OutboxState.ACKED, OutboxState.REJECTED)),
+            )
+        )
         old_cases = select(case.c.case_id).where(case.c.business_date < cutoff, case.c.case_id.not_in(unacknowledged))
-        old_mailings = select(mailing.c.mailing_id).where(mailing.c.business_date < cutoff,
-                                                          mailing.c.mailing_id.not_in(unacknowledged))
+        old_mailings = select(mailing.c.mailing_id).where(
+            mailing.c.business_date < cutoff, mailing.c.mailing_id.not_in(unacknowledged)
+        )
         with write(self.engine) as conn:
             purged = conn.execute(
                 update(event)
@@ -217,15 +235,28 @@ class LedgerStore:
                 .values(pii_json=None, pii_salt=None)
             ).rowcount
             conn.execute(
-                update(case).where(case.c.case_id.in_(old_cases))
-                .where(or_(*(column.is_not(None) for column in (case.c.name, case.c.id_number, case.c.credit_code,
-                                                                case.c.mobile))))
+                update(case)
+                .where(case.c.case_id.in_(old_cases))
+                .where(
+                    or_(
+                        *(
+                            column.is_not(None)
+                            for column in (case.c.name, case.c.id_number, case.c.credit_code, case.c.mobile)
+                        )
+                    )
+                )
                 .values(name=None, id_number=None, credit_code=None, mobile=None, id_last4=None, mobile_last4=None)
             )
             conn.execute(
-                update(mailing).where(mailing.c.mailing_id.in_(old_mailings))
-                .where(or_(mailing.c.recipient_name.is_not(None), mailing.c.recipient_mobile.is_not(None),
-                           mailing.c.recipient_address.is_not(None)))
+                update(mailing)
+                .where(mailing.c.mailing_id.in_(old_mailings))
+                .where(
+                    or_(
+                        mailing.c.recipient_name.is_not(None),
+                        mailing.c.recipient_mobile.is_not(None),
+                        mailing.c.recipient_address.is_not(None),
+                    )
+                )
                 .values(recipient_name=None, recipient_mobile=None, recipient_address=None)
             )
             set_meta(conn, purge_at=format_time(china_now()), purge_count=str(purged), purge_before=cutoff)
@@ -264,8 +295,7 @@ class LedgerStore:
             if result != ["ok"]:
                 raise StoreDamaged("台账文件内部结构损坏")
         except Exception as exc:  # a page that fails its checksum surfaces as a database error
-            atomic_write_bytes(self.layout.check_failed,
-                               f"{utcnow().isoformat()} {exc}\n".encode())
+            atomic_write_bytes(self.layout.check_failed, f"{utcnow().isoformat()} {exc}\n".encode())
             if isinstance(exc, StoreDamaged):
                 raise
             raise StoreDamaged(f"台账文件读取出错（{exc}）") from exc

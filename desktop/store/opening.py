@@ -31,8 +31,8 @@ from desktop.store.recovery import (
     recover,
 )
 from desktop.store.schema import event, receipt_serial
-from sync.ledger.chain import ChainError, ChainHead
 from sync.clock import utcnow
+from sync.ledger.chain import ChainError, ChainHead
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,9 @@ def mark_open(store: LedgerStore, *, full_check: bool, check_due: bool) -> None:
     store.layout.check_failed.unlink(missing_ok=True)  # checked in full (or restored) at this open
 
 
-def open_store(folder: Path, password: str | None = None, *, unlocked: Unlocked | None = None) -> tuple[LedgerStore, OpenReport]:
+def open_store(
+    folder: Path, password: str | None = None, *, unlocked: Unlocked | None = None
+) -> tuple[LedgerStore, OpenReport]:
     """Unlock and open the store; a damaged file is restored from the good backup furthest ahead.
 
     Raises StoreUnavailable, with nothing moved or changed, when the machine cannot open it now (a full disk,
@@ -225,10 +227,12 @@ def _current_mark(store: LedgerStore, mark: HeadMark | None) -> HeadMark:
         return mark
     fresh = HeadMark(store.identity.device_id)
     with read(store.engine) as conn:
-        rows = conn.execute(select(receipt_serial).order_by(receipt_serial.c.business_date.desc())
-                            .limit(KEEP_DAYS)).all()
-        last = conn.execute(select(event.c.seq, event.c.hash, event.c.occurred_at)
-                            .order_by(event.c.seq.desc()).limit(1)).first()
+        rows = conn.execute(
+            select(receipt_serial).order_by(receipt_serial.c.business_date.desc()).limit(KEEP_DAYS)
+        ).all()
+        last = conn.execute(
+            select(event.c.seq, event.c.hash, event.c.occurred_at).order_by(event.c.seq.desc()).limit(1)
+        ).first()
     for day, serial in reversed(rows):
         fresh.note_serial(day, serial)
     if last is not None:

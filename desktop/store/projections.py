@@ -100,7 +100,7 @@ def _record_case(conn: Connection, event: Event) -> None:
             first_seq=event.seq,
             last_seq=event.seq,
             **_pii_columns(event.pii),
-        )
+        ),
     )
     _bump_day(conn, day, case_count=1, amount_fen_total=body.get("amount_fen") or 0)
 
@@ -157,7 +157,7 @@ def _record_mailing(conn: Connection, event: Event) -> None:
             recipient_mobile=pii.get("recipient_mobile"),
             recipient_address=pii.get("recipient_address"),
             last_seq=event.seq,
-        )
+        ),
     )
     _bump_day(conn, day, mailing_count=1)
 
@@ -177,7 +177,9 @@ def _close_day(conn: Connection, event: Event) -> None:
     day = event.body["business_date"]
     _bump_day(conn, day)
     conn.execute(
-        update(day_total).where(day_total.c.business_date == day).values(closed_at=event.occurred_at, closed_seq=event.seq)
+        update(day_total)
+        .where(day_total.c.business_date == day)
+        .values(closed_at=event.occurred_at, closed_seq=event.seq)
     )
 
 

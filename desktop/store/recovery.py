@@ -142,8 +142,9 @@ def _read_damaged(path: Path | None, unlocked: Unlocked, after: ChainHead, devic
     return salvaged, meta, max_seq
 
 
-def recover(layout: StoreLayout, unlocked: Unlocked, *, reason: str, mark: HeadMark | None = None,
-            behind: bool = False) -> tuple[RecoveryReport, HeadMark]:
+def recover(
+    layout: StoreLayout, unlocked: Unlocked, *, reason: str, mark: HeadMark | None = None, behind: bool = False
+) -> tuple[RecoveryReport, HeadMark]:
     """Restore, salvage, then skip receipt serials past the highest ever issued; the report and the new head mark.
 
     A full disk or an I/O error on the way puts the ledger back as it was and raises StoreUnavailable: the
@@ -169,7 +170,8 @@ def _recover(layout, unlocked, reason, mark, behind, damaged) -> tuple[RecoveryR
         if not damaged_meta.get("device_id"):
             where = f"损坏的文件已另存为 {damaged.name}。" if damaged else ""
             raise StoreUnrecoverable(
-                f"台账文件损坏，也没有可用的自动备份。请不要删除任何文件，马上联系乡镇或县政务服务管理局。{where}")
+                f"台账文件损坏，也没有可用的自动备份。请不要删除任何文件，马上联系乡镇或县政务服务管理局。{where}"
+            )
         from desktop.store.migrations import migrate
 
         engine = make_engine(layout.database, unlocked.sqlcipher_key)
@@ -184,8 +186,9 @@ def _recover(layout, unlocked, reason, mark, behind, damaged) -> tuple[RecoveryR
                 conn.execute(insert(event).values(**event_to_row(ev)))
                 # The county dedups by event id, so resending what it may already hold is safe.
                 conn.execute(insert(outbox).values(seq=ev.seq, state=OutboxState.PENDING, attempts=0))
-            all_events = (row_to_event(r, device_id)
-                          for r in conn.execute(select(event).order_by(event.c.seq)).mappings())  # streamed
+            all_events = (
+                row_to_event(r, device_id) for r in conn.execute(select(event).order_by(event.c.seq)).mappings()
+            )  # streamed
             projections.rebuild(conn, (ev for ev, _county in county_feed.merged(conn, all_events)))
             recovered = conn.execute(select(func.max(event.c.seq))).scalar() or 0
             # the mark knows every save that returned; the file may also hold one whose mark was never written
@@ -197,8 +200,13 @@ def _recover(layout, unlocked, reason, mark, behind, damaged) -> tuple[RecoveryR
         engine.dispose()
     known = None if max_seq is None and mark is None else max(max_seq or 0, mark.seq if mark else 0)
     report = RecoveryReport(reason, damaged, backup, head.seq, len(salvaged), recovered, known, behind, to_check)
-    log.warning("ledger restored: backup=%s salvaged=%d recovered_seq=%d lost=%s",
-                backup.path.name if backup else None, len(salvaged), recovered, report.lost)
+    log.warning(
+        "ledger restored: backup=%s salvaged=%d recovered_seq=%d lost=%s",
+        backup.path.name if backup else None,
+        len(salvaged),
+        recovered,
+        report.lost,
+    )
     return report, new_mark
 
 

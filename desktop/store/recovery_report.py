@@ -38,7 +38,9 @@ class RecoveryReport:
     def message(self) -> str:
         """What the agent is told, in plain words."""
         if self.behind:
-            parts = ["台账文件比上次保存到的位置少了记录（可能是电脑异常关机后，台账文件夹里的文件被删除或没有复制全），已自动恢复。"]
+            parts = [
+                "台账文件比上次保存到的位置少了记录（可能是电脑异常关机后，台账文件夹里的文件被删除或没有复制全），已自动恢复。"
+            ]
         else:
             parts = ["台账文件检查时发现损坏，已自动恢复。"]
         if self.backup:
@@ -56,7 +58,9 @@ class RecoveryReport:
         else:
             parts.append("原来的文件无法读出它原有多少条记录；请核对备份时间之后的纸质回执，缺的请补登。")
         if self.receipts_to_check:
-            ranges = "、".join(first if first == last else f"{first} 到 {last}" for first, last in self.receipts_to_check)
+            ranges = "、".join(
+                first if first == last else f"{first} 到 {last}" for first, last in self.receipts_to_check
+            )
             parts.append(f"请对照纸质回执核对这些回执编号的办件并补登：{ranges}。")
         parts.append("以后的回执编号会跳过已经用过的号，不会重复。")
         if self.damaged_copy is not None:

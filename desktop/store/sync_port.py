@@ -41,23 +41,40 @@ class StoreSyncPort:
         now = format_time(china_now())
         with write(self.store.engine) as conn:
             if acked:
-                conn.execute(update(outbox).where(outbox.c.seq.in_(acked))
-                             .values(state=OutboxState.ACKED, last_error=None, updated_at=now))
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.seq.in_(acked))
+                    .values(state=OutboxState.ACKED, last_error=None, updated_at=now)
+                )
             for seq, reason in rejected.items():
-                conn.execute(update(outbox).where(outbox.c.seq == seq)
-                             .values(state=OutboxState.REJECTED, last_error=reason, updated_at=now))
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.seq == seq)
+                    .values(state=OutboxState.REJECTED, last_error=reason, updated_at=now)
+                )
 
     def requeue_from(self, seq: int) -> int:
         """The county asks for everything from ``seq`` again (it lost or never had it)."""
         with write(self.store.engine) as conn:
-            return conn.execute(update(outbox).where(outbox.c.seq >= seq, outbox.c.state != OutboxState.PENDING)
-                                .values(state=OutboxState.PENDING)).rowcount
+            return conn.execute(
+                update(outbox)
+                .where(outbox.c.seq >= seq, outbox.c.state != OutboxState.PENDING)
+                .values(state=OutboxState.PENDING)
+            ).rowcount
 
     def rejected(self) -> list[tuple[Event, str]]:
         """Quarantined records with the county's reason, for the agent to see and act on."""
         with read(self.store.engine) as conn:
-            rows = conn.execute(select(event, outbox.c.last_error).join(outbox, outbox.c.seq == event.c.seq)
-                                .where(outbox.c.state == OutboxState.REJECTED).order_by(event.c.seq)).mappings().all()
+            rows = (
+                conn.execute(
+                    select(event, outbox.c.last_error)
+                    .join(outbox, outbox.c.seq == event.c.seq)
+                    .where(outbox.c.state == OutboxState.REJECTED)
+                    .order_by(event.c.seq)
+                )
+                .mappings()
+                .all()
+            )
         from desktop.store.codec import row_to_event
 
         return [(row_to_event(r, self.device_id), r["last_error"] or "") for r in rows]
@@ -67,7 +84,8 @@ class StoreSyncPort:
         by_month: dict[str, list[str]] = defaultdict(list)
         with read(self.store.engine) as conn:
             for event_id, occurred_at in conn.execute(
-                select(event.c.event_id, event.c.occurred_at).join(outbox, outbox.c.seq == event.c.seq)
+                select(event.c.event_id, event.c.occurred_at)
+                .join(outbox, outbox.c.seq == event.c.seq)
                 .where(outbox.c.state.in_((OutboxState.ACKED, OutboxState.REJECTED)))
             ):
                 by_month[month_of(parse_time(occurred_at))].append(event_id)
@@ -86,8 +104,12 @@ class StoreSyncPort:
 
     def county_items(self, kind: str) -> list[dict]:
         with read(self.store.engine) as conn:
-            return [dict(r) for r in conn.execute(select(county_item).where(county_item.c.kind == kind)
-                                                  .order_by(county_item.c.cursor)).mappings()]
+            return [
+                dict(r)
+                for r in conn.execute(
+                    select(county_item).where(county_item.c.kind == kind).order_by(county_item.c.cursor)
+                ).mappings()
+            ]
 
     def note_run(self, **values: str) -> None:
         """Remember when sync last succeeded or failed and why (shown on the sync page)."""

@@ -16,10 +16,14 @@ from desktop.ui.messages import MessageBar
 from desktop.ui.widgets import Field, button, card, label
 from sync.ledger.events import china_now
 
-INTRO = ("激活要用县政务服务管理局发给您的一次性激活码（12 位字母和数字），72 小时内有效，只能用一次。"
-         "激活时电脑要能上网；激活以后，没有网络也能照常登记。")
-RECOVERY_HELP = ("恢复码只显示这一次。忘记密码时，只有凭它才能打开台账（台账是加密的，谁也没有别的办法）。"
-                 "请现在一字不差地抄在纸上，交给乡镇保管；不要存在这台电脑里。")
+INTRO = (
+    "激活要用县政务服务管理局发给您的一次性激活码（12 位字母和数字），72 小时内有效，只能用一次。"
+    "激活时电脑要能上网；激活以后，没有网络也能照常登记。"
+)
+RECOVERY_HELP = (
+    "恢复码只显示这一次。忘记密码时，只有凭它才能打开台账（台账是加密的，谁也没有别的办法）。"
+    "请现在一字不差地抄在纸上，交给乡镇保管；不要存在这台电脑里。"
+)
 CONFIRM = "我已把恢复码抄在纸上并交给乡镇保管"
 
 
@@ -29,8 +33,9 @@ class ActivationWindow(QWidget):
     activated = Signal(object)
     back = Signal()
 
-    def __init__(self, folder: Path, *, clock: Callable[[], datetime] = china_now,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, clock: Callable[[], datetime] = china_now, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.folder, self.clock = folder, clock
         self.job = None
@@ -67,9 +72,12 @@ class ActivationWindow(QWidget):
         self.again = QLineEdit(objectName="activationAgain")
         for editor in (self.password, self.again):
             editor.setEchoMode(QLineEdit.EchoMode.Password)
-        self.fields = {"server": Field("县里服务器地址", self.server), "code": Field("激活码", self.code),
-                       "password": Field("设置登录密码（至少 6 位）", self.password),
-                       "again": Field("再输入一次密码", self.again)}
+        self.fields = {
+            "server": Field("县里服务器地址", self.server),
+            "code": Field("激活码", self.code),
+            "password": Field("设置登录密码（至少 6 位）", self.password),
+            "again": Field("再输入一次密码", self.again),
+        }
         form.addWidget(self.fields["server"])
         form.addWidget(self.fields["code"])
         row = QHBoxLayout()

@@ -28,8 +28,16 @@ VOID_REASONS = ("录错了事项", "群众取消办理", "重复登记", "金额
 class ActionDialog(QDialog):
     """A small window-modal dialog: ``attempt`` runs the action; FormErrors stay beside their fields."""
 
-    def __init__(self, title: str, intro: str, action: Callable[[], None] | None, parent: QWidget | None,
-                 *, ok_text: str = "确定", danger: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        intro: str,
+        action: Callable[[], None] | None,
+        parent: QWidget | None,
+        *,
+        ok_text: str = "确定",
+        danger: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.action = action
@@ -71,7 +79,7 @@ class ActionDialog(QDialog):
         width = int(min(max(content.width() + 40, 720), limit_w))
         self.resize(width, int(min(content.height() + extra, limit_h)))
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event) -> None:
         self.fit()
         super().showEvent(event)
 
@@ -114,8 +122,14 @@ def confirm_dialog(title: str, text: str, action: Callable[[], None], parent, *,
 
 class VoidDialog(ActionDialog):
     def __init__(self, detail: CaseDetail, do_void: Callable[[str], None], parent=None) -> None:
-        super().__init__("作废办件", f"作废回执 {detail.receipt_no}（{detail.item.name}）。作废后不能恢复，也不计积分。",
-                         lambda: do_void(self.reason.text()), parent, ok_text="确认作废", danger=True)
+        super().__init__(
+            "作废办件",
+            f"作废回执 {detail.receipt_no}（{detail.item.name}）。作废后不能恢复，也不计积分。",
+            lambda: do_void(self.reason.text()),
+            parent,
+            ok_text="确认作废",
+            danger=True,
+        )
         self.reason = QLineEdit(objectName="voidReason")
         self.reason.setPlaceholderText("必须写明为什么作废")
         self.fields["reason"] = Field("作废原因", self.reason)
@@ -133,8 +147,13 @@ class AmendDialog(ActionDialog):
     """Only what the agent changes is sent; empty personal fields mean “unchanged”."""
 
     def __init__(self, detail: CaseDetail, do_amend: Callable[[dict, dict], None], parent=None) -> None:
-        super().__init__("更正办件", f"更正回执 {detail.receipt_no}（{detail.item.name}）。只改需要改的，其他保持不动。",
-                         self._submit, parent, ok_text="保存更正")
+        super().__init__(
+            "更正办件",
+            f"更正回执 {detail.receipt_no}（{detail.item.name}）。只改需要改的，其他保持不动。",
+            self._submit,
+            parent,
+            ok_text="保存更正",
+        )
         self.detail, self.do_amend = detail, do_amend
         grid = QGridLayout()
         self.mode_box, self.mode = radio_row(MODE_OPTIONS, "amendMode")
@@ -142,18 +161,24 @@ class AmendDialog(ActionDialog):
         grid.addWidget(label("服务方式：", wrap=False), 0, 0)
         grid.addWidget(self.mode_box, 0, 1, 1, 3)
         org = detail.applicant_kind == "org"
-        self.editors = {key: QLineEdit(objectName=f"amend_{key}") for key in
-                        ("name", "credit_code" if org else "id_number", "mobile", "village", "amount_fen", "notes")}
+        self.editors = {
+            key: QLineEdit(objectName=f"amend_{key}")
+            for key in ("name", "credit_code" if org else "id_number", "mobile", "village", "amount_fen", "notes")
+        }
         number_key = "credit_code" if org else "id_number"
         for key in ("name", number_key, "mobile"):
             self.editors[key].setPlaceholderText("不改就留空")
         self.editors["village"].setText(detail.village)
         self.editors["amount_fen"].setText(detail.amount)
         self.editors["notes"].setText(detail.notes)
-        titles = {"name": f"{'单位名称' if org else '姓名'}（现为 {detail.name}）",
-                  number_key: f"{'统一社会信用代码' if org else '身份证号码'}（现为 {detail.id_masked}）",
-                  "mobile": f"手机号码（现为 {detail.mobile_masked or '未填'}）", "village": "村（组）",
-                  "amount_fen": "金额（元）", "notes": "备注"}
+        titles = {
+            "name": f"{'单位名称' if org else '姓名'}（现为 {detail.name}）",
+            number_key: f"{'统一社会信用代码' if org else '身份证号码'}（现为 {detail.id_masked}）",
+            "mobile": f"手机号码（现为 {detail.mobile_masked or '未填'}）",
+            "village": "村（组）",
+            "amount_fen": "金额（元）",
+            "notes": "备注",
+        }
         shown = [key for key in self.editors if key != "amount_fen" or detail.item.takes_amount]
         for n, key in enumerate(shown):
             self.fields[key] = Field(titles[key], self.editors[key])
@@ -183,8 +208,11 @@ class AmendDialog(ActionDialog):
         materials = self.materials.values()
         if d.item.guide.materials and materials != d.materials_raw:
             changes["materials"] = materials
-        pii = {key: editor.text() for key, editor in self.editors.items()
-               if key in CASE_PII_FIELDS and editor.text().strip()}
+        pii = {
+            key: editor.text()
+            for key, editor in self.editors.items()
+            if key in CASE_PII_FIELDS and editor.text().strip()
+        }
         return changes, pii
 
     def _submit(self) -> None:
@@ -195,12 +223,17 @@ class AmendDialog(ActionDialog):
 class SendDialog(ActionDialog):
     """Approval materials go to the department by free mailing (免费寄递); recorded with the case's 送交."""
 
-    def __init__(self, detail: CaseDetail, units: list[tuple[str, str]],
-                 do_send: Callable[[str, str, str], None], parent=None) -> None:
-        super().__init__("寄送材料", f"把回执 {detail.receipt_no}（{detail.item.name}）的材料免费寄给审批部门。"
-                         "交给邮政后，请到“寄递”页扫描运单号。", lambda: do_send(self.unit.currentData(),
-                                                                   self.contents.text(), self.pieces.text()),
-                         parent, ok_text="登记寄递")
+    def __init__(
+        self, detail: CaseDetail, units: list[tuple[str, str]], do_send: Callable[[str, str, str], None], parent=None
+    ) -> None:
+        super().__init__(
+            "寄送材料",
+            f"把回执 {detail.receipt_no}（{detail.item.name}）的材料免费寄给审批部门。"
+            "交给邮政后，请到“寄递”页扫描运单号。",
+            lambda: do_send(self.unit.currentData(), self.contents.text(), self.pieces.text()),
+            parent,
+            ok_text="登记寄递",
+        )
         self.unit = QComboBox(objectName="sendUnit")
         for code, name in units:
             self.unit.addItem(name, code)

@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.widgets import Field, label
 from sync.ledger.catalogue import Item
 from sync.ledger.forms import CaseForm
 from sync.ledger.kinds import SERVICE_MODE_LABELS
 from sync.ledger.validation import ValidationError, check_resident_id, normalize_credit_code, normalize_mobile
-from desktop.ui.widgets import Field, label
 
 MODE_TIPS = {"point": "（店里）", "home": "（上门）", "activity_day": ""}
 
@@ -104,7 +104,9 @@ class ApplicantFields(QWidget):
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(16)
-        self.kind_box, self.kind = radio_row([("person", "个人"), ("org", "单位（企业、个体户、村集体）")], "applicantKind")
+        self.kind_box, self.kind = radio_row(
+            [("person", "个人"), ("org", "单位（企业、个体户、村集体）")], "applicantKind"
+        )
         self.kind.idToggled.connect(lambda *_a: self._relabel())
         self.name = QLineEdit(objectName="name")
         self.number = QLineEdit(objectName="idNumber")

@@ -7,16 +7,18 @@ from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.services import case_actions
 from desktop.services.case_detail import CaseDetail, load_detail, reveal_numbers
+from desktop.services.printouts import receipt_pdf
 from desktop.services.session import Counter
 from desktop.ui.case_dialogs import AmendDialog, SendDialog, VoidDialog, confirm_dialog
-from desktop.services.printouts import receipt_pdf
 from desktop.ui.messages import MessageBar
 from desktop.ui.printing import Printer
 from desktop.ui.widgets import button, label
 from sync.ledger.kinds import EventType
 
-REVEAL_TEXT = ("完整号码只在核对群众信息时查看。\n查看会记在本机的查看记录里（时间、回执编号和查看的项目，不记号码本身），"
-               "县里检查时可以调阅。确定要查看吗？")
+REVEAL_TEXT = (
+    "完整号码只在核对群众信息时查看。\n查看会记在本机的查看记录里（时间、回执编号和查看的项目，不记号码本身），"
+    "县里检查时可以调阅。确定要查看吗？"
+)
 
 
 class CasePane(QScrollArea):
@@ -40,9 +42,12 @@ class CasePane(QScrollArea):
         layout.addWidget(self.title)
         self.actions = QGridLayout()
         self.action_buttons = {}
-        for event_type, text, role in ((EventType.CASE_COMPLETED, "办结", "primary"),
-                                       (EventType.MATERIALS_SENT, "寄送材料", "primary"),
-                                       (EventType.CASE_AMENDED, "更正", ""), (EventType.CASE_VOIDED, "作废", "danger")):
+        for event_type, text, role in (
+            (EventType.CASE_COMPLETED, "办结", "primary"),
+            (EventType.MATERIALS_SENT, "寄送材料", "primary"),
+            (EventType.CASE_AMENDED, "更正", ""),
+            (EventType.CASE_VOIDED, "作废", "danger"),
+        ):
             widget = button(text, role, name=f"action_{event_type.value}")
             widget.clicked.connect(lambda _c=False, e=event_type: self.start_action(e))
             self.action_buttons[event_type] = widget
@@ -52,10 +57,22 @@ class CasePane(QScrollArea):
         self.grid = QGridLayout()
         self.grid.setColumnStretch(1, 1)
         self.values: dict[str, object] = {}
-        for n, (key, text) in enumerate((("receipt", "回执编号"), ("date", "登记日期"), ("mode", "服务方式"),
-                                         ("name", "申请人"), ("number", "证件号码"), ("mobile", "手机号码"),
-                                         ("village", "村（组）"), ("amount", "金额（元）"), ("notes", "备注"),
-                                         ("void", "作废原因"), ("county", "部门说明"), ("due", "办结时限"))):
+        for n, (key, text) in enumerate(
+            (
+                ("receipt", "回执编号"),
+                ("date", "登记日期"),
+                ("mode", "服务方式"),
+                ("name", "申请人"),
+                ("number", "证件号码"),
+                ("mobile", "手机号码"),
+                ("village", "村（组）"),
+                ("amount", "金额（元）"),
+                ("notes", "备注"),
+                ("void", "作废原因"),
+                ("county", "部门说明"),
+                ("due", "办结时限"),
+            )
+        ):
             caption, value = label(text + "：", "muted", wrap=False), label("", selectable=True)
             value.setObjectName(f"detail_{key}")
             self.grid.addWidget(caption, n, 0)
@@ -99,14 +116,28 @@ class CasePane(QScrollArea):
                 widget.hide()
             return
         self.title.setText(f"{d.item.name}（{d.state_label}）")
-        for key, text in (("receipt", d.receipt_no), ("date", d.business_date), ("mode", d.mode_label),
-                          ("name", d.name), ("number", d.id_masked), ("mobile", d.mobile_masked),
-                          ("village", d.village), ("amount", d.amount), ("notes", d.notes), ("void", d.void_reason),
-                          ("county", d.county_note), ("due", d.due)):
+        for key, text in (
+            ("receipt", d.receipt_no),
+            ("date", d.business_date),
+            ("mode", d.mode_label),
+            ("name", d.name),
+            ("number", d.id_masked),
+            ("mobile", d.mobile_masked),
+            ("village", d.village),
+            ("amount", d.amount),
+            ("notes", d.notes),
+            ("void", d.void_reason),
+            ("county", d.county_note),
+            ("due", d.due),
+        ):
             self._set(key, text)
         if d.materials:
-            self.materials.setText("材料：\n" + "\n".join(f"  {'✓' if status == '已收到' else '✗'} {name}（{status}）"
-                                                        for name, status in d.materials))
+            self.materials.setText(
+                "材料：\n"
+                + "\n".join(
+                    f"  {'✓' if status == '已收到' else '✗'} {name}（{status}）" for name, status in d.materials
+                )
+            )
         self.timeline.setText("\n".join(f"{e.at}  {e.what}（{e.sync}）" for e in d.timeline))
         for event_type, widget in self.action_buttons.items():
             widget.setVisible(event_type in d.actions)
@@ -129,15 +160,25 @@ class CasePane(QScrollArea):
         if event_type is EventType.CASE_VOIDED:
             self.dialog = VoidDialog(d, lambda reason: case_actions.void(self.counter, d.case_id, reason), self)
         elif event_type is EventType.CASE_COMPLETED:
-            self.dialog = confirm_dialog("办结", f"确认回执 {d.receipt_no}（{d.item.name}）已经办好了吗？办结后计入积分。",
-                                         lambda: case_actions.complete(self.counter, d.case_id), self,
-                                         ok_text="确认办结")
+            self.dialog = confirm_dialog(
+                "办结",
+                f"确认回执 {d.receipt_no}（{d.item.name}）已经办好了吗？办结后计入积分。",
+                lambda: case_actions.complete(self.counter, d.case_id),
+                self,
+                ok_text="确认办结",
+            )
         elif event_type is EventType.CASE_AMENDED:
             self.dialog = AmendDialog(d, lambda changes, pii: case_actions.amend(self.counter, d, changes, pii), self)
         else:
             units = [(unit.code, unit.name) for unit in self.counter.catalogue.units_of(d.item)]
-            self.dialog = SendDialog(d, units, lambda unit, contents, pieces: case_actions.send_by_mailing(
-                self.counter, d, contents=contents, pieces=pieces, unit_code=unit), self)
+            self.dialog = SendDialog(
+                d,
+                units,
+                lambda unit, contents, pieces: case_actions.send_by_mailing(
+                    self.counter, d, contents=contents, pieces=pieces, unit_code=unit
+                ),
+                self,
+            )
         self.dialog.accepted.connect(self._done)
         self.dialog.open()
         return self.dialog

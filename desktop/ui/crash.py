@@ -28,9 +28,13 @@ def scrub(text: str) -> str:
 
 def crash_report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
     """Where the program failed (files, lines, functions, code), never the values it was working on."""
-    lines = [f"乡村随身办 {app_version()} 错误报告", f"时间：{china_now():%Y-%m-%d %H:%M:%S}",
-             f"系统：{platform.platform()}；Python {platform.python_version()}",
-             f"错误：{exc_type.__name__}: {scrub(str(exc))}", "位置："]
+    lines = [
+        f"乡村随身办 {app_version()} 错误报告",
+        f"时间：{china_now():%Y-%m-%d %H:%M:%S}",
+        f"系统：{platform.platform()}；Python {platform.python_version()}",
+        f"错误：{exc_type.__name__}: {scrub(str(exc))}",
+        "位置：",
+    ]
     for frame in traceback.extract_tb(tb):
         name = Path(frame.filename)
         short = "/".join(name.parts[-3:])
@@ -44,8 +48,10 @@ class CrashDialog(QDialog):
         self.setWindowTitle("软件出了问题")
         self.report = report
         layout = QVBoxLayout(self)
-        intro = QLabel("软件出了一个问题，这不是您操作的错。\n已经保存的办件都在，不会丢失；正在填写的内容还留在原来的页面上。\n"
-                       "请点“复制报告”，把报告发给县政务服务管理局的技术人员。报告里没有群众的个人信息。")
+        intro = QLabel(
+            "软件出了一个问题，这不是您操作的错。\n已经保存的办件都在，不会丢失；正在填写的内容还留在原来的页面上。\n"
+            "请点“复制报告”，把报告发给县政务服务管理局的技术人员。报告里没有群众的个人信息。"
+        )
         intro.setWordWrap(True)
         text = QPlainTextEdit(report)
         text.setReadOnly(True)

@@ -48,17 +48,24 @@ class DayClosePage(QWidget):
         row.addWidget(self.sheet_button)
         row.addStretch(1)
         layout.addLayout(row)
-        layout.addWidget(label("日结会记下今天的办件数、金额和预计积分，并自动备份台账（备份会先检查没有损坏）。"
-                               "晚上关店前做一次；日结后还可以继续登记，再日结一次即可。", "muted"))
+        layout.addWidget(
+            label(
+                "日结会记下今天的办件数、金额和预计积分，并自动备份台账（备份会先检查没有损坏）。"
+                "晚上关店前做一次；日结后还可以继续登记，再日结一次即可。",
+                "muted",
+            )
+        )
         layout.addStretch(1)
 
     def refresh(self) -> None:
         today = self.counter.today()
         f = day_figures(self.counter, today)
         self.title.setText(f"{today:%Y年%m月%d日} 日结")
-        self.figures.setText(f"办件 {f.case_count} 件（作废 {f.voided_count} 件）\n寄递 {f.mailing_count} 件\n"
-                             f"代收代缴金额 {yuan(f.amount_fen_total) or '0.00'} 元（原数交给缴费单位）\n"
-                             f"今天办结的预计积分 {f.points_estimate} 分")
+        self.figures.setText(
+            f"办件 {f.case_count} 件（作废 {f.voided_count} 件）\n寄递 {f.mailing_count} 件\n"
+            f"代收代缴金额 {yuan(f.amount_fen_total) or '0.00'} 元（原数交给缴费单位）\n"
+            f"今天办结的预计积分 {f.points_estimate} 分"
+        )
         waiting = unsynced(self.counter)
         self.sync_line.setText(f"待同步记录 {waiting} 条" if waiting else "记录都已同步")
         if f.closed_at:

@@ -29,14 +29,19 @@ def guide_html(catalogue: Catalogue, item: Item) -> str:
     """The guide as simple HTML for the reader; everything escaped, in the guide's own order."""
     g = item.guide
     units = "、".join(unit.name for unit in catalogue.units_of(item)) or "—"
-    parts = [f"<h2>{escape(item.name)}</h2>",
-             f"<p>{escape(item.category)} · {CLASS_LABELS[item.points_class]}事项，每件 {item.points} 积分 · "
-             f"{FLOW_LABELS[item.flow]}</p>",
-             f"<p><b>办理单位：</b>{escape(units)}</p>"]
+    parts = [
+        f"<h2>{escape(item.name)}</h2>",
+        f"<p>{escape(item.category)} · {CLASS_LABELS[item.points_class]}事项，每件 {item.points} 积分 · "
+        f"{FLOW_LABELS[item.flow]}</p>",
+        f"<p><b>办理单位：</b>{escape(units)}</p>",
+    ]
     if g.materials:
-        rows = "".join(f"<li>{escape(m.name)}（{m.form_label} {m.copies} 份{'，必需' if m.required else '，需要时'}）"
-                       + (f"<br/><span style='color:#3D4652'>{escape(m.note)}</span>" if m.note else "") + "</li>"
-                       for m in g.materials)
+        rows = "".join(
+            f"<li>{escape(m.name)}（{m.form_label} {m.copies} 份{'，必需' if m.required else '，需要时'}）"
+            + (f"<br/><span style='color:#3D4652'>{escape(m.note)}</span>" if m.note else "")
+            + "</li>"
+            for m in g.materials
+        )
         parts.append(f"<h3>要带的材料</h3><ol>{rows}</ol>")
     else:
         parts.append("<h3>要带的材料</h3><p>不用带材料。</p>")

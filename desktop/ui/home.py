@@ -107,16 +107,21 @@ class HomePage(QWidget):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         figures = day_figures(self.counter, today)
         self.today_title.setText(f"今天的办件（{figures.case_count} 件）")
-        parts = [f"作废 {figures.voided_count} 件", f"寄递 {figures.mailing_count} 件",
-                 f"代收金额 {yuan(figures.amount_fen_total) or '0.00'} 元"]
+        parts = [
+            f"作废 {figures.voided_count} 件",
+            f"寄递 {figures.mailing_count} 件",
+            f"代收金额 {yuan(figures.amount_fen_total) or '0.00'} 元",
+        ]
         closed = "，今天已日结" if figures.closed_at else ""
         self.day_line.setText("今天：" + "，".join(parts) + closed + "。")
         month, quarter = points_now(self.counter)
         self.points_bar.setValue(min(month.credited, MONTHLY_CAP))
         self.points_bar.setFormat(f"{month.credited} / {MONTHLY_CAP}")
         left = MONTHLY_CAP - month.credited
-        self.points_line.setText(f"本月已得 {month.credited} 分，还能得 {left} 分（每月最多 {MONTHLY_CAP} 分）。"
-                                 f"本季度合计 {quarter.credited} 分。")
+        self.points_line.setText(
+            f"本月已得 {month.credited} 分，还能得 {left} 分（每月最多 {MONTHLY_CAP} 分）。"
+            f"本季度合计 {quarter.credited} 分。"
+        )
         waiting = unsynced(self.counter)
         self.sync_line.setText(f"待同步：{waiting} 条" if waiting else "记录都已同步")
         notes = reminders(self.counter)

@@ -6,8 +6,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QGridLayout, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from desktop.services.items import ItemIndex
-from sync.ledger.catalogue import CLASS_LABELS, Catalogue, Item
 from desktop.ui.widgets import button, label
+from sync.ledger.catalogue import CLASS_LABELS, Catalogue, Item
 
 ALL, FREQUENT = "", "常用"
 
@@ -67,8 +67,9 @@ class ItemPicker(QWidget):
             found = self.index.search(text, category=self.category or None, usage=self.usage)
         self.list.clear()
         for item in found:
-            entry = QListWidgetItem(f"{item.name}\n    {item.category} · {CLASS_LABELS[item.points_class]} "
-                                    f"{item.points} 分")
+            entry = QListWidgetItem(
+                f"{item.name}\n    {item.category} · {CLASS_LABELS[item.points_class]} {item.points} 分"
+            )
             entry.setData(Qt.ItemDataRole.UserRole, item)
             self.list.addItem(entry)
         if found:
@@ -82,7 +83,7 @@ class ItemPicker(QWidget):
         if entry is not None:
             self.picked.emit(entry.data(Qt.ItemDataRole.UserRole))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
             self.list.setFocus()
             if self.list.currentRow() < 0 and self.list.count():

@@ -105,9 +105,15 @@ class LedgerPage(QWidget):
 
     def current_filter(self) -> CaseFilter:
         start, end = period_range(self.period.currentData() or "all", self.counter.today())
-        return CaseFilter(date_from=start, date_to=end, item_code=self.item.currentData(),
-                          state=self.state.currentData(), mode=self.mode.currentData(), sync=self.sync.currentData(),
-                          search=self.search.text())
+        return CaseFilter(
+            date_from=start,
+            date_to=end,
+            item_code=self.item.currentData(),
+            state=self.state.currentData(),
+            mode=self.mode.currentData(),
+            sync=self.sync.currentData(),
+            search=self.search.text(),
+        )
 
     def apply(self) -> None:
         self.model.set_filter(self.current_filter())
@@ -121,8 +127,18 @@ class LedgerPage(QWidget):
 
     def _size_columns(self) -> None:
         metrics = self.table.fontMetrics()
-        widths = ("0000-000000-0000-0", "00-00", "个体工商户设立", "欧阳秀英", "材料已送交", "待同步",
-                  "3602**********1234", "138****0000", "活动日", "1000.00")
+        widths = (
+            "0000-000000-0000-0",
+            "00-00",
+            "个体工商户设立",
+            "欧阳秀英",
+            "材料已送交",
+            "待同步",
+            "3602**********1234",
+            "138****0000",
+            "活动日",
+            "1000.00",
+        )
         for column, sample in enumerate(widths):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
         height = metrics.height() + 16

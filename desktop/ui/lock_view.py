@@ -14,11 +14,12 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from desktop.services.standing import StandingCheck
 from desktop.ui.widgets import button, card, label
 
-KEPT = ("这台电脑上的台账和记录都还在，没有删除，也不会删除：县里需要时会来收取。"
-        "已经上传到县里的记录，县里都有。")
-WHAT_NOW = ("从现在起，这台电脑不能再登记新的办件和寄递。\n"
-            "如果您认为弄错了，请联系乡镇或县政务服务管理局。请不要删除或重装软件，以免台账受损。\n"
-            "县里恢复以后，软件开着时几分钟内会自动解除停用，也可以点“向县里确认是否已恢复”。")
+KEPT = "这台电脑上的台账和记录都还在，没有删除，也不会删除：县里需要时会来收取。已经上传到县里的记录，县里都有。"
+WHAT_NOW = (
+    "从现在起，这台电脑不能再登记新的办件和寄递。\n"
+    "如果您认为弄错了，请联系乡镇或县政务服务管理局。请不要删除或重装软件，以免台账受损。\n"
+    "县里恢复以后，软件开着时几分钟内会自动解除停用，也可以点“向县里确认是否已恢复”。"
+)
 CHECKING = "正在向县里确认……"
 
 

@@ -29,8 +29,15 @@ class LoginWindow(QWidget):
     wants_activation = Signal()
     sandbox_started = Signal(object)
 
-    def __init__(self, folder: Path, *, training: bool, clock: Callable[[], datetime] = china_now,
-                 practice_county: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        training: bool,
+        clock: Callable[[], datetime] = china_now,
+        practice_county: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.folder, self.training, self.clock = folder, training, clock
         self.practice_county = practice_county
@@ -105,8 +112,10 @@ class LoginWindow(QWidget):
             return
         if not store_exists(self.folder):
             self.prompt.setText("这台电脑还没有开通代办点台账。")
-            self.hint.setText("请用县政务服务管理局发的激活码激活这台电脑（要能上网）。还没拿到激活码，"
-                              "可以先用培训模式练习，练习数据不会上报。")
+            self.hint.setText(
+                "请用县政务服务管理局发的激活码激活这台电脑（要能上网）。还没拿到激活码，"
+                "可以先用培训模式练习，练习数据不会上报。"
+            )
             self.password.hide()
             self.login_button.hide()
             self.status.hide()
@@ -139,14 +148,15 @@ class LoginWindow(QWidget):
         self.password.setFocus()
 
     def submit(self) -> None:
-        if self._job is not None and self._job.running or not self.login_button.isEnabled():
+        if (self._job is not None and self._job.running) or not self.login_button.isEnabled():
             return
         if not self.password.text():
             self.status.setText("请输入密码。")
             return
         self._busy("正在打开台账……")
-        self._job = login_job(self.folder, self.password.text(), self.throttle, training_mode=self.training,
-                              clock=self.clock, parent=self)
+        self._job = login_job(
+            self.folder, self.password.text(), self.throttle, training_mode=self.training, clock=self.clock, parent=self
+        )
         self._job.done.connect(self._outcome)
         self._job.failed.connect(self._failed)
         self._job.start()

@@ -39,9 +39,16 @@ from sync.ledger.validation import ValidationError
 
 
 class MailingTableModel(PagedTableModel):
-    COLUMNS = (("日期", lambda r: r.business_date[5:]), ("方向", lambda r: r.direction), ("收件", lambda r: r.to),
-               ("内容", lambda r: r.contents), ("件数", lambda r: str(r.pieces)), ("随寄办件", lambda r: str(r.cases)),
-               ("状态", lambda r: r.state_label), ("运单号", lambda r: r.tracking_no))
+    COLUMNS = (
+        ("日期", lambda r: r.business_date[5:]),
+        ("方向", lambda r: r.direction),
+        ("收件", lambda r: r.to),
+        ("内容", lambda r: r.contents),
+        ("件数", lambda r: str(r.pieces)),
+        ("随寄办件", lambda r: str(r.cases)),
+        ("状态", lambda r: r.state_label),
+        ("运单号", lambda r: r.tracking_no),
+    )
 
     def __init__(self, queries: MailingQueries, parent=None) -> None:
         super().__init__(parent)
@@ -58,8 +65,13 @@ class NewMailingDialog(ActionDialog):
     """Materials to a department, or a licence back to the citizen; receipts may be scanned one after another."""
 
     def __init__(self, counter: Counter, parent=None) -> None:
-        super().__init__("登记寄递", "登记一件免费寄递。材料寄往部门要选收件部门；证照寄回群众要填收件人和地址。",
-                         self._submit, parent, ok_text="保存寄递")
+        super().__init__(
+            "登记寄递",
+            "登记一件免费寄递。材料寄往部门要选收件部门；证照寄回群众要填收件人和地址。",
+            self._submit,
+            parent,
+            ok_text="保存寄递",
+        )
         self.counter = counter
         self.direction_box, self.direction = radio_row(list(MAILING_DIRECTION_LABELS.items()), "direction")
         self.direction.idToggled.connect(lambda *_a: self._switch())
@@ -68,12 +80,21 @@ class NewMailingDialog(ActionDialog):
         self.unit.addItem("请选择收件部门", "")
         for code, unit in load_units().items():
             self.unit.addItem(unit.name, code)
-        self.editors = {key: QLineEdit(objectName=f"mail_{key}") for key in
-                        ("contents", "pieces", "receipts", "recipient_name", "recipient_mobile", "recipient_address")}
+        self.editors = {
+            key: QLineEdit(objectName=f"mail_{key}")
+            for key in ("contents", "pieces", "receipts", "recipient_name", "recipient_mobile", "recipient_address")
+        }
         self.editors["pieces"].setText("1")
         self.editors["receipts"].setPlaceholderText("随寄办件的回执编号，可连续扫码，用空格隔开（可不填）")
-        titles = {"unit_code": "收件部门", "contents": "寄递内容", "pieces": "件数", "receipts": "随寄办件",
-                  "recipient_name": "收件人", "recipient_mobile": "收件人手机", "recipient_address": "收件地址"}
+        titles = {
+            "unit_code": "收件部门",
+            "contents": "寄递内容",
+            "pieces": "件数",
+            "receipts": "随寄办件",
+            "recipient_name": "收件人",
+            "recipient_mobile": "收件人手机",
+            "recipient_address": "收件地址",
+        }
         self.fields["unit_code"] = Field(titles["unit_code"], self.unit)
         for key, editor in self.editors.items():
             self.fields[key] = Field(titles[key], editor)
@@ -96,9 +117,13 @@ class NewMailingDialog(ActionDialog):
         except ValidationError as exc:
             raise FormErrors({"receipts": exc.message}) from None
         to_citizen = checked_value(self.direction) == MailingDirection.TO_CITIZEN
-        form = MailingForm(checked_value(self.direction), unit_code="" if to_citizen else self.unit.currentData(),
-                           contents=self.editors["contents"].text(), pieces=self.editors["pieces"].text(),
-                           case_ids=case_ids)
+        form = MailingForm(
+            checked_value(self.direction),
+            unit_code="" if to_citizen else self.unit.currentData(),
+            contents=self.editors["contents"].text(),
+            pieces=self.editors["pieces"].text(),
+            case_ids=case_ids,
+        )
         if to_citizen:
             for key in ("recipient_name", "recipient_mobile", "recipient_address"):
                 setattr(form, key, self.editors[key].text())
@@ -107,8 +132,13 @@ class NewMailingDialog(ActionDialog):
 
 class DispatchDialog(ActionDialog):
     def __init__(self, counter: Counter, row: MailingRow, parent=None) -> None:
-        super().__init__("交寄", f"“{row.contents}”交给邮政后，扫描或输入运单号（扫码枪扫完会自动按回车）。",
-                         lambda: dispatch(counter, row.mailing_id, self.tracking.text()), parent, ok_text="保存运单号")
+        super().__init__(
+            "交寄",
+            f"“{row.contents}”交给邮政后，扫描或输入运单号（扫码枪扫完会自动按回车）。",
+            lambda: dispatch(counter, row.mailing_id, self.tracking.text()),
+            parent,
+            ok_text="保存运单号",
+        )
         self.tracking = QLineEdit(objectName="trackingNo")
         self.tracking.returnPressed.connect(self.attempt)
         self.fields["tracking_no"] = Field("运单号", self.tracking)
@@ -136,8 +166,14 @@ class MailingPage(QWidget):
         self.state = combo("mailingState", "全部状态", [(s.value, t) for s, t in MAILING_STATE_LABELS.items()])
         self.state.currentIndexChanged.connect(self.refresh)
         self.count_label = label("", wrap=False)
-        for widget in (self.new_button, self.dispatch_button, self.delivered_button, self.slip_button, self.state,
-                       self.count_label):
+        for widget in (
+            self.new_button,
+            self.dispatch_button,
+            self.delivered_button,
+            self.slip_button,
+            self.state,
+            self.count_label,
+        ):
             top.addWidget(widget)
         top.addStretch(1)
         layout.addLayout(top)
@@ -152,8 +188,9 @@ class MailingPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._buttons())
         layout.addWidget(self.table, 1)
-        layout.addWidget(label("证照批文、申请材料免费寄递（活动日在邮政网点办理）。交寄后扫描运单号，群众和部门可以查件。",
-                               "muted"))
+        layout.addWidget(
+            label("证照批文、申请材料免费寄递（活动日在邮政网点办理）。交寄后扫描运单号，群众和部门可以查件。", "muted")
+        )
 
     def refresh(self) -> None:
         self.model.set_filter(self.state.currentData())
@@ -203,5 +240,12 @@ class MailingPage(QWidget):
         row = self.selected()
         if row is None:
             return None
-        return self._open(confirm_dialog("已妥投", f"确认“{row.contents}”（运单号 {row.tracking_no}）已经送到了吗？",
-                                         lambda: delivered(self.counter, row.mailing_id), self, ok_text="确认已妥投"))
+        return self._open(
+            confirm_dialog(
+                "已妥投",
+                f"确认“{row.contents}”（运单号 {row.tracking_no}）已经送到了吗？",
+                lambda: delivered(self.counter, row.mailing_id),
+                self,
+                ok_text="确认已妥投",
+            )
+        )

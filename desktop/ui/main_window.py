@@ -23,8 +23,10 @@ from desktop.ui.messages import MessageBar
 from desktop.ui.widgets import button, label, training_banner
 
 WEEKDAYS = "一二三四五六日"
-RESTORED = ("县里已恢复这台电脑的使用，可以继续登记了。本机台账完好，没有丢失记录；"
-            "停用期间等待上传的记录会接着上传，县里已收到的不会重复。")
+RESTORED = (
+    "县里已恢复这台电脑的使用，可以继续登记了。本机台账完好，没有丢失记录；"
+    "停用期间等待上传的记录会接着上传，县里已收到的不会重复。"
+)
 NAV_KEYS = ("F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F10", "F11", "F12")  # F9 prints on the record page
 
 
@@ -40,8 +42,14 @@ class CounterEvents(QObject):
 class MainWindow(QMainWindow):
     """Pages are added by ``desktop.ui.pages.build_pages``: a screen that isn't built isn't in the navigation."""
 
-    def __init__(self, counter: Counter, page_factories: list[tuple[str, str, Callable]], *,
-                 events: CounterEvents | None = None, scheduler: SyncScheduler | None = None) -> None:
+    def __init__(
+        self,
+        counter: Counter,
+        page_factories: list[tuple[str, str, Callable]],
+        *,
+        events: CounterEvents | None = None,
+        scheduler: SyncScheduler | None = None,
+    ) -> None:
         super().__init__()
         self.counter = counter
         self.events = events or CounterEvents(self)
@@ -203,7 +211,7 @@ class MainWindow(QMainWindow):
     def is_locked(self) -> bool:
         return self.lock_view is not None and self.root.currentWidget() is self.lock_view
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event) -> None:
         self.scheduler.shutdown()
         self._closed = True
         self.counter.close()

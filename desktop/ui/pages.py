@@ -73,7 +73,14 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
 
         return SettingsPage(counter, window.messages, text_size)
 
-    return [("home", "今日", home), ("record", "新登记", record), ("ledger", "台账", ledger),
-            ("mailing", "寄递", mailing), ("guides", "指南", lambda window: GuidesPage(counter, window.messages)),
-            ("points", "积分", points), ("dayclose", "日结", dayclose), ("sync", "同步", sync),
-            ("settings", "设置", settings)]
+    return [
+        ("home", "今日", home),
+        ("record", "新登记", record),
+        ("ledger", "台账", ledger),
+        ("mailing", "寄递", mailing),
+        ("guides", "指南", lambda window: GuidesPage(counter, window.messages)),
+        ("points", "积分", points),
+        ("dayclose", "日结", dayclose),
+        ("sync", "同步", sync),
+        ("settings", "设置", settings),
+    ]

@@ -46,9 +46,13 @@ class PointsPage(QWidget):
         row.addWidget(month_card, 1)
         row.addWidget(quarter_card, 1)
         layout.addLayout(row, 1)
-        layout.addWidget(label("积分规则：办件办结后按事项类别计 1 到 5 分；每个代办点每月最多 1000 分；每季度兑现一次，"
-                               "按积分发放扶贫产品，由乡镇发到代办点。这里是本机估算，以县里的积分结算为准；作废的办件不计分。",
-                               "muted"))
+        layout.addWidget(
+            label(
+                "积分规则：办件办结后按事项类别计 1 到 5 分；每个代办点每月最多 1000 分；每季度兑现一次，"
+                "按积分发放扶贫产品，由乡镇发到代办点。这里是本机估算，以县里的积分结算为准；作废的办件不计分。",
+                "muted",
+            )
+        )
         self._class_labels: list = []
 
     def refresh(self) -> None:
@@ -58,14 +62,19 @@ class PointsPage(QWidget):
         self.month_bar.setValue(min(month.credited, MONTHLY_CAP))
         self.month_bar.setFormat(f"{month.credited} / {MONTHLY_CAP}")
         capped = "，已到本月上限，之后办结的不再加分" if month.capped else ""
-        self.month_line.setText(f"已办结 {month.case_count} 件，得 {month.credited} 分，还能得 "
-                                f"{MONTHLY_CAP - month.credited} 分{capped}。")
+        self.month_line.setText(
+            f"已办结 {month.case_count} 件，得 {month.credited} 分，还能得 {MONTHLY_CAP - month.credited} 分{capped}。"
+        )
         for widget in self._class_labels:
             widget.deleteLater()
         self._class_labels = []
         for n, points_class in enumerate(range(1, 6)):
-            for column, text in enumerate((f"{CLASS_LABELS[points_class]}事项（每件 {points_class} 分）",
-                                           f"{month.by_class.get(points_class, 0)} 分")):
+            for column, text in enumerate(
+                (
+                    f"{CLASS_LABELS[points_class]}事项（每件 {points_class} 分）",
+                    f"{month.by_class.get(points_class, 0)} 分",
+                )
+            ):
                 widget = label(text, wrap=False)
                 self.by_class.addWidget(widget, n, column)
                 self._class_labels.append(widget)

@@ -54,8 +54,7 @@ class PrintPreview(QDialog):
     print_requested = Signal()
     save_requested = Signal(object)  # Path
 
-    def __init__(self, what: str, pdf: bytes, paper_label: str, suggested: Path,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, what: str, pdf: bytes, paper_label: str, suggested: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.what, self.pdf, self.suggested = what, pdf, suggested
         self.setWindowTitle(f"打印预览：{what}")

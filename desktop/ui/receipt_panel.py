@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from desktop.services.printouts import notice_pdf, receipt_pdf
 from desktop.services.recording import SavedCase
 from desktop.services.session import Counter
-from desktop.services.printouts import notice_pdf, receipt_pdf
 from desktop.ui.printing import Printer
 from desktop.ui.widgets import button, card, label
 

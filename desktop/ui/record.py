@@ -54,15 +54,29 @@ class RecordPage(QWidget):
         self.done.again.connect(self.start_over)
         self.done.to_ledger.connect(lambda: self.go.emit("ledger"))
         self.stack.addWidget(self.done)
-        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save_and_complete,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        for editor in (self.applicant.name, self.applicant.number, self.applicant.mobile, self.applicant.village,
-                       self.amount):
+        QShortcut(
+            QKeySequence("Ctrl+S"), self, activated=self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
+        QShortcut(
+            QKeySequence("Ctrl+Return"),
+            self,
+            activated=self.save_and_complete,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        for editor in (
+            self.applicant.name,
+            self.applicant.number,
+            self.applicant.mobile,
+            self.applicant.village,
+            self.amount,
+        ):
             editor.returnPressed.connect(self.focusNextChild)
-        QShortcut(QKeySequence("F9"), self, activated=self.done.print_receipt,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence("F9"),
+            self,
+            activated=self.done.print_receipt,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         self.choose(None)
 
     def _build_form(self) -> QWidget:
@@ -147,8 +161,9 @@ class RecordPage(QWidget):
         if item is None:
             self.item_title.setText("② 填写信息（请先在左边选事项）")
         else:
-            self.item_title.setText(f"② {item.name}（{CLASS_LABELS[item.points_class]} {item.points} 分 · "
-                                    f"{FLOW_LABELS[item.flow]}）")
+            self.item_title.setText(
+                f"② {item.name}（{CLASS_LABELS[item.points_class]} {item.points} 分 · {FLOW_LABELS[item.flow]}）"
+            )
         takes_amount = bool(item and item.takes_amount)
         self.amount_field.setVisible(takes_amount)
         has_materials = bool(item and item.guide.materials)
@@ -165,9 +180,20 @@ class RecordPage(QWidget):
     def _tab_chain(self) -> None:
         """Tab (and Enter in a one-line field) walks the form top to bottom, the new materials rows included."""
         radios = [radio for group in self.materials.groups.values() for radio in group.buttons()]
-        chain = [self.applicant.name, self.applicant.number, self.applicant.mobile, self.applicant.village,
-                 self.amount, self.all_received, *radios, self.notes, self.consent, self.save_button,
-                 self.complete_button, self.clear_button]
+        chain = [
+            self.applicant.name,
+            self.applicant.number,
+            self.applicant.mobile,
+            self.applicant.village,
+            self.amount,
+            self.all_received,
+            *radios,
+            self.notes,
+            self.consent,
+            self.save_button,
+            self.complete_button,
+            self.clear_button,
+        ]
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
 
@@ -218,9 +244,15 @@ class RecordPage(QWidget):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         fields = self.applicant.fields
-        targets = {"name": fields["name"], "id_number": fields["number"], "credit_code": fields["number"],
-                   "mobile": fields["mobile"], "village": fields["village"], "amount": self.amount_field,
-                   "notes": self.notes_field}
+        targets = {
+            "name": fields["name"],
+            "id_number": fields["number"],
+            "credit_code": fields["number"],
+            "mobile": fields["mobile"],
+            "village": fields["village"],
+            "amount": self.amount_field,
+            "notes": self.notes_field,
+        }
         for field in {*targets.values()}:
             field.set_error("")
         material_errors = [m for k, m in errors.items() if k == "materials" or k.startswith("materials.")]

@@ -47,8 +47,10 @@ def _wait_for_department(counter, deadline: float) -> str | None:
     from desktop.services.cases import CaseFilter, CaseQueries
     from desktop.services.syncing import waiting_statuses
 
-    sent = {row.case_id for row in CaseQueries(counter.store, counter.catalogue)
-            .page(CaseFilter(state="materials_sent"), 0, 200)}
+    sent = {
+        row.case_id
+        for row in CaseQueries(counter.store, counter.catalogue).page(CaseFilter(state="materials_sent"), 0, 200)
+    }
     pause = threading.Event()
     while time.monotonic() < deadline:
         if found := sorted(waiting_statuses(counter) & sent):
@@ -86,8 +88,11 @@ def _activation_shots(seed: Path, data: ShotData) -> None:
             form = ActivationForm(sandbox.base_url, sandbox.activation_code, practice.PASSWORD, practice.PASSWORD)
             counter, done = activate_counter(Path(scratch) / "new", form)
             counter.close()
-            data.recovery_code, data.point_name, data.account_name = (done.recovery_code, done.point_name,
-                                                                      done.account_name)
+            data.recovery_code, data.point_name, data.account_name = (
+                done.recovery_code,
+                done.point_name,
+                done.account_name,
+            )
             try:
                 activate_counter(Path(scratch) / "again", form)
             except ActivationRefused as refused:

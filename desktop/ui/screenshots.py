@@ -54,6 +54,7 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
             window.show_page(key)
             _settle(app)
             return window.grab()
+
         return show
 
     def record_filled():
@@ -136,8 +137,11 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
     def activation_form(refused: bool):
         def show():
             activation.stack.setCurrentIndex(0)
-            for editor, text in ((activation.code, SAMPLE_CODE), (activation.password, "peixun2026"),
-                                 (activation.again, "peixun2026")):
+            for editor, text in (
+                (activation.code, SAMPLE_CODE),
+                (activation.password, "peixun2026"),
+                (activation.again, "peixun2026"),
+            ):
                 editor.setText(text)
             activation.show_errors({"code": data.refusal} if refused else {})
             activation.show()
@@ -145,6 +149,7 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
             picture = activation.grab()
             activation.hide()
             return picture
+
         return show
 
     def recovery():
@@ -160,12 +165,27 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         _settle(app)
         return window.grab()
 
-    return [("login", login_shot), ("home", page("home")), ("record", record_filled), ("record-saved", record_saved),
-            ("print-preview", print_preview), ("ledger", ledger_detail), ("ledger-amend", ledger_amend),
-            ("mailing", page("mailing")), ("mailing-new", mailing_new), ("guides", guide), ("points", page("points")),
-            ("dayclose", page("dayclose")), ("sync", page("sync")), ("settings", page("settings")),
-            ("first-run", first_run), ("activation", activation_form(False)), ("activation-refused", activation_form(True)),
-            ("activation-recovery", recovery), ("locked", locked)]
+    return [
+        ("login", login_shot),
+        ("home", page("home")),
+        ("record", record_filled),
+        ("record-saved", record_saved),
+        ("print-preview", print_preview),
+        ("ledger", ledger_detail),
+        ("ledger-amend", ledger_amend),
+        ("mailing", page("mailing")),
+        ("mailing-new", mailing_new),
+        ("guides", guide),
+        ("points", page("points")),
+        ("dayclose", page("dayclose")),
+        ("sync", page("sync")),
+        ("settings", page("settings")),
+        ("first-run", first_run),
+        ("activation", activation_form(False)),
+        ("activation-refused", activation_form(True)),
+        ("activation-recovery", recovery),
+        ("locked", locked),
+    ]
 
 
 def save_all(out_dir: Path, echo: Callable[[str], None] = print) -> list[Path]:

@@ -15,8 +15,9 @@ def _fonts_cover(text: str) -> bool:
 
     from desktop.ui.theme import FALLBACKS, PRIMARY
 
-    return all(any(QFontMetrics(QFont(family)).inFontUcs4(ord(char)) for family in (PRIMARY, *FALLBACKS))
-               for char in text)
+    return all(
+        any(QFontMetrics(QFont(family)).inFontUcs4(ord(char)) for family in (PRIMARY, *FALLBACKS)) for char in text
+    )
 
 
 def self_test(echo: Callable[[str], None] = print) -> int:

@@ -18,8 +18,8 @@ from desktop.services import retention
 from desktop.services.session import Counter
 from desktop.settings import SETTINGS, TEXT_POINTS, Setting
 from desktop.ui.messages import MessageBar
-from desktop.version import app_version
 from desktop.ui.widgets import button, card, label
+from desktop.version import app_version
 
 
 def printer_names() -> list[str]:
@@ -61,7 +61,10 @@ class SettingsPage(QWidget):
         identity = counter.identity
         self.about = label(
             f"关于：乡村随身办 柜台端 版本 {app_version()}；代办点编号 {identity.point_code}，本机第 {identity.device_no} 台；"
-            f"事项清单 {counter.catalogue.version} 版；台账文件夹 {counter.folder}", "muted", selectable=True)
+            f"事项清单 {counter.catalogue.version} 版；台账文件夹 {counter.folder}",
+            "muted",
+            selectable=True,
+        )
         self.about.setObjectName("about")
         layout.addWidget(self.about)
         layout.addStretch(1)
@@ -88,8 +91,11 @@ class SettingsPage(QWidget):
             return holder
         if setting.kind == "url":
             line = QLineEdit(current, objectName=setting.key)
-            line.editingFinished.connect(lambda s=setting, e=line: e.text().strip() != self.counter.settings.get(s.key)
-                                         and self.change(s.key, e.text().strip()))
+            line.editingFinished.connect(
+                lambda s=setting, e=line: (
+                    e.text().strip() != self.counter.settings.get(s.key) and self.change(s.key, e.text().strip())
+                )
+            )
             self.editors[setting.key] = line
             return line
         box = QComboBox(objectName=setting.key)

@@ -28,8 +28,10 @@ from desktop.ui.messages import MessageBar
 from desktop.ui.widgets import button, card, label
 
 TRAINING_LINE = "培训模式：记录同步到这台电脑上运行的练习用县级端，不会上报真实的县里。"
-STICK_HELP = ("把 U 盘交给乡镇，由乡镇转交县政务服务管理局导入。这些记录在本机仍算“待同步”，"
-              "等网络恢复后会再同步一次（县里会认出已经收到的），所以重复导出或 U 盘丢了都不会丢数据。")
+STICK_HELP = (
+    "把 U 盘交给乡镇，由乡镇转交县政务服务管理局导入。这些记录在本机仍算“待同步”，"
+    "等网络恢复后会再同步一次（县里会认出已经收到的），所以重复导出或 U 盘丢了都不会丢数据。"
+)
 
 
 class SyncPage(QWidget):
@@ -37,8 +39,9 @@ class SyncPage(QWidget):
 
     open_case = Signal(str)
 
-    def __init__(self, counter: Counter, scheduler: SyncScheduler, messages: MessageBar,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, counter: Counter, scheduler: SyncScheduler, messages: MessageBar, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.counter, self.scheduler, self.messages = counter, scheduler, messages
         self.export_job = None
@@ -59,9 +62,16 @@ class SyncPage(QWidget):
         self.bar.hide()  # shown from the first run in this session
         grid.addWidget(self.bar, 1, 0, 1, 2)
         self.lines: dict[str, object] = {}
-        for row, (key, caption) in enumerate((("success", "上次同步成功"), ("pending", "等待上传"),
-                                              ("error", "上次没有成功的原因"), ("clock", "电脑时钟"),
-                                              ("note", "说明")), 2):
+        for row, (key, caption) in enumerate(
+            (
+                ("success", "上次同步成功"),
+                ("pending", "等待上传"),
+                ("error", "上次没有成功的原因"),
+                ("clock", "电脑时钟"),
+                ("note", "说明"),
+            ),
+            2,
+        ):
             title, value = label(caption + "：", "muted", wrap=False), label("", selectable=True)
             value.setObjectName(f"sync_{key}")
             grid.addWidget(title, row, 0, Qt.AlignmentFlag.AlignTop)
@@ -117,8 +127,11 @@ class SyncPage(QWidget):
         if state.locked:
             headline = "县里已停用这台电脑，不能再同步。本机的记录都还在。"
         elif not state.connected:
-            headline = ("培训模式：这次没有连接培训用的县级端，练习数据只保存在本机。" if state.training
-                        else "这个台账没有连接县里，记录都保存在本机。")
+            headline = (
+                "培训模式：这次没有连接培训用的县级端，练习数据只保存在本机。"
+                if state.training
+                else "这个台账没有连接县里，记录都保存在本机。"
+            )
         elif running:
             headline = "正在同步，可以继续做别的事……"
         elif state.outdated:
@@ -130,9 +143,14 @@ class SyncPage(QWidget):
         else:
             headline = "记录都已同步到县里。"
         self.headline.setText(headline)
-        self._set("success", ago(state.last_success_at, self.counter.now()) or ("还没有同步过" if state.connected else ""))
-        self._set("pending", f"{state.pending} 条" + ("（断网时也可以导出同步文件，用 U 盘交给乡镇）"
-                                                     if state.pending and state.connected else ""))
+        self._set(
+            "success", ago(state.last_success_at, self.counter.now()) or ("还没有同步过" if state.connected else "")
+        )
+        self._set(
+            "pending",
+            f"{state.pending} 条"
+            + ("（断网时也可以导出同步文件，用 U 盘交给乡镇）" if state.pending and state.connected else ""),
+        )
         error = ""
         if state.last_error and not running:
             error = f"{state.last_error}（{when(state.last_error_at)}）" if state.last_error_at else state.last_error
@@ -142,8 +160,11 @@ class SyncPage(QWidget):
         self._set("clock", clock_warning(self.counter))
         self._set("note", state.training_note or (TRAINING_LINE if state.training and state.connected else ""))
         notes = month_notes(self.counter)
-        self.months_note.setText("\n".join(["县里没有按办结月份计积分的记录（以县里的时间为准）："]
-                                            + [note.text for note in notes]) if notes else "")
+        self.months_note.setText(
+            "\n".join(["县里没有按办结月份计积分的记录（以县里的时间为准）："] + [note.text for note in notes])
+            if notes
+            else ""
+        )
         self.months_note.setVisible(bool(notes))
         self.sync_button.setEnabled(state.connected and not running and not state.locked)
         self.export_button.setEnabled(state.connected and bool(state.pending) and not state.locked)
@@ -157,13 +178,15 @@ class SyncPage(QWidget):
 
     def _fill_rejected(self) -> None:
         self.records = rejected_records(self.counter)
-        self.rejected_title.setText(f"被县里退回的记录（{len(self.records)} 条）" if self.records
-                                    else "没有被县里退回的记录。")
+        self.rejected_title.setText(
+            f"被县里退回的记录（{len(self.records)} 条）" if self.records else "没有被县里退回的记录。"
+        )
         self.table.setVisible(bool(self.records))
         self.table.setRowCount(len(self.records))
         for row, record in enumerate(self.records):
-            for column, text in enumerate((record.receipt_no or "—", record.subject, f"{record.what}（{record.at}）",
-                                           record.reason)):
+            for column, text in enumerate(
+                (record.receipt_no or "—", record.subject, f"{record.what}（{record.at}）", record.reason)
+            ):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self._size_columns()
         if self.records:

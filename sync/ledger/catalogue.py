@@ -26,12 +26,39 @@ _VERSION = re.compile(r"[0-9]+(\.[0-9]+)*")
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _ITEM_CODE = re.compile(r"[A-Z]{2,8}[0-9]{3,6}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_LABELS = {key: f"{name}（{key}）" for key, name in (pair.split("=") for pair in (
-    "code=编码 name=名称 category=类别 seq=序号 points_class=积分类别 points=积分 is_approval=是否审批类 copies=份数 "
-    "takes_amount=是否登记金额 required=是否必需 note=说明 version=版本 sample=是否示例 format=格式版本 items=事项 "
-    "published_date=发布日期 "
-    "time_limit_days=办理时限天数 time_limit_text=办理时限 fee_text=收费说明 query_text=查询方式 steps=办理步骤 "
-    "unit_codes=办理单位 townships=开通乡镇 materials=材料清单 units=单位").split())}
+_LABELS = {
+    key: f"{name}（{key}）"
+    for key, name in (
+        pair.split("=")
+        for pair in [
+            "code=编码",
+            "name=名称",
+            "category=类别",
+            "seq=序号",
+            "points_class=积分类别",
+            "points=积分",
+            "is_approval=是否审批类",
+            "copies=份数",
+            "takes_amount=是否登记金额",
+            "required=是否必需",
+            "note=说明",
+            "version=版本",
+            "sample=是否示例",
+            "format=格式版本",
+            "items=事项",
+            "published_date=发布日期",
+            "time_limit_days=办理时限天数",
+            "time_limit_text=办理时限",
+            "fee_text=收费说明",
+            "query_text=查询方式",
+            "steps=办理步骤",
+            "unit_codes=办理单位",
+            "townships=开通乡镇",
+            "materials=材料清单",
+            "units=单位",
+        ]
+    )
+}
 
 
 class CatalogueError(ValueError):
@@ -160,8 +187,12 @@ class _Fields:
         return self.d[key]
 
     def texts(self, key: str, max_len: int = 200) -> tuple[str, ...]:
-        self.unique(texts := tuple(self.check_text(v, _LABELS.get(key, key), max_len)
-                                   for v in self.objects(key, nonempty=True)), _LABELS.get(key, key))
+        self.unique(
+            texts := tuple(
+                self.check_text(v, _LABELS.get(key, key), max_len) for v in self.objects(key, nonempty=True)
+            ),
+            _LABELS.get(key, key),
+        )
         return texts
 
     def objects(self, key: str, nonempty: bool = False) -> list:
@@ -178,7 +209,9 @@ class _Fields:
 def parse_units(data: Any) -> dict[str, Unit]:
     """Check units.json ({"source": …, "units": [{"code", "name"}, …]}) and index the units by code."""
     top = _Fields(data, "单位名单：", "units", "source")
-    fields = [_Fields(raw, f"单位名单第 {n} 个单位：", "code name") for n, raw in enumerate(top.objects("units", True), 1)]
+    fields = [
+        _Fields(raw, f"单位名单第 {n} 个单位：", "code name") for n, raw in enumerate(top.objects("units", True), 1)
+    ]
     units = [Unit(f.text("code", 32, _CODE, "小写字母、数字和下划线"), f.text("name", 50)) for f in fields]
     top.unique([u.code for u in units], "单位编码")
     top.unique([u.name for u in units], "单位名称")
@@ -195,8 +228,9 @@ def _material(raw: Any, where: str) -> Material:
 
 
 def _guide(raw: Any, where: str, units: dict[str, Unit], flow: Flow) -> Guide:
-    f = _Fields(raw, where, "materials steps unit_codes time_limit_days time_limit_text fee_text query_text sample",
-                "note")
+    f = _Fields(
+        raw, where, "materials steps unit_codes time_limit_days time_limit_text fee_text query_text sample", "note"
+    )
     materials = tuple(_material(m, f"{where}第 {k} 项材料：") for k, m in enumerate(f.objects("materials"), 1))
     f.unique([m.code for m in materials], "材料编码")
     steps, unit_codes = f.texts("steps"), f.texts("unit_codes", 32)
@@ -205,17 +239,32 @@ def _guide(raw: Any, where: str, units: dict[str, Unit], flow: Flow) -> Guide:
     days = None if f.d["time_limit_days"] is None else f.integer("time_limit_days", 0, 365)
     fee = f.text("fee_text", 200)
     if not fee.startswith("免费"):
-        f.fail(f"收费说明（fee_text）必须以“免费”开头：除积分兑现外代办点不得另行收费（附件2 第九条），现在是 {_show(fee)}")
+        f.fail(
+            f"收费说明（fee_text）必须以“免费”开头：除积分兑现外代办点不得另行收费（附件2 第九条），现在是 {_show(fee)}"
+        )
     note = f.text("note", 200) if f.boolean("sample") or f.d.get("note", "") != "" else ""
     if flow is Flow.APPROVAL and (days is None or not any(m.required for m in materials)):
         f.fail("审批类事项由代办点代收材料送部门（附件3 注），要列出必需材料，并写明办理时限天数（time_limit_days）")
-    return Guide(materials, steps, unit_codes, days, f.text("time_limit_text", 100), fee, f.text("query_text"),
-                 f.d["sample"], note)
+    return Guide(
+        materials,
+        steps,
+        unit_codes,
+        days,
+        f.text("time_limit_text", 100),
+        fee,
+        f.text("query_text"),
+        f.d["sample"],
+        note,
+    )
 
 
 def _item(raw: Any, n: int, units: dict[str, Unit]) -> Item:
-    f = _Fields(raw, f"第 {n} 个事项：", "code seq name category points_class points flow is_approval takes_amount "
-                "guide", "townships")
+    f = _Fields(
+        raw,
+        f"第 {n} 个事项：",
+        "code seq name category points_class points flow is_approval takes_amount guide",
+        "townships",
+    )
     code, name = f.text("code", 16, _ITEM_CODE, "大写字母加数字（如 FL001）"), f.text("name", 100)
     f.where = f"第 {n} 个事项（{code} {name}）："
     seq, category = f.integer("seq", 1, 99999), f.text("category", 20)
@@ -226,12 +275,16 @@ def _item(raw: Any, n: int, units: dict[str, Unit]) -> Item:
         f.fail(f"办理方式（flow）只能是 payment、online、approval，现在是 {_show(f.d['flow'])}")
     is_approval, takes_amount = f.boolean("is_approval"), f.boolean("takes_amount")
     if is_approval != (points_class in APPROVAL_CLASSES):
-        f.fail(f"只有四类、五类事项是审批类（附件3 注），{CLASS_LABELS[points_class]}事项的是否审批类（is_approval）"
-               f"应为 {_show(not is_approval)}")
+        f.fail(
+            f"只有四类、五类事项是审批类（附件3 注），{CLASS_LABELS[points_class]}事项的是否审批类（is_approval）"
+            f"应为 {_show(not is_approval)}"
+        )
     if is_approval != (flow is Flow.APPROVAL):
         f.fail("审批类事项的办理方式（flow）必须是 approval，非审批类事项不能是 approval")
     if flow is not Flow.ONLINE and takes_amount != (flow is Flow.PAYMENT):
-        f.fail(f"现场缴费类事项要登记金额，审批类事项不经手钱款：是否登记金额（takes_amount）应为 {_show(not takes_amount)}")
+        f.fail(
+            f"现场缴费类事项要登记金额，审批类事项不经手钱款：是否登记金额（takes_amount）应为 {_show(not takes_amount)}"
+        )
     townships = None if f.d.get("townships") is None else f.texts("townships", 20)
     guide = _guide(f.d["guide"], f"第 {n} 个事项（{code} {name}）的办事指南：", units, flow)
     return Item(code, seq, name, category, points_class, points, flow, is_approval, takes_amount, guide, townships)
@@ -253,8 +306,9 @@ def parse_catalogue(data: dict, units: dict[str, Unit]) -> Catalogue:
     for attr, what in (("code", "事项编码"), ("seq", "事项序号"), ("name", "事项名称")):
         top.unique([getattr(item, attr) for item in items], what)
     items.sort(key=lambda item: item.seq)
-    return Catalogue(version, published, top.text("note", 1000), tuple(items), tuple(units.values()),
-                     catalogue_digest(data))
+    return Catalogue(
+        version, published, top.text("note", 1000), tuple(items), tuple(units.values()), catalogue_digest(data)
+    )
 
 
 def catalogue_digest(data: dict) -> str:
@@ -279,8 +333,11 @@ def bundled_versions() -> tuple[str, ...]:
 @lru_cache(maxsize=8)
 def _versions_in(root: Any) -> tuple[str, ...]:
     """Listed once per folder: what ships with the software does not change while it runs."""
-    found = [entry.name for entry in root.iterdir()
-             if entry.is_dir() and _VERSION.fullmatch(entry.name) and entry.joinpath("catalogue.json").is_file()]
+    found = [
+        entry.name
+        for entry in root.iterdir()
+        if entry.is_dir() and _VERSION.fullmatch(entry.name) and entry.joinpath("catalogue.json").is_file()
+    ]
     return tuple(sorted(found, key=version_key))
 
 

@@ -48,18 +48,45 @@ def seal(draft: EventDraft, *, device_id: str, seq: int, prev_hash: str, salt: b
     """Give a draft its place in the chain: sequence number, previous hash, digests, own hash."""
     pii = dict(draft.pii)
     salt = salt if salt is not None else os.urandom(SALT_BYTES)
-    return sealed(event_id=draft.event_id, device_id=device_id, seq=seq, event_type=draft.type,
-                  occurred_at=draft.occurred_at, body=dict(draft.body), prev_hash=prev_hash,
-                  pii=pii or None, salt=salt if pii else None)
+    return sealed(
+        event_id=draft.event_id,
+        device_id=device_id,
+        seq=seq,
+        event_type=draft.type,
+        occurred_at=draft.occurred_at,
+        body=dict(draft.body),
+        prev_hash=prev_hash,
+        pii=pii or None,
+        salt=salt if pii else None,
+    )
 
 
-def sealed(*, event_id: str, device_id: str, seq: int, event_type: EventType, occurred_at: str,
-           body: dict[str, Any], prev_hash: str, pii: dict[str, str] | None = None, salt: bytes | None = None,
-           digests: Mapping[str, str] | None = None) -> Event:
+def sealed(
+    *,
+    event_id: str,
+    device_id: str,
+    seq: int,
+    event_type: EventType,
+    occurred_at: str,
+    body: dict[str, Any],
+    prev_hash: str,
+    pii: dict[str, str] | None = None,
+    salt: bytes | None = None,
+    digests: Mapping[str, str] | None = None,
+) -> Event:
     """The sealed event from its parts, hashed once: personal fields with their salt, or (purged) the digests."""
-    return sealed_parts(event_id=event_id, device_id=device_id, seq=seq, event_type=event_type,
-                        occurred_at=occurred_at, body=body, prev_hash=prev_hash, pii=pii, salt=salt,
-                        digests=digests).event
+    return sealed_parts(
+        event_id=event_id,
+        device_id=device_id,
+        seq=seq,
+        event_type=event_type,
+        occurred_at=occurred_at,
+        body=body,
+        prev_hash=prev_hash,
+        pii=pii,
+        salt=salt,
+        digests=digests,
+    ).event
 
 
 @dataclass(frozen=True)
@@ -71,9 +98,19 @@ class SealedParts:
     digests_json: bytes
 
 
-def sealed_parts(*, event_id: str, device_id: str, seq: int, event_type: EventType, occurred_at: str,
-                 body: dict[str, Any], prev_hash: str, pii: dict[str, str] | None = None,
-                 salt: bytes | None = None, digests: Mapping[str, str] | None = None) -> SealedParts:
+def sealed_parts(
+    *,
+    event_id: str,
+    device_id: str,
+    seq: int,
+    event_type: EventType,
+    occurred_at: str,
+    body: dict[str, Any],
+    prev_hash: str,
+    pii: dict[str, str] | None = None,
+    salt: bytes | None = None,
+    digests: Mapping[str, str] | None = None,
+) -> SealedParts:
     """As ``sealed``, keeping the canonical body and digests (the county stores them as they were hashed).
 
     The header is checked once as a whole; the body and digests inside it need no second check.
@@ -85,12 +122,29 @@ def sealed_parts(*, event_id: str, device_id: str, seq: int, event_type: EventTy
             raise ValueError("personal fields without their salt")
         digests = pii_digests(salt, pii)
     body, digests = dict(body), dict(digests or {})  # the event's own: adopt_event wraps them without copying
-    header = event_header(event_id=event_id, device_id=device_id, seq=seq, event_type=str(event_type),
-                          occurred_at=occurred_at, body=body, pii_digests=digests, prev_hash=prev_hash)
-    event = adopt_event(event_id=event_id, device_id=device_id, seq=seq, type=event_type, occurred_at=occurred_at,
-                        body=body, pii_digests=digests, prev_hash=prev_hash,
-                        hash=hashlib.sha256(canonical_bytes(header)).hexdigest(),
-                        pii=dict(pii) if pii else None, pii_salt=salt.hex() if pii and salt is not None else None)
+    header = event_header(
+        event_id=event_id,
+        device_id=device_id,
+        seq=seq,
+        event_type=str(event_type),
+        occurred_at=occurred_at,
+        body=body,
+        pii_digests=digests,
+        prev_hash=prev_hash,
+    )
+    event = adopt_event(
+        event_id=event_id,
+        device_id=device_id,
+        seq=seq,
+        type=event_type,
+        occurred_at=occurred_at,
+        body=body,
+        pii_digests=digests,
+        prev_hash=prev_hash,
+        hash=hashlib.sha256(canonical_bytes(header)).hexdigest(),
+        pii=dict(pii) if pii else None,
+        pii_salt=salt.hex() if pii and salt is not None else None,
+    )
     return SealedParts(event, encode_checked(body), encode_checked(digests))
 
 

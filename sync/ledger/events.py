@@ -69,11 +69,29 @@ class EventDraft:
         object.__setattr__(self, "pii", _frozen(self.pii))
 
 
-def event_header(*, event_id: str, device_id: str, seq: int, event_type: str, occurred_at: str,
-                 body: dict[str, Any], pii_digests: dict[str, str], prev_hash: str) -> dict[str, Any]:
+def event_header(
+    *,
+    event_id: str,
+    device_id: str,
+    seq: int,
+    event_type: str,
+    occurred_at: str,
+    body: dict[str, Any],
+    pii_digests: dict[str, str],
+    prev_hash: str,
+) -> dict[str, Any]:
     """The hashed part of an event (docs/sync-protocol.md, "The chain"): plain dicts, ready to serialise."""
-    return {"v": SCHEMA_VERSION, "event_id": event_id, "device_id": device_id, "seq": seq, "type": event_type,
-            "occurred_at": occurred_at, "body": body, "pii_digests": pii_digests, "prev_hash": prev_hash}
+    return {
+        "v": SCHEMA_VERSION,
+        "event_id": event_id,
+        "device_id": device_id,
+        "seq": seq,
+        "type": event_type,
+        "occurred_at": occurred_at,
+        "body": body,
+        "pii_digests": pii_digests,
+        "prev_hash": prev_hash,
+    }
 
 
 @dataclass(frozen=True)
@@ -101,9 +119,16 @@ class Event:
 
     def header(self) -> dict[str, Any]:
         """The hashed part of the event: everything but the hash itself and the raw personal fields."""
-        return event_header(event_id=self.event_id, device_id=self.device_id, seq=self.seq, event_type=str(self.type),
-                            occurred_at=self.occurred_at, body=dict(self.body), pii_digests=dict(self.pii_digests),
-                            prev_hash=self.prev_hash)
+        return event_header(
+            event_id=self.event_id,
+            device_id=self.device_id,
+            seq=self.seq,
+            event_type=str(self.type),
+            occurred_at=self.occurred_at,
+            body=dict(self.body),
+            pii_digests=dict(self.pii_digests),
+            prev_hash=self.prev_hash,
+        )
 
     @property
     def subject_id(self) -> str | None:
@@ -112,17 +137,37 @@ class Event:
         return body.get("case_id") or body.get("mailing_id")  # type: ignore[return-value]
 
 
-def adopt_event(*, event_id: str, device_id: str, seq: int, type: EventType, occurred_at: str, body: dict[str, Any],
-                pii_digests: dict[str, str], prev_hash: str, hash: str, pii: dict[str, str] | None,
-                pii_salt: str | None) -> Event:
+def adopt_event(
+    *,
+    event_id: str,
+    device_id: str,
+    seq: int,
+    type: EventType,
+    occurred_at: str,
+    body: dict[str, Any],
+    pii_digests: dict[str, str],
+    prev_hash: str,
+    hash: str,
+    pii: dict[str, str] | None,
+    pii_salt: str | None,
+) -> Event:
     """The Event that Event(...) would build, around dicts made for it alone (nobody else keeps them).
 
     Event(...) copies each mapping before wrapping it read-only; sealing builds them fresh, so here they are
     wrapped as they are. Equal to Event(...) of the same fields.
     """
     event = object.__new__(Event)
-    event.__dict__.update(event_id=event_id, device_id=device_id, seq=seq, type=EventType(type),
-                          occurred_at=occurred_at, body=MappingProxyType(body),
-                          pii_digests=MappingProxyType(pii_digests), prev_hash=prev_hash, hash=hash,
-                          pii=None if pii is None else MappingProxyType(pii), pii_salt=pii_salt)
+    event.__dict__.update(
+        event_id=event_id,
+        device_id=device_id,
+        seq=seq,
+        type=EventType(type),
+        occurred_at=occurred_at,
+        body=MappingProxyType(body),
+        pii_digests=MappingProxyType(pii_digests),
+        prev_hash=prev_hash,
+        hash=hash,
+        pii=None if pii is None else MappingProxyType(pii),
+        pii_salt=pii_salt,
+    )
     return event

@@ -65,8 +65,14 @@ __all__ = [
     "s10_check_digit",
 ]
 
-DAY_COUNTS = ("case_count", "voided_count", "mailing_count", "amount_fen_total", "points_estimate",
-              "unsynced_before_close")
+DAY_COUNTS = (
+    "case_count",
+    "voided_count",
+    "mailing_count",
+    "amount_fen_total",
+    "points_estimate",
+    "unsynced_before_close",
+)
 _DAY_LABELS = ("办件数", "作废数", "寄递数", "金额合计（分）", "预计积分", "日结前未同步数")
 _MAX_COUNT = 2**31 - 1
 _MAX_TOTAL_FEN = 2**53 - 1  # exact in every JSON reader
@@ -85,8 +91,9 @@ def _voided(body: object, problems: Problems) -> dict:
     fields = take(body, ("case_id", "reason"), problems, where="body", label="作废内容")
     return {
         "case_id": _case_id(fields, problems),
-        "reason": problems.check("reason", clean_text, fields.get("reason"), field="reason", label="作废原因",
-                                 max_len=200, required=True),
+        "reason": problems.check(
+            "reason", clean_text, fields.get("reason"), field="reason", label="作废原因", max_len=200, required=True
+        ),
     }
 
 
@@ -94,19 +101,28 @@ def _materials_sent(body: object, problems: Problems) -> dict:
     fields = take(body, ("case_id", "mailing_id"), problems, where="body", label="送交内容")
     return {
         "case_id": _case_id(fields, problems),
-        "mailing_id": problems.check("mailing_id", check_optional_id, fields.get("mailing_id"), field="mailing_id",
-                                     label="寄递编号"),
+        "mailing_id": problems.check(
+            "mailing_id", check_optional_id, fields.get("mailing_id"), field="mailing_id", label="寄递编号"
+        ),
     }
 
 
 def _status_changed(body: object, problems: Problems) -> dict:
     fields = take(body, ("case_id", "status", "note"), problems, where="body", label="办理状态")
-    status = problems.check("status", check_choice, fields.get("status"), CaseState, field="status",
-                            empty=f"请选择办理状态（{_STATUS_LABELS}）。", bad=f"办理状态只能是{_STATUS_LABELS}。")
+    status = problems.check(
+        "status",
+        check_choice,
+        fields.get("status"),
+        CaseState,
+        field="status",
+        empty=f"请选择办理状态（{_STATUS_LABELS}）。",
+        bad=f"办理状态只能是{_STATUS_LABELS}。",
+    )
     if status is not None and status not in COUNTY_STATUSES:
         problems.add("status", f"办理状态只能是{_STATUS_LABELS}。")
-    note = problems.check("note", clean_text, fields.get("note"), field="note", label="办理说明", max_len=500,
-                          multiline=True)
+    note = problems.check(
+        "note", clean_text, fields.get("note"), field="note", label="办理说明", max_len=500, multiline=True
+    )
     if status == CaseState.RETURNED.value and note == "":
         problems.add("note", "退回办件必须写明退回原因，好让群众知道要补什么、改什么。")
     return {"case_id": _case_id(fields, problems), "status": status, "note": note}
@@ -134,8 +150,15 @@ _BODY_ONLY: dict[EventType, Callable[[object, Problems], dict]] = {
 }
 
 
-def check_event(event_type: EventType, body: Mapping[str, Any], pii: Mapping[str, Any], catalogue: Catalogue,
-                *, item: Item | None = None, applicant_kind: str | None = None) -> tuple[dict, dict]:
+def check_event(
+    event_type: EventType,
+    body: Mapping[str, Any],
+    pii: Mapping[str, Any],
+    catalogue: Catalogue,
+    *,
+    item: Item | None = None,
+    applicant_kind: str | None = None,
+) -> tuple[dict, dict]:
     """Validate and normalise one event's body and personal fields; raises FormErrors listing every problem.
 
     ``item`` (the case's item) is required for case.amended; ``applicant_kind`` (the case's) makes an

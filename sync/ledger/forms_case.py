@@ -44,8 +44,22 @@ CONSENT_MESSAGE = "请先向群众说明用途，并取得本人同意后再登�
 MATERIAL_STATUSES = ("received", "missing")  # 已收到 / 缺少（写进一次性告知）
 AMENDABLE = ("mode", "village", "notes", "amount_fen", "materials")
 _RECORDED_KEYS = tuple(
-    "case_id receipt_no business_date item_code catalogue_version flow points mode applicant_kind "
-    "village materials amount_fen notes consent".split()
+    [
+        "case_id",
+        "receipt_no",
+        "business_date",
+        "item_code",
+        "catalogue_version",
+        "flow",
+        "points",
+        "mode",
+        "applicant_kind",
+        "village",
+        "materials",
+        "amount_fen",
+        "notes",
+        "consent",
+    ]
 )
 _APPLICANT_KEYS = {
     ApplicantKind.PERSON.value: PERSON_PII_FIELDS,
@@ -57,8 +71,13 @@ _APPLICANT_KEYS = {
 
 
 def _mode(raw: object) -> str:
-    return check_choice(raw, ServiceMode, field="mode", empty="请选择服务方式（代办点、上户或活动日）。",
-                        bad="服务方式只能是代办点、上户或活动日，请重新选择。")
+    return check_choice(
+        raw,
+        ServiceMode,
+        field="mode",
+        empty="请选择服务方式（代办点、上户或活动日）。",
+        bad="服务方式只能是代办点、上户或活动日，请重新选择。",
+    )
 
 
 def _village(raw: object) -> str:
@@ -176,8 +195,14 @@ def check_case_recorded(body: object, pii: object, catalogue: Catalogue, problem
         "catalogue_version": get("catalogue_version"),
         "mode": problems.check("mode", _mode, get("mode")),
         "applicant_kind": problems.check(
-            "applicant_kind", check_choice, get("applicant_kind"), ApplicantKind, field="applicant_kind",
-            empty="请选择申请人是个人还是单位。", bad="申请人只能是个人或单位（企业、个体工商户、村集体），请重新选择。"),
+            "applicant_kind",
+            check_choice,
+            get("applicant_kind"),
+            ApplicantKind,
+            field="applicant_kind",
+            empty="请选择申请人是个人还是单位。",
+            bad="申请人只能是个人或单位（企业、个体工商户、村集体），请重新选择。",
+        ),
         "village": problems.check("village", _village, get("village")),
         "notes": problems.check("notes", _notes, get("notes")),
         "consent": True,
@@ -185,8 +210,11 @@ def check_case_recorded(body: object, pii: object, catalogue: Catalogue, problem
     if get("consent") is not True:
         problems.add("consent", CONSENT_MESSAGE)
     if get("catalogue_version") != catalogue.version:
-        problems.add("catalogue_version", f"这笔办件按 {shown(get('catalogue_version'))} 版事项清单登记，"
-                     f"与现在的 {catalogue.version} 版不一致，请同步事项清单后重新登记。")
+        problems.add(
+            "catalogue_version",
+            f"这笔办件按 {shown(get('catalogue_version'))} 版事项清单登记，"
+            f"与现在的 {catalogue.version} 版不一致，请同步事项清单后重新登记。",
+        )
     item = problems.check("item_code", _item, get("item_code"), catalogue)
     if item is not None:
         out["item_code"], out["flow"], out["points"] = item.code, item.flow.value, item.points
@@ -200,8 +228,9 @@ def check_case_recorded(body: object, pii: object, catalogue: Catalogue, problem
     return out, new_pii
 
 
-def check_case_amended(body: object, pii: object, item: Item | None, problems: Problems,
-                       *, applicant_kind: str | None = None) -> tuple[dict, dict]:
+def check_case_amended(
+    body: object, pii: object, item: Item | None, problems: Problems, *, applicant_kind: str | None = None
+) -> tuple[dict, dict]:
     if item is None:
         raise TypeError("checking case.amended needs the case's item (item=...)")
     fields = take(body, ("case_id", "changes"), problems, where="body", label="更正内容")
@@ -257,8 +286,14 @@ def _typed_materials(raw: object) -> object:
     return raw
 
 
-def draft_case(form: CaseForm, catalogue: Catalogue, *, business_date: date | None = None,
-               case_id: str | None = None, occurred_at: str | None = None) -> EventDraft:
+def draft_case(
+    form: CaseForm,
+    catalogue: Catalogue,
+    *,
+    business_date: date | None = None,
+    case_id: str | None = None,
+    occurred_at: str | None = None,
+) -> EventDraft:
     """CASE_RECORDED from the case form; errors are keyed by the form's fields (``amount``, not amount_fen)."""
     problems = Problems(rename={"amount_fen": "amount"})
     kind = form.applicant_kind
@@ -294,8 +329,15 @@ def draft_case(form: CaseForm, catalogue: Catalogue, *, business_date: date | No
     return EventDraft(EventType.CASE_RECORDED, body, pii, occurred_at=occurred_at, event_id=body["case_id"])
 
 
-def draft_amend(case_id: str, item: Item, catalogue: Catalogue, *, changes: Mapping[str, Any],
-                pii_changes: Mapping[str, Any], applicant_kind: str | None = None) -> EventDraft:
+def draft_amend(
+    case_id: str,
+    item: Item,
+    catalogue: Catalogue,
+    *,
+    changes: Mapping[str, Any],
+    pii_changes: Mapping[str, Any],
+    applicant_kind: str | None = None,
+) -> EventDraft:
     """CASE_AMENDED: ``changes`` use body keys; amount_fen may be yuan as typed, materials a code → status dict.
 
     ``item`` is the case's item as recorded (the ``catalogue`` is taken for symmetry with draft_case);
@@ -307,7 +349,8 @@ def draft_amend(case_id: str, item: Item, catalogue: Catalogue, *, changes: Mapp
         typed["amount_fen"] = _typed_amount(typed["amount_fen"], problems)
     if "materials" in typed:
         typed["materials"] = _typed_materials(typed["materials"])
-    body, pii = check_case_amended({"case_id": case_id, "changes": typed}, pii_changes, item, problems,
-                                   applicant_kind=applicant_kind)
+    body, pii = check_case_amended(
+        {"case_id": case_id, "changes": typed}, pii_changes, item, problems, applicant_kind=applicant_kind
+    )
     problems.raise_if_any()
     return EventDraft(EventType.CASE_AMENDED, body, pii)

@@ -96,8 +96,14 @@ def _recipient(raw: object, direction: str | None, problems: Problems) -> dict[s
     if not is_blank(mobile):
         out["recipient_mobile"] = problems.check("recipient_mobile", normalize_mobile, mobile, field="recipient_mobile")
     out["recipient_address"] = problems.check(
-        "recipient_address", clean_text, address, field="recipient_address", label="收件地址", max_len=200,
-        required=required)
+        "recipient_address",
+        clean_text,
+        address,
+        field="recipient_address",
+        label="收件地址",
+        max_len=200,
+        required=required,
+    )
     return {key: value for key, value in out.items() if value}
 
 
@@ -105,17 +111,25 @@ def check_mailing_recorded(body: object, pii: object, problems: Problems) -> tup
     fields = take(body, _MAILING_KEYS, problems, where="body", label="寄递内容")
     get = fields.get
     direction = problems.check(
-        "direction", check_choice, get("direction"), MailingDirection, field="direction",
-        empty="请选择寄递方向（材料寄往部门，或证照寄回群众）。", bad="寄递方向只能是寄往部门或寄回群众，请重新选择。")
+        "direction",
+        check_choice,
+        get("direction"),
+        MailingDirection,
+        field="direction",
+        empty="请选择寄递方向（材料寄往部门，或证照寄回群众）。",
+        bad="寄递方向只能是寄往部门或寄回群众，请重新选择。",
+    )
     out: dict[str, Any] = {
         "mailing_id": _mailing_id(get("mailing_id"), problems),
         "business_date": problems.check("business_date", check_business_date, get("business_date")),
         "direction": direction,
         "unit_code": problems.check("unit_code", _unit_code, get("unit_code"), direction) if direction else None,
-        "contents": problems.check("contents", clean_text, get("contents"), field="contents", label="寄递内容",
-                                   max_len=200, required=True),
-        "pieces": problems.check("pieces", check_int, get("pieces"), field="pieces", label="件数", low=1, high=99,
-                                 typed=True),
+        "contents": problems.check(
+            "contents", clean_text, get("contents"), field="contents", label="寄递内容", max_len=200, required=True
+        ),
+        "pieces": problems.check(
+            "pieces", check_int, get("pieces"), field="pieces", label="件数", low=1, high=99, typed=True
+        ),
         "case_ids": _case_ids(get("case_ids"), problems),
     }
     return out, _recipient(pii, direction, problems)
@@ -152,8 +166,7 @@ class MailingForm:
     recipient_address: str = ""
 
 
-def draft_mailing(form: MailingForm, *, business_date: date | None = None,
-                  mailing_id: str | None = None) -> EventDraft:
+def draft_mailing(form: MailingForm, *, business_date: date | None = None, mailing_id: str | None = None) -> EventDraft:
     """MAILING_RECORDED from the mailing form."""
     problems = Problems()
     body = {

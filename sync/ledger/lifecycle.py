@@ -39,9 +39,7 @@ class Move:
 
 # The statuses a department may set through the county (body["status"] of CASE_STATUS_CHANGED);
 # each names the state it leads to, so the wire values are the CaseState values.
-COUNTY_STATUSES = frozenset(
-    {CaseState.ACCEPTED, CaseState.IN_REVIEW, CaseState.COMPLETED, CaseState.RETURNED}
-)
+COUNTY_STATUSES = frozenset({CaseState.ACCEPTED, CaseState.IN_REVIEW, CaseState.COMPLETED, CaseState.RETURNED})
 # What the agent may do at the counter; the ledger screen offers a subset of these.
 COUNTER_ACTIONS = frozenset(
     {
@@ -98,16 +96,10 @@ TRANSITIONS: tuple[tuple[Flow, tuple[CaseState, ...], Move, CaseState], ...] = (
 )
 
 _NEXT: dict[tuple[Flow, CaseState, Move], CaseState] = {
-    (flow, state, move): target
-    for flow, states, move, target in TRANSITIONS
-    for state in states
+    (flow, state, move): target for flow, states, move, target in TRANSITIONS for state in states
 }
 _NEXT.update(  # the idempotent same-state county repeats
-    {
-        (flow, target, move): target
-        for flow, _states, move, target in TRANSITIONS
-        if move.status is not None
-    }
+    {(flow, target, move): target for flow, _states, move, target in TRANSITIONS if move.status is not None}
 )
 
 _VERBS = {
@@ -143,16 +135,10 @@ def next_state(
 def allowed_actions(flow: Flow, state: CaseState) -> frozenset[EventType]:
     """The counter actions the ledger screen may offer for a case in this state."""
     flow, state = Flow(flow), CaseState(state)
-    return frozenset(
-        move.event
-        for (f, s, move) in _NEXT
-        if f is flow and s is state and move.event in COUNTER_ACTIONS
-    )
+    return frozenset(move.event for (f, s, move) in _NEXT if f is flow and s is state and move.event in COUNTER_ACTIONS)
 
 
-def replay(
-    flow: Flow, events: Iterable[tuple[EventType, Mapping[str, object] | None]]
-) -> CaseState:
+def replay(flow: Flow, events: Iterable[tuple[EventType, Mapping[str, object] | None]]) -> CaseState:
     """The state a case's events lead to, starting from its CASE_RECORDED."""
     stream = iter(events)
     first = next(stream, None)

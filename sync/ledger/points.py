@@ -137,9 +137,7 @@ def award_cases(credits: Iterable[CaseCredit], cap: int = MONTHLY_CAP) -> list[C
     return [award for _credit, award in _awarded(credits, cap)]
 
 
-def monthly_points(
-    credits: Iterable[CaseCredit], cap: int = MONTHLY_CAP
-) -> dict[str, MonthPoints]:
+def monthly_points(credits: Iterable[CaseCredit], cap: int = MONTHLY_CAP) -> dict[str, MonthPoints]:
     """Each month's totals, keyed and sorted by month; months without cases are absent."""
     groups: dict[str, list[tuple[CaseCredit, CaseAward]]] = {}
     for credit, award in _awarded(credits, cap):
@@ -161,9 +159,7 @@ def monthly_points(
     return result
 
 
-def quarter_points(
-    credits: Iterable[CaseCredit], cap: int = MONTHLY_CAP
-) -> dict[str, QuarterPoints]:
+def quarter_points(credits: Iterable[CaseCredit], cap: int = MONTHLY_CAP) -> dict[str, QuarterPoints]:
     """Each quarter's credited total, keyed and sorted by quarter."""
     return quarters_of(monthly_points(credits, cap))
 
@@ -183,17 +179,13 @@ def quarters_of(months: Mapping[str, MonthPoints]) -> dict[str, QuarterPoints]:
     }
 
 
-def remaining_this_month(
-    credits: Iterable[CaseCredit], now: datetime, cap: int = MONTHLY_CAP
-) -> int:
+def remaining_this_month(credits: Iterable[CaseCredit], now: datetime, cap: int = MONTHLY_CAP) -> int:
     """How many more points the agent point can earn in the China-time month that `now` is in."""
     month = monthly_points(credits, cap).get(month_of(now))
     return cap - (month.credited if month else 0)
 
 
-def _awarded(
-    credits: Iterable[CaseCredit], cap: int
-) -> list[tuple[CaseCredit, CaseAward]]:
+def _awarded(credits: Iterable[CaseCredit], cap: int) -> list[tuple[CaseCredit, CaseAward]]:
     """Apply the monthly cap to the live cases, earliest completed first."""
     if cap < 0:
         raise ValueError("每月积分上限不能是负数。")

@@ -63,9 +63,7 @@ def check_resident_id(raw: str, *, today: date | None = None, field: str = "id_n
     if not number:
         raise ValidationError(field, "请填写身份证号码。")
     if not _ID_DIGITS.fullmatch(number):
-        raise ValidationError(
-            field, "身份证号码只能由数字组成，最后一位可以是 X，请检查是否输入了其他字母或符号。"
-        )
+        raise ValidationError(field, "身份证号码只能由数字组成，最后一位可以是 X，请检查是否输入了其他字母或符号。")
     if len(number) == 15 and "X" not in number:
         raise ValidationError(
             field, "这是 15 位的第一代身份证号码，请改填现在使用的 18 位身份证号码（见第二代身份证）。"
@@ -213,14 +211,52 @@ _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{''.join(sorted(_BIDI_CONTROLS))}]")
 # Format characters (Unicode category Cf, as of Unicode 15) that are not bidi controls, and the Hangul fillers:
 # zero-width spaces and joiners, the byte-order mark, soft hyphens, tags. Invisible on screen and paper, they
 # make "瑶里村" and "瑶\u200b里村" two villages, or a field that looks filled but is empty.
-_INVISIBLE = re.compile("[" + _char_class((
-    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891),
-    (0x08E2, 0x08E2), (0x115F, 0x1160), (0x180E, 0x180E), (0x200B, 0x200D), (0x2060, 0x2064), (0x206A, 0x206F),
-    (0x3164, 0x3164), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
-    (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F))) + "]")
-_UNSHOWABLE = re.compile("[" + _char_class((
-    (0xD800, 0xDFFF), (0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD), (0xFFFD, 0xFFFD), (0xFDD0, 0xFDEF),
-    *((plane + 0xFFFE, plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)))) + "]")
+_INVISIBLE = re.compile(
+    "["
+    + _char_class(
+        (
+            (0x00AD, 0x00AD),
+            (0x0600, 0x0605),
+            (0x061C, 0x061C),
+            (0x06DD, 0x06DD),
+            (0x070F, 0x070F),
+            (0x0890, 0x0891),
+            (0x08E2, 0x08E2),
+            (0x115F, 0x1160),
+            (0x180E, 0x180E),
+            (0x200B, 0x200D),
+            (0x2060, 0x2064),
+            (0x206A, 0x206F),
+            (0x3164, 0x3164),
+            (0xFEFF, 0xFEFF),
+            (0xFFA0, 0xFFA0),
+            (0xFFF9, 0xFFFB),
+            (0x110BD, 0x110BD),
+            (0x110CD, 0x110CD),
+            (0x13430, 0x1343F),
+            (0x1BCA0, 0x1BCA3),
+            (0x1D173, 0x1D17A),
+            (0xE0001, 0xE0001),
+            (0xE0020, 0xE007F),
+        )
+    )
+    + "]"
+)
+_UNSHOWABLE = re.compile(
+    "["
+    + _char_class(
+        (
+            (0xD800, 0xDFFF),
+            (0xE000, 0xF8FF),
+            (0xF0000, 0xFFFFD),
+            (0x100000, 0x10FFFD),
+            (0xFFFD, 0xFFFD),
+            (0xFDD0, 0xFDEF),
+            *((plane + 0xFFFE, plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)),
+        )
+    )
+    + "]"
+)
 
 
 def _is_cjk(char: str) -> bool:

@@ -35,8 +35,11 @@ class WorkdayTable:
         return day.weekday() < 5 and day not in self.holidays
 
     def to_payload(self) -> dict[str, Any]:
-        return {"years": sorted(self.years), "holidays": sorted(d.isoformat() for d in self.holidays),
-                "workdays": sorted(d.isoformat() for d in self.workdays)}
+        return {
+            "years": sorted(self.years),
+            "holidays": sorted(d.isoformat() for d in self.holidays),
+            "workdays": sorted(d.isoformat() for d in self.workdays),
+        }
 
 
 def table_from_payload(payload: Mapping[str, Any]) -> WorkdayTable:
@@ -79,8 +82,9 @@ def add_working_days(start: date, days: int, table: WorkdayTable) -> Deadline:
     return Deadline(day, confirmed)
 
 
-def case_due(item: Item, flow: Flow, state: CaseState, business_date: date, accepted_on: date | None,
-             table: WorkdayTable) -> str:
+def case_due(
+    item: Item, flow: Flow, state: CaseState, business_date: date, accepted_on: date | None, table: WorkdayTable
+) -> str:
     """When an open case should be done, in words; "" when no deadline applies (即时办结, none set, or closed).
 
     An online item's time limit runs from the day it was submitted at the counter; an approval item's from

@@ -75,8 +75,15 @@ class RunningCounty:
 
 
 def start_server(app) -> tuple[uvicorn.Server, threading.Thread, int]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False,
-                            **app.state.core.settings.uvicorn_proxy_options)  # as `suishenban-county serve` does
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        **app.state.core.settings.uvicorn_proxy_options,
+    )  # as `suishenban-county serve` does
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -104,7 +111,9 @@ def county(county_engine, county_limits) -> Iterator[RunningCounty]:
         thread.join(timeout=10)
 
 
-def new_point(county: RunningCounty, *, township: str = "瑶里镇", name: str = "瑶里村小卖部", agent: str = "王秀英") -> dict:
+def new_point(
+    county: RunningCounty, *, township: str = "瑶里镇", name: str = "瑶里村小卖部", agent: str = "王秀英"
+) -> dict:
     """A township, a point and an account with a fresh activation code, as the bureau would set them up."""
     with county.session() as session:
         existing = session.scalar(text("SELECT id FROM township WHERE name = :n").bindparams(n=township))

@@ -15,8 +15,17 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-FAULTS = ("drop_mid_body", "delay", "duplicate", "replay_old", "error_500_before", "error_503_after",
-          "captive_portal", "truncate", "error_500_after")
+FAULTS = (
+    "drop_mid_body",
+    "delay",
+    "duplicate",
+    "replay_old",
+    "error_500_before",
+    "error_503_after",
+    "captive_portal",
+    "truncate",
+    "error_500_after",
+)
 PORTAL = b"<html><head><title>WiFi</title></head><body>\xe8\xaf\xb7\xe7\x99\xbb\xe5\xbd\x95</body></html>"
 
 
@@ -29,8 +38,9 @@ class ProxyStats:
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, *, fault_rate: float, seed: int = 1, faults: tuple[str, ...] = FAULTS,
-                 delay: float = 0.05):
+    def __init__(
+        self, upstream: str, *, fault_rate: float, seed: int = 1, faults: tuple[str, ...] = FAULTS, delay: float = 0.05
+    ):
         target = urlsplit(upstream)
         self.host, self.port = target.hostname, target.port
         self.fault_rate, self.faults, self.delay = fault_rate, faults, delay
@@ -115,8 +125,12 @@ class FaultProxy:
         if fault == "duplicate":
             status, response_headers, payload = self._forward(handler.command, handler.path, headers, body)
         if fault == "error_503_after":
-            return self._send(handler, 503, [("Content-Type", "application/json"), ("Retry-After", "1")],
-                              b'{"error":{"code":"overloaded","message":"\\u5fd9","retry_after":1}}')
+            return self._send(
+                handler,
+                503,
+                [("Content-Type", "application/json"), ("Retry-After", "1")],
+                b'{"error":{"code":"overloaded","message":"\\u5fd9","retry_after":1}}',
+            )
         if fault == "error_500_after":
             return self._send(handler, 500, [("Content-Type", "text/html")], b"<h1>502 Bad Gateway</h1>")
         if fault == "truncate":

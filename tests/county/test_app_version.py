@@ -58,22 +58,26 @@ def county(county_engine) -> Iterator[FieldCounty]:
 def counter_at(store, version: str) -> SyncEngine:
     """The sync engine of a counter running ``version``: it names it in pushes and in the pull/status header."""
     base = sync_client_for(store)
-    return SyncEngine(SyncClient(base.base_url, base.device_token, app_version=version), StoreSyncPort(store),
-                      app_version=version)
+    return SyncEngine(
+        SyncClient(base.base_url, base.device_token, app_version=version), StoreSyncPort(store), app_version=version
+    )
 
 
-@pytest.mark.parametrize(("version", "minimum", "accepted"), [
-    ("0.2.0", "0.2.0", True),
-    ("0.10.0", "0.9.2", True),  # as numbers: 10 > 9, though "0.10.0" < "0.9.2" as strings
-    ("0.9.2", "0.10.0", False),
-    ("1.0", "1.0.0", True),  # equal versions, written differently
-    ("0.2.0rc1", "0.2.0", False),  # a release candidate comes before its release
-    ("0.2.0.post1", "0.2.0", True),
-    ("0.0.0+source", "0.1.0", False),
-    ("not-a-version", "0.1.0", False),  # unreadable: refused while a minimum is set
-    ("", "0.1.0", False),
-    ("not-a-version", "", True),  # no minimum set: everything is accepted
-])
+@pytest.mark.parametrize(
+    ("version", "minimum", "accepted"),
+    [
+        ("0.2.0", "0.2.0", True),
+        ("0.10.0", "0.9.2", True),  # as numbers: 10 > 9, though "0.10.0" < "0.9.2" as strings
+        ("0.9.2", "0.10.0", False),
+        ("1.0", "1.0.0", True),  # equal versions, written differently
+        ("0.2.0rc1", "0.2.0", False),  # a release candidate comes before its release
+        ("0.2.0.post1", "0.2.0", True),
+        ("0.0.0+source", "0.1.0", False),
+        ("not-a-version", "0.1.0", False),  # unreadable: refused while a minimum is set
+        ("", "0.1.0", False),
+        ("not-a-version", "", True),  # no minimum set: everything is accepted
+    ],
+)
 def test_versions_are_compared_as_numbers(version, minimum, accepted):
     if accepted:
         require_supported(version, minimum)
@@ -94,8 +98,7 @@ def test_a_minimum_that_is_not_a_version_stops_the_county_from_starting(monkeypa
     assert parse_minimum("") is None
 
 
-def test_an_old_counter_is_told_to_update_keeps_its_cases_queued_and_syncs_once_updated(county, tmp_path,
-                                                                                          catalogue):
+def test_an_old_counter_is_told_to_update_keeps_its_cases_queued_and_syncs_once_updated(county, tmp_path, catalogue):
     setup = new_point(county)
     store = activate(county.base_url, setup["code"], tmp_path / "data", PASSWORD).store
     try:
@@ -169,8 +172,7 @@ def _next_minor(version: str) -> str:
     return f"{release[0]}.{release[1] + 1}.0"
 
 
-def test_the_counter_tells_the_shopkeeper_to_update_and_a_counter_at_the_minimum_syncs(county, tmp_path,
-                                                                                       catalogue):
+def test_the_counter_tells_the_shopkeeper_to_update_and_a_counter_at_the_minimum_syncs(county, tmp_path, catalogue):
     setup = new_point(county)
     done = activate(county.base_url, setup["code"], tmp_path / "data", PASSWORD)
     counter = Counter(done.store, catalogue, CounterSettings(tmp_path / "data"))

@@ -17,7 +17,9 @@ def test_catalogue_lists_the_twenty_items_with_points_and_units(capsys):
 
 def test_a_good_catalogue_file_passes_with_its_fingerprint(tmp_path, capsys):
     path = tmp_path / "catalogue.json"
-    path.write_text(json.dumps(read_json("catalogue", "2024.1", "catalogue.json"), ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(read_json("catalogue", "2024.1", "catalogue.json"), ensure_ascii=False), encoding="utf-8"
+    )
     assert cli.main(["check-catalogue", str(path)]) == 0
     assert "检查通过" in capsys.readouterr().out
 

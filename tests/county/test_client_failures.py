@@ -16,8 +16,13 @@ from tests.factories import PASSWORD, make_case_draft
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "fault, code, retry_after",
-    [("captive_portal", "not_json", None), ("error_503_after", "overloaded", 1.0),
-     ("error_500_before", "not_json", None), ("truncate", "truncated", None), ("drop_mid_body", "network", None)],
+    [
+        ("captive_portal", "not_json", None),
+        ("error_503_after", "overloaded", 1.0),
+        ("error_500_before", "not_json", None),
+        ("truncate", "truncated", None),
+        ("drop_mid_body", "network", None),
+    ],
 )
 def test_each_failure_stops_the_run_and_acknowledges_nothing(county, tmp_path, fault, code, retry_after):
     store = activate(county.base_url, new_point(county)["code"], tmp_path / "d", PASSWORD).store

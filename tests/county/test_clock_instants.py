@@ -26,7 +26,10 @@ from tests.factories import make_case_draft
 pytestmark = pytest.mark.date_sensitive
 
 INSTANTS = {
-    "last second of April": (datetime(2026, 4, 30, 23, 59, 59, tzinfo=CHINA_TZ), date(2026, 5, 7)),  # 1–5 May off, the 6th and 7th worked
+    "last second of April": (
+        datetime(2026, 4, 30, 23, 59, 59, tzinfo=CHINA_TZ),
+        date(2026, 5, 7),
+    ),  # 1–5 May off, the 6th and 7th worked
     "last second of Q3": (datetime(2026, 9, 30, 23, 59, 59, tzinfo=CHINA_TZ), date(2026, 10, 9)),  # 1–7 October off
     "last second of 2026": (datetime(2026, 12, 31, 23, 59, 59, tzinfo=CHINA_TZ), None),
     "Spring Festival 2026": (datetime(2026, 2, 18, 10, 0, tzinfo=CHINA_TZ), date(2026, 2, 25)),

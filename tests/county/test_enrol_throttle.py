@@ -28,8 +28,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def enrol(base_url: str, code: str, *, key: str | None = None, forwarded: str | None = None) -> requests.Response:
-    body = {"activation_code": code, "device_label": "t", "app_version": "test",
-            "device_time": "2026-11-27T09:30:00.000+08:00"}
+    body = {
+        "activation_code": code,
+        "device_label": "t",
+        "app_version": "test",
+        "device_time": "2026-11-27T09:30:00.000+08:00",
+    }
     if key:
         body["signing_key"] = key
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
@@ -60,8 +64,13 @@ def served(tmp_path):
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "county.cli", "serve", "--port", str(port), "--workers", "1"],
-                                   env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "county.cli", "serve", "--port", str(port), "--workers", "1"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -82,8 +91,10 @@ def test_forged_forwarded_addresses_from_loopback_are_throttled_like_one_address
     """The attack: 200 wrong codes from loopback, each with a random X-Forwarded-For and a fresh install key."""
     rng = random.Random(12)
     limit = Limits().enrol_failures_per_address
-    statuses = [enrol(served, wrong_code(rng), key=secrets.token_hex(32), forwarded=random_address(rng)).status_code
-                for _ in range(200)]
+    statuses = [
+        enrol(served, wrong_code(rng), key=secrets.token_hex(32), forwarded=random_address(rng)).status_code
+        for _ in range(200)
+    ]
     assert statuses[:limit] == [400] * limit
     assert statuses[limit:] == [429] * (200 - limit)
 
@@ -113,7 +124,9 @@ def test_one_counters_typos_behind_carrier_nat_do_not_lock_out_its_neighbours(co
 
 def test_the_same_code_tried_from_many_installs_is_stopped_per_code(county):
     limit = county.settings.limits.enrol_failures_per_code
-    statuses = [enrol(county.base_url, "K7QX-M2PA-9TRD", key=secrets.token_hex(32)).status_code for _ in range(limit + 2)]
+    statuses = [
+        enrol(county.base_url, "K7QX-M2PA-9TRD", key=secrets.token_hex(32)).status_code for _ in range(limit + 2)
+    ]
     assert statuses == [400] * limit + [429, 429]
 
 

@@ -46,9 +46,7 @@ def record_cases(store, catalogue, n: int, rng: random.Random) -> tuple[int, int
 def assert_exactly_once(county, store, point_code, completed, raw):
     head = store.head().seq
     with county.session() as session:
-        count, distinct = session.execute(
-            select(func.count(), func.count(func.distinct(LedgerEvent.event_id)))
-        ).one()
+        count, distinct = session.execute(select(func.count(), func.count(func.distinct(LedgerEvent.event_id)))).one()
         accepted = session.scalar(select(func.count()).select_from(LedgerEvent).where(LedgerEvent.status == "accepted"))
         months, _ = points.statement(session, admin.point_by_code(session, point_code))
     assert count == distinct == accepted == head
@@ -95,8 +93,9 @@ def test_killing_the_client_mid_sync_loses_and_doubles_nothing(county, tmp_path,
     folder, unlocked, token = store.layout.folder, store._unlocked, sync_client_for(store).device_token
     store.close()
     rng = random.Random(7)
-    with FaultProxy(county.base_url, fault_rate=0.5, seed=13, faults=("delay", "duplicate", "error_503_after"),
-                    delay=0.02) as proxy:
+    with FaultProxy(
+        county.base_url, fault_rate=0.5, seed=13, faults=("delay", "duplicate", "error_503_after"), delay=0.02
+    ) as proxy:
         for _round in range(25):
             pid = os.fork()
             if pid == 0:

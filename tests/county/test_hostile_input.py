@@ -24,8 +24,14 @@ def device(county, tmp_path):
     """An enrolled device: its store, its credential header and one valid push body to mutate."""
     store = activate(county.base_url, new_point(county)["code"], tmp_path / "d", PASSWORD).store
     (ev,) = store.append(make_case_draft())
-    good = PushRequest(device_id=store.identity.device_id, from_seq=1, prev_hash=ev.prev_hash, head_hash=ev.hash,
-                       events=[event_to_wire(ev)], app_version="test").model_dump(mode="json", exclude_none=True)
+    good = PushRequest(
+        device_id=store.identity.device_id,
+        from_seq=1,
+        prev_hash=ev.prev_hash,
+        head_hash=ev.hash,
+        events=[event_to_wire(ev)],
+        app_version="test",
+    ).model_dump(mode="json", exclude_none=True)
     header = {"Authorization": f"Device {sync_client_for(store).device_token}"}
     yield store, header, good
     store.close()
@@ -33,8 +39,10 @@ def device(county, tmp_path):
 
 def nothing_stored(county) -> bool:
     with county.session() as session:
-        return (session.scalar(select(func.count()).select_from(LedgerEvent)) == 0
-                and session.scalar(select(func.count()).select_from(Case)) == 0)
+        return (
+            session.scalar(select(func.count()).select_from(LedgerEvent)) == 0
+            and session.scalar(select(func.count()).select_from(Case)) == 0
+        )
 
 
 def post(county, header, data: bytes, *, gz: bool = True, extra: dict | None = None):
@@ -62,7 +70,9 @@ def hostile_bodies(good: dict) -> dict[str, bytes]:
         "extra_field": json.dumps({**good, "admin": True}).encode(),
         "empty_batch": json.dumps({**good, "events": []}).encode(),
         "lone_surrogate": text.replace('"notes":""', '"notes":"\\ud800"').encode(),
-        "control_chars": json.dumps({**good, "events": [{**event, "body": {**event["body"], "village": "瑶\u0000里"}}]}).encode(),
+        "control_chars": json.dumps(
+            {**good, "events": [{**event, "body": {**event["body"], "village": "瑶\u0000里"}}]}
+        ).encode(),
     }
 
 

@@ -26,9 +26,14 @@ from tests.factories import make_case_draft
 def enrolled(county) -> tuple[str, str, int]:
     point = new_point(county)
     with county.session() as session:
-        result = enrolment.enrol(session, EnrolRequest(activation_code=point["code"], app_version="test",
-                                                       device_time="2026-11-27T09:30:00.000+08:00"),
-                                 client="127.0.0.1", settings=Settings())
+        result = enrolment.enrol(
+            session,
+            EnrolRequest(
+                activation_code=point["code"], app_version="test", device_time="2026-11-27T09:30:00.000+08:00"
+            ),
+            client="127.0.0.1",
+            settings=Settings(),
+        )
     return result.device_token, result.point.code, result.device_no
 
 
@@ -41,8 +46,14 @@ def sealed_chain(device_id: str, drafts: list[EventDraft]) -> list[Event]:
 
 
 def request_for(device_id: str, events: list[Event]) -> PushRequest:
-    return PushRequest(device_id=device_id, from_seq=events[0].seq, prev_hash=events[0].prev_hash,
-                       head_hash=events[-1].hash, events=[event_to_wire(e) for e in events], app_version="test")
+    return PushRequest(
+        device_id=device_id,
+        from_seq=events[0].seq,
+        prev_hash=events[0].prev_hash,
+        head_hash=events[-1].hash,
+        events=[event_to_wire(e) for e in events],
+        app_version="test",
+    )
 
 
 def push(county, token: str, request: PushRequest):
@@ -64,23 +75,31 @@ def test_one_batch_accepts_rejects_and_answers_duplicates_event_by_event(county)
     case_id = first.body["case_id"]
     status = EventDraft(EventType.CASE_STATUS_CHANGED, {"case_id": case_id, "status": "accepted", "note": ""})
     drafts = [
-        first,                                                     # 1 accepted
-        case(1, case_id=new_id()),                                 # 2 receipt_reused
-        case(2, case_id=case_id),                                  # 3 case_exists
-        draft_complete(case_id),                                   # 4 accepted
-        draft_void(new_id(), "录错了"),                             # 5 unknown_case
-        draft_complete(case_id),                                   # 6 lifecycle
-        case(3, village=" 瑶里村 "),                                 # 7 not_normalised
-        case(4, mode="fly"),                                       # 8 invalid
-        status,                                                    # 9 county_only
+        first,  # 1 accepted
+        case(1, case_id=new_id()),  # 2 receipt_reused
+        case(2, case_id=case_id),  # 3 case_exists
+        draft_complete(case_id),  # 4 accepted
+        draft_void(new_id(), "录错了"),  # 5 unknown_case
+        draft_complete(case_id),  # 6 lifecycle
+        case(3, village=" 瑶里村 "),  # 7 not_normalised
+        case(4, mode="fly"),  # 8 invalid
+        status,  # 9 county_only
         case(5, receipt_no=format_receipt_no("9999", china_today(), device_no, 5)),  # 10 receipt_foreign
     ]
     request = request_for(device_id, sealed_chain(device_id, drafts))
     result = push(county, token, request)
     codes = {r.seq: r.code for r in result.results if r.status == "rejected"}
     assert result.accepted == [[1, 1], [4, 4]]
-    assert codes == {2: "receipt_reused", 3: "case_exists", 5: "unknown_case", 6: "lifecycle",
-                     7: "not_normalised", 8: "invalid", 9: "county_only", 10: "receipt_foreign"}
+    assert codes == {
+        2: "receipt_reused",
+        3: "case_exists",
+        5: "unknown_case",
+        6: "lifecycle",
+        7: "not_normalised",
+        8: "invalid",
+        9: "county_only",
+        10: "receipt_foreign",
+    }
     assert result.head.seq == 10
 
     again = push(county, token, request)
@@ -96,7 +115,9 @@ def test_a_case_recorded_in_one_batch_is_found_by_the_next(county):
     token, point_code, device_no = enrolled(county)
     device_id = token.split(".")[0]
     draft = make_case_draft(item_code="FL009", amount=None, materials={"id_card": "received"})
-    draft = replace(draft, body={**draft.body, "receipt_no": format_receipt_no(point_code, china_today(), device_no, 1)})
+    draft = replace(
+        draft, body={**draft.body, "receipt_no": format_receipt_no(point_code, china_today(), device_no, 1)}
+    )
     events = sealed_chain(device_id, [draft, draft_complete(draft.body["case_id"])])
     assert push(county, token, request_for(device_id, events[:1])).accepted == [[1, 1]]
     assert push(county, token, request_for(device_id, events[1:])).accepted == [[2, 2]]
@@ -112,8 +133,12 @@ def test_the_ledger_keeps_each_event_as_it_was_hashed(county):
     drafts = []
     for serial in (1, 2):
         draft = make_case_draft()
-        drafts.append(replace(draft, body={**draft.body, "receipt_no": format_receipt_no(
-            point_code, china_today(), device_no, serial)}))
+        drafts.append(
+            replace(
+                draft,
+                body={**draft.body, "receipt_no": format_receipt_no(point_code, china_today(), device_no, serial)},
+            )
+        )
     drafts.append(draft_complete(drafts[0].body["case_id"]))
     events = sealed_chain(device_id, drafts)
     paused: list[int] = []
@@ -124,10 +149,22 @@ def test_the_ledger_keeps_each_event_as_it_was_hashed(county):
         assert ingest.push(session, device, point, sealed, max_events=500).accepted == [[1, 3]]
     with county.session() as session:
         rows = session.scalars(select(LedgerEvent).order_by(LedgerEvent.seq)).all()
-        rebuilt = [Event(event_id=row.event_id, device_id=row.device_id, seq=row.seq, type=row.type,
-                         occurred_at=row.occurred_at, body=row.body, pii_digests=row.pii_digests,
-                         prev_hash=(rows[i - 1].hash if i else GENESIS_HASH), hash=row.hash, pii=event_pii(county.box, row),
-                         pii_salt=row.pii_salt) for i, row in enumerate(rows)]
+        rebuilt = [
+            Event(
+                event_id=row.event_id,
+                device_id=row.device_id,
+                seq=row.seq,
+                type=row.type,
+                occurred_at=row.occurred_at,
+                body=row.body,
+                pii_digests=row.pii_digests,
+                prev_hash=(rows[i - 1].hash if i else GENESIS_HASH),
+                hash=row.hash,
+                pii=event_pii(county.box, row),
+                pii_salt=row.pii_salt,
+            )
+            for i, row in enumerate(rows)
+        ]
         assert verify_chain(rebuilt, device_id=device_id).seq == 3
         for event, original in zip(rebuilt, events, strict=True):
             check_pii(event)

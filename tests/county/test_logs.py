@@ -34,7 +34,7 @@ def test_each_request_gets_an_id_in_its_log_lines_and_its_response(county):
     logs.configure(stream)
     given = requests.get(f"{county.base_url}/healthz", headers={"X-Request-ID": "nginx-7f3a9c"}, timeout=10)
     made = requests.get(f"{county.base_url}/healthz", timeout=10)
-    refused = requests.get(f"{county.base_url}/healthz", headers={"X-Request-ID": "a b\"c" * 30}, timeout=10)
+    refused = requests.get(f"{county.base_url}/healthz", headers={"X-Request-ID": 'a b"c' * 30}, timeout=10)
     assert given.headers["X-Request-ID"] == "nginx-7f3a9c"
     assert re.fullmatch(r"[0-9a-f]{32}", made.headers["X-Request-ID"])
     assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["X-Request-ID"])  # not a sane id: a fresh one instead
@@ -73,14 +73,32 @@ def _free_port() -> int:
 def test_the_served_endpoint_writes_json_lines_on_stdout(tmp_path):
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SUISHENBAN_COUNTY_PII_KEY": new_key()}
-    server = subprocess.Popen([sys.executable, "-m", "county.cli", "--db", f"sqlite:///{tmp_path / 'county.db'}",
-                               "serve", "--port", str(port), "--workers", "1"], env=env, cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "county.cli",
+            "--db",
+            f"sqlite:///{tmp_path / 'county.db'}",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                answer = requests.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "probe-1"}, timeout=2)
+                answer = requests.get(
+                    f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "probe-1"}, timeout=2
+                )
                 break
             except requests.ConnectionError:
                 assert server.poll() is None and time.monotonic() < deadline, server.communicate()

@@ -42,8 +42,19 @@ def test_the_bureau_extends_one_points_month_with_a_reason(county, capsys):
         assert session.scalar(select(MonthExtension)) is None  # nothing changed by the refusals
 
     with time_machine.travel(china(date(2026, 12, 3))):
-        assert cli(county, "extend-month", flooded.point_code, "2026-11", "--until", "2026-12-15",
-                   "--reason", "瑶里村断网十天（洪水）") == 0
+        assert (
+            cli(
+                county,
+                "extend-month",
+                flooded.point_code,
+                "2026-11",
+                "--until",
+                "2026-12-15",
+                "--reason",
+                "瑶里村断网十天（洪水）",
+            )
+            == 0
+        )
     assert "延长到 2026年12月15日" in capsys.readouterr().out
     received = china(date(2026, 12, 15), 22)
     for counter in (flooded, other):
@@ -65,8 +76,9 @@ def test_a_sync_file_counts_by_when_the_county_imported_it(county, tmp_path):
     files = []
     for name in ("early", "late"):
         with time_machine.travel(china(date(2026, 11, 2))):
-            store = activate(county.base_url, new_point(county, name=f"{name}小卖部")["code"], tmp_path / name,
-                             PASSWORD).store
+            store = activate(
+                county.base_url, new_point(county, name=f"{name}小卖部")["code"], tmp_path / name, PASSWORD
+            ).store
         with time_machine.travel(china(NOV_30, 17)):
             (case,) = store.append(make_case_draft(item_code="FL012", amount="200"))
             store.append(draft_complete(case.body["case_id"]))
@@ -128,15 +140,25 @@ def test_the_migration_tells_apart_accounts_that_already_share_a_name(tmp_path):
     command.upgrade(alembic_config(engine), "0002")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO township (id, name, created_at) VALUES (1, '瑶里镇', '2026-11-01')"))
-        connection.execute(text("INSERT INTO point (id, code, name, kind, township_id, state, created_at) "
-                                "VALUES (1, '0427', '瑶里村小卖部', 'shop', 1, 'active', '2026-11-01')"))
+        connection.execute(
+            text(
+                "INSERT INTO point (id, code, name, kind, township_id, state, created_at) "
+                "VALUES (1, '0427', '瑶里村小卖部', 'shop', 1, 'active', '2026-11-01')"
+            )
+        )
         for account_id in (1, 2, 3):
-            connection.execute(text("INSERT INTO account (id, point_id, name, state, created_at) "
-                                    "VALUES (:id, 1, :name, 'active', '2026-11-01')"),
-                               {"id": account_id, "name": "王秀英" if account_id < 3 else "李四"})
+            connection.execute(
+                text(
+                    "INSERT INTO account (id, point_id, name, state, created_at) "
+                    "VALUES (:id, 1, :name, 'active', '2026-11-01')"
+                ),
+                {"id": account_id, "name": "王秀英" if account_id < 3 else "李四"},
+            )
     upgrade(engine)
     with engine.connect() as connection:
         names = dict(connection.execute(text("SELECT id, name FROM account")).all())
-        audited = connection.execute(text("SELECT target FROM audit_log WHERE action = 'account.rename'")).scalars().all()
+        audited = (
+            connection.execute(text("SELECT target FROM audit_log WHERE action = 'account.rename'")).scalars().all()
+        )
     assert names == {1: "王秀英", 2: "王秀英（账号 2）", 3: "李四"} and audited == ["account:2"]
     engine.dispose()

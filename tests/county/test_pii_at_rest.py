@@ -40,8 +40,15 @@ def realistic_sync(county, tmp_path) -> tuple[str, list[str]]:
     store = activate(county.base_url, setup["code"], tmp_path / "counter", PASSWORD).store
     try:
         store.append(make_case_draft(name=NAME, id_number=ID_NUMBER, mobile=MOBILE))
-        store.append(make_mailing_draft(direction="to_citizen", unit_code="", recipient_name=RECIPIENT,
-                                        recipient_mobile=RECIPIENT_MOBILE, recipient_address=ADDRESS))
+        store.append(
+            make_mailing_draft(
+                direction="to_citizen",
+                unit_code="",
+                recipient_name=RECIPIENT,
+                recipient_mobile=RECIPIENT_MOBILE,
+                recipient_address=ADDRESS,
+            )
+        )
         report = SyncEngine(sync_client_for(store), StoreSyncPort(store), app_version="t").run()
         assert report.ok and report.accepted == 2
         device_id = store.identity.device_id
@@ -49,15 +56,25 @@ def realistic_sync(county, tmp_path) -> tuple[str, list[str]]:
             prev = session.scalar(select(LedgerEvent.hash).where(LedgerEvent.seq == 2))
         draft = make_case_draft(name=REJECTED_NAME, id_number=REJECTED_ID, mobile=MOBILE)
         bad = seal(replace(draft, body={**draft.body, "village": "\u200b"}), device_id=device_id, seq=3, prev_hash=prev)
-        request = PushRequest(device_id=device_id, from_seq=3, prev_hash=prev, head_hash=bad.hash,
-                              events=[event_to_wire(bad)], app_version="t")
+        request = PushRequest(
+            device_id=device_id,
+            from_seq=3,
+            prev_hash=prev,
+            head_hash=bad.hash,
+            events=[event_to_wire(bad)],
+            app_version="t",
+        )
         from desktop.store.engine import read
         from desktop.store.ledger import get_meta
 
         with read(store.engine) as conn:
             token = get_meta(conn)["device_token"]
-        answer = requests.post(f"{county.base_url}/api/v1/push", data=request.model_dump_json(), timeout=10,
-                               headers={"Authorization": f"Device {token}"}).json()
+        answer = requests.post(
+            f"{county.base_url}/api/v1/push",
+            data=request.model_dump_json(),
+            timeout=10,
+            headers={"Authorization": f"Device {token}"},
+        ).json()
         assert answer["rejected"][0]["seq"] == 3
         return device_id, [bad.event_id]
     finally:
@@ -67,6 +84,7 @@ def realistic_sync(county, tmp_path) -> tuple[str, list[str]]:
 def clear_values_in(blob: bytes) -> list[str]:
     """The secrets found in ``blob`` as UTF-8, or as JSON spells them with ASCII escapes (\\u7a0b…), or as
     pg_dump's COPY text doubles those backslashes."""
+
     def forms(value: str) -> tuple[bytes, ...]:
         escaped = json.dumps(value)[1:-1].encode("ascii")
         return value.encode("utf-8"), escaped, escaped.replace(b"\\", b"\\\\")
@@ -84,8 +102,12 @@ def pg_dump(county) -> bytes:
     with county.engine.connect() as connection:
         schema = connection.execute(text("SELECT current_schema()")).scalar()
     dump = shutil.which("pg_dump") or "/usr/bin/pg_dump"
-    done = subprocess.run([dump, "--host=127.0.0.1", "--username=postgres", "--dbname=test", f"--schema={schema}",
-                           "--data-only"], capture_output=True, timeout=60, check=True)
+    done = subprocess.run(
+        [dump, "--host=127.0.0.1", "--username=postgres", "--dbname=test", f"--schema={schema}", "--data-only"],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
     assert b"COPY" in done.stdout and b"ledger_event" in done.stdout
     return done.stdout
 
@@ -106,8 +128,9 @@ def test_after_a_realistic_sync_no_personal_data_is_in_clear_in_the_database(cou
         assert (opened[0]["name"], opened[0]["id_number"], opened[0]["mobile"]) == (NAME, ID_NUMBER, MOBILE)
         assert opened[1]["recipient_address"] == ADDRESS and opened[2]["id_number"] == REJECTED_ID
         assert all(row.pii is None for row in rows)
-        found = session.scalars(select(LedgerEvent.seq).where(
-            LedgerEvent.id_lookup == county.box.id_lookup("person", ID_NUMBER))).all()
+        found = session.scalars(
+            select(LedgerEvent.seq).where(LedgerEvent.id_lookup == county.box.id_lookup("person", ID_NUMBER))
+        ).all()
         assert found == [1]  # the keyed hash finds a person's records without decrypting anything
     if county.engine.dialect.name == "sqlite" and os.name == "posix":
         path = Path(county.engine.url.database)
@@ -119,8 +142,9 @@ def test_encrypt_pii_seals_the_rows_kept_in_clear_before_the_upgrade(county, tmp
     with county.session() as session:  # as rows written before migration 0004 hold them
         for row in session.scalars(select(LedgerEvent)).all():
             clear = event_pii(county.box, row)
-            session.execute(update(LedgerEvent).where(LedgerEvent.id == row.id)
-                            .values(pii=clear, pii_sealed=None, id_lookup=None))
+            session.execute(
+                update(LedgerEvent).where(LedgerEvent.id == row.id).values(pii=clear, pii_sealed=None, id_lookup=None)
+            )
         session.commit()
     assert set(clear_values_in(dumped(county))) == set(SECRETS)  # the test sees clear data when it is there
 

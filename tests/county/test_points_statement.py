@@ -48,16 +48,19 @@ class Device:
             prev = self.events[-1].hash if self.events else "0" * 64
             self.events.append(seal(draft, device_id=self.device_id, seq=len(self.events) + 1, prev_hash=prev))
         for offset in range(start, len(self.events), 500):
-            result = push(self.county, self.token, request_for(self.device_id, self.events[offset:offset + 500]))
+            result = push(self.county, self.token, request_for(self.device_id, self.events[offset : offset + 500]))
             assert not result.rejected, result.rejected[:3]
 
 
 def published_and_whole(county, point_code: str) -> tuple[dict, dict]:
     with county.session() as session:
         point = session.scalar(select(Point).where(Point.code == point_code))
-        last = session.scalar(select(CountyEvent.payload).where(CountyEvent.point_id == point.id,
-                                                               CountyEvent.kind == "points_statement")
-                              .order_by(CountyEvent.id.desc()).limit(1))
+        last = session.scalar(
+            select(CountyEvent.payload)
+            .where(CountyEvent.point_id == point.id, CountyEvent.kind == "points_statement")
+            .order_by(CountyEvent.id.desc())
+            .limit(1)
+        )
         return last, points.statement_payload(session, point)
 
 
@@ -69,8 +72,11 @@ def test_each_published_statement_equals_the_whole_recomputation(county):
     with time_machine.travel(china(date(2026, 8, 31)), tick=False):
         device = Device(county)
     cases: dict[date, list[EventDraft]] = {SEPTEMBER: [], OCTOBER: [], NOVEMBER: []}
-    for day, count, sent in ((SEPTEMBER, 345, date(2026, 10, 3)), (OCTOBER, 20, date(2026, 11, 2)),
-                             (NOVEMBER, 12, date(2026, 11, 27))):  # 345 × 3 = 1,035: September is capped
+    for day, count, sent in (
+        (SEPTEMBER, 345, date(2026, 10, 3)),
+        (OCTOBER, 20, date(2026, 11, 2)),
+        (NOVEMBER, 12, date(2026, 11, 27)),
+    ):  # 345 × 3 = 1,035: September is capped
         drafts: list[EventDraft] = []
         for n in range(count):
             recorded = device.record(day, n)
@@ -87,8 +93,10 @@ def test_each_published_statement_equals_the_whole_recomputation(county):
     assert first["quarters"] == {"2026-Q3": 1000, "2026-Q4": 96}
 
     late_completion = replace(draft_complete(late.body["case_id"]), occurred_at=device.at(SEPTEMBER, 950))
-    voids = [replace(draft_void(d.body["case_id"], "录错了"), occurred_at=device.at(NOVEMBER, 600 + i))
-             for i, d in enumerate(cases[SEPTEMBER][:15] + cases[NOVEMBER][:2])]
+    voids = [
+        replace(draft_void(d.body["case_id"], "录错了"), occurred_at=device.at(NOVEMBER, 600 + i))
+        for i, d in enumerate(cases[SEPTEMBER][:15] + cases[NOVEMBER][:2])
+    ]
     with time_machine.travel(china(NOVEMBER + timedelta(days=25), 21), tick=False):
         device.push([late_completion, *voids, device.record(NOVEMBER, 700)])
     second, whole = published_and_whole(county, device.point_code)
@@ -96,7 +104,9 @@ def test_each_published_statement_equals_the_whole_recomputation(county):
     # September closed in October: its late completion counts in November, the month the county received it
     assert second["months"]["2026-09"] == {"raw": 990, "credited": 990, "capped": False, "cases": 330}
     assert second["months"]["2026-11"]["cases"] == 11 and second["months"]["2026-10"] == first["months"]["2026-10"]
-    assert [(f["case_id"], f["flag"], f["month"]) for f in second["flags"]] == [(late.body["case_id"], "late", "2026-11")]
+    assert [(f["case_id"], f["flag"], f["month"]) for f in second["flags"]] == [
+        (late.body["case_id"], "late", "2026-11")
+    ]
 
     with county.session() as session:
         october_case = session.get(Case, cases[OCTOBER][0].body["case_id"])
@@ -117,21 +127,39 @@ def test_the_migration_fills_in_the_month_of_cases_already_completed(tmp_path):
 
     engine = make_engine(f"sqlite:///{tmp_path / 'county.db'}")
     command.upgrade(alembic_config(engine), "0001")
-    columns = "case_id, point_id, device_id, receipt_no, item_code, flow, points, mode, applicant_kind, state, " \
-              "business_date, recorded_at, completed_at, disqualified"
+    columns = (
+        "case_id, point_id, device_id, receipt_no, item_code, flow, points, mode, applicant_kind, state, "
+        "business_date, recorded_at, completed_at, disqualified"
+    )
     with engine.begin() as connection:
-        for case_id, completed_at in (("a" * 32, "2026-09-30T23:30:00.000+08:00"),
-                                      ("b" * 32, "2026-09-30T16:30:00.000+00:00"),  # 00:30 on 1 October, China time
-                                      ("c" * 32, None)):
-            connection.execute(text(f'INSERT INTO "case" ({columns}) VALUES (:id, 1, :dev, :no, \'FL012\', '
-                                    f"'payment', 3, 'point', 'person', 'recorded', '2026-09-30', :at, :done, 0)"),
-                               {"id": case_id, "no": f"0427-260930-10{case_id[0]}-0", "dev": "d" * 32,
-                                "at": "2026-09-30T09:00:00.000+08:00",
-                                "done": completed_at})
+        for case_id, completed_at in (
+            ("a" * 32, "2026-09-30T23:30:00.000+08:00"),
+            ("b" * 32, "2026-09-30T16:30:00.000+00:00"),  # 00:30 on 1 October, China time
+            ("c" * 32, None),
+        ):
+            connection.execute(
+                text(
+                    f"INSERT INTO \"case\" ({columns}) VALUES (:id, 1, :dev, :no, 'FL012', "
+                    f"'payment', 3, 'point', 'person', 'recorded', '2026-09-30', :at, :done, 0)"
+                ),
+                {
+                    "id": case_id,
+                    "no": f"0427-260930-10{case_id[0]}-0",
+                    "dev": "d" * 32,
+                    "at": "2026-09-30T09:00:00.000+08:00",
+                    "done": completed_at,
+                },
+            )
     upgrade(engine)
     with engine.connect() as connection:
-        months = {row[0]: tuple(row[1:]) for row in connection.execute(
-            text('SELECT case_id, completed_month, credit_month, credited_at, credit_flag FROM "case"'))}
-    assert months == {"a" * 32: ("2026-09", "2026-09", "2026-09-30T23:30:00.000+08:00", None),  # 0003: as before
-                      "b" * 32: ("2026-10", "2026-10", "2026-09-30T16:30:00.000+00:00", None),
-                      "c" * 32: (None, None, None, None)}
+        months = {
+            row[0]: tuple(row[1:])
+            for row in connection.execute(
+                text('SELECT case_id, completed_month, credit_month, credited_at, credit_flag FROM "case"')
+            )
+        }
+    assert months == {
+        "a" * 32: ("2026-09", "2026-09", "2026-09-30T23:30:00.000+08:00", None),  # 0003: as before
+        "b" * 32: ("2026-10", "2026-10", "2026-09-30T16:30:00.000+00:00", None),
+        "c" * 32: (None, None, None, None),
+    }

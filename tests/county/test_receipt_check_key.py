@@ -19,8 +19,12 @@ from tests.factories import PASSWORD, make_case_draft
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
 def test_a_code_printed_at_the_counter_verifies_with_the_countys_derived_key(county_engine, tmp_path):
-    settings = Settings(database_url="(fixture)", qr_key=secrets.token_hex(32), query_url_base="https://zwfw.example/ssb/q",
-                        pii_key=new_key())
+    settings = Settings(
+        database_url="(fixture)",
+        qr_key=secrets.token_hex(32),
+        query_url_base="https://zwfw.example/ssb/q",
+        pii_key=new_key(),
+    )
     server, thread, port = start_server(create_app(settings, county_engine))
     try:
         county = RunningCounty(f"http://127.0.0.1:{port}", county_engine, settings)

@@ -38,9 +38,11 @@ def point(county, tmp_path, catalogue):
 def held_at_county(county) -> tuple[int, int, int]:
     """(events, distinct event ids, cases) the county holds."""
     with county.session() as session:
-        return (session.scalar(select(func.count()).select_from(LedgerEvent)),
-                session.scalar(select(func.count(func.distinct(LedgerEvent.event_id)))),
-                session.scalar(select(func.count()).select_from(Case)))
+        return (
+            session.scalar(select(func.count()).select_from(LedgerEvent)),
+            session.scalar(select(func.count(func.distinct(LedgerEvent.event_id)))),
+            session.scalar(select(func.count()).select_from(Case)),
+        )
 
 
 def audit_trail(county, target: str) -> list[tuple[str, str]]:
@@ -80,8 +82,7 @@ def carries_on(county, counter, catalogue) -> None:
 def test_a_mistakenly_revoked_account_is_reinstated_and_the_counter_carries_on(county, point, catalogue):
     counter, setup = point
     account_id = setup["account_id"]
-    revoke_and_lock(county, counter, catalogue,
-                    lambda s: admin.revoke_account(s, account_id, "违规刷单", actor=BUREAU))
+    revoke_and_lock(county, counter, catalogue, lambda s: admin.revoke_account(s, account_id, "违规刷单", actor=BUREAU))
     assert held_at_county(county) == (1, 1, 1)  # the refused batch stored nothing
     with county.session() as session:
         result = reinstate.reinstate_account(session, account_id, "经核实属误注销", actor=BUREAU)
@@ -92,8 +93,11 @@ def test_a_mistakenly_revoked_account_is_reinstated_and_the_counter_carries_on(c
     assert trail[-2:] == [("account.revoke", BUREAU), ("account.reinstate", BUREAU)]
     with county.session() as session:
         entry = session.scalar(select(AuditLog).where(AuditLog.action == "account.reinstate"))
-        assert entry.detail == {"reason": "经核实属误注销", "devices_working": [counter.identity.device_id],
-                                "devices_stopped": []}
+        assert entry.detail == {
+            "reason": "经核实属误注销",
+            "devices_working": [counter.identity.device_id],
+            "devices_stopped": [],
+        }
         assert session.get(Account, account_id).revoked_at is None
 
 
@@ -141,12 +145,15 @@ def test_a_point_reinstated_while_its_account_stays_revoked_still_refuses_the_de
 
 def changes_nothing(county, call) -> str:
     """Run a refused reinstatement as the CLI does (roll back on refusal); the county is left as it was."""
+
     def snapshot():
         with county.session() as session:
-            return (session.scalar(select(func.count()).select_from(AuditLog)),
-                    session.scalar(select(func.count()).select_from(CountyEvent)),
-                    sorted(session.execute(select(Account.id, Account.state)).all()),
-                    sorted(session.execute(select(Point.code, Point.state)).all()))
+            return (
+                session.scalar(select(func.count()).select_from(AuditLog)),
+                session.scalar(select(func.count()).select_from(CountyEvent)),
+                sorted(session.execute(select(Account.id, Account.state)).all()),
+                sorted(session.execute(select(Point.code, Point.state)).all()),
+            )
 
     before = snapshot()
     with county.session() as session, pytest.raises(admin.AdminError) as refused:
@@ -159,20 +166,25 @@ def test_reinstating_what_is_not_revoked_or_does_not_exist_is_refused_in_chinese
     _counter, setup = point
     account_id, code = setup["account_id"], setup["point_code"]
     assert "没有被注销，不需要恢复" in changes_nothing(
-        county, lambda s: reinstate.reinstate_account(s, account_id, "误操作", actor=BUREAU))
+        county, lambda s: reinstate.reinstate_account(s, account_id, "误操作", actor=BUREAU)
+    )
     assert "没有被撤销，不需要恢复" in changes_nothing(
-        county, lambda s: reinstate.reinstate_point(s, code, "误操作", actor=BUREAU))
+        county, lambda s: reinstate.reinstate_point(s, code, "误操作", actor=BUREAU)
+    )
     assert "没有编号为 9999 的代办员账号" in changes_nothing(
-        county, lambda s: reinstate.reinstate_account(s, 9999, "误操作", actor=BUREAU))
+        county, lambda s: reinstate.reinstate_account(s, 9999, "误操作", actor=BUREAU)
+    )
     assert "没有编号为 0999 的代办点" in changes_nothing(
-        county, lambda s: reinstate.reinstate_point(s, "0999", "误操作", actor=BUREAU))
+        county, lambda s: reinstate.reinstate_point(s, "0999", "误操作", actor=BUREAU)
+    )
     assert "4 位数字" in changes_nothing(county, lambda s: reinstate.reinstate_point(s, "12", "误操作", actor=BUREAU))
     with county.session() as session:
         admin.revoke_account(session, account_id, "违规刷单", actor=BUREAU)
         session.commit()
     for reason in ("", "   ", "误\x00注销", "长" * 201):
         assert "原因" in changes_nothing(
-            county, lambda s, r=reason: reinstate.reinstate_account(s, account_id, r, actor=BUREAU))
+            county, lambda s, r=reason: reinstate.reinstate_account(s, account_id, r, actor=BUREAU)
+        )
 
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)

@@ -22,7 +22,9 @@ from tests.factories import PASSWORD, make_case_draft
 
 
 def enrol_request(code: str) -> EnrolRequest:
-    return EnrolRequest(activation_code=code, device_label="test", app_version="test", device_time=format_time(china_now()))
+    return EnrolRequest(
+        activation_code=code, device_label="test", app_version="test", device_time=format_time(china_now())
+    )
 
 
 def events_stored(county) -> int:
@@ -74,8 +76,14 @@ def test_a_device_cannot_push_as_another_device(county, tmp_path):
     store_a, store_b = two_points(county, tmp_path)
     try:
         (ev,) = store_b.append(make_case_draft())
-        request = PushRequest(device_id=store_b.identity.device_id, from_seq=1, prev_hash=ev.prev_hash, head_hash=ev.hash,
-                              events=[event_to_wire(ev)], app_version="test")
+        request = PushRequest(
+            device_id=store_b.identity.device_id,
+            from_seq=1,
+            prev_hash=ev.prev_hash,
+            head_hash=ev.hash,
+            events=[event_to_wire(ev)],
+            app_version="test",
+        )
         client_a = sync_client_for(store_a)
         with pytest.raises(AuthRefused):
             client_a.push(request)  # A's credential, B's device id
@@ -97,7 +105,7 @@ def test_a_case_with_another_points_receipt_number_is_rejected(county, tmp_path)
         store_a.append(foreign)  # A's counter writes B's receipt number into its own ledger
         report = SyncEngine(sync_client_for(store_a), StoreSyncPort(store_a), app_version="t").run()
         assert report.rejected == 1 and report.accepted == 0
-        (quarantined, reason), = StoreSyncPort(store_a).rejected()
+        ((quarantined, reason),) = StoreSyncPort(store_a).rejected()
         assert "回执编号" in reason
     finally:
         store_a.close(), store_b.close()
@@ -170,7 +178,11 @@ def test_unauthenticated_and_malformed_credentials_are_refused(county):
         response = requests.get(f"{county.base_url}/api/v1/pull", headers=headers, timeout=10)
         assert response.status_code == 401 and response.json()["error"]["message"]
     body = gzip.compress(b'{"device_id":"x"}')
-    response = requests.post(f"{county.base_url}/api/v1/push", data=body,
-                             headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}, timeout=10)
+    response = requests.post(
+        f"{county.base_url}/api/v1/push",
+        data=body,
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        timeout=10,
+    )
     assert response.status_code in (401, 422)
     assert events_stored(county) == 0

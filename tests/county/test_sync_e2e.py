@@ -45,8 +45,11 @@ def test_enrol_record_push_and_pull_a_department_status_back(county, tmp_path, c
         (power,) = store.append(make_case_draft(catalogue, item_code="FL003", amount="86.5"))
         store.append(draft_complete(power.body["case_id"]))
         item = catalogue.by_code("FL015")
-        (licence,) = store.append(make_case_draft(catalogue, item_code="FL015", amount=None,
-                                                  materials={m.code: "received" for m in item.guide.materials}))
+        (licence,) = store.append(
+            make_case_draft(
+                catalogue, item_code="FL015", amount=None, materials={m.code: "received" for m in item.guide.materials}
+            )
+        )
         store.append(draft_materials_sent(licence.body["case_id"]))
 
         report = engine_for(store).run()
@@ -67,13 +70,17 @@ def test_enrol_record_push_and_pull_a_department_status_back(county, tmp_path, c
         month = china_today().strftime("%Y-%m")
         assert '"credited": 5' in statement["payload_json"] and month in statement["payload_json"]
         with read(store.engine) as conn:
-            row = conn.execute(select(case_view.c.state, case_view.c.county_note)
-                               .where(case_view.c.case_id == licence.body["case_id"])).one()
+            row = conn.execute(
+                select(case_view.c.state, case_view.c.county_note).where(case_view.c.case_id == licence.body["case_id"])
+            ).one()
         assert tuple(row) == ("completed", "营业执照已寄出")
         # rebuilding the projections replays the county's statuses in the same place
         store.rebuild_projections()
         with read(store.engine) as conn:
-            assert conn.execute(select(case_view.c.state).where(case_view.c.case_id == licence.body["case_id"])).scalar() == "completed"
+            assert (
+                conn.execute(select(case_view.c.state).where(case_view.c.case_id == licence.body["case_id"])).scalar()
+                == "completed"
+            )
     finally:
         store.close()
 
@@ -119,7 +126,9 @@ def test_a_notice_to_all_points_reaches_the_device(county, tmp_path):
     store, setup = activated(county, tmp_path)
     try:
         with county.session() as session:
-            publish_notice(session, "活动日提醒", "本周五在邮政网点开展帮代办活动日。", point_code=None, actor="县政务服务管理局")
+            publish_notice(
+                session, "活动日提醒", "本周五在邮政网点开展帮代办活动日。", point_code=None, actor="县政务服务管理局"
+            )
             session.commit()
         assert engine_for(store).run().pulled == 1
         (notice,) = StoreSyncPort(store).county_items("notice")

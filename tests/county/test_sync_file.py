@@ -131,8 +131,15 @@ def test_an_unsigned_inflating_file_is_refused_within_a_memory_bound(county, dev
     path.write_bytes(pack(device.identity.device_id, payload, b"\x00" * 64))
     assert 1_000_000 < path.stat().st_size < 1_200_000
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SUISHENBAN_COUNTY_PII_KEY": county.settings.pii_key}
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(county.engine.url), str(path)], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(county.engine.url), str(path)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
     assert "签名不对" in done.stdout and outcome["exit"] == 1
     assert outcome["growth_kb"] < 64 * 1024, outcome  # peak RSS growth while refusing it: well under 64 MB
@@ -147,13 +154,34 @@ def county_limits() -> Limits:
 def test_a_signed_bomb_stops_at_the_inflation_bound_and_bad_json_is_refused_as_online(county, device):
     prefix = b'{"device_id":"' + device.identity.device_id.encode() + b'","events":['
     with county.session() as session, pytest.raises(ApiError, match="记录太多"):
-        import_file(session, signed_file(device, gzip_bomb(prefix, chunks=8)), max_events=20_000,
-                    settings=county.settings, actor="test")
+        import_file(
+            session,
+            signed_file(device, gzip_bomb(prefix, chunks=8)),
+            max_events=20_000,
+            settings=county.settings,
+            actor="test",
+        )
     (ev,) = device.append(make_case_draft())
-    duplicate_key = json.dumps({"device_id": device.identity.device_id, "from_seq": 1, "prev_hash": "0" * 64,
-                                "head_hash": ev.hash, "events": [], "app_version": "t"})[:-1] + ', "from_seq": 1}'
+    duplicate_key = (
+        json.dumps(
+            {
+                "device_id": device.identity.device_id,
+                "from_seq": 1,
+                "prev_hash": "0" * 64,
+                "head_hash": ev.hash,
+                "events": [],
+                "app_version": "t",
+            }
+        )[:-1]
+        + ', "from_seq": 1}'
+    )
     with county.session() as session, pytest.raises(ApiError) as info:
-        import_file(session, signed_file(device, zlib.compress(duplicate_key.encode(), wbits=31)), max_events=20_000,
-                    settings=county.settings, actor="test")
+        import_file(
+            session,
+            signed_file(device, zlib.compress(duplicate_key.encode(), wbits=31)),
+            max_events=20_000,
+            settings=county.settings,
+            actor="test",
+        )
     assert info.value.code == "bad_json"  # the online push's rule: a duplicate key is refused, not last-wins
     assert stored(county) == 0

@@ -19,13 +19,21 @@ from sync.wire import PushRequest, event_to_wire
 from tests.county.conftest import new_point
 from tests.factories import make_case_draft
 
-HOSTILE = {"NUL and a right-to-left override": "柜台电脑\x00\u202eexe.txt", "zero-width spaces": "\u200b\u200b\u200b",
-           "a zero-width joiner inside": "瑶\u200d里村", "a byte-order mark": "\ufeff瑶里村"}
+HOSTILE = {
+    "NUL and a right-to-left override": "柜台电脑\x00\u202eexe.txt",
+    "zero-width spaces": "\u200b\u200b\u200b",
+    "a zero-width joiner inside": "瑶\u200d里村",
+    "a byte-order mark": "\ufeff瑶里村",
+}
 
 
 def enrol(county, code: str, label: str, app_version: str = "test") -> requests.Response:
-    body = {"activation_code": code, "device_label": label, "app_version": app_version,
-            "device_time": "2026-11-27T09:30:00.000+08:00"}
+    body = {
+        "activation_code": code,
+        "device_label": label,
+        "app_version": app_version,
+        "device_time": "2026-11-27T09:30:00.000+08:00",
+    }
     return requests.post(f"{county.base_url}/api/v1/enrol", json=body, timeout=10)
 
 
@@ -47,11 +55,20 @@ def test_a_village_of_zero_width_spaces_is_rejected_with_a_chinese_reason(county
     draft = make_case_draft()
     draft = replace(draft, body={**draft.body, "village": "\u200b\u200b\u200b"})
     event = seal(draft, device_id=enrolled["device_id"], seq=1, prev_hash=GENESIS_HASH)
-    request = PushRequest(device_id=enrolled["device_id"], from_seq=1, prev_hash=GENESIS_HASH, head_hash=event.hash,
-                          events=[event_to_wire(event)], app_version="test")
-    answer = requests.post(f"{county.base_url}/api/v1/push", data=request.model_dump_json(), timeout=10,
-                           headers={"Authorization": f"Device {enrolled['device_token']}",
-                                    "Content-Type": "application/json"}).json()
+    request = PushRequest(
+        device_id=enrolled["device_id"],
+        from_seq=1,
+        prev_hash=GENESIS_HASH,
+        head_hash=event.hash,
+        events=[event_to_wire(event)],
+        app_version="test",
+    )
+    answer = requests.post(
+        f"{county.base_url}/api/v1/push",
+        data=request.model_dump_json(),
+        timeout=10,
+        headers={"Authorization": f"Device {enrolled['device_token']}", "Content-Type": "application/json"},
+    ).json()
     assert answer["accepted"] == [] and answer["rejected"][0]["code"] == "invalid"
     assert "村（组）里有看不见的字符" in answer["rejected"][0]["message"]
     with county.session() as session:  # kept in its chain (the device holds it), but as rejected: no case
@@ -72,7 +89,9 @@ def test_names_reasons_notes_and_notices_entered_at_the_county_are_checked(count
         for attempt in attempts:
             with pytest.raises(ApiError) as info:
                 attempt()
-            assert info.value.code == "bad_text" and ("控制字符" in info.value.message or "看不见" in info.value.message)
+            assert info.value.code == "bad_text" and (
+                "控制字符" in info.value.message or "看不见" in info.value.message
+            )
         session.rollback()
         assert session.scalar(select(func.count()).select_from(Township)) == 1
         township = admin.create_township(session, "  王港乡 ", actor="t")

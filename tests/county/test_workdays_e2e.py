@@ -31,9 +31,15 @@ def test_deadlines_count_in_the_countys_table_and_only_uncovered_days_are_unconf
         try:
             (online,) = store.append(make_case_draft(catalogue, item_code="FL010", amount=None, business_date=TUESDAY))
             licence = catalogue.by_code("FL015")
-            (approval,) = store.append(make_case_draft(
-                catalogue, item_code="FL015", amount=None, business_date=TUESDAY,
-                materials={m.code: "received" for m in licence.guide.materials}))
+            (approval,) = store.append(
+                make_case_draft(
+                    catalogue,
+                    item_code="FL015",
+                    amount=None,
+                    business_date=TUESDAY,
+                    materials={m.code: "received" for m in licence.guide.materials},
+                )
+            )
             store.append(draft_materials_sent(approval.body["case_id"]))
             assert engine_for(store).run().ok
             with county.session() as session:
@@ -59,8 +65,14 @@ def test_deadlines_count_in_the_countys_table_and_only_uncovered_days_are_unconf
             assert load_detail(counter, approval.body["case_id"]).due == "2027年01月04日前（部门受理后 3 个工作日）"
             assert receipt_data(store, catalogue, online.body["case_id"]).due_text == "2027年01月04日前（3 个工作日）"
             # a day no table covers is still counted by weekends and marked
-            later = case_due(catalogue.by_code("FL010"), Flow.ONLINE, CaseState.RECORDED, date(2028, 3, 1), None,
-                             current_table(store))
+            later = case_due(
+                catalogue.by_code("FL010"),
+                Flow.ONLINE,
+                CaseState.RECORDED,
+                date(2028, 3, 1),
+                None,
+                current_table(store),
+            )
             assert later.startswith("2028年03月06日前") and UNCONFIRMED in later and "2028 年" in later
         finally:
             store.close()

@@ -73,9 +73,8 @@ def test_threads_of_one_process_take_turns(tmp_path: Path):
 
 def test_a_writer_that_fails_inside_lets_the_next_one_in(tmp_path: Path):
     gate = WriteGate.for_engine(make_engine(f"sqlite:///{tmp_path / 'county.db'}"))
-    with pytest.raises(RuntimeError):
-        with write_gate(gate):
-            raise RuntimeError("the batch failed")
+    with pytest.raises(RuntimeError), write_gate(gate):
+        raise RuntimeError("the batch failed")
     done = threading.Event()
 
     def next_writer() -> None:

@@ -97,19 +97,24 @@ def test_with_a_screen_the_window_opens_on_the_chosen_ledger(tmp_path, monkeypat
 
     opened = {}
     monkeypatch.setattr(cli, "has_screen", lambda: True)
-    monkeypatch.setattr(desktop.app, "run", lambda folder, training: opened.update(folder=folder, training=training) or 0)
+    monkeypatch.setattr(
+        desktop.app, "run", lambda folder, training: opened.update(folder=folder, training=training) or 0
+    )
     assert cli.main(["--training", "--data-dir", str(tmp_path)]) == 0
     assert opened == {"folder": tmp_path, "training": True}
 
 
-@pytest.mark.parametrize(("env", "platform", "expected"), [
-    ({}, "linux", False),
-    ({"DISPLAY": ":0"}, "linux", True),
-    ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", True),
-    ({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux", False),
-    ({"QT_QPA_PLATFORM": "xcb"}, "linux", False),
-    ({}, "win32", True),
-])
+@pytest.mark.parametrize(
+    ("env", "platform", "expected"),
+    [
+        ({}, "linux", False),
+        ({"DISPLAY": ":0"}, "linux", True),
+        ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", True),
+        ({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux", False),
+        ({"QT_QPA_PLATFORM": "xcb"}, "linux", False),
+        ({}, "win32", True),
+    ],
+)
 def test_what_counts_as_a_screen(env, platform, expected):
     assert cli.has_screen(env, platform) is expected
 
@@ -118,8 +123,14 @@ def test_self_test_records_a_case_through_the_real_form_headless():
     root = Path(__file__).resolve().parents[2]
     env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.pop("QT_QPA_PLATFORM", None)
-    result = subprocess.run([sys.executable, "-m", "desktop.cli", "--self-test"], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop.cli", "--self-test"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "自检通过" in result.stdout and "回执编号 9999-" in result.stdout
 

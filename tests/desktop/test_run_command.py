@@ -17,15 +17,21 @@ from desktop.display import EXIT_NO_WINDOW, XCB_LIBRARIES, missing_xcb_libraries
 
 ROOT = Path(__file__).resolve().parents[2]
 XVFB = shutil.which("Xvfb")
-needs_xvfb = pytest.mark.skipif(XVFB is None, reason="Xvfb is not installed (bash scripts/setup.sh installs it as root)")
+needs_xvfb = pytest.mark.skipif(
+    XVFB is None, reason="Xvfb is not installed (bash scripts/setup.sh installs it as root)"
+)
 
 
 @pytest.fixture
 def display():
     """A fresh Xvfb at 1366×768 on a display number it picks itself (-displayfd), stopped afterwards."""
     read, write = os.pipe()
-    server = subprocess.Popen([XVFB, "-displayfd", str(write), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
-                              pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [XVFB, "-displayfd", str(write), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write)
     with os.fdopen(read) as announced:
         number = announced.readline().strip()
@@ -44,11 +50,19 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _grab(display: str, path: Path) -> list[int]:
     """The whole X screen as a PNG (Qt on xcb, another process), and a sample of its pixels."""
-    code = ("import sys\nfrom PySide6.QtGui import QGuiApplication\napp = QGuiApplication(['grab'])\n"
-            "image = app.primaryScreen().grabWindow(0).toImage()\nimage.save(sys.argv[1])\n"
-            "print(image.width(), image.height(), *(image.pixel(x, y) for x in range(0, 1366, 50) for y in range(0, 768, 50)))")
-    out = subprocess.run([sys.executable, "-c", code, str(path)], env=_env(DISPLAY=display, QT_QPA_PLATFORM="xcb"),
-                         capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    code = (
+        "import sys\nfrom PySide6.QtGui import QGuiApplication\napp = QGuiApplication(['grab'])\n"
+        "image = app.primaryScreen().grabWindow(0).toImage()\nimage.save(sys.argv[1])\n"
+        "print(image.width(), image.height(), *(image.pixel(x, y) for x in range(0, 1366, 50) for y in range(0, 768, 50)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        env=_env(DISPLAY=display, QT_QPA_PLATFORM="xcb"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
     assert out[:2] == ["1366", "768"]
     return [int(value) for value in out[2:]]
 
@@ -67,9 +81,15 @@ def _wait_for_line(log: Path, text: str, process: subprocess.Popen, seconds: flo
 def test_the_run_command_opens_the_login_window_on_an_x_display(tmp_path, display):
     assert len(set(_grab(display, tmp_path / "before.png"))) == 1  # an empty X screen: one colour
     folder = tmp_path / "training"
-    program = subprocess.Popen([sys.executable, "-m", "desktop", "--training", "--data-dir", str(folder)],
-                               env=_env(DISPLAY=display, QT_QPA_PLATFORM="xcb"), cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    program = subprocess.Popen(
+        [sys.executable, "-m", "desktop", "--training", "--data-dir", str(folder)],
+        env=_env(DISPLAY=display, QT_QPA_PLATFORM="xcb"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         _wait_for_line(folder / "logs" / "suishenban.log", "login window shown (training)", program)
         assert len(set(_grab(display, tmp_path / "login.png"))) > 5  # the login window is drawn on the screen
@@ -86,9 +106,15 @@ def test_a_missing_x11_library_is_named_with_its_package_and_the_command(tmp_pat
     for name in ("libxcb-icccm.so.4", "libxcb-keysyms.so.1"):
         (broken / name).write_bytes(b"")
     folder = tmp_path / "training"
-    result = subprocess.run([sys.executable, "-m", "desktop", "--training", "--data-dir", str(folder)],
-                            env=_env(DISPLAY=display, QT_QPA_PLATFORM="xcb", LD_LIBRARY_PATH=str(broken)), cwd=ROOT,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--training", "--data-dir", str(folder)],
+        env=_env(DISPLAY=display, QT_QPA_PLATFORM="xcb", LD_LIBRARY_PATH=str(broken)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == EXIT_NO_WINDOW, result.stderr
     assert "柜台窗口打不开" in result.stderr and "缺少" in result.stderr
     assert "sudo apt-get install libxcb-icccm4 libxcb-keysyms1\n" in result.stderr
@@ -100,25 +126,40 @@ def test_a_platform_plugin_that_will_not_load_is_said_in_plain_words(tmp_path, d
     broken = tmp_path / "broken-libs"
     broken.mkdir()
     (broken / "libQt6XcbQpa.so.6").write_bytes(b"")  # the plugin's own Qt library, unreadable
-    result = subprocess.run([sys.executable, "-m", "desktop", "--data-dir", str(tmp_path / "ledger")],
-                            env=_env(DISPLAY=display, LD_LIBRARY_PATH=str(broken)), cwd=ROOT,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--data-dir", str(tmp_path / "ledger")],
+        env=_env(DISPLAY=display, LD_LIBRARY_PATH=str(broken)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == EXIT_NO_WINDOW, result.stderr
     assert "柜台窗口打不开：Qt 的 X11 显示插件加载不了" in result.stderr and "重新安装" in result.stderr
 
 
 def _free_display() -> str:
-    return next(f":{n}" for n in range(500, 600)
-                if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists())
+    return next(
+        f":{n}"
+        for n in range(500, 600)
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists()
+    )
 
 
 def test_when_qt_itself_gives_up_the_program_says_why_instead_of_aborting(tmp_path):
     """A display that is named but not there: Qt sends its fatal message, which ends the program with
     plain words and status 3 (not SIGABRT); Qt's own words reach the terminal and the log file."""
     folder = tmp_path / "ledger"
-    result = subprocess.run([sys.executable, "-m", "desktop", "--data-dir", str(folder)],
-                            env=_env(DISPLAY=_free_display(), QT_QPA_PLATFORM="xcb"), cwd=ROOT,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--data-dir", str(folder)],
+        env=_env(DISPLAY=_free_display(), QT_QPA_PLATFORM="xcb"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == EXIT_NO_WINDOW, (result.returncode, result.stderr)
     assert "柜台窗口打不开：连接不上显示器" in result.stderr and "suishenban --training" in result.stderr
     assert "CRITICAL desktop.app: qt fatal: " in result.stderr
@@ -140,8 +181,15 @@ def test_the_setup_installs_every_package_the_window_needs():
 
 def test_with_no_screen_the_run_command_practises_a_day_and_saves_the_screens(tmp_path):
     folder = tmp_path / "training"
-    result = subprocess.run([sys.executable, "-m", "desktop", "--training", "--data-dir", str(folder)],
-                            env=_env(), cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--training", "--data-dir", str(folder)],
+        env=_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "没有检测到屏幕" in out and "【培训模式】" in out and "哈希链完整" in out  # the practice day

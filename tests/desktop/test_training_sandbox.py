@@ -21,8 +21,11 @@ def test_practice_records_sync_to_the_sandbox_and_department_statuses_come_back(
         store, recovery_code = open_training_store(folder, sandbox)
         assert recovery_code and store.identity.point_code == "9999"
         item = catalogue.by_code("FL016")
-        (ev,) = store.append(make_case_draft(catalogue, item_code="FL016", amount=None,
-                                             materials={m.code: "received" for m in item.guide.materials}))
+        (ev,) = store.append(
+            make_case_draft(
+                catalogue, item_code="FL016", amount=None, materials={m.code: "received" for m in item.guide.materials}
+            )
+        )
         store.append(draft_materials_sent(ev.body["case_id"]))
         assert sync_now(store).accepted == 2
 

@@ -18,23 +18,38 @@ BUNDLE = ROOT / "dist" / "suishenban"
 # On Windows the shortcuts start the windowed suishenban.exe; the console twin prints, so the checks use it.
 PROGRAM = BUNDLE / ("suishenban-cmd.exe" if sys.platform == "win32" else "suishenban")
 
-pytestmark = pytest.mark.skipif(not PROGRAM.exists(),
-                                reason=f"no built bundle at {PROGRAM.relative_to(ROOT)}: run `bash scripts/build` first")
+pytestmark = pytest.mark.skipif(
+    not PROGRAM.exists(), reason=f"no built bundle at {PROGRAM.relative_to(ROOT)}: run `bash scripts/build` first"
+)
 
 
 @pytest.fixture
 def home(tmp_path):
     """A clean user: HOME, XDG_DATA_HOME and LOCALAPPDATA in a temporary folder, no screen."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "SUISHENBAN_DATA_DIR", "PYTHONPATH")}
-    env.update(QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"),
-               LOCALAPPDATA=str(tmp_path / "AppData" / "Local"))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DISPLAY", "WAYLAND_DISPLAY", "SUISHENBAN_DATA_DIR", "PYTHONPATH")
+    }
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        LOCALAPPDATA=str(tmp_path / "AppData" / "Local"),
+    )
     return env
 
 
 def _run(env: dict, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(PROGRAM), *args], env=env, cwd=env["HOME"], capture_output=True, text=True,
-                            encoding="utf-8", timeout=timeout)
+    result = subprocess.run(
+        [str(PROGRAM), *args],
+        env=env,
+        cwd=env["HOME"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -58,8 +73,11 @@ def test_the_practice_day_lands_in_the_user_data_folder_never_beside_the_program
     before = _bundle_files()
     out = _run(home, "--training", "demo").stdout
     assert "哈希链完整" in out
-    folder = (tmp_path / "AppData" / "Local" / "Suishenban" / "training" if sys.platform == "win32"
-              else tmp_path / "data" / "suishenban" / "training")
+    folder = (
+        tmp_path / "AppData" / "Local" / "Suishenban" / "training"
+        if sys.platform == "win32"
+        else tmp_path / "data" / "suishenban" / "training"
+    )
     assert (folder / "keyring.json").is_file() and (folder / "ledger.db").is_file()
     assert _bundle_files() == before
 
@@ -78,11 +96,34 @@ def test_the_county_and_the_unused_qt_parts_are_left_out():
 
     program = BUNDLE / ("suishenban.exe" if sys.platform == "win32" else "suishenban")
     modules = set(CArchiveReader(str(program)).open_embedded_archive("PYZ.pyz").toc)
-    left_out = ("county", "fastapi", "uvicorn", "starlette", "alembic", "psycopg", "schemathesis", "hypothesis",
-                "pytest", "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtWebEngineCore")
+    left_out = (
+        "county",
+        "fastapi",
+        "uvicorn",
+        "starlette",
+        "alembic",
+        "psycopg",
+        "schemathesis",
+        "hypothesis",
+        "pytest",
+        "PySide6.QtNetwork",
+        "PySide6.QtQml",
+        "PySide6.QtQuick",
+        "PySide6.QtWebEngineCore",
+    )
     assert not [name for name in modules if any(name == top or name.startswith(top + ".") for top in left_out)]
     assert {"desktop.cli", "desktop.bundle_check", "sync.ledger.chain", "resources"} <= modules
     files = [name.lower() for name in _bundle_files()]
-    unwanted = ("webengine", "qt6qml", "qt6quick", "qt63d", "multimedia", "wayland", "eglfs", "gtk3",
-                "virtualkeyboard", "imageformats")
+    unwanted = (
+        "webengine",
+        "qt6qml",
+        "qt6quick",
+        "qt63d",
+        "multimedia",
+        "wayland",
+        "eglfs",
+        "gtk3",
+        "virtualkeyboard",
+        "imageformats",
+    )
     assert not [name for name in files if any(word in name for word in unwanted)]

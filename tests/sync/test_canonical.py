@@ -26,7 +26,7 @@ def test_round_trip_is_exact_and_stable(value):
 
 def test_key_order_does_not_change_the_bytes():
     assert canonical_bytes({"b": 1, "a": [1, "二"]}) == canonical_bytes({"a": [1, "二"], "b": 1})
-    assert canonical_bytes({"a": "二"}) == '{"a":"二"}'.encode("utf-8")
+    assert canonical_bytes({"a": "二"}) == '{"a":"二"}'.encode()
 
 
 def test_rare_characters_are_kept_byte_for_byte():
@@ -60,12 +60,16 @@ def _either(make):
         return type(exc) if isinstance(exc, CanonicalError) else "refused"
 
 
-awkward_text = st.text(st.characters(codec="utf-8") | st.sampled_from("\x00\x1f\x7f\"\\\u2028\u2029\ufeff𠀀𪚥"))
+awkward_text = st.text(st.characters(codec="utf-8") | st.sampled_from('\x00\x1f\x7f"\\\u2028\u2029\ufeff𠀀𪚥'))
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | awkward_text,
-                    lambda children: st.lists(children, max_size=4)
-                    | st.dictionaries(awkward_text, children, max_size=4), max_leaves=30))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | awkward_text,
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(awkward_text, children, max_size=4),
+        max_leaves=30,
+    )
+)
 def test_the_bytes_are_the_reference_bytes(value):
     """The fast encoder writes exactly what json.dumps (sorted keys, no spaces, UTF-8) writes."""
     assert canonical_bytes(value) == _reference(value)

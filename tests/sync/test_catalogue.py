@@ -6,12 +6,12 @@ import copy
 import json
 import re
 from datetime import date
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import resources
-
 from sync.ledger import catalogue as cat
 from sync.ledger.catalogue import (
     SAMPLE_NOTE,
@@ -51,17 +51,58 @@ ATTACHMENT_3 = [
 ]
 
 # 附件1 in its own order, with the second 县供电公司 dropped.
-ATTACHMENT_1 = (
-    "县委办 县政府办 县发改委 县教体局 县民政局 县司法局 县财政局 县人社局 县自规局 县住建局 县交通运输局 "
-    "县农业农村局 县文旅局 县卫健委 县审计局 县林业局 县市监局 县医保局 县城管局 县全域旅游发展中心 "
-    "县茶产业发展中心 县供电公司 各大银行浮梁支行 电信浮梁分公司 移动浮梁分公司 联通浮梁分公司 县润泉供水公司 县燃气公司"
-).split()
+ATTACHMENT_1 = [
+    "县委办",
+    "县政府办",
+    "县发改委",
+    "县教体局",
+    "县民政局",
+    "县司法局",
+    "县财政局",
+    "县人社局",
+    "县自规局",
+    "县住建局",
+    "县交通运输局",
+    "县农业农村局",
+    "县文旅局",
+    "县卫健委",
+    "县审计局",
+    "县林业局",
+    "县市监局",
+    "县医保局",
+    "县城管局",
+    "县全域旅游发展中心",
+    "县茶产业发展中心",
+    "县供电公司",
+    "各大银行浮梁支行",
+    "电信浮梁分公司",
+    "移动浮梁分公司",
+    "联通浮梁分公司",
+    "县润泉供水公司",
+    "县燃气公司",
+]
 
 HANDLING_UNITS = {
-    1: ["电信浮梁分公司", "移动浮梁分公司", "联通浮梁分公司"], 2: ["县润泉供水公司"], 3: ["县供电公司"],
-    4: ["县燃气公司"], 5: ["县医保局"], 6: ["县人社局"], 7: ["县人社局"], 8: ["县人社局"], 9: ["县人社局"],
-    10: ["县医保局"], 11: ["县医保局"], 12: ["各大银行浮梁支行"], 13: ["县人社局"], 14: ["县医保局"],
-    15: ["县市监局"], 16: ["县市监局"], 17: ["县市监局"], 18: ["县市监局"], 19: ["县城管局"], 20: ["县城管局"],
+    1: ["电信浮梁分公司", "移动浮梁分公司", "联通浮梁分公司"],
+    2: ["县润泉供水公司"],
+    3: ["县供电公司"],
+    4: ["县燃气公司"],
+    5: ["县医保局"],
+    6: ["县人社局"],
+    7: ["县人社局"],
+    8: ["县人社局"],
+    9: ["县人社局"],
+    10: ["县医保局"],
+    11: ["县医保局"],
+    12: ["各大银行浮梁支行"],
+    13: ["县人社局"],
+    14: ["县医保局"],
+    15: ["县市监局"],
+    16: ["县市监局"],
+    17: ["县市监局"],
+    18: ["县市监局"],
+    19: ["县城管局"],
+    20: ["县城管局"],
 }
 
 PAYMENT_SEQS = {1, 2, 3, 4, 5, 6, 12}
@@ -181,6 +222,7 @@ def _set(path: str, value):
             node[int(last)] = value
         else:
             node[last] = value
+
     return change
 
 
@@ -260,7 +302,8 @@ def fake_root(tmp_path, monkeypatch, data):
     for version in ("2024.1", "2024.2", "2024.10", "2025.1"):
         (tmp_path / version).mkdir()
         (tmp_path / version / "catalogue.json").write_text(
-            json.dumps(dict(data, version=version), ensure_ascii=False), encoding="utf-8")
+            json.dumps(dict(data, version=version), ensure_ascii=False), encoding="utf-8"
+        )
     (tmp_path / "drafts").mkdir()
     (tmp_path / "2026.1").mkdir()  # no catalogue.json inside: not a version
     monkeypatch.setattr(cat, "_root", lambda: tmp_path)

@@ -87,7 +87,9 @@ CHAIN_LEN = 8
 def tampered(draw):
     """A chain and one tampering of it: an edit, deletion, insertion, swap or move."""
     events = make_chain(CHAIN_LEN)
-    kind = draw(st.sampled_from(["edit_body", "edit_time", "edit_seq", "delete", "insert", "swap", "move", "rehash_edit"]))
+    kind = draw(
+        st.sampled_from(["edit_body", "edit_time", "edit_seq", "delete", "insert", "swap", "move", "rehash_edit"])
+    )
     i = draw(st.integers(0, CHAIN_LEN - 1))
     if kind == "edit_body":
         body = dict(events[i].body)
@@ -140,13 +142,32 @@ def test_any_tampering_of_a_chain_is_detected(case):
 def test_a_sealed_event_is_the_event_its_fields_make_and_keeps_none_of_the_callers_dicts():
     body = {"case_id": "c1", "materials": [{"code": "id", "status": "received"}]}
     pii, digests_source = {"name": "𠮷田"}, None
-    parts = sealed_parts(event_id="e1", device_id=DEVICE, seq=1, event_type=EventType.CASE_RECORDED,
-                         occurred_at="2026-11-27T09:30:00.000+08:00", body=body, prev_hash=GENESIS_HASH,
-                         pii=pii, salt=b"\x01" * 16, digests=digests_source)
+    parts = sealed_parts(
+        event_id="e1",
+        device_id=DEVICE,
+        seq=1,
+        event_type=EventType.CASE_RECORDED,
+        occurred_at="2026-11-27T09:30:00.000+08:00",
+        body=body,
+        prev_hash=GENESIS_HASH,
+        pii=pii,
+        salt=b"\x01" * 16,
+        digests=digests_source,
+    )
     event = parts.event
-    rebuilt = Event(event_id=event.event_id, device_id=event.device_id, seq=event.seq, type=event.type,
-                    occurred_at=event.occurred_at, body=dict(event.body), pii_digests=dict(event.pii_digests),
-                    prev_hash=event.prev_hash, hash=event.hash, pii=dict(event.pii), pii_salt=event.pii_salt)
+    rebuilt = Event(
+        event_id=event.event_id,
+        device_id=event.device_id,
+        seq=event.seq,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        body=dict(event.body),
+        pii_digests=dict(event.pii_digests),
+        prev_hash=event.prev_hash,
+        hash=event.hash,
+        pii=dict(event.pii),
+        pii_salt=event.pii_salt,
+    )
     assert event == rebuilt and event.hash == event_hash(rebuilt)
     body["case_id"], pii["name"] = "c2", "改过"  # the caller's dicts change afterwards: the event does not
     assert event.body["case_id"] == "c1" and event.pii["name"] == "𠮷田"

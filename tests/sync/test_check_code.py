@@ -7,6 +7,7 @@ import hmac
 
 import pytest
 
+from desktop.printing.settings import DEFAULT_QUERY_URL_BASE, PrintSettings
 from sync.ledger.check_code import (
     ALPHABET,
     check_code,
@@ -15,7 +16,6 @@ from sync.ledger.check_code import (
     query_url,
     verify_check_code,
 )
-from desktop.printing.settings import DEFAULT_QUERY_URL_BASE, PrintSettings
 
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
 RECEIPT = "0427-261127-1001-7"

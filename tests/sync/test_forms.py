@@ -43,15 +43,28 @@ FL015_ALL = {"application": "received", "id_card": "received", "premises": "rece
 
 def make_form(**overrides: Any) -> CaseForm:
     """A valid 缴纳话费 case at the counter; overrides change single fields."""
-    fields: dict[str, Any] = dict(item_code="FL001", mode="point", name="王秀英", id_number=PERSON_ID,
-                                  mobile="138 0013 8000", village="瑶里村", amount="12.5", consent=True)
+    fields: dict[str, Any] = dict(
+        item_code="FL001",
+        mode="point",
+        name="王秀英",
+        id_number=PERSON_ID,
+        mobile="138 0013 8000",
+        village="瑶里村",
+        amount="12.5",
+        consent=True,
+    )
     fields.update(overrides)
     return CaseForm(**fields)
 
 
 def make_mailing(**overrides: Any) -> MailingForm:
-    fields: dict[str, Any] = dict(direction="to_department", unit_code="scjg", contents="个体工商户设立登记申请材料",
-                                  pieces="2", case_ids=[new_id()])
+    fields: dict[str, Any] = dict(
+        direction="to_department",
+        unit_code="scjg",
+        contents="个体工商户设立登记申请材料",
+        pieces="2",
+        case_ids=[new_id()],
+    )
     fields.update(overrides)
     return MailingForm(**fields)
 
@@ -82,9 +95,19 @@ def test_a_payment_case_records_the_amount_in_fen_with_the_items_flow_and_points
     assert draft.type is EventType.CASE_RECORDED
     body = dict(draft.body)
     assert body.pop("case_id") and body == {
-        "receipt_no": None, "business_date": "2026-11-27", "item_code": "FL001", "catalogue_version": CAT.version,
-        "flow": "payment", "points": 1, "mode": "point", "applicant_kind": "person", "village": "瑶里村",
-        "materials": [], "amount_fen": 1250, "notes": "", "consent": True,
+        "receipt_no": None,
+        "business_date": "2026-11-27",
+        "item_code": "FL001",
+        "catalogue_version": CAT.version,
+        "flow": "payment",
+        "points": 1,
+        "mode": "point",
+        "applicant_kind": "person",
+        "village": "瑶里村",
+        "materials": [],
+        "amount_fen": 1250,
+        "notes": "",
+        "consent": True,
     }
     assert dict(draft.pii) == {"name": "王秀英", "id_number": PERSON_ID, "mobile": "13800138000"}
 
@@ -167,15 +190,26 @@ FIELD_REFUSALS = {
     "a control character in notes": ({"notes": "已缴\x07"}, "notes", "控制字符"),
     "no consent": ({"consent": False}, "consent", CONSENT_MESSAGE),
     "a material not in the guide": (
-        {"item_code": "FL011", "amount": None, "materials": {"passport": "received"}}, "materials", "没有材料“passport”"),
+        {"item_code": "FL011", "amount": None, "materials": {"passport": "received"}},
+        "materials",
+        "没有材料“passport”",
+    ),
     "a material neither received nor missing": (
-        {"item_code": "FL011", "amount": None, "materials": {"phone": "maybe"}}, "materials.phone", "已收到还是缺少"),
+        {"item_code": "FL011", "amount": None, "materials": {"phone": "maybe"}},
+        "materials.phone",
+        "已收到还是缺少",
+    ),
     "an approval item with a required material unaccounted for": (
-        {"item_code": "FL015", "amount": None, "materials": WITHOUT_PREMISES}, "materials", "经营场所使用证明"),
+        {"item_code": "FL015", "amount": None, "materials": WITHOUT_PREMISES},
+        "materials",
+        "经营场所使用证明",
+    ),
     "an organisation without a credit code": (
-        {"applicant_kind": "org", "name": "瑶里茶叶店", "credit_code": ""}, "credit_code", "请填写统一社会信用代码"),
-    "an organisation without a name": (
-        {"applicant_kind": "org", "name": "", "credit_code": ORG_CODE}, "name", "名称"),
+        {"applicant_kind": "org", "name": "瑶里茶叶店", "credit_code": ""},
+        "credit_code",
+        "请填写统一社会信用代码",
+    ),
+    "an organisation without a name": ({"applicant_kind": "org", "name": "", "credit_code": ORG_CODE}, "name", "名称"),
 }
 
 
@@ -204,15 +238,33 @@ def every_kind_of_draft() -> list[tuple[EventDraft, dict[str, Any]]]:
         (draft_case(make_form(), CAT, business_date=DAY), {}),
         (draft_case(make_form(item_code="FL015", amount=None, materials=FL015_ALL, notes="第一行\r\n第二行"), CAT), {}),
         (draft_case(make_form(applicant_kind="org", name="瑶里茶叶店", credit_code=ORG_CODE, mobile=""), CAT), {}),
-        (draft_amend(case_id, fl015, CAT, changes={"materials": FL015_ALL, "mode": "home"},
-                     pii_changes={"mobile": "13900139000"}), {"item": fl015}),
+        (
+            draft_amend(
+                case_id,
+                fl015,
+                CAT,
+                changes={"materials": FL015_ALL, "mode": "home"},
+                pii_changes={"mobile": "13900139000"},
+            ),
+            {"item": fl015},
+        ),
         (draft_void(case_id, " 重复登记 "), {}),
         (draft_complete(case_id), {}),
         (draft_materials_sent(case_id, mailing_id), {}),
         (draft_materials_sent(case_id), {}),
         (draft_mailing(make_mailing(), business_date=DAY), {}),
-        (draft_mailing(make_mailing(direction="to_citizen", unit_code="", recipient_name="王秀英",
-                                    recipient_address="浮梁县瑶里镇瑶里村 12 号", case_ids=[])), {}),
+        (
+            draft_mailing(
+                make_mailing(
+                    direction="to_citizen",
+                    unit_code="",
+                    recipient_name="王秀英",
+                    recipient_address="浮梁县瑶里镇瑶里村 12 号",
+                    case_ids=[],
+                )
+            ),
+            {},
+        ),
         (draft_dispatch(mailing_id, "ea123456785cn"), {}),
         (draft_delivered(mailing_id), {}),
     ]
@@ -227,8 +279,15 @@ def test_rechecking_any_draft_gives_back_the_same_body_and_pii(index: int) -> No
 def test_county_authored_status_and_the_day_close_are_fixed_points_too() -> None:
     status = {"case_id": new_id(), "status": "returned", "note": "缺少经营场所使用证明，请补交。"}
     assert check_event(EventType.CASE_STATUS_CHANGED, status, {}, CAT) == (status, {})
-    day = {"business_date": "2026-11-27", "case_count": 12, "voided_count": 1, "mailing_count": 0,
-           "amount_fen_total": 0, "points_estimate": 17, "unsynced_before_close": 3}
+    day = {
+        "business_date": "2026-11-27",
+        "case_count": 12,
+        "voided_count": 1,
+        "mailing_count": 0,
+        "amount_fen_total": 0,
+        "points_estimate": 17,
+        "unsynced_before_close": 3,
+    }
     assert check_event(EventType.DAY_CLOSED, day, {}, CAT) == (day, {})
 
 
@@ -242,14 +301,32 @@ def test_unknown_keys_in_the_body_or_the_personal_fields_are_refused() -> None:
     assert set(refused(check_event, EventType.CASE_COMPLETED, {"case_id": new_id()}, {"name": "王"}, CAT)) == {"name"}
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("amount_fen", 1250.0), ("amount_fen", True), ("amount_fen", "12.50"), ("points", True), ("points", 1.0),
-    ("consent", 1), ("consent", "true"), ("flow", "online"), ("points", 2), ("catalogue_version", "2023.9"),
-    ("case_id", "ABCDEF" * 5 + "00"), ("case_id", None), ("business_date", "2026-2-3"),
-    ("business_date", "2026-02-30"), ("business_date", "2019-12-31"), ("business_date", 20261127),
-    ("receipt_no", "0427-261127-1015-6"), ("receipt_no", 427), ("materials", {"id_card": "received"}),
-    ("materials", [{"code": "account", "status": "received", "extra": 1}]), ("village", ["瑶里村"]),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("amount_fen", 1250.0),
+        ("amount_fen", True),
+        ("amount_fen", "12.50"),
+        ("points", True),
+        ("points", 1.0),
+        ("consent", 1),
+        ("consent", "true"),
+        ("flow", "online"),
+        ("points", 2),
+        ("catalogue_version", "2023.9"),
+        ("case_id", "ABCDEF" * 5 + "00"),
+        ("case_id", None),
+        ("business_date", "2026-2-3"),
+        ("business_date", "2026-02-30"),
+        ("business_date", "2019-12-31"),
+        ("business_date", 20261127),
+        ("receipt_no", "0427-261127-1015-6"),
+        ("receipt_no", 427),
+        ("materials", {"id_card": "received"}),
+        ("materials", [{"code": "account", "status": "received", "extra": 1}]),
+        ("village", ["瑶里村"]),
+    ],
+)
 def test_the_county_refuses_a_pushed_body_with_a_bad_value(key: str, value: Any) -> None:
     body, pii = recorded(**{key: value})
     assert set(refused(check_event, EventType.CASE_RECORDED, body, pii, CAT)) == {key}
@@ -266,13 +343,33 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-BODY_KEYS = ["case_id", "mailing_id", "changes", "materials", "amount_fen", "status", "note", "pieces", "case_ids",
-             "business_date", "direction", "unit_code", "tracking_no", "reason", "consent", "item_code", "mode"]
+BODY_KEYS = [
+    "case_id",
+    "mailing_id",
+    "changes",
+    "materials",
+    "amount_fen",
+    "status",
+    "note",
+    "pieces",
+    "case_ids",
+    "business_date",
+    "direction",
+    "unit_code",
+    "tracking_no",
+    "reason",
+    "consent",
+    "item_code",
+    "mode",
+]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(list(EventType)), st.dictionaries(st.sampled_from(BODY_KEYS) | st.text(max_size=5), JSON),
-       st.dictionaries(st.sampled_from(["name", "id_number", "mobile", "recipient_name"]), JSON) | JSON)
+@given(
+    st.sampled_from(list(EventType)),
+    st.dictionaries(st.sampled_from(BODY_KEYS) | st.text(max_size=5), JSON),
+    st.dictionaries(st.sampled_from(["name", "id_number", "mobile", "recipient_name"]), JSON) | JSON,
+)
 def test_any_pushed_body_is_either_accepted_or_refused_with_chinese_messages(
     event_type: EventType, body: dict, pii: Any
 ) -> None:
@@ -280,7 +377,6 @@ def test_any_pushed_body_is_either_accepted_or_refused_with_chinese_messages(
         check_event(event_type, body, pii, CAT, item=CAT.by_code("FL006"))
     except FormErrors as exc:
         assert all(CJK.search(message) for message in exc.errors.values())
-
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -297,6 +393,7 @@ def test_a_valid_push_with_any_values_swapped_in_is_either_accepted_or_refused_i
     except FormErrors as exc:
         assert all(CJK.search(message) for message in exc.errors.values())
 
+
 # ---- amendments, voids and county statuses -----------------------------------------------------
 
 
@@ -309,21 +406,30 @@ def test_an_amendment_with_nothing_changed_is_refused() -> None:
 def test_an_amendment_checks_each_change_against_the_cases_item() -> None:
     payment, approval = CAT.by_code("FL001"), CAT.by_code("FL015")
     assert draft_amend(new_id(), payment, CAT, changes={"amount_fen": "20"}, pii_changes={}).body["changes"] == {
-        "amount_fen": 2000}
-    assert "不登记金额" in refused(draft_amend, new_id(), approval, CAT, changes={"amount_fen": 100}, pii_changes={})[
-        "amount_fen"]
-    assert "经营场所" in refused(draft_amend, new_id(), approval, CAT, changes={"materials": WITHOUT_PREMISES},
-                             pii_changes={})["materials"]
+        "amount_fen": 2000
+    }
+    assert (
+        "不登记金额"
+        in refused(draft_amend, new_id(), approval, CAT, changes={"amount_fen": 100}, pii_changes={})["amount_fen"]
+    )
+    assert (
+        "经营场所"
+        in refused(draft_amend, new_id(), approval, CAT, changes={"materials": WITHOUT_PREMISES}, pii_changes={})[
+            "materials"
+        ]
+    )
     assert set(refused(draft_amend, new_id(), payment, CAT, changes={"item_code": "FL002"}, pii_changes={})) == {
-        "item_code"}
+        "item_code"
+    }
 
 
 def test_an_amendment_of_personal_fields_alone_is_accepted_and_follows_the_applicant_kind() -> None:
     item = CAT.by_code("FL001")
     draft = draft_amend(new_id(), item, CAT, changes={}, pii_changes={"id_number": PERSON_ID.lower()})
     assert (dict(draft.body["changes"]), dict(draft.pii)) == ({}, {"id_number": PERSON_ID})
-    errors = refused(draft_amend, new_id(), item, CAT, changes={}, pii_changes={"name": "瑶里3号店"},
-                     applicant_kind="person")
+    errors = refused(
+        draft_amend, new_id(), item, CAT, changes={}, pii_changes={"name": "瑶里3号店"}, applicant_kind="person"
+    )
     assert "数字" in errors["name"]
     with pytest.raises(TypeError):
         check_event(EventType.CASE_AMENDED, draft.body, draft.pii, CAT)
@@ -338,14 +444,16 @@ def test_a_void_needs_a_one_line_reason_of_at_most_200_characters() -> None:
 
 def test_a_returned_status_without_a_note_is_refused_because_the_citizen_must_be_told_why() -> None:
     case_id = new_id()
-    errors = refused(check_event, EventType.CASE_STATUS_CHANGED, {"case_id": case_id, "status": "returned",
-                                                                  "note": " "}, {}, CAT)
+    errors = refused(
+        check_event, EventType.CASE_STATUS_CHANGED, {"case_id": case_id, "status": "returned", "note": " "}, {}, CAT
+    )
     assert set(errors) == {"note"} and "退回原因" in errors["note"]
     accepted = {"case_id": case_id, "status": "accepted", "note": ""}
     assert check_event(EventType.CASE_STATUS_CHANGED, accepted, {}, CAT)[0] == accepted
     for status in ("voided", "recorded", "done", None):
         assert set(refused(check_event, EventType.CASE_STATUS_CHANGED, {**accepted, "status": status}, {}, CAT)) == {
-            "status"}
+            "status"
+        }
 
 
 # ---- mailings and tracking numbers -------------------------------------------------------------
@@ -360,8 +468,13 @@ def test_a_mailing_to_a_department_needs_a_unit_from_the_list() -> None:
 def test_a_mailing_to_a_citizen_needs_the_recipient_and_address_and_no_unit() -> None:
     errors = refused(draft_mailing, make_mailing(direction="to_citizen"))
     assert set(errors) == {"unit_code", "recipient_name", "recipient_address"}
-    form = make_mailing(direction="to_citizen", unit_code="", recipient_name="浮梁县瑶里茶叶店",
-                        recipient_mobile="13800138000", recipient_address="瑶里村")
+    form = make_mailing(
+        direction="to_citizen",
+        unit_code="",
+        recipient_name="浮梁县瑶里茶叶店",
+        recipient_mobile="13800138000",
+        recipient_address="瑶里村",
+    )
     draft = draft_mailing(form)
     assert draft.body["unit_code"] is None and draft.pii["recipient_mobile"] == "13800138000"
 
@@ -420,9 +533,21 @@ def test_domestic_tracking_numbers_of_10_to_20_digits_pass_and_dispatch_stores_t
 
 
 def test_day_close_counts_are_non_negative_integers_never_floats_or_bools() -> None:
-    day = {"business_date": "2026-11-27", "case_count": 1, "voided_count": 0, "mailing_count": 0,
-           "amount_fen_total": 0, "points_estimate": 1, "unsynced_before_close": 0}
-    for key, bad in [("case_count", -1), ("voided_count", 1.0), ("mailing_count", True), ("points_estimate", "1"),
-                     ("amount_fen_total", 2**64), ("unsynced_before_close", None)]:
+    day = {
+        "business_date": "2026-11-27",
+        "case_count": 1,
+        "voided_count": 0,
+        "mailing_count": 0,
+        "amount_fen_total": 0,
+        "points_estimate": 1,
+        "unsynced_before_close": 0,
+    }
+    for key, bad in [
+        ("case_count", -1),
+        ("voided_count", 1.0),
+        ("mailing_count", True),
+        ("points_estimate", "1"),
+        ("amount_fen_total", 2**64),
+        ("unsynced_before_close", None),
+    ]:
         assert set(refused(check_event, EventType.DAY_CLOSED, {**day, key: bad}, {}, CAT)) == {key}
-

@@ -123,17 +123,9 @@ def test_every_flow_state_event_combination_follows_the_rules(
         assert_plain_chinese(caught.value)
 
 
-@pytest.mark.parametrize(
-    ("flow", "state"), [(flow, state) for flow in Flow for state in CaseState]
-)
-def test_allowed_actions_are_exactly_the_legal_counter_actions(
-    flow: Flow, state: CaseState
-) -> None:
-    expected = {
-        event_type
-        for name, event_type, _body in COUNTER_ACTIONS
-        if (flow, state, name) in EXPECTED
-    }
+@pytest.mark.parametrize(("flow", "state"), [(flow, state) for flow in Flow for state in CaseState])
+def test_allowed_actions_are_exactly_the_legal_counter_actions(flow: Flow, state: CaseState) -> None:
+    expected = {event_type for name, event_type, _body in COUNTER_ACTIONS if (flow, state, name) in EXPECTED}
     assert allowed_actions(flow, state) == frozenset(expected)
 
 
@@ -174,9 +166,7 @@ def test_amending_without_changes_is_refused(body: Mapping[str, object] | None) 
     assert_plain_chinese(caught.value)
 
 
-@pytest.mark.parametrize(
-    "body", [None, {}, {"status": "approved"}, {"status": "voided"}, {"status": ["accepted"]}]
-)
+@pytest.mark.parametrize("body", [None, {}, {"status": "approved"}, {"status": "voided"}, {"status": ["accepted"]}])
 def test_an_unknown_county_status_is_refused_without_echoing_it(
     body: Mapping[str, object] | None,
 ) -> None:
@@ -214,13 +204,10 @@ SENT = (EventType.MATERIALS_SENT, {})
     [
         pytest.param(Flow.PAYMENT, [RECORDED], S.RECORDED, id="payment-just-recorded"),
         pytest.param(Flow.PAYMENT, [RECORDED, AMENDED, COMPLETED], S.COMPLETED, id="payment-paid"),
-        pytest.param(
-            Flow.PAYMENT, [RECORDED, COMPLETED, VOIDED], S.VOIDED, id="payment-voided-later"
-        ),
+        pytest.param(Flow.PAYMENT, [RECORDED, COMPLETED, VOIDED], S.VOIDED, id="payment-voided-later"),
         pytest.param(
             Flow.ONLINE,
-            [RECORDED, status("accepted"), status("accepted"), status("in_review"),
-             status("completed")],
+            [RECORDED, status("accepted"), status("accepted"), status("in_review"), status("completed")],
             S.COMPLETED,
             id="online-county-completes",
         ),
@@ -230,9 +217,7 @@ SENT = (EventType.MATERIALS_SENT, {})
             S.COMPLETED,
             id="online-returned-resubmitted-agent-then-county-complete",
         ),
-        pytest.param(
-            Flow.ONLINE, [RECORDED, status("accepted"), VOIDED], S.VOIDED, id="online-withdrawn"
-        ),
+        pytest.param(Flow.ONLINE, [RECORDED, status("accepted"), VOIDED], S.VOIDED, id="online-withdrawn"),
         pytest.param(
             Flow.APPROVAL,
             [RECORDED, SENT, status("returned"), AMENDED],
@@ -241,13 +226,23 @@ SENT = (EventType.MATERIALS_SENT, {})
         ),
         pytest.param(
             Flow.APPROVAL,
-            [RECORDED, SENT, status("returned"), AMENDED, SENT, status("accepted"),
-             status("in_review"), status("completed")],
+            [
+                RECORDED,
+                SENT,
+                status("returned"),
+                AMENDED,
+                SENT,
+                status("accepted"),
+                status("in_review"),
+                status("completed"),
+            ],
             S.COMPLETED,
             id="approval-returned-amended-resent-completed",
         ),
         pytest.param(
-            Flow.APPROVAL, [RECORDED, SENT, status("returned"), VOIDED], S.VOIDED,
+            Flow.APPROVAL,
+            [RECORDED, SENT, status("returned"), VOIDED],
+            S.VOIDED,
             id="approval-returned-then-given-up",
         ),
     ],

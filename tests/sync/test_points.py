@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +21,7 @@ from sync.ledger.points import (
 )
 
 CST = timezone(timedelta(hours=8))
-UTC = timezone.utc
+UTC = UTC
 
 
 def make_credit(
@@ -77,8 +77,14 @@ def test_naive_datetimes_are_refused() -> None:
 
 @pytest.mark.parametrize(
     ("month", "quarter"),
-    [("2026-01", "2026-Q1"), ("2026-03", "2026-Q1"), ("2026-04", "2026-Q2"),
-     ("2026-09", "2026-Q3"), ("2026-10", "2026-Q4"), ("2026-12", "2026-Q4")],
+    [
+        ("2026-01", "2026-Q1"),
+        ("2026-03", "2026-Q1"),
+        ("2026-04", "2026-Q2"),
+        ("2026-09", "2026-Q3"),
+        ("2026-10", "2026-Q4"),
+        ("2026-12", "2026-Q4"),
+    ],
 )
 def test_quarter_of_a_month(month: str, quarter: str) -> None:
     assert quarter_of(month) == quarter
@@ -90,9 +96,7 @@ def test_quarter_of_a_malformed_month_is_refused(month: str) -> None:
         quarter_of(month)
 
 
-@pytest.mark.parametrize(
-    "overrides", [{"points_class": 0}, {"points_class": 6}, {"points": -1}, {"case_id": ""}]
-)
+@pytest.mark.parametrize("overrides", [{"points_class": 0}, {"points_class": 6}, {"points": -1}, {"case_id": ""}])
 def test_impossible_credits_are_refused(overrides: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         make_credit(**overrides)  # type: ignore[arg-type]
@@ -106,9 +110,7 @@ def november(hour_offset: int) -> datetime:
 
 
 def test_a_month_crossing_the_cap_credits_the_earliest_completed_cases_fully() -> None:
-    credits = [
-        make_credit(f"C{i:03d}", points_class=5, completed_at=november(i)) for i in range(210)
-    ]
+    credits = [make_credit(f"C{i:03d}", points_class=5, completed_at=november(i)) for i in range(210)]
     awards = award_cases(reversed(credits))
     assert [a.case_id for a in awards] == [c.case_id for c in credits]
     assert all(a.credited == 5 for a in awards[:200])
@@ -120,9 +122,7 @@ def test_a_month_crossing_the_cap_credits_the_earliest_completed_cases_fully() -
 
 
 def test_the_case_that_crosses_the_cap_gets_only_what_fits() -> None:
-    credits = [
-        make_credit(f"C{i:03d}", points_class=5, completed_at=november(i)) for i in range(197)
-    ]  # 985 points
+    credits = [make_credit(f"C{i:03d}", points_class=5, completed_at=november(i)) for i in range(197)]  # 985 points
     credits += [
         make_credit(f"X{i}", points_class=4, completed_at=november(200 + i)) for i in range(5)
     ]  # 989, 993, 997, then X3 crosses 1000 and X4 gets nothing
@@ -147,9 +147,11 @@ def test_reaching_the_cap_exactly_is_not_reported_as_capped() -> None:
 
 
 def test_each_month_has_its_own_cap() -> None:
-    credits = [make_credit("N", points=900, completed_at=november(1)),
-               make_credit("N2", points=900, completed_at=november(2)),
-               make_credit("D", points=900, completed_at=datetime(2026, 12, 2, tzinfo=CST))]
+    credits = [
+        make_credit("N", points=900, completed_at=november(1)),
+        make_credit("N2", points=900, completed_at=november(2)),
+        make_credit("D", points=900, completed_at=datetime(2026, 12, 2, tzinfo=CST)),
+    ]
     months = monthly_points(credits)
     assert [m.credited for m in months.values()] == [1000, 900]
     assert quarter_points(credits)["2026-Q4"].credited == 1900
@@ -186,9 +188,7 @@ def test_a_late_event_is_credited_to_its_completion_month_not_its_arrival_month(
     now = datetime(2026, 12, 5, tzinfo=CST)
     months = monthly_points([*december, late_october])
     assert months["2026-10"].credited == 3
-    assert remaining_this_month([*december, late_october], now) == remaining_this_month(
-        december, now
-    )
+    assert remaining_this_month([*december, late_october], now) == remaining_this_month(december, now)
 
 
 def test_the_same_case_passed_twice_counts_once() -> None:
@@ -210,9 +210,9 @@ def test_no_cases_means_no_months_and_a_full_allowance() -> None:
 # --- properties -------------------------------------------------------------------------------
 
 ZONES = st.sampled_from([UTC, CST, timezone(timedelta(hours=-5)), timezone(timedelta(hours=9))])
-MOMENTS = st.datetimes(
-    min_value=datetime(2026, 1, 1), max_value=datetime(2027, 3, 1), timezones=ZONES
-).map(lambda dt: dt.replace(second=0, microsecond=0))
+MOMENTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 3, 1), timezones=ZONES).map(
+    lambda dt: dt.replace(second=0, microsecond=0)
+)
 CREDIT = st.builds(
     CaseCredit,
     case_id=st.integers(0, 10_000).map(lambda n: f"C{n:05d}"),
@@ -238,9 +238,7 @@ def test_each_month_credits_min_of_raw_and_cap(credits: list[CaseCredit], cap: i
 
 @PROPERTY
 @given(credits=CREDITS, cap=CAPS, data=st.data())
-def test_results_do_not_depend_on_input_order(
-    credits: list[CaseCredit], cap: int, data: st.DataObject
-) -> None:
+def test_results_do_not_depend_on_input_order(credits: list[CaseCredit], cap: int, data: st.DataObject) -> None:
     shuffled = data.draw(st.permutations(credits))
     assert award_cases(shuffled, cap) == award_cases(credits, cap)
     assert monthly_points(shuffled, cap) == monthly_points(credits, cap)
@@ -270,9 +268,7 @@ def test_a_quarter_is_the_sum_of_its_months(credits: list[CaseCredit], cap: int)
 
 @PROPERTY
 @given(credits=CREDITS, cap=CAPS)
-def test_awards_add_up_to_the_months_and_earlier_cases_come_first(
-    credits: list[CaseCredit], cap: int
-) -> None:
+def test_awards_add_up_to_the_months_and_earlier_cases_come_first(credits: list[CaseCredit], cap: int) -> None:
     awards = award_cases(credits, cap)
     months = monthly_points(credits, cap)
     for month in months.values():

@@ -21,7 +21,12 @@ def test_typed_with_fullwidth_digits_and_spaces_it_still_reads():
     number = format_receipt_no("0427", date(2026, 11, 27), 1, 15)
     typed = number.replace("-", " ").translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     parsed = parse_receipt_no(typed)
-    assert (parsed.point_code, parsed.business_date, parsed.device_no, parsed.serial) == ("0427", date(2026, 11, 27), 1, 15)
+    assert (parsed.point_code, parsed.business_date, parsed.device_no, parsed.serial) == (
+        "0427",
+        date(2026, 11, 27),
+        1,
+        15,
+    )
 
 
 receipts = st.builds(
@@ -68,8 +73,13 @@ def _normalized_or_refused(text):
 
 written_like = st.one_of(
     receipts,  # valid, as written
-    st.builds(format_receipt_no, st.from_regex(r"[0-9]{4}", fullmatch=True),
-              st.dates(date(2024, 1, 1), date(2099, 12, 31)), st.integers(1, 9), st.integers(1000, 9999)),
+    st.builds(
+        format_receipt_no,
+        st.from_regex(r"[0-9]{4}", fullmatch=True),
+        st.dates(date(2024, 1, 1), date(2099, 12, 31)),
+        st.integers(1, 9),
+        st.integers(1000, 9999),
+    ),
     st.from_regex(r"[0-9]{4}-[0-9]{6}-[0-9]{4,5}-[0-9]", fullmatch=True),  # any digits in the layout: mostly refused
     st.from_regex(r"[0-9０-９]{4}[-－ ]?[0-9]{6}[- ]?[0-9]{4,5}[-—]?[0-9]\s?", fullmatch=True),  # as typed
 )

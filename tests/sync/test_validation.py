@@ -29,9 +29,7 @@ TODAY = date(2026, 11, 27)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-PROVINCES = (
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83"
-)
+PROVINCES = "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83"
 JINGDEZHEN_REGIONS = ("360222", "360221", "360201", "360202", "360203", "360211", "360281")  # current and retired
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９ｘ")
 
@@ -263,7 +261,19 @@ def test_a_lower_ceiling_is_named_in_the_message() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["𠮷野家", "张㐀", "王𪚥", "𰻞面", "\uf900先生", "买买提·艾力", "阿卜杜•热合曼", "娜仁．其其格", "Anna Li", "José", "欧" * 50],
+    [
+        "𠮷野家",
+        "张㐀",
+        "王𪚥",
+        "𰻞面",
+        "\uf900先生",
+        "买买提·艾力",
+        "阿卜杜•热合曼",
+        "娜仁．其其格",
+        "Anna Li",
+        "José",
+        "欧" * 50,
+    ],
 )
 def test_person_names_keep_their_exact_code_points(name: str) -> None:
     cleaned = clean_person_name(f" {name}\u3000")
@@ -291,7 +301,11 @@ def test_inner_runs_of_spaces_in_a_name_become_one() -> None:
 
 
 def test_org_names_allow_digits_brackets_and_punctuation() -> None:
-    for name in ["浮梁县瑶里镇某某村股份经济合作联合社", "景德镇市某某陶瓷有限公司（浮梁分公司）", "Fuliang 2号店、便民服务点(西湖)"]:
+    for name in [
+        "浮梁县瑶里镇某某村股份经济合作联合社",
+        "景德镇市某某陶瓷有限公司（浮梁分公司）",
+        "Fuliang 2号店、便民服务点(西湖)",
+    ]:
         assert clean_org_name(name) == name
     assert "控制字符" in refusal(clean_org_name, "某某\x07公司").message
     assert "最多 100 个字" in refusal(clean_org_name, "村" * 101).message

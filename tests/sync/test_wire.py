@@ -15,8 +15,7 @@ from sync.ledger.chain import GENESIS_HASH, seal
 from sync.ledger.events import EventDraft, new_id
 from sync.ledger.forms import draft_void
 from sync.ledger.kinds import EventType
-from sync.wire import (PushRequest, PushResult, WireEvent, event_to_wire, seq_ranges, wire_to_event,
-                       wire_to_sealed)
+from sync.wire import PushRequest, PushResult, WireEvent, event_to_wire, seq_ranges, wire_to_event, wire_to_sealed
 from tests.factories import make_case_draft
 
 DEVICE = new_id()
@@ -66,20 +65,38 @@ def test_a_recorded_case_with_an_id_of_its_own_still_sends_it():
 def test_sequence_numbers_become_runs_and_answers_are_read_for_the_events_sent():
     assert seq_ranges([3, 4, 5, 9, 11, 12]) == [[3, 5], [9, 9], [11, 12]]
     assert seq_ranges([]) == []
-    answer = PushResult.model_validate_json(json.dumps({
-        "accepted": [[1, 3], [5, 2**40]], "duplicate": [[4, 4]],
-        "rejected": [{"seq": 6, "code": "lifecycle", "message": "不能办结"}],
-        "head": {"seq": 6, "hash": "0" * 64}, "server_time": "2026-11-27T01:00:00.000+00:00"}))
+    answer = PushResult.model_validate_json(
+        json.dumps(
+            {
+                "accepted": [[1, 3], [5, 2**40]],
+                "duplicate": [[4, 4]],
+                "rejected": [{"seq": 6, "code": "lifecycle", "message": "不能办结"}],
+                "head": {"seq": 6, "hash": "0" * 64},
+                "server_time": "2026-11-27T01:00:00.000+00:00",
+            }
+        )
+    )
     results = answer.results_for([3, 4, 5, 6, 7])
-    assert [(r.seq, r.status) for r in results] == [(3, "accepted"), (4, "duplicate"), (5, "accepted"),
-                                                    (6, "rejected"), (7, "accepted")]
+    assert [(r.seq, r.status) for r in results] == [
+        (3, "accepted"),
+        (4, "duplicate"),
+        (5, "accepted"),
+        (6, "rejected"),
+        (7, "accepted"),
+    ]
     assert results[3].message == "不能办结"
 
 
 def test_a_body_deflated_with_the_dictionary_inflates_back_and_is_smaller_than_gzip():
     event = sealed_case()
-    request = PushRequest(device_id=DEVICE, from_seq=1, prev_hash=GENESIS_HASH, head_hash=event.hash,
-                          events=[event_to_wire(event)], app_version="0.1.0")
+    request = PushRequest(
+        device_id=DEVICE,
+        from_seq=1,
+        prev_hash=GENESIS_HASH,
+        head_hash=event.hash,
+        events=[event_to_wire(event)],
+        app_version="0.1.0",
+    )
     raw = request.model_dump_json(exclude_none=True).encode("utf-8")
     packed = encode_body(request)
     assert packed == compress(raw)

@@ -42,7 +42,9 @@ def _statements(name: str) -> list[str]:
         current.append(line)
         joined = "\n".join(current).strip()
         # Triggers contain inner semicolons; a statement ends at ';' outside BEGIN…END.
-        if joined.endswith(";") and (not joined.upper().startswith("CREATE TRIGGER") or joined.upper().endswith("END;")):
+        if joined.endswith(";") and (
+            not joined.upper().startswith("CREATE TRIGGER") or joined.upper().endswith("END;")
+        ):
             statements.append(joined)
             current = []
     if "\n".join(current).strip():

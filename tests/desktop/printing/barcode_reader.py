@@ -22,7 +22,7 @@ _BY_WIDTHS = {_widths(pattern): value for value, pattern in _patterns.items() if
 def runs(row: list[bool]) -> list[tuple[bool, int]]:
     """(dark, length) runs from the first dark pixel to the last one."""
     first, last = row.index(True), len(row) - 1 - row[::-1].index(True)
-    return [(dark, len(list(group))) for dark, group in groupby(row[first:last + 1])]
+    return [(dark, len(list(group))) for dark, group in groupby(row[first : last + 1])]
 
 
 def decode(row: list[bool]) -> str:
@@ -35,7 +35,7 @@ def decode(row: list[bool]) -> str:
     widths = [max(1, round(length / module)) for length in lengths]
     values = []
     for start in range(0, symbols * 6, 6):
-        key = tuple(widths[start:start + 6])
+        key = tuple(widths[start : start + 6])
         if key not in _BY_WIDTHS:
             raise ValueError(f"unknown symbol {key}")
         values.append(_BY_WIDTHS[key])

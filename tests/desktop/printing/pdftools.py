@@ -16,8 +16,9 @@ def _run(tool: list[str], pdf: bytes) -> str:
     with tempfile.TemporaryDirectory() as work:
         source = Path(work) / "doc.pdf"
         source.write_bytes(pdf)
-        result = subprocess.run([*tool, str(source), *([] if tool[0] == "pdffonts" else ["-"])],
-                                capture_output=True, timeout=60, check=True)
+        result = subprocess.run(
+            [*tool, str(source), *([] if tool[0] == "pdffonts" else ["-"])], capture_output=True, timeout=60, check=True
+        )
     return result.stdout.decode("utf-8")
 
 
@@ -66,8 +67,12 @@ def png_pages(pdf: bytes, folder: Path, dpi: int = 100) -> list[Path]:
     """Each page as a PNG made by pdftoppm -r ``dpi``."""
     source = folder / "doc.pdf"
     source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(source), str(folder / "page")], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", str(source), str(folder / "page")],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return sorted(folder.glob("page-*.png"))
 
 

@@ -22,8 +22,11 @@ def test_qr_modules_match_reportlabs_own_qr_widget():
     value = "https://zwfw.fuliang.gov.cn/ssb/q?r=042726112710017&c=JRW3NT"
     side = 80.0
     widget = QrCodeWidget(value, barLevel="M", barBorder=4, barWidth=side, barHeight=side)
-    theirs = sorted((round(r.x, 6), round(side - r.y - r.height, 6), round(r.width, 6), round(r.height, 6))
-                    for r in widget.draw().contents if isinstance(r, Rect) and r.fillColor is not None)
+    theirs = sorted(
+        (round(r.x, 6), round(side - r.y - r.height, 6), round(r.width, 6), round(r.height, 6))
+        for r in widget.draw().contents
+        if isinstance(r, Rect) and r.fillColor is not None
+    )
     ours = sorted(tuple(round(v, 6) for v in rect) for rect in qr_modules(value, side))
     assert ours == theirs
 

@@ -17,7 +17,7 @@ from desktop.printing.papers import A4, ROLL58
 from desktop.printing.render import render_pdf
 from tests.desktop.printing.pdftools import pdf_fonts, pdf_text
 
-EXT_G = "\U00030EDE"  # CJK Extension G (2020): newer than every bundled font
+EXT_G = "\U00030ede"  # CJK Extension G (2020): newer than every bundled font
 
 
 def test_each_character_goes_to_the_first_font_that_has_it():
@@ -34,7 +34,7 @@ def test_every_cjk_character_a_name_may_hold_up_to_extension_f_has_a_font():
 
 
 def test_zero_width_marks_are_dropped_and_unknown_characters_are_spelled_out():
-    shown = printable(f"葛\U000E0100{EXT_G}面\tx")
+    shown = printable(f"葛\U000e0100{EXT_G}面\tx")
     assert shown.text == f"葛{placeholder(EXT_G)}面 x"
     assert shown.missing == (EXT_G,)
     assert placeholder(EXT_G) == "〔U+30EDE〕"

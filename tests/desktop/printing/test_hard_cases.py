@@ -27,9 +27,14 @@ AGENT = f"刘{RARE_A}{RARE_B}·司马欧阳"
 ID_NUMBER = resident_id(birth=TEST_DAY.replace(year=1949), order=77)
 ORG_MOBILE, PERSON_MOBILE, CITIZEN_MOBILE = "13907981122", "13979812345", "18607981234"
 TWENTY = tuple(
-    Material(f"m{n:02d}", f"第{n}项材料：{'户口簿、结婚证、房产证明或村委会出具的经营场所证明' if n % 3 else '申请书'}",
-             ("original", "copy", "original_and_copy")[n % 3], 1 + n % 3, n % 4 != 0,
-             "核对原件后当场退还；复印件请用 A4 纸、字迹清楚，由本人在复印件上签字并写明“与原件一致”" if n % 2 else "")
+    Material(
+        f"m{n:02d}",
+        f"第{n}项材料：{'户口簿、结婚证、房产证明或村委会出具的经营场所证明' if n % 3 else '申请书'}",
+        ("original", "copy", "original_and_copy")[n % 3],
+        1 + n % 3,
+        n % 4 != 0,
+        "核对原件后当场退还；复印件请用 A4 纸、字迹清楚，由本人在复印件上签字并写明“与原件一致”" if n % 2 else "",
+    )
     for n in range(1, 21)
 )
 
@@ -41,19 +46,54 @@ def hard(store, catalogue):
     big = replace(catalogue, items=tuple(item if each.code == "FL015" else each for each in catalogue.items))
     store.identity = replace(store.identity, point_name=LONG_POINT)
     materials = {m.code: ("missing" if n % 4 == 0 else "received") for n, m in enumerate(TWENTY, 1)}
-    (person,) = store.append(draft_case(CaseForm(
-        item_code="FL015", mode="home", name=LONG_PERSON, id_number=ID_NUMBER, mobile=PERSON_MOBILE,
-        village=f"{RARE_A}{RARE_B}村" + "第三村民小组" * 4, materials=materials, consent=True,
-        notes="备注" * 200), big, business_date=TEST_DAY))
-    (org,) = store.append(draft_case(CaseForm(
-        item_code="FL019", mode="activity_day", applicant_kind="org", name=LONG_ORG, credit_code="92360222MA35L7Q8XX",
-        mobile=ORG_MOBILE, consent=True, materials={m.code: "received" for m in catalogue.by_code("FL019").guide.materials}),
-        big, business_date=TEST_DAY))
+    (person,) = store.append(
+        draft_case(
+            CaseForm(
+                item_code="FL015",
+                mode="home",
+                name=LONG_PERSON,
+                id_number=ID_NUMBER,
+                mobile=PERSON_MOBILE,
+                village=f"{RARE_A}{RARE_B}村" + "第三村民小组" * 4,
+                materials=materials,
+                consent=True,
+                notes="备注" * 200,
+            ),
+            big,
+            business_date=TEST_DAY,
+        )
+    )
+    (org,) = store.append(
+        draft_case(
+            CaseForm(
+                item_code="FL019",
+                mode="activity_day",
+                applicant_kind="org",
+                name=LONG_ORG,
+                credit_code="92360222MA35L7Q8XX",
+                mobile=ORG_MOBILE,
+                consent=True,
+                materials={m.code: "received" for m in catalogue.by_code("FL019").guide.materials},
+            ),
+            big,
+            business_date=TEST_DAY,
+        )
+    )
     store.append(draft_void(org.body["case_id"], "登记错了事项，" + "应为个体工商户名称变更登记，" * 8 + "已重新登记"))
-    (mailing,) = store.append(draft_mailing(MailingForm(
-        direction="to_citizen", contents="营业执照正本、副本及" + "相关批准文件" * 20, pieces=3,
-        case_ids=[person.body["case_id"]], recipient_name=LONG_PERSON, recipient_mobile=CITIZEN_MOBILE,
-        recipient_address="浮梁县瑶里镇瑶里村第三村民小组七十二号东头第二间"), business_date=TEST_DAY))
+    (mailing,) = store.append(
+        draft_mailing(
+            MailingForm(
+                direction="to_citizen",
+                contents="营业执照正本、副本及" + "相关批准文件" * 20,
+                pieces=3,
+                case_ids=[person.body["case_id"]],
+                recipient_name=LONG_PERSON,
+                recipient_mobile=CITIZEN_MOBILE,
+                recipient_address="浮梁县瑶里镇瑶里村第三村民小组七十二号东头第二间",
+            ),
+            business_date=TEST_DAY,
+        )
+    )
     settings = PrintSettings(check_key=KEY)
     common = {"agent_name": AGENT, "settings": settings}
     return {
@@ -93,7 +133,7 @@ def test_the_58mm_receipt_lists_all_twenty_materials_and_the_rare_names(hard, tm
     pdf = pdf_of(data, ROLL58)
     text = "".join(pdf_text(pdf).split())
     for material in TWENTY:
-        assert f"第{material.name[1:material.name.index('项')]}项材料" in text
+        assert f"第{material.name[1 : material.name.index('项')]}项材料" in text
     assert f"{RARE_B}*" in text  # the applicant, masked
     assert f"刘{RARE_A}{RARE_B}" in text  # the agent, in full
     assert f"{RARE_A}{RARE_B}村" in text

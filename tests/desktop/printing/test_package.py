@@ -22,8 +22,11 @@ def test_only_qt_print_imports_qt():
 
 def test_printing_never_reaches_into_the_ui_or_the_county():
     for path in PACKAGE.glob("*.py"):
-        modules = {node.module for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                   if isinstance(node, ast.ImportFrom) and node.module}
+        modules = {
+            node.module
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
         assert not {m for m in modules if m.startswith(("desktop.ui", "desktop.jobs", "county"))}, path.name
 
 

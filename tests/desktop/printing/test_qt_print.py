@@ -64,7 +64,10 @@ def test_a_58mm_receipt_prints_on_its_own_roll_size(qapp, sample_ledger, tmp_pat
     blank = Image.new("L", a.size, 255)
     # the same page through Qt's raster path: what differs is anti-aliasing, not a shifted or missing line
     assert ImageStat.Stat(ImageChops.difference(a, b)).mean[0] < 8
-    assert ImageStat.Stat(ImageChops.difference(a, blank)).mean[0] > 3 * ImageStat.Stat(ImageChops.difference(a, b)).mean[0]
+    assert (
+        ImageStat.Stat(ImageChops.difference(a, blank)).mean[0]
+        > 3 * ImageStat.Stat(ImageChops.difference(a, b)).mean[0]
+    )
 
 
 def test_every_page_of_a_long_document_is_printed(qapp, tmp_path):

@@ -31,7 +31,12 @@ def test_the_day_sheet_adds_up_the_sample_day(sample_ledger):
     day: DaySheetData = sample_ledger.documents["day-sheet"]
     assert day.case_count == 5 and day.voided_count == 1
     assert {row.name: row.count for row in day.by_item} == {
-        "缴纳话费": 1, "缴纳电费": 1, "医保卡激活": 1, "个体工商户设立登记": 1, "户外广告（店牌店招设置的管理）": 1}
+        "缴纳话费": 1,
+        "缴纳电费": 1,
+        "医保卡激活": 1,
+        "个体工商户设立登记": 1,
+        "户外广告（店牌店招设置的管理）": 1,
+    }
     assert day.amount_fen_total == 5000 + 8650
     assert dict(day.by_mode) == {"代办点": 3, "上户": 1, "活动日": 1}
     assert day.points_today == 3 + 1  # 医保卡激活 (三类) and 缴纳电费 (一类) completed

@@ -22,10 +22,20 @@ from tests.factories import PASSWORD, make_case_draft, make_case_form, make_stor
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.mark.parametrize(("typed", "first"), [
-    ("jnhf", "缴纳话费"), ("JNHF", "缴纳话费"), ("huafei", "缴纳话费"), ("缴纳电", "缴纳电费"), ("ybkjh", "医保卡激活"),
-    ("yidi", "异地就医备案"), ("gtgshsl", "个体工商户设立登记"), ("ｊｎｈｆ", "缴纳话费"), ("fl020", "临时占用城市道路、挖掘城市道路"),
-])
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        ("jnhf", "缴纳话费"),
+        ("JNHF", "缴纳话费"),
+        ("huafei", "缴纳话费"),
+        ("缴纳电", "缴纳电费"),
+        ("ybkjh", "医保卡激活"),
+        ("yidi", "异地就医备案"),
+        ("gtgshsl", "个体工商户设立登记"),
+        ("ｊｎｈｆ", "缴纳话费"),
+        ("fl020", "临时占用城市道路、挖掘城市道路"),
+    ],
+)
 def test_items_are_found_by_chinese_pinyin_or_initials(catalogue, typed, first):
     assert ItemIndex(catalogue).search(typed)[0].name == first
 

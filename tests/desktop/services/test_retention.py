@@ -32,9 +32,17 @@ def test_day_close_purges_expired_records_the_county_holds_and_keeps_the_rest(co
     (refused,) = counter.append(make_case_draft(catalogue, business_date=long_ago))
     (waiting,) = counter.append(make_case_draft(catalogue, business_date=long_ago))
     (recent,) = counter.append(make_case_draft(catalogue, business_date=TODAY - timedelta(days=30)))
-    (letter,) = counter.append(make_mailing_draft(business_date=long_ago, direction="to_citizen", unit_code="",
-                                                  contents="营业执照", recipient_name="王秀英",
-                                                  recipient_mobile="13800138000", recipient_address="瑶里镇瑶里村5组"))
+    (letter,) = counter.append(
+        make_mailing_draft(
+            business_date=long_ago,
+            direction="to_citizen",
+            unit_code="",
+            contents="营业执照",
+            recipient_name="王秀英",
+            recipient_mobile="13800138000",
+            recipient_address="瑶里镇瑶里村5组",
+        )
+    )
     port = StoreSyncPort(counter.store)
     port.record_results([synced.seq, recent.seq, letter.seq], {refused.seq: "材料不全"})
     assert retention.last_purge(counter).at == ""

@@ -19,20 +19,32 @@ from sync.wire import PullItem
 from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
 from tests.factories import make_case_draft
 
-CALM = SyncState(connected=True, pending=0, rejected=0, last_success_at="", last_error="", last_error_at="",
-                 locked="", training=False, training_note="")
+CALM = SyncState(
+    connected=True,
+    pending=0,
+    rejected=0,
+    last_success_at="",
+    last_error="",
+    last_error_at="",
+    locked="",
+    training=False,
+    training_note="",
+)
 
 
-@pytest.mark.parametrize(("state", "running", "offline", "text"), [
-    (CALM, False, False, "已同步"),
-    (replace(CALM, pending=3), False, False, "待同步 3 条"),
-    (replace(CALM, pending=3), True, False, "同步中…"),
-    (replace(CALM, pending=3), False, True, "网络未连接（数据已保存在本机）"),
-    (replace(CALM, rejected=2), False, False, "有 2 条被退回"),
-    (replace(CALM, rejected=2, pending=1), False, False, "有 2 条被退回，待同步 1 条"),
-    (replace(CALM, locked="账号已注销"), True, True, "县里已停用（数据保存在本机）"),
-    (replace(CALM, connected=False, training=True, pending=4), False, False, "待同步 4 条，练习数据只在本机"),
-])
+@pytest.mark.parametrize(
+    ("state", "running", "offline", "text"),
+    [
+        (CALM, False, False, "已同步"),
+        (replace(CALM, pending=3), False, False, "待同步 3 条"),
+        (replace(CALM, pending=3), True, False, "同步中…"),
+        (replace(CALM, pending=3), False, True, "网络未连接（数据已保存在本机）"),
+        (replace(CALM, rejected=2), False, False, "有 2 条被退回"),
+        (replace(CALM, rejected=2, pending=1), False, False, "有 2 条被退回，待同步 1 条"),
+        (replace(CALM, locked="账号已注销"), True, True, "县里已停用（数据保存在本机）"),
+        (replace(CALM, connected=False, training=True, pending=4), False, False, "待同步 4 条，练习数据只在本机"),
+    ],
+)
 def test_the_status_bar_says_one_calm_thing(state, running, offline, text):
     assert indicator_text(state, running=running, offline=offline) == text
 
@@ -50,20 +62,48 @@ def test_a_quarantined_record_is_shown_with_its_case_the_reason_and_the_advice(c
     StoreSyncPort(counter.store).record_results([recorded.seq], {completed.seq: "这笔办件已退回，不能办结。"})
     (record,) = rejected_records(counter)
     assert (record.receipt_no, record.subject, record.what) == (recorded.body["receipt_no"], "缴纳电费", "办结")
-    assert record.reason == "这笔办件已退回，不能办结。" and "没有接受这次办结" in record.advice and "乡镇" in record.advice
+    assert (
+        record.reason == "这笔办件已退回，不能办结。"
+        and "没有接受这次办结" in record.advice
+        and "乡镇" in record.advice
+    )
     assert sync_state(counter).rejected == 1
 
 
 def test_notices_and_the_points_statement_from_the_county(counter):
-    items = [PullItem(cursor=1, kind="notice", created_at="2026-11-26T01:00:00.000+00:00",
-                      payload={"title": "活动日提醒", "text": "本周五在邮政网点开展活动日。",
-                               "published_at": "2026-11-26T01:00:00.000+00:00", "from": "县政务服务管理局"}),
-             PullItem(cursor=2, kind="points_statement", created_at="2026-11-26T02:00:00.000+00:00",
-                      payload={"months": {"2026-11": {"raw": 1020, "credited": 1000, "capped": True, "cases": 510}},
-                               "quarters": {"2026-Q4": 1000}}),
-             PullItem(cursor=3, kind="notice", created_at="2026-11-27T01:00:00.000+00:00",
-                      payload={"title": "系统升级", "text": "周六晚上暂停同步两小时。",
-                               "published_at": "2026-11-27T01:00:00.000+00:00", "from": "县政务服务管理局"})]
+    items = [
+        PullItem(
+            cursor=1,
+            kind="notice",
+            created_at="2026-11-26T01:00:00.000+00:00",
+            payload={
+                "title": "活动日提醒",
+                "text": "本周五在邮政网点开展活动日。",
+                "published_at": "2026-11-26T01:00:00.000+00:00",
+                "from": "县政务服务管理局",
+            },
+        ),
+        PullItem(
+            cursor=2,
+            kind="points_statement",
+            created_at="2026-11-26T02:00:00.000+00:00",
+            payload={
+                "months": {"2026-11": {"raw": 1020, "credited": 1000, "capped": True, "cases": 510}},
+                "quarters": {"2026-Q4": 1000},
+            },
+        ),
+        PullItem(
+            cursor=3,
+            kind="notice",
+            created_at="2026-11-27T01:00:00.000+00:00",
+            payload={
+                "title": "系统升级",
+                "text": "周六晚上暂停同步两小时。",
+                "published_at": "2026-11-27T01:00:00.000+00:00",
+                "from": "县政务服务管理局",
+            },
+        ),
+    ]
     StoreSyncPort(counter.store).store_pulled(items, 3)
     newest, older = notices(counter)
     assert (newest.title, newest.published) == ("系统升级", "11月27日 09:00") and older.title == "活动日提醒"
@@ -76,8 +116,10 @@ def test_notices_and_the_points_statement_from_the_county(counter):
 def test_the_summary_after_a_run_is_plain():
     done = SyncOutcome(SyncReport(pushed=12, accepted=11, rejected=1, pulled=2))
     assert summary(done) == "同步完成：上传 12 条记录，收到县里的 2 条更新，其中 1 条被县里退回，请在“同步”页查看原因。"
-    down = SyncOutcome(SyncReport(error=Transient("连不上县里的服务器，网络恢复后会自动重试，数据不会丢失。", code="network")),
-                       offline=True)
+    down = SyncOutcome(
+        SyncReport(error=Transient("连不上县里的服务器，网络恢复后会自动重试，数据不会丢失。", code="network")),
+        offline=True,
+    )
     assert summary(down) == "同步没有完成：连不上县里的服务器，网络恢复后会自动重试，数据不会丢失。"
     assert summary(SyncOutcome(SyncReport())) == "同步完成，没有新的记录要上传。"
 

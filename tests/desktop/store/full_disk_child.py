@@ -48,8 +48,11 @@ def _try_open(folder: Path, unlocked) -> dict:
     except StoreUnavailable as exc:
         return {"refused": exc.kind, "message": exc.message}
     try:
-        return {"refused": None, "recovery": report.recovery.message() if report.recovery else None,
-                "receipts": _cases(store)}
+        return {
+            "refused": None,
+            "recovery": report.recovery.message() if report.recovery else None,
+            "receipts": _cases(store),
+        }
     finally:
         store.close()
 

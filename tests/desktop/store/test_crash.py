@@ -135,7 +135,9 @@ def _named(report) -> set[str]:
     named = set()
     for first, last in report.recovery.receipts_to_check if report.recovery else ():
         a, b = parse_receipt_no(first), parse_receipt_no(last)
-        named |= {format_receipt_no(a.point_code, a.business_date, a.device_no, n) for n in range(a.serial, b.serial + 1)}
+        named |= {
+            format_receipt_no(a.point_code, a.business_date, a.device_no, n) for n in range(a.serial, b.serial + 1)
+        }
     return named
 
 
@@ -174,5 +176,7 @@ def test_kill_minus_nine_then_a_deleted_wal_is_always_noticed_and_never_repeats_
             reopened.close()
 
     assert restores, "deleting the log after a kill mid-save should lose saves in some rounds"
-    print(f"\n{KILLS} kills with the WAL deleted: {restores} restores, {lost_total} saves lost and named, "
-          f"{len(printed)} receipts printed, none twice")
+    print(
+        f"\n{KILLS} kills with the WAL deleted: {restores} restores, {lost_total} saves lost and named, "
+        f"{len(printed)} receipts printed, none twice"
+    )

@@ -24,8 +24,12 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="tmpfs and RLIMIT_FSI
 def _can_mount_tmpfs(where: Path) -> bool:
     if shutil.which("unshare") is None:
         return False
-    probe = subprocess.run(["unshare", "-Urm", "sh", "-c", f"mount -t tmpfs -o size=1m tmpfs '{where}'"],
-                           capture_output=True, timeout=30, check=False)
+    probe = subprocess.run(
+        ["unshare", "-Urm", "sh", "-c", f"mount -t tmpfs -o size=1m tmpfs '{where}'"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
     return probe.returncode == 0
 
 

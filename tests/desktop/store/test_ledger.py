@@ -34,7 +34,12 @@ def test_a_recorded_case_gets_seq_receipt_outbox_and_projection(store):
     (ev,) = store.append(make_case_draft())
     assert ev.seq == 1 and ev.prev_hash == GENESIS_HASH
     receipt = parse_receipt_no(ev.body["receipt_no"])
-    assert (receipt.point_code, receipt.business_date, receipt.device_no, receipt.serial) == ("0427", china_today(), 1, 1)
+    assert (receipt.point_code, receipt.business_date, receipt.device_no, receipt.serial) == (
+        "0427",
+        china_today(),
+        1,
+        1,
+    )
     row = case_row(store, ev.body["case_id"])
     assert row["state"] == CaseState.RECORDED and row["amount_fen"] == 5000 and row["name"] == "王秀英"
     assert store.outbox_counts() == {"pending": 1}
@@ -79,7 +84,8 @@ def test_lifecycle_is_enforced_at_the_store(store, catalogue):
 def approval_fields(catalogue):
     item = catalogue.by_code("FL015")
     return dict(
-        item_code="FL015", amount=None,
+        item_code="FL015",
+        amount=None,
         materials={m.code: "received" for m in item.guide.materials},
     )
 
@@ -90,7 +96,11 @@ def test_day_totals_follow_records_completions_and_voids(store):
     store.append(draft_complete(a), draft_complete(b))
     store.append(draft_void(b, "重复登记"))
     with read(store.engine) as conn:
-        day = conn.execute(select(day_total).where(day_total.c.business_date == china_today().isoformat())).mappings().one()
+        day = (
+            conn.execute(select(day_total).where(day_total.c.business_date == china_today().isoformat()))
+            .mappings()
+            .one()
+        )
     assert (day["case_count"], day["voided_count"], day["amount_fen_total"]) == (2, 1, 3000)
 
 
@@ -106,12 +116,10 @@ def test_rebuilt_projections_equal_the_incremental_ones(store):
 
 def test_the_event_log_refuses_updates_and_deletes(store):
     store.append(make_case_draft())
-    with pytest.raises(Exception, match="append-only"):
-        with write(store.engine) as conn:
-            conn.execute(text("UPDATE event SET body_json = '{}' WHERE seq = 1"))
-    with pytest.raises(Exception, match="append-only"):
-        with write(store.engine) as conn:
-            conn.execute(text("DELETE FROM event WHERE seq = 1"))
+    with pytest.raises(Exception, match="append-only"), write(store.engine) as conn:
+        conn.execute(text("UPDATE event SET body_json = '{}' WHERE seq = 1"))
+    with pytest.raises(Exception, match="append-only"), write(store.engine) as conn:
+        conn.execute(text("DELETE FROM event WHERE seq = 1"))
 
 
 def test_every_connection_is_wal_with_full_sync(store):
@@ -175,8 +183,16 @@ def test_a_correction_of_only_the_phone_number_updates_the_case(store, catalogue
 
     (ev,) = store.append(make_case_draft(catalogue))
     item = catalogue.by_code("FL001")
-    store.append(draft_amend(ev.body["case_id"], item, catalogue, changes={}, pii_changes={"mobile": "139 1234 5678"},
-                             applicant_kind="person"))
+    store.append(
+        draft_amend(
+            ev.body["case_id"],
+            item,
+            catalogue,
+            changes={},
+            pii_changes={"mobile": "139 1234 5678"},
+            applicant_kind="person",
+        )
+    )
     row = case_row(store, ev.body["case_id"])
     assert (row["mobile"], row["mobile_last4"], row["state"]) == ("13912345678", "5678", CaseState.RECORDED)
     assert store.verify().seq == 2

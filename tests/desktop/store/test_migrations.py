@@ -46,8 +46,11 @@ def test_a_pending_migration_backs_up_first_and_runs_in_one_transaction(store, m
     monkeypatch.setattr(
         migrations,
         "_statements",
-        lambda name: ["CREATE TABLE note (id INTEGER PRIMARY KEY, text TEXT);", "INSERT INTO note VALUES (1, '升级');"]
-        if name == extra else real_statements(name),
+        lambda name: (
+            ["CREATE TABLE note (id INTEGER PRIMARY KEY, text TEXT);", "INSERT INTO note VALUES (1, '升级');"]
+            if name == extra
+            else real_statements(name)
+        ),
     )
     reopened, report = open_store(folder, unlocked=unlocked)
     try:
@@ -69,8 +72,11 @@ def test_a_failing_migration_leaves_the_version_and_data_as_they_were(store, mon
     real_statements = migrations._statements
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + (extra,))
     monkeypatch.setattr(
-        migrations, "_statements",
-        lambda name: ["CREATE TABLE half (id INTEGER);", "THIS IS NOT SQL;"] if name == extra else real_statements(name),
+        migrations,
+        "_statements",
+        lambda name: (
+            ["CREATE TABLE half (id INTEGER);", "THIS IS NOT SQL;"] if name == extra else real_statements(name)
+        ),
     )
     with pytest.raises(Exception):
         open_store(folder, unlocked=unlocked)

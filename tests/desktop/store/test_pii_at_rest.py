@@ -40,11 +40,26 @@ def test_seeded_ids_phones_and_names_never_appear_in_the_data_folder(store, cata
             if i % 3 == 1:
                 new_phone = random_mobile(rng)
                 phones.append(new_phone)
-                store.append(draft_amend(ev.body["case_id"], catalogue.by_code("FL001"), catalogue, changes={},
-                                         pii_changes={"mobile": new_phone}, applicant_kind="person"))
-        store.append(make_mailing_draft(direction="to_citizen", unit_code="", recipient_name=NAMES[0],
-                                        recipient_mobile=phones[0], recipient_address="浮梁县瑶里镇瑶里村12号",
-                                        contents="营业执照正本"))
+                store.append(
+                    draft_amend(
+                        ev.body["case_id"],
+                        catalogue.by_code("FL001"),
+                        catalogue,
+                        changes={},
+                        pii_changes={"mobile": new_phone},
+                        applicant_kind="person",
+                    )
+                )
+        store.append(
+            make_mailing_draft(
+                direction="to_citizen",
+                unit_code="",
+                recipient_name=NAMES[0],
+                recipient_mobile=phones[0],
+                recipient_address="浮梁县瑶里镇瑶里村12号",
+                contents="营业执照正本",
+            )
+        )
         store.close_day(china_today())
         # with the store still open the WAL holds recent pages: scan now, and again after reopening
         snapshots = [folder_bytes(folder)]

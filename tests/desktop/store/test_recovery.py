@@ -141,7 +141,8 @@ def test_a_backup_is_encrypted_and_passes_its_own_integrity_check(store):
 
 
 def test_a_large_cleanly_closed_ledger_skips_the_whole_file_check_and_the_background_check_finds_damage(
-        store, monkeypatch):
+    store, monkeypatch
+):
     from desktop.store import opening
     from desktop.store.recovery import StoreDamaged
 
@@ -168,7 +169,8 @@ def test_a_large_cleanly_closed_ledger_skips_the_whole_file_check_and_the_backgr
 
 
 def test_after_an_unclean_shutdown_a_large_file_opens_at_once_and_its_check_stays_due_until_it_passes(
-        store, monkeypatch):
+    store, monkeypatch
+):
     from desktop.store import opening
 
     monkeypatch.setattr(opening, "FULL_CHECK_BYTES", 0)  # treat this small file as a large one

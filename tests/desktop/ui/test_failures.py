@@ -39,8 +39,11 @@ def test_a_locked_database_is_a_calm_message_and_the_form_is_kept(qtbot, window,
 
 def test_a_full_disk_says_nothing_was_lost(qtbot, window, counter, monkeypatch):
     page = _filled_record_page(qtbot, window)
-    monkeypatch.setattr(recording.Counter, "append",
-                        lambda *_a: (_ for _ in ()).throw(OperationalError("x", {}, Exception("database or disk is full"))))
+    monkeypatch.setattr(
+        recording.Counter,
+        "append",
+        lambda *_a: (_ for _ in ()).throw(OperationalError("x", {}, Exception("database or disk is full"))),
+    )
     page.save()
     assert "磁盘已满" in window.messages.text() and "已保存的记录都在" in window.messages.text()
 

@@ -25,7 +25,7 @@ def after_power_cut(tmp_path, catalogue, monkeypatch):
         store = make_store(tmp_path / "data")
         for _ in range(3):
             store.append(make_case_draft(catalogue))
-        folder, unlocked = store.layout.folder, store._unlocked  # noqa: SLF001 - test
+        folder, unlocked = store.layout.folder, store._unlocked
         page, size = page_of(store, "ix_case_name")
         store.engine.dispose()  # the power went: no clean shutdown recorded
         if damage:
@@ -72,7 +72,7 @@ def test_damage_found_in_the_background_is_a_calm_message_and_the_next_open_rest
     assert _run_check(qtbot, window) is False
     assert "自检发现了问题" in window.messages.text() and "不会丢失" in window.messages.text()
     assert counter.store.layout.check_failed.exists()
-    folder, unlocked = counter.store.layout.folder, counter.store._unlocked  # noqa: SLF001 - test
+    folder, unlocked = counter.store.layout.folder, counter.store._unlocked
     counter.close()
     restored, report = open_store(folder, unlocked=unlocked)  # the mark makes this open check and restore
     try:

@@ -24,7 +24,9 @@ def _modules(folder: str):
 
 def test_ui_and_jobs_never_import_sqlalchemy_or_the_store():
     for path in [*_modules("ui"), *_modules("jobs")]:
-        bad = {name for name in _imports(path) if name.split(".")[0] == "sqlalchemy" or name.startswith("desktop.store")}
+        bad = {
+            name for name in _imports(path) if name.split(".")[0] == "sqlalchemy" or name.startswith("desktop.store")
+        }
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
@@ -40,4 +42,4 @@ def test_modules_stay_small_and_say_what_they_are_for():
     for path in [*_modules("ui"), *_modules("jobs")]:
         lines = path.read_text(encoding="utf-8").splitlines()
         assert len(lines) < 500, f"{path.name} has {len(lines)} lines: split it"
-        assert lines[0].startswith('"""') and lines[0].endswith('"""') or lines[0].startswith('"""'), path.name
+        assert (lines[0].startswith('"""') and lines[0].endswith('"""')) or lines[0].startswith('"""'), path.name

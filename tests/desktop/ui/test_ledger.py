@@ -14,12 +14,24 @@ from tests.factories import make_case_draft, resident_id
 
 def _seed(counter):
     payment = counter.append(make_case_draft(item_code="FL003", name="王秀英", mobile="13979812345"))[0]
-    online = counter.append(make_case_draft(item_code="FL011", amount=None, name="李桂兰",
-                                            id_number=resident_id(birth=__import__("datetime").date(1948, 6, 5)),
-                                            mobile="13607981234"))[0]
+    online = counter.append(
+        make_case_draft(
+            item_code="FL011",
+            amount=None,
+            name="李桂兰",
+            id_number=resident_id(birth=__import__("datetime").date(1948, 6, 5)),
+            mobile="13607981234",
+        )
+    )[0]
     licence = counter.catalogue.by_code("FL015")
-    approval = counter.append(make_case_draft(item_code="FL015", amount=None, name="程建国",
-                                              materials={m.code: "received" for m in licence.guide.materials}))[0]
+    approval = counter.append(
+        make_case_draft(
+            item_code="FL015",
+            amount=None,
+            name="程建国",
+            materials={m.code: "received" for m in licence.guide.materials},
+        )
+    )[0]
     return payment.body, online.body, approval.body
 
 

@@ -11,16 +11,30 @@ from tests.factories import make_case_draft
 
 
 def test_f_keys_open_every_page(qtbot, window):
-    assert list(window.pages) == ["home", "record", "ledger", "mailing", "guides", "points", "dayclose", "sync",
-                                  "settings"]
+    assert list(window.pages) == [
+        "home",
+        "record",
+        "ledger",
+        "mailing",
+        "guides",
+        "points",
+        "dayclose",
+        "sync",
+        "settings",
+    ]
     for n, key in zip((1, 2, 3, 4, 5, 6, 7, 8, 10), window.pages):  # F9 prints the receipt on the record page
         qtbot.keyClick(window, getattr(Qt.Key, f"Key_F{n}"))
         assert window.current_key() == key
 
 
 def test_record_a_mailing_scan_its_tracking_number_and_mark_it_delivered(qtbot, window, counter):
-    case = counter.append(make_case_draft(item_code="FL015", amount=None, materials={
-        m.code: "received" for m in counter.catalogue.by_code("FL015").guide.materials}))[0]
+    case = counter.append(
+        make_case_draft(
+            item_code="FL015",
+            amount=None,
+            materials={m.code: "received" for m in counter.catalogue.by_code("FL015").guide.materials},
+        )
+    )[0]
     page = window.show_page("mailing")
     dialog = page.start_new()
     assert not dialog.attempt()
@@ -66,8 +80,9 @@ def test_every_guide_can_be_read(qtbot, window, counter):
             page.list.setCurrentRow(n)
             assert item.name in page.reader.toPlainText() and "办理时限" in page.reader.toPlainText()
             codes.append(item.code)
-    assert codes == [item.code for c in counter.catalogue.categories()
-                     for item in counter.catalogue.items if item.category == c]
+    assert codes == [
+        item.code for c in counter.catalogue.categories() for item in counter.catalogue.items if item.category == c
+    ]
     type_text(qtbot, page.search, "lszy")
     assert "临时占用城市道路" in page.reader.toPlainText()
 
@@ -126,7 +141,7 @@ def test_the_home_screen_counts_today_and_the_outbox(qtbot, window, counter):
     counter.append(make_case_draft(name="王秀英"))
     home = window.show_page("home")
     assert home.table.rowCount() == 1 and home.table.item(0, 2).text() == "王秀英"
-    assert "待同步：1 条" == home.sync_line.text()
+    assert home.sync_line.text() == "待同步：1 条"
     assert window.sync_indicator.text() == "待同步 1 条，未连接县里，数据保存在本机"  # a ledger never activated
     assert "没有备份" in home.notices.text()
     qtbot.keyClick(home.job_buttons["record"], Qt.Key.Key_Return)

@@ -140,8 +140,11 @@ def test_save_as_pdf_from_the_preview_keeps_the_document(qtbot, window, counter,
     chosen = tmp_path / "存档" / "日结单"
     chosen.parent.mkdir()
     asked = []
-    monkeypatch.setattr(print_preview, "choose_pdf_path",
-                        lambda _parent, suggested: asked.append(suggested) or chosen.with_suffix(".pdf"))
+    monkeypatch.setattr(
+        print_preview,
+        "choose_pdf_path",
+        lambda _parent, suggested: asked.append(suggested) or chosen.with_suffix(".pdf"),
+    )
     day = window.show_page("dayclose")
     dialog = _preview(qtbot, day.print_sheet())
     pdf = dialog.pdf

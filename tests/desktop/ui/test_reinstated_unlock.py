@@ -96,7 +96,6 @@ def test_a_counter_that_opens_locked_asks_by_itself_and_opens_up_when_reinstated
         reopened.close()
 
 
-
 def test_without_a_network_the_check_says_so_and_the_lock_stays(qtbot, county, tmp_path, catalogue):
     switch = NetSwitch(county.base_url)
     counter, setup = activated_counter(county, tmp_path / "data", catalogue, url=switch.url)

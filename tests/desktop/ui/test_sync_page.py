@@ -90,8 +90,14 @@ def test_a_record_the_county_refuses_is_listed_with_its_reason_and_what_to_do(qt
 
 def test_department_statuses_notices_and_the_points_statement_reach_the_screens(qtbot, county, counter):
     licence = counter.catalogue.by_code("FL015")
-    (case,) = counter.append(make_case_draft(counter.catalogue, item_code="FL015", amount=None,
-                                             materials={m.code: "received" for m in licence.guide.materials}))
+    (case,) = counter.append(
+        make_case_draft(
+            counter.catalogue,
+            item_code="FL015",
+            amount=None,
+            materials={m.code: "received" for m in licence.guide.materials},
+        )
+    )
     counter.append(draft_materials_sent(case.body["case_id"]))
     (paid,) = counter.append(make_case_draft(counter.catalogue, item_code="FL003", amount="86.50"))
     counter.append(draft_complete(paid.body["case_id"]))
@@ -103,8 +109,13 @@ def test_department_statuses_notices_and_the_points_statement_reach_the_screens(
     assert ledger.model.row(1).synced  # refreshed in place after the sync
     set_status(county, counter, case.body["receipt_no"], ("accepted", ""), ("completed", "营业执照已寄出"))
     with county.session() as session:
-        publish_notice(session, "活动日提醒", "本周五在瑶里邮政网点开展帮代办活动日，请带好台账。", point_code=None,
-                       actor="县政务服务管理局")
+        publish_notice(
+            session,
+            "活动日提醒",
+            "本周五在瑶里邮政网点开展帮代办活动日，请带好台账。",
+            point_code=None,
+            actor="县政务服务管理局",
+        )
         session.commit()
     outcome = sync(qtbot, window)
     assert outcome.ok and outcome.report.pulled >= 3
@@ -115,7 +126,9 @@ def test_department_statuses_notices_and_the_points_statement_reach_the_screens(
     home = window.show_page("home")
     assert "活动日提醒" in home.county_notices.text() and not home.county_title.isHidden()
     points = window.show_page("points")
-    assert "本月 5 分（办结 2 件）" in points.county_lines.text()  # 一类 payment 1 + 四类 licence 4, as the county counts
+    assert (
+        "本月 5 分（办结 2 件）" in points.county_lines.text()
+    )  # 一类 payment 1 + 四类 licence 4, as the county counts
 
 
 def test_a_revoked_account_locks_the_app_and_keeps_the_data(qtbot, county, point, tmp_path):

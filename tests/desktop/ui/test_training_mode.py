@@ -9,8 +9,9 @@ from desktop.services.practice import PASSWORD
 from desktop.ui.sync_page import TRAINING_LINE
 
 
-def test_training_enrols_with_the_practice_county_syncs_and_brings_department_statuses_back(qtbot, tmp_path,
-                                                                                            monkeypatch):
+def test_training_enrols_with_the_practice_county_syncs_and_brings_department_statuses_back(
+    qtbot, tmp_path, monkeypatch
+):
     monkeypatch.setattr(background, "TRAINING_PERIOD_S", 1)  # the app asks every few seconds; the test every second
     shell = Shell(tmp_path / "training", training=True)
     qtbot.addWidget(shell.login)
@@ -31,8 +32,9 @@ def test_training_enrols_with_the_practice_county_syncs_and_brings_department_st
         queries = CaseQueries(counter.store, counter.catalogue)
 
         def department_answered() -> bool:
-            return sum(queries.count(CaseFilter(state=state)) for state in ("accepted", "completed")) > 0 and \
-                any("来自县里" in entry.sync for entry in _timelines(main))
+            return sum(queries.count(CaseFilter(state=state)) for state in ("accepted", "completed")) > 0 and any(
+                "来自县里" in entry.sync for entry in _timelines(main)
+            )
 
         qtbot.waitUntil(department_answered, timeout=20_000)  # the pretend department acts every 5 s
         page = main.show_page("sync")
@@ -48,6 +50,7 @@ def _timelines(main):
     from desktop.services.case_detail import load_detail
 
     counter = main.counter
-    rows = CaseQueries(counter.store, counter.catalogue).page(CaseFilter(state="accepted"), 0, 5) + \
-        CaseQueries(counter.store, counter.catalogue).page(CaseFilter(state="completed"), 0, 50)
+    rows = CaseQueries(counter.store, counter.catalogue).page(CaseFilter(state="accepted"), 0, 5) + CaseQueries(
+        counter.store, counter.catalogue
+    ).page(CaseFilter(state="completed"), 0, 50)
     return [entry for row in rows for entry in load_detail(counter, row.case_id).timeline]
