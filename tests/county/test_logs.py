@@ -10,6 +10,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def test_each_request_gets_an_id_in_its_log_lines_and_its_response(county):
     assert given.headers["X-Request-ID"] == "nginx-7f3a9c"
     assert re.fullmatch(r"[0-9a-f]{32}", made.headers["X-Request-ID"])
     assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["X-Request-ID"])  # not a sane id: a fresh one instead
-    access = [line for line in _lines(stream) if line["logger"] == "county.access"]
+    access = wait_for_access_lines(stream, 3)  # each is written as its response goes out
     assert [line["request_id"] for line in access] == [r.headers["X-Request-ID"] for r in (given, made, refused)]
     assert all(line["message"].startswith("GET /healthz 200 ") and line["level"] == "INFO" for line in access)
 
@@ -62,6 +63,15 @@ def test_personal_data_is_masked_in_every_line_and_exception():
     assert first["message"] == "applicant 3602**********432X phone 139****2345 name=程**"
     assert first["request_id"] == "req-1" and first["level"] == "WARNING"
     assert "ValueError: duplicate 3602**********432X / 139****2345" in second["exception"]
+
+
+def wait_for_access_lines(stream: io.StringIO, count: int) -> list[dict]:
+    deadline = time.monotonic() + 10
+    while True:
+        access = [line for line in _lines(stream) if line["logger"] == "county.access"]
+        if len(access) >= count or time.monotonic() > deadline:
+            return access
+        threading.Event().wait(0.01)
 
 
 def _free_port() -> int:

@@ -28,6 +28,7 @@ def after_power_cut(tmp_path, catalogue, monkeypatch):
         folder, unlocked = store.layout.folder, store._unlocked
         page, size = page_of(store, "ix_case_name")
         store.engine.dispose()  # the power went: no clean shutdown recorded
+        store._mark_file.close()  # and the process's open files went with it
         if damage:
             smash(store.layout.database, page, size)
         reopened, report = open_store(folder, unlocked=unlocked)
