@@ -10,7 +10,7 @@ from pathlib import Path
 
 from county.config import ConfigError, Settings
 from county.db import make_engine, session_factory, upgrade
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.services import (
     admin,
     catalogues,
@@ -166,7 +166,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         message = _dispatch(session, args, actor, settings)
         session.commit()
-    except ApiError as exc:
+    except CountyError as exc:
         session.rollback()
         print(exc.message)
         return 1
@@ -243,16 +243,20 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         try:
             data = json.loads(args.file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ApiError(400, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。") from exc
+            raise CountyError(
+                Refusal.INVALID, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。"
+            ) from exc
         event = catalogues.publish(session, data, actor=actor)
         return f"事项清单 {event.payload['version']} 已发布，代办点下次同步时会收到。"
     if args.command == "import":
         try:
             if args.file.stat().st_size > MAX_FILE_BYTES:
-                raise ApiError(400, "bad_sync_file", "同步文件太大，请在柜台端分几次导出。")
+                raise CountyError(Refusal.INVALID, "bad_sync_file", "同步文件太大，请在柜台端分几次导出。")
             data = args.file.read_bytes()
         except OSError as exc:
-            raise ApiError(400, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。") from exc
+            raise CountyError(
+                Refusal.INVALID, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。"
+            ) from exc
         result = sync_file.import_file(
             session, data, max_events=sync_file_limit(settings), settings=settings, actor=actor
         )
@@ -280,8 +284,8 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         if not tried:
             return "数据库里还没有加密的个人信息，无从核对。"
         if opened < tried:
-            raise ApiError(
-                400,
+            raise CountyError(
+                Refusal.INVALID,
                 "wrong_key",
                 f"这个密钥打不开最近 {tried} 条记录中的 {tried - opened} 条：密钥不对，不能用它启动县级端。",
             )

@@ -1,16 +1,40 @@
-"""Every error the endpoint answers with: one JSON shape, a stable code, a Chinese message."""
+"""The county's refusals: a kind, a stable code and a Chinese message; county/api maps each kind to HTTP."""
 
 from __future__ import annotations
 
+from enum import Enum
 
-class ApiError(Exception):
+
+class Refusal(Enum):
+    """Why the county refuses; the services say which, the API layer decides the HTTP status (api/errors.py)."""
+
+    INVALID = "invalid"  # the input breaks a rule
+    UNAUTHENTICATED = "unauthenticated"  # no valid credential
+    FORBIDDEN = "forbidden"  # a valid credential whose standing does not allow it (revoked)
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"  # disagrees with what the county already holds
+    TOO_LARGE = "too_large"
+    UNSUPPORTED = "unsupported"  # a body encoding the county does not read
+    UNPROCESSABLE = "unprocessable"  # a request that does not parse
+    OUTDATED = "outdated"  # a counter older than the county accepts
+    TOO_MANY = "too_many"  # throttled
+    BUSY = "busy"  # overloaded: try again later
+
+
+class CountyError(Exception):
     """An expected refusal. Never carries exception text or stack traces to the client."""
 
     def __init__(
-        self, status: int, code: str, message: str, *, retry_after: int | None = None, resend_from: int | None = None
+        self,
+        kind: Refusal,
+        code: str,
+        message: str,
+        *,
+        retry_after: int | None = None,
+        resend_from: int | None = None,
     ):
         super().__init__(message)
-        self.status = status
+        self.kind = kind
         self.code = code
         self.message = message
         self.retry_after = retry_after
@@ -25,18 +49,20 @@ class ApiError(Exception):
         return {"error": error}
 
 
-def unauthorised(message: str = "这台电脑的登录凭证无效，请联系乡镇或县政务服务管理局重新激活。") -> ApiError:
-    return ApiError(401, "auth_invalid", message)
+def unauthorised(message: str = "这台电脑的登录凭证无效，请联系乡镇或县政务服务管理局重新激活。") -> CountyError:
+    return CountyError(Refusal.UNAUTHENTICATED, "auth_invalid", message)
 
 
-def revoked(what: str) -> ApiError:
+def revoked(what: str) -> CountyError:
     messages = {
         "device": "这台电脑的激活已被县里撤销，暂时不能同步。本机台账数据都还在，请联系县政务服务管理局。",
         "account": "代办员账号已被县里注销，暂时不能同步。本机台账数据都还在，请联系县政务服务管理局。",
         "point": "本代办点已被县里撤销，暂时不能同步。本机台账数据都还在，请联系县政务服务管理局。",
     }
-    return ApiError(403, f"{what}_revoked", messages[what])
+    return CountyError(Refusal.FORBIDDEN, f"{what}_revoked", messages[what])
 
 
-def overloaded(retry_after: int) -> ApiError:
-    return ApiError(503, "overloaded", "县里的服务器正忙，稍后会自动重试，数据不会丢失。", retry_after=retry_after)
+def overloaded(retry_after: int) -> CountyError:
+    return CountyError(
+        Refusal.BUSY, "overloaded", "县里的服务器正忙，稍后会自动重试，数据不会丢失。", retry_after=retry_after
+    )

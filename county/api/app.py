@@ -17,9 +17,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from county import logs
+from county.api.errors import status_of
 from county.config import Settings
 from county.db import WriteGate, make_engine, session_factory, write_gate
-from county.errors import ApiError, overloaded
+from county.errors import CountyError, Refusal, overloaded
 from county.services.pii import PiiBox
 
 log = logging.getLogger(__name__)
@@ -68,14 +69,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.core = AppState(settings, engine or make_engine(settings.database_url))
     app.add_middleware(logs.RequestIds)  # every log line of a request carries its id; echoed as X-Request-ID
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(CountyError)
+    async def _api_error(_request: Request, exc: CountyError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
-        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+        return JSONResponse(exc.body(), status_code=status_of(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, _exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(ApiError(422, "bad_request", "请求参数不对，已拒收。").body(), status_code=422)
+        return JSONResponse(
+            CountyError(Refusal.UNPROCESSABLE, "bad_request", "请求参数不对，已拒收。").body(), status_code=422
+        )
 
     def _overloaded() -> JSONResponse:
         error = overloaded(settings.limits.retry_after_seconds)
@@ -97,8 +100,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     async def _db_error(_request: Request, exc: DBAPIError) -> JSONResponse:
         # Constraint races and the like: the batch was rolled back whole; the client retries.
         log.warning("database refused a write: %s", type(exc.orig).__name__)
-        error = ApiError(
-            409, "retry", "县里正在处理同一批数据，稍后会自动重试。", retry_after=settings.limits.retry_after_seconds
+        error = CountyError(
+            Refusal.CONFLICT,
+            "retry",
+            "县里正在处理同一批数据，稍后会自动重试。",
+            retry_after=settings.limits.retry_after_seconds,
         )
         return JSONResponse(error.body(), status_code=409, headers={"Retry-After": str(error.retry_after)})
 

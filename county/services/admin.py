@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.models import Account, ActivationCode, CountyEvent, Device, Point, Township
 from county.services import texts
 from county.services.common import audit, iso, new_activation_code, sha256_hex, utcnow
@@ -18,9 +18,9 @@ from sync.ledger.events import CHINA_TZ
 POINT_KINDS = {"shop": "代办点", "team": "帮代办队伍", "outlet": "合作网点"}
 
 
-class AdminError(ApiError):
+class AdminError(CountyError):
     def __init__(self, message: str):
-        super().__init__(400, "admin", message)
+        super().__init__(Refusal.INVALID, "admin", message)
 
 
 def create_township(session: Session, name: str, *, actor: str) -> Township:

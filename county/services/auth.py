@@ -6,7 +6,7 @@ import hmac
 
 from sqlalchemy.orm import Session
 
-from county.errors import ApiError, revoked, unauthorised
+from county.errors import CountyError, Refusal, revoked, unauthorised
 from county.models import Account, Device, Point
 from county.services.common import sha256_hex
 
@@ -15,7 +15,7 @@ def authenticate(session: Session, authorization: str | None, *, lock: bool = Fa
     """The device behind ``Authorization: Device <device_id>.<token>``, refused if it or its account or point
     was revoked. ``lock`` takes a row lock on the device so its pushes are applied one at a time."""
     if not authorization or not authorization.startswith("Device "):
-        raise ApiError(401, "auth_missing", "缺少设备凭证，请先激活这台电脑。")
+        raise CountyError(Refusal.UNAUTHENTICATED, "auth_missing", "缺少设备凭证，请先激活这台电脑。")
     credential = authorization[len("Device ") :].strip()
     device_id, _, token = credential.partition(".")
     if len(device_id) != 32 or not token:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.models import CatalogueVersion, CountyEvent
 from county.services.common import audit, utcnow
 from sync.ledger.catalogue import (
@@ -45,10 +45,10 @@ def publish(session: Session, data: dict, *, actor: str) -> CountyEvent:
     try:
         parsed = parse_catalogue(data, load_units())
     except CatalogueError as exc:
-        raise ApiError(400, "catalogue_invalid", f"事项清单有问题，不能发布：{exc}") from exc
+        raise CountyError(Refusal.INVALID, "catalogue_invalid", f"事项清单有问题，不能发布：{exc}") from exc
     newest = known_versions(session)[-1]
     if version_key(parsed.version) <= version_key(newest):
-        raise ApiError(409, "catalogue_old", f"新版本号 {parsed.version} 必须比现有的 {newest} 新。")
+        raise CountyError(Refusal.CONFLICT, "catalogue_old", f"新版本号 {parsed.version} 必须比现有的 {newest} 新。")
     digest = catalogue_digest(data)
     session.add(CatalogueVersion(version=parsed.version, data=data, digest=digest, published_at=utcnow()))
     event = CountyEvent(

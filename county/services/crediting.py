@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county.config import ClockRules
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.models import CountyEvent, MonthExtension, Point
 from county.services.common import audit, utcnow
 from sync.ledger.events import CHINA_TZ, format_time, parse_time
@@ -144,17 +144,21 @@ def extend_month(
     """Keep ``month`` open for ``point`` through ``until`` (China time); audited. Affects completions received from now."""
     rules = rules or ClockRules()
     if not reason.strip():
-        raise ApiError(400, "reason_required", "延长入账期必须用 --reason 写明原因，它会记入审计日志。什么都没有改。")
+        raise CountyError(
+            Refusal.INVALID, "reason_required", "延长入账期必须用 --reason 写明原因，它会记入审计日志。什么都没有改。"
+        )
     try:
         quarter_of(month)
     except ValueError:
-        raise ApiError(
-            400, "bad_month", f"月份应写成“年-月”，例如 2026-11（收到的是 {month[:20]}）。什么都没有改。"
+        raise CountyError(
+            Refusal.INVALID, "bad_month", f"月份应写成“年-月”，例如 2026-11（收到的是 {month[:20]}）。什么都没有改。"
         ) from None
     closes = month_closes(month, county_workdays(session), rules.open_workdays)
     if until <= closes:
-        raise ApiError(
-            400, "not_later", f"{month} 的入账期本来就到 {closes:%Y年%m月%d日}，延长的日期要比这晚。什么都没有改。"
+        raise CountyError(
+            Refusal.INVALID,
+            "not_later",
+            f"{month} 的入账期本来就到 {closes:%Y年%m月%d日}，延长的日期要比这晚。什么都没有改。",
         )
     found = session.scalar(
         select(MonthExtension).where(MonthExtension.point_id == point.id, MonthExtension.month == month)

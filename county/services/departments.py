@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.models import Case, CountyEvent, Point
 from county.services import texts
 from county.services.common import audit, utcnow
@@ -22,26 +22,26 @@ def find_case(session: Session, point_code: str, receipt_no: str) -> Case:
         .where(Point.code == point_code, Case.receipt_no == receipt_no)
     )
     if case is None:
-        raise ApiError(404, "case_not_found", f"没有找到回执编号为 {receipt_no} 的办件。")
+        raise CountyError(Refusal.NOT_FOUND, "case_not_found", f"没有找到回执编号为 {receipt_no} 的办件。")
     return case
 
 
 def set_case_status(session: Session, case: Case, status: str, note: str, *, actor: str) -> CountyEvent:
     """Move a case as its department decided, and queue the change for the point's devices."""
     if status not in COUNTY_STATUSES:
-        raise ApiError(
-            400,
+        raise CountyError(
+            Refusal.INVALID,
             "bad_status",
             "状态只能是 accepted（受理）、in_review（审批中）、completed（办结）或 returned（退回）。",
         )
     note = texts.paragraph(note, field="note", label="办理说明", max_len=500, required=False)
     if status == CaseState.RETURNED and not note:
-        raise ApiError(400, "note_required", "退回办件时必须写明原因，群众才知道要补什么。")
+        raise CountyError(Refusal.INVALID, "note_required", "退回办件时必须写明原因，群众才知道要补什么。")
     body = {"case_id": case.case_id, "status": status, "note": note}
     try:
         new_state = next_state(case.flow, CaseState(case.state), EventType.CASE_STATUS_CHANGED, body)
     except LifecycleError as exc:
-        raise ApiError(409, "lifecycle", exc.message) from exc
+        raise CountyError(Refusal.CONFLICT, "lifecycle", exc.message) from exc
     changed_at = format_time(china_now())
     if new_state is CaseState.COMPLETED and case.completed_at is None:
         month = completion_month(changed_at)  # the county's own clock: always its own, open month
@@ -70,7 +70,7 @@ def disqualify_case(session: Session, case: Case, reason: str, *, actor: str) ->
     """违规刷单: the case earns nothing; points are recomputed from the remaining cases."""
     reason = texts.paragraph(reason, field="reason", label="取消积分的原因", max_len=500, required=False)
     if not reason:
-        raise ApiError(400, "reason_required", "取消积分必须写明原因。")
+        raise CountyError(Refusal.INVALID, "reason_required", "取消积分必须写明原因。")
     case.disqualified, case.disqualify_reason = True, reason
     audit(session, actor, "case.disqualify", f"case:{case.case_id}", reason=reason)
     session.flush()

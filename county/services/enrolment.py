@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county.config import Settings
-from county.errors import ApiError, revoked
+from county.errors import CountyError, Refusal, revoked
 from county.models import Account, ActivationCode, Device, Point, Township
 from county.services import catalogues, throttle
 from county.services.common import audit, iso, new_device_token, normalize_activation_code, sha256_hex, utcnow
@@ -17,7 +17,7 @@ from sync.wire import EnrolRequest, EnrolResult, Limits, PointInfo
 BAD_CODE = "激活码不对，请核对后重新输入（注意区分字母和数字）。"
 
 
-def _fail(session: Session, attempt: throttle.Attempt, settings: Settings, error: ApiError) -> ApiError:
+def _fail(session: Session, attempt: throttle.Attempt, settings: Settings, error: CountyError) -> CountyError:
     throttle.record_failure(session, attempt, settings.limits)  # counts although the enrolment is refused
     return error
 
@@ -31,14 +31,14 @@ def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Set
     code = session.scalar(select(ActivationCode).where(ActivationCode.code_hash == code_hash).with_for_update())
     now = utcnow()
     if code is None:
-        raise _fail(session, attempt, settings, ApiError(400, "activation_invalid", BAD_CODE))
+        raise _fail(session, attempt, settings, CountyError(Refusal.INVALID, "activation_invalid", BAD_CODE))
     if code.used_at is not None:
         raise _fail(
             session,
             attempt,
             settings,
-            ApiError(
-                400,
+            CountyError(
+                Refusal.INVALID,
                 "activation_used",
                 "这个激活码已经用过了，每个激活码只能用一次。请向县政务服务管理局申请新的激活码。",
             ),
@@ -48,7 +48,9 @@ def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Set
             session,
             attempt,
             settings,
-            ApiError(400, "activation_expired", "这个激活码已过期，请向县政务服务管理局申请新的激活码。"),
+            CountyError(
+                Refusal.INVALID, "activation_expired", "这个激活码已过期，请向县政务服务管理局申请新的激活码。"
+            ),
         )
     account = session.get(Account, code.account_id)
     point = session.get(Point, account.point_id)
@@ -60,7 +62,7 @@ def enrol(session: Session, request: EnrolRequest, *, client: str, settings: Set
     used_numbers = set(session.scalars(select(Device.device_no).where(Device.point_id == point.id)))
     free = [n for n in range(1, 10) if n not in used_numbers]
     if not free:
-        raise ApiError(409, "too_many_devices", "本代办点已激活 9 台设备，请先请县里注销不用的设备。")
+        raise CountyError(Refusal.CONFLICT, "too_many_devices", "本代办点已激活 9 台设备，请先请县里注销不用的设备。")
     token = new_device_token()
     device = Device(
         id=new_id(),

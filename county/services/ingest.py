@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county.config import ClockRules
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.models import Device, LedgerEvent, Point, TamperFlag
 from county.services import bulk, clock_skew
 from county.services.cases import CaseBook
@@ -33,10 +33,10 @@ EVENT_TABLE = LedgerEvent.__table__
 STORED_AS_TEXT = frozenset({"body", "pii", "pii_digests"})  # JSON text already, or NULL (precheck.ledger_row)
 
 
-class Conflict(ApiError):
+class Conflict(CountyError):
     def __init__(self, seq: int, detail: str):
         super().__init__(
-            409,
+            Refusal.CONFLICT,
             "conflict",
             "本机台账与县里已收到的记录不一致，县里已记录并将核查。请联系县政务服务管理局，不要删除本机数据。",
         )
@@ -90,12 +90,14 @@ def push(
     sealed = request if isinstance(request, Sealed) else prepare(request, max_events=max_events, box=box)
     request = sealed.request
     if request.device_id != device.id:
-        raise ApiError(403, "wrong_device", "上传的记录不属于这台电脑，已拒收。")
+        raise CountyError(Refusal.FORBIDDEN, "wrong_device", "上传的记录不属于这台电脑，已拒收。")
     if sealed.too_large or len(request.events) > max_events:
-        raise ApiError(413, "batch_too_large", f"一次最多上传 {max_events} 条记录。")
+        raise CountyError(Refusal.TOO_LARGE, "batch_too_large", f"一次最多上传 {max_events} 条记录。")
     head_seq, head_hash = device.head_seq, device.head_hash
     if request.from_seq > head_seq + 1:
-        raise ApiError(409, "gap", "县里缺少前面的记录，请从缺少的地方重新上传。", resend_from=head_seq + 1)
+        raise CountyError(
+            Refusal.CONFLICT, "gap", "县里缺少前面的记录，请从缺少的地方重新上传。", resend_from=head_seq + 1
+        )
 
     last = request.from_seq + len(request.events) - 1
     stored = {
@@ -121,7 +123,7 @@ def push(
     if sealed.unreadable is not None:
         raise sealed.unreadable
     if sealed.head_hash != request.head_hash:
-        raise ApiError(409, "chain_mismatch", "这批记录在传输中不完整，已整批退回，会自动重新上传。")
+        raise CountyError(Refusal.CONFLICT, "chain_mismatch", "这批记录在传输中不完整，已整批退回，会自动重新上传。")
 
     now = utcnow()
     book = CaseBook(session, point, MonthClock(session, point, rules, now))

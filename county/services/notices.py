@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.models import CountyEvent
 from county.services import texts
 from county.services.admin import point_by_code
@@ -18,9 +18,9 @@ def publish_notice(session: Session, title: str, text: str, *, point_code: str |
     title = texts.line(title, field="title", label="通知标题", max_len=60, required=False)
     text = texts.paragraph(text, field="text", label="通知内容", max_len=MAX_TEXT, required=False)
     if not title or not text:
-        raise ApiError(400, "notice_empty", "通知的标题和内容都要填写。")
+        raise CountyError(Refusal.INVALID, "notice_empty", "通知的标题和内容都要填写。")
     if len(title) > 60 or len(text) > MAX_TEXT:
-        raise ApiError(400, "notice_too_long", f"通知标题最多 60 字，内容最多 {MAX_TEXT} 字。")
+        raise CountyError(Refusal.INVALID, "notice_too_long", f"通知标题最多 60 字，内容最多 {MAX_TEXT} 字。")
     point_id = point_by_code(session, point_code).id if point_code else None
     event = CountyEvent(
         point_id=point_id,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.services.pii import PiiBox
 from sync.ledger.catalogue import Catalogue, Item, bundled_versions, load_catalogue
 from sync.ledger.chain import SealedParts
@@ -57,7 +57,7 @@ class Sealed:
     events: list[Event]
     checks: list[object]  # per event: None (passed), a RejectEvent, or NOT_CHECKED
     rows: list[dict[str, Any]]  # per event: its ledger row as far as it depends on the event alone (ledger_row)
-    unreadable: ApiError | None = None  # raised when the push reaches event len(events)
+    unreadable: CountyError | None = None  # raised when the push reaches event len(events)
     too_large: bool = False  # more events than the endpoint takes: nothing was done
 
     @property
@@ -121,7 +121,7 @@ def prepare(request: PushRequest, *, max_events: int, box: PiiBox, pause: Callab
                 events,
                 checks,
                 rows,
-                ApiError(422, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。"),
+                CountyError(Refusal.UNPROCESSABLE, "unreadable_event", f"第 {seq} 条记录内容无法识别，已整批退回。"),
             )
         event = parts.event
         events.append(event)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw.decode("utf-8"), object_pairs_hook=_pairs, parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ApiError(400, "bad_json", "数据格式不对，已拒收。如果反复出现，请升级柜台软件。") from exc
+        raise CountyError(Refusal.INVALID, "bad_json", "数据格式不对，已拒收。如果反复出现，请升级柜台软件。") from exc
 
 
 def parse_model(model: type[BaseModel], raw: bytes) -> Any:
@@ -35,4 +35,6 @@ def parse_model(model: type[BaseModel], raw: bytes) -> Any:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in err["loc"][:2]) for err in exc.errors()})[:5]
-        raise ApiError(422, "bad_request", f"数据内容不符合要求（{'、'.join(fields)}），已拒收。") from exc
+        raise CountyError(
+            Refusal.UNPROCESSABLE, "bad_request", f"数据内容不符合要求（{'、'.join(fields)}），已拒收。"
+        ) from exc

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from county.config import Settings
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.models import Device
 from county.services import ingest
 from county.services.auth import check_standing
@@ -24,28 +24,28 @@ from sync.wire import PushRequest, PushResult
 
 def import_file(session: Session, data: bytes, *, max_events: int, settings: Settings, actor: str) -> PushResult:
     """Check the signature, then inflate (bounded), parse (strict) and ingest as a push received now (its
-    completions are credited by the import time); raises ApiError."""
+    completions are credited by the import time); raises CountyError."""
     box = PiiBox.from_settings(settings)
     try:
         header = read_header(data)
     except SyncFileError as exc:
-        raise ApiError(400, "bad_sync_file", str(exc)) from exc
+        raise CountyError(Refusal.INVALID, "bad_sync_file", str(exc)) from exc
     device = session.get(Device, header.device_id, with_for_update=True)
     if device is None or not device.signing_key:
-        raise ApiError(404, "unknown_device", "县里没有这台设备的激活记录，无法导入。")
+        raise CountyError(Refusal.NOT_FOUND, "unknown_device", "县里没有这台设备的激活记录，无法导入。")
     try:
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(device.signing_key)).verify(header.signature, header.signed)
     except InvalidSignature as exc:
-        raise ApiError(
-            400, "bad_signature", "同步文件的签名不对（文件被改动过或不是这台设备导出的），已拒收。"
+        raise CountyError(
+            Refusal.INVALID, "bad_signature", "同步文件的签名不对（文件被改动过或不是这台设备导出的），已拒收。"
         ) from exc
     try:
         raw = inflate(header.payload_gz, settings.limits.max_sync_file_uncompressed)
     except SyncFileError as exc:
-        raise ApiError(400, "bad_sync_file", str(exc)) from exc
+        raise CountyError(Refusal.INVALID, "bad_sync_file", str(exc)) from exc
     request = parse_model(PushRequest, raw)
     if request.device_id != header.device_id:
-        raise ApiError(400, "bad_sync_file", "同步文件里的设备编号前后不一致，已拒收。")
+        raise CountyError(Refusal.INVALID, "bad_sync_file", "同步文件里的设备编号前后不一致，已拒收。")
     point = check_standing(session, device)
     audit(
         session, actor, "syncfile.import", f"device:{device.id}", from_seq=request.from_seq, events=len(request.events)

@@ -8,7 +8,7 @@ same rules (sync/ledger/forms.py).
 
 from __future__ import annotations
 
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from sync.ledger.validation import (
     ValidationError,
     clean_org_name,
@@ -18,8 +18,8 @@ from sync.ledger.validation import (
 from sync.wire import EnrolRequest
 
 
-def _refused(exc: ValidationError) -> ApiError:
-    return ApiError(400, "bad_text", exc.message)
+def _refused(exc: ValidationError) -> CountyError:
+    return CountyError(Refusal.INVALID, "bad_text", exc.message)
 
 
 def line(raw: str, *, field: str, label: str, max_len: int, required: bool = True) -> str:
@@ -45,7 +45,7 @@ def org_name(raw: str, *, field: str, label: str, max_len: int) -> str:
     except ValidationError as exc:
         raise _refused(ValidationError(field, exc.message.replace("名称", label))) from exc
     if len(name) > max_len:
-        raise ApiError(400, "bad_text", f"{label}最多 {max_len} 个字，现在有 {len(name)} 个字。")
+        raise CountyError(Refusal.INVALID, "bad_text", f"{label}最多 {max_len} 个字，现在有 {len(name)} 个字。")
     return name
 
 
@@ -56,7 +56,7 @@ def person_name(raw: str, *, field: str = "name", max_len: int = 40) -> str:
     except ValidationError as exc:
         raise _refused(exc) from exc
     if len(name) > max_len:
-        raise ApiError(400, "bad_text", f"姓名最多 {max_len} 个字，现在有 {len(name)} 个字。")
+        raise CountyError(Refusal.INVALID, "bad_text", f"姓名最多 {max_len} 个字，现在有 {len(name)} 个字。")
     return name
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from county.config import Limits
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.models import AuditLog, EnrolFailure
 from county.services.common import audit, utcnow
 
@@ -45,8 +45,8 @@ class Attempt:
         return cls(address[:64], digest(f"{address}|{signing_key or ''}"), digest(f"code|{normalised_code}"))
 
 
-def _too_many(limits: Limits, message: str) -> ApiError:
-    return ApiError(429, "rate_limited", message, retry_after=limits.enrol_window_seconds)
+def _too_many(limits: Limits, message: str) -> CountyError:
+    return CountyError(Refusal.TOO_MANY, "rate_limited", message, retry_after=limits.enrol_window_seconds)
 
 
 def check(session: Session, attempt: Attempt, limits: Limits) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from packaging.version import InvalidVersion, Version
 
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 
 OUTDATED_CODE = "app_outdated"
 
@@ -24,7 +24,7 @@ def parse_minimum(text: str) -> Version | None:
         raise ValueError(f"SUISHENBAN_COUNTY_MIN_APP_VERSION 不是版本号：{text!r}（应如 0.2.0）") from exc
 
 
-class Outdated(ApiError):
+class Outdated(CountyError):
     """A counter older than the county accepts: 426 with the minimum, so the counter can say what to install."""
 
     def __init__(self, app_version: str, minimum: str, update_url: str = ""):
@@ -34,7 +34,7 @@ class Outdated(ApiError):
             else "请向乡镇或县政务服务管理局要新版安装程序（U 盘拷贝或下载地址）"
         )
         super().__init__(
-            426,
+            Refusal.OUTDATED,
             OUTDATED_CODE,
             f"这台电脑上的柜台软件版本太旧（{app_version or '未知'}），"
             f"县里现在只接收 {minimum} 或更新版本的同步。"

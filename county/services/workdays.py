@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.models import CountyEvent
 from county.services.common import audit, utcnow
 from sync.ledger.workdays import WorkdayTable
@@ -17,8 +17,10 @@ def seed_table(years: list[int]) -> WorkdayTable:
     covered = {d.year for d in chinese_calendar.holidays}
     missing = [y for y in years if y not in covered]
     if missing:
-        raise ApiError(
-            400, "workdays_unknown", f"{'、'.join(map(str, missing))} 年的放假安排还没有收录，请在控制台手工录入。"
+        raise CountyError(
+            Refusal.INVALID,
+            "workdays_unknown",
+            f"{'、'.join(map(str, missing))} 年的放假安排还没有收录，请在控制台手工录入。",
         )
     holidays = frozenset(d for d in chinese_calendar.holidays if d.year in years and d.weekday() < 5)
     workdays = frozenset(d for d in chinese_calendar.workdays if d.year in years and d.weekday() >= 5)

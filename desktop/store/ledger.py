@@ -287,7 +287,7 @@ class LedgerStore:
         full and restores it; the session goes on meanwhile (nothing it saves is lost: the restore salvages
         every event still readable). On success the due check (after an unclean shutdown) is done.
         """
-        from desktop.store.recovery import StoreDamaged
+        from desktop.store.recovery_report import StoreDamaged
 
         try:
             with self.engine.connect() as conn:

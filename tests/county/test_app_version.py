@@ -12,6 +12,7 @@ from packaging.version import Version
 from sqlalchemy import select
 
 from county.api.app import create_app
+from county.api.errors import status_of
 from county.config import Settings
 from county.models import ActivationCode, LedgerEvent
 from county.services.pii import new_key
@@ -84,7 +85,9 @@ def test_versions_are_compared_as_numbers(version, minimum, accepted):
     else:
         with pytest.raises(Outdated) as refused:
             require_supported(version, minimum)
-        assert refused.value.status == 426 and refused.value.body()["error"]["min_app_version"] == str(Version(minimum))
+        assert status_of(refused.value) == 426 and refused.value.body()["error"]["min_app_version"] == str(
+            Version(minimum)
+        )
 
 
 def test_a_minimum_that_is_not_a_version_stops_the_county_from_starting(monkeypatch):

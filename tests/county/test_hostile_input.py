@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 import requests
@@ -135,3 +136,14 @@ def test_the_api_never_answers_5xx_to_generated_requests(county, device):
 
         check()
     assert nothing_stored(county)
+
+
+def test_every_refusal_has_one_http_status_and_services_name_none():
+    from county.api.errors import HTTP_STATUS
+    from county.errors import Refusal
+
+    assert set(HTTP_STATUS) == set(Refusal)
+    assert len(set(HTTP_STATUS.values())) == len(HTTP_STATUS)
+    services = Path(__file__).resolve().parents[2] / "county" / "services"
+    for path in services.glob("*.py"):  # no status code written in a service: they raise refusals by kind
+        assert "status_code" not in path.read_text(encoding="utf-8"), path.name

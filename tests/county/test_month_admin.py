@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from county import cli as county_cli
-from county.errors import ApiError
+from county.errors import CountyError
 from county.models import Account, AuditLog, Case, MonthExtension, SyncBatch
 from county.services import admin
 from county.services.sync_file import import_file
@@ -105,14 +105,14 @@ def test_two_accounts_with_the_same_name_in_one_point_are_refused(county):
     setup = new_point(county, agent="王秀英")
     other = new_point(county, name="另一个小卖部", agent="李四")
     with county.session() as session:
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(CountyError) as refused:
             admin.create_account(session, setup["point_code"], " 王秀英 ", actor="test")
         assert f"代办点 {setup['point_code']} 已有名为「王秀英」的代办员账号" in refused.value.message
         assert "什么都没有改" in refused.value.message
         admin.create_account(session, other["point_code"], "王秀英", actor="test")  # another point: fine
         admin.revoke_account(session, setup["account_id"], "离职", actor="test")
         session.commit()
-        with pytest.raises(ApiError) as again:
+        with pytest.raises(CountyError) as again:
             admin.create_account(session, setup["point_code"], "王秀英", actor="test")
         assert f"reinstate-account {setup['account_id']}" in again.value.message
         first = session.get(Account, setup["account_id"])

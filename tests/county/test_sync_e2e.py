@@ -182,9 +182,9 @@ def test_a_published_catalogue_version_reaches_the_counter_and_its_cases_are_acc
         with county.session() as session:  # versions only move forward
             import pytest
 
-            from county.errors import ApiError
+            from county.errors import CountyError
 
-            with pytest.raises(ApiError, match="必须比现有的"):
+            with pytest.raises(CountyError, match="必须比现有的"):
                 catalogues.publish(session, data, actor="县政务服务管理局")
     finally:
         store.close()

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from county import cli as county_cli
 from county.config import Limits
-from county.errors import ApiError
+from county.errors import CountyError
 from county.models import LedgerEvent
 from county.services.sync_file import import_file
 from desktop.services.activation import activate, sync_client_for
@@ -73,10 +73,10 @@ def test_a_changed_file_fails_its_signature_and_stores_nothing(county, device, t
     export_pending(device, path)
     data = bytearray(path.read_bytes())
     data[-30] ^= 0x01
-    with county.session() as session, pytest.raises(ApiError) as info:
+    with county.session() as session, pytest.raises(CountyError) as info:
         import_file(session, bytes(data), max_events=20_000, settings=county.settings, actor="test")
     assert info.value.code in ("bad_signature", "bad_sync_file")
-    with county.session() as session, pytest.raises(ApiError, match="不是乡村随身办"):
+    with county.session() as session, pytest.raises(CountyError, match="不是乡村随身办"):
         import_file(session, b"PK\x03\x04 a zip file", max_events=20_000, settings=county.settings, actor="test")
     assert stored(county) == 0
 
@@ -153,7 +153,7 @@ def county_limits() -> Limits:
 
 def test_a_signed_bomb_stops_at_the_inflation_bound_and_bad_json_is_refused_as_online(county, device):
     prefix = b'{"device_id":"' + device.identity.device_id.encode() + b'","events":['
-    with county.session() as session, pytest.raises(ApiError, match="记录太多"):
+    with county.session() as session, pytest.raises(CountyError, match="记录太多"):
         import_file(
             session,
             signed_file(device, gzip_bomb(prefix, chunks=8)),
@@ -175,7 +175,7 @@ def test_a_signed_bomb_stops_at_the_inflation_bound_and_bad_json_is_refused_as_o
         )[:-1]
         + ', "from_seq": 1}'
     )
-    with county.session() as session, pytest.raises(ApiError) as info:
+    with county.session() as session, pytest.raises(CountyError) as info:
         import_file(
             session,
             signed_file(device, zlib.compress(duplicate_key.encode(), wbits=31)),

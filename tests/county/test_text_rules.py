@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from county.errors import ApiError
+from county.errors import CountyError
 from county.models import Device, LedgerEvent, Township
 from county.services import admin, departments, notices
 from sync.ledger.chain import GENESIS_HASH, seal
@@ -87,7 +87,7 @@ def test_names_reasons_notes_and_notices_entered_at_the_county_are_checked(count
             lambda: notices.publish_notice(session, "通知", "内容\u200b", point_code=None, actor="t"),
         ]
         for attempt in attempts:
-            with pytest.raises(ApiError) as info:
+            with pytest.raises(CountyError) as info:
                 attempt()
             assert info.value.code == "bad_text" and (
                 "控制字符" in info.value.message or "看不见" in info.value.message
@@ -111,7 +111,7 @@ def test_a_department_note_with_a_direction_override_is_refused(county, tmp_path
         assert SyncEngine(sync_client_for(store), StoreSyncPort(store), app_version="t").run().ok
         with county.session() as session:
             found = departments.find_case(session, setup["point_code"], case.body["receipt_no"])
-            with pytest.raises(ApiError, match="控制字符"):
+            with pytest.raises(CountyError, match="控制字符"):
                 departments.set_case_status(session, found, "returned", "缺少\u202e材料", actor="县市监局")
     finally:
         store.close()
