@@ -40,7 +40,11 @@ class CounterEvents(QObject):
 
 
 class MainWindow(QMainWindow):
-    """Pages are added by ``desktop.ui.pages.build_pages``: a screen that isn't built isn't in the navigation."""
+    """The main window: navigation, header, messages and the pages it is given.
+
+    The pages come from ``desktop.ui.pages.page_factories`` (one factory per page); the window builds what it
+    is handed, so a test can build only the page it tests. A page that isn't built isn't in the navigation.
+    """
 
     def __init__(
         self,
