@@ -136,5 +136,42 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent) and raise the pull feed's floor; every process
+    that opens the database for service (serve, the training county, an admin command) calls this first."""
     command.upgrade(alembic_config(engine), "head")
+    raise_feed_floor(engine)
+
+
+FEED_FLOOR_KIND = "feed_floor"  # a marker row that no device pulls (point -1 is nobody's)
+IDS_PER_MS = 1000
+
+
+def raise_feed_floor(engine: Engine) -> int:
+    """Make every pull-feed item written from now on sort after every item the county ever handed out.
+
+    A device pulls from the last cursor it was given. A county restored from an older backup would hand out
+    those numbers again, and its counters would skip the new items (statuses, statements) up to their old
+    cursor. So at each start the next feed id is raised to at least the time in milliseconds × 1000: above any
+    id issued before, as long as the county wrote fewer than a thousand feed items a millisecond on average
+    since its last start. Ids only ever go up; returns the floor now in force.
+    """
+    from sqlalchemy import func, select, text
+
+    from county.models import CountyEvent
+    from county.services.common import utcnow
+
+    floor = int(utcnow().timestamp() * 1000) * IDS_PER_MS
+    with engine.begin() as conn:
+        top = conn.scalar(select(func.max(CountyEvent.id))) or 0
+        if top >= floor:
+            return top
+        if conn.dialect.name == "postgresql":
+            sequence = "pg_get_serial_sequence('county_event', 'id')"  # never lowered: a rolled-back id counts too
+            conn.execute(text(f"SELECT setval({sequence}, GREATEST(:floor, nextval({sequence})))"), {"floor": floor})
+        else:  # SQLite gives the next row max(id) + 1; two processes starting at once: the second finds it done
+            conn.execute(
+                CountyEvent.__table__.insert().prefix_with("OR IGNORE").values(
+                    id=floor, point_id=-1, kind=FEED_FLOOR_KIND, payload={}, created_at=utcnow()
+                )
+            )
+    return floor

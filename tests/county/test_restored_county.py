@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from county.models import Case, Device, LedgerEvent
+from county.db import upgrade
+from county.models import Case, Device, LedgerEvent, Point
+from county.services import notices
 from desktop.store.sync_port import StoreSyncPort
 from sync.ledger.forms import draft_complete
 from tests.county.test_sync_e2e import activated, engine_for
@@ -95,3 +97,20 @@ def test_a_new_record_after_the_restore_brings_back_the_gap_before_it(county, sy
     assert report.ok and report.accepted == 10
     assert held(county, device_id) == (16, 16, completed)
     assert engine_for(store).check_digests().digest_mismatch == []
+
+
+def test_after_the_restore_and_restart_the_counter_still_gets_new_statuses(county, synced_then_restored):
+    """The restored county hands out feed numbers it had already given; restarting it raises the floor, so
+    a status set afterwards sorts after the counter's cursor and reaches it (before, it was skipped)."""
+    store, device_id, _completed = synced_then_restored
+    port = StoreSyncPort(store)
+    cursor_before = port.pull_cursor()
+    upgrade(county.engine)  # what `suishenban-county serve` does at every start
+    with county.session() as session:
+        point = session.get(Point, session.get(Device, device_id).point_id)
+        notices.publish_notice(session, "恢复后的通知", "县里的服务器已恢复。", point_code=point.code, actor="县局")
+        session.commit()
+    report = engine_for(store).run()
+    assert report.ok and report.pulled >= 1, report
+    assert any("恢复后的通知" in item["payload_json"] for item in port.county_items("notice"))
+    assert port.pull_cursor() > cursor_before
