@@ -7,12 +7,14 @@ import json
 import os
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from county import admin_cli, logs
 from county.api.workers import default_count
 from county.config import Settings
 from county.services.pii import PiiBox
+from sync import clock
 from sync.ledger.catalogue import (
     CLASS_LABELS,
     FLOW_LABELS,
@@ -119,6 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = sub.add_parser("training-sandbox", help="培训模式用的县级端（本机回环地址，单独的数据库）")
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--until-stdin-closes", action="store_true", help="标准输入关闭时退出（由柜台端启动时使用）")
+    sandbox.add_argument(
+        "--clock-at",
+        type=datetime.fromisoformat,
+        help="练习用县级端的时钟从这个时刻走起（截图用的固定日子），如 2026-11-27T10:30+08:00",
+    )
     admin_cli.add_parsers(sub)
     show = sub.add_parser("catalogue", help="列出事项清单（事项、类别、积分、办理单位）")
     show.add_argument("--version", help="清单版本，默认最新")
@@ -140,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "training-sandbox":
         from county.training import serve_sandbox
 
+        if args.clock_at is not None:  # the composition root installs the clock every service reads
+            clock.use_clock(clock.ShiftedClock(args.clock_at))
         return serve_sandbox(settings.database_url, port=args.port, watch_stdin=args.until_stdin_closes)
     if args.command not in ("catalogue", "check-catalogue"):
         return admin_cli.run(args, settings)

@@ -39,25 +39,23 @@ class Clock:
         return time.time_ns() // 1_000_000
 
 
-class FixedClock(Clock):
-    """A clock that reads a set instant, moved only by ``advance`` (the training day, some tests)."""
+class ShiftedClock(Clock):
+    """The wall clock moved so that it read ``start`` when this clock was made, running on from there (the
+    practice county behind the screenshots, which show one set day)."""
 
-    def __init__(self, at: datetime) -> None:
-        if at.tzinfo is None:
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
             raise ValueError("a clock's time must be timezone-aware")
-        self._at = at.astimezone(CHINA_TZ)
+        self._shift = start - super().now()
 
     def now(self) -> datetime:
-        return self._at
-
-    def advance(self, delta: timedelta) -> None:
-        self._at += delta
+        return super().now() + self._shift
 
     def timestamp(self) -> float:
-        return self._at.timestamp()
+        return time.time() + self._shift.total_seconds()
 
     def epoch_ms(self) -> int:
-        return int(self._at.timestamp() * 1000)
+        return int(self.timestamp() * 1000)
 
 
 _current: Clock = Clock()

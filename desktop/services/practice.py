@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from desktop.services.login import store_exists
@@ -50,11 +50,12 @@ class PracticeSetup:
     made: bool
 
 
-def start_sandbox(folder: Path):
-    """The practice county as a child process (a function of its own so tests can stand in for a failure)."""
+def start_sandbox(folder: Path, clock_at: datetime | None = None):
+    """The practice county as a child process (a function of its own so tests can stand in for a failure);
+    ``clock_at``: the county's clock starts there (the screenshots' set day) instead of the real time."""
     from desktop.services.training import TrainingSandbox
 
-    return TrainingSandbox.start(folder, timeout=SANDBOX_TIMEOUT_S)
+    return TrainingSandbox.start(folder, timeout=SANDBOX_TIMEOUT_S, clock_at=clock_at)
 
 
 def _connect_existing(folder: Path, sandbox) -> bool:
@@ -75,14 +76,14 @@ def _connect_existing(folder: Path, sandbox) -> bool:
         store.close()
 
 
-def prepare_with_sandbox(folder: Path, today: date) -> PracticeSetup:
+def prepare_with_sandbox(folder: Path, today: date, clock_at: datetime | None = None) -> PracticeSetup:
     """Start the practice county and make sure the practice ledger is enrolled with it; offline if it will not start."""
     from desktop import demo
     from desktop.services.training import SandboxError, SandboxUnavailable, open_training_store
     from sync.client import SyncError
 
     try:
-        sandbox = start_sandbox(folder)
+        sandbox = start_sandbox(folder, clock_at)
     except SandboxUnavailable as exc:  # the installed build: the county code is not there to start
         return PracticeSetup(None, str(exc), prepare(folder, today))
     except (SandboxError, OSError, ValueError, KeyError) as exc:

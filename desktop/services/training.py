@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from desktop.services.activation import activate, sync_client_for
@@ -52,7 +53,9 @@ class TrainingSandbox:
     activation_code: str
 
     @classmethod
-    def start(cls, folder: Path, *, timeout: float = START_TIMEOUT) -> TrainingSandbox:
+    def start(
+        cls, folder: Path, *, timeout: float = START_TIMEOUT, clock_at: datetime | None = None
+    ) -> TrainingSandbox:
         if not county_available():
             raise SandboxUnavailable(NOT_IN_THIS_BUILD)
         folder.mkdir(parents=True, exist_ok=True)
@@ -64,6 +67,7 @@ class TrainingSandbox:
             f"sqlite:///{folder / 'county-sandbox.db'}",
             "training-sandbox",
             "--until-stdin-closes",
+            *(["--clock-at", clock_at.isoformat()] if clock_at else []),
         ]
         # stdin stays open as a lifeline: when this process ends, however it ends, the sandbox sees EOF and stops
         process = subprocess.Popen(

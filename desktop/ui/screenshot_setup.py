@@ -78,11 +78,11 @@ def _sync_with_a_refusal(folder: Path, now: datetime, data: ShotData) -> None:
         counter.close()
 
 
-def _activation_shots(seed: Path, data: ShotData) -> None:
+def _activation_shots(seed: Path, now: datetime, data: ShotData) -> None:
     """A real refusal (the code already used) and a real activation with the next practice code."""
     from desktop.services.enrolling import ActivationForm, ActivationRefused, activate_counter
 
-    sandbox = practice.start_sandbox(seed)  # a fresh start issues a fresh practice code
+    sandbox = practice.start_sandbox(seed, clock_at=now)  # a fresh start issues a fresh practice code
     try:
         with tempfile.TemporaryDirectory(prefix="suishenban-activation-") as scratch:
             form = ActivationForm(sandbox.base_url, sandbox.activation_code, practice.PASSWORD, practice.PASSWORD)
@@ -104,7 +104,7 @@ def _activation_shots(seed: Path, data: ShotData) -> None:
 def prepare_shots(seed: Path, now: datetime) -> ShotData:
     """Fill ``seed`` with the practice ledger (synced when the practice county runs) and gather activation data."""
     data = ShotData()
-    setup = practice.prepare_with_sandbox(seed, now.date())
+    setup = practice.prepare_with_sandbox(seed, now.date(), clock_at=now)
     if setup.sandbox is None:
         data.notes.append("培训用的县级端没有启动：截图用离线的练习台账")
         return _offline_activation(data)
@@ -113,7 +113,7 @@ def prepare_shots(seed: Path, now: datetime) -> ShotData:
     finally:
         setup.sandbox.stop()
     try:
-        _activation_shots(seed, data)
+        _activation_shots(seed, now, data)
     except Exception as exc:  # the shots still go on, with sample activation data
         log.warning("activation for the screenshots failed: %s", type(exc).__name__)
         data.notes.append("激活截图用示例数据")

@@ -62,3 +62,25 @@ def test_the_sandbox_stops_when_the_counter_goes_away(tmp_path):
         assert sandbox.process.wait(timeout=20) is not None
     finally:
         sandbox.stop()
+
+
+def test_a_practice_county_started_on_a_set_day_keeps_that_days_time(tmp_path):
+    """The screenshots show one set day; the practice county behind them runs its clock from that instant."""
+    from datetime import datetime, timedelta
+
+    from desktop.services.activation import sync_client_for
+    from sync.clock import CHINA_TZ
+    from sync.ledger.events import parse_time
+
+    start = datetime(2031, 5, 6, 8, 0, tzinfo=CHINA_TZ)  # no machine runs on this day: only the shift explains it
+    folder = tmp_path / "training"
+    sandbox = TrainingSandbox.start(folder, clock_at=start)
+    try:
+        store, _code = open_training_store(folder, sandbox)
+        try:
+            told = parse_time(sync_client_for(store).status().server_time)
+        finally:
+            store.close()
+        assert start <= told < start + timedelta(minutes=2)
+    finally:
+        sandbox.stop()

@@ -73,7 +73,7 @@ def test_training_without_its_practice_county_prepares_an_offline_ledger_then_lo
     from desktop.services import practice
     from desktop.services.training import SandboxError
 
-    def no_county(_folder):
+    def no_county(_folder, _clock_at=None):
         raise SandboxError("培训用的县级端没有启动起来。")
 
     monkeypatch.setattr(practice, "start_sandbox", no_county)  # as in the frozen app without the county code
