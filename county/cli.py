@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from county import admin_cli, logs
+from county import admin_cli, logs, staff_cli
 from county.api.workers import default_count
 from county.config import Settings
 from county.services.pii import PiiBox
@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--until-stdin-closes", action="store_true", help="标准输入关闭时退出（由柜台端启动时使用）")
     admin_cli.add_parsers(sub)
+    staff_cli.add_parser(sub)
     show = sub.add_parser("catalogue", help="列出事项清单（事项、类别、积分、办理单位）")
     show.add_argument("--version", help="清单版本，默认最新")
     check = sub.add_parser("check-catalogue", help="发布新版事项清单前检查文件")
@@ -141,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         from county.training import serve_sandbox
 
         return serve_sandbox(settings.database_url, port=args.port, watch_stdin=args.until_stdin_closes)
+    if args.command == "create-admin":
+        return staff_cli.run(args, settings)
     if args.command not in ("catalogue", "check-catalogue"):
         return admin_cli.run(args, settings)
     if args.command == "catalogue":
