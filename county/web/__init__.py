@@ -9,9 +9,10 @@ from fastapi.staticfiles import StaticFiles
 from county.web.deps import ConsoleRedirect, ConsoleRefused
 from county.web.render import HERE, is_htmx, page
 
-# Everything the console loads comes from the app itself: no CDN, no inline script, nothing framed.
+# Everything the console loads comes from the app itself: no CDN, no inline script, nothing framed. Inline
+# styles are allowed: htmx sets style attributes while it swaps, and a style cannot run code.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
