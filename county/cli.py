@@ -10,7 +10,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from county import admin_cli, logs
+from county import admin_cli, logs, staff_cli
 from county.api.workers import default_count
 from county.config import Settings
 from county.services.pii import PiiBox
@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         help="练习用县级端的时钟从这个时刻走起（截图用的固定日子），如 2026-11-27T10:30+08:00",
     )
     admin_cli.add_parsers(sub)
+    staff_cli.add_parser(sub)
     show = sub.add_parser("catalogue", help="列出事项清单（事项、类别、积分、办理单位）")
     show.add_argument("--version", help="清单版本，默认最新")
     check = sub.add_parser("check-catalogue", help="发布新版事项清单前检查文件")
@@ -150,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.clock_at is not None:  # the composition root installs the clock every service reads
             clock.use_clock(clock.ShiftedClock(args.clock_at))
         return serve_sandbox(settings.database_url, port=args.port, watch_stdin=args.until_stdin_closes)
+    if args.command == "create-admin":
+        return staff_cli.run(args, settings)
     if args.command not in ("catalogue", "check-catalogue"):
         return admin_cli.run(args, settings)
     if args.command == "catalogue":

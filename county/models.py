@@ -255,3 +255,48 @@ class AuditLog(Base):
     target: Mapped[str] = mapped_column(String(120))
     detail: Mapped[dict] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    role: Mapped[str | None] = mapped_column(String(20))  # the console role of the staff account; NULL from the CLI
+    ip: Mapped[str | None] = mapped_column(String(64))  # the console client's address
+
+
+class StaffUser(Base):
+    """A county staff account of the console (工作人员账号), with its role and the one place it is scoped to."""
+
+    __tablename__ = "staff_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(20))  # county.services.staff.StaffRole
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("township.id"))  # township staff only
+    unit_code: Mapped[str | None] = mapped_column(String(20))  # department staff only: a unit of 附件1
+    password_hash: Mapped[str] = mapped_column(String(200))  # Argon2id
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    totp_sealed: Mapped[str | None] = mapped_column(Text)  # the TOTP secret, sealed like personal fields
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(10), default="active")  # active | disabled
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A console sign-in, kept in the database so that any app instance serves it. The cookie holds the token;
+    only its hash is stored."""
+
+    __tablename__ = "staff_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(20))  # change_password | totp_setup | totp | ok
+    ip: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailure(Base):
+    """Failed console sign-ins, for the login throttle: a hash of the name tried and the client address."""
+
+    __tablename__ = "login_failure"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(32), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -12,7 +12,8 @@ QT_PACKAGES="libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-r
   libxcb-randr0 libxcb-xkb1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0 libxcb-util1 libxcb-render0 libxcb1
   libx11-xcb1 libx11-6 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libfreetype6 libdbus-1-3
   fontconfig"
-TEST_PACKAGES="xvfb poppler-utils faketime"  # window tests, print tests, .ci/run's second run at another date
+# window tests, print tests, .ci/run's second run at another date, the console's browser tests and their CJK font
+TEST_PACKAGES="xvfb poppler-utils faketime chromium fonts-wqy-microhei"
 need_apt=()
 if command -v dpkg-query >/dev/null 2>&1; then
   # shellcheck disable=SC2086

@@ -111,6 +111,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from county.api.routes import router
 
     app.include_router(router)
+    from county.web import install as install_console
+
+    install_console(app)  # the county console's pages under /console (county/web)
 
     @app.get("/healthz", include_in_schema=True)
     def healthz() -> dict:

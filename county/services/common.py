@@ -19,6 +19,11 @@ def utcnow() -> datetime:
     return clock.utcnow()
 
 
+def aware(moment: datetime) -> datetime:
+    """A datetime read back from the database as UTC (SQLite returns them without a zone)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
@@ -42,5 +47,20 @@ def new_device_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+AUDIT_CONTEXT = "audit_context"  # session.info key: the console's role and client address for every audit row
+
+
 def audit(session: Session, actor: str, action: str, target: str, **detail) -> None:
-    session.add(AuditLog(actor=actor, action=action, target=target, detail=detail, at=utcnow()))
+    """One audit row; a console request puts its staff role and address in ``session.info`` once, not per call."""
+    context = session.info.get(AUDIT_CONTEXT, {})
+    session.add(
+        AuditLog(
+            actor=actor,
+            action=action,
+            target=target,
+            detail=detail,
+            at=utcnow(),
+            role=context.get("role"),
+            ip=context.get("ip"),
+        )
+    )

@@ -1,0 +1,70 @@
+"""What one staff account may see (数据范围), in one place: every console query of points and cases goes through it.
+
+A township's staff see their township's points and those points' cases; a department's staff see the cases of
+the items their unit handles (附件1, the newest catalogue) wherever they were received; the bureau and
+finance/audit see the whole county. Pages never filter on their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy.orm import Session
+
+from county.models import Case, Point, StaffUser
+from county.services.staff import StaffRole
+from sync.ledger.catalogue import load_catalogue
+
+
+def unit_item_codes(unit_code: str) -> frozenset[str]:
+    """The items whose guide names this handling unit."""
+    return frozenset(item.code for item in load_catalogue().items if unit_code in item.guide.unit_codes)
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: StaffRole
+    township_id: int | None = None
+    item_codes: frozenset[str] | None = None  # department staff: the items of their unit
+
+    @classmethod
+    def of(cls, user: StaffUser) -> Scope:
+        role = StaffRole(user.role)
+        if role is StaffRole.TOWNSHIP:
+            return cls(role, township_id=user.township_id)
+        if role is StaffRole.DEPARTMENT:
+            return cls(role, item_codes=unit_item_codes(user.unit_code or ""))
+        return cls(role)
+
+    @property
+    def county_wide(self) -> bool:
+        return self.role in (StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK, StaffRole.FINANCE)
+
+    def point_filter(self) -> ColumnElement[bool]:
+        """Which points: a township's own; a department works cases, not points, and sees none listed."""
+        if self.county_wide:
+            return true()
+        if self.role is StaffRole.TOWNSHIP:
+            return Point.township_id == self.township_id
+        return false()
+
+    def case_filter(self) -> ColumnElement[bool]:
+        if self.county_wide:
+            return true()
+        if self.role is StaffRole.TOWNSHIP:
+            return Case.point_id.in_(select(Point.id).where(Point.township_id == self.township_id))
+        return Case.item_code.in_(sorted(self.item_codes or ())) if self.item_codes else false()
+
+    def points(self) -> Select:
+        return select(Point).where(self.point_filter())
+
+    def cases(self) -> Select:
+        return select(Case).where(self.case_filter())
+
+    def case(self, session: Session, case_id: str) -> Case | None:
+        """One case, if this account may see it (None either way it is not: not found and not yours look alike)."""
+        return session.scalar(self.cases().where(Case.case_id == case_id))
+
+    def point(self, session: Session, code: str) -> Point | None:
+        return session.scalar(self.points().where(Point.code == code))

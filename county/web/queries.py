@@ -1,0 +1,196 @@
+"""What console pages read, always through the viewer's scope: desk counts, point health, case search, a case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from county.models import Case, CountyEvent, Device, LedgerEvent, Point, SyncBatch, TamperFlag, Township
+from county.services.common import aware, utcnow
+from county.services.pii import PiiBox, event_pii
+from county.services.scope import Scope
+from sync.ledger.kinds import CaseState
+from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
+
+STALE_AFTER = timedelta(days=3)  # a point whose devices have not synced for this long is shown as stale
+OPEN_STATES = (CaseState.MATERIALS_SENT, CaseState.ACCEPTED, CaseState.IN_REVIEW)
+PAGE_SIZE = 50
+EVENT_LABELS = {
+    "case.recorded": "登记办件",
+    "case.amended": "更正办件",
+    "case.voided": "作废办件",
+    "case.completed": "代办员办结",
+    "materials.sent": "材料已送交部门",
+}
+FIELD_LABELS = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "credit_code": "统一社会信用代码",
+    "mobile": "手机号",
+    "village": "村组住址",
+}
+
+
+@dataclass(frozen=True)
+class PointHealth:
+    point: Point
+    township: str
+    devices: int
+    last_sync_at: object  # the newest batch the county took in from any of the point's devices
+    last_batch_events: int
+    skew_seconds: int | None  # the largest clock skew among its devices at their last batch
+    clock_wrong: bool
+    tamper_flags: int  # unresolved
+
+    @property
+    def stale(self) -> bool:
+        return self.last_sync_at is None or utcnow() - aware(self.last_sync_at) > STALE_AFTER
+
+
+def point_health(db: Session, scope: Scope, *, code: str | None = None) -> list[PointHealth]:
+    query = (
+        select(Point, Township.name)
+        .join(Township, Township.id == Point.township_id)
+        .where(scope.point_filter())
+        .order_by(Point.code)
+    )
+    if code is not None:
+        query = query.where(Point.code == code)
+    rows = db.execute(query).all()
+    ids = [point.id for point, _ in rows]
+    if not ids:
+        return []
+    devices = {
+        pid: (n, skew, wrong)
+        for pid, n, skew, wrong in db.execute(
+            select(
+                Device.point_id,
+                func.count(),
+                func.max(func.abs(Device.clock_skew_seconds)),
+                func.max(case((Device.clock_wrong, 1), else_=0)),
+            )
+            .where(Device.point_id.in_(ids))
+            .group_by(Device.point_id)
+        )
+    }
+    newest = (
+        select(SyncBatch.point_id, func.max(SyncBatch.id).label("id"))
+        .where(SyncBatch.point_id.in_(ids))
+        .group_by(SyncBatch.point_id)
+        .subquery()
+    )
+    batches = {
+        pid: (at, n)
+        for pid, at, n in db.execute(
+            select(SyncBatch.point_id, SyncBatch.received_at, SyncBatch.event_count).join(
+                newest, newest.c.id == SyncBatch.id
+            )
+        )
+    }
+    flags = dict(
+        db.execute(
+            select(TamperFlag.point_id, func.count())
+            .where(TamperFlag.point_id.in_(ids), TamperFlag.resolved_at.is_(None))
+            .group_by(TamperFlag.point_id)
+        ).all()
+    )
+    out = []
+    for point, township in rows:
+        n, skew, wrong = devices.get(point.id, (0, None, 0))
+        at, events = batches.get(point.id, (None, 0))
+        out.append(PointHealth(point, township, n, at, events, skew, bool(wrong), flags.get(point.id, 0)))
+    return out
+
+
+def desk_counts(db: Session, scope: Scope) -> dict[str, int]:
+    cases = select(func.count()).select_from(Case).where(scope.case_filter())
+    counts = {
+        "open_cases": db.scalar(cases.where(Case.state.in_([s.value for s in OPEN_STATES]))) or 0,
+        "returned": db.scalar(cases.where(Case.state == CaseState.RETURNED)) or 0,
+        "completed": db.scalar(cases.where(Case.state == CaseState.COMPLETED)) or 0,
+    }
+    if scope.point_filter() is not None:
+        points = select(func.count()).select_from(Point).where(scope.point_filter())
+        counts["points"] = db.scalar(points) or 0
+        counts["tampered"] = (
+            db.scalar(
+                select(func.count(func.distinct(TamperFlag.point_id)))
+                .join(Point, Point.id == TamperFlag.point_id)
+                .where(scope.point_filter(), TamperFlag.resolved_at.is_(None))
+            )
+            or 0
+        )
+    return counts
+
+
+def search_cases(
+    db: Session, scope: Scope, *, receipt: str = "", state: str = "", point: str = "", item: str = "", page: int = 1
+) -> tuple[list[tuple[Case, str]], int]:
+    query = scope.cases().add_columns(Point.code).join(Point, Point.id == Case.point_id)
+    if receipt.strip():
+        query = query.where(Case.receipt_no.like(receipt.strip().replace("%", "") + "%"))
+    if state:
+        query = query.where(Case.state == state)
+    if point.strip():
+        query = query.where(Point.code == point.strip())
+    if item.strip():
+        query = query.where(Case.item_code == item.strip().upper())
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.execute(
+        query.order_by(Case.business_date.desc(), Case.receipt_no.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return [(case, code) for case, code in rows], total
+
+
+def _case_rows(db: Session, case: Case) -> list[LedgerEvent]:
+    return list(
+        db.scalars(
+            select(LedgerEvent)
+            .where(LedgerEvent.device_id == case.device_id, LedgerEvent.body["case_id"].as_string() == case.case_id)
+            .order_by(LedgerEvent.seq)
+        )
+    )
+
+
+def case_events(db: Session, case: Case) -> list[tuple[str, str, str, str]]:
+    """(when, who, what, note): the counter's events of the case and the county's statuses, in time order."""
+    history = [
+        (e.occurred_at, "代办点", EVENT_LABELS.get(e.type, e.type), e.reject_message or "")
+        for e in _case_rows(db, case)
+    ]
+    statuses = db.scalars(
+        select(CountyEvent)
+        .where(
+            CountyEvent.point_id == case.point_id,
+            CountyEvent.kind == "case_status",
+            CountyEvent.payload["case_id"].as_string() == case.case_id,
+        )
+        .order_by(CountyEvent.id)
+    )
+    history += [
+        (s.payload.get("changed_at", ""), "县级部门", s.payload.get("label", ""), s.payload.get("note", ""))
+        for s in statuses
+    ]
+    return sorted(history, key=lambda row: row[0])
+
+
+def applicant(db: Session, box: PiiBox, case: Case, *, masked: bool) -> dict[str, str]:
+    """The applicant's personal fields as last recorded (登记 or 更正), masked unless ``masked`` is False."""
+    rows = [row for row in _case_rows(db, case) if row.pii_sealed is not None or row.pii]
+    pii = event_pii(box, rows[-1]) if rows else None
+    return {FIELD_LABELS.get(k, k): _mask(k, v) if masked else v for k, v in (pii or {}).items() if v}
+
+
+def _mask(field: str, value: str) -> str:
+    if field == "name":
+        return mask_name(value)
+    if field in ("id_number", "credit_code"):
+        return mask_resident_id(value)
+    if field in ("mobile", "phone"):
+        return mask_mobile(value)
+    return value[:2] + "*" * max(0, len(value) - 2)

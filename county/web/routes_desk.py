@@ -1,0 +1,129 @@
+"""Each role's work desk (工作台), the audit log, notices (通知公告) and staff accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from sqlalchemy import select
+
+from county.errors import ApiError
+from county.models import AuditLog, CountyEvent, StaffUser, Township
+from county.services import notices, staff
+from county.services.staff import ALL_ROLES, BUREAU, ROLE_LABELS, StaffRole
+from county.web import queries
+from county.web.deps import Viewer, allow, reading, writing
+from county.web.render import page
+from sync.ledger.catalogue import load_units
+
+router = APIRouter(prefix="/console")
+Anyone = Annotated[Viewer, allow(*ALL_ROLES)]
+Auditors = Annotated[Viewer, allow(StaffRole.BUREAU_ADMIN, StaffRole.FINANCE)]
+Bureau = Annotated[Viewer, allow(*BUREAU)]
+Admin = Annotated[Viewer, allow(StaffRole.BUREAU_ADMIN)]
+Text = Annotated[str, Form(max_length=2000)]
+
+
+@router.get("/")
+def desk(request: Request, who: Anyone):
+    with reading(request) as db:
+        counts = queries.desk_counts(db, who.scope)
+        town = db.get(Township, who.scope.township_id) if who.scope.township_id else None
+    return page(request, "desk.html", who, counts=counts, town=town)
+
+
+@router.get("/audit")
+def audit_log(
+    request: Request,
+    who: Auditors,
+    action: Annotated[str, Query(max_length=60)] = "",
+    actor: Annotated[str, Query(max_length=60)] = "",
+):
+    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(200)
+    if action.strip():
+        query = query.where(AuditLog.action.like(action.strip().replace("%", "") + "%"))
+    if actor.strip():
+        query = query.where(AuditLog.actor == actor.strip())
+    with reading(request) as db:
+        rows = db.scalars(query).all()
+    return page(request, "audit.html", who, rows=rows, action=action, actor=actor, roles=ROLE_LABELS)
+
+
+def _notices(db) -> list[CountyEvent]:
+    return db.scalars(
+        select(CountyEvent).where(CountyEvent.kind == "notice").order_by(CountyEvent.id.desc()).limit(50)
+    ).all()
+
+
+@router.get("/notices")
+def notices_page(request: Request, who: Bureau):
+    return _notices_page(request, who)
+
+
+def _notices_page(request: Request, who: Viewer, error: str = "", done: str = "", status: int = 200):
+    with reading(request) as db:
+        rows = _notices(db)
+    return page(request, "notices.html", who, rows=rows, error=error, done=done, status=status)
+
+
+@router.post("/notices")
+def publish(request: Request, who: Bureau, title: Text = "", text: Text = "", point: Text = ""):
+    try:
+        with writing(request, who) as db:
+            notices.publish_notice(db, title, text, point_code=point.strip() or None, actor=who.actor)
+    except ApiError as exc:
+        return _notices_page(request, who, error=exc.message, status=exc.status)
+    return _notices_page(request, who, done="通知已发布，各代办点下次同步时收到。")
+
+
+@router.get("/staff")
+def staff_page(request: Request, who: Admin):
+    return _staff_page(request, who)
+
+
+def _staff_page(request: Request, who: Viewer, error: str = "", created=None, status: int = 200):
+    with reading(request) as db:
+        users = db.scalars(select(StaffUser).order_by(StaffUser.username)).all()
+        towns = db.scalars(select(Township).order_by(Township.name)).all()
+    units = load_units()
+    return page(
+        request,
+        "staff.html",
+        who,
+        users=users,
+        towns={t.id: t.name for t in towns},
+        units={code: unit.name for code, unit in units.items()},
+        roles=ROLE_LABELS,
+        error=error,
+        created=created,
+        status=status,
+    )
+
+
+@router.post("/staff")
+def create_staff(
+    request: Request,
+    who: Admin,
+    username: Text = "",
+    display_name: Text = "",
+    role: Text = "",
+    township_id: Text = "",
+    unit_code: Text = "",
+):
+    try:
+        with writing(request, who) as db:
+            user, password = staff.create_staff(
+                db,
+                username,
+                display_name,
+                role,
+                township_id=int(township_id) if township_id.isdigit() else None,
+                unit_code=unit_code or None,
+                actor=who.actor,
+            )
+            created = (user.username, password)
+    except ApiError as exc:
+        return _staff_page(request, who, error=exc.message, status=exc.status)
+    response = _staff_page(request, who, created=created)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,189 @@
+"""The console in a real browser (Debian's chromium through Playwright) against the app on loopback: the named
+journeys, with every page checked by axe-core and photographed at 1366×768 and 390×844."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from county.models import CountyEvent
+from county.services import staff
+from tests.county.conftest import start_server
+from tests.county.web.conftest import PASSWORD, TOTP_SECRET
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "console"
+SIZES = {"wide": (1366, 768), "phone": (390, 844)}
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (scripts/setup.sh installs it)"),
+    pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True),
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(console) -> Iterator[str]:
+    server, thread, port = start_server(console.app)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors  # no script error, no CSP refusal, on any page
+
+
+def look(page, name: str) -> None:
+    """axe-core finds no serious or critical violation; the page is saved at both sizes."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not violations, f"{name}: {violations}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+
+def sign_in(page, site: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{site}/console/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+
+
+def test_an_admins_first_sign_in_forces_a_new_password_and_a_second_factor(console, site, page):
+    with console.county.session() as db:
+        _user, one_time = staff.create_staff(db, "wang.admin", "王主任", "bureau_admin", actor="cli:test")
+        db.commit()
+    page.goto(f"{site}/console/")
+    assert page.url.endswith("/console/login")
+    look(page, "login")
+    sign_in(page, site, "wang.admin", one_time)
+    page.wait_for_url("**/console/password")
+    look(page, "password-first")
+    page.fill("#old", one_time)
+    page.fill("#new", "浮梁县政务服务-2026")
+    page.fill("#again", "浮梁县政务服务-2026")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/console/totp")
+    look(page, "totp-setup")
+    secret = page.inner_text("#totp-secret").replace(" ", "")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/console/")
+    assert "王主任（县局管理员）" in page.inner_text("header")
+    look(page, "desk-bureau")
+    page.click("text=退出")
+    page.wait_for_url("**/console/login")
+    sign_in(page, site, "wang.admin", "浮梁县政务服务-2026")  # the next time: password, then the code
+    page.wait_for_url("**/console/totp")
+    look(page, "totp-check")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/console/")
+
+
+def test_the_bureau_creates_a_point_with_an_account_and_prints_its_code(console, site, page):
+    sign_in(page, site, "bureau.admin")
+    page.wait_for_url("**/console/totp")
+    page.fill("#code", pyotp.TOTP(TOTP_SECRET).now())
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/console/")
+    page.click("nav >> text=乡镇")
+    look(page, "townships")
+    page.click("nav >> text=代办点")
+    look(page, "points")
+    page.fill("#name", "瑶里村第二代办点")
+    page.select_option("#township", "瑶里镇")
+    page.click("button:has-text('新建代办点')")
+    page.wait_for_url("**/console/points/0003")
+    look(page, "point")
+    page.fill("#agent-name", "李春花")
+    page.click("text=新建账号并生成激活码")
+    code = page.inner_text("#activation-code")
+    assert len(code) == 14 and code.count("-") == 2
+    look(page, "activation-code")
+    page.evaluate("window.__printed = 0; window.print = () => { window.__printed += 1; }")  # the OS printer
+    page.click("text=打印激活码")
+    assert page.evaluate("window.__printed") >= 1
+    for nav, name in (("通知公告", "notices"), ("工作人员账号", "staff"), ("审计日志", "audit"), ("办件查询", "cases")):
+        page.click(f"nav >> text={nav}")
+        look(page, name)
+    assert page.is_visible("text=activation.issue") is False  # the cases page, not the log
+    page.click(f"text={console.a.approval['receipt_no']}")
+    look(page, "case")
+
+
+def test_a_department_clerk_works_a_case_to_completion_and_returns_another(console, site, page):
+    a, b = console.a, console.b
+    sign_in(page, site, "department")
+    page.wait_for_url("**/console/")
+    look(page, "desk-department")
+    page.click("nav >> text=待办办件")
+    look(page, "queue")
+    row = page.locator(f"#row-{a.approval['case_id']}")
+    for action, label in (("受理", "已受理"), ("审批中", "审批中"), ("办结", "已办结")):
+        row.get_by_role("button", name=action, exact=True).click()
+        page.wait_for_selector(f"#row-{a.approval['case_id']} >> text=已改为“{label}”")
+    other = page.locator(f"#row-{b.approval['case_id']}")
+    other.get_by_role("button", name="退回").click()  # without a reason: refused, in words
+    page.wait_for_selector(f"#row-{b.approval['case_id']} >> text=退回办件时必须写明原因")
+    other.locator("input[name=note]").fill("经营场所使用证明缺少房东签字，请补签后重新送交。")
+    other.get_by_role("button", name="退回").click()
+    page.wait_for_selector(f"#row-{b.approval['case_id']} >> text=已改为“已退回”")
+    page.goto(f"{site}/console/cases/{a.approval['case_id']}")
+    assert page.inner_text("#case-state") == "已办结"
+    look(page, "case-department")
+    with console.county.session() as db:  # what each counter pulls at its next sync
+        feed = [e.payload for e in db.scalars(select(CountyEvent).where(CountyEvent.kind == "case_status"))]
+    assert [(f["case_id"], f["status"]) for f in feed] == [
+        (a.approval["case_id"], "accepted"),
+        (a.approval["case_id"], "in_review"),
+        (a.approval["case_id"], "completed"),
+        (b.approval["case_id"], "returned"),
+    ]
+    assert feed[-1]["note"].startswith("经营场所使用证明")
+
+
+def test_a_township_clerk_finds_a_case_by_receipt_number(console, site, page):
+    sign_in(page, site, "township.a")
+    page.wait_for_url("**/console/")
+    look(page, "desk-township")
+    page.click("nav >> text=办件查询")
+    page.fill("#receipt", console.a.payment["receipt_no"])
+    page.click("button:has-text('查询')")
+    page.wait_for_selector("text=共 1 件")
+    assert console.a.approval["receipt_no"] not in page.inner_text("#case-results")
+    page.click("nav >> text=代办点")
+    look(page, "points-township")

@@ -1,0 +1,71 @@
+"""Every console route × every role and no session: only the roles a route declares get through."""
+
+from __future__ import annotations
+
+import pytest
+
+from county.services.staff import StaffRole
+from county.web import routers
+from tests.county.web.conftest import csrf_of, sign_in
+
+PUBLIC = {("GET", "/console/login"), ("POST", "/console/login")}
+LAST = {"/console/logout"}  # ends the session: tried after everything else
+ACCOUNTS = {
+    StaffRole.BUREAU_ADMIN: "bureau_admin",
+    StaffRole.BUREAU_CLERK: "bureau_clerk",
+    StaffRole.TOWNSHIP: "township_a",
+    StaffRole.DEPARTMENT: "department",
+    StaffRole.FINANCE: "finance",
+}
+
+
+def declared() -> list[tuple[str, str, frozenset]]:
+    """(method, path, roles) of every console route, from the ``allow(...)`` it declares."""
+    out = []
+    for router in routers():
+        for route in router.routes:
+            roles = [d.call.roles for d in route.dependant.dependencies if hasattr(d.call, "roles")]
+            for method in route.methods:
+                if (method, route.path) in PUBLIC:
+                    assert not roles
+                    continue
+                assert len(roles) == 1, f"{method} {route.path} declares no roles"
+                out.append((method, route.path, roles[0]))
+    return sorted(out, key=lambda r: r[1] in LAST)
+
+
+def url(path: str, console) -> str:
+    return (
+        path.replace("{code}", console.a.point_code)
+        .replace("{account_id}", str(console.a.account_id))
+        .replace("{case_id}", console.a.approval["case_id"])
+    )
+
+
+def test_every_console_route_declares_its_roles():
+    routes = declared()
+    assert len(routes) >= 25
+    assert {path for _m, path, _r in routes} >= {"/console/", "/console/cases", "/console/queue", "/console/staff"}
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_only_the_declared_roles_pass_each_route(console):
+    anonymous = console.client()
+    for method, path, _roles in declared():
+        response = anonymous.request(method, url(path, console), data={"csrf": "x"})
+        assert response.status_code == 303 and response.headers["location"] == "/console/login", (method, path)
+    for role, name in ACCOUNTS.items():
+        client = console.client()
+        assert sign_in(client, console.users[name].username).status_code == 303
+        token = csrf_of(client.get("/console/").text)
+        for method, path, roles in declared():
+            response = client.request(method, url(path, console), data={"csrf": token})
+            where = f"{role} {method} {path}: {response.status_code}"
+            if path in LAST:  # signing out: allowed to all, and the session is gone
+                assert response.status_code == 303 and client.get("/console/").headers["location"] == "/console/login"
+            elif role in roles:
+                assert response.status_code not in (401, 403, 404), where
+                assert response.headers.get("location") != "/console/login", where
+            else:
+                assert response.status_code == 403, where
+                assert "没有权限" in response.text, where
