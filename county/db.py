@@ -170,8 +170,8 @@ def raise_feed_floor(engine: Engine) -> int:
             conn.execute(text(f"SELECT setval({sequence}, GREATEST(:floor, nextval({sequence})))"), {"floor": floor})
         else:  # SQLite gives the next row max(id) + 1; two processes starting at once: the second finds it done
             conn.execute(
-                CountyEvent.__table__.insert().prefix_with("OR IGNORE").values(
-                    id=floor, point_id=-1, kind=FEED_FLOOR_KIND, payload={}, created_at=utcnow()
-                )
+                CountyEvent.__table__.insert()
+                .prefix_with("OR IGNORE")
+                .values(id=floor, point_id=-1, kind=FEED_FLOOR_KIND, payload={}, created_at=utcnow())
             )
     return floor

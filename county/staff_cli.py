@@ -7,7 +7,7 @@ import getpass
 
 from county.config import Settings
 from county.db import make_engine, session_factory, upgrade
-from county.errors import ApiError
+from county.errors import CountyError
 from county.services import staff
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         user, password = staff.create_first_admin(session, args.username, args.name, actor=f"cli:{getpass.getuser()}")
         session.commit()
-    except ApiError as exc:
+    except CountyError as exc:
         session.rollback()
         print(exc.message)
         return EXIT_FAILED

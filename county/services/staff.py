@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from county.errors import ApiError
+from county.errors import CountyError, Refusal
 from county.models import StaffUser, Township
 from county.services import texts
 from county.services.common import CODE_ALPHABET, audit, utcnow
@@ -41,9 +41,9 @@ HASHER = PasswordHasher()  # Argon2id, the library's RFC 9106 low-memory profile
 DUMMY_HASH = HASHER.hash(secrets.token_hex(16))  # verified against when the name is unknown: same time either way
 
 
-class StaffError(ApiError):
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(status, "staff", message)
+class StaffError(CountyError):
+    def __init__(self, message: str, kind: Refusal = Refusal.INVALID):
+        super().__init__(kind, "staff", message)
 
 
 def one_time_password() -> str:

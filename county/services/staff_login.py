@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from county.errors import Refusal
 from county.models import LoginFailure, StaffSession, StaffUser
 from county.services.common import audit, aware, sha256_hex, utcnow
 from county.services.staff import DUMMY_HASH, StaffError, StaffRole, verify_password
@@ -71,7 +72,7 @@ def sign_in(session: Session, username: str, password: str, *, client: str) -> S
     """Check a name and password; on success a new session. A failure is written to the session (the caller
     commits it either way) and raised as a StaffError."""
     if why := throttled(session, username, client):
-        raise StaffError(why, status=429)
+        raise StaffError(why, Refusal.TOO_MANY)
     user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
     good = verify_password(user.password_hash if user else DUMMY_HASH, password)
     if user is None or not good or user.state != "active":
@@ -81,7 +82,7 @@ def sign_in(session: Session, username: str, password: str, *, client: str) -> S
             if user.failed_logins >= LOCK_AFTER:
                 user.locked_until, user.failed_logins = utcnow() + WINDOW, 0
                 audit(session, user.username, "staff.locked", f"staff:{user.id}", client=client[:64])
-        raise StaffError(REFUSED, status=401)
+        raise StaffError(REFUSED, Refusal.UNAUTHENTICATED)
     user.failed_logins, user.locked_until = 0, None
     token = secrets.token_urlsafe(32)
     now = utcnow()

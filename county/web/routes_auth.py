@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from county.errors import ApiError
+from county.api.errors import status_of
+from county.errors import CountyError
 from county.models import StaffSession, StaffUser
 from county.services import staff, staff_login
 from county.services.common import audit
@@ -57,14 +58,14 @@ async def login(request: Request, username: Annotated[str, Form()] = "", passwor
         with writing(request) as db:
             try:
                 return staff_login.sign_in(db, username[:80], password[:200], client=client_ip(request))
-            except ApiError:
+            except CountyError:
                 db.commit()  # the failure counts, whatever the answer
                 raise
 
     try:
         signed = await run_in_threadpool(work)
-    except ApiError as exc:
-        return _login_page(request, error=exc.message, username=username[:40], status=exc.status)
+    except CountyError as exc:
+        return _login_page(request, error=exc.message, username=username[:40], status=status_of(exc))
     response = RedirectResponse(STAGE_PAGES.get(signed.stage, "/console/"), status_code=303)
     old = request.cookies.get(COOKIE)
     if old:  # a cookie planted before sign-in never becomes a session: it is dropped and a new one set
@@ -114,8 +115,8 @@ def change_password(
             row.stage = staff_login.stage_of(user)
             staff_login.end_all(db, user.id, keep=who.session_id)
             stage = row.stage
-    except ApiError as exc:
-        return page(request, "password.html", who, error=exc.message, status=exc.status)
+    except CountyError as exc:
+        return page(request, "password.html", who, error=exc.message, status=status_of(exc))
     return RedirectResponse(STAGE_PAGES.get(stage, "/console/"), status_code=303)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from county.errors import ApiError
+from county.errors import CountyError
 from county.models import Case, Point
 from county.services import departments
 from county.services.common import audit
@@ -125,7 +125,7 @@ def set_status(
         with writing(request, who) as db:
             case = _case_or_404(db, who, case_id)
             departments.set_case_status(db, case, status, note, actor=who.actor)
-    except ApiError as exc:
+    except CountyError as exc:
         error = exc.message
     with reading(request) as db:
         case = _case_or_404(db, who, case_id)

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from sqlalchemy import select
 
-from county.errors import ApiError
+from county.api.errors import status_of
+from county.errors import CountyError
 from county.models import AuditLog, CountyEvent, StaffUser, Township
 from county.services import notices, staff
 from county.services.staff import ALL_ROLES, BUREAU, ROLE_LABELS, StaffRole
@@ -71,8 +72,8 @@ def publish(request: Request, who: Bureau, title: Text = "", text: Text = "", po
     try:
         with writing(request, who) as db:
             notices.publish_notice(db, title, text, point_code=point.strip() or None, actor=who.actor)
-    except ApiError as exc:
-        return _notices_page(request, who, error=exc.message, status=exc.status)
+    except CountyError as exc:
+        return _notices_page(request, who, error=exc.message, status=status_of(exc))
     return _notices_page(request, who, done="通知已发布，各代办点下次同步时收到。")
 
 
@@ -122,8 +123,8 @@ def create_staff(
                 actor=who.actor,
             )
             created = (user.username, password)
-    except ApiError as exc:
-        return _staff_page(request, who, error=exc.message, status=exc.status)
+    except CountyError as exc:
+        return _staff_page(request, who, error=exc.message, status=status_of(exc))
     response = _staff_page(request, who, created=created)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 
-from county.errors import ApiError
+from county.api.errors import status_of
+from county.errors import CountyError
 from county.models import Account, Device, Point, Township
 from county.services import admin, reinstate
 from county.services.staff import BUREAU, StaffRole
@@ -50,8 +51,8 @@ def create_township(request: Request, who: Bureau, name: Text = ""):
     try:
         with writing(request, who) as db:
             admin.create_township(db, name, actor=who.actor)
-    except ApiError as exc:
-        return townships(request, who, error=exc.message, status=exc.status)
+    except CountyError as exc:
+        return townships(request, who, error=exc.message, status=status_of(exc))
     return RedirectResponse("/console/townships", status_code=303)
 
 
@@ -75,8 +76,8 @@ def create_point(request: Request, who: Bureau, name: Text = "", township: Text 
         with writing(request, who) as db:
             point = admin.create_point(db, name, township, kind=kind, actor=who.actor)
             code = point.code
-    except ApiError as exc:
-        return points(request, who, error=exc.message, status=exc.status)
+    except CountyError as exc:
+        return points(request, who, error=exc.message, status=status_of(exc))
     return RedirectResponse(f"/console/points/{code}", status_code=303)
 
 
@@ -123,8 +124,8 @@ def create_account(request: Request, code: str, who: Bureau, name: Text = ""):
             account = admin.create_account(db, code[:8], name, actor=who.actor)
             issued = admin.issue_activation_code(db, account.id, ttl=ttl, actor=who.actor)
             point = db.get(Point, account.point_id)
-    except ApiError as exc:
-        return point_page(request, code, who, error=exc.message, status=exc.status)
+    except CountyError as exc:
+        return point_page(request, code, who, error=exc.message, status=status_of(exc))
     return _code_page(request, who, issued, account, point)
 
 
@@ -144,8 +145,8 @@ def issue_code(request: Request, code: str, account_id: int, who: Bureau):
             account = _account(db, code, account_id)
             issued = admin.issue_activation_code(db, account.id, ttl=ttl, actor=who.actor)
             point = db.get(Point, account.point_id)
-    except ApiError as exc:
-        return point_page(request, code, who, error=exc.message, status=exc.status)
+    except CountyError as exc:
+        return point_page(request, code, who, error=exc.message, status=status_of(exc))
     return _code_page(request, who, issued, account, point)
 
 
@@ -195,6 +196,6 @@ def _change(request: Request, code: str, who: Viewer, work, done: str):
     try:
         with writing(request, who) as db:
             work(db)
-    except ApiError as exc:
-        return point_page(request, code, who, error=exc.message, status=exc.status)
+    except CountyError as exc:
+        return point_page(request, code, who, error=exc.message, status=status_of(exc))
     return point_page(request, code, who, done=done)
