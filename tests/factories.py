@@ -31,8 +31,12 @@ def random_resident_id(rng: random.Random) -> str:
     return resident_id(rng.choice(["360222", "360221", "360203", "360281"]), birth, rng.randint(0, 999))
 
 
+MOBILE_PREFIXES = ("135", "138", "139", "150", "159", "187", "130", "156", "186", "133", "153", "177", "189", "192")
+
+
 def random_mobile(rng: random.Random) -> str:
-    return f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
+    """A mobile number of a real operator's range (号段), so the operator of a top-up follows from it."""
+    return f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 99_999_999):08d}"
 
 
 def make_case_form(**overrides) -> CaseForm:

@@ -86,6 +86,7 @@ def record_sample_day(store: LedgerStore, catalogue: Catalogue, day: date = SAMP
             amount="86.50",
             consent=True,
             materials={"account": "received"},
+            details={"account_no": "3602220417"},
         ),
         9,
         40,

@@ -112,6 +112,8 @@ case = Table(
     Column("county_note", Text),
     Column("first_seq", Integer, nullable=False),
     Column("last_seq", Integer, nullable=False),
+    Column("details_json", Text),  # the body's item-specific details (catalogue format 2), JSON
+    Column("details_pii_json", Text),  # the item's personal values (充值号码、户号、参保人), JSON; purged
 )
 Index("ix_case_date", case.c.business_date)
 Index("ix_case_state", case.c.state)
