@@ -69,6 +69,9 @@ def next_step(data: ReceiptData) -> str:
         return f"{units}已退回：{reason}。请按要求补正后再交给代办员。"
     if data.state in ("accepted", "in_review"):
         return f"{units}已受理，正在办理，办结后代办员会通知您。"
+    if data.state == "materials_sent":
+        rest = "还缺的材料请尽快补交给代办员，由代办点转交。" if data.missing else ""
+        return f"材料已送交{units}，是否受理、是否批准由{units}决定，有结果后代办员会通知您。{rest}"
     if data.flow == "online":
         return f"代办员已在网上为您申报，由{units}办理。"
     if data.missing:

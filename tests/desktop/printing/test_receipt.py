@@ -33,7 +33,8 @@ def test_the_receipt_carries_the_disclaimer_the_fee_statement_and_the_hotline(sa
     assert "".join(NO_FEE.split()) in text
     assert "12345" in text and "2个工作日内答复" in text
     assert "材料齐全的，3个工作日内办结" in text  # the guide's time limit
-    assert "是否受理由县市监局决定" in text  # the handling unit decides
+    assert "材料已送交县市监局，是否受理、是否批准由县市监局决定" in text  # the handling unit decides
+    assert "办件状态材料已送交" in text and "材料齐全后，代办点免费寄送" not in text  # no contradiction
 
 
 def test_money_is_printed_in_yuan_with_two_decimals():
