@@ -80,6 +80,15 @@ county_item = Table(
 )
 Index("ix_county_item_kind", county_item.c.kind)
 
+# The villager told (已通知群众): county status items (by cursor) the agent passed on; counter-local.
+villager_told = Table(
+    "villager_told",
+    metadata,
+    Column("cursor", Integer, primary_key=True, autoincrement=False),
+    Column("case_id", String(32), nullable=False),
+    Column("told_at", String, nullable=False),
+)
+
 # ---- projections: derived from the event log, rebuildable at any time ----
 
 case = Table(
