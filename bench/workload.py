@@ -25,6 +25,7 @@ from sync.ledger.forms import (
 )
 from sync.ledger.forms_mailing import MAX_CASES_PER_MAILING
 from sync.ledger.ids import CREDIT_CODE_ALPHABET, credit_code_check_char, resident_id_check_char
+from sync.ledger.item_fields import example_values
 from sync.ledger.kinds import Flow
 
 # Relative frequency of the 20 first-batch items at a village point: bills dominate, approvals are rare.
@@ -116,7 +117,7 @@ def credit_code(rng: random.Random) -> str:
 
 
 def mobile(rng: random.Random) -> str:
-    return f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}"
+    return f"{rng.choice(('135', '139', '158', '187', '130', '186', '133', '189'))}{rng.randint(0, 99_999_999):08d}"
 
 
 def person_name(rng: random.Random) -> str:
@@ -160,6 +161,7 @@ def case_form(catalogue: Catalogue, rng: random.Random) -> CaseForm:
         form.credit_code = credit_code(rng)
     else:
         form.name, form.id_number = person_name(rng), resident_id(rng)
+    form.details = example_values(item.fields, rng, applicant_mobile=form.mobile)
     return form
 
 

@@ -34,6 +34,7 @@ from sync.ledger.forms import (
     s10_check_digit,
 )
 from sync.ledger.ids import resident_id_check_char
+from sync.ledger.item_fields import example_values
 from sync.ledger.kinds import SERVICE_MODE_LABELS, ServiceMode
 from sync.ledger.points import MONTHLY_CAP
 from sync.ledger.validation import mask_name
@@ -96,6 +97,7 @@ def record_practice_day(store: LedgerStore, catalogue: Catalogue, today: date, *
             village="瑶里村",
             amount="86.50",
             consent=True,
+            details={"account_no": "3602220417"},
         )
     )
     store.append(draft_complete(power.body["case_id"]))
@@ -211,16 +213,22 @@ def _practice_case(catalogue: Catalogue, rng: random.Random, day: date) -> CaseF
     materials = {m.code: "received" for m in item.guide.materials if m.required or rng.random() < 0.5}
     if item.is_approval and rng.random() < 0.4:
         materials[next(m.code for m in item.guide.materials if m.required)] = "missing"
+    mobile = (
+        f"{rng.choice(('135', '139', '158', '187', '130', '186', '133', '189'))}{rng.randint(0, 99_999_999):08d}"
+        if rng.random() < 0.8
+        else ""
+    )
     return CaseForm(
         code,
         rng.choices(["point", "home", "activity_day"], weights=[7, 2, 1])[0],
         name=rng.choice(_NAMES),
         id_number=_sample_id(rng.choice(["360222", "360221"]), birth, f"{rng.randint(0, 999):03d}"),
-        mobile=f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}" if rng.random() < 0.8 else "",
+        mobile=mobile,
         village=rng.choice(_VILLAGES),
         materials=materials,
         amount=rng.choice(_AMOUNTS) if item.takes_amount else None,
         consent=True,
+        details=example_values(item.fields, rng, applicant_mobile=mobile),
     )
 
 

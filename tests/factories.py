@@ -12,6 +12,7 @@ from desktop.store.opening import create_store, open_store
 from sync.ledger.catalogue import Catalogue, load_catalogue
 from sync.ledger.events import EventDraft, new_id
 from sync.ledger.forms import CaseForm, MailingForm, draft_case, draft_mailing
+from sync.ledger.item_fields import example_values
 
 PASSWORD = "fuliang2026"
 TEST_DAY = date(2026, 11, 27)
@@ -31,8 +32,12 @@ def random_resident_id(rng: random.Random) -> str:
     return resident_id(rng.choice(["360222", "360221", "360203", "360281"]), birth, rng.randint(0, 999))
 
 
+MOBILE_PREFIXES = ("135", "138", "139", "150", "159", "187", "130", "156", "186", "133", "153", "177", "189", "192")
+
+
 def random_mobile(rng: random.Random) -> str:
-    return f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
+    """A mobile number of a real operator's range (号段), so the operator of a top-up follows from it."""
+    return f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 99_999_999):08d}"
 
 
 def make_case_form(**overrides) -> CaseForm:
@@ -55,8 +60,19 @@ def make_case_form(**overrides) -> CaseForm:
 def make_case_draft(
     catalogue: Catalogue | None = None, *, business_date: date | None = None, **overrides
 ) -> EventDraft:
-    """A 缴纳话费 case as the form would draft it, dated today by the clock unless ``business_date`` says."""
-    return draft_case(make_case_form(**overrides), catalogue or load_catalogue(), business_date=business_date)
+    """A 缴纳话费 case as the form would draft it, dated today by the clock unless ``business_date`` says.
+
+    An item's own required fields (户号, 卡号后四位) get plausible values unless ``details`` is given.
+    """
+    catalogue = catalogue or load_catalogue()
+    form = make_case_form(**overrides)
+    if "details" not in overrides and (item := _item_or_none(catalogue, form.item_code)) is not None:
+        form.details = example_values(item.fields, random.Random(form.item_code), applicant_mobile=form.mobile)
+    return draft_case(form, catalogue, business_date=business_date)
+
+
+def _item_or_none(catalogue: Catalogue, code: str):
+    return next((item for item in catalogue.items if item.code == code), None)
 
 
 def make_mailing_draft(*, business_date: date | None = None, **overrides) -> EventDraft:

@@ -73,6 +73,9 @@ class ReceiptData:
     reprint: bool = False
     training: bool = False
     due_text: str = ""  # when an online item with a time limit should be done, by the county's working days
+    state: str = "recorded"  # the CaseState value behind state_label: the next step is worded from it
+    county_note: str = ""  # the department's note with its last status (a return's reason)
+    details: tuple[tuple[str, str], ...] = ()  # the item's own fields (label, text), personal ones masked
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from desktop.store import county_feed
 from desktop.store.engine import read
 from desktop.store.ledger import LedgerStore
 from desktop.store.schema import case, mailing, meta
+from sync.ledger import item_fields
 from sync.ledger.catalogue import FLOW_LABELS, Catalogue, Item
 from sync.ledger.check_code import check_code, query_url
 from sync.ledger.events import CHINA_TZ, china_now, parse_time
@@ -122,8 +123,17 @@ def query_info(settings: PrintSettings, receipt_no: str) -> QueryInfo:
     return QueryInfo(HOTLINE, query_url(settings.query_url_base, receipt_no, code), code)
 
 
-def unit_names(catalogue: Catalogue, item: Item) -> tuple[str, ...]:
+def unit_names(catalogue: Catalogue, item: Item, details: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The item's handling units; only the chosen one when a field of the case names it (the operator paid)."""
+    if details and (chosen := item_fields.chosen_unit(item.fields, details)) is not None:
+        units = {unit.code: unit.name for unit in catalogue.units}
+        return (units.get(chosen.unit_code or "", chosen.label),)
     return tuple(unit.name for unit in catalogue.units_of(item))
+
+
+def case_details(row: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The case's item-specific values: the body's details and the personal ones (empty once purged)."""
+    return json.loads(row["details_json"] or "{}"), json.loads(row["details_pii_json"] or "{}")
 
 
 def receipt_data(
@@ -141,6 +151,7 @@ def receipt_data(
     row = _case_row(store, case_id)
     item = catalogue.by_code(row["item_code"])
     state = CaseState(row["state"])
+    details, personal = case_details(row)
     return ReceiptData(
         receipt_no=row["receipt_no"],
         recorded_at=parse_time(row["recorded_at"]),
@@ -156,9 +167,12 @@ def receipt_data(
         received=_materials(row, item, "received"),
         missing=_materials(row, item, "missing"),
         amount_fen=row["amount_fen"],
-        units=unit_names(catalogue, item),
+        units=unit_names(catalogue, item, details),
         time_limit_text=item.guide.time_limit_text,
         state_label=CASE_STATE_LABELS[state],
+        state=state.value,
+        county_note=row["county_note"] or "",
+        details=tuple(item_fields.lines(item.fields, details, personal)),
         voided=state is CaseState.VOIDED,
         void_reason=row["void_reason"] or "",
         query=query_info(settings, row["receipt_no"]),

@@ -41,6 +41,7 @@ class SampleDay:
     org_case: str  # 户外广告 for a 个体工商户 (credit code), activity day
     home_case: str  # 医保卡激活 on a home visit
     voided_case: str  # 缴纳话费, voided
+    phone_case: str  # 缴纳话费 50 元 re-recorded for a 中国电信 number, completed
     mailing: str  # the approval materials to 县市监局, dispatched
 
 
@@ -86,6 +87,7 @@ def record_sample_day(store: LedgerStore, catalogue: Catalogue, day: date = SAMP
             amount="86.50",
             consent=True,
             materials={"account": "received"},
+            details={"account_no": "3602220417"},
         ),
         9,
         40,
@@ -151,7 +153,7 @@ def record_sample_day(store: LedgerStore, catalogue: Catalogue, day: date = SAMP
         day,
     )
     store.append(_at(draft_void(voided, "话费金额录成 500 元，已作废并重新登记 50 元"), 15, 4, day))
-    _case(
+    phone = _case(
         store,
         catalogue,
         CaseForm(
@@ -167,6 +169,7 @@ def record_sample_day(store: LedgerStore, catalogue: Catalogue, day: date = SAMP
         6,
         day,
     )
+    store.append(_at(draft_complete(phone), 15, 7, day))
     (mailing,) = store.append(
         _at(
             draft_mailing(
@@ -187,7 +190,7 @@ def record_sample_day(store: LedgerStore, catalogue: Catalogue, day: date = SAMP
     mailing_id = mailing.body["mailing_id"]
     store.append(_at(draft_materials_sent(approval, mailing_id), 16, 11, day))
     store.append(_at(draft_dispatch(mailing_id, SAMPLE_TRACKING), 16, 30, day))
-    return SampleDay(day, approval, payment, org, home, voided, mailing_id)
+    return SampleDay(day, approval, payment, org, home, voided, phone, mailing_id)
 
 
 def sample_documents(
@@ -204,6 +207,7 @@ def sample_documents(
     common = {"agent_name": SAMPLE_AGENT, "settings": settings, "printed_at": printed_at}
     return {
         "receipt": receipt_data(store, catalogue, day.approval_case, **common),
+        "payment-receipt": receipt_data(store, catalogue, day.phone_case, **common),
         "mailing-slip": mailing_slip_data(store, catalogue, day.mailing, **common),
         "day-sheet": day_sheet_data(store, catalogue, day.business_date, **common),
         "guide": guide_data(catalogue, "FL015", printed_at=printed_at),

@@ -25,6 +25,7 @@ from sync.ledger.catalogue import load_catalogue
 from sync.ledger.events import new_id
 
 SHEET_DPI, ROLL_DPI = 100, 203
+SAMPLE_NAMES = {"payment-receipt": "代缴凭条"}  # samples of a document in a second form
 
 
 def dpi_for(paper: Paper) -> int:
@@ -86,7 +87,8 @@ def _write_index(folder: Path, files: list[Path]) -> None:
         "| document | paper | pages |",
         "|---|---|---|",
     ]
-    for key, (_kind, _layout, name) in DOCUMENTS.items():
+    names = {key: name for key, (_kind, _layout, name) in DOCUMENTS.items()} | SAMPLE_NAMES
+    for key, name in names.items():
         for paper in PAPERS.values():
             pages = [path.name for path in files if path.name.startswith(f"{key}-{paper.key}-")]
             links = " ".join(f"[{page}]({page})" for page in pages)

@@ -14,6 +14,7 @@ from desktop.services.workdays import current_table
 from desktop.store.engine import read
 from desktop.store.schema import case, county_item, event, mailing, outbox
 from sync.clock import china_now
+from sync.ledger import item_fields
 from sync.ledger.catalogue import Item
 from sync.ledger.events import CHINA_TZ, parse_time
 from sync.ledger.kinds import (
@@ -76,6 +77,7 @@ class CaseDetail:
     timeline: tuple[TimelineEntry, ...]
     actions: frozenset[EventType]
     due: str = ""  # when the open case should be done (desktop/services/workdays.py), "" when no deadline applies
+    details: str = ""  # the item's own fields, "充值号码 186****1234；运营商 中国联通" (personal ones masked)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -189,6 +191,12 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
         village=row["village"] or "",
         notes=row["notes"] or "",
         amount=yuan(row["amount_fen"]),
+        details="；".join(
+            f"{name} {text}"
+            for name, text in item_fields.lines(
+                item.fields, json.loads(row["details_json"] or "{}"), json.loads(row["details_pii_json"] or "{}")
+            )
+        ),
         materials=tuple(
             (names.get(code, code), "已收到" if status == "received" else "缺少")
             for code, status in materials_raw.items()

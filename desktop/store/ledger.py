@@ -241,11 +241,25 @@ class LedgerStore:
                     or_(
                         *(
                             column.is_not(None)
-                            for column in (case.c.name, case.c.id_number, case.c.credit_code, case.c.mobile)
+                            for column in (
+                                case.c.name,
+                                case.c.id_number,
+                                case.c.credit_code,
+                                case.c.mobile,
+                                case.c.details_pii_json,
+                            )
                         )
                     )
                 )
-                .values(name=None, id_number=None, credit_code=None, mobile=None, id_last4=None, mobile_last4=None)
+                .values(
+                    name=None,
+                    id_number=None,
+                    credit_code=None,
+                    mobile=None,
+                    id_last4=None,
+                    mobile_last4=None,
+                    details_pii_json=None,
+                )
             )
             conn.execute(
                 update(mailing)

@@ -40,6 +40,15 @@ def _pii_columns(pii: Mapping[str, str] | None) -> dict[str, Any]:
     return columns
 
 
+def _details_columns(body: Mapping[str, Any], pii: Mapping[str, str] | None) -> dict[str, Any]:
+    """The item's own fields: the body's details, and the personal values beside the applicant's."""
+    personal = {key: value for key, value in (pii or {}).items() if key not in CASE_PII_FIELDS}
+    return {
+        "details_json": json.dumps(body["details"], ensure_ascii=False) if body.get("details") else None,
+        "details_pii_json": json.dumps(personal, ensure_ascii=False) if personal else None,
+    }
+
+
 # One static statement for every change to a day's totals: compiled once, reused on every save.
 _BUMP_DAY = text(
     "INSERT INTO day_total (business_date, case_count, voided_count, mailing_count, amount_fen_total, points_estimate)"
@@ -100,6 +109,7 @@ def _record_case(conn: Connection, event: Event) -> None:
             first_seq=event.seq,
             last_seq=event.seq,
             **_pii_columns(event.pii),
+            **_details_columns(body, event.pii),
         ),
     )
     _bump_day(conn, day, case_count=1, amount_fen_total=body.get("amount_fen") or 0)

@@ -80,6 +80,15 @@ county_item = Table(
 )
 Index("ix_county_item_kind", county_item.c.kind)
 
+# The villager told (已通知群众): county status items (by cursor) the agent passed on; counter-local.
+villager_told = Table(
+    "villager_told",
+    metadata,
+    Column("cursor", Integer, primary_key=True, autoincrement=False),
+    Column("case_id", String(32), nullable=False),
+    Column("told_at", String, nullable=False),
+)
+
 # ---- projections: derived from the event log, rebuildable at any time ----
 
 case = Table(
@@ -112,6 +121,8 @@ case = Table(
     Column("county_note", Text),
     Column("first_seq", Integer, nullable=False),
     Column("last_seq", Integer, nullable=False),
+    Column("details_json", Text),  # the body's item-specific details (catalogue format 2), JSON
+    Column("details_pii_json", Text),  # the item's personal values (充值号码、户号、参保人), JSON; purged
 )
 Index("ix_case_date", case.c.business_date)
 Index("ix_case_state", case.c.state)

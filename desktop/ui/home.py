@@ -18,6 +18,7 @@ from desktop.services.cases import CaseFilter, CaseQueries, yuan
 from desktop.services.county_news import notices
 from desktop.services.overview import MONTHLY_CAP, day_figures, points_now, reminders, unsynced
 from desktop.services.session import Counter
+from desktop.ui.notify_list import NotifyList
 from desktop.ui.widgets import button, card, label
 
 NOTICE_CHARS = 80
@@ -51,6 +52,8 @@ class HomePage(QWidget):
             jobs.addWidget(widget)
             self.job_buttons[key] = widget
         layout.addLayout(jobs)
+        self.notify = NotifyList(counter)
+        layout.addWidget(self.notify.card)
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
         today_card = card()
@@ -99,6 +102,7 @@ class HomePage(QWidget):
         layout.addLayout(grid, 1)
 
     def refresh(self) -> None:
+        self.notify.refresh()
         today = self.counter.today()
         rows = self.queries.page(CaseFilter(date_from=today, date_to=today), 0, 200)
         self.table.setRowCount(len(rows))

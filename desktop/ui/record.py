@@ -20,6 +20,7 @@ from desktop.ui.case_form import (
     consent_box,
     radio_row,
 )
+from desktop.ui.item_fields_box import ItemFieldsBox
 from desktop.ui.item_picker import ItemPicker
 from desktop.ui.messages import MessageBar
 from desktop.ui.printing import Printer
@@ -101,6 +102,9 @@ class RecordPage(QWidget):
         self.amount.setPlaceholderText("例如 50 或 86.50")
         self.amount_field = Field("金额（元）", self.amount, "代收代缴的钱，原数交给缴费单位，不收手续费")
         form.addWidget(self.amount_field)
+        self.item_fields = ItemFieldsBox(self.counter.today)
+        self.applicant.mobile.textChanged.connect(self.item_fields.set_applicant_mobile)
+        form.addWidget(self.item_fields)
         self.materials_title = label("材料清单（按办事指南逐项核对，收到的点“已收到”，没带的点“缺少”）", "heading")
         form.addWidget(self.materials_title)
         self.all_received = button("全部已收到", name="allReceived")
@@ -166,6 +170,7 @@ class RecordPage(QWidget):
             )
         takes_amount = bool(item and item.takes_amount)
         self.amount_field.setVisible(takes_amount)
+        self.item_fields.set_item(item)
         has_materials = bool(item and item.guide.materials)
         kept = self.materials.values()
         self.materials.set_item(item, kept)
@@ -186,6 +191,7 @@ class RecordPage(QWidget):
             self.applicant.mobile,
             self.applicant.village,
             self.amount,
+            *self.item_fields.editors(),
             self.all_received,
             *radios,
             self.notes,
@@ -209,6 +215,7 @@ class RecordPage(QWidget):
         self.applicant.fill(form)
         form.materials = self.materials.values()
         form.amount = self.amount.text() if self.item and self.item.takes_amount else None
+        form.details = self.item_fields.values()
         form.notes = self.notes.toPlainText()
         form.consent = self.consent.isChecked()
         return form
@@ -252,6 +259,7 @@ class RecordPage(QWidget):
             "village": fields["village"],
             "amount": self.amount_field,
             "notes": self.notes_field,
+            **self.item_fields.fields,
         }
         for field in {*targets.values()}:
             field.set_error("")

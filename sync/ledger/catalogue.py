@@ -13,9 +13,20 @@ from typing import Any, NoReturn
 
 import resources
 from sync.ledger.canonical import canonical_bytes
-from sync.ledger.kinds import Flow
+from sync.ledger.item_fields import (
+    DEFAULT_APPLICANT_MOBILE,
+    DEFAULT_BUSINESS_YEAR,
+    DEFAULT_COVERAGE_YEAR,
+    DEFAULT_PREFIX_OF,
+    PERSONAL_KINDS,
+    Choice,
+    FieldKind,
+    ItemField,
+)
+from sync.ledger.kinds import CASE_PII_FIELDS, Flow
 
-FORMAT = 1  # the catalogue.json layout this code understands
+FORMAT = 2  # the catalogue.json layout this code understands; 2 added items' own fields (fields)
+FIELDS_FORMAT = 2  # the first format whose items may declare fields
 SAMPLE_NOTE = "示例：以县直部门提供的办事指南为准"
 FORM_LABELS = {"original": "原件", "copy": "复印件", "original_and_copy": "原件及复印件"}
 CLASS_LABELS = {1: "一类", 2: "二类", 3: "三类", 4: "四类", 5: "五类"}
@@ -56,6 +67,16 @@ _LABELS = {
             "townships=开通乡镇",
             "materials=材料清单",
             "units=单位",
+            "fields=专属信息",
+            "label=名称",
+            "kind=类型",
+            "personal=是否个人信息",
+            "default=默认值",
+            "hint=提示",
+            "choices=选项",
+            "prefixes=号段",
+            "unit_code=办理单位",
+            "sets_unit=是否决定办理单位",
         ]
     )
 }
@@ -111,6 +132,7 @@ class Item:
     takes_amount: bool  # the case records an amount in fen (payments, 助农取现)
     guide: Guide
     townships: tuple[str, ...] | None  # None: offered in every township
+    fields: tuple[ItemField, ...] = ()  # what this item's case records besides the applicant (format 2)
 
     def offered_in(self, township: str) -> bool:
         return self.townships is None or township in self.townships
@@ -258,12 +280,73 @@ def _guide(raw: Any, where: str, units: dict[str, Unit], flow: Flow) -> Guide:
     )
 
 
-def _item(raw: Any, n: int, units: dict[str, Unit]) -> Item:
+_DEFAULTS = (DEFAULT_APPLICANT_MOBILE, DEFAULT_BUSINESS_YEAR, DEFAULT_COVERAGE_YEAR)
+_PREFIX = re.compile(r"[0-9]{3,7}")
+
+
+def _choice(raw: Any, where: str, units: dict[str, Unit]) -> Choice:
+    f = _Fields(raw, where, "code label", "unit_code prefixes")
+    unit_code = f.d.get("unit_code")
+    if unit_code is not None and unit_code not in units:
+        f.fail(f"办理单位（unit_code）{_show(unit_code)} 不在单位名单（units.json）里")
+    prefixes = f.texts("prefixes", 7) if "prefixes" in f.d else ()
+    if bad := [p for p in prefixes if not _PREFIX.fullmatch(p)]:
+        f.fail(f"号段（prefixes）应为 3 到 7 位数字，现在有 {_show(bad[0])}")
+    return Choice(f.text("code", 32, _CODE, "小写字母、数字和下划线"), f.text("label", 30), unit_code, prefixes)
+
+
+def _field(raw: Any, where: str, units: dict[str, Unit], earlier: list[ItemField]) -> ItemField:
+    f = _Fields(raw, where, "code label kind required personal", "default hint choices sets_unit")
+    code = f.text("code", 32, _CODE, "小写字母、数字和下划线")
+    if code in CASE_PII_FIELDS or code == "details":
+        f.fail(f"编码 {code} 已用于申请人信息，请换一个")
+    if (kind := next((each for each in FieldKind if each.value == f.d["kind"]), None)) is None:
+        f.fail(f"类型（kind）只能是 {'、'.join(each.value for each in FieldKind)}，现在是 {_show(f.d['kind'])}")
+    personal = f.boolean("personal")
+    if kind in PERSONAL_KINDS and not personal:
+        f.fail("手机号码、姓名和身份证号码是个人信息，是否个人信息（personal）必须为 true")
+    choices: tuple[Choice, ...] = ()
+    if kind is FieldKind.CHOICE:
+        choices = tuple(
+            _choice(c, f"{where}第 {k} 个选项：", units) for k, c in enumerate(f.objects("choices", True), 1)
+        )
+        f.unique([c.code for c in choices], "选项编码")
+    elif "choices" in f.d:
+        f.fail("只有选择类（choice）的信息才有选项（choices）")
+    default = f.text("default", 40) if f.d.get("default", "") != "" else ""
+    if default.startswith(DEFAULT_PREFIX_OF):
+        source = next((each for each in earlier if each.code == default[len(DEFAULT_PREFIX_OF) :]), None)
+        if kind is not FieldKind.CHOICE or source is None or source.kind is not FieldKind.MOBILE:
+            f.fail("按号段选默认值（prefix_of.）只用于选择类信息，且要指向排在它前面的手机号码信息")
+    elif default and default not in _DEFAULTS:
+        f.fail(f"默认值（default）只能是 {'、'.join(_DEFAULTS)} 或 prefix_of.编码，现在是 {_show(default)}")
+    sets_unit = f.boolean("sets_unit") if "sets_unit" in f.d else False
+    if sets_unit and (kind is not FieldKind.CHOICE or personal):
+        f.fail("决定办理单位（sets_unit）的只能是非个人信息的选择类信息")
+    hint = f.text("hint", 60) if f.d.get("hint", "") != "" else ""
+    return ItemField(
+        code, f.text("label", 20), kind, f.boolean("required"), personal, default, hint, choices, sets_unit
+    )
+
+
+def _fields(f: _Fields, units: dict[str, Unit], fmt: int) -> tuple[ItemField, ...]:
+    if "fields" not in f.d:
+        return ()
+    if fmt < FIELDS_FORMAT:
+        f.fail(f"第 {fmt} 版格式的事项清单不能有专属信息（fields），请把格式版本（format）改为 {FIELDS_FORMAT}")
+    out: list[ItemField] = []
+    for k, raw in enumerate(f.objects("fields", True), 1):
+        out.append(_field(raw, f"{f.where}第 {k} 项专属信息：", units, out))
+    f.unique([each.code for each in out], "专属信息编码")
+    return tuple(out)
+
+
+def _item(raw: Any, n: int, units: dict[str, Unit], fmt: int = FORMAT) -> Item:
     f = _Fields(
         raw,
         f"第 {n} 个事项：",
         "code seq name category points_class points flow is_approval takes_amount guide",
-        "townships",
+        "townships fields",
     )
     code, name = f.text("code", 16, _ITEM_CODE, "大写字母加数字（如 FL001）"), f.text("name", 100)
     f.where = f"第 {n} 个事项（{code} {name}）："
@@ -287,7 +370,10 @@ def _item(raw: Any, n: int, units: dict[str, Unit]) -> Item:
         )
     townships = None if f.d.get("townships") is None else f.texts("townships", 20)
     guide = _guide(f.d["guide"], f"第 {n} 个事项（{code} {name}）的办事指南：", units, flow)
-    return Item(code, seq, name, category, points_class, points, flow, is_approval, takes_amount, guide, townships)
+    fields = _fields(f, units, fmt)
+    return Item(
+        code, seq, name, category, points_class, points, flow, is_approval, takes_amount, guide, townships, fields
+    )
 
 
 def parse_catalogue(data: dict, units: dict[str, Unit]) -> Catalogue:
@@ -295,14 +381,14 @@ def parse_catalogue(data: dict, units: dict[str, Unit]) -> Catalogue:
     if isinstance(data, dict) and type(fmt := data.get("format")) is int and fmt > FORMAT:
         raise CatalogueError(f"这份事项清单是第 {fmt} 版格式，本软件只认识第 {FORMAT} 版，请先升级软件。")
     top = _Fields(data, "", "format version published_date note items")
-    top.integer("format", 1, FORMAT)
+    fmt = top.integer("format", 1, FORMAT)
     version = top.text("version", 20, _VERSION, "用点隔开的数字（如 2024.1）")
     published_text = top.text("published_date", 10, _DATE, "2024-10-24 这样的日期")
     try:
         published = date.fromisoformat(published_text)
     except ValueError:
         top.fail(f"发布日期（published_date）不是真实的日期：{published_text}")
-    items = [_item(raw, n, units) for n, raw in enumerate(top.objects("items", nonempty=True), 1)]
+    items = [_item(raw, n, units, fmt) for n, raw in enumerate(top.objects("items", nonempty=True), 1)]
     for attr, what in (("code", "事项编码"), ("seq", "事项序号"), ("name", "事项名称")):
         top.unique([getattr(item, attr) for item in items], what)
     items.sort(key=lambda item: item.seq)

@@ -19,6 +19,7 @@ from sync.ledger.forms_base import (
     shown,
     take,
 )
+from sync.ledger.item_fields import check_values, quiet_defaulted, with_defaults
 from sync.ledger.kinds import (
     CASE_PII_FIELDS,
     ORG_PII_FIELDS,
@@ -59,6 +60,7 @@ _RECORDED_KEYS = tuple(
         "amount_fen",
         "notes",
         "consent",
+        "details",  # optional: the item's own non-personal fields (catalogue format 2)
     ]
 )
 _APPLICANT_KEYS = {
@@ -224,7 +226,16 @@ def check_case_recorded(body: object, pii: object, catalogue: Catalogue, problem
             problems.add("points", f"“{item.name}”每件记 {item.points} 积分，与记录不一致。")
         out["materials"] = _materials(get("materials"), item, problems)
         out["amount_fen"] = problems.check("amount_fen", _amount, get("amount_fen"), item)
-    new_pii = applicant_pii(pii, out["applicant_kind"], problems, partial=False)
+    own = {f.code for f in item.fields if f.personal} if item is not None else set()
+    applicant = {k: v for k, v in pii.items() if k not in own} if own and isinstance(pii, Mapping) else pii
+    new_pii = applicant_pii(applicant, out["applicant_kind"], problems, partial=False)
+    if item is not None and item.fields:
+        details, item_pii = check_values(item.fields, get("details"), pii or {}, problems, item.name)
+        if any(not f.personal for f in item.fields):
+            out["details"] = details
+        new_pii.update(item_pii)
+    elif get("details") is not None:
+        problems.add("details", "这个事项在这一版事项清单里没有专属信息，不能保存；请同步事项清单后重新登记。")
     return out, new_pii
 
 
@@ -272,6 +283,7 @@ class CaseForm:
     amount: str | int | None = None  # yuan as typed ("12.5") or int fen
     notes: str = ""
     consent: bool = False
+    details: dict[str, str] = field(default_factory=dict)  # the item's own fields as typed, by field code
 
 
 def _typed_amount(raw: object, problems: Problems) -> int | None:
@@ -320,7 +332,16 @@ def draft_case(
     }
     keys = _APPLICANT_KEYS.get(kind, ("name", "mobile"))
     pii = {key: getattr(form, key) for key in keys}
+    if item is not None and item.fields:
+        typed = with_defaults(
+            item.fields, form.details, applicant_mobile=form.mobile, business_date=body["business_date"]
+        )
+        personal = {f.code for f in item.fields if f.personal}
+        body["details"] = {k: v for k, v in typed.items() if k not in personal}
+        pii.update({k: v for k, v in typed.items() if k in personal})
     body, pii = check_case_recorded(body, pii, catalogue, problems)
+    if item is not None and item.fields:
+        quiet_defaulted(item.fields, form.details, problems.errors)
     problems.raise_if_any()
     # The recording event takes the case's id as its own: both are unique, and the wire then carries one id.
     if occurred_at is None:

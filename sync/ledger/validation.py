@@ -140,6 +140,44 @@ def normalize_credit_code(raw: str, *, field: str = "credit_code") -> str:
     return code
 
 
+# ---- what a payment is for: account numbers, card tails, years ---------------------------------
+
+_ACCOUNT = re.compile(r"[0-9A-Z]{4,30}")
+
+
+def normalize_account_no(raw: str, *, field: str, label: str = "户号") -> str:
+    """A utility account number (户号): 4–30 digits or capital letters; spaces and hyphens dropped."""
+    text = unicodedata.normalize("NFKC", _text_arg(raw, field, label))
+    number = _PHONE_SEPARATORS.sub("", text).upper()
+    if not number:
+        raise ValidationError(field, f"请填写{label}。")
+    if not _ACCOUNT.fullmatch(number):
+        if len(number) < 4 or len(number) > 30:
+            raise ValidationError(field, f"{label}应为 4 到 30 位，现在是 {len(number)} 位，请对照缴费单核对。")
+        raise ValidationError(field, f"{label}只能有数字和字母，请对照缴费单核对。")
+    return number
+
+
+def normalize_card_tail(raw: str, *, field: str, label: str = "银行卡号后四位") -> str:
+    """The last four digits of a bank card: exactly 4 digits (the full number is never recorded)."""
+    digits = "".join(unicodedata.normalize("NFKC", _text_arg(raw, field, label)).split())
+    if not digits:
+        raise ValidationError(field, f"请填写{label}。")
+    if not _DIGITS.fullmatch(digits) or len(digits) != 4:
+        raise ValidationError(field, f"{label}应为 4 位数字，只填卡号最后四位，不要填整个卡号。")
+    return digits
+
+
+def check_year(raw: str, *, field: str, label: str = "年度", low: int = 2000, high: int = 2099) -> str:
+    """A year as four digits, e.g. "2026" (full-width digits and a trailing 年 are accepted)."""
+    text = "".join(unicodedata.normalize("NFKC", _text_arg(raw, field, label)).split()).removesuffix("年")
+    if not text:
+        raise ValidationError(field, f"请填写{label}。")
+    if not _DIGITS.fullmatch(text) or len(text) != 4 or not low <= int(text) <= high:
+        raise ValidationError(field, f"{label}应写成 4 位年份，例如 2026。")
+    return text
+
+
 # ---- money (integer fen, never float) ----------------------------------------------------------
 
 
@@ -369,3 +407,10 @@ def mask_mobile(number: str) -> str:
 def mask_name(name: str) -> str:
     """Keep the first character: 张* / 欧阳**; one-character names are shown as they are."""
     return name[:1] + "*" * (len(name) - 1)
+
+
+def mask_account(number: str) -> str:
+    """Keep the last 4 characters: ****5678 (an account number ties a payment to a household)."""
+    if len(number) <= 4:
+        return "*" * len(number)
+    return "*" * (len(number) - 4) + number[-4:]

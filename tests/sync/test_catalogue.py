@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import resources
 from sync.ledger import catalogue as cat
 from sync.ledger.catalogue import (
+    FORMAT,
     SAMPLE_NOTE,
     Catalogue,
     CatalogueError,
@@ -118,7 +119,7 @@ def data() -> dict:
 
 @pytest.fixture
 def catalogue() -> Catalogue:
-    return load_catalogue()
+    return load_catalogue("2024.1")
 
 
 def test_first_batch_matches_attachment_3_exactly(catalogue):
@@ -281,7 +282,7 @@ def test_the_message_says_which_item(data):
 
 
 def test_a_newer_catalogue_format_asks_for_an_upgrade(data):
-    data["format"] = 2
+    data["format"] = FORMAT + 1
     data["something_new"] = True
     with pytest.raises(CatalogueError, match="请先升级软件"):
         parse_catalogue(data, load_units())

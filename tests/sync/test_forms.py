@@ -108,8 +108,14 @@ def test_a_payment_case_records_the_amount_in_fen_with_the_items_flow_and_points
         "amount_fen": 1250,
         "notes": "",
         "consent": True,
+        "details": {"operator": "yd"},  # 138 is a 中国移动 number: the operator follows from the number paid for
     }
-    assert dict(draft.pii) == {"name": "王秀英", "id_number": PERSON_ID, "mobile": "13800138000"}
+    assert dict(draft.pii) == {
+        "name": "王秀英",
+        "id_number": PERSON_ID,
+        "mobile": "13800138000",
+        "paid_mobile": "13800138000",  # the number paid for defaults to the applicant's
+    }
 
 
 def test_an_online_case_takes_no_amount_and_may_list_some_of_its_materials() -> None:
@@ -147,7 +153,7 @@ def test_a_draft_has_no_receipt_number_yet_and_keeps_a_given_case_id_and_time() 
 def test_typed_personal_fields_are_normalised_and_empty_ones_left_out() -> None:
     form = make_form(id_number=" ３６０２２２１９５００３１５００１７ ", mobile="+86 138-0013-8000")
     assert dict(draft_case(form, CAT).pii)["id_number"] == PERSON_ID
-    assert "mobile" not in draft_case(make_form(mobile="  "), CAT).pii
+    assert "mobile" not in draft_case(make_form(mobile="  ", details={"paid_mobile": "13307981234"}), CAT).pii
 
 
 def test_an_extension_b_name_survives_byte_for_byte() -> None:
@@ -237,7 +243,19 @@ def every_kind_of_draft() -> list[tuple[EventDraft, dict[str, Any]]]:
     return [
         (draft_case(make_form(), CAT, business_date=DAY), {}),
         (draft_case(make_form(item_code="FL015", amount=None, materials=FL015_ALL, notes="第一行\r\n第二行"), CAT), {}),
-        (draft_case(make_form(applicant_kind="org", name="瑶里茶叶店", credit_code=ORG_CODE, mobile=""), CAT), {}),
+        (
+            draft_case(
+                make_form(
+                    applicant_kind="org",
+                    name="瑶里茶叶店",
+                    credit_code=ORG_CODE,
+                    mobile="",
+                    details={"paid_mobile": "13307981234"},
+                ),
+                CAT,
+            ),
+            {},
+        ),
         (
             draft_amend(
                 case_id,

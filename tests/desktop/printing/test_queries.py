@@ -39,8 +39,8 @@ def test_the_day_sheet_adds_up_the_sample_day(sample_ledger):
     }
     assert day.amount_fen_total == 5000 + 8650
     assert dict(day.by_mode) == {"代办点": 3, "上户": 1, "活动日": 1}
-    assert day.points_today == 3 + 1  # 医保卡激活 (三类) and 缴纳电费 (一类) completed
-    assert day.month_points == 4 and day.month_cap == 1000
+    assert day.points_today == 3 + 1 + 1  # 医保卡激活 (三类), 缴纳电费 and 缴纳话费 (一类) completed
+    assert day.month_points == 5 and day.month_cap == 1000
     assert day.voided[0].reason.startswith("话费金额录成 500 元")
     assert day.mailings[0].tracking_no == SAMPLE_TRACKING and day.mailings[0].recipient == "县市监局"
     assert day.unsynced_total == sum(count for _label, count in day.unsynced) > 0

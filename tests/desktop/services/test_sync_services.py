@@ -57,7 +57,9 @@ def test_a_ledger_never_activated_does_not_sync_and_says_so(counter):
 
 
 def test_a_quarantined_record_is_shown_with_its_case_the_reason_and_the_advice(counter):
-    (recorded,) = counter.append(make_case_draft(counter.catalogue, item_code="FL003", amount="86.50"))
+    (recorded,) = counter.append(
+        make_case_draft(counter.catalogue, item_code="FL003", amount="86.50", details={"account_no": "3602220417"})
+    )
     (completed,) = counter.append(draft_complete(recorded.body["case_id"]))
     StoreSyncPort(counter.store).record_results([recorded.seq], {completed.seq: "这笔办件已退回，不能办结。"})
     (record,) = rejected_records(counter)

@@ -54,6 +54,7 @@ def test_save_and_complete_records_both_in_one_go(qtbot, window, counter):
     _pick(qtbot, page, "缴纳电费")
     _fill_person(qtbot, page)
     type_text(qtbot, page.amount, "86.50")
+    type_text(qtbot, page.item_fields.fields["account_no"].editor, "3602220417")
     page.consent.setChecked(True)
     assert page.complete_button.isVisible()
     qtbot.mouseClick(page.complete_button, Qt.MouseButton.LeftButton)
@@ -158,6 +159,10 @@ def test_the_keyboard_alone_records_a_case(qtbot, window, counter):
     assert page.amount.hasFocus()
     qtbot.keyClicks(page.amount, "35.80")
     qtbot.keyClick(page.amount, Qt.Key.Key_Return)
+    account = page.item_fields.fields["account_no"].editor  # the item's own field (用水户号) comes next
+    assert account.hasFocus()
+    qtbot.keyClicks(account, "3602220417")
+    qtbot.keyClick(account, Qt.Key.Key_Return)
     assert page.all_received.hasFocus()
     qtbot.keyClick(page.all_received, Qt.Key.Key_Space)
     page.consent.setFocus()
