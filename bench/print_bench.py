@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def _sample_ledger(folder: Path):
     """A real store with the sample day (receipt of an approval case, rare-character name, one material missing)."""
-    from desktop.printing.sample_day import SAMPLE_POINT, record_sample_day, sample_documents
+    from desktop.services.print_sample_day import SAMPLE_POINT, record_sample_day, sample_documents
     from desktop.store.ledger import Identity
     from desktop.store.opening import create_store
     from sync.ledger.catalogue import load_catalogue
@@ -62,10 +62,10 @@ def first_call_child() -> dict[str, float]:
     started = time.perf_counter()
     from desktop.printing.fonts import register_fonts
     from desktop.printing.papers import ROLL80
-    from desktop.printing.queries import receipt_data
     from desktop.printing.receipt import receipt_pdf
-    from desktop.printing.sample_day import SAMPLE_KEY
     from desktop.printing.settings import PrintSettings
+    from desktop.services.print_data import receipt_data
+    from desktop.services.print_sample_day import SAMPLE_KEY
 
     imported = time.perf_counter()
     with tempfile.TemporaryDirectory() as work:
@@ -105,10 +105,10 @@ def warm(args: argparse.Namespace) -> dict[str, Any]:
     from desktop.printing.documents import DOCUMENTS, pdf_of
     from desktop.printing.fonts import register_fonts
     from desktop.printing.papers import PAPERS
-    from desktop.printing.queries import receipt_data
     from desktop.printing.receipt import receipt_pdf
-    from desktop.printing.sample_day import SAMPLE_KEY
     from desktop.printing.settings import PrintSettings
+    from desktop.services.print_data import receipt_data
+    from desktop.services.print_sample_day import SAMPLE_KEY
 
     register_fonts()
     result: dict[str, Any] = {"receipt": {}, "receipt_with_query": {}, "others_p50": {}}

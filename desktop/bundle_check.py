@@ -80,7 +80,7 @@ def print_problems() -> list[str]:
     from desktop.printing.documents import pdf_of
     from desktop.printing.papers import PAPERS
     from desktop.printing.qt_print import print_pdf
-    from desktop.printing.queries import guide_data
+    from desktop.services.print_data import guide_data
     from sync.ledger.catalogue import load_catalogue
 
     catalogue = load_catalogue()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from desktop.printing.day_query import day_sheet_data
 from desktop.printing.documents import pdf_of
 from desktop.printing.papers import paper_by_key
-from desktop.printing.queries import guide_data, mailing_slip_data, notice_data, print_settings, receipt_data
+from desktop.services.print_data import guide_data, mailing_slip_data, notice_data, print_settings, receipt_data
+from desktop.services.print_day import day_sheet_data
 from desktop.services.session import Counter
 
 

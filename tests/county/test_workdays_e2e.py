@@ -8,8 +8,8 @@ import time_machine
 
 from county.services import departments
 from county.services.workdays import publish_table
-from desktop.printing.queries import receipt_data
 from desktop.services.case_detail import load_detail
+from desktop.services.print_data import receipt_data
 from desktop.services.session import Counter
 from desktop.services.workdays import current_table
 from desktop.settings import Settings

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from desktop.printing.sample_day import SAMPLE_POINT, SampleDay, record_sample_day, sample_documents
+from desktop.services.print_sample_day import SAMPLE_POINT, SampleDay, record_sample_day, sample_documents
 from desktop.store.keys import DEFAULT_COST
 from desktop.store.ledger import LedgerStore
 from sync.ledger.catalogue import Catalogue, load_catalogue

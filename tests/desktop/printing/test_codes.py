@@ -11,7 +11,7 @@ from desktop.printing.documents import layout_of, pdf_of
 from desktop.printing.ops import Barcode, Qr
 from desktop.printing.papers import PAPERS
 from desktop.printing.render import qr_modules, qr_runs
-from desktop.printing.sample_day import SAMPLE_TRACKING
+from desktop.services.print_sample_day import SAMPLE_TRACKING
 from tests.desktop.printing.barcode_reader import decode
 from tests.desktop.printing.pdftools import png_pages
 

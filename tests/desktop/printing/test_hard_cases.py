@@ -6,13 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from desktop.printing.day_query import day_sheet_data
 from desktop.printing.documents import layout_of, pdf_of
 from desktop.printing.fonts import RARE_BMP, RARE_SUPPLEMENTARY, font_for
 from desktop.printing.papers import A4, PAPERS, ROLL58
-from desktop.printing.queries import mailing_slip_data, notice_data, receipt_data
 from desktop.printing.render import render_pdf
 from desktop.printing.settings import PrintSettings
+from desktop.services.print_data import mailing_slip_data, notice_data, receipt_data
+from desktop.services.print_day import day_sheet_data
 from sync.ledger.catalogue import Material
 from sync.ledger.forms import CaseForm, MailingForm, draft_case, draft_mailing, draft_void
 from tests.desktop.printing.pdftools import inflated, pdf_fonts, pdf_text

@@ -8,17 +8,17 @@ import pytest
 from sqlalchemy import insert
 
 from desktop.printing.data import DaySheetData
-from desktop.printing.day_query import day_sheet_data
 from desktop.printing.documents import pdf_of
 from desktop.printing.papers import A4, ROLL58
-from desktop.printing.queries import (
+from desktop.services.print_data import (
     CHECK_KEY_META,
     PrintDataError,
     mailing_slip_data,
     print_settings,
     receipt_data,
 )
-from desktop.printing.sample_day import SAMPLE_TRACKING
+from desktop.services.print_day import day_sheet_data
+from desktop.services.print_sample_day import SAMPLE_TRACKING
 from desktop.store.engine import write
 from desktop.store.schema import meta
 from sync.clock import china_today

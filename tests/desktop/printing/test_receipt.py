@@ -8,9 +8,9 @@ import pytest
 
 from desktop.printing.documents import DOCUMENTS, layout_of, pdf_of
 from desktop.printing.papers import A4, PAPERS, ROLL58
-from desktop.printing.queries import receipt_data
 from desktop.printing.receipt import NOT_ACCEPTANCE
 from desktop.printing.wording import NO_FEE, yuan
+from desktop.services.print_data import receipt_data
 from sync.ledger.catalogue import load_catalogue
 from sync.ledger.forms import draft_complete
 from tests.desktop.printing.pdftools import pdf_text

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from desktop.printing.data import DaySheetData, ItemRow, MailingRow, VoidedRow
-from desktop.printing.queries import DIRECTION_LABELS, noon_of, point_info
 from desktop.printing.settings import PrintSettings
+from desktop.services.print_data import DIRECTION_LABELS, noon_of, point_info
 from desktop.services.summary import month_points
 from desktop.store.engine import read
 from desktop.store.ledger import LedgerStore

@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from desktop.printing.data import DaySheetData, GuideData, MailingSlipData, NoticeData, ReceiptData
-from desktop.printing.day_query import day_sheet_data
-from desktop.printing.queries import guide_data, mailing_slip_data, notice_data, receipt_data
 from desktop.printing.settings import PrintSettings
+from desktop.services.print_data import guide_data, mailing_slip_data, notice_data, receipt_data
+from desktop.services.print_day import day_sheet_data
 from desktop.store.ledger import LedgerStore
 from sync.ledger.catalogue import Catalogue
 from sync.ledger.events import CHINA_TZ, EventDraft, format_time
