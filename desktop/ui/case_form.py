@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.enter_chain import mark_optional
 from desktop.ui.widgets import Field, label
 from sync.ledger.catalogue import Item
 from sync.ledger.forms import CaseForm
@@ -111,9 +112,9 @@ class ApplicantFields(QWidget):
         self.name = QLineEdit(objectName="name")
         self.number = QLineEdit(objectName="idNumber")
         self.number.setMaxLength(40)
-        self.mobile = QLineEdit(objectName="mobile")
+        self.mobile = mark_optional(QLineEdit(objectName="mobile"))
         self.mobile.setMaxLength(20)
-        self.village = QLineEdit(objectName="village")
+        self.village = mark_optional(QLineEdit(objectName="village"))
         self.fields = {
             "name": Field("姓名", self.name),
             "number": Field("身份证号码", self.number),

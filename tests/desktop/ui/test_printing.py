@@ -32,22 +32,6 @@ def straight(counter):
     counter.settings.set("print_preview", "off")
 
 
-@pytest.fixture
-def printed(tmp_path, monkeypatch):
-    """Every print goes to a PDF-format printer; the list holds the files in order."""
-    outputs: list = []
-
-    def pdf_printer(_name):
-        printer = QPrinter()
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        outputs.append(tmp_path / f"printed-{len(outputs)}.pdf")
-        printer.setOutputFileName(str(outputs[-1]))
-        return printer
-
-    monkeypatch.setattr(printing, "make_printer", pdf_printer)
-    return outputs
-
-
 def test_the_receipt_prints_to_the_chosen_printer(qtbot, window, printed, straight):
     page = _saved_page(qtbot, window)
     job = page.done.print_receipt()
