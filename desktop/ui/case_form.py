@@ -116,7 +116,7 @@ class ApplicantFields(QWidget):
         self.mobile.setMaxLength(20)
         self.village = mark_optional(QLineEdit(objectName="village"))
         self.fields = {
-            "name": Field("姓名", self.name),
+            "name": Field("姓名", self.name, "生僻字可用输入法的“生僻字”功能输入"),  # a hint that wraps, not cut off
             "number": Field("身份证号码", self.number),
             "mobile": Field("手机号码（可不填）", self.mobile),
             "village": Field("村（组）", self.village),
@@ -132,7 +132,6 @@ class ApplicantFields(QWidget):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.number.setPlaceholderText("18 位，最后一位可以是 X")
-        self.name.setPlaceholderText("生僻字可用输入法的“生僻字”功能输入")
         self.number.editingFinished.connect(self.check_number)
         self.number.textChanged.connect(self._number_typed)
         self.mobile.editingFinished.connect(self.check_mobile)
