@@ -7,6 +7,7 @@ The preview window the counter shows before printing is desktop/ui/print_preview
 from __future__ import annotations
 
 import errno
+import io
 import logging
 import os
 import tempfile
@@ -74,6 +75,42 @@ def load_pdf(pdf: bytes, parent: QObject | None = None) -> QPdfDocument:
     if document.status() != QPdfDocument.Status.Ready or document.pageCount() < 1:
         raise ValueError(f"the PDF did not load: {document.status()}")
     return document
+
+
+def page_images(pdf: bytes, width_px: float, max_scale: float) -> list[QImage]:
+    """Every page of the PDF on white, ``width_px`` wide (at most ``max_scale`` times its size in points).
+
+    Safe off the UI thread (QImage, not QPixmap): the preview's pages are drawn while the PDF is made."""
+    document = load_pdf(pdf)
+    try:
+        images = []
+        for number in range(document.pageCount()):
+            size = document.pagePointSize(number)
+            scale = min(max_scale, width_px / size.width())
+            images.append(on_white(document.render(number, size.toSize() * scale)))
+        return images
+    finally:
+        document.close()
+
+
+def warm_up() -> None:
+    """Do once, in the background at start, what the first print would otherwise wait for: the bundled fonts
+    loaded into reportlab, the QR and barcode code imported, and the PDF engine started on a small page."""
+    from reportlab.graphics.barcode import qrencoder  # noqa: F401  (imported for its cost only)
+    from reportlab.graphics.barcode.code128 import Code128
+    from reportlab.pdfgen.canvas import Canvas
+
+    from desktop.printing.fonts import PRIMARY, register_fonts
+
+    register_fonts()
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(226, 120), invariant=1)
+    canvas.setFont(PRIMARY, 12)
+    canvas.drawString(10, 90, "乡村随身办 回执 0123456789")
+    Code128("0427-20261127-0001", barHeight=20).drawOn(canvas, 10, 40)
+    canvas.showPage()
+    canvas.save()
+    page_images(out.getvalue(), 200, 1.0)
 
 
 def _mm(points: float) -> float:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.enter_chain import mark_optional
 from desktop.ui.widgets import Field, label
 from sync.ledger.catalogue import Item
 from sync.ledger.forms import CaseForm
@@ -111,11 +112,11 @@ class ApplicantFields(QWidget):
         self.name = QLineEdit(objectName="name")
         self.number = QLineEdit(objectName="idNumber")
         self.number.setMaxLength(40)
-        self.mobile = QLineEdit(objectName="mobile")
+        self.mobile = mark_optional(QLineEdit(objectName="mobile"))
         self.mobile.setMaxLength(20)
-        self.village = QLineEdit(objectName="village")
+        self.village = mark_optional(QLineEdit(objectName="village"))
         self.fields = {
-            "name": Field("姓名", self.name),
+            "name": Field("姓名", self.name, "生僻字可用输入法的“生僻字”功能输入"),  # a hint that wraps, not cut off
             "number": Field("身份证号码", self.number),
             "mobile": Field("手机号码（可不填）", self.mobile),
             "village": Field("村（组）", self.village),
@@ -131,7 +132,6 @@ class ApplicantFields(QWidget):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.number.setPlaceholderText("18 位，最后一位可以是 X")
-        self.name.setPlaceholderText("生僻字可用输入法的“生僻字”功能输入")
         self.number.editingFinished.connect(self.check_number)
         self.number.textChanged.connect(self._number_typed)
         self.mobile.editingFinished.connect(self.check_mobile)

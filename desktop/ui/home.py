@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QProgressBar,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -96,7 +98,14 @@ class HomePage(QWidget):
         side_layout.addWidget(self.county_title)
         side_layout.addWidget(self.county_notices)
         grid.addWidget(today_card, 0, 0)
-        grid.addWidget(side, 0, 1)
+        # reminders and the county's notices grow with the ledger: at 特大 they scroll instead of growing the window
+        side_scroll = QScrollArea()
+        side_scroll.setObjectName("homeSide")
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setWidget(side)
+        grid.addWidget(side_scroll, 0, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         layout.addLayout(grid, 1)

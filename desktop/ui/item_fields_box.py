@@ -11,6 +11,7 @@ from datetime import date
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLineEdit, QWidget
 
+from desktop.ui.enter_chain import mark_optional
 from desktop.ui.widgets import Field
 from sync.ledger.catalogue import Item
 from sync.ledger.item_fields import (
@@ -43,8 +44,10 @@ class ItemFieldsBox(QWidget):
         self.fields, self._chosen_by_hand = {}, set()
         self.declared = item.fields if item is not None else ()
         for n, declared in enumerate(self.declared):
-            editor = self._editor(declared)
-            field = Field(declared.label + ("" if declared.required else "（可不填）"), editor, declared.hint)
+            # Enter walks only what must be typed: a field with a default (the applicant's phone, this year) or
+            # none needed is left to Tab (enter_chain.py)
+            editor = mark_optional(self._editor(declared), self._enter_skips(declared))
+            field = Field(declared.label + ("" if declared.required else "（可不填）"), editor, declared.hint, self)
             self.fields[declared.code] = field
             self.grid.addWidget(field, n // 2, n % 2)
         self.grid.setColumnStretch(0, 1)
@@ -54,13 +57,13 @@ class ItemFieldsBox(QWidget):
 
     def _editor(self, declared: ItemField) -> QWidget:
         if declared.kind is FieldKind.CHOICE:
-            combo = QComboBox(objectName=f"detail_{declared.code}")
+            combo = QComboBox(self, objectName=f"detail_{declared.code}")
             combo.addItem("（请选择）", "")
             for choice in declared.choices:
                 combo.addItem(choice.label, choice.code)
             combo.activated.connect(lambda _i, code=declared.code: self._chosen_by_hand.add(code))
             return combo
-        editor = QLineEdit(objectName=f"detail_{declared.code}")
+        editor = QLineEdit(self, objectName=f"detail_{declared.code}")
         editor.setMaxLength(40)
         editor.returnPressed.connect(self.focusNextChild)
         editor.textChanged.connect(lambda _text: self._follow())
@@ -76,7 +79,16 @@ class ItemFieldsBox(QWidget):
 
     def set_applicant_mobile(self, text: str) -> None:
         self.applicant_mobile = text
+        for declared in self.declared:  # the number paid for is asked by Enter only when no phone stands in for it
+            mark_optional(self.fields[declared.code].editor, self._enter_skips(declared))
         self._follow()
+
+    def _enter_skips(self, declared: ItemField) -> bool:
+        if not declared.required:
+            return True
+        if declared.default == DEFAULT_APPLICANT_MOBILE:
+            return bool(self.applicant_mobile.strip())
+        return bool(declared.default)
 
     def _typed(self) -> dict[str, str]:
         out = {}

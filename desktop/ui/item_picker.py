@@ -27,7 +27,7 @@ class ItemPicker(QWidget):
         layout.addWidget(label("① 选事项", "heading"))
         self.search = QLineEdit()
         self.search.setObjectName("itemSearch")
-        self.search.setPlaceholderText("打字找：名称、拼音或首字母，如 jnhf")
+        self.search.setPlaceholderText("名称或拼音首字母，如 jnhf")  # whole at 特大 too
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.update_list)
         self.search.returnPressed.connect(self.pick_current)

@@ -20,6 +20,7 @@ from desktop.services.session import Counter
 from desktop.services.sync_view import indicator_text, sync_state
 from desktop.services.syncing import SyncOutcome
 from desktop.ui.messages import MessageBar
+from desktop.ui.printing import warm_printing
 from desktop.ui.widgets import button, label, training_banner
 
 WEEKDAYS = "一二三四五六日"
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self.scheduler.restored.connect(self.unlock)
         self.scheduler.standing_checked.connect(self._standing_checked)
         self.refresh_header()
+        warm_printing()
         if page_factories:
             self.show_page(page_factories[0][0])
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QDialog, QFileDialog, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from desktop.printing.qt_print import load_pdf, on_white
+from desktop.printing.qt_print import page_images
 from desktop.ui.widgets import button, label
 
 PAGE_WIDTH_PX = 520  # an A4 page shown this wide still reads; rolls are shown larger, up to MAX_SCALE
@@ -17,19 +17,13 @@ MAX_SCALE = 2.0
 GAP = 12
 
 
-def page_pixmaps(pdf: bytes) -> list[QPixmap]:
-    """Every page of the PDF on white, at a size that reads on a 1366×768 screen."""
-    document = load_pdf(pdf)
-    try:
-        pages = []
-        for number in range(document.pageCount()):
-            size = document.pagePointSize(number)
-            scale = min(MAX_SCALE, PAGE_WIDTH_PX / size.width())
-            image = document.render(number, size.toSize() * scale)
-            pages.append(QPixmap.fromImage(on_white(image)))
-        return pages
-    finally:
-        document.close()
+def preview_images(pdf: bytes) -> list[QImage]:
+    """Every page of the PDF on white, at a size that reads on a 1366×768 screen (made off the UI thread)."""
+    return page_images(pdf, PAGE_WIDTH_PX, MAX_SCALE)
+
+
+def page_pixmaps(pdf: bytes, images: list[QImage] | None = None) -> list[QPixmap]:
+    return [QPixmap.fromImage(image) for image in (images if images is not None else preview_images(pdf))]
 
 
 def default_pdf_path(what: str, now: datetime) -> Path:
@@ -54,13 +48,21 @@ class PrintPreview(QDialog):
     print_requested = Signal()
     save_requested = Signal(object)  # Path
 
-    def __init__(self, what: str, pdf: bytes, paper_label: str, suggested: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        what: str,
+        pdf: bytes,
+        paper_label: str,
+        suggested: Path,
+        parent: QWidget | None = None,
+        images: list[QImage] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.what, self.pdf, self.suggested = what, pdf, suggested
         self.setWindowTitle(f"打印预览：{what}")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         outer = QVBoxLayout(self)
-        self.pages = page_pixmaps(pdf)
+        self.pages = page_pixmaps(pdf, images)
         count = f"共 {len(self.pages)} 页，" if len(self.pages) > 1 else ""
         self.intro = label(f"这是{what}打印出来的样子（{count}纸张：{paper_label}；纸张在“设置”里换）。")
         outer.addWidget(self.intro)

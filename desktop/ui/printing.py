@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from shiboken6 import isValid
 
 from desktop.jobs.runner import Job
 from desktop.services.session import Counter
@@ -24,6 +25,32 @@ def make_printer(name: str):
     return QPrinter(info, QPrinter.PrinterMode.HighResolution) if not info.isNull() else QPrinter()
 
 
+HELD_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+
+
+_warming: list[Job] = []
+
+
+def warm_printing() -> Job:
+    """Fonts, PDF engine and print code loaded once per process in the background, so the first preview needs
+    no wait. The job belongs to the application, so a window closed meanwhile does not cut it short."""
+    from desktop.printing.qt_print import warm_up
+
+    if not _warming:
+        job = Job("warm-printing", warm_up, QApplication.instance())
+        job.failed.connect(lambda _exc: None)  # the first print then does it, and reports any trouble itself
+        _warming.append(job)
+        job.start()
+    return _warming[0]
+
+
+class _HoldKeys(QObject):
+    """While a preview is being made, Enter and Space go nowhere: no button behind it is pressed by accident."""
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+        return event.type() == QEvent.Type.KeyPress and event.key() in HELD_KEYS
+
+
 class Printer(QObject):
     """Keeps the running print jobs alive until they report; one message per job."""
 
@@ -34,26 +61,48 @@ class Printer(QObject):
         self.last_result = None
         self.last_job: Job | None = None
         self.preview = None
+        self.preparing: Job | None = None
+        self.return_focus: QWidget | None = None
+        self._hold = _HoldKeys(self)
 
     def print_pdf(self, what: str, make_pdf: Callable[[], bytes]) -> Job:
-        """Make the document; preview it first if 设置 asks for that (the default), else print it straight away."""
+        """Make the document; preview it first if 设置 asks for that (the default), else print it straight away.
+
+        The PDF and the preview's page images are made off the UI thread; meanwhile Enter and Space are held
+        back, and when the preview closes the focus goes back where it was."""
+        if self.preparing is not None:
+            return self.preparing  # F9 pressed again while the first is being made
+        self.return_focus = QApplication.focusWidget()
         if self.counter.settings.get("print_preview") == "off":
             return self.send(what, make_pdf)
-        job = Job(f"preview-{what}", make_pdf, self)
-        job.done.connect(lambda pdf, w=what: self.preview_pdf(w, pdf))
+        from desktop.ui.print_preview import preview_images
+
+        def work():
+            pdf = make_pdf()
+            return pdf, preview_images(pdf)
+
+        job = Job(f"preview-{what}", work, self)
+        job.done.connect(lambda made, w=what: self.preview_pdf(w, *made))
         job.failed.connect(lambda exc, w=what: self._failed(w, exc))
+        job.finished.connect(self._prepared)
         self._keep(job)
         self.messages.show_message(f"正在准备{what}……")
+        self.preparing = job
+        QApplication.instance().installEventFilter(self._hold)
         job.start()
         return job
 
-    def preview_pdf(self, what: str, pdf: bytes):
+    def _prepared(self) -> None:
+        QApplication.instance().removeEventFilter(self._hold)
+        self.preparing = None
+
+    def preview_pdf(self, what: str, pdf: bytes, images=None):
         from desktop.ui.print_preview import PrintPreview, default_pdf_path
 
         paper = BY_KEY["paper"].label_of(self.counter.settings.get("paper"))
         parent = self.parent() if isinstance(self.parent(), QWidget) else None
         try:
-            dialog = PrintPreview(what, pdf, paper, default_pdf_path(what, self.counter.now()), parent)
+            dialog = PrintPreview(what, pdf, paper, default_pdf_path(what, self.counter.now()), parent, images)
         except ValueError as exc:  # the PDF did not load: a bug in making it, with a report
             self._failed(what, exc)
             return None
@@ -68,6 +117,16 @@ class Printer(QObject):
         if self.preview is not None:
             self.preview.deleteLater()
             self.preview = None
+        self.restore_focus()
+
+    def restore_focus(self) -> None:
+        """Back to the widget that had the focus when printing began (再登记一笔 after F9), else the page."""
+        target = self.return_focus if self.return_focus is not None and isValid(self.return_focus) else None
+        if target is None or not target.isVisible() or not target.isEnabled():
+            target = self.parent() if isinstance(self.parent(), QWidget) else None
+        if target is not None:
+            target.window().activateWindow()
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def send(self, what: str, make_pdf: Callable[[], bytes]) -> Job:
         """Make the PDF (if not made yet) and print it on the chosen printer, off the UI thread."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from desktop.services.printouts import notice_pdf, receipt_pdf
 from desktop.services.recording import SavedCase
@@ -39,20 +39,20 @@ class ReceiptPanel(QWidget):
         inner.addWidget(self.notice)
         layout.addWidget(box)
         layout.addStretch(1)
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()  # two rows: at 特大 four buttons in one row are wider than the screen allows
         self.print_button = button("打印回执  F9", "primary", name="printReceipt")
         self.print_button.clicked.connect(self.print_receipt)
         self.notice_button = button("打印一次性告知单", name="printNotice")
         self.notice_button.clicked.connect(self.print_notice)
-        buttons.addWidget(self.print_button)
-        buttons.addWidget(self.notice_button)
+        buttons.addWidget(self.print_button, 0, 0)
+        buttons.addWidget(self.notice_button, 0, 1)
         self.again_button = button("再登记一笔  Enter", "primary", name="againButton")
         self.again_button.clicked.connect(self.again)
         self.ledger_button = button("去台账查看", name="toLedgerButton")
         self.ledger_button.clicked.connect(self.to_ledger)
-        buttons.addWidget(self.again_button)
-        buttons.addWidget(self.ledger_button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.again_button, 1, 0)
+        buttons.addWidget(self.ledger_button, 1, 1)
+        buttons.setColumnStretch(2, 1)
         layout.addLayout(buttons)
 
     def show_saved(self, saved: SavedCase) -> None:

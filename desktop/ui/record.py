@@ -20,6 +20,7 @@ from desktop.ui.case_form import (
     consent_box,
     radio_row,
 )
+from desktop.ui.enter_chain import EnterChain, mark_optional
 from desktop.ui.item_fields_box import ItemFieldsBox
 from desktop.ui.item_picker import ItemPicker
 from desktop.ui.messages import MessageBar
@@ -50,6 +51,7 @@ class RecordPage(QWidget):
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 2)
         self.stack.addWidget(self._build_form())
+        self.enter = EnterChain(self, self._enter_stops, self._enter_at_end, self.scroll)
         self.printer = Printer(counter, messages, self)
         self.done = ReceiptPanel(counter, self.printer)
         self.done.again.connect(self.start_over)
@@ -64,14 +66,6 @@ class RecordPage(QWidget):
             activated=self.save_and_complete,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
-        for editor in (
-            self.applicant.name,
-            self.applicant.number,
-            self.applicant.mobile,
-            self.applicant.village,
-            self.amount,
-        ):
-            editor.returnPressed.connect(self.focusNextChild)
         QShortcut(
             QKeySequence("F9"),
             self,
@@ -108,7 +102,7 @@ class RecordPage(QWidget):
         self.materials_title = label("材料清单（按办事指南逐项核对，收到的点“已收到”，没带的点“缺少”）", "heading")
         form.addWidget(self.materials_title)
         self.all_received = button("全部已收到", name="allReceived")
-        self.all_received.clicked.connect(lambda: self.materials.set_all("received"))
+        self.all_received.clicked.connect(self._all_received)
         form.addWidget(self.all_received, 0, Qt.AlignmentFlag.AlignLeft)
         self.materials = MaterialsChecklist()
         self.materials.changed.connect(self._show_notice)
@@ -119,18 +113,20 @@ class RecordPage(QWidget):
         self.notice = label("", "muted")
         self.notice.setObjectName("noticePreview")
         form.addWidget(self.notice)
-        self.notes = NotesField()
+        self.notes = mark_optional(NotesField())
         self.notes_field = Field("备注", self.notes)
         form.addWidget(self.notes_field)
-        self.consent = consent_box()
-        form.addWidget(self.consent)
-        self.consent_error = label("", "error")
-        self.consent_error.hide()
-        form.addWidget(self.consent_error)
         form.addStretch(1)
         scroll.setWidget(body)
         self.scroll = scroll
         outer.addWidget(scroll, 1)
+        # consent sits beside the save buttons, outside the scrolled part: always in sight, the last Enter stop
+        self.consent = consent_box()
+        self.consent_error = label("", "error")
+        self.consent_error.setObjectName("consentError")
+        self.consent_error.hide()
+        outer.addWidget(self.consent)
+        outer.addWidget(self.consent_error)
         bar = QHBoxLayout()
         self.save_button = button("保存  Ctrl+S", "primary", name="saveButton")
         self.save_button.clicked.connect(self.save)
@@ -156,8 +152,18 @@ class RecordPage(QWidget):
         self.frequent = most_used(self.menu, usage)
 
     def focus_first(self) -> None:
-        if self.stack.currentIndex() == 0 and self.item is None:
+        """F2: after a save a fresh form; a form being filled in is kept as it is (nothing typed is lost)."""
+        if self.stack.currentIndex() != 0:
+            self.start_over()
+            return
+        self.scroll_to_top()
+        if self.item is None:
             self.picker.search.setFocus()
+        elif not self.isAncestorOf(self.focusWidget()):
+            self.applicant.name.setFocus()
+
+    def scroll_to_top(self) -> None:
+        self.scroll.verticalScrollBar().setValue(0)
 
     def choose(self, item: Item | None) -> None:
         self.item = item
@@ -181,11 +187,12 @@ class RecordPage(QWidget):
         self._show_notice()
         if item is not None:
             self.applicant.name.setFocus()
+        self.scroll_to_top()
 
-    def _tab_chain(self) -> None:
-        """Tab (and Enter in a one-line field) walks the form top to bottom, the new materials rows included."""
-        radios = [radio for group in self.materials.groups.values() for radio in group.buttons()]
-        chain = [
+    def _chain(self) -> list[QWidget]:
+        """The form top to bottom: Tab walks all of it, Enter its required fields (``EnterChain``)."""
+        radios = [mark_optional(radio) for group in self.materials.groups.values() for radio in group.buttons()]
+        return [
             self.applicant.name,
             self.applicant.number,
             self.applicant.mobile,
@@ -200,8 +207,24 @@ class RecordPage(QWidget):
             self.complete_button,
             self.clear_button,
         ]
+
+    def _tab_chain(self) -> None:
+        chain = self._chain()
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
+        self.enter.watch(self._enter_stops())
+
+    def _enter_stops(self) -> list[QWidget]:
+        chain = self._chain()
+        return chain[: chain.index(self.consent) + 1]
+
+    def _enter_at_end(self) -> None:
+        """Enter on the consent tick saves (a payment that is paid at once is saved as done with Ctrl+Enter)."""
+        self.save()
+
+    def _all_received(self) -> None:
+        self.materials.set_all("received")
+        self.enter.advance(self.all_received)
 
     def _show_notice(self) -> None:
         missing = notice_for(self.item, self.materials.values()) if self.item else ()
@@ -285,7 +308,6 @@ class RecordPage(QWidget):
             self.scroll.ensureWidgetVisible(first)
         elif "consent" in errors:
             self.consent.setFocus()
-            self.scroll.ensureWidgetVisible(self.consent)
 
     def start_over(self) -> None:
         self.applicant.clear()
@@ -298,4 +320,5 @@ class RecordPage(QWidget):
         self.picker.search.clear()
         self.choose(None)
         self.stack.setCurrentIndex(0)
+        self.scroll_to_top()
         self.picker.search.setFocus()

@@ -101,9 +101,14 @@ def _activation_shots(seed: Path, now: datetime, data: ShotData) -> None:
         sandbox.stop()
 
 
-def prepare_shots(seed: Path, now: datetime) -> ShotData:
-    """Fill ``seed`` with the practice ledger (synced when the practice county runs) and gather activation data."""
+def prepare_shots(seed: Path, now: datetime, *, county: bool = True) -> ShotData:
+    """Fill ``seed`` with the practice ledger (synced when the practice county runs) and gather activation data.
+
+    ``county=False``: the practice ledger offline, sample activation data (no practice county started)."""
     data = ShotData()
+    if not county:
+        practice.prepare(seed, now.date())
+        return _offline_activation(data)
     setup = practice.prepare_with_sandbox(seed, now.date(), clock_at=now)
     if setup.sandbox is None:
         data.notes.append("培训用的县级端没有启动：截图用离线的练习台账")

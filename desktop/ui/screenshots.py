@@ -26,25 +26,31 @@ def _settle(app) -> None:
         app.processEvents()
 
 
-def _with_dialog(window, dialog):
-    """The window with a dialog drawn over its middle, as the agent sees it."""
+def picture_of(shown: list):
+    """The window, with a dialog (if one is open) drawn over its middle, as the agent sees it."""
     from PySide6.QtGui import QColor, QPainter
 
-    dialog.fit() if hasattr(dialog, "fit") else None
-    picture = window.grab()
-    shot = dialog.grab()
-    painter = QPainter(picture)
-    painter.fillRect(picture.rect(), QColor(0, 0, 0, 90))
-    painter.drawPixmap((picture.width() - shot.width()) // 2, max(0, (picture.height() - shot.height()) // 2), shot)
-    painter.end()
-    dialog.close()
+    picture = shown[0].grab()
+    if len(shown) > 1:
+        shot = shown[1].grab()
+        painter = QPainter(picture)
+        painter.fillRect(picture.rect(), QColor(0, 0, 0, 90))
+        painter.drawPixmap((picture.width() - shot.width()) // 2, max(0, (picture.height() - shot.height()) // 2), shot)
+        painter.end()
     return picture
+
+
+def _with_dialog(window, dialog):
+    dialog.fit() if hasattr(dialog, "fit") else None
+    return [window, dialog], dialog.close
 
 
 LOCK_MESSAGE = "代办员账号已被县里注销（违规刷单），暂时不能同步。本机台账数据都还在，请联系县政务服务管理局。"
 
 
 def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
+    """Each scene puts a screen up and returns (the windows shown, front first after the main one; what to do
+    once it has been looked at)."""
     from desktop.ui.record import RecordPage
     from desktop.ui.screenshot_setup import SAMPLE_CODE
     from sync.ledger.kinds import EventType
@@ -53,7 +59,7 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         def show():
             window.show_page(key)
             _settle(app)
-            return window.grab()
+            return [window], None
 
         return show
 
@@ -73,12 +79,12 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         record.notes.setPlainText("开办农家乐")
         record.consent.setChecked(True)
         _settle(app)
-        return window.grab()
+        return [window], None
 
     def record_saved():
         window.pages["record"].save()
         _settle(app)
-        return window.grab()
+        return [window], None
 
     def print_preview():
         from desktop.services.printouts import receipt_pdf
@@ -92,7 +98,7 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         ledger = window.show_page("ledger")
         ledger.apply()
         _settle(app)
-        return window.grab()
+        return [window], None
 
     def ledger_amend():
         ledger = window.pages["ledger"]
@@ -114,14 +120,12 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         guides = window.show_page("guides")
         guides.show_item("FL015")
         _settle(app)
-        return window.grab()
+        return [window], None
 
     def login_shot():
         login.show()
         _settle(app)
-        picture = login.grab()
-        login.hide()
-        return picture
+        return [login], login.hide
 
     def first_run():
         from desktop.ui.login import LoginWindow
@@ -130,9 +134,7 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         fresh.resize(*SIZE)
         fresh.show()
         _settle(app)
-        picture = fresh.grab()
-        fresh.close()
-        return picture
+        return [fresh], fresh.close
 
     def activation_form(refused: bool):
         def show():
@@ -146,9 +148,7 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
             activation.show_errors({"code": data.refusal} if refused else {})
             activation.show()
             _settle(app)
-            picture = activation.grab()
-            activation.hide()
-            return picture
+            return [activation], activation.hide
 
         return show
 
@@ -156,14 +156,12 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         activation.show_recovery(data.recovery_code, data.point_name, data.account_name)
         activation.show()
         _settle(app)
-        picture = activation.grab()
-        activation.hide()
-        return picture
+        return [activation], activation.hide
 
     def locked():
         window.lock(LOCK_MESSAGE)
         _settle(app)
-        return window.grab()
+        return [window], None
 
     return [
         ("login", login_shot),
@@ -188,8 +186,10 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
     ]
 
 
-def save_all(out_dir: Path, echo: Callable[[str], None] = print) -> list[Path]:
-    """Write every screen in every text size; returns the files written."""
+def walk(visit: Callable[[object, str, list], None], *, county: bool = True, echo: Callable[[str], None] = print):
+    """Put every scene up at every text size, 1366×768, and call ``visit(size, name, windows shown)`` on each.
+
+    With ``county=False`` the practice ledger is used offline (no practice county started): quicker, for tests."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.app import build_main_window, make_application
     from desktop.services.login import unlock_counter
@@ -201,10 +201,9 @@ def save_all(out_dir: Path, echo: Callable[[str], None] = print) -> list[Path]:
     from desktop.ui.theme import apply_theme
 
     app = make_application(None)
-    written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="suishenban-shots-") as tmp:
         seeded = Path(tmp) / "seed"
-        data = prepare_shots(seeded, NOW)
+        data = prepare_shots(seeded, NOW, county=county)
         for note in data.notes:
             echo(f"说明：{note}")
         for size in TEXT_SIZES:
@@ -220,16 +219,30 @@ def save_all(out_dir: Path, echo: Callable[[str], None] = print) -> list[Path]:
             login.resize(*SIZE)
             activation = ActivationWindow(Path(tmp) / f"new-{size.value}", clock=lambda: NOW)
             activation.resize(*SIZE)
-            target = out_dir / size.value
-            target.mkdir(parents=True, exist_ok=True)
-            scenes = _scenes(app, window, login, activation, data)
-            for n, (name, shoot) in enumerate(scenes, 1):
-                path = target / f"{n:02d}-{name}.png"
-                shoot().save(str(path))
-                written.append(path)
+            for name, shoot in _scenes(app, window, login, activation, data):
+                shown, after = shoot()
+                visit(size, name, shown)
+                if after is not None:
+                    after()
             for widget in (login, activation, window):
                 widget.close()
-            echo(f"{size.label}：已保存 {len(scenes)} 张截图到 {target}")
+
+
+def save_all(out_dir: Path, echo: Callable[[str], None] = print) -> list[Path]:
+    """Write every screen in every text size as DIR/<size>/NN-<screen>.png; returns the files written."""
+    written: list[Path] = []
+
+    def save(size, name: str, shown: list) -> None:
+        target = out_dir / size.value
+        target.mkdir(parents=True, exist_ok=True)
+        number = sum(1 for path in written if path.parent == target) + 1
+        path = target / f"{number:02d}-{name}.png"
+        picture_of(shown).save(str(path))
+        written.append(path)
+        if name == "locked":
+            echo(f"{size.label}：已保存 {number} 张截图到 {target}")
+
+    walk(save, echo=echo)
     return written
 
 

@@ -59,12 +59,14 @@ class Field(QWidget):
         self.title.setBuddy(editor)
         layout.addWidget(self.title)
         layout.addWidget(editor)
+        # each label joins the layout (and so this widget) before it is shown or hidden: shown while it has no
+        # parent, a label is a window of its own, and it takes the focus from the main window
         self.hint = label(hint, "muted")
-        self.hint.setVisible(bool(hint))
         layout.addWidget(self.hint)
+        self.hint.setVisible(bool(hint))
         self.error = label("", "error")
-        self.error.hide()
         layout.addWidget(self.error)
+        self.error.hide()
         if isinstance(editor, QLineEdit):
             editor.textEdited.connect(lambda _text: self.set_error(""))
 

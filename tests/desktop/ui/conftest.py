@@ -40,3 +40,23 @@ def window(qtbot, counter):
     win.show()
     qtbot.waitExposed(win)
     return win
+
+
+@pytest.fixture
+def printed(tmp_path, monkeypatch):
+    """Every print goes to a PDF-format printer; the list holds the files in order."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    from desktop.ui import printing
+
+    outputs: list = []
+
+    def pdf_printer(_name):
+        printer = QPrinter()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        outputs.append(tmp_path / f"printed-{len(outputs)}.pdf")
+        printer.setOutputFileName(str(outputs[-1]))
+        return printer
+
+    monkeypatch.setattr(printing, "make_printer", pdf_printer)
+    return outputs

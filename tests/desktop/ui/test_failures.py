@@ -20,6 +20,7 @@ def _filled_record_page(qtbot, window):
     page.picker.pick_current()
     type_text(qtbot, page.applicant.name, "王秀英")
     type_text(qtbot, page.applicant.number, resident_id())
+    type_text(qtbot, page.applicant.mobile, "13912345678")  # also the number topped up
     type_text(qtbot, page.amount, "50")
     page.consent.setChecked(True)
     return page

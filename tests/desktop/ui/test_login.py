@@ -110,6 +110,7 @@ def test_the_whole_app_from_login_to_a_saved_case(qtbot, tmp_path):
     page.picker.pick_current()
     page.applicant.name.setText("王秀英")
     page.applicant.number.setText("360222195603141237")
+    page.applicant.mobile.setText("13912345678")  # also the number topped up
     page.amount.setText("30")
     page.consent.setChecked(True)
     assert page.save() is not None

@@ -20,6 +20,7 @@ def _saved_page(qtbot, window):
     page.picker.pick_current()
     type_text(qtbot, page.applicant.name, "王秀英")
     type_text(qtbot, page.applicant.number, resident_id())
+    type_text(qtbot, page.applicant.mobile, "13912345678")  # also the number topped up
     type_text(qtbot, page.amount, "50")
     page.consent.setChecked(True)
     assert page.save() is not None
@@ -30,22 +31,6 @@ def _saved_page(qtbot, window):
 def straight(counter):
     """设置 → 打印前预览: 直接打印 (the print goes out without the preview)."""
     counter.settings.set("print_preview", "off")
-
-
-@pytest.fixture
-def printed(tmp_path, monkeypatch):
-    """Every print goes to a PDF-format printer; the list holds the files in order."""
-    outputs: list = []
-
-    def pdf_printer(_name):
-        printer = QPrinter()
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        outputs.append(tmp_path / f"printed-{len(outputs)}.pdf")
-        printer.setOutputFileName(str(outputs[-1]))
-        return printer
-
-    monkeypatch.setattr(printing, "make_printer", pdf_printer)
-    return outputs
 
 
 def test_the_receipt_prints_to_the_chosen_printer(qtbot, window, printed, straight):
@@ -133,7 +118,7 @@ def test_f9_shows_the_receipt_as_it_will_print_then_enter_prints_it(qtbot, windo
         pass
     assert page.printer.last_result.ok and page.printer.preview is None  # the preview closed
     assert printed[0].read_bytes().startswith(b"%PDF")
-    assert "代办收件回执" in "".join(pdf_text(pdf).split())
+    assert "代缴凭条" in "".join(pdf_text(pdf).split())
 
 
 def test_save_as_pdf_from_the_preview_keeps_the_document(qtbot, window, counter, printed, tmp_path, monkeypatch):
