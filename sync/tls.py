@@ -52,7 +52,7 @@ _WORDS = (
 _OLD_TLS = frozenset({"UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE"})
 
 NOTHING_LOST = "这次没有发出任何记录，记录都保存在本机，不会丢失。"
-CALL = "请打电话告诉县政务服务管理局（负责信息化的同志）上面这句话。"
+CALL = "请打电话告诉县政务服务管理局（负责信息化的同志）出现了这个提示。"
 CLOCK = "请先看电脑右下角的日期和时间对不对（“同步”页的“电脑时钟”一行也会提示），不对的改正后再试。"
 MESSAGES = {
     "expired": "县里服务器的安全证书显示已经过期，所以没有连接。如果这台电脑的日期比实际晚（例如年份错了），也会这样。"

@@ -111,7 +111,7 @@ def indicator_text(state: SyncState, *, running: bool = False, offline: bool = F
     if state.outdated:
         return "请升级软件（数据保存在本机）"
     if state.unsafe:
-        return "同步暂停：连接不安全（数据保存在本机）"
+        return "连接不安全（数据保存在本机）"
     if offline:
         return "网络未连接（数据已保存在本机）"
     parts = []

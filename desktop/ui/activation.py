@@ -82,14 +82,14 @@ class ActivationWindow(QWidget):
             "password": Field("设置登录密码（至少 6 位）", self.password),
             "again": Field("再输入一次密码", self.again),
         }
-        where = QHBoxLayout()
-        where.setSpacing(16)
-        where.addWidget(self.fields["server"], 3)
-        where.addWidget(self.fields["ca_file"], 2)
+        form.addWidget(self.fields["server"])
+        trust = QHBoxLayout()
+        trust.setSpacing(16)
+        trust.addWidget(self.fields["ca_file"], 1, Qt.AlignmentFlag.AlignTop)
         self.ca_button = button("选择…", name="activationCaPick")
         self.ca_button.clicked.connect(self.pick_ca_file)
-        where.addWidget(self.ca_button, 0, Qt.AlignmentFlag.AlignBottom)
-        form.addLayout(where)
+        trust.addWidget(self.ca_button, 0, Qt.AlignmentFlag.AlignTop)
+        form.addLayout(trust)
         form.addWidget(self.fields["code"])
         row = QHBoxLayout()
         row.setSpacing(16)
