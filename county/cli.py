@@ -24,6 +24,7 @@ from sync.ledger.catalogue import (
     load_units,
     parse_catalogue,
 )
+from sync.tls import is_loopback
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -62,6 +63,35 @@ def _check_catalogue(path: Path) -> int:
     return EXIT_OK
 
 
+PLAIN_REFUSED = (
+    "不能在 {host} 上用不加密的 http 提供同步接口：柜台上传的是群众的姓名、身份证号和手机号。请任选其一：\n"
+    "  1. 直接提供 https：加上 --ssl-certfile 证书文件 --ssl-keyfile 私钥文件；\n"
+    "  2. 放在反向代理（如 nginx，由它提供 https）后面：加上 --behind-proxy，并设置 SUISHENBAN_COUNTY_TRUSTED_PROXIES；\n"
+    "  3. 只在本机试用：--host 127.0.0.1。\n"
+    "做法见 docs/deployment.md 的“HTTPS”一节。"
+)
+
+
+def tls_refusal(args: argparse.Namespace) -> str | None:
+    """Why ``serve`` will not listen as asked (in Chinese), or None: plain HTTP only on loopback or behind a proxy."""
+    cert, key = args.ssl_certfile, args.ssl_keyfile
+    if bool(cert) != bool(key):
+        return "--ssl-certfile 和 --ssl-keyfile 要一起给：一个是证书（含中间证书），一个是它的私钥。"
+    for path in (cert, key):
+        if path and not Path(path).is_file():
+            return f"找不到文件 {path}，请检查证书和私钥的路径。"
+    if cert or args.behind_proxy or is_loopback(args.host):
+        return None
+    return PLAIN_REFUSED.format(host=args.host)
+
+
+def tls_options(args: argparse.Namespace) -> dict:
+    """uvicorn's TLS options when serving HTTPS itself: TLS 1.2 or newer (uvicorn's default context)."""
+    if not args.ssl_certfile:
+        return {}
+    return {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile}
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -71,8 +101,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
+    scheme = "https" if args.ssl_certfile else "http"
     print(
-        f"县级端已启动：http://{args.host}:{args.port}/healthz  （数据库 {settings.database_url.split('@')[-1]}，"
+        f"县级端已启动：{scheme}://{args.host}:{args.port}/healthz  （数据库 {settings.database_url.split('@')[-1]}，"
         f"{args.workers} 个进程）"
     )
     options = dict(
@@ -82,6 +113,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         server_header=False,  # Date stays (HTTP)
         log_config=None,  # uvicorn's own records reach the JSON lines of county.logs
         **settings.uvicorn_proxy_options,
+        **tls_options(args),
     )
     if args.workers <= 1:
         app = create_app(settings, engine)
@@ -118,6 +150,13 @@ def main(argv: list[str] | None = None) -> int:
         default=default_count(),
         help="接口进程数，默认为处理器核数的两倍（各进程并行核对上传的记录）",
     )
+    serve.add_argument("--ssl-certfile", help="直接提供 https 时的证书文件（PEM，含中间证书）")
+    serve.add_argument("--ssl-keyfile", help="直接提供 https 时证书的私钥文件（PEM）")
+    serve.add_argument(
+        "--behind-proxy",
+        action="store_true",
+        help="由反向代理（如 nginx）提供 https，本接口只接代理转来的连接；不在本机地址上监听又不给证书时必须加",
+    )
     sandbox = sub.add_parser("training-sandbox", help="培训模式用的县级端（本机回环地址，单独的数据库）")
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--until-stdin-closes", action="store_true", help="标准输入关闭时退出（由柜台端启动时使用）")
@@ -140,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(**({"database_url": args.db} if args.db else {}))
         if args.command == "serve":
             PiiBox.from_settings(settings)  # refuse to start without the personal-data key
+            if refusal := tls_refusal(args):
+                print(refusal, file=sys.stderr)
+                return EXIT_FAILED
     except ValueError as exc:  # a setting from the environment that cannot be used (ConfigError among them)
         print(exc, file=sys.stderr)
         return EXIT_FAILED

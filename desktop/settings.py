@@ -9,6 +9,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sync.tls import address_problem
+
 log = logging.getLogger(__name__)
 
 FILE_NAME = "settings.json"
@@ -30,14 +32,20 @@ class Setting:
     help: str
     choices: tuple[Choice, ...] = ()  # empty: free text, edited as ``kind`` says
     empty_label: str = "（未选择）"
-    kind: str = "choice"  # choice | printer (picked from the system's list) | url (typed)
+    kind: str = "choice"  # choice | printer (picked from the system's list) | url (typed) | file (a path, or none)
+
+    def problem(self, value: object) -> str | None:
+        """Why ``value`` cannot be this setting's value (in Chinese), or None."""
+        if not isinstance(value, str):
+            return f"{self.label}不能设为这个值。"
+        if self.kind == "url":
+            return address_problem(value)  # https, or http to this machine only (sync/tls.py)
+        if self.kind == "file" or not self.choices or value in {choice.value for choice in self.choices}:
+            return None
+        return f"{self.label}不能设为“{value}”。"
 
     def accepts(self, value: object) -> bool:
-        if not isinstance(value, str):
-            return False
-        if self.kind == "url":
-            return value.startswith(("http://", "https://")) and len(value) > len("https://")
-        return not self.choices or value in {choice.value for choice in self.choices}
+        return self.problem(value) is None
 
     def label_of(self, value: str) -> str:
         return next((choice.label for choice in self.choices if choice.value == value), value or self.empty_label)
@@ -85,6 +93,15 @@ SETTINGS: tuple[Setting, ...] = (
         kind="url",
     ),
     Setting(
+        "county_ca_file",
+        "",
+        "县里的证书文件",
+        "县里用自己的安全证书时，县里会随安装程序或激活单给一个证书文件（以 .pem、.crt 或 .cer 结尾），在这里选上；"
+        "县里已经把证书装进这台电脑的，不用选。同步时始终检查县里服务器的证书，没有关掉检查的办法。",
+        empty_label="不用",
+        kind="file",
+    ),
+    Setting(
         "personal_data_days",
         "180",
         "个人信息保存期限",
@@ -125,8 +142,9 @@ class Settings:
 
     def set(self, key: str, value: str) -> None:
         setting = BY_KEY[key]
-        if not setting.accepts(value):
-            raise ValueError(f"{setting.label}不能设为“{value}”。")
+        problem = setting.problem(value)
+        if problem:
+            raise ValueError(problem)
         self._values[key] = value
         self.save()
 
@@ -155,6 +173,9 @@ def docs_table() -> str:
     """The settings as a Markdown table, for docs/counter-app.md (a test keeps the two in step)."""
     lines = ["| 设置 | key | 默认 | 可选 | 说明 |", "|---|---|---|---|---|"]
     for s in SETTINGS:
-        options = "、".join(choice.label for choice in s.choices) or {"printer": "本机的打印机", "url": "网址"}[s.kind]
+        options = (
+            "、".join(choice.label for choice in s.choices)
+            or {"printer": "本机的打印机", "url": "网址（https://）", "file": "证书文件"}[s.kind]
+        )
         lines.append(f"| {s.label} | `{s.key}` | {s.label_of(s.default)} | {options} | {s.help} |")
     return "\n".join(lines)

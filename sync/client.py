@@ -3,16 +3,22 @@
 Systemic failures (network down, timeouts, 5xx, 429/503 with Retry-After, a captive portal's HTML
 page, a truncated answer) stop the run and back off. Auth refusals lock the app. A gap asks for a
 resend from a sequence number; a conflict is never retried blindly. An app older than the county
-accepts is told to update (426) and keeps everything queued.
+accepts is told to update (426) and keeps everything queued. An address that is not HTTPS beyond this
+machine, a redirect away from HTTPS and a certificate that fails its check stop the run before anything
+is sent (``sync.tls``).
 """
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import requests
 from pydantic import BaseModel, ValidationError
+from requests.adapters import HTTPAdapter
 from requests.packages.urllib3.util import SKIP_HEADER  # requests' own transport; keeps sync's imports to requests
 
 from sync.body_codec import DICT_ENCODING, compress
+from sync.tls import MESSAGES, address_problem, certificate_problem, is_downgrade, trust_context
 from sync.wire import (
     APP_VERSION_HEADER,
     EnrolRequest,
@@ -73,6 +79,55 @@ class Refused(SyncError):
     """The county refused the whole request as malformed (4xx): a bug or an outdated app."""
 
 
+class Insecure(SyncError):
+    """An address that is not HTTPS beyond this machine, or a redirect away from HTTPS: nothing was sent."""
+
+
+class CertificateProblem(SyncError):
+    """The county's certificate failed its check (``problem``: expired, not_yet_valid, wrong_name, unknown_issuer,
+    revoked, old_tls, portal, ca_file, other). Systemic: the run stops, nothing was sent; a person must act."""
+
+    def __init__(self, problem: str, message: str | None = None):
+        super().__init__(message or MESSAGES.get(problem, MESSAGES["other"]), code=f"cert_{problem}")
+        self.problem = problem
+
+
+REDIRECT_REFUSED = (
+    "县里服务器把连接转到了一个不加密（http://）的地址，这台电脑没有跟过去，也没有发出任何记录。"
+    "这可能是网络被人动了手脚，也可能是县里服务器设置有误。请打电话告诉县政务服务管理局（负责信息化的同志）。"
+)
+
+
+class TrustAdapter(HTTPAdapter):
+    """requests' transport with our TLS context: the PC's trust store plus the county's CA file, TLS 1.2 or newer."""
+
+    def __init__(self, context, **kwargs):
+        self.context = context
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["ssl_context"] = self.context
+        return super().init_poolmanager(*args, **kwargs)
+
+    def cert_verify(self, conn, url, verify, cert):
+        """Always checked, and only against our context: requests would add certifi's bundle (and honour
+        ``verify=False``); neither belongs on a counter PC, which trusts what Windows trusts."""
+        conn.cert_reqs = "CERT_REQUIRED"
+        conn.ca_certs = conn.ca_cert_dir = None
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        proxy_kwargs["ssl_context"] = self.context
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+
+def _refuse_downgrade(response: requests.Response, *args, **kwargs) -> None:
+    """A response hook: a redirect away from HTTPS (or anywhere a county address may not be) is never followed."""
+    location = response.headers.get("Location")
+    if response.is_redirect and location and is_downgrade(response.url, urljoin(response.url, location)):
+        response.close()
+        raise Insecure(REDIRECT_REFUSED, code="insecure_redirect")
+
+
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After", "")
     return float(value) if value.isdigit() else None
@@ -87,12 +142,32 @@ class SyncClient:
         session: requests.Session | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         app_version: str | None = None,
+        ca_file: str = "",
     ):
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url.strip().rstrip("/")
         self.device_token = device_token
         self.app_version = app_version  # named on pull and status; push and enrol carry it in their body
         self.http = session or requests.Session()
         self.timeout = timeout
+        self.ca_file = ca_file  # the county's own CA, beside the operating system's store
+        self._trusted = False
+
+    def _secure(self) -> None:
+        """Before the first request: the address is allowed, the session checks certificates our way."""
+        problem = address_problem(self.base_url)
+        if problem:
+            raise Insecure(problem, code="insecure_address")
+        if self._trusted:
+            return
+        try:
+            context = trust_context(self.ca_file)
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            raise CertificateProblem("ca_file") from exc
+        self.http.verify = True  # never off, whatever the session came with
+        self.http.mount("https://", TrustAdapter(context))
+        if _refuse_downgrade not in self.http.hooks["response"]:
+            self.http.hooks["response"].append(_refuse_downgrade)
+        self._trusted = True
 
     def _call(
         self,
@@ -112,12 +187,18 @@ class SyncClient:
             headers.update({"Content-Type": "application/json", "Content-Encoding": DICT_ENCODING})
         elif self.app_version:
             headers[APP_VERSION_HEADER] = self.app_version
+        self._secure()
         try:
             response = self.http.request(
                 method, self.base_url + path, data=data, params=params, headers=headers, timeout=self.timeout
             )
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
             raise Transient("县里的回复不完整，会自动重试，数据不会丢失。", code="truncated") from exc
+        except requests.exceptions.SSLError as exc:
+            problem = certificate_problem(exc)
+            if problem is None:
+                raise Transient("连不上县里的服务器，网络恢复后会自动重试，数据不会丢失。", code="network") from exc
+            raise CertificateProblem(problem) from exc
         except requests.RequestException as exc:
             raise Transient("连不上县里的服务器，网络恢复后会自动重试，数据不会丢失。", code="network") from exc
         return self._read(response, result)
@@ -187,8 +268,10 @@ def request_size(request: BaseModel) -> int:
 
 __all__ = [
     "AuthRefused",
+    "CertificateProblem",
     "Conflict",
     "Gap",
+    "Insecure",
     "Outdated",
     "Refused",
     "SyncClient",

@@ -13,7 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sync.client import AuthRefused, Conflict, Gap, Outdated, Refused, SyncClient, SyncError, Transient
+from sync.client import (
+    AuthRefused,
+    CertificateProblem,
+    Conflict,
+    Gap,
+    Insecure,
+    Outdated,
+    Refused,
+    SyncClient,
+    SyncError,
+    Transient,
+)
 from sync.ledger.events import Event, china_now, format_time
 from sync.ledger.kinds import OutboxState
 from sync.wire import ClockNote, CreditNote, MonthDigest, PullItem, PushRequest, event_to_wire
@@ -89,7 +100,7 @@ class SyncEngine:
         try:
             self._push_all(report, progress)
             self._pull_all(report)
-            self.port.note_run(last_success=format_time(china_now()), last_error="", outdated="")
+            self.port.note_run(last_success=format_time(china_now()), last_error="", last_error_code="", outdated="")
         except AuthRefused as exc:
             report.error, report.locked = exc, True
         except Outdated as exc:  # remembered until a run succeeds: the agent is told to update, even after a restart
@@ -98,7 +109,11 @@ class SyncEngine:
         except SyncError as exc:
             report.error = exc
         if report.error is not None:
-            self.port.note_run(last_error=report.error.message, last_error_at=format_time(china_now()))
+            self.port.note_run(
+                last_error=report.error.message,
+                last_error_code=report.error.code,
+                last_error_at=format_time(china_now()),
+            )
         return report
 
     def _push_all(self, report: SyncReport, progress: ProgressFn | None) -> None:
@@ -130,8 +145,10 @@ class SyncEngine:
                     ) from gap
                 self.port.requeue_from(gap.resend_from)
                 continue
-            except Outdated:
-                self.port.mark(seqs, "pending")  # not the records' fault: they wait, unmarked, for the new version
+            except (Outdated, CertificateProblem, Insecure):
+                # Not the records' fault: a refused address or certificate stops the request before its body is
+                # sent (a redirect away from HTTPS is not followed). They wait, unmarked, for a safe connection.
+                self.port.mark(seqs, "pending")
                 raise
             except (Conflict, Refused) as exc:
                 self.port.mark(seqs, "pending", exc.message)

@@ -27,8 +27,8 @@ def imported_roots(path: Path) -> set[str]:
     return roots
 
 
-def test_sync_imports_only_the_standard_library_pydantic_requests_orjson_and_resources():
-    allowed = set(sys.stdlib_module_names) | {"sync", "resources", "pydantic", "requests", "orjson"}
+def test_sync_imports_only_the_standard_library_pydantic_requests_truststore_orjson_and_resources():
+    allowed = set(sys.stdlib_module_names) | {"sync", "resources", "pydantic", "requests", "truststore", "orjson"}
     for path in (ROOT / "sync").rglob("*.py"):
         extra = imported_roots(path) - allowed
         assert not extra, f"{path.relative_to(ROOT)} imports {sorted(extra)}"

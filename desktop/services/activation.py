@@ -28,14 +28,20 @@ class Activated:
 
 
 def activate(
-    server_url: str, activation_code: str, folder: Path, password: str, *, client: SyncClient | None = None
+    server_url: str,
+    activation_code: str,
+    folder: Path,
+    password: str,
+    *,
+    client: SyncClient | None = None,
+    ca_file: str = "",
 ) -> Activated:
     """Enrol first (nothing is created locally if the county refuses), then create the store with its identity.
 
     The device credential and the signing key of its sync files are kept inside the encrypted ledger,
     never in a plain file.
     """
-    client = client or SyncClient(server_url)
+    client = client or SyncClient(server_url, ca_file=ca_file)
     signing = Ed25519PrivateKey.generate()
     public = signing.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
     result = client.enrol(
@@ -76,9 +82,15 @@ def activate(
 
 
 def sync_client_for(store: LedgerStore) -> SyncClient | None:
-    """The client for this store's county, or None for a store that was never activated."""
+    """The client for this store's county, or None for a store that was never activated.
+
+    It trusts what the PC trusts, plus the county's CA file when one is set (desktop/settings.py).
+    """
+    from desktop.settings import Settings
+
     with read(store.engine) as conn:
         meta = get_meta(conn)
     if "server_url" not in meta:
         return None
-    return SyncClient(meta["server_url"], meta["device_token"], app_version=app_version())
+    ca_file = Settings.load(store.layout.folder).get("county_ca_file")
+    return SyncClient(meta["server_url"], meta["device_token"], app_version=app_version(), ca_file=ca_file)

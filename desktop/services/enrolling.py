@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sync.ledger.events import china_now
+from sync.tls import address_problem
 
 CODE_ALPHABET = frozenset("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
 CODE_LENGTH = 12
@@ -36,6 +37,7 @@ class ActivationForm:
     code: str
     password: str
     again: str
+    ca_file: str = ""  # the county's CA file, when it gave one (with the installer or the activation sheet)
 
 
 class ActivationRefused(Exception):
@@ -56,9 +58,14 @@ def check_form(form: ActivationForm) -> dict[str, str]:
     from desktop.store.keys import KeyRingError, check_new_password
 
     errors = {}
-    url = form.server_url.strip()
-    if not url.startswith(("https://", "http://")) or len(url.split("://", 1)[1].strip("/")) < 3:
-        errors["server"] = "地址要以 https:// 开头，例如 https://ssb.fuliang.gov.cn，请照县里告知的填写。"
+    problem = address_problem(form.server_url)  # refused here, before anything goes out
+    if problem:
+        errors["server"] = problem
+    if form.ca_file.strip():
+        from desktop.services.certificates import ca_file_problem
+
+        if trouble := ca_file_problem(form.ca_file.strip()):
+            errors["ca_file"] = trouble
     raw = normalize_code(form.code).replace("-", "")
     if not raw:
         errors["code"] = "请填写县里发给您的激活码。"
@@ -75,7 +82,20 @@ def check_form(form: ActivationForm) -> dict[str, str]:
 
 def refusal_field(code: str) -> str:
     """The field a county error is shown beside: the code's own problems, or the address for the network."""
+    if code == "cert_ca_file":
+        return "ca_file"
     return "code" if code in CODE_REFUSALS else "server"
+
+
+def _settings_for(folder: Path, server: str, ca_file: str):
+    """The settings this PC activated with: the county's address, and its CA file when one was given."""
+    from desktop.settings import Settings
+
+    settings = Settings.load(folder)
+    for key, value in (("county_server", server), ("county_ca_file", ca_file)):
+        if settings.get(key) != value:
+            settings.set(key, value)
+    return settings
 
 
 def activate_counter(folder: Path, form: ActivationForm, *, clock: Callable[[], datetime] = china_now):
@@ -88,20 +108,22 @@ def activate_counter(folder: Path, form: ActivationForm, *, clock: Callable[[], 
         raise ActivationRefused(errors)
     from desktop.services.activation import activate
     from desktop.services.catalogue import current_catalogue
+    from desktop.services.certificates import closer_look
     from desktop.services.failures import classify
     from desktop.services.items import index_for
     from desktop.services.session import Counter
-    from desktop.settings import Settings
     from sync.client import SyncError
 
     server = form.server_url.strip().rstrip("/")
+    ca_file = form.ca_file.strip()
     try:
-        done = activate(server, normalize_code(form.code), folder, form.password)
+        done = activate(server, normalize_code(form.code), folder, form.password, ca_file=ca_file)
     except SyncError as exc:
-        message = exc.message
-        if exc.code == "network":
+        error = closer_look(exc, server)
+        message = error.message
+        if error.code == "network":
             message = "连不上县里的服务器。请检查电脑是否已经联网，地址是否和县里告知的一样，然后再试。"
-        raise ActivationRefused({refusal_field(exc.code): message}) from exc
+        raise ActivationRefused({refusal_field(error.code): message}) from exc
     except Exception as exc:  # the county took the code, then the ledger could not be made here
         known = classify(exc, doing="建台账")
         if known is None:
@@ -112,9 +134,7 @@ def activate_counter(folder: Path, form: ActivationForm, *, clock: Callable[[], 
                 "处理好以后，请向县政务服务管理局申请新的激活码再激活。"
             }
         ) from exc
-    settings = Settings.load(folder)
-    if settings.get("county_server") != server:
-        settings.set("county_server", server)
+    settings = _settings_for(folder, server, ca_file)
     catalogue = current_catalogue(done.store)
     index_for(catalogue)  # pypinyin's tables load here, off the UI thread
     return Counter(done.store, catalogue, settings, clock=clock), done

@@ -52,6 +52,12 @@ class SyncState:
     training: bool
     training_note: str
     outdated: str = ""  # the lowest version the county accepts, once it refused this one (until a run succeeds)
+    last_error_code: str = ""  # the kind of the last failure (sync/client.py), until a run succeeds
+
+    @property
+    def unsafe(self) -> bool:
+        """The last run stopped at the county's certificate or an address that is not HTTPS: a person must act."""
+        return self.last_error_code.startswith(("cert_", "insecure_"))
 
 
 def sync_state(counter: Counter) -> SyncState:
@@ -68,6 +74,7 @@ def sync_state(counter: Counter) -> SyncState:
         training=counter.training,
         training_note=counter.training_note,
         outdated=notes.get("outdated", ""),
+        last_error_code=notes.get("last_error_code", ""),
     )
 
 
@@ -82,6 +89,19 @@ def outdated_headline(minimum: str) -> str:
     )
 
 
+def unsafe_headline(code: str) -> str:
+    """What the sync page says while sync stops at the connection's safety: nothing went out, what to do."""
+    what = (
+        "县里服务器的地址不是加密连接（https://）"
+        if code.startswith("insecure_")
+        else "县里服务器的安全证书没有通过检查"
+    )
+    return (
+        f"同步已暂停：{what}，这台电脑没有把记录发出去。照常登记、打印，记录都保存在本机，不会丢失。"
+        "请按下面“上次没有成功的原因”里说的处理；处理不了的，请打电话给县政务服务管理局。"
+    )
+
+
 def indicator_text(state: SyncState, *, running: bool = False, offline: bool = False) -> str:
     """The status bar's few words: calm, and true for this moment."""
     if state.locked:
@@ -90,6 +110,8 @@ def indicator_text(state: SyncState, *, running: bool = False, offline: bool = F
         return "同步中…"
     if state.outdated:
         return "请升级软件（数据保存在本机）"
+    if state.unsafe:
+        return "连接不安全（数据保存在本机）"
     if offline:
         return "网络未连接（数据已保存在本机）"
     parts = []

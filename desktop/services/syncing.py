@@ -14,12 +14,13 @@ from urllib.parse import urlsplit
 
 from desktop.services.activation import sync_client_for
 from desktop.services.catalogue import current_catalogue
+from desktop.services.certificates import closer_look
 from desktop.services.session import Counter
 from desktop.store.engine import read
 from desktop.store.ledger import get_meta
 from desktop.store.sync_port import StoreSyncPort
 from desktop.version import app_version
-from sync.client import Outdated
+from sync.client import CertificateProblem, Outdated
 from sync.engine import SyncEngine, SyncReport
 
 NETWORK_CODES = frozenset({"network"})  # the county could not be reached at all: the network is down
@@ -91,6 +92,11 @@ def run_sync(
             progress(done, total)
 
     report = engine.run(report_progress)
+    if isinstance(report.error, CertificateProblem):  # a Wi-Fi login page in between is told as such
+        looked = closer_look(report.error, county_url(counter) or "")
+        if looked is not report.error:
+            report.error = looked
+            StoreSyncPort(counter.store).note_run(last_error=looked.message, last_error_code=looked.code)
     mismatch: list[str] = []
     resent, checked_ok = 0, False
     if report.ok and check_digests:

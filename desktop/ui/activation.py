@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop.jobs.tasks import activation_job
 from desktop.services.enrolling import ActivationForm, ActivationRefused, check_form, normalize_code
@@ -65,7 +65,10 @@ class ActivationWindow(QWidget):
         form.setSpacing(6)
         form.addWidget(label("激活这台电脑", "title"))
         form.addWidget(label(INTRO, "muted"))
-        self.server = QLineEdit(Settings.load(self.folder).get("county_server"), objectName="activationServer")
+        settings = Settings.load(self.folder)
+        self.server = QLineEdit(settings.get("county_server"), objectName="activationServer")
+        self.ca_file = QLineEdit(settings.get("county_ca_file"), objectName="activationCaFile")
+        self.ca_file.setPlaceholderText("县里没给就不用填")
         self.code = QLineEdit(objectName="activationCode")
         self.code.setPlaceholderText("例如 K7QX-M2PA-9TRD（大小写、横线都可以不管）")
         self.password = QLineEdit(objectName="activationPassword")
@@ -74,11 +77,19 @@ class ActivationWindow(QWidget):
             editor.setEchoMode(QLineEdit.EchoMode.Password)
         self.fields = {
             "server": Field("县里服务器地址", self.server),
+            "ca_file": Field("县里的证书文件（可不填）", self.ca_file),
             "code": Field("激活码", self.code),
             "password": Field("设置登录密码（至少 6 位）", self.password),
             "again": Field("再输入一次密码", self.again),
         }
         form.addWidget(self.fields["server"])
+        trust = QHBoxLayout()
+        trust.setSpacing(16)
+        trust.addWidget(self.fields["ca_file"], 1, Qt.AlignmentFlag.AlignTop)
+        self.ca_button = button("选择…", name="activationCaPick")
+        self.ca_button.clicked.connect(self.pick_ca_file)
+        trust.addWidget(self.ca_button, 0, Qt.AlignmentFlag.AlignTop)
+        form.addLayout(trust)
         form.addWidget(self.fields["code"])
         row = QHBoxLayout()
         row.setSpacing(16)
@@ -128,8 +139,18 @@ class ActivationWindow(QWidget):
         layout.addLayout(row)
         return box
 
+    def pick_ca_file(self) -> None:
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, "选择县里的证书文件", "", "证书文件 (*.pem *.crt *.cer);;所有文件 (*)"
+        )
+        if chosen:
+            self.ca_file.setText(chosen)
+            self.fields["ca_file"].set_error("")
+
     def form(self) -> ActivationForm:
-        return ActivationForm(self.server.text(), self.code.text(), self.password.text(), self.again.text())
+        return ActivationForm(
+            self.server.text(), self.code.text(), self.password.text(), self.again.text(), self.ca_file.text()
+        )
 
     def submit(self) -> None:
         if self.job is not None and self.job.running:
@@ -149,14 +170,23 @@ class ActivationWindow(QWidget):
     def show_errors(self, errors: dict[str, str]) -> None:
         for key, field in self.fields.items():
             field.set_error(errors.get(key, ""))
-        for key in ("server", "code", "password", "again"):
+        for key in ("server", "ca_file", "code", "password", "again"):
             if key in errors:
                 self.fields[key].editor.setFocus()
                 break
 
     def _busy(self, busy: bool) -> None:
         self.status.setText("正在连接县里激活，请稍候……" if busy else "")
-        for widget in (self.submit_button, self.back_button, self.server, self.code, self.password, self.again):
+        for widget in (
+            self.submit_button,
+            self.back_button,
+            self.server,
+            self.ca_file,
+            self.ca_button,
+            self.code,
+            self.password,
+            self.again,
+        ):
             widget.setEnabled(not busy)
 
     def _activated(self, result) -> None:

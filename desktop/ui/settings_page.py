@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.jobs.tasks import backup_job
 from desktop.services import retention
+from desktop.services.certificates import ca_file_problem
 from desktop.services.session import Counter
 from desktop.settings import SETTINGS, TEXT_POINTS, Setting
 from desktop.ui.messages import MessageBar
@@ -110,6 +112,8 @@ class SettingsPage(QWidget):
             )
             self.editors[setting.key] = line
             return line
+        if setting.kind == "file":
+            return self._file_editor(setting, current)
         box = QComboBox(objectName=setting.key)
         box.addItem("电脑的默认打印机", "")
         for name in printer_names():
@@ -121,16 +125,45 @@ class SettingsPage(QWidget):
         self.editors[setting.key] = box
         return box
 
+    def _file_editor(self, setting: Setting, current: str) -> QWidget:
+        """A file's path, picked with the system's file dialog or cleared; checked before it is kept."""
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        line = QLineEdit(current, objectName=setting.key, readOnly=True)
+        line.setPlaceholderText(setting.empty_label)
+        pick, clear = button("选择…", name=f"{setting.key}_pick"), button("不用", name=f"{setting.key}_clear")
+        pick.clicked.connect(lambda: self.choose_file(setting.key))
+        clear.clicked.connect(lambda: self.change(setting.key, ""))
+        row.addWidget(line, 1)
+        row.addWidget(pick)
+        row.addWidget(clear)
+        self.editors[setting.key] = line
+        return holder
+
+    def choose_file(self, key: str) -> None:
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, "选择县里的证书文件", "", "证书文件 (*.pem *.crt *.cer);;所有文件 (*)"
+        )
+        if chosen:
+            self.change(key, chosen)
+
     def change(self, key: str, value: str) -> None:
+        problem = ca_file_problem(value) if key == "county_ca_file" else None
+        if problem:
+            self.messages.show_message(problem, warning=True)
+            return
         try:
             self.counter.settings.set(key, value)
-        except ValueError:
-            self.messages.show_message("地址要以 https:// 或 http:// 开头，请检查后重新填写。没有保存。", warning=True)
+        except ValueError as exc:
+            self.messages.show_message(f"{exc}没有保存。", warning=True)
             return
         except OSError as exc:
             if not self.messages.show_failure(exc, doing="保存设置"):
                 self.messages.show_message("设置没有保存成功（文件写不进去），软件照常可用，请稍后再试。", warning=True)
             return
+        if isinstance(editor := self.editors.get(key), QLineEdit) and editor.text() != value:
+            editor.setText(value)
         if key == "text_size":
             self.on_text_size(TEXT_POINTS[value])
         if key == retention.SETTING:

@@ -22,7 +22,15 @@ from desktop.jobs.sync import SyncScheduler
 from desktop.jobs.tasks import export_sync_job
 from desktop.services.month_notes import clock_warning, month_notes
 from desktop.services.session import Counter
-from desktop.services.sync_view import RejectedRecord, ago, outdated_headline, rejected_records, sync_state, when
+from desktop.services.sync_view import (
+    RejectedRecord,
+    ago,
+    outdated_headline,
+    rejected_records,
+    sync_state,
+    unsafe_headline,
+    when,
+)
 from desktop.services.syncing import SyncOutcome, summary
 from desktop.ui.messages import MessageBar
 from desktop.ui.widgets import button, card, label
@@ -136,6 +144,8 @@ class SyncPage(QWidget):
             headline = "正在同步，可以继续做别的事……"
         elif state.outdated:
             headline = outdated_headline(state.outdated)
+        elif state.unsafe:
+            headline = unsafe_headline(state.last_error_code)
         elif scheduler.offline:
             headline = "网络未连接。记录都已保存在本机，网络一恢复就会自动同步。"
         elif state.pending:
@@ -154,7 +164,7 @@ class SyncPage(QWidget):
         error = ""
         if state.last_error and not running:
             error = f"{state.last_error}（{when(state.last_error_at)}）" if state.last_error_at else state.last_error
-            if scheduler.waiting and not scheduler.offline and not state.outdated:
+            if scheduler.waiting and not scheduler.offline and not state.outdated and not state.unsafe:
                 error += f" 约 {max(1, round(scheduler.retry_in_s))} 秒后自动再试。"
         self._set("error", error)
         self._set("clock", clock_warning(self.counter))
