@@ -7,7 +7,17 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.jobs.tasks import activation_job
 from desktop.services.enrolling import ActivationForm, ActivationRefused, check_form, normalize_code
@@ -44,16 +54,26 @@ class ActivationWindow(QWidget):
         self.setWindowTitle("乡村随身办 · 激活这台电脑")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addStretch(1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self._form_card())
         self.stack.addWidget(self._recovery_card())
+        # the card in a scroll area: a long refusal wrapped at 特大 makes the card as tall as it needs (and the
+        # window scrolls if it must), instead of being cut off by a layout that would not grow it
+        holder = QWidget()
+        column = QVBoxLayout(holder)  # centred while there is room
+        column.addStretch(1)
         center = QHBoxLayout()
         center.addStretch(1)
         center.addWidget(self.stack, 4)
         center.addStretch(1)
-        outer.addLayout(center)
-        outer.addStretch(1)
+        column.addLayout(center)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("activationScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(holder)
+        outer.addWidget(scroll, 1)
         self.messages = MessageBar()
         outer.addWidget(self.messages)
 
