@@ -45,6 +45,7 @@ def self_test(echo: Callable[[str], None] = print) -> int:
         page.picker.pick_current()
         page.applicant.name.setText("王秀英")
         page.applicant.number.setText("360222195603141237")
+        page.applicant.mobile.setText("13979812345")  # also the number topped up
         page.applicant.village.setText("瑶里村")
         page.amount.setText("50")
         page.consent.setChecked(True)

@@ -59,10 +59,10 @@ def _read_all(fd: int, already: bytes = b"") -> str:
     return b"".join(chunks).decode()
 
 
-def _wait_ready(fd: int, timeout: float = 20.0) -> bytes:
-    """Read until the child says it has opened the store (or has failed, or time is up)."""
-    seen, deadline = b"", time.monotonic() + timeout
-    while b"R\n" not in seen and b"E " not in seen and time.monotonic() < deadline:
+def _wait_ready(fd: int, timeout: float = 20.0, *, until: bytes = b"R\n", seen: bytes = b"") -> bytes:
+    """Read until the child says it has opened the store (or ``until`` shows, or it failed, or time is up)."""
+    deadline = time.monotonic() + timeout
+    while until not in seen and b"E " not in seen and time.monotonic() < deadline:
         ready, _, _ = select.select([fd], [], [], 0.05)
         if ready:
             chunk = os.read(fd, 65536)
@@ -83,6 +83,7 @@ def _kill_round(folder, unlocked, rng: random.Random, round_no: int) -> list[tup
     seen = b""
     if round_no % 4:  # three rounds in four: kill while saving; the fourth: at any moment, opening included
         seen = _wait_ready(r)
+        seen = _wait_ready(r, until=b"A ", seen=seen)  # saving has begun, however slow the machine is today
         time.sleep(rng.uniform(0.0, 0.12))
     else:
         time.sleep(rng.uniform(0.0, 0.3))
