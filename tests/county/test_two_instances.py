@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -29,7 +32,7 @@ from sync.ledger.forms import draft_complete
 from sync.ledger.receipts import format_receipt_no
 from sync.wire import EnrolRequest
 from tests.county.conftest import PG_UNAVAILABLE, PG_URL, RunningCounty, new_point, start_server
-from tests.county.test_enrol_throttle import enrol, wrong_code
+from tests.county.test_enrol_throttle import ROOT, enrol, wrong_code
 from tests.county.test_ingest_rules import request_for, sealed_chain
 from tests.county.web.conftest import PASSWORD as STAFF_PASSWORD
 from tests.county.web.conftest import csrf_of, make_staff
@@ -53,11 +56,22 @@ class Pair:
 
 
 @pytest.fixture
-def pair() -> Iterator[Pair]:
-    schema = f"t_{secrets.token_hex(6)}"
+def schema() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema, dropped afterwards."""
+    name = f"t_{secrets.token_hex(6)}"
     admin_engine = make_engine(PG_URL, pool_size=1, max_overflow=0)
     with admin_engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    try:
+        yield name
+    finally:
+        with admin_engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin_engine.dispose()
+
+
+@pytest.fixture
+def pair(schema) -> Iterator[Pair]:
     key = new_key()  # the one secret every instance is given, as an environment file would
     engines, servers = [], []
     try:
@@ -77,9 +91,6 @@ def pair() -> Iterator[Pair]:
             thread.join(timeout=10)
         for engine in engines:
             engine.dispose()
-        with admin_engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin_engine.dispose()
 
 
 def record_cases(store, catalogue, count: int) -> int:
@@ -219,3 +230,18 @@ def test_wrong_passwords_spread_over_both_instances_lock_the_account_on_both(pai
     for instance in (pair.a, pair.b):  # the right password, now, on either instance: locked
         locked = try_password(instance.base_url, STAFF_PASSWORD)
         assert locked.status_code == 429 and "已锁定" in locked.text
+
+
+def test_instances_started_together_on_a_new_database_both_come_up(schema):
+    """Each instance migrates at start; two at once take turns (an advisory lock) instead of one failing on the
+    tables the other is creating."""
+    code = (
+        "from county.db import make_engine, upgrade; "
+        f"upgrade(make_engine({PG_URL!r}, connect_args={{'options': '-csearch_path={schema}'}}))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    starts = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    errors = [start.communicate(timeout=60)[1] for start in starts]
+    assert [start.returncode for start in starts] == [0, 0], errors
