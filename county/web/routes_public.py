@@ -32,9 +32,8 @@ def _large(request: Request) -> bool:
 
 def _render(request: Request, name: str, http_status: int = 200, **context) -> Response:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return TEMPLATES.TemplateResponse(
-        request, name, {"large": _large(request), "here": here, **context}, status_code=http_status
-    )
+    context = {"large": _large(request), "here": here, **context}
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=http_status)
 
 
 def _cached(request: Request, response: Response) -> Response:
@@ -71,7 +70,8 @@ async def lookup(
         )
     except CountyError as exc:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
-        response = _render(request, "public/lookup.html", status_of(exc), r=r, message=exc.message)
+        # the 大字 switch leads back to the empty form: it must not try a wrong code once more
+        response = _render(request, "public/lookup.html", status_of(exc), r=r, message=exc.message, here="/ssb/q")
         response.headers.update(headers)
         return response
     return _cached(request, _render(request, "public/lookup.html", status=status))
