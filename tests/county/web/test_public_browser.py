@@ -37,7 +37,7 @@ def site(zq) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser):  # noqa: F811
+def page(browser):
     context = browser.new_context(viewport={"width": 360, "height": 640}, locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
     page.set_default_timeout(10_000)
