@@ -41,9 +41,12 @@ def qr_of(settings: Settings, receipt_no: str) -> tuple[str, str]:
 
 def make_zhuanqu(engine) -> Zhuanqu:
     settings = Settings(
-        database_url="(fixture)", pii_key=new_key(), qr_key=secrets.token_hex(32), query_url_base=QUERY_BASE
+        database_url="(fixture)",
+        pii_key=new_key(),
+        qr_key=secrets.token_hex(32),
+        query_url_base=QUERY_BASE,
+        limits=LIMITS,
     )
-    settings = Settings(**{**settings.__dict__, "limits": LIMITS})
     county = RunningCounty("http://testserver", engine, settings)
     site = _site(county, "瑶里镇", "瑶里村小卖部")
     with county.session() as db:
