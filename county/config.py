@@ -23,6 +23,9 @@ class Limits:
     enrol_failures_per_address: int = 50  # per client address, whatever the key: many counters share a carrier NAT
     enrol_failures_per_code: int = 5  # the same code tried again and again, from any address
     enrol_alert_failures: int = 200  # county-wide in one window: an alert for the bureau, nobody locked out
+    lookup_window_seconds: int = 900  # the public case lookup's throttle window (county/services/public_lookup.py)
+    lookup_failures_per_receipt: int = 5  # wrong check codes for one receipt number, from anywhere
+    lookup_failures_per_address: int = 20  # wrong check codes from one client address (carrier NAT: not too tight)
     max_sync_file_uncompressed: int = 32 * 1024 * 1024  # a sync file's batch, inflated only after its signature
     max_concurrent_pushes: int = 16  # beyond this, 503 with Retry-After
     retry_after_seconds: int = 5

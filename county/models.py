@@ -300,3 +300,13 @@ class LoginFailure(Base):
     name_key: Mapped[str] = mapped_column(String(32), index=True)
     client: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LookupFailure(Base):
+    """Wrong check codes on the public case lookup (county/services/public_lookup.py): hashes, never a code."""
+
+    __tablename__ = "lookup_failure"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    receipt_key: Mapped[str] = mapped_column(String(32), index=True)  # a hash of the receipt number tried
+    client: Mapped[str] = mapped_column(String(64), index=True)  # the client address
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,4 +1,4 @@
-"""The county console (县级端网页): server-rendered pages for the bureau, townships, departments and finance/audit."""
+"""The county's web pages: the console (县级端网页) for staff under /console, the public 专区 under /ssb."""
 
 from __future__ import annotations
 
@@ -25,9 +25,13 @@ def routers() -> list:
 
 
 def install(app: FastAPI) -> None:
+    from county.web import routes_public
+
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
+    app.mount("/ssb/static", StaticFiles(directory=HERE / "static" / "public"), name="public-static")
     for router in routers():
         app.include_router(router, include_in_schema=False)
+    app.include_router(routes_public.router, include_in_schema=False)
 
     @app.get("/console", include_in_schema=False)
     def _console_root() -> RedirectResponse:
@@ -54,4 +58,12 @@ def install(app: FastAPI) -> None:
             response.headers.setdefault("Referrer-Policy", "no-referrer")
             if not request.url.path.startswith("/console/static"):
                 response.headers.setdefault("Cache-Control", "no-store")
+        elif request.url.path.startswith("/ssb"):
+            from county.web.routes_public import CSP as PUBLIC_CSP
+
+            response.headers.setdefault("Content-Security-Policy", PUBLIC_CSP)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "no-referrer")  # the check code is in the address
+            static = request.url.path.startswith("/ssb/static")
+            response.headers.setdefault("Cache-Control", "public, max-age=86400" if static else "no-store")
         return response
