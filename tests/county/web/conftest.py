@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -159,3 +160,18 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD):
 
 def box_of(console: Console) -> PiiBox:
     return console.county.box
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's chromium driven by Playwright: one per test process, shared by every browser test in it (a second
+    Playwright in the same thread would find the first one's event loop running)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()

@@ -3,7 +3,6 @@ journeys, with every page checked by axe-core and photographed at 1366×768 and 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,25 +13,14 @@ from sqlalchemy import select
 from county.models import CountyEvent
 from county.services import staff
 from tests.county.conftest import start_server
-from tests.county.web.conftest import PASSWORD, TOTP_SECRET
+from tests.county.web.conftest import CHROMIUM, PASSWORD, TOTP_SECRET
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "console"
 SIZES = {"wide": (1366, 768), "phone": (390, 844)}
 pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (scripts/setup.sh installs it)"),
     pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True),
 ]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.county.conftest import start_server
-from tests.county.web.test_browser import CHROMIUM, browser  # noqa: F401
+from tests.county.web.conftest import CHROMIUM
 from tests.county.web.zhuanqu import NOTE, make_zhuanqu
 
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "zhuanqu"
