@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from sync import clock
 from sync.ledger.events import CHINA_TZ
 
 SIZE = (1366, 768)
@@ -191,7 +192,20 @@ def walk(visit: Callable[[object, str, list], None], *, county: bool = True, ech
 
     With ``county=False`` the practice ledger is used offline (no practice county started): quicker, for tests."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from desktop.app import build_main_window, make_application
+    from desktop.app import make_application
+
+    app = make_application(None)
+    # the whole process on the shots' day, the practice sync's own records included (the one clock's injection
+    # point); put back afterwards
+    previous = clock.use_clock(clock.ShiftedClock(NOW))
+    try:
+        _walk(app, visit, county=county, echo=echo)
+    finally:
+        clock.use_clock(previous)
+
+
+def _walk(app, visit: Callable[[object, str, list], None], *, county: bool, echo: Callable[[str], None]) -> None:
+    from desktop.app import build_main_window
     from desktop.services.login import unlock_counter
     from desktop.services.practice import PASSWORD
     from desktop.settings import TEXT_POINTS, TEXT_SIZES
@@ -200,7 +214,6 @@ def walk(visit: Callable[[object, str, list], None], *, county: bool = True, ech
     from desktop.ui.screenshot_setup import prepare_shots
     from desktop.ui.theme import apply_theme
 
-    app = make_application(None)
     with tempfile.TemporaryDirectory(prefix="suishenban-shots-") as tmp:
         seeded = Path(tmp) / "seed"
         data = prepare_shots(seeded, NOW, county=county)
