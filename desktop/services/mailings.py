@@ -16,8 +16,6 @@ from sync.ledger.kinds import MAILING_DIRECTION_LABELS, MAILING_STATE_LABELS, Ma
 from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
 from sync.ledger.validation import ValidationError, mask_mobile, mask_name
 
-DIRECTION_LABELS = MAILING_DIRECTION_LABELS
-
 
 @dataclass(frozen=True)
 class MailingRow:
@@ -83,7 +81,7 @@ class MailingQueries:
         return MailingRow(
             row["mailing_id"],
             row["business_date"],
-            DIRECTION_LABELS[row["direction"]],
+            MAILING_DIRECTION_LABELS[row["direction"]],
             to,
             row["contents"],
             row["pieces"],

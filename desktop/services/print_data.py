@@ -44,7 +44,6 @@ from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
 from sync.ledger.workdays import case_due
 
 PURGED = "（已按规定清除）"
-DIRECTION_LABELS = MAILING_DIRECTION_LABELS
 MODE_NAMES = {
     ServiceMode.POINT: "代办点帮代办",
     ServiceMode.HOME: "上户帮代办",
@@ -288,7 +287,7 @@ def mailing_slip_data(
         recorded_date=date.fromisoformat(row["business_date"]),
         printed_at=printed_at or china_now(),
         point=point_info(store, agent_name),
-        direction_label=DIRECTION_LABELS[direction],
+        direction_label=MAILING_DIRECTION_LABELS[direction],
         recipient_name=name,
         recipient_mobile=mobile,
         recipient_address=address,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from desktop.printing.data import DaySheetData, ItemRow, MailingRow, VoidedRow
 from desktop.printing.settings import PrintSettings
-from desktop.services.print_data import DIRECTION_LABELS, noon_of, point_info
+from desktop.services.print_data import noon_of, point_info
 from desktop.services.summary import month_points
 from desktop.store.engine import read
 from desktop.store.ledger import LedgerStore
@@ -17,6 +17,7 @@ from desktop.store.schema import case, day_total, event, mailing, outbox
 from sync.ledger.catalogue import Catalogue
 from sync.ledger.events import china_now, parse_time
 from sync.ledger.kinds import (
+    MAILING_DIRECTION_LABELS,
     MAILING_STATE_LABELS,
     SERVICE_MODE_LABELS,
     CaseState,
@@ -93,7 +94,7 @@ def day_sheet_data(
     units = {unit.code: unit.name for unit in catalogue.units}
     mailing_rows = tuple(
         MailingRow(
-            DIRECTION_LABELS[MailingDirection(row["direction"])],
+            MAILING_DIRECTION_LABELS[MailingDirection(row["direction"])],
             units.get(row["unit_code"] or "", "")
             if row["direction"] == MailingDirection.TO_DEPARTMENT.value
             else (mask_name(row["recipient_name"]) if row["recipient_name"] else "（已清除）"),

@@ -9,7 +9,7 @@ from desktop.store.backup import BackupInfo
 
 
 class StoreDamaged(Exception):
-    pass
+    """The ledger file is proven damaged (failed check, unreadable page): restore, then salvage."""
 
 
 class StoreUnrecoverable(Exception):
