@@ -19,12 +19,14 @@ from county.services import (
     notices,
     points,
     reinstate,
+    retention,
     sync_file,
     throttle,
     workdays,
 )
 from county.services.pii import PiiBox, new_key
 from county.services.pii_migrate import check_key, encrypt_clear_rows
+from sync.clock import china_today
 from sync.ledger.events import CHINA_TZ
 from sync.syncfile import MAX_FILE_BYTES
 from sync.wire import skew_words
@@ -92,6 +94,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check-pii-key", help="检查个人信息密钥能否打开数据库里已加密的记录（备份的密钥也用它核对）")
     p = sub.add_parser("encrypt-pii", help="把升级前明文保存的群众个人信息加密（需要个人信息密钥；可重复运行）")
     p.add_argument("--batch", type=int, default=500, help="每批加密的记录数，每批一个事务")
+    p = sub.add_parser("purge-pii", help="删除超过保存期限的群众个人信息（已办结、退回或作废的办件；可重复运行）")
+    p.add_argument("--days", type=int, help="保存天数，默认取 SUISHENBAN_COUNTY_PII_RETENTION_DAYS（3 年）")
+    p.add_argument("--batch", type=int, default=500, help="每批检查的记录数，每批一个事务")
 
 
 def _day(text: str) -> date:
@@ -134,6 +139,24 @@ def _alert_line(row) -> str:
     return f"{when}  {row.action}  {row.target}"
 
 
+def _purge(engine, args: argparse.Namespace, settings: Settings, actor: str) -> int:
+    days = settings.pii_retention_days if args.days is None else args.days
+    try:
+        if days < 30:
+            print(f"保存天数至少 30 天（收到的是 {days}）。")
+            return 1
+        done = retention.purge_expired(
+            engine, today=china_today(), retention_days=days, actor=actor, batch=max(1, args.batch)
+        )
+    finally:
+        engine.dispose()
+    print(
+        f"已删除 {done.events} 条记录里的群众个人信息（{done.cutoff:%Y年%m月%d日} 以前登记、已办结、退回或作废）；"
+        f"{done.kept} 条仍在保存期内或办件未结，继续保存。办件、积分和结算不受影响。"
+    )
+    return 0
+
+
 def sync_file_limit(settings: Settings) -> int:
     """A sync file may carry days of records: far more than one online batch."""
     return max(settings.limits.max_batch_events, 20_000)
@@ -162,6 +185,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             "之前做的备份里仍是明文，到期删除前请妥善保管（见 docs/deployment.md）。"
         )
         return 0
+    if args.command == "purge-pii":
+        return _purge(engine, args, settings, actor)
     session = session_factory(engine)()
     try:
         message = _dispatch(session, args, actor, settings)

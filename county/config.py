@@ -64,6 +64,16 @@ def read_pii_key(env: Mapping[str, str]) -> str:
     return key
 
 
+def read_retention_days(environ) -> int:
+    """``SUISHENBAN_COUNTY_PII_RETENTION_DAYS``: how long closed cases keep their personal fields (default 3 years)."""
+    raw = environ.get("SUISHENBAN_COUNTY_PII_RETENTION_DAYS", "").strip()
+    if not raw:
+        return Settings.pii_retention_days
+    if not raw.isdigit() or not 30 <= int(raw) <= 36500:
+        raise ConfigError(f"个人信息保存天数应为 30 到 36500 之间的整数（收到的是 {raw[:20]}），请检查。")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class ClockRules:
     """How far the county trusts a counter's clock (docs/points.md)."""
@@ -85,6 +95,7 @@ class Settings:
     clock: ClockRules = field(default_factory=ClockRules)
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For is believed; none by default
     pii_key: str = ""  # hex key for personal fields at rest (county/services/pii.py); never in the repo
+    pii_retention_days: int = 1095  # personal fields of closed cases are purged this long after 登记 (docs/privacy.md)
 
     @property
     def uvicorn_proxy_options(self) -> dict:
@@ -104,6 +115,7 @@ class Settings:
             "update_url": os.environ.get("SUISHENBAN_COUNTY_UPDATE_URL", ""),
             "trusted_proxies": parse_proxies(os.environ.get("SUISHENBAN_COUNTY_TRUSTED_PROXIES", "")),
             "pii_key": read_pii_key(os.environ),
+            "pii_retention_days": read_retention_days(os.environ),
         }
         values.update(overrides)
         return cls(**values)
