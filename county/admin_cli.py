@@ -17,6 +17,7 @@ from county.services import (
     crediting,
     departments,
     notices,
+    pii_keys,
     points,
     reinstate,
     retention,
@@ -94,6 +95,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check-pii-key", help="检查个人信息密钥能否打开数据库里已加密的记录（备份的密钥也用它核对）")
     p = sub.add_parser("encrypt-pii", help="把升级前明文保存的群众个人信息加密（需要个人信息密钥；可重复运行）")
     p.add_argument("--batch", type=int, default=500, help="每批加密的记录数，每批一个事务")
+    sub.add_parser("pii-keys", help="列出个人信息的数据密钥，以及每个密钥下还有多少条记录")
+    sub.add_parser(
+        "rotate-master-key", help="更换个人信息主密钥：用新主密钥重新包装数据密钥（旧主密钥放在 …_PREVIOUS）"
+    )
+    p = sub.add_parser("new-data-key", help="生成新的数据密钥（seal：加密个人信息；lookup：身份证号查找）")
+    p.add_argument("purpose", choices=["seal", "lookup"])
+    p = sub.add_parser("reseal-pii", help="用最新的数据密钥重新加密旧记录（分批进行，县级端照常服务；可重复运行）")
+    p.add_argument("--batch", type=int, default=500, help="每批的记录数，每批一个事务")
+    p = sub.add_parser("rehash-lookups", help="用最新的查找密钥重算身份证号查找值（分批进行；可重复运行）")
+    p.add_argument("--batch", type=int, default=500, help="每批的记录数，每批一个事务")
     p = sub.add_parser("purge-pii", help="删除超过保存期限的群众个人信息（已办结、退回或作废的办件；可重复运行）")
     p.add_argument("--days", type=int, help="保存天数，默认取 SUISHENBAN_COUNTY_PII_RETENTION_DAYS（3 年）")
     p.add_argument("--batch", type=int, default=500, help="每批检查的记录数，每批一个事务")
@@ -157,6 +168,72 @@ def _purge(engine, args: argparse.Namespace, settings: Settings, actor: str) -> 
     return 0
 
 
+def _check_key(engine, box, args, actor) -> str:
+    with session_factory(engine)() as session:
+        opened, tried = check_key(session, box)
+    if not tried:
+        return "数据库里还没有加密的个人信息，无从核对。"
+    if opened < tried:
+        raise CountyError(
+            Refusal.INVALID,
+            "wrong_key",
+            f"这个密钥打不开最近 {tried} 条记录中的 {tried - opened} 条：密钥不对，不能用它启动县级端。",
+        )
+    return f"密钥正确：最近 {tried} 条加密记录都能打开。"
+
+
+def _pii_keys(engine, box, args, actor) -> str:
+    with session_factory(engine)() as session:
+        rows = pii_keys.ring_report(session)
+    names = {"seal": "加密密钥", "lookup": "查找密钥"}
+    lines = [
+        f"{names[p]} {no}：主密钥 {master}{'（当前）' if master == box.master.id else '（旧）'}，{n} 条记录"
+        for p, no, master, n in rows
+    ]
+    return "\n".join(lines) or "还没有数据密钥。"
+
+
+def _rotate_master(engine, box, args, actor) -> str:
+    with session_factory(engine)() as session:
+        moved = pii_keys.rotate_master(session, box, actor=actor)
+        session.commit()
+    return (
+        f"已用新主密钥重新包装 {moved} 个数据密钥，群众记录没有改动。确认各实例都已用新主密钥启动后，"
+        "删除 SUISHENBAN_COUNTY_PII_KEY_PREVIOUS，并销毁旧主密钥的所有副本（见 docs/privacy.md）。"
+    )
+
+
+def _new_data_key(engine, box, args, actor) -> str:
+    with session_factory(engine)() as session:
+        number = pii_keys.new_data_key(session, box, args.purpose, actor=actor)
+        session.commit()
+    then = "reseal-pii" if args.purpose == "seal" else "rehash-lookups"
+    return (
+        f"已生成{'加密' if args.purpose == 'seal' else '查找'}密钥 {number}。各实例 5 分钟内开始使用它；"
+        f"之后运行 {then}，把旧记录换到新密钥下。"
+    )
+
+
+def _reseal(engine, box, args, actor) -> str:
+    done = pii_keys.reseal(engine, box, actor=actor, batch=max(1, args.batch))
+    return f"已用加密密钥 {done.key_no} 重新加密 {done.rows} 条记录。"
+
+
+def _rehash(engine, box, args, actor) -> str:
+    done = pii_keys.rehash(engine, box, actor=actor, batch=max(1, args.batch))
+    return f"已用查找密钥 {done.key_no} 重算 {done.rows} 条记录的查找值。"
+
+
+PII_KEY_COMMANDS = {
+    "check-pii-key": _check_key,
+    "pii-keys": _pii_keys,
+    "rotate-master-key": _rotate_master,
+    "new-data-key": _new_data_key,
+    "reseal-pii": _reseal,
+    "rehash-lookups": _rehash,
+}
+
+
 def sync_file_limit(settings: Settings) -> int:
     """A sync file may carry days of records: far more than one online batch."""
     return max(settings.limits.max_batch_events, 20_000)
@@ -174,7 +251,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     actor = f"cli:{getpass.getuser()}"
     if args.command == "encrypt-pii":
         try:
-            done = encrypt_clear_rows(engine, PiiBox.from_settings(settings), actor=actor, batch=max(1, args.batch))
+            box = pii_keys.attach(PiiBox.from_settings(settings), engine)
+            done = encrypt_clear_rows(engine, box, actor=actor, batch=max(1, args.batch))
         except ConfigError as exc:
             print(exc)
             return 1
@@ -187,6 +265,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "purge-pii":
         return _purge(engine, args, settings, actor)
+    if settings.pii_key and args.command not in PII_KEY_COMMANDS:
+        try:  # the key ring, made now on a new database: an import must not make it inside its transaction
+            pii_keys.attach(PiiBox.from_settings(settings), engine)
+        except ConfigError as exc:
+            engine.dispose()
+            print(exc)
+            return 1
+    if args.command in PII_KEY_COMMANDS:
+        try:
+            box = pii_keys.attach(PiiBox.from_settings(settings), engine)
+            print(PII_KEY_COMMANDS[args.command](engine, box, args, actor))
+        except ConfigError as exc:
+            print(exc)
+            return 1
+        except CountyError as exc:
+            print(exc.message)
+            return 1
+        finally:
+            engine.dispose()
+        return 0
     session = session_factory(engine)()
     try:
         message = _dispatch(session, args, actor, settings)
@@ -304,17 +402,6 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
             f"代办点 {point.code} {extension.month} 的入账期已延长到 {args.until:%Y年%m月%d日}（含），"
             f"这以前收到的该月办结仍计入 {extension.month}。原因已记入审计日志。"
         )
-    if args.command == "check-pii-key":
-        opened, tried = check_key(session, PiiBox.from_settings(settings))
-        if not tried:
-            return "数据库里还没有加密的个人信息，无从核对。"
-        if opened < tried:
-            raise CountyError(
-                Refusal.INVALID,
-                "wrong_key",
-                f"这个密钥打不开最近 {tried} 条记录中的 {tried - opened} 条：密钥不对，不能用它启动县级端。",
-            )
-        return f"密钥正确：最近 {tried} 条加密记录都能打开。"
     if args.command == "alerts":
         rows = throttle.alerts(session)
         return "\n".join(_alert_line(row) for row in rows) or "没有安全告警。"

@@ -46,10 +46,11 @@ def parse_proxies(text: str) -> tuple[str, ...]:
     return proxies
 
 
-def read_pii_key(env: Mapping[str, str]) -> str:
-    """The personal-data key, hex: from ``SUISHENBAN_COUNTY_PII_KEY`` or the file ``SUISHENBAN_COUNTY_PII_KEY_FILE``."""
-    key = env.get("SUISHENBAN_COUNTY_PII_KEY", "").strip()
-    path = env.get("SUISHENBAN_COUNTY_PII_KEY_FILE", "").strip()
+def read_pii_key(env: Mapping[str, str], name: str = "SUISHENBAN_COUNTY_PII_KEY") -> str:
+    """The personal-data master key, hex: from ``SUISHENBAN_COUNTY_PII_KEY`` or the file
+    ``SUISHENBAN_COUNTY_PII_KEY_FILE`` (``name`` = ``…_PII_KEY_PREVIOUS``: the one being replaced, docs/privacy.md)."""
+    key = env.get(name, "").strip()
+    path = env.get(f"{name}_FILE", "").strip()
     if not key and path:
         try:
             key = Path(path).read_text(encoding="ascii").strip()
@@ -95,6 +96,7 @@ class Settings:
     clock: ClockRules = field(default_factory=ClockRules)
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For is believed; none by default
     pii_key: str = ""  # hex key for personal fields at rest (county/services/pii.py); never in the repo
+    pii_key_previous: str = ""  # the master key being replaced, only while rotating (docs/privacy.md)
     pii_retention_days: int = 1095  # personal fields of closed cases are purged this long after 登记 (docs/privacy.md)
 
     @property
@@ -115,6 +117,7 @@ class Settings:
             "update_url": os.environ.get("SUISHENBAN_COUNTY_UPDATE_URL", ""),
             "trusted_proxies": parse_proxies(os.environ.get("SUISHENBAN_COUNTY_TRUSTED_PROXIES", "")),
             "pii_key": read_pii_key(os.environ),
+            "pii_key_previous": read_pii_key(os.environ, "SUISHENBAN_COUNTY_PII_KEY_PREVIOUS"),
             "pii_retention_days": read_retention_days(os.environ),
         }
         values.update(overrides)

@@ -123,6 +123,7 @@ class LedgerEvent(Base):
     pii: Mapped[dict | None] = mapped_column(JSON)  # only rows from before 0004 until `encrypt-pii`; never written
     pii_sealed: Mapped[str | None] = mapped_column(Text)  # the personal fields, AES-GCM (county/services/pii.py)
     id_lookup: Mapped[str | None] = mapped_column(String(64), index=True)  # HMAC of the applicant's ID
+    lookup_key: Mapped[int | None] = mapped_column(Integer)  # the look-up key's number (NULL: key 1)
     pii_salt: Mapped[str | None] = mapped_column(String(32))
     pii_digests: Mapped[dict] = mapped_column(JSON)
     hash: Mapped[str] = mapped_column(String(64))
@@ -310,3 +311,16 @@ class LookupFailure(Base):
     receipt_key: Mapped[str] = mapped_column(String(32), index=True)  # a hash of the receipt number tried
     client: Mapped[str] = mapped_column(String(64), index=True)  # the client address
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class PiiKey(Base):
+    """A data key of the personal-data envelope (county/services/pii_keys.py): random, stored only wrapped by
+    the master key, which never enters the database. ``seal`` keys encrypt personal fields, ``lookup`` keys
+    make the ID look-up hashes; the highest number of each purpose is the one in use."""
+
+    __tablename__ = "pii_key"
+    purpose: Mapped[str] = mapped_column(String(10), primary_key=True)  # seal | lookup
+    key_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wrapped: Mapped[str] = mapped_column(Text)  # AES-GCM under a key derived from the master key
+    master_id: Mapped[str] = mapped_column(String(16))  # which master key wrapped it (a fingerprint)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -21,6 +21,7 @@ from county.api.errors import status_of
 from county.config import Settings
 from county.db import WriteGate, make_engine, session_factory, write_gate
 from county.errors import CountyError, Refusal, overloaded
+from county.services import pii_keys
 from county.services.pii import PiiBox
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ class AppState:
         self.sessions = session_factory(engine)
         self.push_slots = threading.BoundedSemaphore(settings.limits.max_concurrent_pushes)
         self.write_gate = WriteGate.for_engine(engine)  # SQLite: batches queue for the file, not poll for it
-        self.pii = PiiBox.from_settings(settings)  # no key, no endpoint: personal fields are never stored in clear
+        # no key, no endpoint: personal fields are never stored in clear; the data keys come from the database
+        self.pii = pii_keys.attach(PiiBox.from_settings(settings), engine)
         self.readers = session_factory(engine.execution_options(sqlite_deferred=True))
 
     @contextmanager

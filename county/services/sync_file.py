@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from county.config import Settings
 from county.errors import CountyError, Refusal
 from county.models import Device
-from county.services import ingest
+from county.services import ingest, pii_keys
 from county.services.auth import check_standing
 from county.services.common import audit
 from county.services.pii import PiiBox
@@ -25,7 +25,7 @@ from sync.wire import PushRequest, PushResult
 def import_file(session: Session, data: bytes, *, max_events: int, settings: Settings, actor: str) -> PushResult:
     """Check the signature, then inflate (bounded), parse (strict) and ingest as a push received now (its
     completions are credited by the import time); raises CountyError."""
-    box = PiiBox.from_settings(settings)
+    box = pii_keys.attach(PiiBox.from_settings(settings), session.get_bind())
     try:
         header = read_header(data)
     except SyncFileError as exc:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from county.api.app import create_app
 from county.config import Limits, Settings
 from county.db import make_engine, session_factory, upgrade
-from county.services import admin
+from county.services import admin, pii_keys
 from county.services.pii import PiiBox, new_key
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -66,12 +66,13 @@ class RunningCounty:
     engine: Engine
     settings: Settings
 
+    def __post_init__(self) -> None:
+        # the key ring is read (and on a new database made) now, before any test holds a writing session
+        key = self.settings.pii_key
+        self.box = pii_keys.attach(PiiBox.from_settings(self.settings), self.engine) if key else None
+
     def session(self):
         return session_factory(self.engine)()
-
-    @property
-    def box(self) -> PiiBox:
-        return PiiBox.from_settings(self.settings)
 
 
 def start_server(app) -> tuple[uvicorn.Server, threading.Thread, int]:

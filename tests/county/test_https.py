@@ -37,9 +37,10 @@ def ca(tmp_path) -> MadeCA:
 def serve(county_engine):
     """Start the county endpoint over TLS with a given server certificate; ``host`` is how the counter names it."""
     running = []
+    key = new_key()  # one county: each start is the same endpoint with another certificate
 
     def start(cert, host: str = "127.0.0.1") -> RunningCounty:
-        settings = CountySettings(database_url="(fixture)", pii_key=new_key())
+        settings = CountySettings(database_url="(fixture)", pii_key=key)
         config = uvicorn.Config(
             create_app(settings, county_engine),
             host="127.0.0.1",

@@ -1,0 +1,212 @@
+"""The personal-data key ring (数据密钥) in the database, and changing keys without stopping the county.
+
+- ``attach``: at start, give a ``PiiBox`` the ring; a database without one gets data keys 1 (the keys earlier
+  versions derived from the master key), after checking that the master key opens what is already sealed.
+- ``rotate_master``: after the new master key is configured (the old one as ``…_PII_KEY_PREVIOUS``), re-wrap the
+  data keys under it: a few rows, no personal field touched.
+- ``new_data_key``: a fresh random key of a purpose; every instance takes it up within ``RING_REFRESH``.
+- ``reseal`` and ``rehash``: bring every row to the newest keys, one transaction per batch, while the county
+  serves (a crash loses nothing: each row is either old or new, and both open).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, bindparam, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from county.config import ConfigError
+from county.models import LedgerEvent, PiiKey, StaffUser
+from county.services.common import audit, utcnow
+from county.services.pii import LOOKUP, SEAL, PiiBox, PiiError, WrappedKey, event_pii, sealed_key_no
+
+EVENTS, STAFF = LedgerEvent.__table__, StaffUser.__table__
+
+
+def _rows(engine: Engine) -> list[WrappedKey]:
+    with Session(engine.execution_options(sqlite_deferred=True)) as session:  # a reader: never waits for a writer
+        return [
+            WrappedKey(row.purpose, row.key_no, row.wrapped, row.master_id)
+            for row in session.scalars(select(PiiKey).order_by(PiiKey.purpose, PiiKey.key_no))
+        ]
+
+
+def attach(box: PiiBox, engine: Engine) -> PiiBox:
+    """Give ``box`` the database's key ring, creating data keys 1 in a database that has none."""
+    if not _rows(engine):
+        _first_ring(box, engine)
+    box.attach(lambda: _rows(engine))
+    return box
+
+
+def _first_ring(box: PiiBox, engine: Engine) -> None:
+    with Session(engine) as session:
+        newest = session.execute(
+            select(EVENTS.c.event_id, EVENTS.c.pii_sealed)
+            .where(EVENTS.c.pii_sealed.is_not(None))
+            .order_by(EVENTS.c.id.desc())
+            .limit(1)
+        ).first()
+        if newest is not None:
+            try:
+                box.open(newest.pii_sealed, newest.event_id)  # data key 1 is derived from this master key
+            except PiiError as exc:
+                raise ConfigError("这个个人信息密钥打不开数据库里已加密的记录：密钥不对，不能用它启动县级端。") from exc
+        for purpose in (SEAL, LOOKUP):
+            raw = box.master.legacy(purpose)
+            session.add(_wrapped_row(box, purpose, 1, raw))
+        try:
+            session.commit()
+        except IntegrityError:  # another instance starting at the same moment made them
+            session.rollback()
+
+
+def _wrapped_row(box: PiiBox, purpose: str, key_no: int, raw: bytes) -> PiiKey:
+    return PiiKey(
+        purpose=purpose,
+        key_no=key_no,
+        wrapped=box.master.wrap(purpose, key_no, raw),
+        master_id=box.master.id,
+        created_at=utcnow(),
+    )
+
+
+def rotate_master(session: Session, box: PiiBox, *, actor: str) -> int:
+    """Re-wrap every data key not yet under the current master key; the count re-wrapped."""
+    box.reload()
+    moved = 0
+    for row in session.scalars(select(PiiKey).where(PiiKey.master_id != box.master.id)):
+        raw = box.ring.key(row.purpose, row.key_no)
+        row.wrapped, row.master_id = box.master.wrap(row.purpose, row.key_no, raw), box.master.id
+        moved += 1
+    audit(session, actor, "pii.rotate_master", "pii_key", rewrapped=moved, master_id=box.master.id)
+    return moved
+
+
+def new_data_key(session: Session, box: PiiBox, purpose: str, *, actor: str) -> int:
+    """A fresh random data key of ``purpose`` (``seal`` or ``lookup``); its number."""
+    if purpose not in (SEAL, LOOKUP):
+        raise ValueError(purpose)
+    key_no = (session.scalar(select(func.max(PiiKey.key_no)).where(PiiKey.purpose == purpose)) or 0) + 1
+    session.add(_wrapped_row(box, purpose, key_no, os.urandom(32)))
+    audit(session, actor, "pii.new_key", f"pii_key:{purpose}", key_no=key_no)
+    return key_no
+
+
+@dataclass(frozen=True)
+class Moved:
+    rows: int  # rows brought to the newest key
+    key_no: int  # that key
+
+
+def reseal(engine: Engine, box: PiiBox, *, actor: str, batch: int = 500) -> Moved:
+    """Re-seal personal fields (and staff TOTP secrets) sealed by older data keys with the newest one."""
+    box.reload()
+    active = box.ring.active(SEAL)
+    done = _walk(engine, box, batch, _reseal_events, active) + _walk(engine, box, batch, _reseal_totp, active)
+    _record(engine, actor, "pii.reseal", rows=done, key_no=active)
+    return Moved(done, active)
+
+
+def rehash(engine: Engine, box: PiiBox, *, actor: str, batch: int = 500) -> Moved:
+    """Recompute the ID look-up hashes made by older look-up keys with the newest one."""
+    box.reload()
+    active = box.ring.active(LOOKUP)
+    done = _walk(engine, box, batch, _rehash_events, active)
+    _record(engine, actor, "pii.rehash", rows=done, key_no=active)
+    return Moved(done, active)
+
+
+def _walk(engine: Engine, box: PiiBox, size: int, step, active: int) -> int:
+    after = done = 0
+    sessions = sessionmaker(engine)
+    while True:
+        with sessions() as session:
+            last, changed = step(session, box, after, size, active)
+            session.commit()
+        if last == after:
+            return done
+        after, done = last, done + changed
+
+
+def _reseal_events(session: Session, box: PiiBox, after: int, size: int, active: int) -> tuple[int, int]:
+    rows = session.execute(
+        select(EVENTS.c.id, EVENTS.c.event_id, EVENTS.c.pii_sealed)
+        .where(EVENTS.c.id > after, EVENTS.c.pii_sealed.is_not(None))
+        .order_by(EVENTS.c.id)
+        .limit(size)
+    ).all()
+    stale = [r for r in rows if sealed_key_no(r.pii_sealed) != active]
+    if stale:
+        session.execute(
+            update(EVENTS)
+            .where(EVENTS.c.id == bindparam("key"), EVENTS.c.pii_sealed.is_not(None))  # not one purged meanwhile
+            .values(pii_sealed=bindparam("sealed")),
+            [{"key": r.id, "sealed": box.seal(box.open(r.pii_sealed, r.event_id), r.event_id)} for r in stale],
+        )
+    return (rows[-1].id if rows else after), len(stale)
+
+
+def _reseal_totp(session: Session, box: PiiBox, after: int, size: int, active: int) -> tuple[int, int]:
+    rows = session.execute(
+        select(STAFF.c.id, STAFF.c.totp_sealed)
+        .where(STAFF.c.id > after, STAFF.c.totp_sealed.is_not(None))
+        .order_by(STAFF.c.id)
+        .limit(size)
+    ).all()
+    stale = [r for r in rows if sealed_key_no(r.totp_sealed) != active]
+    for row in stale:
+        aad = f"totp-{row.id}"
+        session.execute(
+            update(STAFF).where(STAFF.c.id == row.id).values(totp_sealed=box.seal(box.open(row.totp_sealed, aad), aad))
+        )
+    return (rows[-1].id if rows else after), len(stale)
+
+
+def _rehash_events(session: Session, box: PiiBox, after: int, size: int, active: int) -> tuple[int, int]:
+    rows = session.execute(
+        select(EVENTS.c.id, EVENTS.c.event_id, EVENTS.c.pii, EVENTS.c.pii_sealed)
+        .where(
+            EVENTS.c.id > after,
+            EVENTS.c.id_lookup.is_not(None),
+            or_(EVENTS.c.lookup_key.is_(None), EVENTS.c.lookup_key != active),
+        )
+        .order_by(EVENTS.c.id)
+        .limit(size)
+    ).all()
+    if rows:
+        session.execute(
+            update(EVENTS)
+            .where(EVENTS.c.id == bindparam("key"))
+            .values(id_lookup=bindparam("lookup"), lookup_key=active),
+            [{"key": r.id, "lookup": box.lookup_of(event_pii(box, r), key_no=active)} for r in rows],
+        )
+    return (rows[-1].id if rows else after), len(rows)
+
+
+def _record(engine: Engine, actor: str, action: str, **detail) -> None:
+    with Session(engine) as session:
+        audit(session, actor, action, "pii_key", **detail)
+        session.commit()
+
+
+def ring_report(session: Session) -> list[tuple[str, int, str, int]]:
+    """(purpose, number, master id, rows still sealed or hashed by it) for ``pii-keys``."""
+    sealed: dict[int, int] = {}
+    for (value,) in session.execute(select(EVENTS.c.pii_sealed).where(EVENTS.c.pii_sealed.is_not(None))):
+        number = sealed_key_no(value)
+        sealed[number] = sealed.get(number, 0) + 1
+    hashed = dict(
+        session.execute(
+            select(func.coalesce(EVENTS.c.lookup_key, 1), func.count())
+            .where(EVENTS.c.id_lookup.is_not(None))
+            .group_by(func.coalesce(EVENTS.c.lookup_key, 1))
+        ).all()
+    )
+    return [
+        (row.purpose, row.key_no, row.master_id, (sealed if row.purpose == SEAL else hashed).get(row.key_no, 0))
+        for row in session.scalars(select(PiiKey).order_by(PiiKey.purpose, PiiKey.key_no))
+    ]
