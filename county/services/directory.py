@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
@@ -85,9 +85,22 @@ def _active():
     )
 
 
-def listings(session: Session) -> list[Listing]:
-    """Every active point, by township, then village, then code."""
-    return [_listing(point, township) for point, township in session.execute(_active())]
+def listings(session: Session, township_id: int | None = None) -> list[Listing]:
+    """Every active point (of one township), by township, then village, then code."""
+    query = _active() if township_id is None else _active().where(Point.township_id == township_id)
+    return [_listing(point, township) for point, township in session.execute(query)]
+
+
+def townships(session: Session) -> list[tuple[int, str, int]]:
+    """(id, name, active points) of every township, by name; townships without an active point too."""
+    active = func.count(Point.id).filter(Point.state == "active")
+    query = (
+        select(Township.id, Township.name, active)
+        .outerjoin(Point, Point.township_id == Township.id)
+        .group_by(Township.id, Township.name)
+        .order_by(Township.name)
+    )
+    return [(tid, name, n) for tid, name, n in session.execute(query)]
 
 
 def listing(session: Session, code: str) -> Listing | None:

@@ -48,7 +48,8 @@ def _month(month: str) -> str:
 def home(request: Request):
     with reading(request) as db:
         news = notices.public_news(db)[:3]
-    return _page(request, "public/home.html", news=news, r="")
+        item_count = len(public_items.current(db).items)
+    return _page(request, "public/home.html", news=news, item_count=item_count, r="")
 
 
 @router.get("/news")
@@ -84,13 +85,20 @@ def item(request: Request, code: str):
 
 
 @router.get("/points")
-def points(request: Request):
+def points(request: Request, t: Annotated[int | None, Query(ge=1)] = None):
+    """The townships with their number of points; with ``t``, that township's points by village (a county's
+    whole directory on one page would grow past what a cheap phone should load)."""
     with reading(request) as db:
-        found = directory.listings(db)
-    towns: dict[str, dict[str, list]] = {}
+        towns = directory.townships(db)
+        found = directory.listings(db, township_id=t) if t else []
+    town = next((name for tid, name, _n in towns if tid == t), None)
+    if t and town is None:
+        return _missing(request, "没有这个乡镇。")
+    villages: dict[str, list] = {}
     for point in found:
-        towns.setdefault(point.township, {}).setdefault(point.village or "其他", []).append(point)
-    return _page(request, "public/points.html", towns=towns, count=len(found))
+        villages.setdefault(point.village or "其他", []).append(point)
+    total = sum(n for _t, _name, n in towns)
+    return _page(request, "public/points.html", towns=towns, town=town, villages=villages, total=total)
 
 
 @router.get("/p/{code}")
