@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -23,6 +23,7 @@ from county.web.routes_public import _render
 router = APIRouter(prefix="/ssb")
 MAX_AGE = 300  # five minutes: news, a point's hours or a count may change, but not by the second
 Month = Annotated[str, Query(max_length=7, pattern=r"^(\d{4}-\d{2})?$")]
+TownshipId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]  # within the column's range on PostgreSQL too
 
 
 def _page(request: Request, name: str, **context) -> Response:
@@ -60,7 +61,7 @@ def news_list(request: Request):
 
 
 @router.get("/news/{notice_id}")
-def news_page(request: Request, notice_id: int):
+def news_page(request: Request, notice_id: Annotated[int, Path(ge=1, le=2**63 - 1)]):
     with reading(request) as db:
         found = notices.public_notice(db, notice_id)
     if found is None:
@@ -85,7 +86,7 @@ def item(request: Request, code: str):
 
 
 @router.get("/points")
-def points(request: Request, t: Annotated[int | None, Query(ge=1)] = None):
+def points(request: Request, t: TownshipId = None):
     """The townships with their number of points; with ``t``, that township's points by village (a county's
     whole directory on one page would grow past what a cheap phone should load)."""
     with reading(request) as db:
@@ -125,7 +126,7 @@ def point(request: Request, code: str, m: Month = ""):
 
 
 @router.get("/counts")
-def counts(request: Request, m: Month = "", t: Annotated[int | None, Query(ge=1)] = None):
+def counts(request: Request, m: Month = "", t: TownshipId = None):
     month = _month(m)
     with reading(request) as db:
         town = db.get(Township, t) if t else None

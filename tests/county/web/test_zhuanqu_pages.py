@@ -240,3 +240,11 @@ def test_the_bureau_publishes_a_notice_to_the_zhuanqu_from_a_day(console):
     news = TestClient(console.app).get("/ssb/news").text
     assert "公开通知" in news and "内部通知" not in news and "下月公开" not in news
     assert "自 2026-12-20 公开" in client.get("/console/notices").text
+
+
+def test_out_of_range_numbers_are_refused_not_a_server_error(zq):
+    with _client(zq) as client:
+        for path in ("/ssb/news/99999999999999999999", "/ssb/counts?t=99999999999", "/ssb/points?t=0"):
+            assert client.get(path).status_code == 422, path
+        assert client.get("/ssb/news/12345").status_code == 404
+        assert client.get("/ssb/points?t=2147483647").status_code == 404
