@@ -44,6 +44,12 @@ class Point(Base):
     state: Mapped[str] = mapped_column(String(10), default="active")  # active | revoked
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the 专区 directory (代办点名录): what the public sees of a point; the phone only with the point's consent
+    village: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(120), default="")
+    hours: Mapped[str] = mapped_column(String(60), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    phone_public: Mapped[bool] = mapped_column(Boolean, default=False)  # the point agreed to publish its phone
 
 
 class Account(Base):

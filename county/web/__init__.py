@@ -25,13 +25,14 @@ def routers() -> list:
 
 
 def install(app: FastAPI) -> None:
-    from county.web import routes_public
+    from county.web import routes_public, routes_zhuanqu
 
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
     app.mount("/ssb/static", StaticFiles(directory=HERE / "static" / "public"), name="public-static")
     for router in routers():
         app.include_router(router, include_in_schema=False)
     app.include_router(routes_public.router, include_in_schema=False)
+    app.include_router(routes_zhuanqu.router, include_in_schema=False)
 
     @app.get("/console", include_in_schema=False)
     def _console_root() -> RedirectResponse:

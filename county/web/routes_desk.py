@@ -68,10 +68,26 @@ def _notices_page(request: Request, who: Viewer, error: str = "", done: str = ""
 
 
 @router.post("/notices")
-def publish(request: Request, who: Bureau, title: Text = "", text: Text = "", point: Text = ""):
+def publish(
+    request: Request,
+    who: Bureau,
+    title: Text = "",
+    text: Text = "",
+    point: Text = "",
+    public: Text = "",
+    public_from: Text = "",
+):
     try:
         with writing(request, who) as db:
-            notices.publish_notice(db, title, text, point_code=point.strip() or None, actor=who.actor)
+            notices.publish_notice(
+                db,
+                title,
+                text,
+                point_code=point.strip() or None,
+                actor=who.actor,
+                public=public == "yes",
+                public_from=public_from,
+            )
     except CountyError as exc:
         return _notices_page(request, who, error=exc.message, status=status_of(exc))
     return _notices_page(request, who, done="通知已发布，各代办点下次同步时收到。")

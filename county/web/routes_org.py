@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from county.api.errors import status_of
 from county.errors import CountyError
 from county.models import Account, Device, Point, Township
-from county.services import admin, reinstate
+from county.services import admin, directory, reinstate
 from county.services.staff import BUREAU, StaffRole
 from county.web import queries
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
@@ -190,6 +190,34 @@ def reinstate_point(request: Request, code: str, who: Bureau, reason: Text = "")
         lambda db: reinstate.reinstate_point(db, code[:8], reason, actor=who.actor),
         "代办点已恢复。",
     )
+
+
+@router.post("/points/{code}/listing")
+def set_listing(
+    request: Request,
+    code: str,
+    who: Bureau,
+    village: Text = "",
+    address: Text = "",
+    hours: Text = "",
+    phone: Text = "",
+    phone_public: Text = "",
+):
+    """What the 专区 directory shows of the point; the phone only with the point's consent (a ticked box)."""
+
+    def work(db) -> None:
+        directory.set_listing(
+            db,
+            code[:8],
+            village=village,
+            address=address,
+            hours=hours,
+            phone=phone,
+            phone_public=phone_public == "yes",
+            actor=who.actor,
+        )
+
+    return _change(request, code, who, work, "专区名录已更新。")
 
 
 def _change(request: Request, code: str, who: Viewer, work, done: str):

@@ -11,7 +11,7 @@ import pytest
 
 from tests.county.conftest import start_server
 from tests.county.web.conftest import CHROMIUM
-from tests.county.web.zhuanqu import NOTE, make_zhuanqu
+from tests.county.web.zhuanqu import NEWS, NOTE, PRIVATE_PHONE, PUBLIC_PHONE, furnish, make_zhuanqu
 
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "zhuanqu"
 SIZES = {"phone": (360, 640), "wide": (1366, 768)}
@@ -97,3 +97,49 @@ def test_the_receipts_qr_opens_its_case_and_a_wrong_code_shows_nothing(zq, site,
     assert page.inner_text("#state") == "审批中"
     assert page.get_attribute("html", "class") == "large"  # the switch stayed set
     look(page, "case-large")
+
+
+def test_every_reading_page_works_without_script_and_passes_axe(zq, site, page):
+    """Home → each section by its links, as a villager would tap through on a phone with scripts off."""
+    furnished = furnish(zq)
+    page.goto(f"{site}/ssb/")
+    assert page.locator("#r").count() == 1  # the lookup form is on the home page
+    look(page, "home")
+    page.click("nav >> text=政策资讯")
+    assert NEWS["today"] in page.inner_text("main") and NEWS["future"] not in page.inner_text("main")
+    look(page, "news")
+    page.click(f"text={NEWS['past']}")
+    assert "2026年11月1日至12月31日" in page.inner_text("main")
+    look(page, "news-item")
+    page.click("nav >> text=办事事项")
+    look(page, "items")
+    page.click("text=个体工商户设立登记")
+    assert "示例" in page.inner_text("#sample")
+    assert page.locator("ol.flow li").count() == 6
+    look(page, "item")
+    page.click("nav >> text=代办点")
+    look(page, "points")
+    page.click("main >> text=经公桥镇")
+    assert "经公桥村便民店" in page.inner_text("main") and PRIVATE_PHONE not in page.inner_text("main")
+    page.click("text=全县各乡镇")
+    page.click("main >> text=瑶里镇")
+    assert PUBLIC_PHONE in page.inner_text("main")
+    look(page, "points-township")
+    page.click("text=瑶里村小卖部")
+    assert page.url.endswith(f"/ssb/p/{zq.site.point_code}")
+    look(page, "point")
+    page.click("nav >> text=办件统计")
+    assert "少于5" in page.inner_text("main")
+    look(page, "counts")
+    page.click("main >> text=经公桥镇")
+    assert "经公桥镇" in page.inner_text("h1")
+    look(page, "counts-township")
+    page.goto(f"{site}/ssb/p/{furnished.revoked_code}")
+    look(page, "missing")
+    page.goto(f"{site}/ssb/items/FL015")
+    page.click("text=大字")
+    assert page.get_attribute("html", "class") == "large" and page.url.endswith("/ssb/items/FL015")
+    look(page, "item-large")
+    for path in ("/ssb/", "/ssb/items/FL015", f"/ssb/p/{zq.site.point_code}", "/ssb/counts"):
+        response = page.goto(f"{site}{path}")
+        assert len(response.body()) < 100_000, path
