@@ -1,14 +1,14 @@
 """The 专区 directory: a point's village, address, hours and phone, and its consent to publish the phone
 
 Revision ID: 0009_zhuanqu_pages
-Revises: 0006_lookup
+Revises: 0014_pii_keys
 Create Date: 2026-12-07 16:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_zhuanqu_pages'
-down_revision = '0006_lookup'
+down_revision = '0014_pii_keys'
 branch_labels = None
 depends_on = None
 
