@@ -121,6 +121,11 @@ class Settings:
         from county.services.versions import parse_minimum
 
         parse_minimum(self.min_app_version)  # refuses to start with a minimum that is not a version number
+        try:
+            if self.form_key and len(bytes.fromhex(self.form_key)) != 32:
+                raise ValueError(self.form_key)
+        except ValueError as exc:
+            raise ConfigError("SUISHENBAN_COUNTY_FORM_KEY 应为 64 位十六进制数（32 字节），请检查。") from exc
 
     def challenge_key(self) -> bytes | None:
         """The key signing the 专区 forms' arithmetic challenges: ``form_key``, or one made from ``pii_key`` (a

@@ -75,3 +75,12 @@ def test_publishing_the_missing_year_fills_in_the_open_deadlines(county):
         refreshed = db.get(Consultation, row.id)
         # received Monday 4 January 2027 (1 January a holiday, 2–3 a weekend), due Wednesday 6 January
         assert refreshed.due_date == date(2027, 1, 6)
+
+
+def test_a_form_key_that_is_not_32_bytes_of_hex_stops_the_start():
+    from county.config import ConfigError, Settings
+
+    with pytest.raises(ConfigError):
+        Settings(form_key="abc")
+    assert Settings(form_key="ab" * 32).challenge_key() == bytes.fromhex("ab" * 32)
+    assert Settings().challenge_key() is None
