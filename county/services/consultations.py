@@ -273,13 +273,14 @@ def queue(session: Session, scope: Scope) -> Queue:
 
 
 def reminders(session: Session, scope: Scope) -> dict[str, int]:
-    """The desk's reminder: open consultations overdue, due soon, and 时限待确认, in the viewer's scope."""
+    """The desk's reminder: open consultations, and of them overdue, due soon and 时限待确认, in the viewer's scope."""
     if not scope.sees_consultations:
         return {}
     today, soon = _soon_until(session)
     open_ = scope.consultations().where(Consultation.answered_at.is_(None))
     due = [d for d in session.scalars(open_.with_only_columns(Consultation.due_date))]
     return {
+        "open": len(due),
         "overdue": sum(1 for d in due if d is not None and d < today),
         "due_soon": sum(1 for d in due if d is not None and today <= d <= soon),
         "unconfirmed": sum(1 for d in due if d is None),

@@ -127,6 +127,7 @@ def test_the_desk_reminds_of_due_soon_and_overdue(console):
         consultations.create(db, None, question="营业执照办好了去哪里拿？", item_code="FL015", source="phone")
         db.commit()
     desk = staff(console, "department").get("/console/").text
+    assert 'id="consult-open">1<' in desk
     assert 'id="consult-due-soon">0<' in desk and 'id="consult-overdue">0<' in desk
     with time_machine.travel(datetime(2026, 11, 30, 9, 0, tzinfo=CHINA_TZ), tick=False):  # due tomorrow
         assert 'id="consult-due-soon">1<' in staff(console, "department").get("/console/").text
