@@ -94,7 +94,8 @@ async def ask(
         return await run_in_threadpool(
             _ask_page, request, kept, message=exc.message, status=status_of(exc), headers=headers
         )
-    response = _render(request, "public/consult_done.html", code=code, here="/ssb/zx/a")
+    # the 大字 switch on this page leads to the answer page of this very code, so the code is not lost
+    response = _render(request, "public/consult_done.html", code=code, here=f"/ssb/zx/a?code={code}")
     response.headers["Cache-Control"] = "no-store"  # the query code is shown this once
     return response
 

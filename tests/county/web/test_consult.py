@@ -59,6 +59,7 @@ def test_asked_on_the_zhuanqu_answered_by_the_department_read_back(console):
     assert asked.status_code == 200, asked.text
     assert asked.headers["cache-control"] == "no-store"
     code = code_of(asked.text)
+    assert f"code%3D{code}" in asked.text  # the 大字 switch leads to this code's page: the code is not lost
     with console.county.session() as db:
         row = db.scalars(select(Consultation)).one()
         assert row.unit_code == "scjg" and row.source == "zhuanqu"
