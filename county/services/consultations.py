@@ -285,3 +285,49 @@ def reminders(session: Session, scope: Scope) -> dict[str, int]:
         "due_soon": sum(1 for d in due if d is not None and today <= d <= soon),
         "unconfirmed": sum(1 for d in due if d is None),
     }
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    """One answering unit's record (答复用时): how many it answered, how many late, working days taken."""
+
+    unit: str
+    answered: int
+    late: int
+    average_workdays: float
+    slowest_workdays: int
+    waiting: int  # open now
+
+
+def _workdays_between(start: date, end: date, table: WorkdayTable) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 when answered the day it was received)."""
+    days, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        days += table.is_workday(day)
+    return days
+
+
+def response_times(session: Session, scope: Scope) -> list[ResponseTimes]:
+    """Per answering unit, over every consultation in scope: the statistics of 第十条's 2 working days."""
+    table, rows = county_workdays(session), session.scalars(scope.consultations()).all()
+    units: dict[str | None, list[Consultation]] = {}
+    for row in rows:
+        units.setdefault(row.answered_unit if row.answered_at else row.unit_code, []).append(row)
+    out = []
+    for unit_code, mine in units.items():
+        done = [r for r in mine if r.answered_at is not None]
+        taken = [
+            _workdays_between(r.received_date, aware(r.answered_at).astimezone(CHINA_TZ).date(), table) for r in done
+        ]
+        out.append(
+            ResponseTimes(
+                unit=unit_name(unit_code),
+                answered=len(done),
+                late=sum(1 for r in done if is_late(r)),
+                average_workdays=round(sum(taken) / len(taken), 1) if taken else 0.0,
+                slowest_workdays=max(taken, default=0),
+                waiting=len(mine) - len(done),
+            )
+        )
+    return sorted(out, key=lambda t: (-t.late, t.unit))

@@ -50,11 +50,13 @@ def _facts(request: Request, row: Consultation) -> dict:
 def consult_queue(request: Request, who: Readers):
     with reading(request) as db:
         queue = consultations.queue(db, who.scope)
+        times = consultations.response_times(db, who.scope) if who.scope.county_wide else []
     return page(
         request,
         "consults.html",
         who,
         queue=queue,
+        times=times,
         items=_items(),
         unit_name=consultations.unit_name,
         due_label=consultations.due_label,

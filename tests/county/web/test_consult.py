@@ -251,3 +251,26 @@ def test_bureau_staff_type_in_a_hotline_call(console):
     assert public(console).get("/ssb/zx/a", params={"code": code}).status_code == 200
     bad = post(bureau, "/console/consultations/new", source="counter", question=QUESTION)
     assert bad.status_code == 400
+
+
+def test_response_times_per_unit_for_the_bureau(console):
+    from county.services.scope import Scope
+    from county.services.staff import StaffRole
+
+    bureau = Scope(StaffRole.BUREAU_CLERK)
+    with console.county.session() as db:
+        quick, _ = consultations.create(db, None, question="营业执照要多久？", item_code="FL015", source="phone")
+        slow, _ = consultations.create(db, None, question="代办点收费吗？", source="hotline")
+        consultations.create(db, None, question="社保怎么交？", source="hotline")  # still waiting
+        consultations.answer(db, bureau, quick.id, ANSWER, actor="t")
+        db.commit()
+        with time_machine.travel(datetime(2026, 12, 3, 10, 0, tzinfo=CHINA_TZ), tick=False):
+            consultations.answer(db, bureau, slow.id, "不收费。", actor="t")  # received Fri 27: 4 working days
+            db.commit()
+        times = {t.unit: t for t in consultations.response_times(db, bureau)}
+    assert (times["县市监局"].answered, times["县市监局"].late, times["县市监局"].average_workdays) == (1, 0, 0.0)
+    office = times["县政务服务管理局"]
+    assert (office.answered, office.late, office.slowest_workdays, office.waiting) == (1, 1, 4, 1)
+    page = staff(console, "bureau_clerk").get("/console/consultations").text
+    assert 'id="times-rows"' in page and "县市监局" in page
+    assert 'id="times-rows"' not in staff(console, "department").get("/console/consultations").text
