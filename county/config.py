@@ -26,6 +26,13 @@ class Limits:
     lookup_window_seconds: int = 900  # the public case lookup's throttle window (county/services/public_lookup.py)
     lookup_failures_per_receipt: int = 5  # wrong check codes for one receipt number, from anywhere
     lookup_failures_per_address: int = 20  # wrong check codes from one client address (carrier NAT: not too tight)
+    consult_window_seconds: int = (
+        3600  # the 专区 ask form's count per client address (county/services/consultations.py)
+    )
+    consult_asks_before_challenge: int = 3  # asks from one address in the window before the arithmetic challenge
+    consult_asks_per_address: int = 30  # then none at all until the window moves on (carrier NAT: not too tight)
+    consult_misses_per_address: int = 20  # wrong query codes from one address per lookup window
+    challenge_ttl_seconds: int = 900  # a challenge must be answered within this
     max_sync_file_uncompressed: int = 32 * 1024 * 1024  # a sync file's batch, inflated only after its signature
     max_concurrent_pushes: int = 16  # beyond this, 503 with Retry-After
     retry_after_seconds: int = 5
@@ -98,6 +105,7 @@ class Settings:
     pii_key: str = ""  # hex key for personal fields at rest (county/services/pii.py); never in the repo
     pii_key_previous: str = ""  # the master key being replaced, only while rotating (docs/privacy.md)
     pii_retention_days: int = 1095  # personal fields of closed cases are purged this long after 登记 (docs/privacy.md)
+    form_key: str = ""  # hex key signing the 专区's challenges (county/services/challenge.py); else made from pii_key
 
     @property
     def uvicorn_proxy_options(self) -> dict:
@@ -119,6 +127,7 @@ class Settings:
             "pii_key": read_pii_key(os.environ),
             "pii_key_previous": read_pii_key(os.environ, "SUISHENBAN_COUNTY_PII_KEY_PREVIOUS"),
             "pii_retention_days": read_retention_days(os.environ),
+            "form_key": os.environ.get("SUISHENBAN_COUNTY_FORM_KEY", "").strip(),
         }
         values.update(overrides)
         return cls(**values)
@@ -127,6 +136,22 @@ class Settings:
         from county.services.versions import parse_minimum
 
         parse_minimum(self.min_app_version)  # refuses to start with a minimum that is not a version number
+        try:
+            if self.form_key and len(bytes.fromhex(self.form_key)) != 32:
+                raise ValueError(self.form_key)
+        except ValueError as exc:
+            raise ConfigError("SUISHENBAN_COUNTY_FORM_KEY 应为 64 位十六进制数（32 字节），请检查。") from exc
+
+    def challenge_key(self) -> bytes | None:
+        """The key signing the 专区 forms' arithmetic challenges: ``form_key``, or one made from ``pii_key`` (a
+        one-way hash with its own purpose, so it reveals nothing of that key); None when neither is set."""
+        if self.form_key:
+            return bytes.fromhex(self.form_key)
+        if self.pii_key:
+            import hashlib
+
+            return hashlib.sha256(b"suishenban-county challenge 1|" + bytes.fromhex(self.pii_key)).digest()
+        return None
 
     def point_check_key(self, point_code: str) -> str | None:
         """The point's receipt check-code key, derived from the master secret (None when not configured)."""

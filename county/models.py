@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -330,3 +331,39 @@ class PiiKey(Base):
     wrapped: Mapped[str] = mapped_column(Text)  # AES-GCM under a key derived from the master key
     master_id: Mapped[str] = mapped_column(String(16))  # which master key wrapped it (a fingerprint)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Consultation(Base):
+    """A question (咨询) to the bureau or a department, to be answered within 2 working days (第十条).
+
+    The asker holds a query code (查询码); only its hash is kept. A phone number left for a call back is sealed
+    like every villager's personal data (county/services/pii.py, ``ref`` as associated data)."""
+
+    __tablename__ = "consultation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)  # random; the sealed phone's associated data
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(16))  # county/services/consultations.py SOURCES
+    question: Mapped[str] = mapped_column(Text)  # plain text, checked; never HTML
+    item_code: Mapped[str | None] = mapped_column(String(16))
+    unit_code: Mapped[str | None] = mapped_column(String(32), index=True)  # NULL: the bureau answers
+    phone_sealed: Mapped[str | None] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_date: Mapped[date] = mapped_column(Date)  # the working day the clock starts from
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)  # NULL: 时限待确认 (a year the table lacks)
+    recorded_by: Mapped[str | None] = mapped_column(String(60))  # the staff account that typed it in
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    answered_by: Mapped[str | None] = mapped_column(String(60))
+    answered_unit: Mapped[str | None] = mapped_column(String(32))  # who answered: a unit code, NULL the bureau
+
+
+class PublicAttempt(Base):
+    """What the 专区's consultation forms count per client address: asks, wrong query codes, used challenges."""
+
+    __tablename__ = "public_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # ask | read_miss | nonce
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    key: Mapped[str | None] = mapped_column(String(64), index=True)  # a used challenge's nonce
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -19,11 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from county.config import ConfigError
-from county.models import LedgerEvent, PiiKey, StaffUser
+from county.models import Consultation, LedgerEvent, PiiKey, StaffUser
 from county.services.common import audit, utcnow
 from county.services.pii import LOOKUP, SEAL, PiiBox, PiiError, WrappedKey, event_pii, sealed_key_no
 
-EVENTS, STAFF = LedgerEvent.__table__, StaffUser.__table__
+EVENTS, STAFF, CONSULT = LedgerEvent.__table__, StaffUser.__table__, Consultation.__table__
 
 
 def _rows(engine: Engine) -> list[WrappedKey]:
@@ -103,10 +103,10 @@ class Moved:
 
 
 def reseal(engine: Engine, box: PiiBox, *, actor: str, batch: int = 500) -> Moved:
-    """Re-seal personal fields (and staff TOTP secrets) sealed by older data keys with the newest one."""
+    """Re-seal personal fields (and consultation phones, staff TOTP secrets) sealed by older data keys."""
     box.reload()
     active = box.ring.active(SEAL)
-    done = _walk(engine, box, batch, _reseal_events, active) + _walk(engine, box, batch, _reseal_totp, active)
+    done = sum(_walk(engine, box, batch, step, active) for step in (_reseal_events, _reseal_totp, _reseal_phones))
     _record(engine, actor, "pii.reseal", rows=done, key_no=active)
     return Moved(done, active)
 
@@ -162,6 +162,24 @@ def _reseal_totp(session: Session, box: PiiBox, after: int, size: int, active: i
         aad = f"totp-{row.id}"
         session.execute(
             update(STAFF).where(STAFF.c.id == row.id).values(totp_sealed=box.seal(box.open(row.totp_sealed, aad), aad))
+        )
+    return (rows[-1].id if rows else after), len(stale)
+
+
+def _reseal_phones(session: Session, box: PiiBox, after: int, size: int, active: int) -> tuple[int, int]:
+    rows = session.execute(
+        select(CONSULT.c.id, CONSULT.c.ref, CONSULT.c.phone_sealed)
+        .where(CONSULT.c.id > after, CONSULT.c.phone_sealed.is_not(None))
+        .order_by(CONSULT.c.id)
+        .limit(size)
+    ).all()
+    stale = [r for r in rows if sealed_key_no(r.phone_sealed) != active]
+    for row in stale:
+        aad = f"consult-{row.ref}"
+        session.execute(
+            update(CONSULT)
+            .where(CONSULT.c.id == row.id, CONSULT.c.phone_sealed.is_not(None))
+            .values(phone_sealed=box.seal(box.open(row.phone_sealed, aad), aad))
         )
     return (rows[-1].id if rows else after), len(stale)
 

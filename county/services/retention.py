@@ -6,7 +6,9 @@ topped up) only while a case may still need them. An event's personal fields are
 - its case is closed (办结, 退回 or 作废) and the case was recorded (登记日期) more than the retention period
   ago — an open case keeps them however old it is;
 - its mailing was delivered (已妥投) and was recorded more than the period ago;
-- it belongs to neither (an event the county rejected) and it was received more than the period ago.
+- it belongs to neither (an event the county rejected) and it was received more than the period ago;
+
+and a consultation's phone (咨询 留的电话) once it was answered more than the period ago.
 
 Purging clears the sealed fields, the ID look-up hash and the salt of the field digests. The salted digests
 themselves stay, because the device's hash chain covers them: the chain still verifies, and without the salt a
@@ -20,13 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Engine, bindparam, null, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from county.models import Case, LedgerEvent, Mailing
+from county.models import Case, Consultation, LedgerEvent, Mailing
 from county.services.common import audit, utcnow
+from sync.clock import CHINA_TZ
 from sync.ledger.kinds import CaseState, MailingState
 
 EVENTS = LedgerEvent.__table__
@@ -39,6 +42,11 @@ class Purged:
     events: int  # events whose personal fields were purged
     kept: int  # events with personal fields still needed (an open case, or inside the period)
     cutoff: date  # recorded before this day (and closed) means purged
+    phones: int = 0  # consultations' phones purged
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
 
 
 def cutoff_for(today: date, retention_days: int) -> date:
@@ -107,6 +115,13 @@ def purge_expired(engine: Engine, *, today: date, retention_days: int, actor: st
             session.commit()
         after, purged, kept = last, purged + done, kept + left
     with sessions() as session:
+        phones = session.execute(
+            update(Consultation)
+            .where(Consultation.phone_sealed.is_not(None), Consultation.answered_at < _start_of(cutoff))
+            .values(phone_sealed=None)
+        ).rowcount
+        session.commit()
+    with sessions() as session:
         audit(
             session,
             actor,
@@ -114,9 +129,10 @@ def purge_expired(engine: Engine, *, today: date, retention_days: int, actor: st
             "ledger_event",
             purged=purged,
             kept=kept,
+            phones=phones,
             cutoff=cutoff.isoformat(),
             retention_days=retention_days,
             at=utcnow().isoformat(),
         )
         session.commit()
-    return Purged(purged, kept, cutoff)
+    return Purged(purged, kept, cutoff, phones)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import Session
 
-from county.models import Case, Point, StaffUser
+from county.models import Case, Consultation, Point, StaffUser
 from county.services.staff import StaffRole
 from sync.ledger.catalogue import load_catalogue
 
@@ -27,6 +27,7 @@ class Scope:
     role: StaffRole
     township_id: int | None = None
     item_codes: frozenset[str] | None = None  # department staff: the items of their unit
+    unit_code: str | None = None  # department staff: their handling unit (consultations routed to it)
 
     @classmethod
     def of(cls, user: StaffUser) -> Scope:
@@ -34,7 +35,7 @@ class Scope:
         if role is StaffRole.TOWNSHIP:
             return cls(role, township_id=user.township_id)
         if role is StaffRole.DEPARTMENT:
-            return cls(role, item_codes=unit_item_codes(user.unit_code or ""))
+            return cls(role, item_codes=unit_item_codes(user.unit_code or ""), unit_code=user.unit_code or "")
         return cls(role)
 
     @property
@@ -55,6 +56,21 @@ class Scope:
         if self.role is StaffRole.TOWNSHIP:
             return Case.point_id.in_(select(Point.id).where(Point.township_id == self.township_id))
         return Case.item_code.in_(sorted(self.item_codes or ())) if self.item_codes else false()
+
+    @property
+    def sees_consultations(self) -> bool:
+        """Consultations go to the bureau or a department; townships answer none, finance/audit reads them all."""
+        return self.role is not StaffRole.TOWNSHIP
+
+    def consultation_filter(self) -> ColumnElement[bool]:
+        if self.county_wide:
+            return true()
+        if self.role is StaffRole.DEPARTMENT and self.unit_code:
+            return Consultation.unit_code == self.unit_code
+        return false()
+
+    def consultations(self) -> Select:
+        return select(Consultation).where(self.consultation_filter())
 
     def points(self) -> Select:
         return select(Point).where(self.point_filter())

@@ -31,4 +31,8 @@ def publish_table(session: Session, table: WorkdayTable, *, actor: str) -> Count
     event = CountyEvent(point_id=None, kind="workdays", payload=table.to_payload(), created_at=utcnow())
     session.add(event)
     audit(session, actor, "workdays.publish", "all", years=sorted(table.years))
+    session.flush()
+    from county.services.consultations import refresh_deadlines  # consultations read the table this publishes
+
+    refresh_deadlines(session)
     return event

@@ -19,13 +19,13 @@ CSP = (
 
 def routers() -> list:
     """Every console router; the role × route test walks their routes and the roles each declares."""
-    from county.web import routes_auth, routes_cases, routes_desk, routes_org
+    from county.web import routes_auth, routes_cases, routes_consult_console, routes_desk, routes_org
 
-    return [module.router for module in (routes_auth, routes_desk, routes_org, routes_cases)]
+    return [module.router for module in (routes_auth, routes_desk, routes_org, routes_cases, routes_consult_console)]
 
 
 def install(app: FastAPI) -> None:
-    from county.web import routes_public, routes_zhuanqu
+    from county.web import routes_consult, routes_public, routes_zhuanqu
 
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
     app.mount("/ssb/static", StaticFiles(directory=HERE / "static" / "public"), name="public-static")
@@ -33,6 +33,7 @@ def install(app: FastAPI) -> None:
         app.include_router(router, include_in_schema=False)
     app.include_router(routes_public.router, include_in_schema=False)
     app.include_router(routes_zhuanqu.router, include_in_schema=False)
+    app.include_router(routes_consult.router, include_in_schema=False)
 
     @app.get("/console", include_in_schema=False)
     def _console_root() -> RedirectResponse:

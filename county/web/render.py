@@ -21,6 +21,7 @@ MENU: tuple[tuple[str, str, frozenset[StaffRole]], ...] = (
     ("/console/", "工作台", frozenset(StaffRole)),
     ("/console/queue", "待办办件", frozenset({StaffRole.DEPARTMENT})),
     ("/console/cases", "办件查询", frozenset(StaffRole)),
+    ("/console/consultations", "咨询", frozenset({*BUREAU, StaffRole.DEPARTMENT, StaffRole.FINANCE})),
     ("/console/points", "代办点", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
     ("/console/townships", "乡镇", frozenset({*BUREAU, StaffRole.FINANCE})),
     ("/console/notices", "通知公告", frozenset(BUREAU)),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from county.api.errors import status_of
 from county.errors import CountyError
 from county.models import AuditLog, CountyEvent, StaffUser, Township
-from county.services import notices, staff
+from county.services import consultations, notices, staff
 from county.services.staff import ALL_ROLES, BUREAU, ROLE_LABELS, StaffRole
 from county.web import queries
 from county.web.deps import Viewer, allow, reading, writing
@@ -29,8 +29,9 @@ Text = Annotated[str, Form(max_length=2000)]
 def desk(request: Request, who: Anyone):
     with reading(request) as db:
         counts = queries.desk_counts(db, who.scope)
+        consults = consultations.reminders(db, who.scope)
         town = db.get(Township, who.scope.township_id) if who.scope.township_id else None
-    return page(request, "desk.html", who, counts=counts, town=town)
+    return page(request, "desk.html", who, counts=counts, town=town, consults=consults)
 
 
 @router.get("/audit")

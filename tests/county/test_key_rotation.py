@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from county import cli as county_cli
 from county.config import ConfigError
-from county.models import LedgerEvent, PiiKey
-from county.services import pii_keys
+from county.models import Consultation, LedgerEvent, PiiKey
+from county.services import consultations, pii_keys
 from county.services.pii import LOOKUP, SEAL, PiiBox, event_pii, new_key, sealed_key_no
 from desktop.services.activation import activate, sync_client_for
 from desktop.store.sync_port import StoreSyncPort
@@ -51,6 +51,12 @@ def test_data_keys_change_under_a_running_county_and_every_row_still_opens(count
     try:
         ids = [_record(store, 1)]  # before
         admin = county.box
+        with county.session() as session:  # a consultation's phone is sealed the same way
+            asked, _code = consultations.create(
+                session, lambda: admin, question="医保怎么续交？", phone="13907981122", source="phone"
+            )
+            session.commit()
+            asked_id = asked.id
         with county.session() as session:
             assert pii_keys.new_data_key(session, admin, SEAL, actor="t") == 2
             assert pii_keys.new_data_key(session, admin, LOOKUP, actor="t") == 2
@@ -62,10 +68,15 @@ def test_data_keys_change_under_a_running_county_and_every_row_still_opens(count
             assert _all_open(county, admin, ids)[-1] == (2, 2)
             resealed = pii_keys.reseal(county.engine, admin, actor="t", batch=1)
             rehashed = pii_keys.rehash(county.engine, admin, actor="t", batch=1)
-            assert (resealed.rows, resealed.key_no, rehashed.rows, rehashed.key_no) == (2, 2, 2, 2)
+            assert (resealed.rows, resealed.key_no, rehashed.rows, rehashed.key_no) == (3, 2, 2, 2)
             ids.append(_record(store, 4))  # after
             assert _all_open(county, admin, ids) == [(2, 2)] * 4
             assert pii_keys.reseal(county.engine, admin, actor="t").rows == 0, "a second run finds nothing to do"
+            with county.session() as session:
+                phone = session.get(Consultation, asked_id).phone_sealed
+                assert (
+                    sealed_key_no(phone) == 2 and admin.open(phone, f"consult-{asked.ref}")["mobile"] == "13907981122"
+                )
     finally:
         store.close()
 

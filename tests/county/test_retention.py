@@ -157,3 +157,28 @@ def test_the_period_comes_from_the_environment_and_nonsense_is_refused(monkeypat
         monkeypatch.setenv("SUISHENBAN_COUNTY_PII_RETENTION_DAYS", bad)
         with pytest.raises(ConfigError, match="保存天数"):
             Settings.from_env()
+
+
+def test_an_answered_consultations_phone_goes_after_the_period_an_open_ones_stays(county):
+    from county.models import Consultation
+    from county.services import consultations
+    from county.services.scope import Scope
+    from county.services.staff import StaffRole
+
+    with county.session() as session:
+        answered, _ = consultations.create(
+            session, lambda: county.box, question="老人医保怎么续交？", phone="13907981122", source="phone"
+        )
+        waiting, _ = consultations.create(
+            session, lambda: county.box, question="营业执照多久能办好？", phone="13807986543", source="phone"
+        )
+        session.flush()
+        consultations.answer(session, Scope(StaffRole.BUREAU_CLERK), answered.id, "可在代办点代缴。", actor="t")
+        session.commit()
+        ids = answered.id, waiting.id
+    assert retention.purge_expired(county.engine, today=date(2027, 11, 27), retention_days=DAYS, actor="t").phones == 0
+    done = retention.purge_expired(county.engine, today=date(2030, 1, 4), retention_days=DAYS, actor="t")
+    with county.session() as session:
+        answered, waiting = (session.get(Consultation, i) for i in ids)
+        assert done.phones == 1 and answered.phone_sealed is None and answered.answer
+        assert county.box.open(waiting.phone_sealed, f"consult-{waiting.ref}")["mobile"] == "13807986543"

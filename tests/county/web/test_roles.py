@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from county.services import consultations
 from county.services.staff import StaffRole
 from county.web import routers
 from tests.county.web.conftest import csrf_of, sign_in
@@ -34,9 +35,10 @@ def declared() -> list[tuple[str, str, frozenset]]:
     return sorted(out, key=lambda r: r[1] in LAST)
 
 
-def url(path: str, console) -> str:
+def url(path: str, console, consult_id: int = 0) -> str:
     return (
         path.replace("{code}", console.a.point_code)
+        .replace("{consult_id}", str(consult_id))
         .replace("{account_id}", str(console.a.account_id))
         .replace("{case_id}", console.a.approval["case_id"])
     )
@@ -45,21 +47,39 @@ def url(path: str, console) -> str:
 def test_every_console_route_declares_its_roles():
     routes = declared()
     assert len(routes) >= 25
-    assert {path for _m, path, _r in routes} >= {"/console/", "/console/cases", "/console/queue", "/console/staff"}
+    assert {path for _m, path, _r in routes} >= {
+        "/console/",
+        "/console/cases",
+        "/console/queue",
+        "/console/staff",
+        "/console/consultations",
+        "/console/consultations/{consult_id}/answer",
+    }
 
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
 def test_only_the_declared_roles_pass_each_route(console):
+    with console.county.session() as db:  # a question about FL015: routed to the department's unit (scjg)
+        consult, _code = consultations.create(
+            db,
+            lambda: console.county.box,
+            question="个体户营业执照要带什么？",
+            item_code="FL015",
+            phone="13912342345",
+            source="phone",
+        )
+        db.commit()
+        consult_id = consult.id
     anonymous = console.client()
     for method, path, _roles in declared():
-        response = anonymous.request(method, url(path, console), data={"csrf": "x"})
+        response = anonymous.request(method, url(path, console, consult_id), data={"csrf": "x"})
         assert response.status_code == 303 and response.headers["location"] == "/console/login", (method, path)
     for role, name in ACCOUNTS.items():
         client = console.client()
         assert sign_in(client, console.users[name].username).status_code == 303
         token = csrf_of(client.get("/console/").text)
         for method, path, roles in declared():
-            response = client.request(method, url(path, console), data={"csrf": token})
+            response = client.request(method, url(path, console, consult_id), data={"csrf": token})
             where = f"{role} {method} {path}: {response.status_code}"
             if path in LAST:  # signing out: allowed to all, and the session is gone
                 assert response.status_code == 303 and client.get("/console/").headers["location"] == "/console/login"
