@@ -93,3 +93,32 @@ def test_audit_verify_command_says_whether_the_log_is_intact(county_engine, caps
         conn.execute(update(AuditLog).where(AuditLog.seq == 2).values(actor="staff:someone"))
     assert run(args, settings) == 1
     assert "第 2 条起核对不上" in capsys.readouterr().out
+
+
+def test_the_migration_chains_the_rows_written_before_it(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from county.db import alembic_config, make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0006_lookup")
+    with engine.begin() as conn:
+        for n in range(3):
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (actor, action, target, detail, at, role, ip) "
+                    "VALUES (:actor, 'point.create', :target, :detail, :at, NULL, NULL)"
+                ),
+                {
+                    "actor": "cli:old",
+                    "target": f"point:{n}",
+                    "detail": '{"name": "老代办点"}',
+                    "at": f"2026-11-2{n} 01:02:03.456789",
+                },
+            )
+    upgrade(engine)
+    assert _verdict(engine).ok and _verdict(engine).rows == 3
+    _write(engine, 2)
+    assert _verdict(engine).ok and _verdict(engine).rows == 5
+    engine.dispose()
