@@ -5,6 +5,8 @@ address), when, what and to what, and the details (before/after). Editing a row 
 one breaks the link of the next; deleting the newest rows leaves the head (``audit_head``) naming a row that
 is gone. Appends lock the head row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite writers are serialised by
 ``BEGIN IMMEDIATE``), so two county instances on one database append one after the other and never fork it.
+The lock is held until the transaction ends: audit after a transaction's other row changes, not before, so
+that no transaction waits for the head while holding a row another one needs first.
 """
 
 from __future__ import annotations

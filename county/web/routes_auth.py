@@ -144,14 +144,15 @@ def totp_check(
         if why := staff_login.totp_throttled(db, user):
             return page(request, "message.html", None, heading="不能这样操作", message=why, status=429)
         if staff.check_totp(box, user, code[:10], secret=secret[:64] if setting_up else None):
+            staff_login.totp_passed(db, user)
+            db.get(StaffSession, who.session_id).stage = "ok"
             if setting_up:
                 user.totp_sealed = staff.seal_totp(box, user, secret[:64])
                 audit(db, who.actor, "staff.totp_set", f"staff:{user.id}")
-            staff_login.totp_passed(db, user)
-            db.get(StaffSession, who.session_id).stage = "ok"
             return RedirectResponse("/console/", status_code=303)
+        locked = staff_login.totp_failed(db, user, client=client_ip(request))  # row locks before the audit head
         audit(db, who.actor, "staff.totp_wrong", f"staff:{user.id}")
-        if staff_login.totp_failed(db, user, client=client_ip(request)):
+        if locked:
             return page(
                 request, "message.html", None, heading="不能这样操作", message=staff_login.TOTP_LOCKED, status=429
             )

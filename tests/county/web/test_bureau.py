@@ -165,6 +165,8 @@ def test_an_item_withdrawn_from_a_township_is_flagged_when_a_case_arrives(consol
     assert "本乡镇未开办事项的办件" in page and drafts[0].body["receipt_no"] in page
     assert drafts[1].body["receipt_no"] not in page.split("本乡镇未开办事项的办件")[1]
     assert "开办的事项（19 项）" in page
+    case_id = drafts[0].body["case_id"]
+    assert "本乡镇未开办这个事项" in client.get(f"/console/cases/{case_id}").text
 
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
