@@ -13,6 +13,7 @@ from county.db import make_engine, session_factory, upgrade
 from county.errors import CountyError, Refusal
 from county.services import (
     admin,
+    audit_chain,
     catalogues,
     crediting,
     departments,
@@ -91,6 +92,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--until", required=True, type=_day, help="延长到哪一天（含），如 2026-12-20")
     p.add_argument("--reason", default="", help="延长的原因，记入审计日志")
     p = sub.add_parser("alerts", help="列出安全告警（例如大量激活码输错）")
+    p = sub.add_parser("audit-verify", help="核对审计日志的哈希链：有没有记录被删改")
     p = sub.add_parser("new-pii-key", help="生成一个新的个人信息密钥（写入密钥文件并备份，见 docs/deployment.md）")
     p = sub.add_parser("check-pii-key", help="检查个人信息密钥能否打开数据库里已加密的记录（备份的密钥也用它核对）")
     p = sub.add_parser("encrypt-pii", help="把升级前明文保存的群众个人信息加密（需要个人信息密钥；可重复运行）")
@@ -402,6 +404,11 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
             f"代办点 {point.code} {extension.month} 的入账期已延长到 {args.until:%Y年%m月%d日}（含），"
             f"这以前收到的该月办结仍计入 {extension.month}。原因已记入审计日志。"
         )
+    if args.command == "audit-verify":
+        verdict = audit_chain.verify(session)
+        if not verdict.ok:
+            raise CountyError(Refusal.CONFLICT, "audit_broken", verdict.words())
+        return verdict.words()
     if args.command == "alerts":
         rows = throttle.alerts(session)
         return "\n".join(_alert_line(row) for row in rows) or "没有安全告警。"

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -168,6 +169,8 @@ class Case(Base):
     credit_flag: Mapped[str | None] = mapped_column(String(20))  # None | late | future | before_case | before_enrolment
     disqualified: Mapped[bool] = mapped_column(Boolean, default=False)  # 违规刷单: earns nothing
     disqualify_reason: Mapped[str | None] = mapped_column(Text)
+    # an item the bureau does not offer in the point's township when the case arrived: kept, flagged for review
+    not_offered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (
         UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
         Index("ix_case_point_credit_month", "point_id", "credit_month"),
@@ -265,6 +268,43 @@ class AuditLog(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     role: Mapped[str | None] = mapped_column(String(20))  # the console role of the staff account; NULL from the CLI
     ip: Mapped[str | None] = mapped_column(String(64))  # the console client's address
+    # The audit chain (审计链, county/services/audit_chain.py): place, the previous row's hash, this row's hash
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The audit chain's head: one row, locked by every append, so two instances never fork the chain and a
+    deleted tail is seen (the head names a row that is gone)."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class TownshipItemOff(Base):
+    """An item of 附件1 the bureau does not offer in one township (乡镇事项目录); no row: offered."""
+
+    __tablename__ = "township_item_off"
+    township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
+class Guide(Base):
+    """An item's guide (办事指南) as the bureau or the item's department wrote it; until the department
+    approves it, it is shown as a sample (示例)."""
+
+    __tablename__ = "guide"
+    item_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    materials: Mapped[list] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_by: Mapped[str | None] = mapped_column(String(60))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StaffUser(Base):

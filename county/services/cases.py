@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, select
 from sqlalchemy.orm import Session
 
-from county.models import Case, Device, Mailing, Point
+from county.models import Case, Device, Mailing, Point, Township
 from county.services import bulk, catalogues
 from county.services.crediting import Credit, MonthClock
 from county.services.points import completion_month
@@ -43,6 +43,7 @@ _CASE_COLUMNS = (
     "credited_at",
     "credit_month",
     "credit_flag",
+    "not_offered",
 )
 _CASE_CHANGES = ("state", "mode", "completed_at", "completed_month", "credited_at", "credit_month", "credit_flag")
 _MAILING_COLUMNS = ("mailing_id", "point_id", "state", "tracking_no")
@@ -91,6 +92,7 @@ class CaseBook:
         self.touched_months: set[str] = set()  # months whose points a completion or a void changed
         self.flagged: list[tuple[int, str, Credit]] = []  # (seq, case_id, credit) of completions not in their month
         self._catalogues: dict[str | None, Catalogue] = {}
+        self._township: str | None = None
 
     def load(self, events: Iterable[Event]) -> None:
         """Read every case, mailing and receipt number these events name: one query per table."""
@@ -211,6 +213,7 @@ class CaseBook:
         if body["case_id"] in self.cases:
             raise RejectEvent("case_exists", "这笔办件已经登记过了。")
         self.receipts.add(body["receipt_no"])
+        not_offered = not catalogue.by_code(body["item_code"]).offered_in(self._township_name())
         self.cases[body["case_id"]] = Row(
             dict(
                 case_id=body["case_id"],
@@ -230,9 +233,19 @@ class CaseBook:
                 credited_at=None,
                 credit_month=None,
                 credit_flag=None,
+                not_offered=not_offered,
             ),
             new=True,
         )
+
+    def _township_name(self) -> str:
+        """The point's township, read once per batch: a case of an item its catalogue version does not offer
+        there is kept and flagged for the bureau (the villager was served, the receipt printed), not refused."""
+        if self._township is None:
+            self._township = (
+                self.session.scalar(select(Township.name).where(Township.id == self.point.township_id)) or ""
+            )
+        return self._township
 
     def _move(self, case: Row, event: Event, device: Device) -> None:
         values = case.values

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from county.models import AuditLog
+from county.services import audit_chain
 from sync import clock
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -51,9 +52,11 @@ AUDIT_CONTEXT = "audit_context"  # session.info key: the console's role and clie
 
 
 def audit(session: Session, actor: str, action: str, target: str, **detail) -> None:
-    """One audit row; a console request puts its staff role and address in ``session.info`` once, not per call."""
+    """One audit row at the end of the audit chain (county/services/audit_chain.py); a console request puts its
+    staff role and address in ``session.info`` once, not per call."""
     context = session.info.get(AUDIT_CONTEXT, {})
-    session.add(
+    audit_chain.append(
+        session,
         AuditLog(
             actor=actor,
             action=action,
@@ -62,5 +65,5 @@ def audit(session: Session, actor: str, action: str, target: str, **detail) -> N
             at=utcnow(),
             role=context.get("role"),
             ip=context.get("ip"),
-        )
+        ),
     )

@@ -1,60 +1,122 @@
-"""The guide (办事指南) and flowchart (流程图) the 专区 shows for an item: one function, ``guide_for``.
+"""Guides (办事指南) per item: the text and the materials list the bureau or the item's department writes.
 
-No department has approved a guide yet, so today they come from the sample data shipped in
-``resources/guides/sample_guides.json`` (written from 附件1's 20 items). Every such guide is marked
-``sample`` and the 专区 labels it 示例 (``SAMPLE_LABEL``) wherever it is shown, never as official. When
-department-approved guides exist, this is the one place that should read them first.
+Until the department that handles the item approves its guide, the guide is a sample (示例) and is shown as
+one. An item nobody has written yet shows the catalogue's own guide, also as a sample. Saving new text takes
+the approval away again: the department approves what the public will read, not an earlier version.
+``guide_for`` is what the public pages (专区) read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import datetime
 
-import resources
+from sqlalchemy.orm import Session
 
-SAMPLE_LABEL = "示例，以部门审定为准"
+from county.errors import CountyError, Refusal
+from county.models import Guide
+from county.services import catalogues, texts
+from county.services.common import audit, utcnow
+from sync.ledger.catalogue import CatalogueError, Item
 
-
-@dataclass(frozen=True)
-class FlowStep:
-    who: str  # 申请人, 代办员, or the department or company that acts
-    what: str
-    time: str  # how long this step takes, in words (当场, 3 个工作日 ...)
-
-
-@dataclass(frozen=True)
-class GuideMaterial:
-    name: str
-    form: str  # 原件 / 复印件 / 原件及复印件
-    copies: int
-    required: bool
+MAX_TEXT = 3000
+MAX_MATERIALS = 30
 
 
 @dataclass(frozen=True)
-class PublicGuide:
+class GuideView:
     item_code: str
-    materials: tuple[GuideMaterial, ...]
-    steps: tuple[FlowStep, ...]
-    time_limit: str
-    sample: bool  # True: not approved by its department; shown labelled SAMPLE_LABEL
+    item_name: str
+    text: str
+    materials: tuple[str, ...]
+    approved: bool
+    approved_by: str | None
+    approved_at: datetime | None
+    written: bool  # False: nobody wrote one yet, the catalogue's guide is shown
+
+    @property
+    def sample(self) -> bool:
+        return not self.approved
 
 
-@lru_cache(maxsize=1)
-def _samples() -> dict[str, PublicGuide]:
-    data = resources.read_json("guides", "sample_guides.json")
-    return {
-        code: PublicGuide(
-            item_code=code,
-            materials=tuple(GuideMaterial(**m) for m in raw["materials"]),
-            steps=tuple(FlowStep(**s) for s in raw["steps"]),
-            time_limit=raw["time_limit"],
-            sample=True,
+def _item(session: Session, item_code: str) -> Item:
+    try:
+        return catalogues.catalogue(session).by_code(item_code[:10])
+    except CatalogueError:
+        raise CountyError(Refusal.NOT_FOUND, "no_item", "事项清单里没有这个事项。") from None
+
+
+def _catalogue_text(item: Item) -> str:
+    guide = item.guide
+    lines = [f"办理步骤：{step}" for step in guide.steps]
+    lines += [f"办理时限：{guide.time_limit_text}", f"收费：{guide.fee_text}", f"咨询：{guide.query_text}"]
+    return "\n".join(line for line in lines if not line.endswith("："))
+
+
+def _catalogue_materials(item: Item) -> tuple[str, ...]:
+    return tuple(f"{m.name}（{m.form_label}{f' {m.copies} 份' if m.copies > 1 else ''}）" for m in item.guide.materials)
+
+
+def guide_for(session: Session, item_code: str) -> GuideView:
+    """An item's guide as the public reads it: text, materials, whether its department approved it."""
+    item = _item(session, item_code)
+    row = session.get(Guide, item.code)
+    if row is None:
+        return GuideView(
+            item.code, item.name, _catalogue_text(item), _catalogue_materials(item), False, None, None, False
         )
-        for code, raw in data["items"].items()
-    }
+    return GuideView(
+        item.code, item.name, row.text, tuple(row.materials), row.approved, row.approved_by, row.approved_at, True
+    )
 
 
-def guide_for(item_code: str) -> PublicGuide | None:
-    """The guide and flowchart of an item, or None when there is none (yet) to show."""
-    return _samples().get(item_code)
+def may_edit(item: Item, *, bureau: bool, unit_code: str | None) -> bool:
+    return bureau or (unit_code is not None and unit_code in item.guide.unit_codes)
+
+
+def save(
+    session: Session, item_code: str, text: str, materials_text: str, *, actor: str, bureau: bool, unit_code: str | None
+) -> Guide:
+    """New text and materials (one a line); the guide becomes a sample again until its department approves."""
+    item = _item(session, item_code)
+    if not may_edit(item, bureau=bureau, unit_code=unit_code):
+        raise CountyError(Refusal.FORBIDDEN, "not_your_item", "这个事项不归你的单位办理，不能修改它的办事指南。")
+    text = texts.paragraph(text, field="text", label="办事指南", max_len=MAX_TEXT, required=False)
+    materials = [
+        texts.line(line, field="materials", label="材料", max_len=100, required=False)
+        for line in materials_text.splitlines()
+    ]
+    materials = [m for m in materials if m]
+    if not text or not materials:
+        raise CountyError(Refusal.INVALID, "guide_empty", "办事指南的说明和材料清单都要填写（材料一行一项）。")
+    if len(materials) > MAX_MATERIALS:
+        raise CountyError(Refusal.INVALID, "guide_long", f"材料清单最多 {MAX_MATERIALS} 项。")
+    before = guide_for(session, item.code)
+    row = session.get(Guide, item.code) or Guide(item_code=item.code)
+    row.text, row.materials, row.updated_by, row.updated_at = text, materials, actor, utcnow()
+    row.approved, row.approved_by, row.approved_at = False, None, None
+    session.add(row)
+    audit(
+        session,
+        actor,
+        "guide.edit",
+        f"item:{item.code}",
+        before={"text": before.text, "materials": list(before.materials), "approved": before.approved},
+        after={"text": text, "materials": materials, "approved": False},
+    )
+    return row
+
+
+def approve(session: Session, item_code: str, *, actor: str, unit_code: str | None) -> Guide:
+    """The item's department approves the guide as written: it stops being a sample."""
+    item = _item(session, item_code)
+    if unit_code is None or unit_code not in item.guide.unit_codes:
+        raise CountyError(Refusal.FORBIDDEN, "not_your_item", "只有办理这个事项的部门才能审核它的办事指南。")
+    row = session.get(Guide, item.code)
+    if row is None:
+        raise CountyError(Refusal.CONFLICT, "guide_unwritten", "这个事项还没有写办事指南，请先填写并保存，再审核。")
+    if row.approved:
+        raise CountyError(Refusal.CONFLICT, "guide_approved", "这份办事指南已经审核过了。")
+    row.approved, row.approved_by, row.approved_at = True, actor, utcnow()
+    audit(session, actor, "guide.approve", f"item:{item.code}", before={"approved": False}, after={"approved": True})
+    return row

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county.models import Township
-from county.services import catalogues
-from county.services.guides import PublicGuide, guide_for
+from county.services import catalogues, guides
+from county.services.sample_guides import PublicGuide, sample_for
 from sync.ledger.catalogue import FLOW_LABELS, Catalogue, Item
 
 
@@ -24,7 +24,8 @@ class ItemPage:
     flow_label: str
     units: tuple[str, ...]
     townships: tuple[str, ...]
-    guide: PublicGuide | None
+    guide: PublicGuide | None  # the sample guide and flowchart, shown labelled 示例
+    official: guides.GuideView | None  # the guide its department approved, if it did
 
 
 def current(session: Session) -> Catalogue:
@@ -51,5 +52,11 @@ def item_page(session: Session, code: str) -> ItemPage | None:
         flow_label=FLOW_LABELS[item.flow],
         units=tuple(unit.name for unit in cat.units_of(item)),
         townships=townships_offering(session, item),
-        guide=guide_for(item.code),
+        guide=sample_for(item.code),
+        official=_approved(session, item.code),
     )
+
+
+def _approved(session: Session, code: str) -> guides.GuideView | None:
+    view = guides.guide_for(session, code)
+    return view if view.approved else None

@@ -134,3 +134,41 @@ def end_all(session: Session, user_id: int, *, keep: str | None = None) -> None:
     if keep:
         query = query.where(StaffSession.id != keep)
     session.execute(query)
+
+
+TOTP_LOCKED = "动态码连续输错 5 次，账号已锁定 15 分钟，请稍后重新登录。"
+
+
+def _totp_key(user: StaffUser) -> str:
+    return hashlib.sha256(f"totp|{user.id}".encode()).hexdigest()[:32]
+
+
+def totp_throttled(session: Session, user: StaffUser) -> str | None:
+    """Why a TOTP code is not even checked: the account is locked, or it had too many wrong codes lately.
+    Counted in the database like wrong passwords, so every county instance sees the same count."""
+    if user.locked_until is not None and aware(user.locked_until) > utcnow():
+        return TOTP_LOCKED
+    session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - WINDOW))
+    wrong = session.scalar(
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.name_key == _totp_key(user))
+    )
+    return TOTP_LOCKED if wrong >= LOCK_AFTER else None
+
+
+def totp_failed(session: Session, user: StaffUser, *, client: str) -> bool:
+    """Count a wrong code; at the fifth in the window the account locks and its sessions end. True if locked."""
+    session.add(LoginFailure(name_key=_totp_key(user), client=client[:64], at=utcnow()))
+    session.flush()
+    wrong = session.scalar(
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.name_key == _totp_key(user))
+    )
+    if wrong < LOCK_AFTER:
+        return False
+    user.locked_until = utcnow() + WINDOW
+    end_all(session, user.id)
+    audit(session, user.username, "staff.locked", f"staff:{user.id}", client=client[:64], reason="totp")
+    return True
+
+
+def totp_passed(session: Session, user: StaffUser) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.name_key == _totp_key(user)))

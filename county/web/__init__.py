@@ -19,9 +19,18 @@ CSP = (
 
 def routers() -> list:
     """Every console router; the role × route test walks their routes and the roles each declares."""
-    from county.web import routes_auth, routes_cases, routes_consult_console, routes_desk, routes_org
+    from county.web import (
+        routes_audit,
+        routes_auth,
+        routes_bureau,
+        routes_cases,
+        routes_consult_console,
+        routes_desk,
+        routes_org,
+    )
 
-    return [module.router for module in (routes_auth, routes_desk, routes_org, routes_cases, routes_consult_console)]
+    modules = (routes_auth, routes_desk, routes_org, routes_cases, routes_audit, routes_bureau, routes_consult_console)
+    return [module.router for module in modules]
 
 
 def install(app: FastAPI) -> None:

@@ -25,6 +25,8 @@ MENU: tuple[tuple[str, str, frozenset[StaffRole]], ...] = (
     ("/console/points", "代办点", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
     ("/console/townships", "乡镇", frozenset({*BUREAU, StaffRole.FINANCE})),
     ("/console/notices", "通知公告", frozenset(BUREAU)),
+    ("/console/workdays", "工作日表", frozenset({*BUREAU, StaffRole.FINANCE})),
+    ("/console/guides", "办事指南", frozenset({*BUREAU, StaffRole.FINANCE, StaffRole.DEPARTMENT})),
     ("/console/staff", "工作人员账号", frozenset({StaffRole.BUREAU_ADMIN})),
     ("/console/audit", "审计日志", frozenset({StaffRole.BUREAU_ADMIN, StaffRole.FINANCE})),
 )

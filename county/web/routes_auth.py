@@ -137,17 +137,25 @@ def totp_check(
     request: Request, who: AtTotp, code: Annotated[str, Form()] = "", secret: Annotated[str, Form()] = ""
 ) -> Response:
     box = request.app.state.core.pii
+    setting_up = who.stage == "totp_setup"
+    extra = {"secret": secret[:64], "secret_grouped": _grouped(secret[:64])} if setting_up else {}
     with writing(request, who) as db:
         user = db.get(StaffUser, who.user_id)
-        setting_up = who.stage == "totp_setup"
+        if why := staff_login.totp_throttled(db, user):
+            return page(request, "message.html", None, heading="不能这样操作", message=why, status=429)
         if staff.check_totp(box, user, code[:10], secret=secret[:64] if setting_up else None):
+            staff_login.totp_passed(db, user)
+            db.get(StaffSession, who.session_id).stage = "ok"
             if setting_up:
                 user.totp_sealed = staff.seal_totp(box, user, secret[:64])
                 audit(db, who.actor, "staff.totp_set", f"staff:{user.id}")
-            db.get(StaffSession, who.session_id).stage = "ok"
             return RedirectResponse("/console/", status_code=303)
+        locked = staff_login.totp_failed(db, user, client=client_ip(request))  # row locks before the audit head
         audit(db, who.actor, "staff.totp_wrong", f"staff:{user.id}")
-    extra = {"secret": secret[:64], "secret_grouped": _grouped(secret[:64])} if setting_up else {}
+        if locked:
+            return page(
+                request, "message.html", None, heading="不能这样操作", message=staff_login.TOTP_LOCKED, status=429
+            )
     return page(
         request, "totp.html", who, error="动态码不对，请看验证器上最新的 6 位数字再输一次。", status=400, **extra
     )

@@ -1,15 +1,15 @@
-"""Each role's work desk (工作台), the audit log, notices (通知公告) and staff accounts."""
+"""Each role's work desk (工作台), notices (通知公告) and staff accounts."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 
 from county.api.errors import status_of
 from county.errors import CountyError
-from county.models import AuditLog, CountyEvent, StaffUser, Township
+from county.models import CountyEvent, StaffUser, Township
 from county.services import consultations, notices, staff
 from county.services.staff import ALL_ROLES, BUREAU, ROLE_LABELS, StaffRole
 from county.web import queries
@@ -19,7 +19,6 @@ from sync.ledger.catalogue import load_units
 
 router = APIRouter(prefix="/console")
 Anyone = Annotated[Viewer, allow(*ALL_ROLES)]
-Auditors = Annotated[Viewer, allow(StaffRole.BUREAU_ADMIN, StaffRole.FINANCE)]
 Bureau = Annotated[Viewer, allow(*BUREAU)]
 Admin = Annotated[Viewer, allow(StaffRole.BUREAU_ADMIN)]
 Text = Annotated[str, Form(max_length=2000)]
@@ -32,23 +31,6 @@ def desk(request: Request, who: Anyone):
         consults = consultations.reminders(db, who.scope)
         town = db.get(Township, who.scope.township_id) if who.scope.township_id else None
     return page(request, "desk.html", who, counts=counts, town=town, consults=consults)
-
-
-@router.get("/audit")
-def audit_log(
-    request: Request,
-    who: Auditors,
-    action: Annotated[str, Query(max_length=60)] = "",
-    actor: Annotated[str, Query(max_length=60)] = "",
-):
-    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(200)
-    if action.strip():
-        query = query.where(AuditLog.action.like(action.strip().replace("%", "") + "%"))
-    if actor.strip():
-        query = query.where(AuditLog.actor == actor.strip())
-    with reading(request) as db:
-        rows = db.scalars(query).all()
-    return page(request, "audit.html", who, rows=rows, action=action, actor=actor, roles=ROLE_LABELS)
 
 
 def _notices(db) -> list[CountyEvent]:

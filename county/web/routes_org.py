@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from county.api.errors import status_of
 from county.errors import CountyError
-from county.models import Account, Device, Point, Township
-from county.services import admin, directory, reinstate
+from county.models import Account, Case, Device, Point, Township
+from county.services import admin, catalogues, directory, reinstate
 from county.services.staff import BUREAU, StaffRole
 from county.web import queries
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
@@ -94,6 +94,14 @@ def point_page(request: Request, code: str, who: Viewer, error: str = "", status
         health = queries.point_health(db, who.scope, code=point.code)[0]
         accounts = db.scalars(select(Account).where(Account.point_id == point.id).order_by(Account.id)).all()
         devices = db.scalars(select(Device).where(Device.point_id == point.id).order_by(Device.device_no)).all()
+        town = db.get(Township, point.township_id)
+        catalogue = catalogues.catalogue(db)
+        strays = db.scalars(
+            who.scope.cases()
+            .where(Case.point_id == point.id, Case.not_offered.is_(True))
+            .order_by(Case.recorded_at.desc())
+            .limit(50)
+        ).all()
     return page(
         request,
         "point.html",
@@ -102,6 +110,9 @@ def point_page(request: Request, code: str, who: Viewer, error: str = "", status
         health=health,
         accounts=accounts,
         devices=devices,
+        town=town,
+        items=catalogue.for_township(town.name if town else "").items,
+        strays=strays,
         may_edit=who.role in BUREAU,
         error=error,
         done=done,

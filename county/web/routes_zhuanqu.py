@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from county.models import Point, Township
 from county.services import directory, notices, public_counts, public_items
-from county.services.guides import SAMPLE_LABEL
+from county.services.sample_guides import SAMPLE_LABEL
 from county.web.deps import reading
 from county.web.routes_public import _render
 

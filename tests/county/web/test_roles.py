@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from county.models import Township
 from county.services import consultations
 from county.services.staff import StaffRole
 from county.web import routers
@@ -41,7 +43,14 @@ def url(path: str, console, consult_id: int = 0) -> str:
         .replace("{consult_id}", str(consult_id))
         .replace("{account_id}", str(console.a.account_id))
         .replace("{case_id}", console.a.approval["case_id"])
+        .replace("{township_id}", str(_township_id(console, console.a.township)))
+        .replace("{item_code}", "FL015")  # the department account's unit (县市场监管局) handles it
     )
+
+
+def _township_id(console, name: str) -> int:
+    with console.county.session() as db:
+        return db.scalar(select(Township.id).where(Township.name == name))
 
 
 def test_every_console_route_declares_its_roles():
@@ -54,6 +63,26 @@ def test_every_console_route_declares_its_roles():
         "/console/staff",
         "/console/consultations",
         "/console/consultations/{consult_id}/answer",
+    }
+    bureau_pages = {
+        ("GET", "/console/audit/export"),
+        ("GET", "/console/workdays"),
+        ("POST", "/console/workdays"),
+        ("GET", "/console/townships/{township_id}/items"),
+        ("POST", "/console/townships/{township_id}/items"),
+        ("GET", "/console/guides"),
+        ("GET", "/console/guides/{item_code}"),
+        ("POST", "/console/guides/{item_code}"),
+        ("POST", "/console/guides/{item_code}/approve"),
+    }
+    assert bureau_pages <= {(m, p) for m, p, _r in routes}
+    writes = {(m, p): r for m, p, r in routes if m == "POST"}
+    own_account = {("POST", "/console/password"), ("POST", "/console/logout")}
+    assert not [w for w, roles in writes.items() if StaffRole.FINANCE in roles and w not in own_account]  # reads only
+    assert writes[("POST", "/console/workdays")] == {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK}
+    assert writes[("POST", "/console/townships/{township_id}/items")] == {
+        StaffRole.BUREAU_ADMIN,
+        StaffRole.BUREAU_CLERK,
     }
 
 
