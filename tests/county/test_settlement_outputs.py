@@ -107,3 +107,32 @@ def test_the_distribution_list_and_receipt_slips_render_and_read_back(published)
     town_b = Scope(StaffRole.TOWNSHIP, township_id=p["b1"].township_id)
     with pytest.raises(CountyError):  # another township's points: not found, whatever the id asked
         settlement_views.distribution_list_for(db, row, town_b, town_a)
+
+
+@SQLITE_ONLY
+def test_the_cli_runs_shows_publishes_and_exports(county_engine, tmp_path, capsys):
+    from county import cli as county_cli
+
+    with Session(county_engine) as db:
+        p = org(db)
+        add_cases(db, p["a1"], 3, date(2026, 8, 3), 5)
+        db.commit()
+
+    def cli(*args: str) -> int:
+        return county_cli.main(["--db", county_engine.url.render_as_string(hide_password=False), *args])
+
+    assert cli("settle-run", "2026-Q4", "--value", "0.5") == 1
+    assert "还没有结束入账" in capsys.readouterr().out
+    assert cli("settle-run", "2026-Q3", "--value", "0.5") == 0
+    digest = capsys.readouterr().out.split("校验值 ")[1][:64]
+    assert cli("settle-show", "2026-Q3") == 0
+    shown = capsys.readouterr().out
+    assert f"第 1 版 草稿 每积分 0.5 元 校验值 {digest}" in shown and "0001 甲一小卖部 积分 15 实发 7.50 元" in shown
+    assert cli("settle-publish", "2026-Q3", "--hash", "0" * 64) == 1
+    assert "重新计算过" in capsys.readouterr().out
+    assert cli("settle-publish", "2026-Q3", "--hash", digest) == 0
+    assert cli("settle-publish", "2026-Q3", "--hash", digest) == 1
+    assert "没有待发布的草稿" in capsys.readouterr().out
+    assert cli("settle-export", "2026-Q3", "--out", str(tmp_path / "q3.xlsx")) == 0
+    book = load_workbook(tmp_path / "q3.xlsx")
+    assert [r[0] for r in book["结算明细"].iter_rows(min_row=2, values_only=True)] == ["0001"]
