@@ -23,6 +23,7 @@ MENU: tuple[tuple[str, str, frozenset[StaffRole]], ...] = (
     ("/console/cases", "办件查询", frozenset(StaffRole)),
     ("/console/points", "代办点", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
     ("/console/townships", "乡镇", frozenset({*BUREAU, StaffRole.FINANCE})),
+    ("/console/settlements", "季度结算", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
     ("/console/notices", "通知公告", frozenset(BUREAU)),
     ("/console/staff", "工作人员账号", frozenset({StaffRole.BUREAU_ADMIN})),
     ("/console/audit", "审计日志", frozenset({StaffRole.BUREAU_ADMIN, StaffRole.FINANCE})),
