@@ -341,7 +341,7 @@ class SettlementLine(Base):
     __tablename__ = "settlement_line"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     settlement_id: Mapped[int] = mapped_column(ForeignKey("settlement.id"), index=True)
-    point_id: Mapped[int] = mapped_column(Integer)
+    point_id: Mapped[int] = mapped_column(Integer, index=True)  # the points statement reads a point's lines
     point_code: Mapped[str] = mapped_column(String(4))
     point_name: Mapped[str] = mapped_column(String(60))
     township_id: Mapped[int] = mapped_column(Integer, index=True)

@@ -21,6 +21,7 @@ from county.models import (
     SettlementLine,
 )
 from county.services.common import audit, aware, utcnow
+from county.services.points import publish_statement_if_changed
 from county.services.scope import Scope
 from county.services.settlement import DRAFT, PUBLISHED, effective
 from county.services.settlement_hash import LINE_FIELDS, content_hash
@@ -104,6 +105,9 @@ def publish(session: Session, settlement_id: int, *, actor: str, seen_hash: str 
     row.state, row.published_by, row.published_at = PUBLISHED, actor, utcnow()
     audit(session, actor, "settlement.publish", f"settlement:{row.quarter}", version=row.version, hash=row.content_hash)
     session.flush()
+    point_ids = session.scalars(select(SettlementLine.point_id).where(SettlementLine.settlement_id == row.id)).all()
+    for point in session.scalars(select(Point).where(Point.id.in_(point_ids)).order_by(Point.id)):
+        publish_statement_if_changed(session, point, months=set())  # each point's counter is told at its next pull
     return row
 
 

@@ -193,3 +193,32 @@ def test_the_township_records_a_hand_out_once_on_the_version_in_force(db):
     with pytest.raises(CountyError) as refused:
         settlement_publish.record_handout(db, ours.id, "2026-11-27", "张三", actor="t", scope=town_a)
     assert refused.value.code == "recorded"
+
+
+def test_publishing_tells_each_point_through_its_points_statement(db):
+    from county.models import CountyEvent
+
+    p = org(db)
+    add_cases(db, p["a1"], 4, AUG, 5)
+    row = settlement.run(db, "2026-Q3", "0.5", actor="test")
+    statements = select(CountyEvent.payload).where(
+        CountyEvent.kind == "points_statement", CountyEvent.point_id == p["a1"].id
+    )
+    assert db.scalars(statements).all() == []  # a draft tells nobody
+    settlement_publish.publish(db, row.id, actor="test")
+    (told,) = db.scalars(statements).all()
+    assert told["months"]["2026-08"]["credited"] == 20 and told["quarters"] == {"2026-Q3": 20}
+    assert told["settlements"]["2026-Q3"] == {
+        "version": 1,
+        "point_value": "0.5",
+        "hash": row.content_hash,
+        "points": 20,
+        "gross": "10.00",
+        "released": "0.00",
+        "clawback": "0.00",
+        "owed_in": "0.00",
+        "payout": "10.00",
+        "owed_out": "0.00",
+        "held_out": "0.00",
+        "hold_reason": None,
+    }

@@ -57,6 +57,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_settlement_line_settlement_id', 'settlement_line', ['settlement_id'])
     op.create_index('ix_settlement_line_township_id', 'settlement_line', ['township_id'])
+    op.create_index('ix_settlement_line_point_id', 'settlement_line', ['point_id'])
     op.create_table(
         'settlement_award',
         sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -109,6 +110,7 @@ def downgrade() -> None:
     op.drop_index('ix_settlement_award_case_id', table_name='settlement_award')
     op.drop_index('ix_settlement_award_settlement_id', table_name='settlement_award')
     op.drop_table('settlement_award')
+    op.drop_index('ix_settlement_line_point_id', table_name='settlement_line')
     op.drop_index('ix_settlement_line_township_id', table_name='settlement_line')
     op.drop_index('ix_settlement_line_settlement_id', table_name='settlement_line')
     op.drop_table('settlement_line')
