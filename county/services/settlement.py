@@ -345,7 +345,7 @@ def run(session: Session, quarter: str, value_text: str, *, actor: str, reason: 
     session.add_all(SettlementLine(settlement_id=row.id, **line) for line in draft.lines)
     session.add_all(SettlementAward(settlement_id=row.id, **award) for award in draft.awards)
     session.add_all(SettlementClawback(settlement_id=row.id, **claw) for claw in draft.clawbacks)
-    row.content_hash = content_hash(quarter, row.point_value, draft.lines, draft.clawbacks)
+    row.content_hash = content_hash(quarter, row.point_value, draft.lines, draft.clawbacks, draft.awards)
     audit(
         session,
         actor,

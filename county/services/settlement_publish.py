@@ -83,8 +83,17 @@ def clawbacks_of(session: Session, settlement: Settlement) -> list[dict]:
 
 def stored_hash(session: Session, settlement: Settlement) -> str:
     """The hash recomputed from the rows as stored: equal to ``content_hash`` unless the rows were altered."""
+    awards = session.execute(
+        select(SettlementAward.case_id, SettlementAward.month, SettlementAward.points).where(
+            SettlementAward.settlement_id == settlement.id
+        )
+    )
     return content_hash(
-        settlement.quarter, settlement.point_value, lines_of(session, settlement), clawbacks_of(session, settlement)
+        settlement.quarter,
+        settlement.point_value,
+        lines_of(session, settlement),
+        clawbacks_of(session, settlement),
+        [{"case_id": c, "month": m, "points": n} for c, m, n in awards],
     )
 
 

@@ -40,11 +40,13 @@ def add_cases(
     disqualified: bool = False,
     credited: datetime | None = None,
     flag: str | None = None,
+    first: int | None = None,
 ) -> list[Case]:
-    """``n`` cases of ``points`` each completed on ``day`` a minute apart from 08:00 (China time)."""
+    """``n`` cases of ``points`` each completed on ``day`` a minute apart from 08:00 (China time); numbered from
+    ``first`` when given (the same case ids in another database), else from a running count."""
     made = []
     for i in range(n):
-        number = next(_numbers)
+        number = next(_numbers) if first is None else first + i
         done = china(day, 8) + timedelta(minutes=i)
         at = credited or done
         local = at.astimezone(CHINA_TZ)

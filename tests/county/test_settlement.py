@@ -222,3 +222,38 @@ def test_publishing_tells_each_point_through_its_points_statement(db):
         "held_out": "0.00",
         "hold_reason": None,
     }
+
+
+def test_two_databases_with_the_same_cases_in_another_order_give_the_same_hash(tmp_path):
+    """Cases tied at the cap (the same minute) and written in the opposite order: the same lines, the same hash."""
+    from county.db import make_engine, upgrade
+
+    digests = []
+    for name, order in (("one", (0, 1, 2)), ("two", (2, 1, 0))):
+        engine = make_engine(f"sqlite:///{tmp_path / name}.db")
+        upgrade(engine)
+        with Session(engine) as session:
+            p = org(session)
+            batches = [(p["a1"], 150, JULY, 5, 1000), (p["a1"], 150, JULY, 4, 2000), (p["b1"], 7, SEP, 3, 3000)]
+            for index in order:
+                point, n, day, points, first = batches[index]
+                add_cases(session, point, n, day, points, first=first)
+            row = settlement.run(session, "2026-Q3", "0.5", actor="test")
+            assert line(session, row, "0001").months["2026-07"] == {"raw": 1350, "capped": 1000, "cases": 300}
+            digests.append(row.content_hash)
+        engine.dispose()
+    assert digests[0] == digests[1]
+
+
+def test_the_hash_covers_each_cases_award_not_only_the_totals(db):
+    """Which case the cap cuts changes what a later clawback takes back: the hash sees it, the totals do not."""
+    p = org(db)
+    early = add_cases(db, p["a1"], 200, JULY, 5)  # exactly the cap
+    late = add_cases(db, p["a1"], 1, date(2026, 7, 20), 5)  # cut to nothing
+    first = settlement.run(db, "2026-Q3", "0.5", actor="test")
+    digest, lines = first.content_hash, settlement_publish.lines_of(db, first)
+    early[0].completed_at, late[0].completed_at = late[0].completed_at, early[0].completed_at
+    early[0].credited_at, late[0].credited_at = late[0].credited_at, early[0].credited_at
+    db.flush()
+    again = settlement.run(db, "2026-Q3", "0.5", actor="test")
+    assert settlement_publish.lines_of(db, again) == lines and again.content_hash != digest
