@@ -407,3 +407,90 @@ class PublicAttempt(Base):
     client: Mapped[str] = mapped_column(String(64), index=True)
     key: Mapped[str | None] = mapped_column(String(64), index=True)  # a used challenge's nonce
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Settlement(Base):
+    """季度结算: one version of one quarter's settlement (county/services/settlement.py, docs/settlement.md).
+
+    A draft until the bureau publishes it; a published version never changes (its ``content_hash`` is over a
+    canonical serialisation of its lines and clawbacks). A correction is a new version of the same quarter with
+    a reason; it supersedes the published version once published itself. Money is kept as decimal text.
+    """
+
+    __tablename__ = "settlement"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(7))  # 2026-Q3
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10))  # draft | published
+    point_value: Mapped[str] = mapped_column(String(20))  # 元 of 扶贫产品 per point, decimal text
+    reason: Mapped[str | None] = mapped_column(Text)  # a correction's reason; NULL for version 1
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str | None] = mapped_column(String(60))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("quarter", "version", name="uq_settlement_quarter_version"),)
+
+
+class SettlementLine(Base):
+    """One point in one settlement version: its months, points, value, clawbacks, what is paid and owed."""
+
+    __tablename__ = "settlement_line"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlement.id"), index=True)
+    point_id: Mapped[int] = mapped_column(Integer, index=True)  # the points statement reads a point's lines
+    point_code: Mapped[str] = mapped_column(String(4))
+    point_name: Mapped[str] = mapped_column(String(60))
+    township_id: Mapped[int] = mapped_column(Integer, index=True)
+    township_name: Mapped[str] = mapped_column(String(40))
+    months: Mapped[dict] = mapped_column(JSON)  # {"2026-07": {"raw", "capped", "cases"}}
+    points: Mapped[int] = mapped_column(Integer)  # the quarter's accounted points: the sum of capped months
+    gross: Mapped[str] = mapped_column(String(20))  # points × value
+    released: Mapped[str] = mapped_column(String(20))  # held in an earlier quarter, paid now
+    clawback: Mapped[str] = mapped_column(String(20))  # 收回奖补 raised in this settlement
+    owed_in: Mapped[str] = mapped_column(String(20))  # still owed from the last published quarter
+    payout: Mapped[str] = mapped_column(String(20))  # handed out this quarter
+    owed_out: Mapped[str] = mapped_column(String(20))  # not offset: the township recovers it, carried forward
+    held_out: Mapped[str] = mapped_column(String(20))  # held back, carried forward
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("settlement_id", "point_id", name="uq_settlement_line_point"),)
+
+
+class SettlementAward(Base):
+    """What one case was credited in one settlement version: a later clawback takes back exactly this."""
+
+    __tablename__ = "settlement_award"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlement.id"), index=True)
+    point_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[str] = mapped_column(String(32), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    points: Mapped[int] = mapped_column(Integer)
+
+
+class SettlementClawback(Base):
+    """收回奖补: one disqualified case paid in an earlier published quarter, taken back at that quarter's value."""
+
+    __tablename__ = "settlement_clawback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlement.id"), index=True)
+    point_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[str] = mapped_column(String(32), index=True)
+    receipt_no: Mapped[str] = mapped_column(String(24))
+    paid_quarter: Mapped[str] = mapped_column(String(7))
+    points: Mapped[int] = mapped_column(Integer)
+    point_value: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class SettlementHandout(Base):
+    """The township's record of handing one point its quarter's 扶贫产品 (date, who received it)."""
+
+    __tablename__ = "settlement_handout"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("settlement_line.id"), unique=True)
+    handed_on: Mapped[str] = mapped_column(String(10))  # China-time date, 2026-10-20
+    receiver: Mapped[str] = mapped_column(String(40))
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -17,7 +17,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from county.models import Case, CountyEvent, Point
+from county.models import Case, CountyEvent, Point, Settlement, SettlementLine
 from county.services.common import utcnow
 from sync.ledger.events import parse_time
 from sync.ledger.kinds import CaseState
@@ -86,21 +86,50 @@ def _month_figures(month: MonthPoints) -> dict:
     return {"raw": month.raw, "credited": month.credited, "capped": month.capped, "cases": month.case_count}
 
 
-def _payload(months: dict[str, dict], flags: list[dict]) -> dict:
+SETTLED_FIELDS = ("points", "gross", "released", "clawback", "owed_in", "payout", "owed_out", "held_out", "hold_reason")
+
+
+def settled(session: Session, point: Point) -> dict[str, dict]:
+    """The point's line in each quarter's published settlement in force (季度结算, docs/settlement.md)."""
+    rows = session.execute(
+        select(Settlement, SettlementLine)
+        .join(SettlementLine, SettlementLine.settlement_id == Settlement.id)
+        .where(SettlementLine.point_id == point.id, Settlement.state == "published")
+        .order_by(Settlement.quarter, Settlement.version)
+    )
+    found: dict[str, dict] = {}
+    for settlement, line in rows:  # a later version of a quarter replaces the earlier one
+        found[settlement.quarter] = {
+            "version": settlement.version,
+            "point_value": settlement.point_value,
+            "hash": settlement.content_hash,
+            **{key: getattr(line, key) for key in SETTLED_FIELDS},
+        }
+    return found
+
+
+def _payload(months: dict[str, dict], flags: list[dict], settlements: dict[str, dict] | None = None) -> dict:
     """The statement as the feed carries it, from each month's figures: quarters sum their months' credits;
-    ``flags`` only when there are any (older counters read months and quarters, and ignore it)."""
+    ``flags`` and ``settlements`` only when there are any (older counters read months and quarters, and
+    ignore them)."""
     quarters: dict[str, int] = {}
     for month in sorted(months):
         quarter = quarter_of(month)
         quarters[quarter] = quarters.get(quarter, 0) + months[month]["credited"]
     payload = {"months": {month: months[month] for month in sorted(months)}, "quarters": quarters}
-    return {**payload, "flags": flags} if flags else payload
+    if flags:
+        payload["flags"] = flags
+    if settlements:
+        payload["settlements"] = settlements
+    return payload
 
 
 def statement_payload(session: Session, point: Point) -> dict:
     """The statement as the feed carries it to the point's devices (积分对账单), from all the point's cases."""
     return _payload(
-        {m.month: _month_figures(m) for m in monthly_points(credits(session, point)).values()}, flagged(session, point)
+        {m.month: _month_figures(m) for m in monthly_points(credits(session, point)).values()},
+        flagged(session, point),
+        settled(session, point),
     )
 
 
@@ -122,7 +151,7 @@ def publish_statement_if_changed(session: Session, point: Point, months: Collect
     else:
         figures = {month: dict(values) for month, values in last["months"].items() if month not in months}
         figures.update({m.month: _month_figures(m) for m in monthly_points(credits(session, point, months)).values()})
-        payload = _payload(figures, flagged(session, point))
+        payload = _payload(figures, flagged(session, point), settled(session, point))
     if last == payload:
         return False
     session.add(CountyEvent(point_id=point.id, kind="points_statement", payload=payload, created_at=utcnow()))

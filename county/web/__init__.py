@@ -27,9 +27,19 @@ def routers() -> list:
         routes_consult_console,
         routes_desk,
         routes_org,
+        routes_settlement,
     )
 
-    modules = (routes_auth, routes_desk, routes_org, routes_cases, routes_audit, routes_bureau, routes_consult_console)
+    modules = (
+        routes_auth,
+        routes_desk,
+        routes_org,
+        routes_cases,
+        routes_audit,
+        routes_bureau,
+        routes_consult_console,
+        routes_settlement,
+    )
     return [module.router for module in modules]
 
 

@@ -42,6 +42,22 @@ class StatementFlag:
 
 
 @dataclass(frozen=True)
+class QuarterSettlement:
+    """This point's line in a quarter's published settlement (季度结算): what the township hands over."""
+
+    quarter: str  # "2026-Q3"
+    version: int
+    points: int
+    point_value: str  # 元 per point, decimal text
+    gross: str
+    clawback: str
+    payout: str
+    owed_out: str  # not offset: the township recovers it
+    held_out: str
+    hold_reason: str | None
+
+
+@dataclass(frozen=True)
 class PointsStatement:
     """The county's own reckoning (积分对账单): what counts at the quarterly settlement."""
 
@@ -49,6 +65,7 @@ class PointsStatement:
     quarters: dict[str, int]
     received: str
     flags: tuple[StatementFlag, ...] = ()
+    settlements: tuple[QuarterSettlement, ...] = ()  # quarter order
 
     def month(self, key: str) -> MonthStatement | None:
         return next((m for m in self.months if m.month == key), None)
@@ -106,8 +123,24 @@ def points_statement(counter: Counter) -> PointsStatement | None:
                 )
                 for f in payload.get("flags", [])
             )
+            settled = tuple(_settlement(key, value) for key, value in sorted(payload.get("settlements", {}).items()))
         except (KeyError, TypeError, ValueError, AttributeError):
             log.warning("ignoring a points statement that does not check out")
             continue
-        return PointsStatement(months, quarters, when(row["received_at"]), flags)
+        return PointsStatement(months, quarters, when(row["received_at"]), flags, settled)
     return None
+
+
+def _settlement(quarter: str, value: dict) -> QuarterSettlement:
+    return QuarterSettlement(
+        str(quarter),
+        int(value["version"]),
+        int(value["points"]),
+        str(value["point_value"]),
+        str(value["gross"]),
+        str(value["clawback"]),
+        str(value["payout"]),
+        str(value["owed_out"]),
+        str(value["held_out"]),
+        str(value["hold_reason"]) if value.get("hold_reason") else None,
+    )

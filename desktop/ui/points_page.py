@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
-from desktop.services.county_news import points_statement
+from desktop.services.county_news import QuarterSettlement, points_statement
 from desktop.services.overview import MONTHLY_CAP, points_now
 from desktop.services.session import Counter
 from desktop.ui.widgets import card, label
@@ -102,4 +102,24 @@ class PointsPage(QWidget):
                 lines.append("和本机估算不一样时，以县里的为准；还没同步的办件同步后才会算进去。")
         if len(lines) == 1:
             lines.append("本季度县里还没有记到积分。")
+        if statement.settlements:
+            lines += ["", settlement_text(statement.settlements[-1])]
         self.county_lines.setText("\n".join(lines))
+
+
+def settlement_text(settled: QuarterSettlement) -> str:
+    """The newest published settlement of this point, in the words the township uses when it hands it over."""
+    year, number = settled.quarter.split("-Q")
+    lines = [
+        f"{year}年第{'一二三四'[int(number) - 1]}季度结算（县里已发布，第 {settled.version} 版）：",
+        f"{settled.points} 分，每分折合 {settled.point_value} 元，共 {settled.gross} 元扶贫产品",
+    ]
+    if settled.clawback != "0.00":
+        lines.append(f"收回违规办件的奖补 {settled.clawback} 元")
+    if settled.hold_reason:
+        lines.append(f"暂缓发放：{settled.hold_reason}（{settled.held_out} 元留到以后发放）")
+    else:
+        lines.append(f"由乡镇发放 {settled.payout} 元扶贫产品，领取时请在签收单上签字")
+    if settled.owed_out != "0.00":
+        lines.append(f"还欠 {settled.owed_out} 元，由乡镇追回")
+    return "\n".join(lines)

@@ -10,6 +10,7 @@ from county.services import consultations
 from county.services.staff import StaffRole
 from county.web import routers
 from tests.county.web.conftest import csrf_of, sign_in
+from tests.county.web.settlement_seed import published_q3
 
 PUBLIC = {("GET", "/console/login"), ("POST", "/console/login")}
 LAST = {"/console/logout"}  # ends the session: tried after everything else
@@ -37,10 +38,12 @@ def declared() -> list[tuple[str, str, frozenset]]:
     return sorted(out, key=lambda r: r[1] in LAST)
 
 
-def url(path: str, console, consult_id: int = 0) -> str:
+def url(path: str, console, ids: dict[str, int] | None = None) -> str:
+    ids = ids or {}
     return (
         path.replace("{code}", console.a.point_code)
-        .replace("{consult_id}", str(consult_id))
+        .replace("{consult_id}", str(ids.get("consult_id", 0)))
+        .replace("{settlement_id}", str(ids.get("settlement_id", 0)))
         .replace("{account_id}", str(console.a.account_id))
         .replace("{case_id}", console.a.approval["case_id"])
         .replace("{township_id}", str(_township_id(console, console.a.township)))
@@ -84,6 +87,15 @@ def test_every_console_route_declares_its_roles():
         StaffRole.BUREAU_ADMIN,
         StaffRole.BUREAU_CLERK,
     }
+    assert {path for _m, path, _r in routes} >= {
+        "/console/settlements",
+        "/console/settlements/{settlement_id}",
+        "/console/settlements/{settlement_id}/publish",
+        "/console/settlements/{settlement_id}/handouts",
+        "/console/settlements/{settlement_id}/workbook.xlsx",
+        "/console/settlements/{settlement_id}/townships/{township_id}/list.pdf",
+        "/console/settlements/{settlement_id}/townships/{township_id}/slips.pdf",
+    }
 
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
@@ -99,16 +111,18 @@ def test_only_the_declared_roles_pass_each_route(console):
         )
         db.commit()
         consult_id = consult.id
+    ids = published_q3(console)  # township a's points are in it: every settlement route has something to show
+    ids["consult_id"] = consult_id
     anonymous = console.client()
     for method, path, _roles in declared():
-        response = anonymous.request(method, url(path, console, consult_id), data={"csrf": "x"})
+        response = anonymous.request(method, url(path, console, ids), data={"csrf": "x"})
         assert response.status_code == 303 and response.headers["location"] == "/console/login", (method, path)
     for role, name in ACCOUNTS.items():
         client = console.client()
         assert sign_in(client, console.users[name].username).status_code == 303
         token = csrf_of(client.get("/console/").text)
         for method, path, roles in declared():
-            response = client.request(method, url(path, console, consult_id), data={"csrf": token})
+            response = client.request(method, url(path, console, ids), data={"csrf": token})
             where = f"{role} {method} {path}: {response.status_code}"
             if path in LAST:  # signing out: allowed to all, and the session is gone
                 assert response.status_code == 303 and client.get("/console/").headers["location"] == "/console/login"
