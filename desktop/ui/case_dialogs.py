@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.case_detail import CaseDetail
+from desktop.ui.amend_fields import AmendItemFields
 from desktop.ui.case_form import MODE_OPTIONS, MaterialsChecklist, checked_value, radio_row, set_checked
 from desktop.ui.widgets import Field, button, label
 from sync.ledger.forms import FormErrors
@@ -185,6 +186,10 @@ class AmendDialog(ActionDialog):
             self.fields[key].title.setWordWrap(True)
             grid.addWidget(self.fields[key], 1 + n // 2, (n % 2) * 2, 1, 2, Qt.AlignmentFlag.AlignTop)
         self.body.addLayout(grid)
+        self.own = AmendItemFields(detail, self.fields)
+        if detail.item.fields:
+            self.body.addWidget(label("事项专属信息"))
+            self.body.addWidget(self.own)
         self.materials = MaterialsChecklist()
         if detail.item.guide.materials:
             self.body.addWidget(label("材料清单"))
@@ -208,6 +213,8 @@ class AmendDialog(ActionDialog):
         materials = self.materials.values()
         if d.item.guide.materials and materials != d.materials_raw:
             changes["materials"] = materials
+        if own := self.own.changes():
+            changes["details"] = own
         pii = {
             key: editor.text()
             for key, editor in self.editors.items()
