@@ -52,7 +52,9 @@ class ActionDialog(QDialog):
         self.scroll.setWidget(inner)
         outer.addWidget(self.scroll, 1)
         self._outer = outer
-        self.body.addWidget(label(intro))
+        self.intro = label(intro)
+        self.intro.setObjectName("dialogIntro")
+        self.body.addWidget(self.intro)
         self.fields: dict[str, Field] = {}
         self.error = label("", "error")
         self.error.hide()
@@ -65,6 +67,13 @@ class ActionDialog(QDialog):
         self.buttons.addStretch(1)
         self.buttons.addWidget(cancel)
         self.setMinimumWidth(640)
+        self.finished.connect(self._back_to_window)
+
+    def _back_to_window(self) -> None:
+        """Closed: the window under it is active again, so the focus set there (or kept) is really held."""
+        host = self.parentWidget().window() if self.parentWidget() is not None else None
+        if host is not None:
+            host.activateWindow()
 
     def finish_layout(self) -> None:
         self.body.addStretch(1)
