@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QGridLayout,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from desktop.services.case_detail import CaseDetail
 from desktop.ui.amend_fields import AmendItemFields
@@ -67,13 +69,28 @@ class ActionDialog(QDialog):
         self.buttons.addStretch(1)
         self.buttons.addWidget(cancel)
         self.setMinimumWidth(640)
+        # where the focus goes back to when the dialog closes: the widget that opened it (by keyboard, the focused
+        # one), else what ``fallback_focus`` names (the list being worked in) when the opener has gone
+        self.return_focus: QWidget | None = QApplication.focusWidget()
+        self.fallback_focus: Callable[[], QWidget | None] | None = None
         self.finished.connect(self._back_to_window)
 
     def _back_to_window(self) -> None:
-        """Closed: the window under it is active again, so the focus set there (or kept) is really held."""
+        """Closed: the window under it is active again, and once the result is handled the focus goes back."""
         host = self.parentWidget().window() if self.parentWidget() is not None else None
         if host is not None:
             host.activateWindow()
+        QTimer.singleShot(0, self, self._give_focus_back)
+
+    def _give_focus_back(self) -> None:
+        def usable(widget: QWidget | None) -> bool:
+            return widget is not None and isValid(widget) and widget.isVisible() and widget.isEnabled()
+
+        target = self.return_focus
+        if not usable(target):
+            target = self.fallback_focus() if self.fallback_focus is not None else None
+        if usable(target):
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def finish_layout(self) -> None:
         self.body.addStretch(1)

@@ -246,15 +246,12 @@ class RecordPage(QWidget):
             "群众同意", CONSENT_QUESTION.format(item=item), self._consent_given, self, ok_text=CONSENT_OK
         )
         dialog.accepted.connect(self.save)
-        dialog.rejected.connect(self._consent_declined)
+        dialog.return_focus = self.consent  # Esc: back to the tick (after a save it is hidden: 再登记一笔 has it)
         self.consent_dialog = dialog
         dialog.ok.setDefault(True)
         dialog.ok.setFocus()
         dialog.open()
         return dialog
-
-    def _consent_declined(self) -> None:
-        self.consent.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _consent_given(self) -> None:
         self.consent.setChecked(True)
