@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -78,6 +79,8 @@ class CaseDetail:
     actions: frozenset[EventType]
     due: str = ""  # when the open case should be done (desktop/services/workdays.py), "" when no deadline applies
     details: str = ""  # the item's own fields, "充值号码 186****1234；运营商 中国联通" (personal ones masked)
+    detail_values: dict[str, str] = field(default_factory=dict)  # the non-personal ones by code, as stored
+    detail_shown: dict[str, str] = field(default_factory=dict)  # every one by code as shown (personal masked)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -88,12 +91,25 @@ def _short(at: str) -> str:
     return f"{parse_time(at).astimezone(CHINA_TZ):%m-%d %H:%M}"
 
 
-def _describe(ev_type: str, body: dict, mailings: dict) -> str:
+def _amended_labels(body: dict, pii_keys: Iterable[str], item: Item | None) -> list[str]:
+    """What a correction changed, by name: the body's changes, the item's fields, the personal fields' names."""
+    own = {f.code: f.label for f in item.fields} if item is not None else {}
+    changed = []
+    for key, value in body.get("changes", {}).items():
+        if key == "details" and isinstance(value, dict):
+            changed += [own.get(code, code) for code in value]
+        else:
+            changed.append(_CHANGE_LABELS.get(key, key))
+    changed += [own.get(key) or _CHANGE_LABELS.get(key, key) for key in pii_keys]
+    return changed
+
+
+def _describe(ev_type: str, body: dict, mailings: dict, pii_keys: Iterable[str] = (), item: Item | None = None) -> str:
     kind = EventType(ev_type)
     if kind is EventType.CASE_RECORDED:
         return f"登记办件，回执编号 {body['receipt_no']}"
     if kind is EventType.CASE_AMENDED:
-        changed = [_CHANGE_LABELS.get(key, key) for key in body.get("changes", {})]
+        changed = _amended_labels(body, pii_keys, item)
         return "更正：" + ("、".join(changed) if changed else "申请人信息")
     if kind is EventType.CASE_VOIDED:
         return f"作废，原因：{body['reason']}"
@@ -140,9 +156,13 @@ def _accepted_on(rows: list[tuple[dict, str, str]]) -> date | None:
     return None
 
 
-def _timeline(events, bodies, mailings, county) -> tuple[TimelineEntry, ...]:
+def _timeline(events, bodies, mailings, county, item: Item | None = None) -> tuple[TimelineEntry, ...]:
     entries = [
-        (ev.occurred_at, _describe(ev.type, body, mailings), OUTBOX_STATE_LABELS.get(ev.state, ev.state))
+        (
+            ev.occurred_at,
+            _describe(ev.type, body, mailings, json.loads(ev.pii_digests_json or "{}"), item),
+            OUTBOX_STATE_LABELS.get(ev.state, ev.state),
+        )
         for ev, body in zip(events, bodies)
     ]
     entries += county
@@ -154,7 +174,7 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
     with read(counter.store.engine) as conn:
         row = conn.execute(select(case).where(case.c.case_id == case_id)).mappings().one()
         events = conn.execute(
-            select(event.c.type, event.c.occurred_at, event.c.body_json, outbox.c.state)
+            select(event.c.type, event.c.occurred_at, event.c.body_json, event.c.pii_digests_json, outbox.c.state)
             .join(outbox, outbox.c.seq == event.c.seq)
             .where(event.c.subject_id == case_id)
             .order_by(event.c.seq)
@@ -173,6 +193,7 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
     names = {m.code: m.name for m in item.guide.materials}
     materials_raw = {m["code"]: m["status"] for m in json.loads(row["materials_json"])}
     state, flow = CaseState(row["state"]), Flow(row["flow"])
+    values, personal = json.loads(row["details_json"] or "{}"), json.loads(row["details_pii_json"] or "{}")
     identifier = mask_resident_id(row["id_number"]) if row["id_number"] else (row["credit_code"] or "")
     return CaseDetail(
         case_id=case_id,
@@ -191,12 +212,13 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
         village=row["village"] or "",
         notes=row["notes"] or "",
         amount=yuan(row["amount_fen"]),
-        details="；".join(
-            f"{name} {text}"
-            for name, text in item_fields.lines(
-                item.fields, json.loads(row["details_json"] or "{}"), json.loads(row["details_pii_json"] or "{}")
-            )
-        ),
+        details="；".join(f"{name} {text}" for name, text in item_fields.lines(item.fields, values, personal)),
+        detail_values=values,
+        detail_shown={
+            f.code: item_fields.shown(f, text)
+            for f in item.fields
+            if (text := (personal if f.personal else values).get(f.code))
+        },
         materials=tuple(
             (names.get(code, code), "已收到" if status == "received" else "缺少")
             for code, status in materials_raw.items()
@@ -204,7 +226,7 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
         materials_raw=materials_raw,
         void_reason=row["void_reason"] or "",
         county_note=row["county_note"] or "",
-        timeline=_timeline(events, bodies, mailings, county),
+        timeline=_timeline(events, bodies, mailings, county, item),
         actions=allowed_actions(flow, state),
         due=case_due(
             item,

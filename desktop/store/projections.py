@@ -49,6 +49,19 @@ def _details_columns(body: Mapping[str, Any], pii: Mapping[str, str] | None) -> 
     }
 
 
+def _amended_details(row: Mapping[str, Any], changes: Mapping[str, Any], pii: Mapping[str, str] | None) -> dict:
+    """A correction's item fields merged over the case's: the body's into details, the personal ones beside."""
+    personal = {key: value for key, value in (pii or {}).items() if key not in CASE_PII_FIELDS}
+    out: dict[str, Any] = {}
+    if changes.get("details"):
+        merged = {**json.loads(row["details_json"] or "{}"), **changes["details"]}
+        out["details_json"] = json.dumps(merged, ensure_ascii=False)
+    if personal:
+        merged = {**json.loads(row["details_pii_json"] or "{}"), **personal}
+        out["details_pii_json"] = json.dumps(merged, ensure_ascii=False)
+    return out
+
+
 # One static statement for every change to a day's totals: compiled once, reused on every save.
 _BUMP_DAY = text(
     "INSERT INTO day_total (business_date, case_count, voided_count, mailing_count, amount_fen_total, points_estimate)"
@@ -130,6 +143,7 @@ def _change_case(conn: Connection, event: Event) -> None:
         if "materials" in changes:
             values["missing_count"] = sum(1 for m in changes["materials"] if m.get("status") == "missing")
         values.update(_pii_columns(event.pii))
+        values.update(_amended_details(row, changes, event.pii))
         if "amount_fen" in changes and old_state is not CaseState.VOIDED:
             delta = (changes["amount_fen"] or 0) - (row["amount_fen"] or 0)
             _bump_day(conn, row["business_date"], amount_fen_total=delta)

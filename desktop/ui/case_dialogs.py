@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QGridLayout,
@@ -15,8 +16,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from desktop.services.case_detail import CaseDetail
+from desktop.ui.amend_fields import AmendItemFields
 from desktop.ui.case_form import MODE_OPTIONS, MaterialsChecklist, checked_value, radio_row, set_checked
 from desktop.ui.widgets import Field, button, label
 from sync.ledger.forms import FormErrors
@@ -51,7 +54,9 @@ class ActionDialog(QDialog):
         self.scroll.setWidget(inner)
         outer.addWidget(self.scroll, 1)
         self._outer = outer
-        self.body.addWidget(label(intro))
+        self.intro = label(intro)
+        self.intro.setObjectName("dialogIntro")
+        self.body.addWidget(self.intro)
         self.fields: dict[str, Field] = {}
         self.error = label("", "error")
         self.error.hide()
@@ -64,6 +69,28 @@ class ActionDialog(QDialog):
         self.buttons.addStretch(1)
         self.buttons.addWidget(cancel)
         self.setMinimumWidth(640)
+        # where the focus goes back to when the dialog closes: the widget that opened it (by keyboard, the focused
+        # one), else what ``fallback_focus`` names (the list being worked in) when the opener has gone
+        self.return_focus: QWidget | None = QApplication.focusWidget()
+        self.fallback_focus: Callable[[], QWidget | None] | None = None
+        self.finished.connect(self._back_to_window)
+
+    def _back_to_window(self) -> None:
+        """Closed: the window under it is active again, and once the result is handled the focus goes back."""
+        host = self.parentWidget().window() if self.parentWidget() is not None else None
+        if host is not None:
+            host.activateWindow()
+        QTimer.singleShot(0, self, self._give_focus_back)
+
+    def _give_focus_back(self) -> None:
+        def usable(widget: QWidget | None) -> bool:
+            return widget is not None and isValid(widget) and widget.isVisible() and widget.isEnabled()
+
+        target = self.return_focus
+        if not usable(target):
+            target = self.fallback_focus() if self.fallback_focus is not None else None
+        if usable(target):
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def finish_layout(self) -> None:
         self.body.addStretch(1)
@@ -185,6 +212,10 @@ class AmendDialog(ActionDialog):
             self.fields[key].title.setWordWrap(True)
             grid.addWidget(self.fields[key], 1 + n // 2, (n % 2) * 2, 1, 2, Qt.AlignmentFlag.AlignTop)
         self.body.addLayout(grid)
+        self.own = AmendItemFields(detail, self.fields)
+        if detail.item.fields:
+            self.body.addWidget(label("事项专属信息"))
+            self.body.addWidget(self.own)
         self.materials = MaterialsChecklist()
         if detail.item.guide.materials:
             self.body.addWidget(label("材料清单"))
@@ -208,6 +239,8 @@ class AmendDialog(ActionDialog):
         materials = self.materials.values()
         if d.item.guide.materials and materials != d.materials_raw:
             changes["materials"] = materials
+        if own := self.own.changes():
+            changes["details"] = own
         pii = {
             key: editor.text()
             for key, editor in self.editors.items()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
@@ -32,6 +34,7 @@ class CasePane(QScrollArea):
         self.printer = Printer(counter, messages, self)
         self.detail: CaseDetail | None = None
         self.dialog = None
+        self.focus_fallback: Callable[[], QWidget | None] | None = None  # where the focus goes if its button went
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
@@ -182,6 +185,7 @@ class CasePane(QScrollArea):
                 self,
             )
         self.dialog.accepted.connect(self._done)
+        self.dialog.fallback_focus = self.focus_fallback
         self.dialog.open()
         return self.dialog
 
@@ -211,5 +215,6 @@ class CasePane(QScrollArea):
             self.reveal_button.hide()
 
         self.dialog = confirm_dialog("显示完整号码", REVEAL_TEXT, reveal, self, ok_text="确认查看")
+        self.dialog.fallback_focus = self.focus_fallback
         self.dialog.open()
         return self.dialog

@@ -92,6 +92,7 @@ class LedgerPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         self.pane = CasePane(counter, messages)
+        self.pane.focus_fallback = lambda: self.table  # after an action that removes its own button
         self.pane.changed.connect(self.model_changed)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)

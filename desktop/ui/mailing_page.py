@@ -219,6 +219,7 @@ class MailingPage(QWidget):
     def _open(self, dialog) -> ActionDialog:
         self.dialog = dialog
         dialog.accepted.connect(self._saved)
+        dialog.fallback_focus = lambda: self.table  # the opener is disabled once its step is done
         dialog.open()
         return dialog
 

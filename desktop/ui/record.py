@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop.services.items import index_for, most_used, point_menu, usage_counts
 from desktop.services.recording import SavedCase, can_complete_at_once, notice_for, save_case
 from desktop.services.session import Counter
+from desktop.ui.case_dialogs import confirm_dialog
 from desktop.ui.case_form import (
     MODE_OPTIONS,
     ApplicantFields,
@@ -29,6 +30,12 @@ from desktop.ui.receipt_panel import ReceiptPanel
 from desktop.ui.widgets import Field, button, label
 from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, Item
 from sync.ledger.forms import CaseForm, FormErrors
+
+CONSENT_QUESTION = (
+    "请向群众说明：登记的姓名、证件号码和电话只用于办理“{item}”，按规定保管，到期清除。\n"
+    "群众本人同意后，按回车（Enter）确认并保存；不同意请按 Esc 返回。"
+)
+CONSENT_OK = "本人同意，保存"
 
 
 class RecordPage(QWidget):
@@ -120,8 +127,11 @@ class RecordPage(QWidget):
         scroll.setWidget(body)
         self.scroll = scroll
         outer.addWidget(scroll, 1)
-        # consent sits beside the save buttons, outside the scrolled part: always in sight, the last Enter stop
+        # consent sits beside the save buttons, outside the scrolled part: always in sight; Enter past the last
+        # field asks it in a dialog when it is not ticked yet (ask_consent), so it is no Enter stop of its own
         self.consent = consent_box()
+        mark_optional(self.consent)
+        self.consent_dialog: QDialog | None = None
         self.consent_error = label("", "error")
         self.consent_error.setObjectName("consentError")
         self.consent_error.hide()
@@ -215,12 +225,36 @@ class RecordPage(QWidget):
         self.enter.watch(self._enter_stops())
 
     def _enter_stops(self) -> list[QWidget]:
+        """Watched for Enter: the fields, and the consent tick (not a stop itself: Enter past the last field asks)."""
         chain = self._chain()
         return chain[: chain.index(self.consent) + 1]
 
     def _enter_at_end(self) -> None:
-        """Enter on the consent tick saves (a payment that is paid at once is saved as done with Ctrl+Enter)."""
-        self.save()
+        """Enter past the last field saves once consent is ticked; else consent is asked once, Enter confirms.
+
+        (A payment that is paid at once is saved as done with Ctrl+Enter.)
+        """
+        if self.consent.isChecked():
+            self.save()
+        else:
+            self.ask_consent()
+
+    def ask_consent(self) -> QDialog:
+        """The consent question (群众同意) in words to read out: Enter ticks consent and saves, Esc goes back."""
+        item = self.item.name if self.item else "本事项"
+        dialog = confirm_dialog(
+            "群众同意", CONSENT_QUESTION.format(item=item), self._consent_given, self, ok_text=CONSENT_OK
+        )
+        dialog.accepted.connect(self.save)
+        dialog.return_focus = self.consent  # Esc: back to the tick (after a save it is hidden: 再登记一笔 has it)
+        self.consent_dialog = dialog
+        dialog.ok.setDefault(True)
+        dialog.ok.setFocus()
+        dialog.open()
+        return dialog
+
+    def _consent_given(self) -> None:
+        self.consent.setChecked(True)
 
     def _all_received(self) -> None:
         self.materials.set_all("received")

@@ -82,6 +82,19 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         _settle(app)
         return [window], None
 
+    def record_consent():
+        record = window.pages["record"]
+        record.consent.setChecked(False)
+        dialog = record.ask_consent()  # what Enter past the last field asks while consent is unticked
+        _settle(app)
+
+        def close() -> None:
+            dialog.close()
+            record.consent.setChecked(True)
+
+        dialog.fit()
+        return [window, dialog], close
+
     def record_saved():
         window.pages["record"].save()
         _settle(app)
@@ -168,6 +181,7 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         ("login", login_shot),
         ("home", page("home")),
         ("record", record_filled),
+        ("record-consent", record_consent),
         ("record-saved", record_saved),
         ("print-preview", print_preview),
         ("ledger", ledger_detail),

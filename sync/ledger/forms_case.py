@@ -19,7 +19,7 @@ from sync.ledger.forms_base import (
     shown,
     take,
 )
-from sync.ledger.item_fields import check_values, quiet_defaulted, with_defaults
+from sync.ledger.item_fields import check_changes, check_values, quiet_defaulted, with_defaults
 from sync.ledger.kinds import (
     CASE_PII_FIELDS,
     ORG_PII_FIELDS,
@@ -43,7 +43,7 @@ from sync.ledger.validation import (
 
 CONSENT_MESSAGE = "请先向群众说明用途，并取得本人同意后再登记个人信息。"
 MATERIAL_STATUSES = ("received", "missing")  # 已收到 / 缺少（写进一次性告知）
-AMENDABLE = ("mode", "village", "notes", "amount_fen", "materials")
+AMENDABLE = ("mode", "village", "notes", "amount_fen", "materials", "details")  # details: the item's own fields
 _RECORDED_KEYS = tuple(
     [
         "case_id",
@@ -249,16 +249,32 @@ def check_case_amended(
     changes = take(fields.get("changes"), AMENDABLE, problems, where="changes", label="更正内容")
     rules = {"mode": _mode, "village": _village, "notes": _notes}
     out: dict[str, Any] = {}
+    own = {f.code for f in item.fields if f.personal}
+    given_pii = pii if isinstance(pii, Mapping) else {}
     for key, value in changes.items():
         if key in rules:
             out[key] = problems.check(key, rules[key], value)
         elif key == "materials":
             out[key] = _materials(value, item, problems)
+        elif key == "details":
+            if not any(not f.personal for f in item.fields):
+                problems.add("details", f"“{item.name}”没有可更正的专属信息，这条更正不能保存。")
+                continue
+            if isinstance(value, Mapping) and not value:
+                problems.add("details", "更正的专属信息是空的，请去掉后再保存。")
+                continue
+            out[key], _ = check_changes(item.fields, value, {}, problems, item.name)
         elif not item.takes_amount:  # amount_fen
             problems.add(key, f"“{item.name}”不登记金额，不能更正金额。")
         else:
             out[key] = problems.check(key, _amount, value, item)
-    new_pii = applicant_pii(pii, applicant_kind, problems, partial=True)
+    applicant = {k: v for k, v in given_pii.items() if k not in own} if own else pii
+    new_pii = applicant_pii(applicant, applicant_kind, problems, partial=True)
+    if own:
+        _, item_pii = check_changes(
+            item.fields, {}, {k: v for k, v in given_pii.items() if k in own}, problems, item.name
+        )
+        new_pii.update(item_pii)
     if not changes and not new_pii and not problems.errors:
         problems.add("changes", "没有要更正的内容，请修改后再保存。")
     return {"case_id": case_id, "changes": out}, new_pii
@@ -361,6 +377,9 @@ def draft_amend(
 ) -> EventDraft:
     """CASE_AMENDED: ``changes`` use body keys; amount_fen may be yuan as typed, materials a code → status dict.
 
+    ``changes["details"]`` may hold any of the item's own fields by code: the personal ones are moved to the
+    event's personal fields (``pii``), the others stay in the body; an empty result is left out.
+
     ``item`` is the case's item as recorded (the ``catalogue`` is taken for symmetry with draft_case);
     ``applicant_kind`` (the case's, when known) makes a changed name follow the person or the org rules.
     """
@@ -370,8 +389,15 @@ def draft_amend(
         typed["amount_fen"] = _typed_amount(typed["amount_fen"], problems)
     if "materials" in typed:
         typed["materials"] = _typed_materials(typed["materials"])
+    pii_typed = dict(pii_changes)
+    if isinstance(typed.get("details"), Mapping):
+        personal = {f.code for f in item.fields if f.personal}
+        details = dict(typed.pop("details"))
+        pii_typed.update({k: v for k, v in details.items() if k in personal and not is_blank(v)})
+        if rest := {k: v for k, v in details.items() if k not in personal}:
+            typed["details"] = rest
     body, pii = check_case_amended(
-        {"case_id": case_id, "changes": typed}, pii_changes, item, problems, applicant_kind=applicant_kind
+        {"case_id": case_id, "changes": typed}, pii_typed, item, problems, applicant_kind=applicant_kind
     )
     problems.raise_if_any()
     return EventDraft(EventType.CASE_AMENDED, body, pii)

@@ -139,6 +139,43 @@ def check_values(
     return out_body, out_pii
 
 
+def check_changes(
+    fields: tuple[ItemField, ...], details: object, pii: Mapping[str, object], problems: Problems, item_name: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A correction's (更正) changed values, checked by the same rules; only the fields given are looked at.
+
+    ``details`` holds changed non-personal values (a blank one is refused: a required field cannot be
+    emptied); ``pii`` the changed personal ones, where a blank means “unchanged” as for the applicant's.
+    """
+    body_codes = {f.code for f in fields if not f.personal}
+    if details is None:
+        details = {}
+    if not isinstance(details, Mapping):
+        problems.add("details", f"“{item_name}”的专属信息格式不对，这条更正不能保存。")
+        details = {}
+    for key in details:
+        if key not in body_codes:
+            problems.add("details", f"“{item_name}”没有“{key}”这一项信息，请升级软件后重试。")
+    out_body: dict[str, str] = {}
+    out_pii: dict[str, str] = {}
+    for field in fields:
+        given = pii if field.personal else details
+        if field.code not in given:
+            continue
+        raw = given[field.code]
+        if is_blank(raw):
+            if not field.personal:
+                problems.add(field.code, f"请填写{field.label}。")
+            continue
+        if not isinstance(raw, str):
+            problems.add(field.code, f"{field.label}格式不对，请重新输入。")
+            continue
+        value = problems.check(field.code, _rule, field, raw)
+        if value is not None:
+            (out_pii if field.personal else out_body)[field.code] = value
+    return out_body, out_pii
+
+
 def with_defaults(
     fields: tuple[ItemField, ...], typed: Mapping[str, str], *, applicant_mobile: str, business_date: date
 ) -> dict[str, str]:

@@ -31,11 +31,38 @@ def wholly_shown(widget: QWidget) -> bool:
     return window.rect().contains(rect)
 
 
+KEY_SECONDS, STEP_SECONDS = 0.3, 1.5  # the issue's pace: per key, and per field filled or decision taken
+
+
 class KeyboardAgent:
+    """Counts keys, the fields typed into and the decisions marked; ``seconds`` is the time at the issue's pace."""
+
     def __init__(self, qtbot, window: QWidget) -> None:
         self.qtbot, self.window = qtbot, window
+        self.reset()
+
+    def reset(self) -> None:
+        """A new journey: the counts start again (the log too)."""
         self.keys = 0
+        self.fields: list[str] = []  # each widget typed into, once
+        self.decisions = 0
         self.log: list[str] = []
+
+    @property
+    def seconds(self) -> float:
+        return KEY_SECONDS * self.keys + STEP_SECONDS * (len(self.fields) + self.decisions)
+
+    def summary(self) -> str:
+        return (
+            f"{self.keys} keys, {len(self.fields)} fields ({', '.join(self.fields)}) + {self.decisions} decisions"
+            f" = {KEY_SECONDS} x {self.keys} + {STEP_SECONDS} x {len(self.fields) + self.decisions}"
+            f" = {self.seconds:.1f} s"
+        )
+
+    def _typed_into(self, widget: QWidget) -> None:
+        name = widget.objectName() or type(widget).__name__
+        if name not in self.fields:
+            self.fields.append(name)
 
     def focused(self, expect: QWidget | None = None) -> QWidget:
         """The widget that has the focus; it must be ``expect`` when given, and wholly visible."""
@@ -49,11 +76,19 @@ class KeyboardAgent:
             raise AssertionError(f"{describe(widget)} is not wholly on screen: the mouse would be needed") from None
         return widget
 
-    def press(self, key: Qt.Key, expect: QWidget | None = None, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-        """One key (a chord such as Ctrl+S counts as one) on the focused widget."""
+    def press(
+        self,
+        key: Qt.Key,
+        expect: QWidget | None = None,
+        modifier=Qt.KeyboardModifier.NoModifier,
+        *,
+        decision: bool = False,
+    ) -> None:
+        """One key (a chord such as Ctrl+S counts as one) on the focused widget; ``decision``: it settles a choice."""
         widget = self.focused(expect)
-        self.log.append(f"{Qt.Key(key).name} on {describe(widget)}")
+        self.log.append(f"{Qt.Key(key).name} on {describe(widget)}" + (" (decision)" if decision else ""))
         self.keys += 1
+        self.decisions += decision
         self.qtbot.keyClick(widget, key, modifier)
 
     def type(self, text: str, expect: QWidget | None = None) -> None:
@@ -62,6 +97,7 @@ class KeyboardAgent:
         widget = self.focused(expect)
         self.log.append(f"{text!r} on {describe(widget)}")
         self.keys += len(text)
+        self._typed_into(widget)
         self.qtbot.keyClicks(widget, text)
 
     def type_chinese(self, text: str, keys: int, expect: QWidget | None = None) -> None:
@@ -69,4 +105,5 @@ class KeyboardAgent:
         widget = self.focused(expect)
         self.log.append(f"{text!r} ({keys} keys by input method) on {describe(widget)}")
         self.keys += keys
+        self._typed_into(widget)
         type_text(self.qtbot, widget, text)

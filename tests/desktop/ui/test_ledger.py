@@ -160,3 +160,21 @@ def test_filters_narrow_the_ledger(qtbot, window, counter):
     assert page.model.rowCount() == 3  # the factory's cases are dated 2026-11-27, the pinned today
     page.period.setCurrentIndex(page.period.findData("last_month"))
     assert page.model.rowCount() == 0
+
+
+def test_correct_a_top_up_number_the_operator_follows_and_the_pane_shows_it(qtbot, window, counter):
+    (phone,) = counter.append(make_case_draft(item_code="FL001", name="王秀英", mobile="18607981234"))
+    page = _ledger(window)
+    _search(qtbot, page, phone.body["receipt_no"])
+    dialog = page.pane.start_action(EventType.CASE_AMENDED)
+    number, operator = dialog.own.editors["paid_mobile"], dialog.own.editors["operator"]
+    assert "186****1234" in dialog.fields["paid_mobile"].title.text() and operator.currentText() == "中国联通"
+    type_text(qtbot, number, "1397912")
+    assert not dialog.attempt()  # too short: refused beside the field by the shared rule
+    assert "手机号码" in dialog.fields["paid_mobile"].error.text()
+    type_text(qtbot, number, "3456")
+    assert operator.currentText() == "中国移动"  # followed the new number's prefix
+    assert dialog.attempt()
+    shown = page.pane.values["details"][1].text()
+    assert "139****3456" in shown and "中国移动" in shown
+    assert "更正：运营商、充值号码" in page.pane.timeline.text()
