@@ -160,6 +160,10 @@ class Case(Base):
     credit_flag: Mapped[str | None] = mapped_column(String(20))  # None | late | future | before_case | before_enrolment
     disqualified: Mapped[bool] = mapped_column(Boolean, default=False)  # 违规刷单: earns nothing
     disqualify_reason: Mapped[str | None] = mapped_column(Text)
+    # 材料已签收: when (China time, county clock) and by which staff account the department signed for the
+    # parcel; the item's time limit (承诺时限, working days) runs from that day.
+    materials_signed_at: Mapped[str | None] = mapped_column(String(40))
+    materials_signed_by: Mapped[str | None] = mapped_column(String(60))
     __table_args__ = (
         UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
         Index("ix_case_point_credit_month", "point_id", "credit_month"),
@@ -177,6 +181,21 @@ class Mailing(Base):
     state: Mapped[str] = mapped_column(String(20))
     tracking_no: Mapped[str | None] = mapped_column(String(40))
     business_date: Mapped[str] = mapped_column(String(10))
+
+
+class ReturnMailing(Base):
+    """部门回寄: the licence or reply a department mailed back to the villager through the point."""
+
+    __tablename__ = "return_mailing"
+    mailing_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(32), index=True)
+    point_id: Mapped[int] = mapped_column(Integer)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    tracking_no: Mapped[str] = mapped_column(String(40))
+    contents: Mapped[str] = mapped_column(String(200))
+    mailed_at: Mapped[str] = mapped_column(String(40))  # China time, county clock
+    actor: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class MonthExtension(Base):

@@ -27,6 +27,7 @@ class Scope:
     role: StaffRole
     township_id: int | None = None
     item_codes: frozenset[str] | None = None  # department staff: the items of their unit
+    unit_code: str | None = None  # department staff: their handling unit (附件1)
 
     @classmethod
     def of(cls, user: StaffUser) -> Scope:
@@ -34,7 +35,7 @@ class Scope:
         if role is StaffRole.TOWNSHIP:
             return cls(role, township_id=user.township_id)
         if role is StaffRole.DEPARTMENT:
-            return cls(role, item_codes=unit_item_codes(user.unit_code or ""))
+            return cls(role, item_codes=unit_item_codes(user.unit_code or ""), unit_code=user.unit_code)
         return cls(role)
 
     @property

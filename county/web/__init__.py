@@ -19,9 +19,10 @@ CSP = (
 
 def routers() -> list:
     """Every console router; the role × route test walks their routes and the roles each declares."""
-    from county.web import routes_auth, routes_cases, routes_desk, routes_org
+    from county.web import routes_auth, routes_cases, routes_desk, routes_export, routes_org
 
-    return [module.router for module in (routes_auth, routes_desk, routes_org, routes_cases)]
+    # routes_export before routes_cases: /console/cases/export is not a case id
+    return [module.router for module in (routes_auth, routes_desk, routes_org, routes_export, routes_cases)]
 
 
 def install(app: FastAPI) -> None:

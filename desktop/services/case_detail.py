@@ -132,10 +132,10 @@ def _county_entries(rows: list[tuple[dict, str, str]]) -> list[tuple[str, str, s
     return out
 
 
-def _accepted_on(rows: list[tuple[dict, str, str]]) -> date | None:
-    """The day the department accepted (受理) the case, from its status items (China time)."""
+def _status_on(rows: list[tuple[dict, str, str]], status: CaseState) -> date | None:
+    """The day the department first set ``status`` (受理, 材料已签收) on the case, from its status items (China time)."""
     for payload, created_at, outcome in rows:
-        if payload.get("status") == CaseState.ACCEPTED.value and outcome != "stale":
+        if payload.get("status") == status.value and outcome != "stale":
             return parse_time(payload.get("changed_at") or created_at).astimezone(CHINA_TZ).date()
     return None
 
@@ -211,8 +211,9 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
             flow,
             state,
             date.fromisoformat(row["business_date"]),
-            _accepted_on(county_rows),
+            _status_on(county_rows, CaseState.ACCEPTED),
             current_table(counter.store),
+            signed_on=_status_on(county_rows, CaseState.MATERIALS_RECEIVED),
         ),
     )
 
