@@ -6,11 +6,13 @@ from sqlalchemy.orm import Session
 
 from county.models import Case
 from county.services.crediting import county_workdays
-from county.services.due import Due, case_due, time_limits
+from county.services.due import Due, DueState, case_due, time_limits
+from county.services.scope import Scope
 from sync.ledger.events import china_now
 from sync.ledger.kinds import CaseState, EventType
 from sync.ledger.lifecycle import LifecycleError, next_state
 
+QUEUE_STATES = ("recorded", "materials_sent", "materials_received", "accepted", "in_review")
 ACTIONS = (("materials_received", "签收材料"), ("accepted", "受理"), ("in_review", "审批中"), ("completed", "办结"))
 
 
@@ -45,3 +47,20 @@ def can_return(case: Case) -> bool:
     except LifecycleError:
         return False
     return case.state != CaseState.RETURNED
+
+
+def queue_query(scope: Scope):
+    """The department's open cases (the queue), in scope; the page sorts them by due date."""
+    return (
+        scope.cases()
+        .where(Case.state.in_(QUEUE_STATES), Case.flow != "payment")
+        .order_by(Case.business_date, Case.receipt_no)
+        .limit(500)
+    )
+
+
+def due_counts(db: Session, scope: Scope) -> dict[str, int]:
+    """The 工作台's overdue and soon-due counts of a department's queue."""
+    dues = DueDates(db)
+    states = [dues.of(case).state for case in db.scalars(queue_query(scope))]
+    return {"overdue": states.count(DueState.OVERDUE), "due_soon": states.count(DueState.SOON)}

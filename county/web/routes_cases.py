@@ -15,7 +15,7 @@ from county.services import departments, return_mailings
 from county.services.common import audit
 from county.services.staff import ALL_ROLES, BUREAU, StaffRole
 from county.web import queries
-from county.web.case_work import DueDates, can_return, offered_actions
+from county.web.case_work import QUEUE_STATES, DueDates, can_return, offered_actions, queue_query
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
 from county.web.render import is_htmx, page
 from sync.ledger.catalogue import load_catalogue
@@ -25,7 +25,6 @@ router = APIRouter(prefix="/console")
 Anyone = Annotated[Viewer, allow(*ALL_ROLES)]
 MayUnmask = Annotated[Viewer, allow(*BUREAU, StaffRole.TOWNSHIP, StaffRole.DEPARTMENT)]
 Department = Annotated[Viewer, allow(StaffRole.DEPARTMENT)]
-QUEUE_STATES = ("recorded", "materials_sent", "materials_received", "accepted", "in_review")
 
 
 def _item_names() -> dict[str, str]:
@@ -137,14 +136,7 @@ def unmask(request: Request, case_id: str, who: MayUnmask):
 def queue(request: Request, who: Department):
     """The department's open cases, overdue first, then due soonest; those not yet signed for after them."""
     with reading(request) as db:
-        rows = db.execute(
-            who.scope.cases()
-            .add_columns(Point.code)
-            .join(Point, Point.id == Case.point_id)
-            .where(Case.state.in_(QUEUE_STATES), Case.flow != "payment")
-            .order_by(Case.business_date, Case.receipt_no)
-            .limit(500)
-        ).all()
+        rows = db.execute(queue_query(who.scope).add_columns(Point.code).join(Point, Point.id == Case.point_id)).all()
         dues = DueDates(db)
         rows = sorted(((case, code, dues.of(case)) for case, code in rows), key=lambda row: row[2].sort_key)
     return page(

@@ -56,6 +56,8 @@ def test_queue_puts_overdue_first_then_soon(console):
     assert queue.index(console.b.approval["receipt_no"]) < queue.index(console.a.approval["receipt_no"])
     assert 'class="due due-overdue">2026年11月25日到期，已超期 2 个工作日' in queue
     assert "due-running" in queue
+    desk = client.get("/console/").text
+    assert 'id="count-overdue">1<' in desk and 'id="count-soon">0<' in desk
 
 
 def test_return_mailing_is_recorded_once_the_case_is_decided(console):
