@@ -46,6 +46,9 @@ def test_every_console_route_declares_its_roles():
     routes = declared()
     assert len(routes) >= 25
     assert {path for _m, path, _r in routes} >= {"/console/", "/console/cases", "/console/queue", "/console/staff"}
+    department_work = {(m, p): r for m, p, r in routes if p.startswith("/console/cases/")}
+    assert department_work[("POST", "/console/cases/{case_id}/return-mailing")] == {StaffRole.DEPARTMENT}
+    assert department_work[("GET", "/console/cases/export")] == frozenset(StaffRole)
 
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
