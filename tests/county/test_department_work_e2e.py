@@ -68,7 +68,9 @@ def test_signing_and_the_return_mailing_reach_the_counter(county, tmp_path, cata
         assert (incoming.tracking_no, incoming.contents, incoming.cases) == (TRACKING, "营业执照正本 1 份", 1)
         assert incoming.direction == "部门回寄（待交群众）" and incoming.state_label == "部门已寄出，待交群众"
         assert incoming.to == "县市监局寄来，交给群众"
-        assert load_detail(counter, case_id).state is CaseState.COMPLETED
+        done = load_detail(counter, case_id)
+        assert done.state is CaseState.COMPLETED
+        assert any(f"部门回寄：营业执照正本 1 份，运单号 {TRACKING}" in entry.what for entry in done.timeline)
 
         store.rebuild_projections()  # the return mailing is replayed from the county items like the statuses
         with read(store.engine) as conn:
