@@ -33,7 +33,13 @@ from sync.ledger.events import CHINA_TZ
 from sync.syncfile import MAX_FILE_BYTES
 from sync.wire import skew_words
 
-COUNTY_STATUS_LABELS = {"accepted": "受理", "in_review": "审批中", "completed": "办结", "returned": "退回"}
+COUNTY_STATUS_LABELS = {
+    "materials_received": "材料已签收",
+    "accepted": "受理",
+    "in_review": "审批中",
+    "completed": "办结",
+    "returned": "退回",
+}
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

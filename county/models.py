@@ -171,6 +171,10 @@ class Case(Base):
     disqualify_reason: Mapped[str | None] = mapped_column(Text)
     # an item the bureau does not offer in the point's township when the case arrived: kept, flagged for review
     not_offered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 材料已签收: when (China time, county clock) and by which staff account the department signed for the
+    # parcel; the item's time limit (承诺时限, working days) runs from that day.
+    materials_signed_at: Mapped[str | None] = mapped_column(String(40))
+    materials_signed_by: Mapped[str | None] = mapped_column(String(60))
     __table_args__ = (
         UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
         Index("ix_case_point_credit_month", "point_id", "credit_month"),
@@ -188,6 +192,21 @@ class Mailing(Base):
     state: Mapped[str] = mapped_column(String(20))
     tracking_no: Mapped[str | None] = mapped_column(String(40))
     business_date: Mapped[str] = mapped_column(String(10))
+
+
+class ReturnMailing(Base):
+    """部门回寄: the licence or reply a department mailed back to the villager through the point."""
+
+    __tablename__ = "return_mailing"
+    mailing_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(32), index=True)
+    point_id: Mapped[int] = mapped_column(Integer)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    tracking_no: Mapped[str] = mapped_column(String(40))
+    contents: Mapped[str] = mapped_column(String(200))
+    mailed_at: Mapped[str] = mapped_column(String(40))  # China time, county clock
+    actor: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class MonthExtension(Base):

@@ -21,6 +21,7 @@ from sync.body_codec import DICT_ENCODING, compress
 from sync.tls import MESSAGES, address_problem, certificate_problem, is_downgrade, trust_context
 from sync.wire import (
     APP_VERSION_HEADER,
+    FEED_VERSION,
     EnrolRequest,
     EnrolResult,
     PullResult,
@@ -250,7 +251,8 @@ class SyncClient:
         return self._call("POST", "/api/v1/push", PushResult, body=request)  # type: ignore[return-value]
 
     def pull(self, cursor: int, limit: int = 200) -> PullResult:
-        return self._call("GET", "/api/v1/pull", PullResult, params={"cursor": cursor, "limit": limit})  # type: ignore
+        params = {"cursor": cursor, "limit": limit, "feed": FEED_VERSION}
+        return self._call("GET", "/api/v1/pull", PullResult, params=params)  # type: ignore
 
     def status(self) -> StatusResult:
         return self._call("GET", "/api/v1/status", StatusResult)  # type: ignore[return-value]

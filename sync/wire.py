@@ -211,7 +211,13 @@ def seq_ranges(seqs: list[int]) -> list[list[int]]:
 
 # ---- pull (下行) ----
 
-PullKind = Literal["case_status", "catalogue", "notice", "workdays", "account_state", "points_statement"]
+PullKind = Literal[
+    "case_status", "catalogue", "notice", "workdays", "account_state", "points_statement", "return_mailing"
+]
+# What the counter's pull understands (``feed`` on /pull). 1: the kinds above but return_mailing, and the case
+# statuses 受理/审批中/办结/退回 — what counters released before 材料已签收 parse; they never send ``feed``.
+# 2: also 材料已签收 (materials_received) and 部门回寄 (return_mailing).
+FEED_VERSION = 2
 
 
 class PullItem(Message):

@@ -95,12 +95,13 @@ def pull(
     app_version: VersionHeader = None,
     cursor: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    feed_version: Annotated[int, Query(alias="feed", ge=1, le=1000)] = 1,  # sync.wire.FEED_VERSION; old: none
 ) -> PullResult:
     core = _core(request)
     with core.session() as session:
         device, _point = authenticate(session, authorization)
         _require_version(core, app_version or device.app_version)  # a counter that sends no header: its last push
-        return feed.pull(session, device, cursor, min(limit, core.settings.limits.max_pull_items))
+        return feed.pull(session, device, cursor, min(limit, core.settings.limits.max_pull_items), feed_version)
 
 
 @router.get("/status", response_model=StatusResult)

@@ -1,4 +1,6 @@
-"""What a department does to a case through the county (受理 / 审批中 / 办结 / 退回), and disqualification."""
+"""What a department does to a case through the county (材料已签收 / 受理 / 审批中 / 办结 / 退回), and disqualification.
+
+Return mailings (部门回寄) live in county/services/return_mailings.py."""
 
 from __future__ import annotations
 
@@ -32,7 +34,14 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
         raise CountyError(
             Refusal.INVALID,
             "bad_status",
-            "状态只能是 accepted（受理）、in_review（审批中）、completed（办结）或 returned（退回）。",
+            "状态只能是 materials_received（材料已签收）、accepted（受理）、in_review（审批中）、"
+            "completed（办结）或 returned（退回）。",
+        )
+    if status == CaseState.MATERIALS_RECEIVED and case.materials_signed_at is not None:
+        raise CountyError(
+            Refusal.CONFLICT,
+            "already_signed",
+            f"这笔办件的材料已于 {case.materials_signed_at[:16].replace('T', ' ')} 签收，不用再签收。",
         )
     note = texts.paragraph(note, field="note", label="办理说明", max_len=500, required=False)
     if status == CaseState.RETURNED and not note:
@@ -51,6 +60,8 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
             changed_at,
             month,
         )
+    if new_state is CaseState.MATERIALS_RECEIVED:
+        case.materials_signed_at, case.materials_signed_by = changed_at, actor
     case.state = new_state
     event = CountyEvent(
         point_id=case.point_id,

@@ -9,11 +9,33 @@ from sqlalchemy.orm import Session
 
 from county.models import CountyEvent, Device, LedgerEvent
 from county.services.common import iso, utcnow
+from sync.ledger.kinds import CaseState
 from sync.wire import Head, MonthDigest, PullItem, PullResult, StatusResult, month_digest
 
+FEED_V1 = 1
+NEW_IN_V2_KINDS = frozenset({"return_mailing"})
+NEW_IN_V2_STATUSES = frozenset({CaseState.MATERIALS_RECEIVED.value})
 
-def pull(session: Session, device: Device, cursor: int, limit: int) -> PullResult:
-    """County events for this device's point (and for every point) after ``cursor``, oldest first."""
+
+def understood(row: CountyEvent, feed_version: int) -> bool:
+    """Whether a counter pulling with ``feed_version`` parses this item (sync.wire.FEED_VERSION).
+
+    A counter released before 材料已签收 knows neither that status nor 部门回寄: its strict wire model would
+    refuse the whole page, and its lifecycle the status. It is simply not sent them; skipping 材料已签收 leaves
+    it at 材料已送交, from where the department's 受理 still moves it, and the cursor still passes them by.
+    """
+    if feed_version > FEED_V1:
+        return True
+    if row.kind in NEW_IN_V2_KINDS:
+        return False
+    return not (row.kind == "case_status" and row.payload.get("status") in NEW_IN_V2_STATUSES)
+
+
+def pull(session: Session, device: Device, cursor: int, limit: int, feed_version: int = FEED_V1) -> PullResult:
+    """County events for this device's point (and for every point) after ``cursor``, oldest first.
+
+    Items a counter of ``feed_version`` does not understand are left out; the cursor moves past them all the same.
+    """
     rows = session.scalars(
         select(CountyEvent)
         .where(CountyEvent.id > cursor, or_(CountyEvent.point_id == device.point_id, CountyEvent.point_id.is_(None)))
@@ -22,7 +44,11 @@ def pull(session: Session, device: Device, cursor: int, limit: int) -> PullResul
     ).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [PullItem(cursor=r.id, kind=r.kind, created_at=iso(r.created_at), payload=r.payload) for r in rows]
+    items = [
+        PullItem(cursor=r.id, kind=r.kind, created_at=iso(r.created_at), payload=r.payload)
+        for r in rows
+        if understood(r, feed_version)
+    ]
     device.last_seen_at = utcnow()
     session.commit()
     return PullResult(items=items, next_cursor=rows[-1].id if rows else cursor, more=more, server_time=iso(utcnow()))

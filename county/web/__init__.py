@@ -26,14 +26,16 @@ def routers() -> list:
         routes_cases,
         routes_consult_console,
         routes_desk,
+        routes_export,
         routes_org,
         routes_settlement,
     )
 
-    modules = (
+    modules = (  # routes_export before routes_cases: /console/cases/export is not a case id
         routes_auth,
         routes_desk,
         routes_org,
+        routes_export,
         routes_cases,
         routes_audit,
         routes_bureau,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from county.models import Case, CountyEvent, Device, LedgerEvent, Point, SyncBatch, TamperFlag, Township
@@ -16,7 +16,7 @@ from sync.ledger.kinds import CaseState
 from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
 
 STALE_AFTER = timedelta(days=3)  # a point whose devices have not synced for this long is shown as stale
-OPEN_STATES = (CaseState.MATERIALS_SENT, CaseState.ACCEPTED, CaseState.IN_REVIEW)
+OPEN_STATES = (CaseState.MATERIALS_SENT, CaseState.MATERIALS_RECEIVED, CaseState.ACCEPTED, CaseState.IN_REVIEW)
 PAGE_SIZE = 50
 EVENT_LABELS = {
     "case.recorded": "登记办件",
@@ -126,24 +126,48 @@ def desk_counts(db: Session, scope: Scope) -> dict[str, int]:
     return counts
 
 
-def search_cases(
-    db: Session, scope: Scope, *, receipt: str = "", state: str = "", point: str = "", item: str = "", page: int = 1
-) -> tuple[list[tuple[Case, str]], int]:
-    query = scope.cases().add_columns(Point.code).join(Point, Point.id == Case.point_id)
-    if receipt.strip():
-        query = query.where(Case.receipt_no.like(receipt.strip().replace("%", "") + "%"))
-    if state:
-        query = query.where(Case.state == state)
-    if point.strip():
-        query = query.where(Point.code == point.strip())
-    if item.strip():
-        query = query.where(Case.item_code == item.strip().upper())
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.execute(
-        query.order_by(Case.business_date.desc(), Case.receipt_no.desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
+@dataclass(frozen=True)
+class CaseQuery:
+    """What a case search asks for (办件查询), every part optional; the viewer's scope always applies on top."""
+
+    receipt: str = ""
+    state: str = ""
+    point: str = ""
+    item: str = ""
+    mode: str = ""
+    date_from: str = ""  # business date (登记日期), YYYY-MM-DD, inclusive
+    date_to: str = ""
+
+    def as_params(self) -> dict[str, str]:
+        """The search as the form's query parameters (the dates are called since and until there)."""
+        names = {"date_from": "since", "date_to": "until"}
+        return {names.get(key, key): value for key, value in vars(self).items() if value}
+
+
+def case_query(scope: Scope, query: CaseQuery) -> Select:
+    """The scoped search as a query of (Case, point code); dates are compared as the ISO strings they are."""
+    found = scope.cases().add_columns(Point.code).join(Point, Point.id == Case.point_id)
+    if query.receipt.strip():
+        found = found.where(Case.receipt_no.like(query.receipt.strip().replace("%", "").replace("_", "") + "%"))
+    if query.state:
+        found = found.where(Case.state == query.state)
+    if query.point.strip():
+        found = found.where(Point.code == query.point.strip())
+    if query.item.strip():
+        found = found.where(Case.item_code == query.item.strip().upper())
+    if query.mode:
+        found = found.where(Case.mode == query.mode)
+    if query.date_from:
+        found = found.where(Case.business_date >= query.date_from)
+    if query.date_to:
+        found = found.where(Case.business_date <= query.date_to)
+    return found.order_by(Case.business_date.desc(), Case.receipt_no.desc())
+
+
+def search_cases(db: Session, scope: Scope, query: CaseQuery, *, page: int = 1) -> tuple[list[tuple[Case, str]], int]:
+    found = case_query(scope, query)
+    total = db.scalar(select(func.count()).select_from(found.order_by(None).subquery())) or 0
+    rows = db.execute(found.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return [(case, code) for case, code in rows], total
 
 
@@ -167,13 +191,20 @@ def case_events(db: Session, case: Case) -> list[tuple[str, str, str, str]]:
         select(CountyEvent)
         .where(
             CountyEvent.point_id == case.point_id,
-            CountyEvent.kind == "case_status",
+            CountyEvent.kind.in_(("case_status", "return_mailing")),
             CountyEvent.payload["case_id"].as_string() == case.case_id,
         )
         .order_by(CountyEvent.id)
     )
     history += [
         (s.payload.get("changed_at", ""), "县级部门", s.payload.get("label", ""), s.payload.get("note", ""))
+        if s.kind == "case_status"
+        else (
+            s.payload.get("mailed_at", ""),
+            "县级部门",
+            "部门回寄",
+            f"{s.payload.get('contents', '')}，运单号 {s.payload.get('tracking_no', '')}",
+        )
         for s in statuses
     ]
     return sorted(history, key=lambda row: row[0])

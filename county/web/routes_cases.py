@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -10,21 +11,20 @@ from sqlalchemy import select
 
 from county.errors import CountyError
 from county.models import Case, Point
-from county.services import departments
+from county.services import departments, return_mailings
 from county.services.common import audit
 from county.services.staff import ALL_ROLES, BUREAU, StaffRole
 from county.web import queries
+from county.web.case_work import QUEUE_STATES, DueDates, can_return, offered_actions, queue_query
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
 from county.web.render import is_htmx, page
 from sync.ledger.catalogue import load_catalogue
-from sync.ledger.kinds import CASE_STATE_LABELS, CaseState
+from sync.ledger.kinds import CASE_STATE_LABELS, SERVICE_MODE_LABELS, CaseState, ServiceMode
 
 router = APIRouter(prefix="/console")
 Anyone = Annotated[Viewer, allow(*ALL_ROLES)]
 MayUnmask = Annotated[Viewer, allow(*BUREAU, StaffRole.TOWNSHIP, StaffRole.DEPARTMENT)]
 Department = Annotated[Viewer, allow(StaffRole.DEPARTMENT)]
-QUEUE_STATES = ("recorded", "materials_sent", "accepted", "in_review")
-ACTIONS = (("accepted", "受理"), ("in_review", "审批中"), ("completed", "办结"))
 
 
 def _item_names() -> dict[str, str]:
@@ -38,26 +38,52 @@ def _case_or_404(db, who: Viewer, case_id: str) -> Case:
     return case
 
 
+def _day(text: str, label: str) -> str:
+    if not text:
+        return ""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ConsoleRefused(400, f"{label}要写成 2026-11-27 这样的日期。") from None
+
+
+def case_query(receipt: str, state: str, point: str, item: str, mode: str, since: str, until: str) -> queries.CaseQuery:
+    """The search form's fields, checked: a status or mode the county does not know is refused, not ignored."""
+    if state and state not in {s.value for s in CaseState}:
+        raise ConsoleRefused(400, "没有这个办件状态。")
+    if mode and mode not in {m.value for m in ServiceMode}:
+        raise ConsoleRefused(400, "没有这种服务方式。")
+    return queries.CaseQuery(receipt, state, point, item, mode, _day(since, "开始日期"), _day(until, "结束日期"))
+
+
+Receipt = Annotated[str, Query(max_length=40)]
+Short = Annotated[str, Query(max_length=20)]
+
+
 @router.get("/cases")
 def case_search(
     request: Request,
     who: Anyone,
-    receipt: Annotated[str, Query(max_length=40)] = "",
-    state: Annotated[str, Query(max_length=20)] = "",
+    receipt: Receipt = "",
+    state: Short = "",
     point: Annotated[str, Query(max_length=8)] = "",
     item: Annotated[str, Query(max_length=10)] = "",
+    mode: Short = "",
+    since: Short = "",
+    until: Short = "",
     page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ):
+    query = case_query(receipt, state, point, item, mode, since, until)
     with reading(request) as db:
-        rows, total = queries.search_cases(
-            db, who.scope, receipt=receipt, state=state, point=point, item=item, page=page_no
-        )
+        rows, total = queries.search_cases(db, who.scope, query, page=page_no)
     context = dict(
         rows=rows,
         total=total,
         items=_item_names(),
         labels=CASE_STATE_LABELS,
-        query={"receipt": receipt, "state": state, "point": point, "item": item},
+        modes=SERVICE_MODE_LABELS,
+        query=query,
+        params=query.as_params(),
         page_no=page_no,
         page_size=queries.PAGE_SIZE,
     )
@@ -71,6 +97,8 @@ def case_page(request: Request, case_id: str, who: Anyone):
         point = db.get(Point, case.point_id)
         history = queries.case_events(db, case)
         person = queries.applicant(db, request.app.state.core.pii, case, masked=True)
+        due = DueDates(db).of(case)
+        mailed = return_mailings.of_case(db, case)
     return page(
         request,
         "case.html",
@@ -81,9 +109,16 @@ def case_page(request: Request, case_id: str, who: Anyone):
         person=person,
         items=_item_names(),
         labels=CASE_STATE_LABELS,
+        modes=SERVICE_MODE_LABELS,
         may_unmask=who.role is not StaffRole.FINANCE,
         may_act=who.role is StaffRole.DEPARTMENT and case.state in QUEUE_STATES,
-        actions=ACTIONS,
+        may_mail=who.role is StaffRole.DEPARTMENT
+        and case.flow == "approval"
+        and case.state in ("completed", "returned"),
+        actions=offered_actions,
+        can_return=can_return,
+        due=due,
+        mailed=mailed,
     )
 
 
@@ -99,16 +134,21 @@ def unmask(request: Request, case_id: str, who: MayUnmask):
 
 @router.get("/queue")
 def queue(request: Request, who: Department):
+    """The department's open cases, overdue first, then due soonest; those not yet signed for after them."""
     with reading(request) as db:
-        rows = db.execute(
-            who.scope.cases()
-            .add_columns(Point.code)
-            .join(Point, Point.id == Case.point_id)
-            .where(Case.state.in_(QUEUE_STATES), Case.flow != "payment")
-            .order_by(Case.business_date, Case.receipt_no)
-            .limit(500)
-        ).all()
-    return page(request, "queue.html", who, rows=rows, items=_item_names(), labels=CASE_STATE_LABELS, actions=ACTIONS)
+        rows = db.execute(queue_query(who.scope).add_columns(Point.code).join(Point, Point.id == Case.point_id)).all()
+        dues = DueDates(db)
+        rows = sorted(((case, code, dues.of(case)) for case, code in rows), key=lambda row: row[2].sort_key)
+    return page(
+        request,
+        "queue.html",
+        who,
+        rows=rows,
+        items=_item_names(),
+        labels=CASE_STATE_LABELS,
+        actions=offered_actions,
+        can_return=can_return,
+    )
 
 
 @router.post("/cases/{case_id}/status")
@@ -119,7 +159,7 @@ def set_status(
     status: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
 ):
-    """受理 / 审批中 / 办结 / 退回: the department's decision, queued for the point's devices at their next sync."""
+    """签收材料 / 受理 / 审批中 / 办结 / 退回: the department's step, queued for the point's devices at their next sync."""
     error = ""
     try:
         with writing(request, who) as db:
@@ -130,6 +170,7 @@ def set_status(
     with reading(request) as db:
         case = _case_or_404(db, who, case_id)
         code = db.scalar(select(Point.code).where(Point.id == case.point_id))
+        due = DueDates(db).of(case)
     if not is_htmx(request):
         if error:
             raise ConsoleRefused(400, error)
@@ -140,9 +181,31 @@ def set_status(
         who,
         case=case,
         code=code,
+        due=due,
         items=_item_names(),
         labels=CASE_STATE_LABELS,
-        actions=ACTIONS,
+        actions=offered_actions,
+        can_return=can_return,
         error=error,
         done=not error and CASE_STATE_LABELS[CaseState(case.state)],
     )
+
+
+@router.post("/cases/{case_id}/return-mailing")
+def return_mailing(
+    request: Request,
+    case_id: str,
+    who: Department,
+    tracking_no: Annotated[str, Form(max_length=40)] = "",
+    contents: Annotated[str, Form(max_length=200)] = "",
+):
+    """部门回寄: the licence or reply mailed back through the point; it reaches the counter's 寄递台账 at its next sync."""
+    try:
+        with writing(request, who) as db:
+            case = _case_or_404(db, who, case_id)
+            return_mailings.record(
+                db, case, tracking_no, contents, unit_code=who.scope.unit_code or "", actor=who.actor
+            )
+    except CountyError as exc:
+        raise ConsoleRefused(400, exc.message) from exc
+    return RedirectResponse(f"/console/cases/{case_id[:40]}#return-mailings", status_code=303)

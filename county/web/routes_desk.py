@@ -13,6 +13,7 @@ from county.models import CountyEvent, StaffUser, Township
 from county.services import consultations, notices, staff
 from county.services.staff import ALL_ROLES, BUREAU, ROLE_LABELS, StaffRole
 from county.web import queries
+from county.web.case_work import due_counts
 from county.web.deps import Viewer, allow, reading, writing
 from county.web.render import page
 from sync.ledger.catalogue import load_units
@@ -29,6 +30,8 @@ def desk(request: Request, who: Anyone):
     with reading(request) as db:
         counts = queries.desk_counts(db, who.scope)
         consults = consultations.reminders(db, who.scope)
+        if who.role is StaffRole.DEPARTMENT:
+            counts.update(due_counts(db, who.scope))
         town = db.get(Township, who.scope.township_id) if who.scope.township_id else None
     return page(request, "desk.html", who, counts=counts, town=town, consults=consults)
 

@@ -124,16 +124,29 @@ def _describe(ev_type: str, body: dict, mailings: dict, pii_keys: Iterable[str] 
     return f"部门更新状态为“{status}”{note}"
 
 
-def _county_rows(conn, case_id: str) -> list[tuple[dict, str, str]]:
-    """The county's status items for this case: (payload, created_at, outcome), oldest first."""
+def _county_rows(conn, case_id: str, kind: str = "case_status") -> list[tuple[dict, str, str]]:
+    """The county's items of ``kind`` for this case: (payload, created_at, outcome), oldest first."""
     rows = conn.execute(
         select(county_item.c.payload_json, county_item.c.created_at, county_item.c.outcome)
-        .where(county_item.c.kind == "case_status", county_item.c.payload_json.contains(case_id))
+        .where(county_item.c.kind == kind, county_item.c.payload_json.contains(case_id))
         .order_by(county_item.c.cursor)
     ).all()
     found = [(json.loads(row.payload_json), row.created_at, row.outcome) for row in rows]
     return [
         (payload, created_at, outcome) for payload, created_at, outcome in found if payload.get("case_id") == case_id
+    ]
+
+
+def _returned_entries(rows: list[tuple[dict, str, str]]) -> list[tuple[str, str, str]]:
+    """The department's return mailings for this case (部门回寄), as timeline entries."""
+    return [
+        (
+            payload.get("mailed_at") or created_at,
+            f"部门回寄：{payload.get('contents', '')}，运单号 {payload.get('tracking_no', '')}（到了交给群众）",
+            FROM_COUNTY,
+        )
+        for payload, created_at, outcome in rows
+        if outcome == "applied"
     ]
 
 
@@ -148,10 +161,10 @@ def _county_entries(rows: list[tuple[dict, str, str]]) -> list[tuple[str, str, s
     return out
 
 
-def _accepted_on(rows: list[tuple[dict, str, str]]) -> date | None:
-    """The day the department accepted (受理) the case, from its status items (China time)."""
+def _status_on(rows: list[tuple[dict, str, str]], status: CaseState) -> date | None:
+    """The day the department first set ``status`` (受理, 材料已签收) on the case, from its status items (China time)."""
     for payload, created_at, outcome in rows:
-        if payload.get("status") == CaseState.ACCEPTED.value and outcome != "stale":
+        if payload.get("status") == status.value and outcome != "stale":
             return parse_time(payload.get("changed_at") or created_at).astimezone(CHINA_TZ).date()
     return None
 
@@ -188,7 +201,8 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
             )
         }
         county_rows = _county_rows(conn, case_id)
-    county = _county_entries(county_rows)
+        returned = _county_rows(conn, case_id, "return_mailing")
+    county = _county_entries(county_rows) + _returned_entries(returned)
     item = counter.catalogue.by_code(row["item_code"])
     names = {m.code: m.name for m in item.guide.materials}
     materials_raw = {m["code"]: m["status"] for m in json.loads(row["materials_json"])}
@@ -233,8 +247,9 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
             flow,
             state,
             date.fromisoformat(row["business_date"]),
-            _accepted_on(county_rows),
+            _status_on(county_rows, CaseState.ACCEPTED),
             current_table(counter.store),
+            signed_on=_status_on(county_rows, CaseState.MATERIALS_RECEIVED),
         ),
     )
 

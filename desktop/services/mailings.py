@@ -12,9 +12,18 @@ from desktop.store.engine import read
 from desktop.store.schema import case, mailing
 from sync.ledger.catalogue import load_units
 from sync.ledger.forms import MailingForm, draft_delivered, draft_dispatch, draft_mailing
-from sync.ledger.kinds import MAILING_DIRECTION_LABELS, MAILING_STATE_LABELS, MailingDirection, MailingState
+from sync.ledger.kinds import (
+    MAILING_DIRECTION_LABELS,
+    MAILING_STATE_LABELS,
+    RETURNED_DIRECTION,
+    RETURNED_DIRECTION_LABEL,
+    MailingDirection,
+    MailingState,
+)
 from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
 from sync.ledger.validation import ValidationError, mask_mobile, mask_name
+
+RETURNED_STATE_LABEL = "部门已寄出，待交群众"
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,7 @@ class MailingRow:
     state: str
     state_label: str
     tracking_no: str
+    incoming: bool = False  # 部门回寄: the agent hands it over; nothing to dispatch or mark delivered here
 
 
 class MailingQueries:
@@ -66,6 +76,8 @@ class MailingQueries:
         return [self._row(row) for row in rows]
 
     def _row(self, row) -> MailingRow:
+        if row["direction"] == RETURNED_DIRECTION:
+            return self._returned_row(row)
         if row["direction"] == MailingDirection.TO_DEPARTMENT.value:
             to = self._units.get(row["unit_code"], row["unit_code"] or "")
         else:
@@ -89,6 +101,23 @@ class MailingQueries:
             row["state"],
             MAILING_STATE_LABELS[MailingState(row["state"])],
             row["tracking_no"] or "",
+        )
+
+    def _returned_row(self, row) -> MailingRow:
+        """部门回寄: from the department, to be handed to the villager whose case it answers."""
+        sender = self._units.get(row["unit_code"] or "", "县级部门")
+        return MailingRow(
+            row["mailing_id"],
+            row["business_date"],
+            RETURNED_DIRECTION_LABEL,
+            f"{sender}寄来，交给群众",
+            row["contents"],
+            row["pieces"],
+            len(json.loads(row["case_ids_json"])),
+            row["state"],
+            RETURNED_STATE_LABEL,
+            row["tracking_no"] or "",
+            incoming=True,
         )
 
 

@@ -19,6 +19,7 @@ from sync.ledger.events import china_now, parse_time
 from sync.ledger.kinds import (
     MAILING_DIRECTION_LABELS,
     MAILING_STATE_LABELS,
+    RETURNED_DIRECTION,
     SERVICE_MODE_LABELS,
     CaseState,
     EventType,
@@ -61,7 +62,11 @@ def day_sheet_data(
             conn.execute(select(case).where(case.c.business_date == day).order_by(case.c.first_seq)).mappings().all()
         )
         mailings = (
-            conn.execute(select(mailing).where(mailing.c.business_date == day).order_by(mailing.c.recorded_at))
+            conn.execute(
+                select(mailing)
+                .where(mailing.c.business_date == day, mailing.c.direction != RETURNED_DIRECTION)  # the point's own
+                .order_by(mailing.c.recorded_at)
+            )
             .mappings()
             .all()
         )

@@ -17,20 +17,29 @@ from sync.ledger.workdays import WorkdayTable, bundled_table, table_from_payload
 
 log = logging.getLogger(__name__)
 COUNTY_DEVICE = "county"
+RETURN_MAILING_KEYS = ("mailing_id", "case_id", "receipt_no", "unit_code", "tracking_no", "contents", "mailed_at")
+
+
+FOLDED_KINDS = ("case_status", "return_mailing")  # the items that change the projections
 
 
 def as_event(row: dict) -> Event | None:
-    """A case-status item as the event the projections fold (the county authored it, outside our chain)."""
-    if row["kind"] != "case_status":
+    """A case-status or return-mailing item as the event the projections fold (county-authored, outside our chain)."""
+    if row["kind"] not in FOLDED_KINDS:
         return None
     payload = json.loads(row["payload_json"]) if isinstance(row.get("payload_json"), str) else row["payload"]
-    body = {"case_id": payload["case_id"], "status": payload["status"], "note": payload.get("note", "")}
+    if row["kind"] == "case_status":
+        kind = EventType.CASE_STATUS_CHANGED
+        body = {"case_id": payload["case_id"], "status": payload["status"], "note": payload.get("note", "")}
+    else:
+        kind = EventType.MAILING_RETURNED
+        body = {key: payload.get(key) for key in RETURN_MAILING_KEYS}
     return Event(
         event_id=f"county-{row['cursor']}",
         device_id=COUNTY_DEVICE,
         seq=row["applied_after_seq"],
-        type=EventType.CASE_STATUS_CHANGED,
-        occurred_at=payload.get("changed_at") or row["created_at"],
+        type=kind,
+        occurred_at=payload.get("changed_at") or payload.get("mailed_at") or row["created_at"],
         body=body,
         pii_digests={},
         prev_hash="",
@@ -40,13 +49,17 @@ def as_event(row: dict) -> Event | None:
 
 def fold(conn: Connection, row: dict) -> tuple[str, str | None]:
     """Apply one item; a status the case can no longer take (stale, or the case was voided) is kept, not applied."""
-    pseudo = as_event(row)
+    try:
+        pseudo = as_event(row)
+    except (KeyError, TypeError) as exc:
+        log.warning("a county item of kind %s is malformed; kept, not applied", row["kind"])
+        return "stale", f"malformed: {exc}"
     if pseudo is None:
         return "stored", None
     try:
         with conn.begin_nested():
             projections.apply(conn, pseudo)
-    except (LifecycleError, projections.ProjectionError) as exc:
+    except (LifecycleError, projections.ProjectionError, KeyError) as exc:
         return "stale", str(exc)
     return "applied", None
 
@@ -85,14 +98,14 @@ def store_items(conn: Connection, items: Iterable[dict]) -> int:
 
 
 def merged(conn: Connection, device_events: Iterator[Event]) -> Iterator[tuple[Event, bool]]:
-    """Device events and county status items in the order they were first applied (for rebuilds).
+    """Device events and county status and return-mailing items in the order they were first applied (for rebuilds).
 
     Yields (event, from_county); an item applied after device event N comes right after it.
     """
     rows = (
         conn.execute(
             select(county_item)
-            .where(county_item.c.kind == "case_status")
+            .where(county_item.c.kind.in_(FOLDED_KINDS))
             .order_by(county_item.c.applied_after_seq, county_item.c.cursor)
         )
         .mappings()

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, text, upda
 
 from desktop.store.schema import PROJECTION_TABLES, case, day_total, mailing
 from sync.ledger.events import Event, parse_time
-from sync.ledger.kinds import CASE_PII_FIELDS, CaseState, EventType, Flow, MailingState
+from sync.ledger.kinds import CASE_PII_FIELDS, RETURNED_DIRECTION, CaseState, EventType, Flow, MailingState
 from sync.ledger.lifecycle import next_state
 from sync.ledger.mailings import next_mailing_state
 
@@ -197,6 +197,31 @@ def _change_mailing(conn: Connection, event: Event) -> None:
     conn.execute(update(mailing).where(mailing.c.mailing_id == row["mailing_id"]).values(**values))
 
 
+def _record_returned_mailing(conn: Connection, event: Event) -> None:
+    """部门回寄: the department mailed the licence or reply back through the point; the agent hands it over."""
+    body = event.body
+    mailed_at = str(body["mailed_at"])
+    if conn.execute(_LOAD_MAILING, {"mailing_id": body["mailing_id"]}).first() is not None:
+        raise ProjectionError(f"mailing {body['mailing_id']} already held")
+    conn.execute(
+        _INSERT_MAILING,
+        dict(
+            mailing_id=body["mailing_id"],
+            direction=RETURNED_DIRECTION,
+            unit_code=body.get("unit_code"),
+            contents=body["contents"],
+            pieces=1,
+            case_ids_json=json.dumps([body["case_id"]]),
+            state=MailingState.DISPATCHED,
+            tracking_no=body["tracking_no"],
+            business_date=business_date(event),
+            recorded_at=mailed_at,
+            dispatched_at=mailed_at,
+            last_seq=event.seq,
+        ),
+    )
+
+
 def _close_day(conn: Connection, event: Event) -> None:
     day = event.body["business_date"]
     _bump_day(conn, day)
@@ -217,6 +242,7 @@ _APPLY = {
     EventType.MAILING_RECORDED: _record_mailing,
     EventType.MAILING_DISPATCHED: _change_mailing,
     EventType.MAILING_DELIVERED: _change_mailing,
+    EventType.MAILING_RETURNED: _record_returned_mailing,
     EventType.DAY_CLOSED: _close_day,
 }
 

@@ -206,9 +206,10 @@ class MailingPage(QWidget):
 
     def _buttons(self) -> None:
         row = self.selected()
-        self.dispatch_button.setEnabled(bool(row and row.state == "recorded"))
-        self.delivered_button.setEnabled(bool(row and row.state == "dispatched"))
-        self.slip_button.setEnabled(row is not None)
+        own = bool(row and not row.incoming)  # 部门回寄 came from the county: nothing to dispatch or slip here
+        self.dispatch_button.setEnabled(own and row.state == "recorded")
+        self.delivered_button.setEnabled(own and row.state == "dispatched")
+        self.slip_button.setEnabled(own)
 
     def print_slip(self):
         row = self.selected()

@@ -13,14 +13,15 @@ class EventType(StrEnum):
     CASE_VOIDED = "case.voided"  # 作废办件
     CASE_COMPLETED = "case.completed"  # 办结（代办员确认）
     MATERIALS_SENT = "materials.sent"  # 材料已送交部门
-    CASE_STATUS_CHANGED = "case.status_changed"  # county: 受理 / 审批中 / 办结 / 退回
+    CASE_STATUS_CHANGED = "case.status_changed"  # county: 材料已签收 / 受理 / 审批中 / 办结 / 退回
+    MAILING_RETURNED = "mailing.returned"  # county: 部门回寄 (licence or reply mailed back through the point)
     MAILING_RECORDED = "mailing.recorded"  # 登记寄递
     MAILING_DISPATCHED = "mailing.dispatched"  # 已交寄
     MAILING_DELIVERED = "mailing.delivered"  # 已妥投
     DAY_CLOSED = "day.closed"  # 日结
 
 
-COUNTY_EVENT_TYPES = frozenset({EventType.CASE_STATUS_CHANGED})
+COUNTY_EVENT_TYPES = frozenset({EventType.CASE_STATUS_CHANGED, EventType.MAILING_RETURNED})
 
 
 class Flow(StrEnum):
@@ -34,6 +35,7 @@ class Flow(StrEnum):
 class CaseState(StrEnum):
     RECORDED = "recorded"
     MATERIALS_SENT = "materials_sent"
+    MATERIALS_RECEIVED = "materials_received"  # 材料已签收: the department signed for the parcel; the time limit starts
     ACCEPTED = "accepted"
     IN_REVIEW = "in_review"
     RETURNED = "returned"
@@ -44,6 +46,7 @@ class CaseState(StrEnum):
 CASE_STATE_LABELS = {
     CaseState.RECORDED: "已登记",
     CaseState.MATERIALS_SENT: "材料已送交",
+    CaseState.MATERIALS_RECEIVED: "材料已签收",
     CaseState.ACCEPTED: "已受理",
     CaseState.IN_REVIEW: "审批中",
     CaseState.RETURNED: "已退回",
@@ -81,6 +84,10 @@ MAILING_DIRECTION_LABELS = {
     MailingDirection.TO_DEPARTMENT: "材料寄往部门",
     MailingDirection.TO_CITIZEN: "证照批文寄回群众",
 }
+# 部门回寄: a mailing the department sent back through the point (from the county feed, never recorded at the
+# counter, so not a MailingDirection a form may choose); the agent hands it to the villager.
+RETURNED_DIRECTION = "from_department"
+RETURNED_DIRECTION_LABEL = "部门回寄（待交群众）"
 
 # Personal fields (个人信息): kept outside the hash chain, salted digests inside it, purged after retention.
 PERSON_PII_FIELDS = ("name", "id_number", "mobile")  # an applicant identified by a resident ID

@@ -39,7 +39,15 @@ class Move:
 
 # The statuses a department may set through the county (body["status"] of CASE_STATUS_CHANGED);
 # each names the state it leads to, so the wire values are the CaseState values.
-COUNTY_STATUSES = frozenset({CaseState.ACCEPTED, CaseState.IN_REVIEW, CaseState.COMPLETED, CaseState.RETURNED})
+COUNTY_STATUSES = frozenset(
+    {
+        CaseState.MATERIALS_RECEIVED,
+        CaseState.ACCEPTED,
+        CaseState.IN_REVIEW,
+        CaseState.COMPLETED,
+        CaseState.RETURNED,
+    }
+)
 # What the agent may do at the counter; the ledger screen offers a subset of these.
 COUNTER_ACTIONS = frozenset(
     {
@@ -50,9 +58,10 @@ COUNTER_ACTIONS = frozenset(
     }
 )
 
-_R, _SENT, _ACC, _REV, _RET, _DONE, _VOID = (
+_R, _SENT, _GOT, _ACC, _REV, _RET, _DONE, _VOID = (
     CaseState.RECORDED,
     CaseState.MATERIALS_SENT,
+    CaseState.MATERIALS_RECEIVED,
     CaseState.ACCEPTED,
     CaseState.IN_REVIEW,
     CaseState.RETURNED,
@@ -63,6 +72,7 @@ AMEND = Move(EventType.CASE_AMENDED)
 VOID = Move(EventType.CASE_VOIDED)
 COMPLETE = Move(EventType.CASE_COMPLETED)
 SEND = Move(EventType.MATERIALS_SENT)
+COUNTY_RECEIVED = Move(EventType.CASE_STATUS_CHANGED, _GOT)
 COUNTY_ACCEPTED = Move(EventType.CASE_STATUS_CHANGED, _ACC)
 COUNTY_IN_REVIEW = Move(EventType.CASE_STATUS_CHANGED, _REV)
 COUNTY_COMPLETED = Move(EventType.CASE_STATUS_CHANGED, _DONE)
@@ -85,14 +95,17 @@ TRANSITIONS: tuple[tuple[Flow, tuple[CaseState, ...], Move, CaseState], ...] = (
     (Flow.ONLINE, (_R, _ACC), COUNTY_IN_REVIEW, _REV),
     (Flow.ONLINE, (_R, _ACC, _REV), COUNTY_COMPLETED, _DONE),
     (Flow.ONLINE, (_R, _ACC, _REV), COUNTY_RETURNED, _RET),
-    # 审批类 (四类、五类): materials go to the department, and only its decision completes the case.
+    # 审批类 (四类、五类): materials go to the department, and only its decision completes the case. The
+    # department signs for the parcel (材料已签收, the time limit starts) — or, as before signing existed,
+    # accepts straight from 材料已送交.
     (Flow.APPROVAL, (_R,), SEND, _SENT),
     (Flow.APPROVAL, (_R, _RET), AMEND, _R),  # from RETURNED: the materials must be sent again
-    (Flow.APPROVAL, (_R, _SENT, _RET), VOID, _VOID),
-    (Flow.APPROVAL, (_SENT,), COUNTY_ACCEPTED, _ACC),
-    (Flow.APPROVAL, (_SENT, _ACC), COUNTY_IN_REVIEW, _REV),
+    (Flow.APPROVAL, (_R, _SENT, _GOT, _RET), VOID, _VOID),
+    (Flow.APPROVAL, (_SENT,), COUNTY_RECEIVED, _GOT),
+    (Flow.APPROVAL, (_SENT, _GOT), COUNTY_ACCEPTED, _ACC),
+    (Flow.APPROVAL, (_SENT, _GOT, _ACC), COUNTY_IN_REVIEW, _REV),
     (Flow.APPROVAL, (_ACC, _REV), COUNTY_COMPLETED, _DONE),
-    (Flow.APPROVAL, (_SENT, _ACC, _REV), COUNTY_RETURNED, _RET),
+    (Flow.APPROVAL, (_SENT, _GOT, _ACC, _REV), COUNTY_RETURNED, _RET),
 )
 
 _NEXT: dict[tuple[Flow, CaseState, Move], CaseState] = {
@@ -188,7 +201,7 @@ def _refusal(flow: Flow, state: CaseState, move: Move) -> str:
         return f"这笔办件已作废，不能再{verb}。"
     if state is CaseState.COMPLETED:
         return f"这笔办件已办结，不能再{verb}。"
-    if move == AMEND and flow is not Flow.PAYMENT and state in (_SENT, _ACC, _REV):
+    if move == AMEND and flow is not Flow.PAYMENT and state in (_SENT, _GOT, _ACC, _REV):
         return "材料已提交部门，现在不能更正；部门退回后可以更正并重新提交。"
     if move == VOID and flow is Flow.APPROVAL and state in (_ACC, _REV):
         return "部门已受理这笔办件，不能作废；如需撤回申请，请联系审批部门。"
@@ -196,6 +209,8 @@ def _refusal(flow: Flow, state: CaseState, move: Move) -> str:
         return "部门已退回这笔办件，请先更正材料，再重新送交。"
     if move == SEND and state is not CaseState.RECORDED:
         return f"这笔办件当前为「{CASE_STATE_LABELS[state]}」，不能再送交材料。"
+    if move == COUNTY_RECEIVED and flow is not Flow.APPROVAL:
+        return "只有审批类事项有送交部门的材料，这笔办件没有材料要签收。"
     if move.status is not None and flow is Flow.APPROVAL and state is CaseState.RECORDED:
         return "材料还没有送交部门，部门的办理状态暂不能更新；请先登记送交材料。"
     return f"这笔办件当前为「{CASE_STATE_LABELS[state]}」，不能{verb}。"

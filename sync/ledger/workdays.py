@@ -17,7 +17,15 @@ from sync.ledger.catalogue import Item
 from sync.ledger.kinds import CaseState, Flow
 
 UNCONFIRMED = "时限待确认"
-OPEN_STATES = frozenset({CaseState.RECORDED, CaseState.MATERIALS_SENT, CaseState.ACCEPTED, CaseState.IN_REVIEW})
+OPEN_STATES = frozenset(
+    {
+        CaseState.RECORDED,
+        CaseState.MATERIALS_SENT,
+        CaseState.MATERIALS_RECEIVED,
+        CaseState.ACCEPTED,
+        CaseState.IN_REVIEW,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -82,23 +90,44 @@ def add_working_days(start: date, days: int, table: WorkdayTable) -> Deadline:
     return Deadline(day, confirmed)
 
 
+def working_days_between(start: date, end: date, table: WorkdayTable) -> int:
+    """How many working days fall after ``start`` up to and including ``end`` (0 when ``end`` <= ``start``)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += table.is_workday(day)
+    return count
+
+
 def case_due(
-    item: Item, flow: Flow, state: CaseState, business_date: date, accepted_on: date | None, table: WorkdayTable
+    item: Item,
+    flow: Flow,
+    state: CaseState,
+    business_date: date,
+    accepted_on: date | None,
+    table: WorkdayTable,
+    *,
+    signed_on: date | None = None,
 ) -> str:
     """When an open case should be done, in words; "" when no deadline applies (即时办结, none set, or closed).
 
     An online item's time limit runs from the day it was submitted at the counter; an approval item's from
-    the day the department accepted (受理) the materials, as its guide says. A day no table covers is counted
-    by weekends only and marked 时限待确认.
+    the day the department signed for the materials (材料已签收) — or, for a case it accepted without signing
+    first, from the day it accepted (受理). A day no table covers is counted by weekends only and marked
+    时限待确认.
     """
     days = item.guide.time_limit_days
     if not days or state not in OPEN_STATES:
         return ""
-    if flow is Flow.APPROVAL and accepted_on is None:
-        return f"部门受理后 {days} 个工作日内（部门还没有受理）"
-    start = accepted_on if flow is Flow.APPROVAL else business_date
+    if flow is Flow.APPROVAL and accepted_on is None and signed_on is None:
+        return f"部门签收材料后 {days} 个工作日内（部门还没有签收）"
+    if flow is Flow.APPROVAL:
+        start = signed_on or accepted_on
+        counted = f"部门{'签收材料' if signed_on else '受理'}后 {days} 个工作日"
+    else:
+        start, counted = business_date, f"{days} 个工作日"
+    assert start is not None
     deadline = add_working_days(start, days, table)
-    counted = f"部门受理后 {days} 个工作日" if flow is Flow.APPROVAL else f"{days} 个工作日"
     if not deadline.confirmed:
         uncovered = sorted({start.year, deadline.day.year} - table.years)
         counted += f"；{UNCONFIRMED}：{'、'.join(map(str, uncovered))} 年的放假安排县里还没有发布，只扣除了周末"

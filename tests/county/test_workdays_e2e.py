@@ -83,4 +83,4 @@ def test_closed_and_instant_cases_have_no_deadline(catalogue):
     assert case_due(catalogue.by_code("FL001"), Flow.PAYMENT, CaseState.RECORDED, TUESDAY, None, table) == ""
     assert case_due(catalogue.by_code("FL010"), Flow.ONLINE, CaseState.COMPLETED, TUESDAY, None, table) == ""
     waiting = case_due(catalogue.by_code("FL015"), Flow.APPROVAL, CaseState.MATERIALS_SENT, TUESDAY, None, table)
-    assert waiting == "部门受理后 3 个工作日内（部门还没有受理）"
+    assert waiting == "部门签收材料后 3 个工作日内（部门还没有签收）"

@@ -27,7 +27,7 @@ COMPLETE = ("complete", EventType.CASE_COMPLETED, {})
 SEND = ("send", EventType.MATERIALS_SENT, {"mailing_id": "M1"})
 COUNTY = {
     status: (f"county_{status}", EventType.CASE_STATUS_CHANGED, {"status": status, "note": ""})
-    for status in ("accepted", "in_review", "completed", "returned")
+    for status in ("materials_received", "accepted", "in_review", "completed", "returned")
 }
 NON_CASE = [
     (f"other_{event.name.lower()}", event, {})
@@ -39,7 +39,7 @@ NON_CASE = [
     )
 ]
 ALL_EVENTS = [RECORD, AMEND, VOID, COMPLETE, SEND, *COUNTY.values(), *NON_CASE]
-A, R_, IR, C_ = (COUNTY[s][0] for s in ("accepted", "returned", "in_review", "completed"))
+A, R_, IR, C_, G = (COUNTY[s][0] for s in ("accepted", "returned", "in_review", "completed", "materials_received"))
 
 # The brief's rules transcribed by hand: (flow, state, event name) -> the state it leads to.
 # Anything absent must be refused. Same-state county repeats are listed as explicit no-ops.
@@ -79,7 +79,13 @@ EXPECTED: dict[tuple[Flow, CaseState, str], CaseState] = {
     (Flow.APPROVAL, S.RECORDED, "void"): S.VOIDED,
     (Flow.APPROVAL, S.MATERIALS_SENT, "void"): S.VOIDED,
     (Flow.APPROVAL, S.RETURNED, "void"): S.VOIDED,
-    # APPROVAL: county statuses
+    (Flow.APPROVAL, S.MATERIALS_RECEIVED, "void"): S.VOIDED,  # signed for, not yet accepted
+    # APPROVAL: county statuses; 材料已签收 only from 材料已送交 (or repeated), and 受理 may skip it
+    (Flow.APPROVAL, S.MATERIALS_SENT, G): S.MATERIALS_RECEIVED,
+    (Flow.APPROVAL, S.MATERIALS_RECEIVED, G): S.MATERIALS_RECEIVED,
+    (Flow.APPROVAL, S.MATERIALS_RECEIVED, A): S.ACCEPTED,
+    (Flow.APPROVAL, S.MATERIALS_RECEIVED, IR): S.IN_REVIEW,
+    (Flow.APPROVAL, S.MATERIALS_RECEIVED, R_): S.RETURNED,
     (Flow.APPROVAL, S.MATERIALS_SENT, A): S.ACCEPTED,
     (Flow.APPROVAL, S.ACCEPTED, A): S.ACCEPTED,
     (Flow.APPROVAL, S.MATERIALS_SENT, IR): S.IN_REVIEW,

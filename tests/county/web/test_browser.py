@@ -141,6 +141,11 @@ def test_a_department_clerk_works_a_case_to_completion_and_returns_another(conso
     page.click("nav >> text=待办办件")
     look(page, "queue")
     row = page.locator(f"#row-{a.approval['case_id']}")
+    assert "签收材料后 3 个工作日" in row.inner_text()
+    row.get_by_role("button", name="签收材料", exact=True).click()  # the parcel arrived: the time limit starts
+    page.wait_for_selector(f"#row-{a.approval['case_id']} >> text=已改为“材料已签收”")
+    assert "2026年12月02日前（还剩 3 个工作日）" in row.locator("td[data-label=办理时限]").inner_text()
+    look(page, "queue-signed")
     for action, label in (("受理", "已受理"), ("审批中", "审批中"), ("办结", "已办结")):
         row.get_by_role("button", name=action, exact=True).click()
         page.wait_for_selector(f"#row-{a.approval['case_id']} >> text=已改为“{label}”")
@@ -156,6 +161,7 @@ def test_a_department_clerk_works_a_case_to_completion_and_returns_another(conso
     with console.county.session() as db:  # what each counter pulls at its next sync
         feed = [e.payload for e in db.scalars(select(CountyEvent).where(CountyEvent.kind == "case_status"))]
     assert [(f["case_id"], f["status"]) for f in feed] == [
+        (a.approval["case_id"], "materials_received"),
         (a.approval["case_id"], "accepted"),
         (a.approval["case_id"], "in_review"),
         (a.approval["case_id"], "completed"),

@@ -96,6 +96,9 @@ def test_every_console_route_declares_its_roles():
         "/console/settlements/{settlement_id}/townships/{township_id}/list.pdf",
         "/console/settlements/{settlement_id}/townships/{township_id}/slips.pdf",
     }
+    department_work = {(m, p): r for m, p, r in routes if p.startswith("/console/cases/")}
+    assert department_work[("POST", "/console/cases/{case_id}/return-mailing")] == {StaffRole.DEPARTMENT}
+    assert department_work[("GET", "/console/cases/export")] == frozenset(StaffRole)
 
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)

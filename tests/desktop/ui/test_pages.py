@@ -157,3 +157,34 @@ def test_training_without_its_practice_county_says_so_calmly_on_the_sync_page(qt
     assert page.lines["note"][1].text() == OFFLINE_NOTE and not page.lines["note"][1].isHidden()
     assert not page.sync_button.isEnabled() and not page.export_button.isEnabled()
     assert not window.scheduler.sync_now()
+
+
+def test_a_return_mailing_from_the_department_is_listed_to_hand_over(qtbot, window, counter):
+    from desktop.store.sync_port import StoreSyncPort
+    from sync.wire import PullItem
+
+    materials = {m.code: "received" for m in counter.catalogue.by_code("FL015").guide.materials}
+    case = counter.append(make_case_draft(item_code="FL015", amount=None, materials=materials))[0]
+    payload = {
+        "mailing_id": "0" * 31 + "1",
+        "case_id": case.body["case_id"],
+        "receipt_no": case.body["receipt_no"],
+        "unit_code": "scjg",
+        "tracking_no": "EA123456785CN",
+        "contents": "营业执照正本 1 份",
+        "mailed_at": "2026-11-27T10:00:00.000+08:00",
+    }
+    item = PullItem(cursor=7, kind="return_mailing", created_at="2026-11-27T02:00:00Z", payload=payload)
+    assert StoreSyncPort(counter.store).store_pulled([item], 7) == 1
+    page = window.show_page("mailing")
+    page.refresh()
+    row = page.model.row(0)
+    assert (row.direction, row.to, row.tracking_no) == (
+        "部门回寄（待交群众）",
+        "县市监局寄来，交给群众",
+        "EA123456785CN",
+    )
+    page.table.selectRow(0)
+    # it came from the county: nothing to hand to the post or slip here
+    assert not page.dispatch_button.isEnabled() and not page.delivered_button.isEnabled()
+    assert not page.slip_button.isEnabled()

@@ -1,0 +1,79 @@
+"""部门回寄: the licence or reply a department mails back to the villager through the point.
+
+Recorded on the case in the console; queued for the point's devices, whose mailing ledger (寄递台账) lists it
+as an incoming mailing for the agent to hand over.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from county.errors import CountyError, Refusal
+from county.models import Case, CountyEvent, ReturnMailing
+from county.services import texts
+from county.services.common import audit, utcnow
+from sync.ledger.events import china_now, format_time, new_id
+from sync.ledger.forms_mailing import normalize_tracking_no
+from sync.ledger.kinds import CaseState, Flow
+from sync.ledger.validation import ValidationError
+
+# A licence (办结) or a reply explaining what is missing (退回) goes back; earlier there is nothing to mail.
+MAILABLE_STATES = frozenset({CaseState.COMPLETED, CaseState.RETURNED})
+
+
+def record(
+    session: Session, case: Case, tracking_no: str, contents: str, *, unit_code: str, actor: str
+) -> ReturnMailing:
+    if case.flow != Flow.APPROVAL or CaseState(case.state) not in MAILABLE_STATES:
+        raise CountyError(
+            Refusal.CONFLICT,
+            "not_mailable",
+            "只有已办结或已退回的审批类办件才能登记回寄（证照、批文或退回告知）。",
+        )
+    try:
+        tracking = normalize_tracking_no(tracking_no)
+    except ValidationError as exc:
+        raise CountyError(Refusal.INVALID, "tracking_no", exc.message) from exc
+    contents = texts.line(contents, field="contents", label="寄回的内容", max_len=100)
+    if session.scalar(select(ReturnMailing.mailing_id).where(ReturnMailing.tracking_no == tracking)):
+        raise CountyError(Refusal.CONFLICT, "tracking_used", f"运单号 {tracking} 已经登记过回寄，请核对。")
+    mailed_at = format_time(china_now())
+    mailing = ReturnMailing(
+        mailing_id=new_id(),
+        case_id=case.case_id,
+        point_id=case.point_id,
+        unit_code=unit_code,
+        tracking_no=tracking,
+        contents=contents,
+        mailed_at=mailed_at,
+        actor=actor,
+        created_at=utcnow(),
+    )
+    session.add(mailing)
+    session.add(
+        CountyEvent(
+            point_id=case.point_id,
+            kind="return_mailing",
+            payload={
+                "mailing_id": mailing.mailing_id,
+                "case_id": case.case_id,
+                "receipt_no": case.receipt_no,
+                "unit_code": unit_code,
+                "tracking_no": tracking,
+                "contents": contents,
+                "mailed_at": mailed_at,
+            },
+            created_at=utcnow(),
+        )
+    )
+    audit(session, actor, "case.return_mailing", f"case:{case.case_id}", tracking_no=tracking, contents=contents)
+    return mailing
+
+
+def of_case(session: Session, case: Case) -> list[ReturnMailing]:
+    return list(
+        session.scalars(
+            select(ReturnMailing).where(ReturnMailing.case_id == case.case_id).order_by(ReturnMailing.mailed_at)
+        )
+    )

@@ -1,0 +1,66 @@
+"""What the department's pages show beside a case: its due date (办理时限) and return mailings, read in scope."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from county.models import Case
+from county.services.crediting import county_workdays
+from county.services.due import Due, DueState, case_due, time_limits
+from county.services.scope import Scope
+from sync.ledger.events import china_now
+from sync.ledger.kinds import CaseState, EventType
+from sync.ledger.lifecycle import LifecycleError, next_state
+
+QUEUE_STATES = ("recorded", "materials_sent", "materials_received", "accepted", "in_review")
+ACTIONS = (("materials_received", "签收材料"), ("accepted", "受理"), ("in_review", "审批中"), ("completed", "办结"))
+
+
+def offered_actions(case: Case) -> list[tuple[str, str]]:
+    """The steps (besides 退回) the case's flow allows from where it stands; a same-state repeat is not offered."""
+    out = []
+    for status, label in ACTIONS:
+        if status == case.state:
+            continue
+        try:
+            next_state(case.flow, CaseState(case.state), EventType.CASE_STATUS_CHANGED, {"status": status})
+        except LifecycleError:
+            continue
+        out.append((status, label))
+    return out
+
+
+class DueDates:
+    """Due dates of many cases against one working-day table and one today (China date, county clock)."""
+
+    def __init__(self, db: Session) -> None:
+        self.table, self.today, self.limits = county_workdays(db), china_now().date(), time_limits()
+
+    def of(self, case: Case) -> Due:
+        return case_due(case, self.limits.get(case.item_code), self.table, self.today)
+
+
+def can_return(case: Case) -> bool:
+    """Whether 退回 applies from where the case stands (a reason is always asked for)."""
+    try:
+        next_state(case.flow, CaseState(case.state), EventType.CASE_STATUS_CHANGED, {"status": "returned"})
+    except LifecycleError:
+        return False
+    return case.state != CaseState.RETURNED
+
+
+def queue_query(scope: Scope):
+    """The department's open cases (the queue), in scope; the page sorts them by due date."""
+    return (
+        scope.cases()
+        .where(Case.state.in_(QUEUE_STATES), Case.flow != "payment")
+        .order_by(Case.business_date, Case.receipt_no)
+        .limit(500)
+    )
+
+
+def due_counts(db: Session, scope: Scope) -> dict[str, int]:
+    """The 工作台's overdue and soon-due counts of a department's queue."""
+    dues = DueDates(db)
+    states = [dues.of(case).state for case in db.scalars(queue_query(scope))]
+    return {"overdue": states.count(DueState.OVERDUE), "due_soon": states.count(DueState.SOON)}
