@@ -19,9 +19,9 @@ CSP = (
 
 def routers() -> list:
     """Every console router; the role × route test walks their routes and the roles each declares."""
-    from county.web import routes_auth, routes_cases, routes_desk, routes_org
+    from county.web import routes_auth, routes_cases, routes_clients, routes_desk, routes_org
 
-    return [module.router for module in (routes_auth, routes_desk, routes_org, routes_cases)]
+    return [module.router for module in (routes_auth, routes_desk, routes_org, routes_cases, routes_clients)]
 
 
 def install(app: FastAPI) -> None:

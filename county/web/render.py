@@ -25,6 +25,7 @@ MENU: tuple[tuple[str, str, frozenset[StaffRole]], ...] = (
     ("/console/townships", "乡镇", frozenset({*BUREAU, StaffRole.FINANCE})),
     ("/console/notices", "通知公告", frozenset(BUREAU)),
     ("/console/staff", "工作人员账号", frozenset({StaffRole.BUREAU_ADMIN})),
+    ("/console/api-clients", "接口客户端", frozenset(BUREAU)),
     ("/console/audit", "审计日志", frozenset({StaffRole.BUREAU_ADMIN, StaffRole.FINANCE})),
 )
 

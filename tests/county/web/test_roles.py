@@ -39,13 +39,21 @@ def url(path: str, console) -> str:
         path.replace("{code}", console.a.point_code)
         .replace("{account_id}", str(console.a.account_id))
         .replace("{case_id}", console.a.approval["case_id"])
+        .replace("{client_id}", str(console.api_client_id))
     )
 
 
 def test_every_console_route_declares_its_roles():
     routes = declared()
     assert len(routes) >= 25
-    assert {path for _m, path, _r in routes} >= {"/console/", "/console/cases", "/console/queue", "/console/staff"}
+    assert {path for _m, path, _r in routes} >= {
+        "/console/",
+        "/console/cases",
+        "/console/queue",
+        "/console/staff",
+        "/console/api-clients",
+        "/console/api-clients/{client_id}/revoke",
+    }
 
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
