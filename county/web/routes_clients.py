@@ -76,6 +76,7 @@ def register(
                 ttl_days=ttl_days,
                 actor=who.actor,
             )
+            db.flush()  # before it leaves the session: the new hash is written with the commit
             db.expunge(issued.client)
     except CountyError as exc:
         return clients(request, who, error=exc.message, status=status_of(exc))
@@ -103,6 +104,7 @@ def rotate(request: Request, client_id: int, who: Bureau):
     try:
         with writing(request, who) as db:
             issued = api_clients.rotate(db, client_id, actor=who.actor)
+            db.flush()  # before it leaves the session: the new hash is written with the commit
             db.expunge(issued.client)
     except CountyError as exc:
         if status_of(exc) == 404:

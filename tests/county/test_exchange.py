@@ -181,3 +181,40 @@ def test_a_client_without_the_permission_cannot_send_statuses(county):
         assert (
             session.scalar(select(func.count()).select_from(CountyEvent).where(CountyEvent.kind == "case_status")) == 0
         )
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_the_reference_client_follows_the_feed_and_resumes_from_its_saved_cursor(county, tmp_path):
+    from docs.examples.exchange_client import ExchangeClient, ExchangeError, sync_once
+
+    catalogue = load_catalogue()
+    (device,) = provision(county.engine, 1)
+    events = seal_chain(case_drafts(catalogue, random.Random(5), 120), device)
+    push_all(county, device, events[:70])
+    _id, token = register(county, "省一体化平台", "all", [])
+    client, cursor_file, seen = ExchangeClient(county.base_url, token), tmp_path / "cursor.txt", []
+    assert sync_once(client, cursor_file, lambda case: seen.append(case["case_id"])) == 70
+    push_all(county, device, events[70:])
+    assert sync_once(client, cursor_file, lambda case: seen.append(case["case_id"])) == 50
+    assert len(seen) == len(set(seen)) == 120 and set(seen) == cases_of(county)
+    with pytest.raises(ExchangeError) as refused:
+        client.send_statuses([{"client_ref": "r1", "case_id": seen[0], "status": "accepted"}])
+    assert refused.value.code == "no_permission" and "权限" in refused.value.message
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_the_openapi_schema_describes_the_exchange_routes(county):
+    schema = requests.get(f"{county.base_url}/openapi.json", timeout=30).json()
+    cases = schema["paths"]["/api/v1/exchange/cases"]["get"]
+    statuses = schema["paths"]["/api/v1/exchange/statuses"]["post"]
+    assert cases["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/CasesPage")
+    assert statuses["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/StatusResponse")
+    assert statuses["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/StatusRequest")
+    for route in (cases, statuses):
+        assert {"401", "403", "422"} <= set(route["responses"])
+        assert route["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResult")
+    components = schema["components"]["schemas"]
+    assert {"CasesPage", "ExchangeCase", "ExchangeEvent", "StatusRequest", "StatusUpdate", "StatusOutcome"} <= set(
+        components
+    )
+    assert {p["name"] for p in cases["parameters"]} >= {"cursor", "limit", "Authorization"}
