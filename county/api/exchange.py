@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
 from county.api.body import parse_model, read_body
@@ -50,6 +52,12 @@ def _logged(core, ip: str, route: str, authorization: str | None, work: Callable
             return result
     except CountyError as refused:
         status, code = status_of(refused), refused.code
+        raise
+    except (OperationalError, PoolTimeout):  # answered 503 by the app's handlers
+        status, code = 503, "overloaded"
+        raise
+    except DBAPIError:  # a constraint race (the same client_ref at once): answered 409 retry
+        status, code = 409, "retry"
         raise
     except Exception:
         status, code = 500, "error"
