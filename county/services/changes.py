@@ -37,6 +37,15 @@ def stamp(session: Session) -> int:
     if not pending:
         return 0
     session.flush()  # the cases themselves first: a new case's row must exist to be stamped
+    # Their rows locked before the counter: a transaction holding the counter never waits for a case row that
+    # another one holds while that one waits for the counter (a case touched without being updated, an
+    # amendment of personal fields only, is not locked yet).
+    session.execute(
+        select(CASE_TABLE.c.case_id)
+        .where(CASE_TABLE.c.case_id.in_(pending))
+        .order_by(CASE_TABLE.c.case_id)
+        .with_for_update()
+    ).all()
     counter = ChangeCounter.__table__
     session.execute(update(counter).where(counter.c.id == 1).values(value=counter.c.value + len(pending)))
     last = session.scalar(select(counter.c.value).where(counter.c.id == 1))
