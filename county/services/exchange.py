@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
@@ -35,6 +36,20 @@ from sync.ledger.kinds import CASE_STATE_LABELS, CaseState
 from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
 
 MAX_PAGE = 1000
+CASE_COLUMNS = (
+    "change_seq",
+    "case_id",
+    "receipt_no",
+    "item_code",
+    "flow",
+    "mode",
+    "applicant_kind",
+    "state",
+    "business_date",
+    "recorded_at",
+    "completed_at",
+    "disqualified",
+)
 
 
 def _mask(field: str, value: str) -> str:
@@ -61,8 +76,12 @@ def cases_after(session: Session, box: PiiBox, client: ApiClient, cursor: int, l
         raise CountyError(Refusal.FORBIDDEN, "no_permission", "这个接口客户端没有读取办件的权限。")
     limit = max(1, min(limit, MAX_PAGE))
     scope = ClientScope.of(client)
-    rows = session.execute(
-        select(Case, Point.code, Township.name)
+    rows = session.execute(  # columns, not ORM objects: a page is read, never changed
+        select(
+            *(Case.__table__.c[name] for name in CASE_COLUMNS),
+            Point.code.label("point_code"),
+            Township.name.label("township"),
+        )
         .join(Point, Point.id == Case.point_id)
         .join(Township, Township.id == Point.township_id)
         .where(Case.change_seq > cursor, scope.case_filter())
@@ -79,24 +98,24 @@ def cases_after(session: Session, box: PiiBox, client: ApiClient, cursor: int, l
                 LedgerEvent.event_id,
                 LedgerEvent.type,
                 LedgerEvent.occurred_at,
-                LedgerEvent.body,
+                cast(LedgerEvent.body, Text).label("body"),  # parsed by orjson below: several times faster
                 LedgerEvent.pii_sealed,
                 LedgerEvent.pii,
             )
-            .where(LedgerEvent.case_id.in_([case.case_id for case, _c, _t in rows]), LedgerEvent.status == "accepted")
+            .where(LedgerEvent.case_id.in_([case.case_id for case in rows]), LedgerEvent.status == "accepted")
             .order_by(LedgerEvent.id)
         ):
             events[event.case_id].append(event)
     items = []
-    for case, point_code, township in rows:
+    for case in rows:
         history = events.get(case.case_id, [])
         items.append(
-            ExchangeCase(
+            ExchangeCase.model_construct(  # built from the county's own rows: no validation to pay for
                 change_seq=case.change_seq,
                 case_id=case.case_id,
                 receipt_no=case.receipt_no,
-                point_code=point_code,
-                township=township,
+                point_code=case.point_code,
+                township=case.township,
                 item_code=case.item_code,
                 flow=case.flow,
                 mode=case.mode,
@@ -110,12 +129,14 @@ def cases_after(session: Session, box: PiiBox, client: ApiClient, cursor: int, l
                 applicant=_applicant(box, history, full=client.read_pii),
                 applicant_masked=not client.read_pii,
                 events=[
-                    ExchangeEvent(event_id=e.event_id, type=e.type, occurred_at=e.occurred_at, body=e.body)
+                    ExchangeEvent.model_construct(
+                        event_id=e.event_id, type=e.type, occurred_at=e.occurred_at, body=orjson.loads(e.body)
+                    )
                     for e in history
                 ],
             )
         )
-    next_cursor = rows[-1][0].change_seq if rows else cursor
+    next_cursor = rows[-1].change_seq if rows else cursor
     return CasesPage(items=items, next_cursor=next_cursor, more=more, server_time=iso(utcnow()))
 
 
