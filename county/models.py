@@ -132,6 +132,7 @@ class LedgerEvent(Base):
     pii_sealed: Mapped[str | None] = mapped_column(Text)  # the personal fields, AES-GCM (county/services/pii.py)
     id_lookup: Mapped[str | None] = mapped_column(String(64), index=True)  # HMAC of the applicant's ID
     lookup_key: Mapped[int | None] = mapped_column(Integer)  # the look-up key's number (NULL: key 1)
+    case_id: Mapped[str | None] = mapped_column(String(32), index=True)  # the case a case event is about
     pii_salt: Mapped[str | None] = mapped_column(String(32))
     pii_digests: Mapped[dict] = mapped_column(JSON)
     hash: Mapped[str] = mapped_column(String(64))
@@ -175,6 +176,8 @@ class Case(Base):
     # parcel; the item's time limit (承诺时限, working days) runs from that day.
     materials_signed_at: Mapped[str | None] = mapped_column(String(40))
     materials_signed_by: Mapped[str | None] = mapped_column(String(60))
+    # The data exchange's cursor (county/services/changes.py): stamped at commit, in commit order
+    change_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
     __table_args__ = (
         UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
         Index("ix_case_point_credit_month", "point_id", "credit_month"),
@@ -513,3 +516,64 @@ class SettlementHandout(Base):
     receiver: Mapped[str] = mapped_column(String(40))
     recorded_by: Mapped[str] = mapped_column(String(60))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChangeCounter(Base):
+    """The one row that hands out the data exchange's change sequence (county/services/changes.py)."""
+
+    __tablename__ = "change_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ApiClient(Base):
+    """数据接口客户端: a department's system or the provincial platform reading cases and sending statuses back
+    (county/services/api_clients.py). Only the hash of its token is kept."""
+
+    __tablename__ = "api_client"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # department | province
+    scope_kind: Mapped[str] = mapped_column(String(10))  # all | units | items
+    scope_codes: Mapped[list] = mapped_column(JSON)  # unit codes or item codes of 附件1
+    read_cases: Mapped[bool] = mapped_column(Boolean, default=True)
+    read_pii: Mapped[bool] = mapped_column(Boolean, default=False)
+    write_statuses: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_prefix: Mapped[str] = mapped_column(String(12))  # the token's first characters, to tell tokens apart
+    state: Mapped[str] = mapped_column(String(10), default="active")  # active | revoked
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiCall(Base):
+    """Every call to the data exchange: who, which route, how many records, the answer; never personal data."""
+
+    __tablename__ = "api_call"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    client_id: Mapped[int | None] = mapped_column(Integer, index=True)  # NULL: no valid token
+    route: Mapped[str] = mapped_column(String(40))
+    status: Mapped[int] = mapped_column(Integer)  # the HTTP status answered
+    code: Mapped[str | None] = mapped_column(String(40))  # the refusal's code, if refused
+    count: Mapped[int] = mapped_column(Integer, default=0)  # cases delivered or statuses received
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ExchangeStatus(Base):
+    """A status a client sent, once per its own key (client_ref): what makes the status POST idempotent."""
+
+    __tablename__ = "exchange_status"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_client.id"))
+    client_ref: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(10))  # accepted | rejected
+    code: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("client_id", "client_ref", name="uq_exchange_status_ref"),)

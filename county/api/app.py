@@ -110,9 +110,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         )
         return JSONResponse(error.body(), status_code=409, headers={"Retry-After": str(error.retry_after)})
 
+    from county.api.exchange import router as exchange_router
     from county.api.routes import router
 
     app.include_router(router)
+    app.include_router(exchange_router)  # the data exchange for department systems (docs/data-api.md)
     from county.web import install as install_console
 
     install_console(app)  # the county console's pages under /console (county/web)
@@ -147,17 +149,23 @@ def settle_collector() -> None:
 
 
 def _openapi(app: FastAPI) -> dict:
-    """The generated schema plus the request bodies of enrol and push, which the routes read themselves
-    (to bound their size and decompress gzip safely) and so FastAPI cannot see."""
+    """The generated schema plus the request bodies of enrol, push and the exchange's statuses, which the routes
+    read themselves (to bound their size and decompress gzip safely) and so FastAPI cannot see."""
     if app.openapi_schema:
         return app.openapi_schema
     from fastapi.openapi.utils import get_openapi
 
+    from county.services.exchange_wire import StatusRequest
     from sync.wire import EnrolRequest, ErrorResult, PushRequest
 
     schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for path, model in (("/api/v1/enrol", EnrolRequest), ("/api/v1/push", PushRequest)):
+    bodies = (
+        ("/api/v1/enrol", EnrolRequest),
+        ("/api/v1/push", PushRequest),
+        ("/api/v1/exchange/statuses", StatusRequest),
+    )
+    for path, model in bodies:
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(model_schema.pop("$defs", {}))
         components[model.__name__] = model_schema

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
 from county.models import Case, CountyEvent, Point
-from county.services import texts
+from county.services import changes, texts
 from county.services.common import audit, utcnow
 from county.services.points import completion_month, publish_statement_if_changed
 from sync.ledger.events import china_now, format_time
@@ -70,6 +70,7 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
         created_at=utcnow(),
     )
     session.add(event)
+    changes.touch(session, [case.case_id])  # the data exchange delivers the case again, at the commit
     audit(session, actor, "case.status", f"case:{case.case_id}", status=status, note=note)
     if new_state is CaseState.COMPLETED and case.credit_month is not None:
         session.flush()
@@ -83,6 +84,7 @@ def disqualify_case(session: Session, case: Case, reason: str, *, actor: str) ->
     if not reason:
         raise CountyError(Refusal.INVALID, "reason_required", "取消积分必须写明原因。")
     case.disqualified, case.disqualify_reason = True, reason
+    changes.touch(session, [case.case_id])
     audit(session, actor, "case.disqualify", f"case:{case.case_id}", reason=reason)
     session.flush()
     months = {case.credit_month} if case.credit_month else set()  # not credited: it earned nothing yet

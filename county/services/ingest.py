@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from county.config import ClockRules
 from county.errors import CountyError, Refusal
 from county.models import Device, LedgerEvent, Point, TamperFlag
-from county.services import bulk, clock_skew
+from county.services import bulk, changes, clock_skew
 from county.services.cases import CaseBook
 from county.services.common import iso, utcnow
 from county.services.crediting import MonthClock
@@ -129,6 +129,7 @@ def push(
     book = CaseBook(session, point, MonthClock(session, point, rules, now))
     book.load(event for event in sealed.events if event.seq > head_seq)
     accepted, duplicate, rejected, rows = [], [], [], []
+    touched: set[str] = set()  # cases an accepted event created or changed: stamped for the data exchange
     for event, check, base in zip(sealed.events, sealed.checks, sealed.rows, strict=True):
         seq = event.seq
         if seq <= head_seq:
@@ -138,6 +139,8 @@ def push(
             book.apply(event, device, check)
             rows.append(_row(base, device.point_id, now, "accepted", None, None))
             accepted.append(seq)
+            if base["case_id"] is not None:
+                touched.add(base["case_id"])
         except RejectEvent as reject:
             rows.append(_row(base, device.point_id, now, "rejected", reject.code, reject.message))
             rejected.append(Rejection(seq=seq, code=reject.code, message=reject.message))
@@ -154,7 +157,8 @@ def push(
         for seq, case_id, credit in book.flagged
     ]
     clock = clock_skew.record(session, device, request, now, rules, notes, source=source)
-    session.commit()
+    changes.touch(session, touched)
+    session.commit()  # stamps the touched cases last, so the change counter is held only for the commit
     told = request.sent_at is not None or source == "file"  # a counter that sends its clock reads them; the CLI too
     return PushResult(
         accepted=seq_ranges(accepted),

@@ -8,7 +8,7 @@ an event whose check needs that state (a correction needs its case's item) is le
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +98,14 @@ def ledger_row(parts: SealedParts, box: PiiBox) -> dict[str, Any]:
         pii_salt=event.pii_salt,
         pii_digests=parts.digests_json.decode("utf-8"),
         hash=event.hash,
+        case_id=_case_of(event.body),
     )
+
+
+def _case_of(body: Any) -> str | None:
+    """The case a case event names (its ``case_id``), for the data exchange's per-case reads."""
+    case_id = body.get("case_id") if isinstance(body, Mapping) else None
+    return case_id if isinstance(case_id, str) and len(case_id) <= 32 else None
 
 
 def prepare(request: PushRequest, *, max_events: int, box: PiiBox, pause: Callable[[], None] | None = None) -> Sealed:

@@ -24,6 +24,7 @@ def routers() -> list:
         routes_auth,
         routes_bureau,
         routes_cases,
+        routes_clients,
         routes_consult_console,
         routes_desk,
         routes_export,
@@ -41,6 +42,7 @@ def routers() -> list:
         routes_bureau,
         routes_consult_console,
         routes_settlement,
+        routes_clients,
     )
     return [module.router for module in modules]
 

@@ -29,6 +29,7 @@ MENU: tuple[tuple[str, str, frozenset[StaffRole]], ...] = (
     ("/console/workdays", "工作日表", frozenset({*BUREAU, StaffRole.FINANCE})),
     ("/console/guides", "办事指南", frozenset({*BUREAU, StaffRole.FINANCE, StaffRole.DEPARTMENT})),
     ("/console/staff", "工作人员账号", frozenset({StaffRole.BUREAU_ADMIN})),
+    ("/console/api-clients", "接口客户端", frozenset(BUREAU)),
     ("/console/audit", "审计日志", frozenset({StaffRole.BUREAU_ADMIN, StaffRole.FINANCE})),
 )
 

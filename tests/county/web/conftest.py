@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from county.api.app import create_app
 from county.config import Settings
 from county.models import StaffUser, Township
-from county.services import enrolment, staff
+from county.services import api_clients, enrolment, staff
 from county.services.pii import PiiBox, new_key
 from sync.ledger.catalogue import load_catalogue
 from sync.ledger.events import EventDraft
@@ -49,6 +49,7 @@ class Console:
     a: Site
     b: Site
     users: dict[str, StaffUser]
+    api_client_id: int = 0  # a data exchange client (county/services/api_clients.py)
 
     def client(self) -> TestClient:
         return TestClient(self.app, base_url="http://testserver", follow_redirects=False)
@@ -135,8 +136,20 @@ def console(county_engine) -> Iterator[Console]:
     a = _site(county, "瑶里镇", "瑶里村小卖部")
     b = _site(county, "经公桥镇", "经公桥村便民店")
     users = {name: make_staff(county, name.replace("_", "."), **spec) for name, spec in ROLE_USERS.items()}
+    with county.session() as session:
+        api_client = api_clients.register(
+            session,
+            "县市场监管局登记系统",
+            "department",
+            "units",
+            ["scjg"],
+            read_pii=False,
+            write_statuses=True,
+            actor="test",
+        ).client
+        session.commit()
     app = create_app(settings, county_engine)
-    yield Console(app, county, a, b, users)
+    yield Console(app, county, a, b, users, api_client.id)
 
 
 def csrf_of(html: str) -> str:

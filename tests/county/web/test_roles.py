@@ -48,6 +48,7 @@ def url(path: str, console, ids: dict[str, int] | None = None) -> str:
         .replace("{case_id}", console.a.approval["case_id"])
         .replace("{township_id}", str(_township_id(console, console.a.township)))
         .replace("{item_code}", "FL015")  # the department account's unit (县市场监管局) handles it
+        .replace("{client_id}", str(console.api_client_id))
     )
 
 
@@ -66,6 +67,8 @@ def test_every_console_route_declares_its_roles():
         "/console/staff",
         "/console/consultations",
         "/console/consultations/{consult_id}/answer",
+        "/console/api-clients",
+        "/console/api-clients/{client_id}/revoke",
     }
     bureau_pages = {
         ("GET", "/console/audit/export"),

@@ -1,0 +1,199 @@
+"""API clients of the data exchange (数据接口客户端): registration, tokens, scope, every call logged.
+
+The bureau registers a department's system or the provincial platform with a scope (the items of some handling
+units, some items, or the whole county) and permissions (read cases, read personal fields, write statuses). The
+token (``ssbx_`` and 43 random URL-safe characters: 32 bytes) is shown once; only its SHA-256 is stored and
+compared in constant time. Tokens expire (``expires_at``). Rotating issues a new token and the old one stops
+working at once (the department swaps it in its configuration: no overlap during which a leaked token still
+works). Revoking takes effect with the next call: every call reads the client's row.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.orm import Session
+
+from county.errors import CountyError, Refusal
+from county.models import ApiCall, ApiClient, Case
+from county.services import texts
+from county.services.common import audit, aware, sha256_hex, utcnow
+from county.services.scope import unit_item_codes
+from sync.ledger.catalogue import load_catalogue, load_units
+
+log = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "ssbx_"
+KINDS = {"department": "部门业务系统", "province": "省级平台"}
+SCOPE_KINDS = {"units": "办理单位的事项", "items": "指定事项", "all": "全县所有事项"}
+DEFAULT_TTL_DAYS = 365
+MAX_TTL_DAYS = 730
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A token as the bureau sees it once."""
+
+    client: ApiClient
+    token: str
+
+
+@dataclass(frozen=True)
+class ClientScope:
+    """Which cases a client may read and update: the items of its units, its items, or all."""
+
+    kind: str
+    item_codes: frozenset[str]
+
+    @classmethod
+    def of(cls, client: ApiClient) -> ClientScope:
+        if client.scope_kind == "units":
+            codes = frozenset().union(*(unit_item_codes(unit) for unit in client.scope_codes))
+            return cls("units", codes)
+        return cls(client.scope_kind, frozenset(client.scope_codes))
+
+    def case_filter(self) -> ColumnElement[bool]:
+        if self.kind == "all":
+            return true()
+        return Case.item_code.in_(sorted(self.item_codes)) if self.item_codes else false()
+
+
+def _new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _scope_codes(scope_kind: str, codes: list[str]) -> list[str]:
+    codes = sorted({code.strip().upper() if scope_kind == "items" else code.strip() for code in codes if code.strip()})
+    if scope_kind == "all":
+        return []
+    known = set(load_units()) if scope_kind == "units" else {item.code for item in load_catalogue().items}
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise CountyError(
+            Refusal.INVALID,
+            "bad_scope",
+            f"事项清单里没有这些{'办理单位' if scope_kind == 'units' else '事项'}：{'、'.join(unknown)}。",
+        )
+    if not codes:
+        raise CountyError(Refusal.INVALID, "bad_scope", "请至少选一个办理单位或事项，或选择“全县所有事项”。")
+    return codes
+
+
+def register(
+    session: Session,
+    name: str,
+    kind: str,
+    scope_kind: str,
+    codes: list[str],
+    *,
+    read_pii: bool,
+    write_statuses: bool,
+    ttl_days: int = DEFAULT_TTL_DAYS,
+    actor: str,
+) -> Issued:
+    name = texts.line(name, field="name", label="客户端名称", max_len=60)
+    if kind not in KINDS:
+        raise CountyError(Refusal.INVALID, "bad_kind", "客户端类型只能是部门业务系统或省级平台。")
+    if scope_kind not in SCOPE_KINDS:
+        raise CountyError(Refusal.INVALID, "bad_scope", "数据范围只能是办理单位、指定事项或全县所有事项。")
+    if not 1 <= ttl_days <= MAX_TTL_DAYS:
+        raise CountyError(Refusal.INVALID, "bad_ttl", f"有效期应为 1 到 {MAX_TTL_DAYS} 天。")
+    if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
+        raise CountyError(Refusal.CONFLICT, "client_exists", f"已经有名为“{name}”的客户端了。")
+    codes = _scope_codes(scope_kind, codes)
+    token, now = _new_token(), utcnow()
+    client = ApiClient(
+        name=name,
+        kind=kind,
+        scope_kind=scope_kind,
+        scope_codes=codes,
+        read_cases=True,
+        read_pii=read_pii,
+        write_statuses=write_statuses,
+        token_hash=sha256_hex(token),
+        token_prefix=token[:12],
+        state="active",
+        created_at=now,
+        expires_at=now + timedelta(days=ttl_days),
+    )
+    session.add(client)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "api_client.register",
+        f"api_client:{client.id}",
+        kind=kind,
+        scope=scope_kind,
+        codes=codes,
+        read_pii=read_pii,
+        write_statuses=write_statuses,
+        ttl_days=ttl_days,
+    )
+    return Issued(client, token)
+
+
+def _client(session: Session, client_id: int) -> ApiClient:
+    client = session.get(ApiClient, client_id, with_for_update=True)
+    if client is None:
+        raise CountyError(Refusal.NOT_FOUND, "client_not_found", "没有这个客户端。")
+    return client
+
+
+def rotate(session: Session, client_id: int, *, ttl_days: int = DEFAULT_TTL_DAYS, actor: str) -> Issued:
+    """A new token, valid ``ttl_days`` from now; the old one is refused from this commit on."""
+    client = _client(session, client_id)
+    if client.state != "active":
+        raise CountyError(Refusal.CONFLICT, "client_revoked", "这个客户端已停用，不能再换发令牌。")
+    if not 1 <= ttl_days <= MAX_TTL_DAYS:
+        raise CountyError(Refusal.INVALID, "bad_ttl", f"有效期应为 1 到 {MAX_TTL_DAYS} 天。")
+    token, now = _new_token(), utcnow()
+    client.token_hash, client.token_prefix = sha256_hex(token), token[:12]
+    client.rotated_at, client.expires_at = now, now + timedelta(days=ttl_days)
+    audit(session, actor, "api_client.rotate", f"api_client:{client.id}", ttl_days=ttl_days)
+    return Issued(client, token)
+
+
+def revoke(session: Session, client_id: int, *, actor: str) -> ApiClient:
+    client = _client(session, client_id)
+    if client.state != "revoked":
+        client.state, client.revoked_at = "revoked", utcnow()
+        audit(session, actor, "api_client.revoke", f"api_client:{client.id}")
+    return client
+
+
+def authenticate(session: Session, authorization: str | None) -> ApiClient:
+    """The client behind ``Authorization: Bearer <token>``: refused if unknown, expired or revoked."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise CountyError(
+            Refusal.UNAUTHENTICATED, "token_missing", "缺少接口令牌：请在 Authorization 头里带上 Bearer 令牌。"
+        )
+    token = authorization[len("Bearer ") :].strip()
+    digest = sha256_hex(token)
+    client = session.scalar(select(ApiClient).where(ApiClient.token_hash == digest)) if token else None
+    if client is None or not hmac.compare_digest(client.token_hash, digest):
+        raise CountyError(Refusal.UNAUTHENTICATED, "token_invalid", "接口令牌无效，请向县政务服务管理局核对。")
+    if client.state != "active":
+        raise CountyError(Refusal.FORBIDDEN, "client_revoked", "这个接口客户端已被县政务服务管理局停用。")
+    if aware(client.expires_at) <= utcnow():
+        raise CountyError(Refusal.UNAUTHENTICATED, "token_expired", "接口令牌已过期，请向县政务服务管理局申请换发。")
+    return client
+
+
+def record_call(
+    session: Session, client_id: int | None, route: str, status: int, *, code: str | None, count: int, ip: str
+) -> None:
+    """One row per call, in its own transaction: who, which route, how many records, the answer."""
+    now = utcnow()
+    session.add(ApiCall(client_id=client_id, route=route, status=status, code=code, count=count, ip=ip[:64], at=now))
+    if client_id is not None and status < 400:
+        client = session.get(ApiClient, client_id)
+        if client is not None:
+            client.last_used_at = now
+    session.commit()
+    log.info("exchange call client=%s route=%s status=%s code=%s count=%s", client_id, route, status, code, count)

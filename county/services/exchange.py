@@ -1,0 +1,195 @@
+"""The data exchange (数据推送与系统对接): cases in a client's scope after a cursor, statuses sent back.
+
+``cases_after`` reads the cases whose change sequence (county/services/changes.py) is past the cursor, oldest
+change first, and every accepted counter event of those cases in one more query. The applicant's personal fields
+are opened (county/services/pii.py) and given in full only to a client allowed to read them, masked otherwise.
+
+``apply_statuses`` applies each update through departments.set_case_status, as a department's clerk would in the
+console, so the change reaches the point's counters at their next pull. An update is applied once per the
+client's own key (``client_ref``): sent again, it answers ``duplicate``. A rejected update is not remembered; the
+client may correct it and send it again under the same key.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import orjson
+from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import Session
+
+from county.errors import CountyError, Refusal
+from county.models import ApiClient, Case, ExchangeStatus, LedgerEvent, Point, Township
+from county.services import departments
+from county.services.api_clients import ClientScope
+from county.services.common import AUDIT_CONTEXT, iso, utcnow
+from county.services.exchange_wire import (
+    CasesPage,
+    ExchangeCase,
+    ExchangeEvent,
+    StatusOutcome,
+    StatusRequest,
+    StatusResponse,
+)
+from county.services.pii import PiiBox, event_pii
+from sync.ledger.kinds import CASE_STATE_LABELS, CaseState
+from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
+
+MAX_PAGE = 1000
+CASE_COLUMNS = (
+    "change_seq",
+    "case_id",
+    "receipt_no",
+    "item_code",
+    "flow",
+    "mode",
+    "applicant_kind",
+    "state",
+    "business_date",
+    "recorded_at",
+    "completed_at",
+    "disqualified",
+)
+
+
+def _mask(field: str, value: str) -> str:
+    if field == "name":
+        return mask_name(value)
+    if field in ("id_number", "credit_code"):
+        return mask_resident_id(value)
+    if field in ("mobile", "phone"):
+        return mask_mobile(value)
+    return value[:2] + "*" * max(0, len(value) - 2)
+
+
+def _applicant(box: PiiBox, rows: list, *, full: bool) -> dict[str, str] | None:
+    """The personal fields of the newest event that carries them (登记 or 更正)."""
+    for row in reversed(rows):
+        if row.pii_sealed is not None or row.pii:
+            pii = event_pii(box, row) or {}
+            return {k: v if full else _mask(k, v) for k, v in pii.items() if v}
+    return None
+
+
+def cases_after(session: Session, box: PiiBox, client: ApiClient, cursor: int, limit: int) -> CasesPage:
+    if not client.read_cases:
+        raise CountyError(Refusal.FORBIDDEN, "no_permission", "这个接口客户端没有读取办件的权限。")
+    limit = max(1, min(limit, MAX_PAGE))
+    scope = ClientScope.of(client)
+    rows = session.execute(  # columns, not ORM objects: a page is read, never changed
+        select(
+            *(Case.__table__.c[name] for name in CASE_COLUMNS),
+            Point.code.label("point_code"),
+            Township.name.label("township"),
+        )
+        .join(Point, Point.id == Case.point_id)
+        .join(Township, Township.id == Point.township_id)
+        .where(Case.change_seq > cursor, scope.case_filter())
+        .order_by(Case.change_seq)
+        .limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    events: dict[str, list] = defaultdict(list)
+    if rows:
+        for event in session.execute(
+            select(
+                LedgerEvent.case_id,
+                LedgerEvent.event_id,
+                LedgerEvent.type,
+                LedgerEvent.occurred_at,
+                cast(LedgerEvent.body, Text).label("body"),  # parsed by orjson below: several times faster
+                LedgerEvent.pii_sealed,
+                LedgerEvent.pii,
+            )
+            .where(LedgerEvent.case_id.in_([case.case_id for case in rows]), LedgerEvent.status == "accepted")
+            .order_by(LedgerEvent.id)
+        ):
+            events[event.case_id].append(event)
+    items = []
+    for case in rows:
+        history = events.get(case.case_id, [])
+        items.append(
+            ExchangeCase.model_construct(  # built from the county's own rows: no validation to pay for
+                change_seq=case.change_seq,
+                case_id=case.case_id,
+                receipt_no=case.receipt_no,
+                point_code=case.point_code,
+                township=case.township,
+                item_code=case.item_code,
+                flow=case.flow,
+                mode=case.mode,
+                applicant_kind=case.applicant_kind,
+                state=case.state,
+                state_label=CASE_STATE_LABELS[CaseState(case.state)],
+                business_date=case.business_date,
+                recorded_at=case.recorded_at,
+                completed_at=case.completed_at,
+                disqualified=bool(case.disqualified),
+                applicant=_applicant(box, history, full=client.read_pii),
+                applicant_masked=not client.read_pii,
+                events=[
+                    ExchangeEvent.model_construct(
+                        event_id=e.event_id, type=e.type, occurred_at=e.occurred_at, body=orjson.loads(e.body)
+                    )
+                    for e in history
+                ],
+            )
+        )
+    next_cursor = rows[-1].change_seq if rows else cursor
+    return CasesPage(items=items, next_cursor=next_cursor, more=more, server_time=iso(utcnow()))
+
+
+def apply_statuses(session: Session, client: ApiClient, request: StatusRequest, *, ip: str) -> StatusResponse:
+    """Every update in the session's one transaction; the caller commits."""
+    if not client.write_statuses:
+        raise CountyError(Refusal.FORBIDDEN, "no_permission", "这个接口客户端没有回传办理状态的权限。")
+    session.info[AUDIT_CONTEXT] = {"role": "api_client", "ip": ip}
+    scope = ClientScope.of(client)
+    refs = [update.client_ref for update in request.statuses]
+    seen = set(
+        session.scalars(
+            select(ExchangeStatus.client_ref).where(
+                ExchangeStatus.client_id == client.id, ExchangeStatus.client_ref.in_(refs)
+            )
+        )
+    )
+    results, now = [], utcnow()
+    for update in request.statuses:
+        if update.client_ref in seen:
+            results.append(
+                StatusOutcome(
+                    client_ref=update.client_ref,
+                    outcome="duplicate",
+                    code="duplicate",
+                    message="这条状态已经收到过，没有重复办理。",
+                )
+            )
+            continue
+        case = session.scalar(select(Case).where(Case.case_id == update.case_id, scope.case_filter()))
+        try:
+            if case is None:
+                raise CountyError(
+                    Refusal.NOT_FOUND, "case_not_found", "没有这笔办件，或它不在本接口客户端的数据范围内。"
+                )
+            departments.set_case_status(session, case, update.status, update.note, actor=f"api:{client.name}")
+        except CountyError as refused:
+            results.append(
+                StatusOutcome(
+                    client_ref=update.client_ref, outcome="rejected", code=refused.code, message=refused.message
+                )
+            )
+            continue
+        session.add(
+            ExchangeStatus(
+                client_id=client.id,
+                client_ref=update.client_ref,
+                case_id=case.case_id,
+                status=update.status,
+                outcome="accepted",
+                at=now,
+            )
+        )
+        seen.add(update.client_ref)
+        results.append(StatusOutcome(client_ref=update.client_ref, outcome="accepted", state=case.state))
+    return StatusResponse(results=results, server_time=iso(now))

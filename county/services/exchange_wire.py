@@ -1,0 +1,81 @@
+"""Wire messages of the data exchange (数据接口, docs/data-api.md): what department systems and the provincial
+platform read and send. Version 1: fields are only ever added; a change that breaks a client gets /api/v2."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_STATUSES = 200  # per POST
+ClientRef = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ExchangeEvent(Message):
+    """One event the counter recorded on the case (accepted by the county), without personal fields."""
+
+    event_id: str
+    type: str = Field(description="case.recorded / case.amended / case.voided / case.completed / materials.sent")
+    occurred_at: str = Field(description="the counter's time, ISO 8601 with +08:00")
+    body: dict[str, Any]
+
+
+class ExchangeCase(Message):
+    """A case (办件) as it stands, with every event the counter recorded on it."""
+
+    change_seq: int = Field(description="this case's place in the feed; the cursor to resume after it")
+    case_id: str
+    receipt_no: str = Field(description="回执编号 on the villager's receipt")
+    point_code: str
+    township: str
+    item_code: str
+    flow: str
+    mode: str
+    applicant_kind: str
+    state: str = Field(description="recorded / materials_sent / accepted / in_review / completed / returned / voided")
+    state_label: str
+    business_date: str
+    recorded_at: str
+    completed_at: str | None
+    disqualified: bool
+    applicant: dict[str, str] | None = Field(
+        description="the applicant's personal fields as last recorded: in full if the client may read personal "
+        "fields, masked otherwise; null once the county's retention period purged them"
+    )
+    applicant_masked: bool
+    events: list[ExchangeEvent]
+
+
+class CasesPage(Message):
+    items: list[ExchangeCase]
+    next_cursor: int = Field(description="pass as ?cursor= for the next page (unchanged when nothing is new)")
+    more: bool = Field(description="true: ask again at once; false: caught up, ask again later")
+    server_time: str
+
+
+class StatusUpdate(Message):
+    client_ref: ClientRef = Field(description="the client's own key for this update: sent twice, applied once")
+    case_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+    status: Literal["accepted", "in_review", "completed", "returned"]
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class StatusRequest(Message):
+    statuses: Annotated[list[StatusUpdate], Field(min_length=1, max_length=MAX_STATUSES)]
+
+
+class StatusOutcome(Message):
+    client_ref: str
+    outcome: Literal["accepted", "duplicate", "rejected"]
+    code: str | None = None
+    message: str | None = Field(default=None, description="Chinese, for the department's clerk")
+    state: str | None = Field(default=None, description="the case's state after this update (accepted)")
+
+
+class StatusResponse(Message):
+    results: list[StatusOutcome]
+    server_time: str

@@ -1,0 +1,111 @@
+"""A reference client of the county's data exchange (docs/data-api.md), for a department's system or the
+provincial platform: follow the case feed from a saved cursor, and send statuses back with keys of your own.
+
+    python docs/examples/exchange_client.py https://county.example/ --token-file token.txt --cursor-file cursor.txt
+    python docs/examples/exchange_client.py https://county.example/ --token-file token.txt \
+        --status <case_id> accepted SCJG-2026-0001 ""
+
+Only ``requests`` is needed. The cursor is saved after each page is handled, so a crash repeats at most one
+page (handle cases by ``case_id``: delivering one again must be harmless).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import requests
+
+API = "/api/v1/exchange"
+
+
+class ExchangeError(Exception):
+    """A refusal from the county: its stable code and its Chinese message."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+
+class ExchangeClient:
+    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0, session: requests.Session | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.http = session or requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        for attempt in range(5):
+            response = self.http.request(method, self.base_url + API + path, timeout=self.timeout, **kwargs)
+            if response.status_code == 503 and attempt < 4:  # busy: wait as told, then again
+                time.sleep(float(response.headers.get("Retry-After", "5")))
+                continue
+            body = response.json()
+            if response.status_code >= 400:
+                error = body.get("error", {})
+                raise ExchangeError(response.status_code, error.get("code", "?"), error.get("message", ""))
+            return body
+        raise AssertionError("unreachable")
+
+    def cases_page(self, cursor: int, limit: int = 500) -> dict:
+        return self._call("GET", "/cases", params={"cursor": cursor, "limit": limit})
+
+    def follow(self, cursor: int, limit: int = 500) -> Iterator[tuple[list[dict], int]]:
+        """Pages of cases after ``cursor`` until caught up: (cases, the cursor after them)."""
+        while True:
+            page = self.cases_page(cursor, limit)
+            cursor = page["next_cursor"]
+            yield page["items"], cursor
+            if not page["more"]:
+                return
+
+    def send_statuses(self, statuses: list[dict]) -> list[dict]:
+        """Each status: client_ref (your own key), case_id, status, note. Returns one result per status."""
+        results = []
+        for i in range(0, len(statuses), 200):
+            results += self._call("POST", "/statuses", json={"statuses": statuses[i : i + 200]})["results"]
+        return results
+
+
+def sync_once(client: ExchangeClient, cursor_file: Path, handle: Callable[[dict], None]) -> int:
+    """Read every new page, handle each case, save the cursor after each page; returns how many cases."""
+    start = int(cursor_file.read_text()) if cursor_file.exists() else 0
+    count = 0
+    for cases, after in client.follow(start):
+        for case in cases:
+            handle(case)
+        count += len(cases)
+        cursor_file.write_text(str(after))
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="乡村随身办 data exchange reference client")
+    parser.add_argument("base_url")
+    parser.add_argument("--token-file", type=Path, required=True)
+    parser.add_argument("--cursor-file", type=Path, default=Path("cursor.txt"))
+    parser.add_argument("--status", nargs=4, metavar=("CASE_ID", "STATUS", "CLIENT_REF", "NOTE"))
+    args = parser.parse_args(argv)
+    client = ExchangeClient(args.base_url, args.token_file.read_text().strip())
+    try:
+        if args.status:
+            case_id, status, ref, note = args.status
+            for result in client.send_statuses(
+                [{"client_ref": ref, "case_id": case_id, "status": status, "note": note}]
+            ):
+                print(json.dumps(result, ensure_ascii=False))
+            return 0
+        count = sync_once(client, args.cursor_file, lambda case: print(json.dumps(case, ensure_ascii=False)))
+        print(f"{count} cases", file=sys.stderr)
+        return 0
+    except ExchangeError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
