@@ -18,6 +18,7 @@ from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
 STALE_AFTER = timedelta(days=3)  # a point whose devices have not synced for this long is shown as stale
 OPEN_STATES = (CaseState.MATERIALS_SENT, CaseState.ACCEPTED, CaseState.IN_REVIEW)
 PAGE_SIZE = 50
+COUNT_CAP = 10_000  # the case list counts this far and says "more than" beyond it
 EVENT_LABELS = {
     "case.recorded": "登记办件",
     "case.amended": "更正办件",
@@ -129,22 +130,32 @@ def desk_counts(db: Session, scope: Scope) -> dict[str, int]:
 def search_cases(
     db: Session, scope: Scope, *, receipt: str = "", state: str = "", point: str = "", item: str = "", page: int = 1
 ) -> tuple[list[tuple[Case, str]], int]:
+    """One page of the case list, newest first, and how many cases match — counted up to COUNT_CAP (a count
+    of a million rows would cost more than the page itself); pages end at the cap too."""
     query = scope.cases().add_columns(Point.code).join(Point, Point.id == Case.point_id)
-    if receipt.strip():
-        query = query.where(Case.receipt_no.like(receipt.strip().replace("%", "") + "%"))
+    receipt = receipt.strip().replace("%", "").replace("_", "")
+    if receipt:
+        query = query.where(Case.receipt_no.like(receipt + "%"))
+        if len(receipt) >= 4 and receipt[:4].isdigit():  # a receipt number starts with its point's code
+            query = query.where(Point.code == receipt[:4])
     if state:
         query = query.where(Case.state == state)
     if point.strip():
         query = query.where(Point.code == point.strip())
     if item.strip():
         query = query.where(Case.item_code == item.strip().upper())
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = db.scalar(select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery())) or 0
+    page = min(page, max_page())
     rows = db.execute(
         query.order_by(Case.business_date.desc(), Case.receipt_no.desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
     return [(case, code) for case, code in rows], total
+
+
+def max_page() -> int:
+    return -(-COUNT_CAP // PAGE_SIZE)
 
 
 def _case_rows(db: Session, case: Case) -> list[LedgerEvent]:

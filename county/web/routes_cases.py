@@ -48,6 +48,7 @@ def case_search(
     item: Annotated[str, Query(max_length=10)] = "",
     page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ):
+    page_no = min(page_no, queries.max_page())
     with reading(request) as db:
         rows, total = queries.search_cases(
             db, who.scope, receipt=receipt, state=state, point=point, item=item, page=page_no
@@ -60,6 +61,7 @@ def case_search(
         query={"receipt": receipt, "state": state, "point": point, "item": item},
         page_no=page_no,
         page_size=queries.PAGE_SIZE,
+        cap=queries.COUNT_CAP,
     )
     return page(request, "case_rows.html" if is_htmx(request) else "cases.html", who, **context)
 
