@@ -40,7 +40,7 @@ import requests
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bench import console_data
+from bench import console_data, sync_county
 from bench.console_load import ConsoleReaders, lookups, staff_tokens, targets
 from bench.sync_county import WORKERS, CountyServer, postgres_version, provision
 from bench.sync_county_phases import INGEST_BATCH, _http_ingest, slot_drafts
@@ -61,6 +61,7 @@ from county.models import (
 from sync.ledger.catalogue import load_catalogue
 
 OUT = console_data.OUT
+sync_county.START_TIMEOUT_S = 300.0  # four endpoint processes opening a big database on a busy machine
 ZHUANQU_PAGES = ("/ssb/q",)
 
 
