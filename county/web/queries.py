@@ -158,7 +158,8 @@ def max_page() -> int:
     return -(-COUNT_CAP // PAGE_SIZE)
 
 
-def _case_rows(db: Session, case: Case) -> list[LedgerEvent]:
+def case_rows(db: Session, case: Case) -> list[LedgerEvent]:
+    """The counter's events of a case, in chain order (a page reads them once for its history and applicant)."""
     return list(
         db.scalars(
             select(LedgerEvent)
@@ -168,11 +169,11 @@ def _case_rows(db: Session, case: Case) -> list[LedgerEvent]:
     )
 
 
-def case_events(db: Session, case: Case) -> list[tuple[str, str, str, str]]:
+def case_events(db: Session, case: Case, rows: list[LedgerEvent] | None = None) -> list[tuple[str, str, str, str]]:
     """(when, who, what, note): the counter's events of the case and the county's statuses, in time order."""
     history = [
         (e.occurred_at, "代办点", EVENT_LABELS.get(e.type, e.type), e.reject_message or "")
-        for e in _case_rows(db, case)
+        for e in (case_rows(db, case) if rows is None else rows)
     ]
     statuses = db.scalars(
         select(CountyEvent)
@@ -190,9 +191,11 @@ def case_events(db: Session, case: Case) -> list[tuple[str, str, str, str]]:
     return sorted(history, key=lambda row: row[0])
 
 
-def applicant(db: Session, box: PiiBox, case: Case, *, masked: bool) -> dict[str, str]:
+def applicant(
+    db: Session, box: PiiBox, case: Case, *, masked: bool, rows: list[LedgerEvent] | None = None
+) -> dict[str, str]:
     """The applicant's personal fields as last recorded (登记 or 更正), masked unless ``masked`` is False."""
-    rows = [row for row in _case_rows(db, case) if row.pii_sealed is not None or row.pii]
+    rows = [row for row in (case_rows(db, case) if rows is None else rows) if row.pii_sealed is not None or row.pii]
     pii = event_pii(box, rows[-1]) if rows else None
     return {FIELD_LABELS.get(k, k): _mask(k, v) if masked else v for k, v in (pii or {}).items() if v}
 

@@ -71,8 +71,9 @@ def case_page(request: Request, case_id: str, who: Anyone):
     with reading(request) as db:
         case = _case_or_404(db, who, case_id)
         point = db.get(Point, case.point_id)
-        history = queries.case_events(db, case)
-        person = queries.applicant(db, request.app.state.core.pii, case, masked=True)
+        rows = queries.case_rows(db, case)  # read once for both
+        history = queries.case_events(db, case, rows)
+        person = queries.applicant(db, request.app.state.core.pii, case, masked=True, rows=rows)
     return page(
         request,
         "case.html",
