@@ -254,12 +254,22 @@ def _profiled_pushes(profiles: list) -> None:
     routes._push = push
 
 
+def bench_settings(url: str) -> Settings:
+    """The endpoint's settings: the keys from BENCH_COUNTY_PII_KEY / BENCH_COUNTY_QR_KEY when a benchmark needs
+    to read what it stored (bench.console_bench), else a fresh personal-data key per process."""
+    return Settings(
+        database_url=url,
+        pii_key=os.environ.get("BENCH_COUNTY_PII_KEY") or new_key(),
+        qr_key=os.environ.get("BENCH_COUNTY_QR_KEY", ""),
+    )
+
+
 def bench_app():
     """The app each worker process builds (uvicorn factory): database and schema from the environment."""
     from county.api.app import create_app, settle_collector
 
     url, schema = os.environ["BENCH_COUNTY_URL"], os.environ.get("BENCH_COUNTY_SCHEMA") or None
-    app = create_app(Settings(database_url=url, pii_key=new_key()), engine_for(url, schema))
+    app = create_app(bench_settings(url), engine_for(url, schema))
     settle_collector()  # as suishenban-county serve does
     return app
 
@@ -306,7 +316,7 @@ def _serve(url: str, schema: str | None, profile: str | None, keep_alive: int, w
     if workers > 1:
         os.environ.update(BENCH_COUNTY_URL=url, BENCH_COUNTY_SCHEMA=schema or "")
         return _serve_workers(options, workers)
-    app = create_app(Settings(database_url=url, pii_key=new_key()), engine_for(url, schema))
+    app = create_app(bench_settings(url), engine_for(url, schema))
     settle_collector()
     server = uvicorn.Server(uvicorn.Config(app, **options))
     threading.Thread(target=_watch, args=(server, time.monotonic() + START_TIMEOUT_S), daemon=True).start()

@@ -182,6 +182,9 @@ class Case(Base):
         UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
         Index("ix_case_point_credit_month", "point_id", "credit_month"),
         Index("ix_case_point_flag", "point_id", "credit_flag"),
+        Index("ix_case_date_receipt", "business_date", "receipt_no"),  # the case list, newest first
+        Index("ix_case_state_date", "state", "business_date", "receipt_no"),
+        Index("ix_case_item_date", "item_code", "business_date", "receipt_no"),
     )
 
 

@@ -141,7 +141,7 @@ def _steps(session: Session, case: Case) -> list[Step]:
         select(LedgerEvent.type, LedgerEvent.occurred_at).where(
             LedgerEvent.device_id == case.device_id,
             LedgerEvent.status == "accepted",
-            LedgerEvent.body["case_id"].as_string() == case.case_id,
+            LedgerEvent.case_id == case.case_id,  # indexed (migration 0013)
         )
     )
     steps = [Step(at, "代办点", COUNTER_STEPS[kind], "") for kind, at in counter if kind in COUNTER_STEPS]

@@ -18,6 +18,7 @@ from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
 STALE_AFTER = timedelta(days=3)  # a point whose devices have not synced for this long is shown as stale
 OPEN_STATES = (CaseState.MATERIALS_SENT, CaseState.MATERIALS_RECEIVED, CaseState.ACCEPTED, CaseState.IN_REVIEW)
 PAGE_SIZE = 50
+COUNT_CAP = 10_000  # the case list counts this far and says "more than" beyond it
 EVENT_LABELS = {
     "case.recorded": "登记办件",
     "case.amended": "更正办件",
@@ -147,8 +148,11 @@ class CaseQuery:
 def case_query(scope: Scope, query: CaseQuery) -> Select:
     """The scoped search as a query of (Case, point code); dates are compared as the ISO strings they are."""
     found = scope.cases().add_columns(Point.code).join(Point, Point.id == Case.point_id)
-    if query.receipt.strip():
-        found = found.where(Case.receipt_no.like(query.receipt.strip().replace("%", "").replace("_", "") + "%"))
+    receipt = query.receipt.strip().replace("%", "").replace("_", "")
+    if receipt:
+        found = found.where(Case.receipt_no.like(receipt + "%"))
+        if len(receipt) >= 4 and receipt[:4].isdigit():  # a receipt number starts with its point's code
+            found = found.where(Point.code == receipt[:4])
     if query.state:
         found = found.where(Case.state == query.state)
     if query.point.strip():
@@ -165,27 +169,35 @@ def case_query(scope: Scope, query: CaseQuery) -> Select:
 
 
 def search_cases(db: Session, scope: Scope, query: CaseQuery, *, page: int = 1) -> tuple[list[tuple[Case, str]], int]:
+    """One page of the case list, newest first, and how many cases match — counted up to COUNT_CAP (a count
+    of a million rows would cost more than the page itself); pages end at the cap too."""
     found = case_query(scope, query)
-    total = db.scalar(select(func.count()).select_from(found.order_by(None).subquery())) or 0
+    total = db.scalar(select(func.count()).select_from(found.order_by(None).limit(COUNT_CAP + 1).subquery())) or 0
+    page = min(page, max_page())
     rows = db.execute(found.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return [(case, code) for case, code in rows], total
 
 
-def _case_rows(db: Session, case: Case) -> list[LedgerEvent]:
+def max_page() -> int:
+    return -(-COUNT_CAP // PAGE_SIZE)
+
+
+def case_rows(db: Session, case: Case) -> list[LedgerEvent]:
+    """The counter's events of a case, in chain order (a page reads them once for its history and applicant)."""
     return list(
         db.scalars(
             select(LedgerEvent)
-            .where(LedgerEvent.device_id == case.device_id, LedgerEvent.body["case_id"].as_string() == case.case_id)
+            .where(LedgerEvent.case_id == case.case_id, LedgerEvent.device_id == case.device_id)  # indexed
             .order_by(LedgerEvent.seq)
         )
     )
 
 
-def case_events(db: Session, case: Case) -> list[tuple[str, str, str, str]]:
+def case_events(db: Session, case: Case, rows: list[LedgerEvent] | None = None) -> list[tuple[str, str, str, str]]:
     """(when, who, what, note): the counter's events of the case and the county's statuses, in time order."""
     history = [
         (e.occurred_at, "代办点", EVENT_LABELS.get(e.type, e.type), e.reject_message or "")
-        for e in _case_rows(db, case)
+        for e in (case_rows(db, case) if rows is None else rows)
     ]
     statuses = db.scalars(
         select(CountyEvent)
@@ -210,9 +222,11 @@ def case_events(db: Session, case: Case) -> list[tuple[str, str, str, str]]:
     return sorted(history, key=lambda row: row[0])
 
 
-def applicant(db: Session, box: PiiBox, case: Case, *, masked: bool) -> dict[str, str]:
+def applicant(
+    db: Session, box: PiiBox, case: Case, *, masked: bool, rows: list[LedgerEvent] | None = None
+) -> dict[str, str]:
     """The applicant's personal fields as last recorded (登记 or 更正), masked unless ``masked`` is False."""
-    rows = [row for row in _case_rows(db, case) if row.pii_sealed is not None or row.pii]
+    rows = [row for row in (case_rows(db, case) if rows is None else rows) if row.pii_sealed is not None or row.pii]
     pii = event_pii(box, rows[-1]) if rows else None
     return {FIELD_LABELS.get(k, k): _mask(k, v) if masked else v for k, v in (pii or {}).items() if v}
 

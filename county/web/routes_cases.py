@@ -74,6 +74,7 @@ def case_search(
     page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ):
     query = case_query(receipt, state, point, item, mode, since, until)
+    page_no = min(page_no, queries.max_page())
     with reading(request) as db:
         rows, total = queries.search_cases(db, who.scope, query, page=page_no)
     context = dict(
@@ -86,6 +87,7 @@ def case_search(
         params=query.as_params(),
         page_no=page_no,
         page_size=queries.PAGE_SIZE,
+        cap=queries.COUNT_CAP,
     )
     return page(request, "case_rows.html" if is_htmx(request) else "cases.html", who, **context)
 
@@ -95,8 +97,9 @@ def case_page(request: Request, case_id: str, who: Anyone):
     with reading(request) as db:
         case = _case_or_404(db, who, case_id)
         point = db.get(Point, case.point_id)
-        history = queries.case_events(db, case)
-        person = queries.applicant(db, request.app.state.core.pii, case, masked=True)
+        rows = queries.case_rows(db, case)  # read once for both
+        history = queries.case_events(db, case, rows)
+        person = queries.applicant(db, request.app.state.core.pii, case, masked=True, rows=rows)
         due = DueDates(db).of(case)
         mailed = return_mailings.of_case(db, case)
     return page(
