@@ -24,10 +24,10 @@ EVENT_COLUMNS = (
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine_at_0006(request, tmp_path):
+def engine_before_0013(request, tmp_path):
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'county.db'}")
-        command.upgrade(alembic_config(engine), "0006_lookup")
+        command.upgrade(alembic_config(engine), "0007_department_work")  # the revision before 0013
         yield engine
         engine.dispose()
         return
@@ -39,7 +39,7 @@ def engine_at_0006(request, tmp_path):
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        command.upgrade(alembic_config(engine), "0006_lookup")
+        command.upgrade(alembic_config(engine), "0007_department_work")  # the revision before 0013
         yield engine
     finally:
         engine.dispose()
@@ -48,8 +48,8 @@ def engine_at_0006(request, tmp_path):
         admin.dispose()
 
 
-def test_the_migration_places_existing_cases_in_the_sequence(engine_at_0006):
-    engine = engine_at_0006
+def test_the_migration_places_existing_cases_in_the_sequence(engine_before_0013):
+    engine = engine_before_0013
     recorded = {"b" * 32: "2026-11-20T09:00:00.000+08:00", "a" * 32: "2026-11-21T09:00:00.000+08:00"}
     with Session(engine) as session:  # the tables these services write are the same before 0013
         admin.create_township(session, "瑶里镇", actor="test")

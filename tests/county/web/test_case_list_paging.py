@@ -72,7 +72,7 @@ def _expected(rows: list[dict], keep) -> list[str]:
 def _all_pages(db, scope, **filters) -> tuple[list[str], int]:
     seen, total, page = [], 0, 1
     while True:
-        rows, total = queries.search_cases(db, scope, page=page, **filters)
+        rows, total = queries.search_cases(db, scope, queries.CaseQuery(**filters), page=page)
         seen += [case.case_id for case, _code in rows]
         if len(rows) < queries.PAGE_SIZE or page >= queries.max_page():
             return seen, total
@@ -86,7 +86,7 @@ def test_pages_walk_newest_first_and_stop_at_the_cap(county_engine, cases, monke
         seen, total = _all_pages(db, Scope(StaffRole.BUREAU_CLERK))
         assert total == 31  # counted one past the cap: "more than 30"
         assert seen == _expected(cases, lambda r: True)[:35]  # pages run to the one the cap falls in
-        beyond, _ = queries.search_cases(db, Scope(StaffRole.BUREAU_CLERK), page=99)
+        beyond, _ = queries.search_cases(db, Scope(StaffRole.BUREAU_CLERK), queries.CaseQuery(), page=99)
         assert [c.case_id for c, _ in beyond] == seen[28:35]  # a page past the cap shows the last one
 
 
