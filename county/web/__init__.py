@@ -27,9 +27,19 @@ def routers() -> list:
         routes_consult_console,
         routes_desk,
         routes_org,
+        routes_stats,
     )
 
-    modules = (routes_auth, routes_desk, routes_org, routes_cases, routes_audit, routes_bureau, routes_consult_console)
+    modules = (
+        routes_auth,
+        routes_desk,
+        routes_org,
+        routes_cases,
+        routes_audit,
+        routes_bureau,
+        routes_consult_console,
+        routes_stats,
+    )
     return [module.router for module in modules]
 
 

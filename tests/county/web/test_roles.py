@@ -63,6 +63,8 @@ def test_every_console_route_declares_its_roles():
         "/console/staff",
         "/console/consultations",
         "/console/consultations/{consult_id}/answer",
+        "/console/stats",
+        "/console/stats/export",
     }
     bureau_pages = {
         ("GET", "/console/audit/export"),
@@ -76,6 +78,8 @@ def test_every_console_route_declares_its_roles():
         ("POST", "/console/guides/{item_code}/approve"),
     }
     assert bureau_pages <= {(m, p) for m, p, _r in routes}
+    every_role = {p: r for m, p, r in routes if p.startswith("/console/stats")}
+    assert every_role and all(roles == frozenset(StaffRole) for roles in every_role.values())
     writes = {(m, p): r for m, p, r in routes if m == "POST"}
     own_account = {("POST", "/console/password"), ("POST", "/console/logout")}
     assert not [w for w, roles in writes.items() if StaffRole.FINANCE in roles and w not in own_account]  # reads only
