@@ -16,7 +16,7 @@
         color: ["#0b5cad", "#c77700", "#1d6b2f", "#7a3e9d"],
         textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
         tooltip: { trigger: "axis" },
-        legend: { top: 4 },
+        legend: { top: 4, type: "scroll" },
         grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: table.labels, axisLabel: { hideOverlap: true } },
         yAxis: { type: "value", minInterval: 1 },
