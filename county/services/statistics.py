@@ -93,7 +93,6 @@ class _Query:
 
     def __init__(self, scope: Scope, months: tuple[str, ...]):
         first, last = f"{months[0]}-01", f"{months[-1]}-31"
-        self.scope = scope
         self.cases = (
             scope.case_filter(),
             Case.state != CaseState.VOIDED.value,
@@ -109,14 +108,15 @@ class _Query:
         )
         self.mailings = (scope.mailing_filter(), Mailing.business_date >= first, Mailing.business_date <= last)
 
-    def grouped(self, session: Session, key, *where, base=Case, measure=None, by_township=False) -> dict[str, int]:
+    def grouped(self, session: Session, keys, *where, base=Case, measure=None, by_township=False) -> dict:
+        """{key (or tuple of keys): value} of one GROUP BY over the cases or mailings in scope."""
         measure = func.count() if measure is None else measure
         source = base.__table__.join(Point, Point.id == base.point_id) if by_township else base
-        query = select(key, measure).select_from(source).where(*where).group_by(key)
-        return {str(k): int(v or 0) for k, v in session.execute(query)}
+        query = select(*keys, measure).select_from(source).where(*where).group_by(*keys)
+        return {tuple(str(k) for k in row[:-1]): int(row[-1] or 0) for row in session.execute(query)}
 
-    def capped(self, session: Session, by_township: bool) -> dict[str, int]:
-        """Each point's monthly sum cut at the cap, then summed by month or by township."""
+    def capped(self, session: Session) -> dict:
+        """{(month, township): points}: each point's monthly sum cut at the cap, then summed."""
         per = (
             select(Case.point_id, Case.credit_month.label("month"), func.sum(Case.points).label("raw"))
             .where(*self.credited)
@@ -124,53 +124,58 @@ class _Query:
             .subquery()
         )
         cut = func.sum(case((per.c.raw > MONTHLY_CAP, MONTHLY_CAP), else_=per.c.raw))
-        if by_township:
-            query = select(Point.township_id, cut).join(Point, Point.id == per.c.point_id).group_by(Point.township_id)
-        else:
-            query = select(per.c.month, cut).group_by(per.c.month)
-        return {str(k): int(v or 0) for k, v in session.execute(query)}
+        query = (
+            select(per.c.month, Point.township_id, cut)
+            .join(Point, Point.id == per.c.point_id)
+            .group_by(per.c.month, Point.township_id)
+        )
+        return {(str(m), str(t)): int(v or 0) for m, t, v in session.execute(query)}
+
+
+def _fold(pairs: dict, side: int) -> dict[str, int]:
+    """One side of a {(month, township): value} grouping: the totals by month (0) or by township (1)."""
+    out: dict[str, int] = {}
+    for key, value in pairs.items():
+        out[key[side]] = out.get(key[side], 0) + value
+    return out
+
+
+def _single(grouped: dict) -> dict[str, int]:
+    return {key[0]: value for key, value in grouped.items()}
 
 
 def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
+    """Every table of the page: month and township from one (month, township) grouping per figure, category and
+    mode from one grouping each — a dozen scans at most, whatever the number of cases."""
     months = window(now)
     q = _Query(scope, months)
-    points = func.sum(Case.points)
-    whole = scope.whole_points
-    month_cols = ("cases", "points", *(("capped",) if whole else ()), *(("mailings",) if scope.sees_mailings else ()))
-
-    by_month = {
-        "cases": q.grouped(session, _month(Case.business_date), *q.cases),
-        "points": q.grouped(session, Case.credit_month, *q.credited, measure=points),
+    points, town = func.sum(Case.points), Point.township_id
+    pairs = {
+        "cases": q.grouped(session, (_month(Case.business_date), town), *q.cases, by_township=True),
+        "points": q.grouped(session, (Case.credit_month, town), *q.credited, measure=points, by_township=True),
     }
-    if whole:
-        by_month["capped"] = q.capped(session, by_township=False)
+    if scope.whole_points:
+        pairs["capped"] = q.capped(session)
     if scope.sees_mailings:
-        by_month["mailings"] = q.grouped(session, _month(Mailing.business_date), *q.mailings, base=Mailing)
-
-    township = Point.township_id
-    by_town = {
-        "cases": q.grouped(session, township, *q.cases, by_township=True),
-        "points": q.grouped(session, township, *q.credited, measure=points, by_township=True),
-    }
-    if whole:
-        by_town["capped"] = q.capped(session, by_township=True)
-    if scope.sees_mailings:
-        by_town["mailings"] = q.grouped(session, township, *q.mailings, base=Mailing, by_township=True)
+        pairs["mailings"] = q.grouped(
+            session, (_month(Mailing.business_date), town), *q.mailings, base=Mailing, by_township=True
+        )
+    by_month = {column: _fold(values, 0) for column, values in pairs.items()}
+    by_town = {column: _fold(values, 1) for column, values in pairs.items()}
+    columns = tuple(pairs)
 
     towns = session.execute(select(Township.id, Township.name).where(scope.township_filter()).order_by(Township.id))
     by_item = {
-        "cases": q.grouped(session, Case.item_code, *q.cases),
-        "points": q.grouped(session, Case.item_code, *q.credited, measure=points),
+        "cases": _single(q.grouped(session, (Case.item_code,), *q.cases)),
+        "points": _single(q.grouped(session, (Case.item_code,), *q.credited, measure=points)),
     }
     by_mode = {
-        "cases": q.grouped(session, Case.mode, *q.cases),
-        "points": q.grouped(session, Case.mode, *q.credited, measure=points),
+        "cases": _single(q.grouped(session, (Case.mode,), *q.cases)),
+        "points": _single(q.grouped(session, (Case.mode,), *q.credited, measure=points)),
     }
     tables = {
-        "month": Table("month", "按月份", "月份", month_cols, _rows(by_month, [(m, m) for m in months])),
-        "township": Table(
-            "township", "按乡镇", "乡镇", month_cols, _rows(by_town, [(str(i), name) for i, name in towns])
-        ),
+        "month": Table("month", "按月份", "月份", columns, _rows(by_month, [(m, m) for m in months])),
+        "township": Table("township", "按乡镇", "乡镇", columns, _rows(by_town, [(str(i), n) for i, n in towns])),
         "category": Table("category", "按事项类别", "事项类别", ("cases", "points"), _categories(by_item)),
         "mode": Table(
             "mode",
