@@ -13,6 +13,7 @@ Definitions (docs/console.md, 统计):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -217,11 +218,22 @@ def workbook(board: Dashboard, names: tuple[str, ...]) -> bytes:
     for name in names:
         table = board.tables[name]
         sheet = book.create_sheet(table.title)
-        sheet.append([f"{table.title}统计（{board.period}）"])
-        sheet.append([table.key_heading, *(FIGURE_LABELS[c] for c in table.columns)])
+        text = functools.partial(_text, sheet)
+        sheet.append([text(f"{table.title}统计（{board.period}）")])
+        sheet.append([text(table.key_heading), *(text(FIGURE_LABELS[c]) for c in table.columns)])
         for row in table.rows:
-            sheet.append([row.label, *(row.figures.get(c, 0) for c in table.columns)])
-        sheet.append(["合计", *(table.total[c] for c in table.columns)])
+            sheet.append([text(row.label), *(row.figures.get(c, 0) for c in table.columns)])
+        sheet.append([text("合计"), *(table.total[c] for c in table.columns)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _text(sheet, value: str):
+    """Always text: a township named "=HYPERLINK(…)" must not become a formula in finance's Excel."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell

@@ -44,6 +44,15 @@ def test_the_window_is_the_last_twelve_months_in_china_time():
     assert months == tuple(f"2026-{m:02d}" for m in range(1, 13))
 
 
+def test_an_exported_label_stays_text():
+    rows = (statistics.Row("1", '=HYPERLINK("http://x")', {"cases": 2, "points": 3}),)
+    table = statistics.Table("township", "按乡镇", "乡镇", ("cases", "points"), rows)
+    board = statistics.Dashboard(("2026-11",), {"township": table})
+    sheet = load_workbook(io.BytesIO(statistics.workbook(board, ("township",))))["按乡镇"]
+    assert sheet["A3"].data_type == "s" and sheet["A3"].value.startswith("=HYPERLINK")
+    assert [c.value for c in sheet[4]] == ["合计", 2, 3]
+
+
 def test_the_figures_match_a_known_history(console):
     add_history(console)
     page = signed_in(console, "bureau.clerk").get("/console/stats")
