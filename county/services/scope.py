@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import Session
 
-from county.models import Case, Consultation, Point, StaffUser
+from county.models import Case, Consultation, Mailing, Point, StaffUser, Township
 from county.services.staff import StaffRole
 from sync.ledger.catalogue import load_catalogue
 
@@ -56,6 +56,29 @@ class Scope:
         if self.role is StaffRole.TOWNSHIP:
             return Case.point_id.in_(select(Point.id).where(Point.township_id == self.township_id))
         return Case.item_code.in_(sorted(self.item_codes or ())) if self.item_codes else false()
+
+    @property
+    def whole_points(self) -> bool:
+        """Whether the scope holds every case of each point it sees (the monthly cap is a point's, over all items)."""
+        return self.county_wide or self.role is StaffRole.TOWNSHIP
+
+    @property
+    def sees_mailings(self) -> bool:
+        """A mailing names no item: a department's statistics leave mailings out."""
+        return self.whole_points
+
+    def mailing_filter(self) -> ColumnElement[bool]:
+        if self.county_wide:
+            return true()
+        if self.role is StaffRole.TOWNSHIP:
+            return Mailing.point_id.in_(select(Point.id).where(Point.township_id == self.township_id))
+        return false()
+
+    def township_filter(self) -> ColumnElement[bool]:
+        """Which townships a figure is broken down by: a township's own; every other role the whole county's."""
+        if self.role is StaffRole.TOWNSHIP:
+            return Township.id == self.township_id
+        return true()
 
     @property
     def sees_consultations(self) -> bool:

@@ -30,6 +30,7 @@ def routers() -> list:
         routes_export,
         routes_org,
         routes_settlement,
+        routes_stats,
     )
 
     modules = (  # routes_export before routes_cases: /console/cases/export is not a case id
@@ -43,6 +44,7 @@ def routers() -> list:
         routes_consult_console,
         routes_settlement,
         routes_clients,
+        routes_stats,
     )
     return [module.router for module in modules]
 

@@ -15,6 +15,7 @@ from sync.ledger.events import CHINA_TZ
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 HTMX = "htmx.org-2.0.4"
+ECHARTS = "echarts-5.6.0"  # loaded by the statistics page only
 
 # (path, label, roles): the menu, in order
 MENU: tuple[tuple[str, str, frozenset[StaffRole]], ...] = (
@@ -23,6 +24,7 @@ MENU: tuple[tuple[str, str, frozenset[StaffRole]], ...] = (
     ("/console/cases", "办件查询", frozenset(StaffRole)),
     ("/console/consultations", "咨询", frozenset({*BUREAU, StaffRole.DEPARTMENT, StaffRole.FINANCE})),
     ("/console/points", "代办点", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
+    ("/console/stats", "统计分析", frozenset(StaffRole)),
     ("/console/townships", "乡镇", frozenset({*BUREAU, StaffRole.FINANCE})),
     ("/console/settlements", "季度结算", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
     ("/console/notices", "通知公告", frozenset(BUREAU)),
@@ -47,6 +49,7 @@ def china_time(moment) -> str:
 
 TEMPLATES.env.filters["china_time"] = china_time
 TEMPLATES.env.globals["htmx"] = HTMX
+TEMPLATES.env.globals["echarts"] = ECHARTS
 
 
 def page(request: Request, name: str, who: Viewer | None, *, status: int = 200, **context) -> HTMLResponse:

@@ -69,6 +69,8 @@ def test_every_console_route_declares_its_roles():
         "/console/consultations/{consult_id}/answer",
         "/console/api-clients",
         "/console/api-clients/{client_id}/revoke",
+        "/console/stats",
+        "/console/stats/export",
     }
     bureau_pages = {
         ("GET", "/console/audit/export"),
@@ -82,6 +84,8 @@ def test_every_console_route_declares_its_roles():
         ("POST", "/console/guides/{item_code}/approve"),
     }
     assert bureau_pages <= {(m, p) for m, p, _r in routes}
+    every_role = {p: r for m, p, r in routes if p.startswith("/console/stats")}
+    assert every_role and all(roles == frozenset(StaffRole) for roles in every_role.values())
     writes = {(m, p): r for m, p, r in routes if m == "POST"}
     own_account = {("POST", "/console/password"), ("POST", "/console/logout")}
     assert not [w for w, roles in writes.items() if StaffRole.FINANCE in roles and w not in own_account]  # reads only

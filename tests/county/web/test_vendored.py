@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from county.web.render import HERE, HTMX
+from county.web.render import ECHARTS, HERE, HTMX
 
 VENDOR = HERE / "static" / "vendor"
 
@@ -19,4 +19,5 @@ def test_each_vendored_file_matches_its_pinned_hash():
         assert hashlib.sha256(local.read_bytes()).hexdigest() == sha, local
     folders = {f"{spec.rsplit('@', 1)[0]}-{spec.rsplit('@', 1)[1]}" for spec, _f, _s in pinned}
     assert all((VENDOR / folder / "LICENSE").exists() for folder in folders)
-    assert HTMX in folders  # the version the pages load is the one pinned
+    assert HTMX in folders and ECHARTS in folders  # the versions the pages load are the ones pinned
+    assert (VENDOR / ECHARTS / "NOTICE").exists()  # Apache-2.0: its NOTICE travels with it

@@ -1,0 +1,48 @@
+"""The statistics page in a real browser: the vendored ECharts draws a chart per table under the console's CSP,
+axe-core finds nothing serious, and the page is photographed at 1366×768 and 390×844."""
+
+from __future__ import annotations
+
+from tests.county.web.stats_data import add_history
+from tests.county.web.test_browser import SHOTS, SIZES, page, pytestmark, sign_in, site  # noqa: F401
+
+CHARTS = ("month", "township", "category", "mode")
+
+
+def _charts_fit(page) -> None:
+    """Each chart's canvas is drawn and as wide as its box (after a resize too)."""
+    page.wait_for_function(
+        """names => names.every(name => {
+            const box = document.querySelector(`[data-chart="${name}"]`);
+            const canvas = box && box.querySelector("canvas");
+            return box.dataset.drawn === "true" && canvas && canvas.width > 0
+                && Math.abs(canvas.getBoundingClientRect().width - box.clientWidth) < 2;
+        })""",
+        arg=list(CHARTS),
+    )
+
+
+def test_the_statistics_page_draws_its_charts_and_passes_axe(console, site, page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    add_history(console)
+    sign_in(page, site, "bureau.clerk")
+    page.wait_for_url("**/console/")
+    page.click("nav >> text=统计分析")
+    page.wait_for_url("**/console/stats")
+    _charts_fit(page)
+    assert page.inner_text("#table-month tfoot").split() == ["合计", "9", "12", "12", "1"]
+    violations = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not violations, violations
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        _charts_fit(page)
+        page.screenshot(path=str(SHOTS / f"stats-{size}.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("text=导出Excel（按乡镇）")
+    assert download.value.suggested_filename.startswith("stats-township-")
