@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import uvicorn
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from county.api.app import create_app
 from county.config import Limits, Settings
@@ -34,10 +37,45 @@ def _postgres_reason() -> str | None:
 PG_UNAVAILABLE = _postgres_reason()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A county database migrated once per test process; each test gets a copy (14 migrations take a second)."""
+    path = tmp_path_factory.mktemp("template") / "county.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection closed: the WAL is folded into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str]:
+    """A PostgreSQL database migrated once per test process, the template each test's database is made from."""
+    name = f"ssb_template_{os.getpid()}"
+    admin_engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(_database_url(name))
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield name
+    finally:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+
+def _database_url(name: str) -> str:
+    return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def county_engine(request, tmp_path) -> Iterator[Engine]:
-    """A fresh, migrated county database: a SQLite file, or a private schema in PostgreSQL."""
+    """A fresh, migrated county database: a SQLite file, or a PostgreSQL database of its own — each a copy of
+    one migrated per test process, brought to the head again (as every start does) to raise its feed floor."""
     if request.param == "sqlite":
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), tmp_path / "county.db")
         engine = make_engine(f"sqlite:///{tmp_path / 'county.db'}")
         upgrade(engine)
         yield engine
@@ -45,18 +83,19 @@ def county_engine(request, tmp_path) -> Iterator[Engine]:
         return
     if PG_UNAVAILABLE:
         pytest.skip(PG_UNAVAILABLE)
-    schema = f"t_{secrets.token_hex(6)}"
-    admin_engine = make_engine(PG_URL, pool_size=1, max_overflow=0)
-    with admin_engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    template = request.getfixturevalue("migrated_postgres")
+    name = f"t_{secrets.token_hex(6)}"
+    admin_engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY WAL_LOG'))
+    engine = make_engine(_database_url(name))
     try:
         upgrade(engine)
         yield engine
     finally:
         engine.dispose()
-        with admin_engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin_engine.dispose()
 
 

@@ -102,8 +102,9 @@ def pg_dump(county) -> bytes:
     with county.engine.connect() as connection:
         schema = connection.execute(text("SELECT current_schema()")).scalar()
     dump = shutil.which("pg_dump") or "/usr/bin/pg_dump"
+    database = county.engine.url.database
     done = subprocess.run(
-        [dump, "--host=127.0.0.1", "--username=postgres", "--dbname=test", f"--schema={schema}", "--data-only"],
+        [dump, "--host=127.0.0.1", "--username=postgres", f"--dbname={database}", f"--schema={schema}", "--data-only"],
         capture_output=True,
         timeout=60,
         check=True,
