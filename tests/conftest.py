@@ -7,6 +7,7 @@ from datetime import datetime, time
 
 import pytest
 import time_machine
+from argon2 import PasswordHasher
 
 from desktop.store.keys import DEFAULT_COST
 from sync.clock import CHINA_TZ
@@ -49,6 +50,10 @@ def _quick_key_derivation(monkeypatch):
     """Argon2id at a test-sized cost: the same code path, a fraction of the memory and time."""
     monkeypatch.setitem(DEFAULT_COST, "memory_cost", 8 * 1024)
     monkeypatch.setitem(DEFAULT_COST, "iterations", 1)
+    # the console's staff passwords too (a hash keeps its own parameters, so any hash still verifies)
+    monkeypatch.setattr(
+        "county.services.staff.HASHER", PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    )
 
 
 @pytest.fixture(autouse=True)
