@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -20,8 +18,7 @@ from county.config import Limits, Settings
 from county.db import make_engine, session_factory, upgrade
 from county.services import admin, pii_keys
 from county.services.pii import PiiBox, new_key
-
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.county.db_templates import PG_URL, database_url
 
 
 def _postgres_reason() -> str | None:
@@ -35,39 +32,6 @@ def _postgres_reason() -> str | None:
 
 
 PG_UNAVAILABLE = _postgres_reason()
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory) -> Path:
-    """A county database migrated once per test process; each test gets a copy (14 migrations take a second)."""
-    path = tmp_path_factory.mktemp("template") / "county.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()  # the last connection closed: the WAL is folded into the file
-    return path
-
-
-@pytest.fixture(scope="session")
-def migrated_postgres() -> Iterator[str]:
-    """A PostgreSQL database migrated once per test process, the template each test's database is made from."""
-    name = f"ssb_template_{os.getpid()}"
-    admin_engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(_database_url(name))
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield name
-    finally:
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
-
-
-def _database_url(name: str) -> str:
-    return PG_URL.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -88,7 +52,7 @@ def county_engine(request, tmp_path) -> Iterator[Engine]:
     admin_engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin_engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY WAL_LOG'))
-    engine = make_engine(_database_url(name))
+    engine = make_engine(database_url(name))
     try:
         upgrade(engine)
         yield engine

@@ -21,10 +21,10 @@ COLUMNS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('point') as batch:
-        for name, kind in COLUMNS:
-            batch.add_column(sa.Column(name, kind, nullable=False, server_default=''))
-        batch.add_column(sa.Column('phone_public', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # plain ADD COLUMN (SQLite too): a batch copy of `point` would have to drop a table accounts refer to
+    for name, kind in COLUMNS:
+        op.add_column('point', sa.Column(name, kind, nullable=False, server_default=''))
+    op.add_column('point', sa.Column('phone_public', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
