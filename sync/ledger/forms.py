@@ -139,6 +139,11 @@ def _day_closed(body: object, problems: Problems) -> dict:
     return out
 
 
+def _county_only(body: object, problems: Problems) -> dict:
+    problems.add("type", "部门回寄只能由县里的部门记录，代办点不能上传这类记录。")
+    return {}
+
+
 _BODY_ONLY: dict[EventType, Callable[[object, Problems], dict]] = {
     EventType.CASE_VOIDED: _voided,
     EventType.CASE_COMPLETED: _only_case_id,
@@ -147,6 +152,7 @@ _BODY_ONLY: dict[EventType, Callable[[object, Problems], dict]] = {
     EventType.MAILING_DISPATCHED: check_mailing_dispatched,
     EventType.MAILING_DELIVERED: check_mailing_delivered,
     EventType.DAY_CLOSED: _day_closed,
+    EventType.MAILING_RETURNED: _county_only,  # arrives from the county feed, never in a push
 }
 
 
