@@ -12,9 +12,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, bindparam, func, or_, select, update
+from sqlalchemy import Engine, Table, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -106,7 +107,7 @@ def reseal(engine: Engine, box: PiiBox, *, actor: str, batch: int = 500) -> Move
     """Re-seal personal fields (and consultation phones, staff TOTP secrets) sealed by older data keys."""
     box.reload()
     active = box.ring.active(SEAL)
-    done = sum(_walk(engine, box, batch, step, active) for step in (_reseal_events, _reseal_totp, _reseal_phones))
+    done = sum(_walk(engine, box, batch, _resealer(place), active) for place in SEALED_COLUMNS)
     _record(engine, actor, "pii.reseal", rows=done, key_no=active)
     return Moved(done, active)
 
@@ -132,56 +133,48 @@ def _walk(engine: Engine, box: PiiBox, size: int, step, active: int) -> int:
         after, done = last, done + changed
 
 
-def _reseal_events(session: Session, box: PiiBox, after: int, size: int, active: int) -> tuple[int, int]:
-    rows = session.execute(
-        select(EVENTS.c.id, EVENTS.c.event_id, EVENTS.c.pii_sealed)
-        .where(EVENTS.c.id > after, EVENTS.c.pii_sealed.is_not(None))
-        .order_by(EVENTS.c.id)
-        .limit(size)
-    ).all()
-    stale = [r for r in rows if sealed_key_no(r.pii_sealed) != active]
-    if stale:
-        session.execute(
-            update(EVENTS)
-            .where(EVENTS.c.id == bindparam("key"), EVENTS.c.pii_sealed.is_not(None))  # not one purged meanwhile
-            .values(pii_sealed=bindparam("sealed")),
-            [{"key": r.id, "sealed": box.seal(box.open(r.pii_sealed, r.event_id), r.event_id)} for r in stale],
-        )
-    return (rows[-1].id if rows else after), len(stale)
+@dataclass(frozen=True)
+class SealedColumn:
+    """A column holding values sealed by ``PiiBox.seal``, and the associated data each was sealed with."""
+
+    table: Table
+    column: str
+    aad_column: str
+    aad: Callable[[str], str]  # the associated data from the value of ``aad_column``
 
 
-def _reseal_totp(session: Session, box: PiiBox, after: int, size: int, active: int) -> tuple[int, int]:
-    rows = session.execute(
-        select(STAFF.c.id, STAFF.c.totp_sealed)
-        .where(STAFF.c.id > after, STAFF.c.totp_sealed.is_not(None))
-        .order_by(STAFF.c.id)
-        .limit(size)
-    ).all()
-    stale = [r for r in rows if sealed_key_no(r.totp_sealed) != active]
-    for row in stale:
-        aad = f"totp-{row.id}"
-        session.execute(
-            update(STAFF).where(STAFF.c.id == row.id).values(totp_sealed=box.seal(box.open(row.totp_sealed, aad), aad))
-        )
-    return (rows[-1].id if rows else after), len(stale)
+SEALED_COLUMNS = (
+    SealedColumn(EVENTS, "pii_sealed", "event_id", lambda event_id: event_id),
+    SealedColumn(STAFF, "totp_sealed", "id", lambda user_id: f"totp-{user_id}"),
+    SealedColumn(CONSULT, "phone_sealed", "ref", lambda ref: f"consult-{ref}"),
+)
 
 
-def _reseal_phones(session: Session, box: PiiBox, after: int, size: int, active: int) -> tuple[int, int]:
-    rows = session.execute(
-        select(CONSULT.c.id, CONSULT.c.ref, CONSULT.c.phone_sealed)
-        .where(CONSULT.c.id > after, CONSULT.c.phone_sealed.is_not(None))
-        .order_by(CONSULT.c.id)
-        .limit(size)
-    ).all()
-    stale = [r for r in rows if sealed_key_no(r.phone_sealed) != active]
-    for row in stale:
-        aad = f"consult-{row.ref}"
-        session.execute(
-            update(CONSULT)
-            .where(CONSULT.c.id == row.id, CONSULT.c.phone_sealed.is_not(None))
-            .values(phone_sealed=box.seal(box.open(row.phone_sealed, aad), aad))
-        )
-    return (rows[-1].id if rows else after), len(stale)
+def _resealer(place: SealedColumn):
+    """One batch of ``place``'s values sealed by an older data key, re-sealed with the newest one."""
+    table, column = place.table, place.table.c[place.column]
+
+    def step(session: Session, box: PiiBox, after: int, size: int, active: int) -> tuple[int, int]:
+        rows = session.execute(
+            select(table.c.id, table.c[place.aad_column].label("aad"), column.label("sealed"))
+            .where(table.c.id > after, column.is_not(None))
+            .order_by(table.c.id)
+            .limit(size)
+        ).all()
+        stale = [r for r in rows if sealed_key_no(r.sealed) != active]
+        if stale:
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("key"), column.is_not(None))  # not one purged meanwhile
+                .values({place.column: bindparam("resealed")}),
+                [
+                    {"key": r.id, "resealed": box.seal(box.open(r.sealed, place.aad(r.aad)), place.aad(r.aad))}
+                    for r in stale
+                ],
+            )
+        return (rows[-1].id if rows else after), len(stale)
+
+    return step
 
 
 def _rehash_events(session: Session, box: PiiBox, after: int, size: int, active: int) -> tuple[int, int]:
