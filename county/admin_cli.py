@@ -26,7 +26,7 @@ from county.services import (
     throttle,
     workdays,
 )
-from county.services.pii import PiiBox, new_key
+from county.services.pii import KEY_NAMES, PiiBox, new_key
 from county.services.pii_migrate import check_key, encrypt_clear_rows
 from sync.clock import china_today
 from sync.ledger.events import CHINA_TZ
@@ -193,9 +193,8 @@ def _check_key(engine, box, args, actor) -> str:
 def _pii_keys(engine, box, args, actor) -> str:
     with session_factory(engine)() as session:
         rows = pii_keys.ring_report(session)
-    names = {"seal": "加密密钥", "lookup": "查找密钥"}
     lines = [
-        f"{names[p]} {no}：主密钥 {master}{'（当前）' if master == box.master.id else '（旧）'}，{n} 条记录"
+        f"{KEY_NAMES[p]} {no}：主密钥 {master}{'（当前）' if master == box.master.id else '（旧）'}，{n} 条记录"
         for p, no, master, n in rows
     ]
     return "\n".join(lines) or "还没有数据密钥。"

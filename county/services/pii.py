@@ -37,6 +37,7 @@ from county.services.common import utcnow
 LEGACY_PREFIX = "1:"  # sealed by data key 1 before numbered keys: "1:" + base64(nonce + ciphertext)
 SEALED_PREFIX = "2:"  # "2:<key number>:" + base64(nonce + ciphertext)
 SEAL, LOOKUP = "seal", "lookup"
+KEY_NAMES = {SEAL: "加密密钥", LOOKUP: "查找密钥"}  # as the bureau's commands and messages call them
 RING_REFRESH = timedelta(minutes=5)  # how soon every instance seals with a new data key
 NO_KEY = (
     "没有设置个人信息密钥：请设置环境变量 SUISHENBAN_COUNTY_PII_KEY（64 位十六进制）或 "
@@ -147,7 +148,7 @@ class PiiBox:
             master = masters.get(row.master_id)
             if master is None:
                 raise ConfigError(
-                    f"这个个人信息密钥不对：数据库里的数据密钥 {row.purpose}-{row.key_no} 不是用它加密的，不能用它启动县级端。"
+                    f"这个个人信息密钥不对：数据库里的第 {row.key_no} 号{KEY_NAMES[row.purpose]}不是用它加密的，不能用它启动县级端。"
                     "（更换主密钥期间，旧密钥放在 SUISHENBAN_COUNTY_PII_KEY_PREVIOUS。）"
                 )
             keys[(row.purpose, row.key_no)] = master.unwrap(row.purpose, row.key_no, row.wrapped)
