@@ -6,10 +6,13 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -138,8 +141,22 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent) and raise the pull feed's floor; every process
     that opens the database for service (serve, the training county, an admin command) calls this first."""
-    command.upgrade(alembic_config(engine), "head")
+    if schema_revision(engine) != head_revision():
+        command.upgrade(alembic_config(engine), "head")
     raise_feed_floor(engine)
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration shipped with this code (read once per process: the scripts do not change)."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The migration the database is at, or None for a new database. Read directly, so that a start on a
+    database already at the head costs one query instead of loading every migration script."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
 
 
 FEED_FLOOR_KIND = "feed_floor"  # a marker row that no device pulls (point -1 is nobody's)

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from desktop.store.keys import DEFAULT_COST
 from sync.clock import CHINA_TZ
 from sync.ledger.catalogue import load_catalogue
-from tests.county.db_templates import migrated_postgres, migrated_sqlite  # noqa: F401 - fixtures for every test
+from tests.county.db_templates import migrated_postgres, migrated_sqlite, postgres_copies  # noqa: F401 - fixtures for every test
 from tests.factories import TEST_DAY, make_store
 
 TEST_MORNING = datetime.combine(TEST_DAY, time(9, 30), tzinfo=CHINA_TZ)

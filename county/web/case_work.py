@@ -49,18 +49,24 @@ def can_return(case: Case) -> bool:
     return case.state != CaseState.RETURNED
 
 
-def queue_query(scope: Scope):
-    """The department's open cases (the queue), in scope; the page sorts them by due date."""
-    return (
+QUEUE_PAGE = 500  # the queue page lists the oldest this many; the desk's counts cover the whole queue
+
+
+def queue_query(scope: Scope, limit: int | None = QUEUE_PAGE):
+    """The department's open cases (the queue), in scope, oldest first; the page sorts them by due date."""
+    query = (
         scope.cases()
         .where(Case.state.in_(QUEUE_STATES), Case.flow != "payment")
         .order_by(Case.business_date, Case.receipt_no)
-        .limit(500)
     )
+    return query if limit is None else query.limit(limit)
 
 
 def due_counts(db: Session, scope: Scope) -> dict[str, int]:
-    """The 工作台's overdue and soon-due counts of a department's queue."""
-    dues = DueDates(db)
-    states = [dues.of(case).state for case in db.scalars(queue_query(scope))]
-    return {"overdue": states.count(DueState.OVERDUE), "due_soon": states.count(DueState.SOON)}
+    """The 工作台's overdue and soon-due counts of a department's whole queue (read in batches)."""
+    dues, counts = DueDates(db), {DueState.OVERDUE: 0, DueState.SOON: 0}
+    for case in db.scalars(queue_query(scope, limit=None).execution_options(yield_per=1000)):
+        state = dues.of(case).state
+        if state in counts:
+            counts[state] += 1
+    return {"overdue": counts[DueState.OVERDUE], "due_soon": counts[DueState.SOON]}

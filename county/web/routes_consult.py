@@ -14,6 +14,7 @@ from county.errors import CountyError
 from county.services import consult_public
 from county.services.consult_public import AskForm
 from county.services.consultations import QUESTION_MAX
+from county.web import public_forms
 from county.web.deps import client_ip
 from county.web.routes_public import _cached, _render
 from sync.ledger.catalogue import load_catalogue
@@ -49,6 +50,7 @@ def _ask_page(request: Request, form: AskForm, *, message: str = "", status: int
         challenge = consult_public.new_challenge(core.settings, client) if needed else None
     except CountyError as exc:
         challenge, message, status = None, exc.message, status_of(exc)
+    token = public_forms.form_token(request)
     response = _render(
         request,
         "public/consult_ask.html",
@@ -59,10 +61,10 @@ def _ask_page(request: Request, form: AskForm, *, message: str = "", status: int
         items=_items(),
         question_max=QUESTION_MAX,
         here="/ssb/zx",
+        form_token=token,
     )
     response.headers.update(headers or {})
-    response.headers["Cache-Control"] = "no-store"  # a challenge is made for this address, once
-    return response
+    return public_forms.keep_token(request, response, token)  # not cached: a challenge is made once
 
 
 @router.get("/zx")
@@ -81,8 +83,12 @@ async def ask(
     phone: Annotated[str, Form(max_length=40)] = "",
     token: Annotated[str, Form(max_length=80)] = "",
     solution: Annotated[str, Form(max_length=20)] = "",
+    ft: Annotated[str, Form(max_length=80)] = "",
 ):
     core, writing = _sessions(request)
+    if not public_forms.from_this_site(request, ft):  # nothing is saved; what was typed is shown again
+        kept = AskForm(question[:QUESTION_MAX], item, phone)
+        return await run_in_threadpool(_ask_page, request, kept, message=public_forms.STALE, status=403)
     form = AskForm(question, item, phone, token, solution)
     try:
         _consult_id, code = await run_in_threadpool(

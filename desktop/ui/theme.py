@@ -111,7 +111,11 @@ QToolTip {{ font-size: {points}pt; }}
 
 
 def apply_theme(app: QApplication, points: int) -> None:
-    """Set the font and stylesheet for the whole application (also when the text size changes)."""
+    """Set the font and stylesheet for the whole application (also when the text size changes). Setting the
+    same stylesheet again would restyle every widget for nothing (a quarter of a second), so it is skipped."""
     register_fonts()
-    app.setFont(app_font(points))
-    app.setStyleSheet(stylesheet(points))
+    font, sheet = app_font(points), stylesheet(points)
+    if app.font() != font:
+        app.setFont(font)
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)

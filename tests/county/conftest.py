@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import shutil
 import threading
 from collections.abc import Iterator
@@ -11,14 +10,14 @@ from datetime import timedelta
 
 import pytest
 import uvicorn
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from county.api.app import create_app
 from county.config import Limits, Settings
 from county.db import make_engine, session_factory, upgrade
 from county.services import admin, pii_keys
 from county.services.pii import PiiBox, new_key
-from tests.county.db_templates import PG_URL, database_url
+from tests.county.db_templates import database_url
 
 
 def _postgres_reason() -> str | None:
@@ -47,20 +46,15 @@ def county_engine(request, tmp_path) -> Iterator[Engine]:
         return
     if PG_UNAVAILABLE:
         pytest.skip(PG_UNAVAILABLE)
-    template = request.getfixturevalue("migrated_postgres")
-    name = f"t_{secrets.token_hex(6)}"
-    admin_engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY WAL_LOG'))
+    copies = request.getfixturevalue("postgres_copies")
+    name = copies.take()
     engine = make_engine(database_url(name))
     try:
         upgrade(engine)
         yield engine
     finally:
         engine.dispose()
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
+        copies.drop(name)
 
 
 @dataclass

@@ -5,6 +5,9 @@ in tests/conftest.py, so the counter's tests that start a county get them too.""
 from __future__ import annotations
 
 import os
+import queue
+import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +42,62 @@ def _lower_feed_floor(engine: Engine) -> None:
             conn.execute(text("SELECT setval(pg_get_serial_sequence('county_event', 'id'), 1, false)"))
 
 
+class PostgresCopies:
+    """Copies of the migrated template made ahead of need, and used ones dropped, by one background thread.
+
+    ``CREATE DATABASE … TEMPLATE`` and ``DROP DATABASE`` each spend half a second mostly waiting on the disk;
+    done here while the tests run, a test that asks for a database finds one ready (``take``) and gives it back
+    (``drop``) without waiting for either."""
+
+    AHEAD = 2
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self._admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        self._ready: queue.Queue[str | BaseException] = queue.Queue()
+        self._work: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="pg-copies", daemon=True)
+        self._thread.start()
+        for _ in range(self.AHEAD):
+            self._work.put(("make", f"t_{secrets.token_hex(6)}"))
+
+    def take(self) -> str:
+        self._work.put(("make", f"t_{secrets.token_hex(6)}"))  # the next test's copy, made while this one runs
+        made = self._ready.get(timeout=120)
+        if isinstance(made, BaseException):
+            raise made
+        return made
+
+    def drop(self, name: str) -> None:
+        self._work.put(("drop", name))
+
+    def close(self) -> None:
+        self._work.put(None)
+        self._thread.join(timeout=120)
+        while not self._ready.empty():  # copies made ahead that no test took
+            made = self._ready.get()
+            if isinstance(made, str):
+                self._execute(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)')
+        self._admin.dispose()
+
+    def _run(self) -> None:
+        while (job := self._work.get()) is not None:
+            action, name = job
+            try:
+                if action == "make":
+                    self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY WAL_LOG')
+                    self._ready.put(name)
+                else:
+                    self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except Exception as exc:  # handed to the test that waits for this copy
+                if action == "make":
+                    self._ready.put(exc)
+
+    def _execute(self, statement: str) -> None:
+        with self._admin.connect() as conn:
+            conn.execute(text(statement))
+
+
 @pytest.fixture(scope="session")
 def migrated_postgres() -> Iterator[str]:
     """A PostgreSQL database migrated once per test process, the template each test's database is made from."""
@@ -59,5 +118,11 @@ def migrated_postgres() -> Iterator[str]:
         admin_engine.dispose()
 
 
-def _database_url(name: str) -> str:
-    return PG_URL.rsplit("/", 1)[0] + "/" + name
+@pytest.fixture(scope="session")
+def postgres_copies(migrated_postgres) -> Iterator[PostgresCopies]:
+    """Each PostgreSQL test's own database, a copy of the template made and dropped in the background."""
+    copies = PostgresCopies(migrated_postgres)
+    try:
+        yield copies
+    finally:
+        copies.close()

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from county.db import alembic_config, make_engine, upgrade
 from county.services import admin
-from tests.county.conftest import PG_UNAVAILABLE, PG_URL
+from tests.county.conftest import PG_UNAVAILABLE
+from tests.county.db_templates import PG_URL
 
 CASE_COLUMNS = (
     "case_id, point_id, device_id, receipt_no, item_code, flow, points, mode, applicant_kind, state, "

@@ -31,7 +31,8 @@ from sync.engine import SyncEngine
 from sync.ledger.forms import draft_complete
 from sync.ledger.receipts import format_receipt_no
 from sync.wire import EnrolRequest
-from tests.county.conftest import PG_UNAVAILABLE, PG_URL, RunningCounty, new_point, start_server
+from tests.county.conftest import PG_UNAVAILABLE, RunningCounty, new_point, start_server
+from tests.county.db_templates import PG_URL
 from tests.county.test_enrol_throttle import ROOT, enrol, wrong_code
 from tests.county.test_ingest_rules import request_for, sealed_chain
 from tests.county.web.conftest import PASSWORD as STAFF_PASSWORD

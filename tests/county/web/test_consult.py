@@ -37,8 +37,13 @@ def staff(console, name: str) -> TestClient:
     return client
 
 
+def form_token(client: TestClient) -> str:
+    """The form's anti-forgery token, as a browser gets it by opening the page (the cookie stays in the client)."""
+    return re.search(r'name="ft" value="([^"]+)"', client.get("/ssb/zx").text).group(1)
+
+
 def ask(client: TestClient, question: str = QUESTION, **fields):
-    return client.post("/ssb/zx", data={"question": question, **fields})
+    return client.post("/ssb/zx", data={"question": question, "ft": form_token(client), **fields})
 
 
 def code_of(html: str) -> str:
@@ -161,6 +166,28 @@ def _solve(html: str) -> tuple[str, str]:
     a, b = words[found.group(1)], words[found.group(3)]
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
     return token, str(a + b if found.group(2) == "加" else a - b)
+
+
+def test_a_question_posted_from_another_site_is_refused_and_what_was_typed_stays(console):
+    villager = public(console)
+    token = form_token(villager)
+    cases = [
+        {"data": {"question": QUESTION}},  # no token: a form that did not come from our page
+        {"data": {"question": QUESTION, "ft": token + "x"}},
+        {"data": {"question": QUESTION, "ft": token}, "headers": {"Origin": "https://evil.example"}},
+        {"data": {"question": QUESTION, "ft": token}, "headers": {"Sec-Fetch-Site": "cross-site"}},
+    ]
+    for sent in cases:
+        refused = villager.post("/ssb/zx", **sent)
+        assert refused.status_code == 403, sent
+        assert "这一页已经过期" in refused.text and QUESTION in refused.text  # nothing typed is lost
+    stranger = public(console, address="10.9.9.9")  # its own cookie: another visitor's token is no use
+    assert stranger.post("/ssb/zx", data={"question": QUESTION, "ft": token}).status_code == 403
+    with console.county.session() as db:
+        assert db.scalars(select(Consultation)).all() == []
+    again = re.search(r'name="ft" value="([^"]+)"', refused.text).group(1)
+    sent = villager.post("/ssb/zx", data={"question": QUESTION, "ft": again}, headers={"Origin": "http://testserver"})
+    assert sent.status_code == 200 and code_of(sent.text)
 
 
 def test_a_hammered_form_asks_for_a_sum_then_stops_taking_questions(console):

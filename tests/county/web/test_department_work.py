@@ -60,6 +60,30 @@ def test_queue_puts_overdue_first_then_soon(console):
     assert 'id="count-overdue">1<' in desk and 'id="count-soon">0<' in desk
 
 
+def test_the_desk_counts_the_whole_queue_beyond_the_first_page(console):
+    """A department behind on its work sees every overdue case counted, not only those on the queue's page."""
+    from sqlalchemy.orm import make_transient
+
+    from county.web.case_work import QUEUE_PAGE
+
+    client, token = _department(console)
+    b = console.b.approval["case_id"]
+    _step(client, token, b, "materials_received")
+    with console.county.session() as session:  # copies of b, each signed for a week ago and so overdue
+        session.get(Case, b).materials_signed_at = "2026-11-20T10:00:00.000+08:00"
+        session.commit()
+        original = session.get(Case, b)
+        for n in range(QUEUE_PAGE + 5):
+            session.expunge(original)
+            make_transient(original)
+            original.case_id, original.receipt_no = f"clone{n:027d}", f"X{n:09d}"
+            session.add(original)
+            session.flush()
+        session.commit()
+    desk = client.get("/console/").text
+    assert f'id="count-overdue">{QUEUE_PAGE + 6}<' in desk
+
+
 def test_return_mailing_is_recorded_once_the_case_is_decided(console):
     client, token = _department(console)
     case_id = console.a.approval["case_id"]
