@@ -221,7 +221,8 @@ class FlowchartBlock(Flowable):
     def __init__(self, number: int, item: PosterItem, chart: Flowchart, styles: dict[str, ParagraphStyle]):
         super().__init__()
         self.item, self.chart, self.styles = item, chart, styles
-        mark = f'　<font color="#B3202A">【{SAMPLE_MARK}】</font>' if chart.sample else ""
+        mark = f'　<font color="#B3202A">【{SAMPLE_MARK}】<font size=11>{SAMPLE_LABEL}，不是正式流程图</font></font>'
+        mark = mark if chart.sample else ""
         self.heading = Paragraph(
             f"{number}. {_esc(item.name)}　<font size=12>办理时限：{_esc(chart.time_limit)}</font>{mark}",
             styles["flow"],
@@ -249,8 +250,7 @@ class FlowchartBlock(Flowable):
         self.width = available_width
         _w, self.heading_height = self.heading.wrap(available_width, available_height)
         _box, rows, tallest = self._boxes(available_width)
-        note = 6 * mm if self.chart.sample else 0
-        self.height = self.heading_height + 2 * mm + len(rows) * (tallest + 4 * mm) + note + 4 * mm
+        self.height = self.heading_height + 2 * mm + len(rows) * (tallest + 4 * mm) + 3 * mm
         return self.width, self.height
 
     def draw(self):
@@ -277,10 +277,6 @@ class FlowchartBlock(Flowable):
                     self._arrow(x + box, y + tallest / 2)
             y -= 4 * mm
         c.setDash()
-        if self.chart.sample:
-            c.setFillColor(RED)
-            c.setFont(self.styles["note"].fontName, 11)
-            c.drawString(0, y - 2 * mm, f"{SAMPLE_LABEL}，不是正式流程图。")
 
     def _arrow(self, x: float, y: float) -> None:
         c = self.canv

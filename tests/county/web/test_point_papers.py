@@ -47,12 +47,15 @@ def page_size_mm(data: bytes, folder: Path) -> tuple[int, int]:
 
 
 def headings(text: str) -> dict[str, str]:
-    """Each flowchart's heading line on the poster, by item name: ``12. 助农取现 办理时限：… 【示例】``."""
+    """Each flowchart's heading on the poster, by item name: ``12. 助农取现 办理时限：… 【示例】…`` (a long
+    heading wraps: its mark is then the next line)."""
     found = {}
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
         match = re.match(r"^(\d+)\. (\S+?)\s+办理时限", line)
         if match:
-            found[match.group(2)] = line
+            after = lines[number + 1] if number + 1 < len(lines) else ""
+            found[match.group(2)] = line + (after if after.startswith("【") else "")
     return found
 
 
