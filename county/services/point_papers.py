@@ -123,7 +123,10 @@ def sign_pdf(point: PointFacts, url: str) -> bytes:
     lines = [point.name]
     if size < 70:  # a long name: two lines at a readable size rather than one line too small
         size = 70
-        lines = _lines(point.name, font, size, text_width)[:2]
+        lines = _lines(point.name, font, size, text_width)
+        while len(lines) > 2:  # names run to 60 characters: smaller, never cut off
+            size -= 4
+            lines = _lines(point.name, font, size, text_width)
     c.setFont(font, size)
     top = height - 8 * mm - band - 30 * mm - size * 0.8
     for number, line in enumerate(lines):

@@ -14,7 +14,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from county.services import catalogues, guides
+from county.services import catalogues, guides, point_papers
 from sync.ledger.flowcharts import sample_for
 from tests.county.web.conftest import csrf_of, sign_in
 
@@ -145,3 +145,10 @@ def test_a_flowchart_typed_wrong_is_refused_and_nothing_is_kept(console):
     with console.county.session() as db:
         assert guides.guide_for(db, "FL016") == before
         assert guides.flowchart_for(db, "FL016") == sample_for("FL016")
+
+
+def test_a_sixty_character_name_is_printed_whole_on_the_sign(tmp_path):
+    name = "经公桥镇储田村村民委员会帮代办服务队伍第二小组暨浮梁县乡村随身办合作网点中国邮政储蓄银行经公桥支行营业部"
+    facts = point_papers.PointFacts("0123", name, "合作网点", "经公桥镇", "储田村", "", "")
+    text = pdf_text(point_papers.sign_pdf(facts, "https://ssb.fuliang.gov.cn/ssb/p/0123"), tmp_path, "long")
+    assert name in text.replace("\n", "") and "编号：0123" in text
