@@ -15,6 +15,7 @@ from county.models import CountyEvent
 from county.services import staff
 from tests.county.conftest import start_server
 from tests.county.web.conftest import CHROMIUM, PASSWORD, TOTP_SECRET
+from tests.county.web.test_public_browser import _check_and_save
 
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "console"
 SIZES = {"wide": (1366, 768), "phone": (390, 844)}
@@ -241,6 +242,11 @@ def test_a_department_enters_its_flowchart_and_the_bureau_downloads_the_sign_and
     page.wait_for_selector("#flow-state >> text=部门已审核")
     assert "示例" not in page.inner_text("#flow-title")
     look(page, "guide-flowchart")
+    public = page.context.browser.new_page(viewport={"width": 360, "height": 640}, locale="zh-CN")
+    public.goto(f"{site}/ssb/items/FL015")  # the 专区 draws the approved flowchart, no longer marked 示例
+    assert public.inner_text("#flow-title") == "办理流程图" and "带身份证说清经营项目" in public.inner_text("ol.flow")
+    _check_and_save(public, "item-flowchart-approved")
+    public.close()
     page.click("header button:has-text('退出')")
     sign_in(page, site, "bureau.clerk")
     page.wait_for_url("**/console/")
