@@ -120,7 +120,9 @@ def test_the_poster_has_every_flowchart_samples_marked_until_the_department_appr
     text = pdf_text(client.get(f"/console/points/{code}/poster.pdf").content, tmp_path, "entered")
     assert "【示例】" in headings(text)["个体工商户设立登记"]  # entered, not approved: still the sample
     assert "带身份证到代办点说明经营项目" not in text.replace("\n", "")
+    assert "已填写，待审核" in dept.get("/console/guides").text
     assert dept.post("/console/guides/FL015/approve", data={"csrf": dept_token}).status_code == 303
+    assert "已审核（3 步）" in dept.get("/console/guides").text
 
     text = pdf_text(client.get(f"/console/points/{code}/poster.pdf").content, tmp_path, "approved")
     lines = headings(text)
