@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,15 @@ class Settings:
     pii_key_previous: str = ""  # the master key being replaced, only while rotating (docs/privacy.md)
     pii_retention_days: int = 1095  # personal fields of closed cases are purged this long after 登记 (docs/privacy.md)
     form_key: str = ""  # hex key signing the 专区's challenges (county/services/challenge.py); else made from pii_key
+
+    def point_page_url(self, code: str) -> str | None:
+        """A point's 专区 page, what its 标识牌 QR code opens: beside the query page (…/ssb/q → …/ssb/p/0001).
+        None while the query page is not set."""
+        parts = urlsplit(self.query_url_base.strip())
+        folder = parts.path.rstrip("/").rpartition("/")[0]
+        if not parts.scheme or not parts.netloc or not parts.path.strip("/"):
+            return None
+        return urlunsplit((parts.scheme, parts.netloc, f"{folder}/p/{code}", "", ""))
 
     @property
     def uvicorn_proxy_options(self) -> dict:

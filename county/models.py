@@ -325,6 +325,7 @@ class Guide(Base):
     item_code: Mapped[str] = mapped_column(String(10), primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     materials: Mapped[list] = mapped_column(JSON)
+    steps: Mapped[list | None] = mapped_column(JSON)  # the flowchart: [{who, what, time}]; None = the sample
     updated_by: Mapped[str] = mapped_column(String(60))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     approved: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,6 +4,10 @@ Until the department that handles the item approves its guide, the guide is a sa
 one. An item nobody has written yet shows the catalogue's own guide, also as a sample. Saving new text takes
 the approval away again: the department approves what the public will read, not an earlier version.
 ``guide_for`` is what the public pages (专区) read.
+
+The guide also carries the item's flowchart (流程图, sync/ledger/flowcharts.py): steps typed one a line as
+``谁 | 做什么 | 用时``, approved together with the text. ``flowchart_for`` is what the 专区 and the wall poster
+draw: the department's own once approved, otherwise the shipped sample, marked as one.
 """
 
 from __future__ import annotations
@@ -18,6 +22,15 @@ from county.models import Guide
 from county.services import catalogues, texts
 from county.services.common import audit, utcnow
 from sync.ledger.catalogue import CatalogueError, Item
+from sync.ledger.flowcharts import (
+    Flowchart,
+    FlowchartError,
+    FlowStep,
+    parse_steps,
+    sample_for,
+    steps_from_data,
+    steps_to_data,
+)
 
 MAX_TEXT = 3000
 MAX_MATERIALS = 30
@@ -33,6 +46,7 @@ class GuideView:
     approved_by: str | None
     approved_at: datetime | None
     written: bool  # False: nobody wrote one yet, the catalogue's guide is shown
+    steps: tuple[FlowStep, ...] = ()  # the flowchart as entered; () = none entered, the sample stands
 
     @property
     def sample(self) -> bool:
@@ -66,8 +80,26 @@ def guide_for(session: Session, item_code: str) -> GuideView:
             item.code, item.name, _catalogue_text(item), _catalogue_materials(item), False, None, None, False
         )
     return GuideView(
-        item.code, item.name, row.text, tuple(row.materials), row.approved, row.approved_by, row.approved_at, True
+        item.code,
+        item.name,
+        row.text,
+        tuple(row.materials),
+        row.approved,
+        row.approved_by,
+        row.approved_at,
+        True,
+        steps_from_data(row.steps or []),
     )
+
+
+def flowchart_for(session: Session, item_code: str) -> Flowchart | None:
+    """The flowchart the public sees: the department's own once it approved it, otherwise the sample (marked
+    as one); None when there is neither."""
+    view = guide_for(session, item_code)
+    if view.approved and view.steps:
+        time_limit = _item(session, item_code).guide.time_limit_text
+        return Flowchart(view.item_code, view.steps, time_limit, (), sample=False)
+    return sample_for(view.item_code)
 
 
 def may_edit(item: Item, *, bureau: bool, unit_code: str | None) -> bool:
@@ -75,9 +107,18 @@ def may_edit(item: Item, *, bureau: bool, unit_code: str | None) -> bool:
 
 
 def save(
-    session: Session, item_code: str, text: str, materials_text: str, *, actor: str, bureau: bool, unit_code: str | None
+    session: Session,
+    item_code: str,
+    text: str,
+    materials_text: str,
+    *,
+    actor: str,
+    bureau: bool,
+    unit_code: str | None,
+    steps_text: str | None = None,
 ) -> Guide:
-    """New text and materials (one a line); the guide becomes a sample again until its department approves."""
+    """New text, materials (one a line) and, when given, flowchart steps (one a line, empty: back to the
+    sample); the guide becomes a sample again until its department approves."""
     item = _item(session, item_code)
     if not may_edit(item, bureau=bureau, unit_code=unit_code):
         raise CountyError(Refusal.FORBIDDEN, "not_your_item", "这个事项不归你的单位办理，不能修改它的办事指南。")
@@ -91,8 +132,14 @@ def save(
         raise CountyError(Refusal.INVALID, "guide_empty", "办事指南的说明和材料清单都要填写（材料一行一项）。")
     if len(materials) > MAX_MATERIALS:
         raise CountyError(Refusal.INVALID, "guide_long", f"材料清单最多 {MAX_MATERIALS} 项。")
+    try:
+        steps = parse_steps(steps_text) if steps_text is not None else None
+    except FlowchartError as exc:
+        raise CountyError(Refusal.INVALID, "flowchart_bad", exc.message) from None
     before = guide_for(session, item.code)
     row = session.get(Guide, item.code) or Guide(item_code=item.code)
+    if steps is not None:
+        row.steps = steps_to_data(steps) or None
     row.text, row.materials, row.updated_by, row.updated_at = text, materials, actor, utcnow()
     row.approved, row.approved_by, row.approved_at = False, None, None
     session.add(row)
@@ -101,8 +148,13 @@ def save(
         actor,
         "guide.edit",
         f"item:{item.code}",
-        before={"text": before.text, "materials": list(before.materials), "approved": before.approved},
-        after={"text": text, "materials": materials, "approved": False},
+        before={
+            "text": before.text,
+            "materials": list(before.materials),
+            "steps": steps_to_data(before.steps),
+            "approved": before.approved,
+        },
+        after={"text": text, "materials": materials, "steps": row.steps or [], "approved": False},
     )
     return row
 

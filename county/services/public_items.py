@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from county.models import Township
 from county.services import catalogues, guides
-from county.services.sample_guides import PublicGuide, sample_for
 from sync.ledger.catalogue import FLOW_LABELS, Catalogue, Item
+from sync.ledger.flowcharts import Flowchart, sample_for
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,9 @@ class ItemPage:
     flow_label: str
     units: tuple[str, ...]
     townships: tuple[str, ...]
-    guide: PublicGuide | None  # the sample guide and flowchart, shown labelled 示例
+    guide: Flowchart | None  # the sample guide (materials, time limit), shown labelled 示例
     official: guides.GuideView | None  # the guide its department approved, if it did
+    flowchart: Flowchart | None  # the department's approved flowchart, else the sample (labelled 示例)
 
 
 def current(session: Session) -> Catalogue:
@@ -54,6 +55,7 @@ def item_page(session: Session, code: str) -> ItemPage | None:
         townships=townships_offering(session, item),
         guide=sample_for(item.code),
         official=_approved(session, item.code),
+        flowchart=guides.flowchart_for(session, item.code),
     )
 
 

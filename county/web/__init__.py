@@ -29,6 +29,7 @@ def routers() -> list:
         routes_desk,
         routes_export,
         routes_org,
+        routes_point_papers,
         routes_settlement,
         routes_stats,
     )
@@ -37,6 +38,7 @@ def routers() -> list:
         routes_auth,
         routes_desk,
         routes_org,
+        routes_point_papers,
         routes_export,
         routes_cases,
         routes_audit,

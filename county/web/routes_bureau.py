@@ -19,6 +19,7 @@ from county.services.staff import BUREAU, StaffRole
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
 from county.web.render import page
 from sync.clock import china_today
+from sync.ledger.flowcharts import sample_for, steps_text
 
 router = APIRouter(prefix="/console")
 Bureau = Annotated[Viewer, allow(*BUREAU)]
@@ -27,6 +28,7 @@ GuideReaders = Annotated[Viewer, allow(*BUREAU, StaffRole.FINANCE, StaffRole.DEP
 GuideWriters = Annotated[Viewer, allow(*BUREAU, StaffRole.DEPARTMENT)]
 Department = Annotated[Viewer, allow(StaffRole.DEPARTMENT)]
 Text = Annotated[str, Form(max_length=4000)]
+MaybeText = Annotated[str | None, Form(max_length=4000)]  # a field the form may not carry: None keeps what is kept
 
 
 def _unit(who: Viewer) -> str | None:
@@ -149,18 +151,25 @@ def _guide(request: Request, item_code: str, who: Viewer, *, form=None, error=""
     with reading(request) as db:
         try:
             guide = guides.guide_for(db, item_code)
+            flowchart = guides.flowchart_for(db, item_code)
         except CountyError as exc:
             raise ConsoleRefused(404, exc.message) from None
         item = catalogues.catalogue(db).by_code(guide.item_code)
     bureau = who.role in BUREAU
     unit = _unit(who)
-    form = form or {"text": guide.text, "materials": "\n".join(guide.materials)}
+    sample = sample_for(item.code)
+    form = form or {
+        "text": guide.text,
+        "materials": "\n".join(guide.materials),
+        "steps": steps_text(guide.steps or (sample.steps if sample else ())),
+    }
     return page(
         request,
         "guide.html",
         who,
         guide=guide,
         item=item,
+        flowchart=flowchart,
         form=form,
         may_edit=guides.may_edit(item, bureau=bureau, unit_code=unit),
         may_approve=unit is not None and unit in item.guide.unit_codes and guide.written and not guide.approved,
@@ -171,14 +180,23 @@ def _guide(request: Request, item_code: str, who: Viewer, *, form=None, error=""
 
 
 @router.post("/guides/{item_code}")
-def save_guide(request: Request, item_code: str, who: GuideWriters, text: Text = "", materials: Text = ""):
+def save_guide(
+    request: Request, item_code: str, who: GuideWriters, text: Text = "", materials: Text = "", steps: MaybeText = None
+):
     try:
         with writing(request, who) as db:
             guides.save(
-                db, item_code, text, materials, actor=who.actor, bureau=who.role in BUREAU, unit_code=_unit(who)
+                db,
+                item_code,
+                text,
+                materials,
+                actor=who.actor,
+                bureau=who.role in BUREAU,
+                unit_code=_unit(who),
+                steps_text=steps,
             )
     except CountyError as exc:
-        form = {"text": text, "materials": materials}
+        form = {"text": text, "materials": materials, "steps": steps or ""}
         return _guide(request, item_code, who, form=form, error=exc.message, status=status_of(exc))
     return _guide(request, item_code, who, done="办事指南已保存。部门审核以前，它在专区标为“示例”。")
 

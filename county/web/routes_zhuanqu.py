@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from county.models import Point, Township
 from county.services import directory, notices, public_counts, public_items
-from county.services.sample_guides import SAMPLE_LABEL
 from county.web.deps import reading
 from county.web.routes_public import _render
+from sync.ledger.flowcharts import SAMPLE_LABEL
 
 router = APIRouter(prefix="/ssb")
 MAX_AGE = 300  # five minutes: news, a point's hours or a count may change, but not by the second

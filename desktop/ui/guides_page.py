@@ -1,4 +1,9 @@
-"""The guides (事项指南): browse every item by category or by typing, and read its guide in large text."""
+"""The guides (事项指南): browse every item by category or by typing, and read its guide and its flowchart
+(流程图) in large text.
+
+The flowchart comes from the same data the county prints on the wall poster and shows on the 专区
+(sync/ledger/flowcharts.py). The counter has the shipped sample only, so it always shows it marked 示例.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -23,6 +29,9 @@ from desktop.ui.messages import MessageBar
 from desktop.ui.printing import Printer
 from desktop.ui.widgets import label
 from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, Catalogue, Item
+from sync.ledger.flowcharts import SAMPLE_LABEL, SAMPLE_MARK, sample_for
+
+RED = "#A1221B"
 
 
 def guide_html(catalogue: Catalogue, item: Item) -> str:
@@ -54,6 +63,30 @@ def guide_html(catalogue: Catalogue, item: Item) -> str:
     return "".join(parts)
 
 
+def flowchart_html(item: Item) -> str:
+    """The item's flowchart top to bottom: one box per step (who, what, how long), arrows between them."""
+    chart = sample_for(item.code)
+    if chart is None or not chart.steps:
+        return f"<h2>{escape(item.name)}</h2><p>这个事项还没有流程图，请按办事指南办理。</p>"
+    title = f"{escape(item.name)} 办理流程图" + (
+        f"<span style='color:{RED}'>【{SAMPLE_MARK}】</span>" if chart.sample else ""
+    )
+    parts = [f"<h2>{title}</h2>", f"<p><b>办理时限：</b>{escape(chart.time_limit)}</p>"]
+    if chart.sample:
+        parts.append(f"<p style='color:{RED}'><b>{SAMPLE_LABEL}，不是正式流程图。</b></p>")
+    style = "border-style:dashed" if chart.sample else "border-style:solid"
+    for number, step in enumerate(chart.steps, start=1):
+        parts.append(
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='8' style='{style}; border-color:{RED}'>"
+            f"<tr><td width='18%' align='center' valign='middle'><b>第 {number} 步</b></td>"
+            f"<td><b style='color:{RED}'>{escape(step.who)}</b>：{escape(step.what)}"
+            f"<br/><span style='color:#3D4652'>用时：{escape(step.time)}</span></td></tr></table>"
+        )
+        if number < len(chart.steps):
+            parts.append("<p align='center' style='margin:0'><b>↓</b></p>")
+    return "".join(parts)
+
+
 class GuidesPage(QWidget):
     def __init__(self, counter: Counter, messages: MessageBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,8 +112,13 @@ class GuidesPage(QWidget):
         layout.addWidget(holder, 1)
         self.reader = QTextBrowser(objectName="guideReader")
         self.reader.setOpenLinks(False)
+        self.flowchart = QTextBrowser(objectName="flowchartReader")
+        self.flowchart.setOpenLinks(False)
+        self.tabs = QTabWidget(objectName="guideTabs")
+        self.tabs.addTab(self.reader, "办事指南")
+        self.tabs.addTab(self.flowchart, "流程图")
         right = QVBoxLayout()
-        right.addWidget(self.reader, 1)
+        right.addWidget(self.tabs, 1)
         self.print_button = QPushButton("打印这份指南给群众", objectName="printGuide")
         self.print_button.clicked.connect(self.print_current)
         right.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignRight)
@@ -111,6 +149,7 @@ class GuidesPage(QWidget):
         item = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
         if item is not None:
             self.reader.setHtml(guide_html(self.catalogue, item))
+            self.flowchart.setHtml(flowchart_html(item))
 
     def current_item(self) -> Item | None:
         current = self.list.currentItem()
@@ -122,6 +161,9 @@ class GuidesPage(QWidget):
         if item is None:
             return None
         return self.printer.print_pdf(f"{item.name}办事指南", lambda: guide_pdf(self.counter, item.code))
+
+    def show_flowchart(self) -> None:
+        self.tabs.setCurrentWidget(self.flowchart)
 
     def show_item(self, code: str) -> None:
         for n in range(self.list.count()):

@@ -136,6 +136,13 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         _settle(app)
         return [window], None
 
+    def flowchart():
+        guides = window.show_page("guides")
+        guides.show_item("FL015")
+        guides.show_flowchart()
+        _settle(app)
+        return [window], lambda: guides.tabs.setCurrentIndex(0)
+
     def login_shot():
         login.show()
         _settle(app)
@@ -197,7 +204,8 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         ("activation", activation_form(False)),
         ("activation-refused", activation_form(True)),
         ("activation-recovery", recovery),
-        ("locked", locked),
+        ("guide-flowchart", flowchart),
+        ("locked", locked),  # last: the window stays locked
     ]
 
 
@@ -266,7 +274,7 @@ def save_all(out_dir: Path, echo: Callable[[str], None] = print) -> list[Path]:
         path = target / f"{number:02d}-{name}.png"
         picture_of(shown).save(str(path))
         written.append(path)
-        if name == "locked":
+        if name == "locked":  # the last scene
             echo(f"{size.label}：已保存 {number} 张截图到 {target}")
 
     walk(save, echo=echo)

@@ -4,6 +4,7 @@ journeys, with every page checked by axe-core and photographed at 1366×768 and 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pyotp
@@ -14,6 +15,7 @@ from county.models import CountyEvent
 from county.services import staff
 from tests.county.conftest import start_server
 from tests.county.web.conftest import CHROMIUM, PASSWORD, TOTP_SECRET
+from tests.county.web.test_public_browser import _check_and_save
 
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "console"
 SIZES = {"wide": (1366, 768), "phone": (390, 844)}
@@ -220,3 +222,38 @@ def test_the_bureau_enters_2027_chooses_a_townships_items_and_a_department_appro
     page.click("text=审核通过")
     page.wait_for_selector("#guide-state >> text=已由 staff:department")
     look(page, "guide-department")
+
+
+def test_a_department_enters_its_flowchart_and_the_bureau_downloads_the_sign_and_poster(console, site, page):
+    core = console.app.state.core
+    core.settings = replace(core.settings, query_url_base="https://ssb.fuliang.gov.cn/ssb/q")
+    sign_in(page, site, "department")
+    page.wait_for_url("**/console/")
+    page.goto(f"{site}/console/guides/FL015")
+    assert "示例" in page.inner_text("#flow-title")
+    page.fill(
+        "#steps",
+        "申请人 | 带身份证说清经营项目 | 当场\n代办员 | 收件、打印回执 | 当场\n县市场监管局 | 审核发照 | 3 个工作日",
+    )
+    page.click("main button:has-text('保存')")
+    page.wait_for_selector("text=办事指南已保存")
+    assert "已填写、尚未审核" in page.inner_text("#flow-state")
+    page.click("text=审核通过")
+    page.wait_for_selector("#flow-state >> text=部门已审核")
+    assert "示例" not in page.inner_text("#flow-title")
+    look(page, "guide-flowchart")
+    public = page.context.browser.new_page(viewport={"width": 360, "height": 640}, locale="zh-CN")
+    public.goto(f"{site}/ssb/items/FL015")  # the 专区 draws the approved flowchart, no longer marked 示例
+    assert public.inner_text("#flow-title") == "办理流程图" and "带身份证说清经营项目" in public.inner_text("ol.flow")
+    _check_and_save(public, "item-flowchart-approved")
+    public.close()
+    page.click("header button:has-text('退出')")
+    sign_in(page, site, "bureau.clerk")
+    page.wait_for_url("**/console/")
+    page.goto(f"{site}/console/points/{console.a.point_code}")
+    look(page, "point-papers")
+    for link, name in (("下载标识牌", f"sign-{console.a.point_code}.pdf"), ("下载上墙公示", "poster-")):
+        with page.expect_download() as download:
+            page.click(f"#point-papers >> text={link}")
+        assert download.value.suggested_filename.startswith(name)
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")

@@ -82,8 +82,15 @@ def test_every_console_route_declares_its_roles():
         ("GET", "/console/guides/{item_code}"),
         ("POST", "/console/guides/{item_code}"),
         ("POST", "/console/guides/{item_code}/approve"),
+        ("GET", "/console/points/{code}/sign.pdf"),
+        ("GET", "/console/points/{code}/poster.pdf"),
     }
     assert bureau_pages <= {(m, p) for m, p, _r in routes}
+    issued = {p: r for m, p, r in routes if p.endswith((".pdf",)) and p.startswith("/console/points/")}
+    assert issued == dict.fromkeys(
+        ["/console/points/{code}/sign.pdf", "/console/points/{code}/poster.pdf"],
+        frozenset({StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK}),
+    )
     every_role = {p: r for m, p, r in routes if p.startswith("/console/stats")}
     assert every_role and all(roles == frozenset(StaffRole) for roles in every_role.values())
     writes = {(m, p): r for m, p, r in routes if m == "POST"}
