@@ -182,27 +182,6 @@ def reinstate_account(request: Request, code: str, account_id: int, who: Bureau,
     return _change(request, code, who, work, "账号已恢复。")
 
 
-@router.post("/points/{code}/revoke")
-def revoke_point(request: Request, code: str, who: Bureau, reason: Text = ""):
-    def work(db) -> None:
-        if not reason.strip():
-            raise admin.AdminError("请写明撤销原因，它会记入审计日志并告诉代办点。什么都没有改。")
-        admin.revoke_point(db, code[:8], reason, actor=who.actor)
-
-    return _change(request, code, who, work, "代办点已撤销，它的设备下次同步时停止工作。")
-
-
-@router.post("/points/{code}/reinstate")
-def reinstate_point(request: Request, code: str, who: Bureau, reason: Text = ""):
-    return _change(
-        request,
-        code,
-        who,
-        lambda db: reinstate.reinstate_point(db, code[:8], reason, actor=who.actor),
-        "代办点已恢复。",
-    )
-
-
 @router.post("/points/{code}/listing")
 def set_listing(
     request: Request,
