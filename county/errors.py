@@ -53,10 +53,7 @@ def unauthorised(message: str = "这台电脑的登录凭证无效，请联系�
     return CountyError(Refusal.UNAUTHENTICATED, "auth_invalid", message)
 
 
-HANDOVER = (
-    "这台电脑不能再登记新的办件和寄递。本机台账数据都还在：请在停用窗口点“打印交接清单”，"
-    "把群众的材料和寄递连同清单交给乡镇。"
-)
+HANDOVER = "本机台账数据都还在：请打印“交接清单”，把群众的材料和寄递连同清单交给乡镇。"
 
 
 def revoked(what: str, reason: str = "") -> CountyError:

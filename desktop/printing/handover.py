@@ -24,11 +24,11 @@ def _cases(sheet: Sheet, cases: tuple[HandoverCase, ...], wide: bool, empty: str
                 Column("回执编号", 3.4),
                 Column("事项", 3.4),
                 Column("申请人", 1.8),
-                Column("登记日期", 2.2),
+                Column("登记日期", 2.3),
                 Column("材料", 4.6),
             ],
             [
-                [c.receipt_no, c.item_name, c.applicant, day_text(c.business_date), "、".join(c.materials) or "—"]
+                [c.receipt_no, c.item_name, c.applicant, c.business_date.isoformat(), "、".join(c.materials) or "—"]
                 for c in cases
             ],
         )
