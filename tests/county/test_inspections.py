@@ -185,3 +185,15 @@ def test_a_wrong_inspection_is_refused_in_chinese_and_nothing_is_saved(db, kwarg
     db.rollback()
     assert words in refused.value.message and "什么都没有保存" in refused.value.message
     assert db.scalar(select(func.count()).select_from(Inspection)) == 0
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_a_revoked_point_gets_no_new_account_and_no_activation_code(db):
+    p = org(db)["a1"]
+    wang = admin.create_account(db, p.code, "王秀英", actor="t")
+    revocation.revoke_point(db, p.code, "违规刷单", actor=BUREAU)
+    with pytest.raises(admin.AdminError, match="已撤销，不能新建"):
+        admin.create_account(db, p.code, "李四", actor="t")
+    reinstate.reinstate_account(db, wang.id, "账号本身没有问题", actor=BUREAU)  # the point stays revoked
+    with pytest.raises(admin.AdminError, match="所在的代办点已撤销，不能发激活码"):
+        admin.issue_activation_code(db, wang.id, ttl=timedelta(hours=1), actor="t")
