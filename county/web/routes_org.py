@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from county.api.errors import status_of
 from county.errors import CountyError
-from county.models import Account, Case, Device, Point, Township
+from county.models import Account, Case, Device, InspectionFinding, Point, Township
 from county.services import admin, catalogues, directory, reinstate
 from county.services.staff import BUREAU, StaffRole
 from county.web import queries
@@ -96,6 +96,11 @@ def point_page(request: Request, code: str, who: Viewer, error: str = "", status
         devices = db.scalars(select(Device).where(Device.point_id == point.id).order_by(Device.device_no)).all()
         town = db.get(Township, point.township_id)
         catalogue = catalogues.catalogue(db)
+        open_findings = db.execute(
+            select(InspectionFinding.severity, func.count())
+            .where(InspectionFinding.point_id == point.id, InspectionFinding.fixed_on.is_(None))
+            .group_by(InspectionFinding.severity)
+        ).all()
         strays = db.scalars(
             who.scope.cases()
             .where(Case.point_id == point.id, Case.not_offered.is_(True))
@@ -113,6 +118,7 @@ def point_page(request: Request, code: str, who: Viewer, error: str = "", status
         town=town,
         items=catalogue.for_township(town.name if town else "").items,
         strays=strays,
+        open_findings=dict(open_findings),
         may_edit=who.role in BUREAU,
         error=error,
         done=done,

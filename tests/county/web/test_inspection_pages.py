@@ -90,6 +90,10 @@ def test_the_bureau_revokes_on_a_finding_and_a_fix_is_recorded(console):
         point = db.scalar(select(Point).where(Point.code == code))
         finding = inspections.of_point(db, point.id)[0][1][0]
     bureau = client_of(console, "bureau_clerk")
+    assert (
+        "有 1 个尚未整改，其中严重 1 个：整改完成前，这个代办点的季度奖补暂停发放"
+        in bureau.get(f"/console/points/{code}").text
+    )
     token = csrf_of(bureau.get(f"/console/points/{code}/revocation").text)
     empty = bureau.post(f"/console/points/{code}/revoke", data={"csrf": token, "reason": " "})
     assert empty.status_code == 400 and "撤销代办点要有依据" in empty.text
@@ -111,3 +115,4 @@ def test_the_bureau_revokes_on_a_finding_and_a_fix_is_recorded(console):
         },
     )
     assert fixed.status_code == 200 and "已于 2026年11月27日 整改完成" in fixed.text
+    assert "尚未整改" not in bureau.get(f"/console/points/{code}").text

@@ -15,7 +15,7 @@ from tests.desktop.ui.county_window import activated_counter, county_window
 from tests.factories import make_case_draft
 
 pytestmark = pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
-SHOT = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "standard" / "21-locked-revoked-point.png"
+SHOT = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "standard" / "locked-revoked-point.png"
 
 
 def test_a_revoked_point_locks_the_window_which_still_prints_the_handover_list(qtbot, county, tmp_path, catalogue):
