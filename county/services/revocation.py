@@ -5,7 +5,7 @@ One revocation is one row (``PointRevocation``) with the exact accounts, devices
 (``RevocationItem``), so reinstatement (county/services/reinstate.py) brings back exactly those and not an account
 or device the bureau stopped on its own, before or after. The clawback: when the bureau names the first day of
 the period the finding covers (``clawback_from``), every case of the point recorded from that day is disqualified
-(``departments.disqualify_case``, reason naming the revocation); the quarterly settlement then takes back what was
+(reason naming the revocation); the quarterly settlement then takes back what was
 paid for them in earlier quarters and pays nothing for the rest (docs/settlement.md). While revoked, the point's
 settlement is held. Reinstatement does not re-qualify those cases: that is the fraud review's decision.
 """
@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county.models import Account, Case, Device, Inspection, InspectionFinding, Point, PointRevocation, RevocationItem
-from county.services import texts
+from county.services import changes, texts
 from county.services.admin import AdminError, point_by_code, tell_devices
 from county.services.common import audit, utcnow
-from county.services.departments import disqualify_case
+from county.services.points import publish_statement_if_changed
 from sync.ledger.events import CHINA_TZ
 
 MAX_REASON = 500
@@ -107,7 +107,7 @@ def revoke_point(
         device.state = "revoked"
     items = [RevocationItem(revocation_id=revocation.id, kind="account", ref=str(a.id)) for a in accounts]
     items += [RevocationItem(revocation_id=revocation.id, kind="device", ref=d.id) for d in devices]
-    cases = _claw_back(session, point, revocation, actor=actor) if day else []
+    cases = _claw_back(session, point, revocation) if day else []
     items += [RevocationItem(revocation_id=revocation.id, kind="case", ref=c) for c in cases]
     session.add_all(items)
     tell_devices(session, point.id, {"point": point.code, "state": "revoked", "reason": reason})
@@ -127,9 +127,11 @@ def revoke_point(
     return revocation
 
 
-def _claw_back(session: Session, point: Point, revocation: PointRevocation, *, actor: str) -> list[str]:
+def _claw_back(session: Session, point: Point, revocation: PointRevocation) -> list[str]:
     """Disqualify the point's cases recorded from ``clawback_from`` (not already disqualified): the settlement
-    takes back what was paid for them and pays nothing for the rest."""
+    takes back what was paid for them and pays nothing for the rest. As ``departments.disqualify_case`` does for
+    one case, for all of them at once: the data exchange delivers them again, one points statement is queued;
+    which cases is recorded on the revocation (``revocation_item``) and counted in its audit row."""
     rows = session.scalars(
         select(Case)
         .where(
@@ -141,7 +143,12 @@ def _claw_back(session: Session, point: Point, revocation: PointRevocation, *, a
     ).all()
     why = f"代办点撤销（第十一条），收回奖补：{revocation.reason}"[:500]
     for case in rows:
-        disqualify_case(session, case, why, actor=actor)
+        case.disqualified, case.disqualify_reason = True, why
+    changes.touch(session, [case.case_id for case in rows])
+    session.flush()
+    months = {case.credit_month for case in rows if case.credit_month}
+    if months:
+        publish_statement_if_changed(session, point, months=months)
     return [case.case_id for case in rows]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError
-from county.models import Account, AuditLog, Device, Inspection, InspectionPhoto, Point
+from county.models import Account, AuditLog, CountyEvent, Device, Inspection, InspectionPhoto, Point
 from county.services import admin, inspections, reinstate, revocation, settlement, settlement_publish
 from county.services.common import utcnow
 from county.services.crediting import county_workdays
@@ -126,6 +126,13 @@ def test_a_revocation_with_clawback_is_taken_back_by_the_next_settlement_and_the
     assert sorted(cut["case"]) == sorted(c.case_id for c in paid + later)
     assert all(c.disqualified for c in paid + later) and not any(c.disqualified for c in before)
     assert "代办点撤销" in paid[0].disqualify_reason
+    statement = db.scalar(
+        select(CountyEvent.payload)
+        .where(CountyEvent.point_id == p.id, CountyEvent.kind == "points_statement")
+        .order_by(CountyEvent.id.desc())
+        .limit(1)
+    )
+    assert statement["quarters"]["2026-Q3"] == 20 and "2026-08" not in statement["months"]  # the counter is told
     with time_machine.travel(china(date(2027, 2, 1))):
         q4 = settlement.run(db, "2026-Q4", "0.8", actor="test")
     claws = settlement_publish.clawbacks_of(db, q4)
