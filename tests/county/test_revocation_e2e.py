@@ -84,3 +84,20 @@ def test_a_revoked_counter_locks_with_the_reason_and_still_prints_its_handover_l
     assert check_standing(counter).restored and not counter.locked
     again = engine_for(counter.store).run()
     assert again.ok and again.accepted == 1  # the case recorded before the lock goes up once
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_the_bureau_revokes_a_point_from_the_command_line_and_is_told_what_it_cancelled(county, counter, capsys):
+    from county import cli
+
+    _counter, setup = counter
+    db = ["--db", county.engine.url.render_as_string(hide_password=False)]
+    code = setup["point_code"]
+    assert cli.main([*db, "revoke-point", code, "--reason", "虚构办件", "--clawback-from", "2026-11-01"]) == 0
+    out = capsys.readouterr().out
+    assert f"已撤销代办点 {code}，同时注销了 1 个账号、停用了 1 台设备" in out and f"reinstate-point {code}" in out
+    assert cli.main([*db, "revoke-point", code, "--reason", "再次"]) == cli.EXIT_FAILED
+    assert "已经撤销了" in capsys.readouterr().out
+    assert cli.main([*db, "reinstate-point", code, "--reason", "复核后恢复"]) == 0
+    with county.session() as session:
+        assert point_by_code(session, code).state == "active"
