@@ -22,6 +22,7 @@ from county.services import (
     points,
     reinstate,
     retention,
+    revocation,
     sync_file,
     throttle,
     workdays,
@@ -64,6 +65,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("revoke-point", help="撤销代办点")
     p.add_argument("point_code")
     p.add_argument("--reason", required=True)
+    p.add_argument("--finding", type=int, default=None, help="作为依据的督查问题编号（控制台的督查记录里可见）")
+    p.add_argument("--clawback-from", default="", help="收回奖补的起始日期，如 2026-10-01：此后登记的办件取消积分")
     p = sub.add_parser("revoke-device", help="停用一台设备（电脑丢失或更换时；账号和代办点的其他设备不受影响）")
     p.add_argument("device", help="设备编号，如 list-devices 所列的 0427-1，或完整的设备 ID")
     p.add_argument("--reason", default="", help="停用的原因，记入审计日志")
@@ -336,9 +339,19 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
             f'如果是误注销，可以用 reinstate-account {args.account_id} --reason "…" 恢复。'
         )
     if args.command == "revoke-point":
-        admin.revoke_point(session, args.point_code, args.reason, actor=actor)
+        done = revocation.revoke_point(
+            session,
+            args.point_code,
+            args.reason,
+            actor=actor,
+            finding_id=args.finding,
+            clawback_from=args.clawback_from,
+        )
+        cut = revocation.cancelled(session, done)
         return (
-            f"已撤销代办点 {args.point_code}。"
+            f"已撤销代办点 {args.point_code}，同时注销了 {len(cut['account'])} 个账号、停用了 {len(cut['device'])} 台设备"
+            + (f"，{len(cut['case'])} 件办件取消积分（收回奖补）" if cut["case"] else "")
+            + "。"
             f'如果是误撤销，可以用 reinstate-point {args.point_code} --reason "…" 恢复。'
         )
     if args.command == "revoke-device":

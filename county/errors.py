@@ -53,11 +53,16 @@ def unauthorised(message: str = "这台电脑的登录凭证无效，请联系�
     return CountyError(Refusal.UNAUTHENTICATED, "auth_invalid", message)
 
 
-def revoked(what: str) -> CountyError:
+HANDOVER = "本机台账数据都还在：请打印“交接清单”，把群众的材料和寄递连同清单交给乡镇。"
+
+
+def revoked(what: str, reason: str = "") -> CountyError:
+    if what == "point":
+        why = f"（原因：{reason[:200]}）" if reason else ""
+        return CountyError(Refusal.FORBIDDEN, "point_revoked", f"本代办点已被县里撤销{why}，暂时不能同步。{HANDOVER}")
     messages = {
         "device": "这台电脑的激活已被县里撤销，暂时不能同步。本机台账数据都还在，请联系县政务服务管理局。",
         "account": "代办员账号已被县里注销，暂时不能同步。本机台账数据都还在，请联系县政务服务管理局。",
-        "point": "本代办点已被县里撤销，暂时不能同步。本机台账数据都还在，请联系县政务服务管理局。",
     }
     return CountyError(Refusal.FORBIDDEN, f"{what}_revoked", messages[what])
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -581,3 +582,79 @@ class ExchangeStatus(Base):
     message: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (UniqueConstraint("client_id", "client_ref", name="uq_exchange_status_ref"),)
+
+
+class Inspection(Base):
+    """督查: the township's daily supervision (日常监管) or the bureau's periodic inspection of one point."""
+
+    __tablename__ = "inspection"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("point.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # township | bureau
+    inspected_on: Mapped[date] = mapped_column(Date)
+    inspector: Mapped[str] = mapped_column(String(40))
+    checklist: Mapped[dict] = mapped_column(JSON)  # check key → pass | fail | na
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InspectionFinding(Base):
+    """A finding (问题) of an inspection: its severity, the required fix (整改) and its deadline, and when it was fixed."""
+
+    __tablename__ = "inspection_finding"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    point_id: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(10))  # minor (一般) | serious (严重)
+    description: Mapped[str] = mapped_column(Text)
+    fix_required: Mapped[str] = mapped_column(Text)
+    fix_days: Mapped[int] = mapped_column(Integer)  # working days allowed, in the county's table
+    fix_due: Mapped[date] = mapped_column(Date)
+    fixed_on: Mapped[date | None] = mapped_column(Date)
+    fix_note: Mapped[str | None] = mapped_column(Text)
+    fixed_by: Mapped[str | None] = mapped_column(String(60))
+    __table_args__ = (Index("ix_inspection_finding_open", "point_id", "severity", "fixed_on"),)
+
+
+class InspectionPhoto(Base):
+    """A JPEG or PNG taken at an inspection, kept in the database (backed up and written with its inspection)."""
+
+    __tablename__ = "inspection_photo"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PointRevocation(Base):
+    """撤销 of a point (第十一条): the finding or written reason behind it, the clawback period, and its reinstatement."""
+
+    __tablename__ = "point_revocation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("point.id"), index=True)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_finding.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    clawback_from: Mapped[date | None] = mapped_column(Date)  # cases completed from this day are disqualified
+    revoked_by: Mapped[str] = mapped_column(String(60))
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reinstated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reinstated_by: Mapped[str | None] = mapped_column(String(60))
+    reinstate_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RevocationItem(Base):
+    """One account, device or case a revocation cancelled; ``superseded`` once the bureau decides it on its own."""
+
+    __tablename__ = "revocation_item"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revocation_id: Mapped[int] = mapped_column(ForeignKey("point_revocation.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # account | device | case
+    ref: Mapped[str] = mapped_column(String(32))
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    __table_args__ = (
+        UniqueConstraint("revocation_id", "kind", "ref", name="uq_revocation_item"),
+        Index("ix_revocation_item_ref", "kind", "ref"),
+    )

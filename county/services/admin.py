@@ -10,7 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
-from county.models import Account, ActivationCode, CountyEvent, Device, Point, Township
+from county.models import (
+    Account,
+    ActivationCode,
+    CountyEvent,
+    Device,
+    Point,
+    PointRevocation,
+    RevocationItem,
+    Township,
+)
 from county.services import texts
 from county.services.common import audit, iso, new_activation_code, sha256_hex, utcnow
 from sync.ledger.events import CHINA_TZ
@@ -82,6 +91,8 @@ def _same_name(session: Session, point: Point, name: str) -> AdminError | None:
 def create_account(session: Session, point_code: str, name: str, *, actor: str) -> Account:
     """A new agent account; two accounts of one point never share a name (a unique constraint keeps it so)."""
     point = point_by_code(session, point_code)
+    if point.state != "active":
+        raise AdminError(f"代办点 {point.code} 已撤销，不能新建代办员账号；如需恢复，请先恢复代办点。什么都没有改。")
     name = texts.person_name(name)
     if (same := _same_name(session, point, name)) is not None:
         raise same
@@ -106,6 +117,8 @@ def issue_activation_code(session: Session, account_id: int, *, ttl: timedelta, 
     account = session.get(Account, account_id)
     if account is None or account.state != "active":
         raise AdminError("这个代办员账号不存在或已注销，不能发激活码。")
+    if session.get(Point, account.point_id).state != "active":
+        raise AdminError("这个代办员账号所在的代办点已撤销，不能发激活码；请先恢复代办点。")
     code = new_activation_code()
     now = utcnow()
     session.add(ActivationCode(code_hash=sha256_hex(code), account_id=account.id, created_at=now, expires_at=now + ttl))
@@ -123,17 +136,30 @@ def revoke_account(session: Session, account_id: int, reason: str, *, actor: str
     if account is None:
         raise AdminError("没有这个代办员账号。")
     reason = texts.line(reason, field="reason", label="注销原因", max_len=200, required=False)
+    taken = take_over(session, "account", str(account.id))
+    if account.state != "active" and not taken:
+        raise AdminError(f"代办员账号 {account.id} 已经注销了。什么都没有改。")
     account.state, account.revoked_at = "revoked", utcnow()
     tell_devices(session, account.point_id, {"account_id": account.id, "state": "revoked", "reason": reason})
     audit(session, actor, "account.revoke", f"account:{account.id}", reason=reason)
 
 
-def revoke_point(session: Session, point_code: str, reason: str, *, actor: str) -> None:
-    point = point_by_code(session, point_code)
-    reason = texts.line(reason, field="reason", label="撤销原因", max_len=200, required=False)
-    point.state, point.revoked_at = "revoked", utcnow()
-    tell_devices(session, point.id, {"point": point.code, "state": "revoked", "reason": reason})
-    audit(session, actor, "point.revoke", f"point:{point.code}", reason=reason)
+def take_over(session: Session, kind: str, ref: str) -> bool:
+    """The bureau decides about one account or device on its own: a point revocation in force that cancelled it
+    no longer brings it back at reinstatement. True when there was such a revocation."""
+    items = session.scalars(
+        select(RevocationItem)
+        .join(PointRevocation, PointRevocation.id == RevocationItem.revocation_id)
+        .where(
+            RevocationItem.kind == kind,
+            RevocationItem.ref == ref,
+            RevocationItem.superseded.is_(False),
+            PointRevocation.reinstated_at.is_(None),
+        )
+    ).all()
+    for item in items:
+        item.superseded = True
+    return bool(items)
 
 
 def find_device(session: Session, ref: str) -> Device:
@@ -159,7 +185,7 @@ def revoke_device(session: Session, ref: str, reason: str, *, actor: str) -> Dev
     reason = texts.line(reason, field="reason", label="停用原因", max_len=200, required=False)
     if not reason:
         raise AdminError("请用 --reason 写明停用这台设备的原因，它会记入审计日志。什么都没有改。")
-    if device.state != "active":
+    if not take_over(session, "device", device.id) and device.state != "active":
         raise AdminError("这台设备已经停用了。什么都没有改。")
     device.state = "revoked"
     audit(session, actor, "device.revoke", f"device:{device.id}", reason=reason)

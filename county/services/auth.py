@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hmac
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal, revoked, unauthorised
-from county.models import Account, Device, Point
+from county.models import Account, Device, Point, PointRevocation
 from county.services.common import sha256_hex
 
 
@@ -27,13 +28,20 @@ def authenticate(session: Session, authorization: str | None, *, lock: bool = Fa
 
 
 def check_standing(session: Session, device: Device) -> Point:
-    """The device's point, if the device, its account and its point are all still in good standing."""
+    """The device's point, if the point, the device's account and the device are all still in good standing.
+    The point first: a revoked point cancels its accounts and devices too, and the counter should say why."""
+    point = session.get(Point, device.point_id)
+    if point.state != "active":
+        revocation = session.scalar(
+            select(PointRevocation)
+            .where(PointRevocation.point_id == point.id, PointRevocation.reinstated_at.is_(None))
+            .order_by(PointRevocation.id.desc())
+            .limit(1)
+        )
+        raise revoked("point", revocation.reason if revocation else "")
     if device.state != "active":
         raise revoked("device")
     account = session.get(Account, device.account_id)
     if account.state != "active":
         raise revoked("account")
-    point = session.get(Point, device.point_id)
-    if point.state != "active":
-        raise revoked("point")
     return point

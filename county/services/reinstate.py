@@ -1,9 +1,10 @@
 """Reinstatement (恢复) of an account or point revoked by mistake: one audited change, told to its devices.
 
-Revoking an account or a point only marks that row; the devices under it keep their credentials and are
-refused because of their account's or point's standing (``county.services.auth.check_standing``). So
-reinstating gives those devices back exactly the standing they had: a device revoked on its own
-(``revoke_device``) stays revoked, and a device whose point (or account) is still revoked stays refused.
+Revoking an account only marks that row; its devices keep their credentials and are refused because of the
+account's standing (``county.services.auth.check_standing``). Revoking a point cancels all its accounts and
+devices at once and records exactly which (county/services/revocation.py); reinstating the point brings back
+those and no other: a device or account stopped on its own (``revoke_device``, ``revoke_account``, before or
+after the revocation) stays stopped, and a device whose account is still revoked stays refused.
 The bureau is shown which devices work again and which do not, and why; the audit log records both lists.
 """
 
@@ -17,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from county.models import Account, Device, Point
 from county.services.admin import AdminError, tell_devices
-from county.services.common import audit
+from county.services.common import audit, utcnow
+from county.services.revocation import cancelled
+from county.services.revocation import open_revocation as revocation_in_force
 
 MAX_REASON = 200
 
@@ -101,6 +104,7 @@ def _reinstate(
     feed: dict,
     devices: dict,
     target: str,
+    before_devices=None,
 ) -> Reinstated:
     """The change itself, shared by accounts and points: active again, told to the point's devices, audited."""
     if row.state != "revoked":
@@ -110,6 +114,7 @@ def _reinstate(
     row.state, row.revoked_at = "active", None
     point_id = row.point_id if isinstance(row, Account) else row.id
     tell_devices(session, point_id, {**feed, "state": "active", "reason": reason})
+    extra = before_devices(reason) if before_devices else {}
     session.flush()
     result = Reinstated(what, reason, _devices(session, **devices))
     audit(
@@ -120,6 +125,7 @@ def _reinstate(
         reason=reason,
         devices_working=[d.device.id for d in result.working],
         devices_stopped=[d.device.id for d in result.stopped],
+        **extra,
     )
     return result
 
@@ -149,6 +155,22 @@ def reinstate_point(session: Session, point_code: str, reason: str | None, *, ac
     point = session.scalar(select(Point).where(Point.code == code).with_for_update())
     if point is None:
         raise AdminError(f"没有编号为 {code} 的代办点。什么都没有改。")
+
+    def bring_back(checked_reason: str) -> dict:
+        """Exactly what the point's revocation in force cancelled, and is still its own, is active again."""
+        revocation = revocation_in_force(session, point.id)
+        if revocation is None:  # revoked before revocations were recorded: the point alone
+            return {}
+        back = cancelled(session, revocation)
+        for account in session.scalars(select(Account).where(Account.id.in_([int(a) for a in back["account"]]))):
+            if account.state == "revoked":
+                account.state, account.revoked_at = "active", None
+        for device in session.scalars(select(Device).where(Device.id.in_(back["device"]))):
+            device.state = "active"
+        revocation.reinstated_at, revocation.reinstated_by = utcnow(), actor
+        revocation.reinstate_reason = checked_reason
+        return {"revocation": revocation.id, "accounts_back": [int(a) for a in back["account"]]}
+
     return _reinstate(
         session,
         point,
@@ -158,4 +180,5 @@ def reinstate_point(session: Session, point_code: str, reason: str | None, *, ac
         feed={"point": point.code},
         devices={"point_id": point.id},
         target=f"point:{point.code}",
+        before_devices=bring_back,
     )

@@ -32,6 +32,7 @@ from county.models import (
     TamperFlag,
     Township,
 )
+from county.services import inspections
 from county.services.common import audit, utcnow
 from county.services.crediting import county_workdays, month_closes
 from county.services.settlement_hash import content_hash
@@ -98,8 +99,17 @@ def _revoked_holds(session: Session, quarter: str, point_ids: list[int]) -> dict
     return {point_id: ["代办点已撤销，奖补暂停发放，待县局处理"] for (point_id,) in rows}
 
 
-# The hook: inspections (open serious findings) and fraud review (unreviewed hits) add their own source here.
-HOLDS: list[HoldSource] = [_tamper_holds, _revoked_holds]
+def _inspection_holds(session: Session, quarter: str, point_ids: list[int]) -> dict[int, list[str]]:
+    """A serious inspection finding (督查, 严重) whose fix is not yet recorded as done, at the time of the run."""
+    found = inspections.open_serious(session, point_ids)
+    return {
+        point_id: [f"督查发现严重问题尚未整改（整改期限 {f.fix_due:%Y年%m月%d日}）：{f.description[:60]}" for f in rows]
+        for point_id, rows in found.items()
+    }
+
+
+# The hook: fraud review (unreviewed hits) adds its own source here.
+HOLDS: list[HoldSource] = [_tamper_holds, _revoked_holds, _inspection_holds]
 
 
 def holds(session: Session, quarter: str, point_ids: list[int]) -> dict[int, str]:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from county.api.errors import status_of
 from county.errors import CountyError
-from county.models import Account, Case, Device, Point, Township
+from county.models import Account, Case, Device, InspectionFinding, Point, Township
 from county.services import admin, catalogues, directory, reinstate
 from county.services.staff import BUREAU, StaffRole
 from county.web import queries
@@ -96,6 +96,11 @@ def point_page(request: Request, code: str, who: Viewer, error: str = "", status
         devices = db.scalars(select(Device).where(Device.point_id == point.id).order_by(Device.device_no)).all()
         town = db.get(Township, point.township_id)
         catalogue = catalogues.catalogue(db)
+        open_findings = db.execute(
+            select(InspectionFinding.severity, func.count())
+            .where(InspectionFinding.point_id == point.id, InspectionFinding.fixed_on.is_(None))
+            .group_by(InspectionFinding.severity)
+        ).all()
         strays = db.scalars(
             who.scope.cases()
             .where(Case.point_id == point.id, Case.not_offered.is_(True))
@@ -113,6 +118,7 @@ def point_page(request: Request, code: str, who: Viewer, error: str = "", status
         town=town,
         items=catalogue.for_township(town.name if town else "").items,
         strays=strays,
+        open_findings=dict(open_findings),
         may_edit=who.role in BUREAU,
         error=error,
         done=done,
@@ -180,27 +186,6 @@ def reinstate_account(request: Request, code: str, account_id: int, who: Bureau,
         reinstate.reinstate_account(db, account_id, reason, actor=who.actor)
 
     return _change(request, code, who, work, "账号已恢复。")
-
-
-@router.post("/points/{code}/revoke")
-def revoke_point(request: Request, code: str, who: Bureau, reason: Text = ""):
-    def work(db) -> None:
-        if not reason.strip():
-            raise admin.AdminError("请写明撤销原因，它会记入审计日志并告诉代办点。什么都没有改。")
-        admin.revoke_point(db, code[:8], reason, actor=who.actor)
-
-    return _change(request, code, who, work, "代办点已撤销，它的设备下次同步时停止工作。")
-
-
-@router.post("/points/{code}/reinstate")
-def reinstate_point(request: Request, code: str, who: Bureau, reason: Text = ""):
-    return _change(
-        request,
-        code,
-        who,
-        lambda db: reinstate.reinstate_point(db, code[:8], reason, actor=who.actor),
-        "代办点已恢复。",
-    )
 
 
 @router.post("/points/{code}/listing")

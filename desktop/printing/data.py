@@ -192,3 +192,29 @@ class NoticeData:
     query: QueryInfo
     sample: bool
     training: bool = False
+
+
+@dataclass(frozen=True)
+class HandoverCase:
+    """One villager's case whose papers the point holds or sent: for the township to take over."""
+
+    receipt_no: str
+    item_name: str
+    applicant: str  # masked name (or the organisation's name)
+    business_date: date
+    state_label: str
+    materials: tuple[str, ...]  # the materials received at the counter, by name
+
+
+@dataclass(frozen=True)
+class HandoverData:
+    """交接清单: what a stopped point hands over to its township — materials held, materials sent, mailings."""
+
+    printed_at: datetime
+    point: PointInfo
+    reason: str  # the county's words when it stopped the counter ("" if the counter is not stopped)
+    held: tuple[HandoverCase, ...]  # papers still at the point (登记 or 退回)
+    sent: tuple[HandoverCase, ...]  # papers sent to a department that has not signed for them
+    mailings: tuple[MailingRow, ...]  # not yet delivered: to be followed by the township
+    unsynced: int  # records the county has not received
+    training: bool = False

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
-from desktop.printing.data import DaySheetData, GuideData, MailingSlipData, NoticeData, ReceiptData
+from desktop.printing.data import DaySheetData, GuideData, HandoverData, MailingSlipData, NoticeData, ReceiptData
 from desktop.printing.settings import PrintSettings
 from desktop.services.print_data import guide_data, mailing_slip_data, notice_data, receipt_data
 from desktop.services.print_day import day_sheet_data
+from desktop.services.print_handover import handover_data
 from desktop.store.ledger import LedgerStore
 from sync.ledger.catalogue import Catalogue
 from sync.ledger.events import CHINA_TZ, EventDraft, format_time
@@ -27,6 +28,7 @@ from sync.ledger.forms import (
 SAMPLE_DATE = date(2026, 11, 27)
 SAMPLE_POINT = "瑶里镇瑶里村便民代办点"
 SAMPLE_AGENT = "李春华"
+SAMPLE_HANDOVER_REASON = "本代办点已被县里撤销（原因：示例），暂时不能同步。"
 SAMPLE_KEY = b"sample-check-key: not for use!!!"  # 32 bytes; a real point's key comes with its enrolment
 SAMPLE_TRACKING = f"EA60718325{s10_check_digit('60718325')}CN"
 
@@ -200,7 +202,7 @@ def sample_documents(
     *,
     settings: PrintSettings | None = None,
     printed_at: datetime | None = None,
-) -> dict[str, ReceiptData | MailingSlipData | DaySheetData | GuideData | NoticeData]:
+) -> dict[str, ReceiptData | MailingSlipData | DaySheetData | GuideData | NoticeData | HandoverData]:
     """Each document, keyed like documents.DOCUMENTS, built by the real queries from the sample day."""
     settings = settings or PrintSettings(check_key=SAMPLE_KEY)
     printed_at = printed_at or datetime.combine(day.business_date, time(17, 30), CHINA_TZ)
@@ -212,4 +214,5 @@ def sample_documents(
         "day-sheet": day_sheet_data(store, catalogue, day.business_date, **common),
         "guide": guide_data(catalogue, "FL015", printed_at=printed_at),
         "notice": notice_data(store, catalogue, day.approval_case, **common),
+        "handover": handover_data(store, catalogue, reason=SAMPLE_HANDOVER_REASON, **common),
     }

@@ -1,4 +1,5 @@
-"""What the counter prints (through desktop.printing): receipt, one-time notice, mailing slip, day sheet, guide."""
+"""What the counter prints (through desktop.printing): receipt, one-time notice, mailing slip, day sheet, guide,
+and the hand-over list of a stopped counter."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from desktop.printing.documents import pdf_of
 from desktop.printing.papers import paper_by_key
 from desktop.services.print_data import guide_data, mailing_slip_data, notice_data, print_settings, receipt_data
 from desktop.services.print_day import day_sheet_data
+from desktop.services.print_handover import handover_data
 from desktop.services.session import Counter
 
 
@@ -56,3 +58,12 @@ def guide_pdf(counter: Counter, item_code: str) -> bytes:
     return pdf_of(
         guide_data(counter.catalogue, item_code, printed_at=counter.now(), training=counter.training), _paper(counter)
     )
+
+
+def handover_pdf(counter: Counter) -> bytes:
+    """交接清单: what this point still holds of its villagers' affairs, for the township (works while locked)."""
+    settings = print_settings(counter.store, training=counter.training)
+    data = handover_data(
+        counter.store, counter.catalogue, reason=counter.locked or "", settings=settings, printed_at=counter.now()
+    )
+    return pdf_of(data, _paper(counter))

@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
 
         self.counter.locked = message or self.counter.locked or "县里已停用这台电脑。"
         if self.lock_view is None:
-            self.lock_view = LockedView(self.counter.locked)
+            self.lock_view = LockedView(self.counter.locked, counter=self.counter)
             self.lock_view.close_app.connect(self.close)
             self.lock_view.check_again.connect(self.check_standing)
             self.root.addWidget(self.lock_view)

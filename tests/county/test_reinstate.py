@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from county import cli
 from county.models import Account, AuditLog, Case, CountyEvent, LedgerEvent, Point
-from county.services import admin, reinstate
+from county.services import admin, reinstate, revocation
 from desktop.services.activation import activate
 from desktop.services.session import Counter
 from desktop.services.standing import check_standing
@@ -104,7 +104,7 @@ def test_a_mistakenly_revoked_account_is_reinstated_and_the_counter_carries_on(c
 def test_a_mistakenly_revoked_point_is_reinstated_and_the_counter_carries_on(county, point, catalogue):
     counter, setup = point
     code = setup["point_code"]
-    revoke_and_lock(county, counter, catalogue, lambda s: admin.revoke_point(s, code, "撤销代办点", actor=BUREAU))
+    revoke_and_lock(county, counter, catalogue, lambda s: revocation.revoke_point(s, code, "撤销代办点", actor=BUREAU))
     assert "代办点" in counter.locked
     with county.session() as session:
         reinstate.reinstate_point(session, code, "乡镇复核后恢复", actor=BUREAU)
@@ -132,7 +132,7 @@ def test_reinstating_does_not_revive_a_device_the_county_stopped_on_its_own(coun
 def test_a_point_reinstated_while_its_account_stays_revoked_still_refuses_the_device(county, point, catalogue):
     counter, setup = point
     with county.session() as session:
-        admin.revoke_point(session, setup["point_code"], "撤销", actor=BUREAU)
+        revocation.revoke_point(session, setup["point_code"], "撤销", actor=BUREAU)
         admin.revoke_account(session, setup["account_id"], "注销", actor=BUREAU)
         session.commit()
     with county.session() as session:

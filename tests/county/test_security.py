@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import func, select
 
 from county.models import ActivationCode, Device, LedgerEvent, TamperFlag
-from county.services import admin, departments
+from county.services import departments, revocation
 from desktop.services.activation import activate, sync_client_for
 from desktop.store.sync_port import StoreSyncPort
 from sync.client import AuthRefused, SyncClient
@@ -131,7 +131,7 @@ def test_a_revoked_point_is_refused_at_once(county, tmp_path):
     store = activate(county.base_url, setup["code"], tmp_path / "d", PASSWORD).store
     try:
         with county.session() as session:
-            admin.revoke_point(session, setup["point_code"], "撤销代办点", actor="test")
+            revocation.revoke_point(session, setup["point_code"], "撤销代办点", actor="test")
             session.commit()
         with pytest.raises(AuthRefused) as info:
             sync_client_for(store).pull(0)

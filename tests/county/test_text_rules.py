@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from county.errors import CountyError
 from county.models import Device, LedgerEvent, Township
-from county.services import admin, departments, notices
+from county.services import admin, departments, notices, revocation
 from sync.ledger.chain import GENESIS_HASH, seal
 from sync.ledger.validation import ValidationError, clean_text
 from sync.wire import PushRequest, event_to_wire
@@ -82,7 +82,7 @@ def test_names_reasons_notes_and_notices_entered_at_the_county_are_checked(count
             lambda: admin.create_township(session, "瑶里\u200b镇", actor="t"),
             lambda: admin.create_point(session, "小卖部\u202e", "瑶里镇", actor="t"),
             lambda: admin.create_account(session, setup["point_code"], "王\x00秀英", actor="t"),
-            lambda: admin.revoke_point(session, setup["point_code"], "刷单\u2066", actor="t"),
+            lambda: revocation.revoke_point(session, setup["point_code"], "刷单\u2066", actor="t"),
             lambda: notices.publish_notice(session, "通知\x07", "内容", point_code=None, actor="t"),
             lambda: notices.publish_notice(session, "通知", "内容\u200b", point_code=None, actor="t"),
         ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from county.models import Township
-from county.services import consultations
+from county.models import Point, Township
+from county.services import consultations, inspections
 from county.services.staff import StaffRole
 from county.web import routers
 from tests.county.web.conftest import csrf_of, sign_in
@@ -49,7 +49,40 @@ def url(path: str, console, ids: dict[str, int] | None = None) -> str:
         .replace("{township_id}", str(_township_id(console, console.a.township)))
         .replace("{item_code}", "FL015")  # the department account's unit (县市场监管局) handles it
         .replace("{client_id}", str(console.api_client_id))
+        .replace("{finding_id}", str(ids.get("finding_id", 0)))
+        .replace("{photo_id}", str(ids.get("photo_id", 0)))
     )
+
+
+BUREAU_ROLES = {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK}
+
+
+def inspected(console) -> dict[str, int]:
+    """An inspection of township a's point with a finding and a photo: the inspection routes have something to show."""
+    with console.county.session() as db:
+        point = db.scalar(select(Point).where(Point.code == console.a.point_code))
+        inspection = inspections.record(
+            db,
+            point,
+            kind="township",
+            inspected_on="2026-11-26",
+            inspector="李干事",
+            checklist={**dict.fromkeys(inspections.CHECKS, "pass"), "poster": "fail"},
+            note="",
+            findings=[inspections.FindingDraft("minor", "公示栏破损", "更换", "5")],
+            photos=[PNG],
+            actor="test",
+        )
+        db.commit()
+        ((_i, (finding,), (photo,)),) = inspections.of_point(db, point.id)
+        assert inspection.id == _i.id
+        return {"finding_id": finding.id, "photo_id": photo}
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f1bd6e0000000049454e44ae426082"
+)
 
 
 def _township_id(console, name: str) -> int:
@@ -110,6 +143,14 @@ def test_every_console_route_declares_its_roles():
         "/console/settlements/{settlement_id}/townships/{township_id}/list.pdf",
         "/console/settlements/{settlement_id}/townships/{township_id}/slips.pdf",
     }
+    lifecycle = {(m, p): r for m, p, r in routes if "/inspections" in p or "/revo" in p or "/findings/" in p}
+    readers = {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK, StaffRole.TOWNSHIP, StaffRole.FINANCE}
+    assert lifecycle[("GET", "/console/points/{code}/inspections")] == readers
+    assert lifecycle[("GET", "/console/points/{code}/revocation")] == readers
+    assert writes[("POST", "/console/points/{code}/inspections")] == readers - {StaffRole.FINANCE}
+    assert writes[("POST", "/console/points/{code}/findings/{finding_id}/fixed")] == readers - {StaffRole.FINANCE}
+    assert writes[("POST", "/console/points/{code}/revoke")] == BUREAU_ROLES
+    assert writes[("POST", "/console/points/{code}/reinstate")] == BUREAU_ROLES
     department_work = {(m, p): r for m, p, r in routes if p.startswith("/console/cases/")}
     assert department_work[("POST", "/console/cases/{case_id}/return-mailing")] == {StaffRole.DEPARTMENT}
     assert department_work[("GET", "/console/cases/export")] == frozenset(StaffRole)
@@ -130,6 +171,7 @@ def test_only_the_declared_roles_pass_each_route(console):
         consult_id = consult.id
     ids = published_q3(console)  # township a's points are in it: every settlement route has something to show
     ids["consult_id"] = consult_id
+    ids |= inspected(console)
     anonymous = console.client()
     for method, path, _roles in declared():
         response = anonymous.request(method, url(path, console, ids), data={"csrf": "x"})

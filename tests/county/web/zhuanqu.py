@@ -10,7 +10,7 @@ from sqlalchemy import select
 from county.api.app import create_app
 from county.config import Limits, Settings
 from county.models import Case, Point
-from county.services import departments
+from county.services import departments, revocation
 from county.services.pii import new_key
 from county.web import queries
 from desktop.printing.settings import PrintSettings
@@ -109,7 +109,7 @@ def furnish(zq: Zhuanqu, *, other_fl012: int = 3) -> Furnished:
             phone_public=False,
             actor="test",
         )
-        admin.revoke_point(db, gone.code, "店主外出务工", actor="test")
+        revocation.revoke_point(db, gone.code, "店主外出务工", actor="test")
         ids = {
             "past": notices.publish_notice(
                 db, NEWS["past"], "缴费时间：\n2026年11月1日至12月31日。", point_code=None, actor="t", public=True,

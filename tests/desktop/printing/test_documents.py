@@ -66,6 +66,7 @@ EXPECTED = {
         "12345",
     ],
     "notice": ["一次性告知单", "0427-261127-1001-7", "经营场所使用证明", "复印件1份", "全部材料", "群众签名"],
+    "handover": ["交接清单", "县里的说明", "在本点的群众材料", "未妥投的寄递", "乡镇接收人签名"],
 }
 CASES = [(key, paper) for key in DOCUMENTS for paper in PAPERS]
 
