@@ -7,13 +7,14 @@ VENV="$ROOT/.venv"
 PY="${PYTHON:-python3}"
 
 # The counter window's X11 libraries (what PySide6's xcb platform plugin links against; the same list as
-# XCB_LIBRARIES in desktop/display.py), fonts config, Xvfb for the window tests, poppler for the print tests.
+# XCB_LIBRARIES in desktop/display.py), fonts config, Xvfb for the window tests, poppler for the print tests,
+# eatmydata so the tests' own writes skip fsync (no test can cut the power; scripts/test).
 QT_PACKAGES="libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-shape0
   libxcb-randr0 libxcb-xkb1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0 libxcb-util1 libxcb-render0 libxcb1
   libx11-xcb1 libx11-6 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libfreetype6 libdbus-1-3
   fontconfig"
 # window tests, print tests, .ci/run's second run at another date, the console's browser tests and their CJK font
-TEST_PACKAGES="xvfb poppler-utils faketime chromium fonts-wqy-microhei"
+TEST_PACKAGES="xvfb poppler-utils faketime chromium fonts-wqy-microhei eatmydata"
 need_apt=()
 if command -v dpkg-query >/dev/null 2>&1; then
   # shellcheck disable=SC2086
