@@ -50,7 +50,7 @@ def routers() -> list:
 
 
 def install(app: FastAPI) -> None:
-    from county.web import routes_consult, routes_public, routes_zhuanqu
+    from county.web import routes_apply, routes_consult, routes_public, routes_zhuanqu
 
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
     app.mount("/ssb/static", StaticFiles(directory=HERE / "static" / "public"), name="public-static")
@@ -59,6 +59,7 @@ def install(app: FastAPI) -> None:
     app.include_router(routes_public.router, include_in_schema=False)
     app.include_router(routes_zhuanqu.router, include_in_schema=False)
     app.include_router(routes_consult.router, include_in_schema=False)
+    app.include_router(routes_apply.router, include_in_schema=False)
 
     @app.get("/console", include_in_schema=False)
     def _console_root() -> RedirectResponse:
