@@ -82,7 +82,15 @@ def _gate(writing, settings: Settings, client: str, token: str, solution: str) -
 
 
 def apply(
-    writing, settings: Settings, box_of, form: ApplicationForm, photos: list[bytes], client: str, *, token="", solution=""
+    writing,
+    settings: Settings,
+    box_of,
+    form: ApplicationForm,
+    photos: list[bytes],
+    client: str,
+    *,
+    token="",
+    solution="",
 ) -> tuple[str, str]:
     """One application from the 专区: (number, check code). Every try counts, a refused one too."""
     _gate(writing, settings, client, token, solution)
@@ -129,8 +137,7 @@ def _shown(session: Session, row) -> PublicApplication:
         state_label=applications.STATES[row.state],
         reason=row.reason,
         steps=[
-            PublicStep(applications.STEP_LABELS[s.step], _day(s.at), s.reason)
-            for s in applications.steps(session, row)
+            PublicStep(applications.STEP_LABELS[s.step], _day(s.at), s.reason) for s in applications.steps(session, row)
         ],
         point_code=point.code if point else None,
     )

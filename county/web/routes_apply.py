@@ -38,7 +38,12 @@ def _writing(core):
 
 
 def _form_page(
-    request: Request, form: ApplicationForm, *, fix: tuple[str, str] | None = None, message: str = "", status=200,
+    request: Request,
+    form: ApplicationForm,
+    *,
+    fix: tuple[str, str] | None = None,
+    message: str = "",
+    status=200,
     headers=None,
 ) -> Response:
     core = request.app.state.core
@@ -120,8 +125,9 @@ async def apply(request: Request):
             token=fields.get("token", ""),
             solution=fields.get("solution", ""),
         )
-    except CountyError:  # what was typed stays (the photos must be chosen again); the challenge is new
-        return await run_in_threadpool(lambda: _form_page(request, _typed(fields), **_refused(exc)))
+    except CountyError as exc:  # what was typed stays (the photos must be chosen again); the challenge is new
+        refused = _refused(exc)
+        return await run_in_threadpool(lambda: _form_page(request, _typed(fields), **refused))
     response = _render(request, "public/apply_done.html", number=number, code=code, here="/ssb/sq/s")
     response.headers["Cache-Control"] = "no-store"  # the check code is shown this once
     return response
@@ -142,7 +148,12 @@ async def status(
         )
     except CountyError as exc:
         response = _render(
-            request, "public/apply_status.html", status_of(exc), n=n, found=None, message=exc.message,
+            request,
+            "public/apply_status.html",
+            status_of(exc),
+            n=n,
+            found=None,
+            message=exc.message,
             here="/ssb/sq/s",
         )
         response.headers.update(_retry(exc))
@@ -165,7 +176,12 @@ async def edit(
         )
     except CountyError as exc:
         response = _render(
-            request, "public/apply_status.html", status_of(exc), n=n, found=None, message=exc.message,
+            request,
+            "public/apply_status.html",
+            status_of(exc),
+            n=n,
+            found=None,
+            message=exc.message,
             here="/ssb/sq/s",
         )
         response.headers.update(_retry(exc))
@@ -193,9 +209,9 @@ async def fix(request: Request):
             photos,
             client_ip(request),
         )
-    except CountyError:
-        fix_of = (fields.get("n", "")[:40], fields.get("c", "")[:20])
-        return await run_in_threadpool(lambda: _form_page(request, _typed(fields), fix=fix_of, **_refused(exc)))
+    except CountyError as exc:
+        fix_of, refused = (fields.get("n", "")[:40], fields.get("c", "")[:20]), _refused(exc)
+        return await run_in_threadpool(lambda: _form_page(request, _typed(fields), fix=fix_of, **refused))
     response = _render(request, "public/apply_status.html", found=found, n=found.number, done=True, here="/ssb/sq/s")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -100,7 +100,9 @@ def test_a_returned_application_is_fixed_by_the_applicant(console):
     edit = client.get("/ssb/sq/edit", params={"n": number, "c": check})
     assert edit.status_code == 200 and 'value="绕南村一组 18 号"' in edit.text
     assert AGENT_PHONE not in edit.text and AGENT_ID not in edit.text and "程桂兰" not in edit.text
-    fixed = client.post("/ssb/sq/fix", data={**_fields(console, address="绕南村一组 18 号（小卖部）"), "n": number, "c": check})
+    fixed = client.post(
+        "/ssb/sq/fix", data={**_fields(console, address="绕南村一组 18 号（小卖部）"), "n": number, "c": check}
+    )
     assert fixed.status_code == 200 and "修改已提交" in fixed.text and "待乡镇初审" in fixed.text
     again = client.post("/ssb/sq/fix", data={**_fields(console), "n": number, "c": check})
     assert again.status_code == 400 and "不需要修改" in again.text
