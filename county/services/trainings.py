@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
@@ -124,6 +124,17 @@ def clearance(session: Session, point: Point, name: str) -> Clearance:
     return Clearance(trained_on, waived)
 
 
+def application_trained(session: Session, application: PointApplication) -> date | None:
+    """The latest training the agent of this application attended (recorded for the application itself)."""
+    return session.scalar(
+        select(TrainingSession.held_on)
+        .join(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)
+        .where(TrainingAttendance.application_id == application.id)
+        .order_by(TrainingSession.held_on.desc())
+        .limit(1)
+    )
+
+
 def require_trained(session: Session, point: Point, name: str, override_reason: str, *, actor: str) -> None:
     """The gate before an account or an activation code: trained, waived before, or waived now with a reason."""
     if clearance(session, point, name).ok:
@@ -141,8 +152,6 @@ def require_trained(session: Session, point: Point, name: str, override_reason: 
 
 
 def sessions(session: Session) -> list[tuple[TrainingSession, int]]:
-    from sqlalchemy import func
-
     return session.execute(
         select(TrainingSession, func.count(TrainingAttendance.id))
         .outerjoin(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)

@@ -20,6 +20,7 @@ CSP = (
 def routers() -> list:
     """Every console router; the role × route test walks their routes and the roles each declares."""
     from county.web import (
+        routes_apply_console,
         routes_audit,
         routes_auth,
         routes_bureau,
@@ -31,6 +32,7 @@ def routers() -> list:
         routes_org,
         routes_settlement,
         routes_stats,
+        routes_training,
     )
 
     modules = (  # routes_export before routes_cases: /console/cases/export is not a case id
@@ -45,6 +47,8 @@ def routers() -> list:
         routes_settlement,
         routes_clients,
         routes_stats,
+        routes_apply_console,
+        routes_training,
     )
     return [module.router for module in modules]
 
