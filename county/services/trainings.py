@@ -15,6 +15,7 @@ from county.errors import CountyError, Refusal
 from county.models import Point, PointApplication, TrainingAttendance, TrainingSession, TrainingWaiver
 from county.services import texts
 from county.services.common import audit, utcnow
+from sync.clock import china_today
 
 
 def _refuse(message: str) -> CountyError:
@@ -61,6 +62,8 @@ def attend(
     training = session.get(TrainingSession, session_id)
     if training is None:
         raise _refuse("没有这次培训。什么都没有改。")
+    if training.held_on > china_today():  # a planned training proves nothing yet
+        raise _refuse(f"这次培训定在 {training.held_on}，还没有举行；举行那天起才能记参加的人。什么都没有改。")
     if application is not None:
         if application.state == "rejected":
             raise _refuse(f"申请 {application.number} 未通过审核，不用记培训。什么都没有改。")
@@ -145,7 +148,7 @@ def require_trained(session: Session, point: Point, name: str, override_reason: 
     if not reason:
         raise _refuse(
             f"代办员「{name}」还没有参加过培训（没有培训记录），不能开通账号或发激活码。"
-            "请先在「培训」页记下他参加的培训；确需先开通的，由县局写明理由后开通（记入审计日志）。什么都没有改。"
+            "请先在「培训」页记下其参加的培训；确需先开通的，由县局写明理由后开通（记入审计日志）。什么都没有改。"
         )
     session.add(TrainingWaiver(point_id=point.id, name=name, reason=reason, granted_by=actor[:60], granted_at=utcnow()))
     audit(session, actor, "training.override", f"point:{point.code}", name=name, reason=reason)

@@ -166,8 +166,13 @@ def test_an_untrained_agent_gets_no_account_or_code_without_the_bureaus_reason(c
             admin.create_account(session, code, "程桂兰", actor="staff:clerk")
         session.rollback()
         assert session.scalar(select(Account.id).where(Account.name == "程桂兰")) is None
+        planned = trainings.create_session(
+            session, china_today() + timedelta(days=3), "县政务服务中心", "李老师", actor="staff:clerk"
+        )
+        with pytest.raises(CountyError, match="还没有举行"):  # a planned training does not count yet
+            trainings.attend(session, planned.id, application=session.get(PointApplication, app_id), actor="x")
         training = trainings.create_session(
-            session, "2026-12-08", "瑶里镇政府二楼会议室", "张老师", actor="staff:clerk"
+            session, china_today(), "瑶里镇政府二楼会议室", "张老师", actor="staff:clerk"
         )
         trainings.attend(session, training.id, application=session.get(PointApplication, app_id), actor="staff:clerk")
         account = admin.create_account(session, code, "程桂兰", actor="staff:clerk")
@@ -185,9 +190,7 @@ def test_an_untrained_agent_gets_no_account_or_code_without_the_bureaus_reason(c
         assert (waiver.reason, waiver.granted_by) == ("下周补训，先开通", "staff:clerk")
         override = session.scalar(select(AuditLog).where(AuditLog.action == "training.override"))
         assert override.target == f"point:{code}" and override.detail["reason"] == "下周补训，先开通"
-        assert trainings.clearance(session, session.get(Point, row.point_id), "程桂兰").trained_on.isoformat() == (
-            "2026-12-08"
-        )
+        assert trainings.clearance(session, session.get(Point, row.point_id), "程桂兰").trained_on == china_today()
 
 
 def test_an_account_made_before_training_was_recorded_needs_a_reason_for_a_new_code(county):

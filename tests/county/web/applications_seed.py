@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from county.services import applications, trainings
 from county.services.applications import photo_of
+from sync.clock import china_today
 from tests.county.applications_data import make_form, tiny_png
 
 
@@ -17,7 +18,7 @@ def application_in_a(console) -> dict[str, int]:
             source="zhuanqu",
             actor="public",
         )
-        training = trainings.create_session(db, "2026-12-08", "瑶里镇政府二楼会议室", "张老师", actor="test")
+        training = trainings.create_session(db, china_today(), "瑶里镇政府二楼会议室", "张老师", actor="test")
         db.commit()
         return {
             "application_id": row.id,
