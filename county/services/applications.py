@@ -25,6 +25,7 @@ from county.services import admin, directory, texts
 from county.services.common import CODE_ALPHABET, audit, sha256_hex, utcnow
 from county.services.pii import PiiBox
 from county.services.scope import Scope
+from county.services.staff import BUREAU, StaffRole
 from sync.clock import china_today
 from sync.ledger.validation import (
     ValidationError,
@@ -229,6 +230,23 @@ def get(session: Session, scope: Scope, application_id: int) -> PointApplication
     if row is None:
         raise CountyError(Refusal.NOT_FOUND, "no_application", "没有这份申请，或它不在你的工作范围内。")
     return row
+
+
+def waiting_state(scope: Scope) -> str | None:
+    """The state an application waits in for this role's review: the township's 初审, the bureau's 审核."""
+    if scope.role is StaffRole.TOWNSHIP:
+        return "submitted"
+    if scope.role in BUREAU:
+        return "passed"
+    return None
+
+
+def waiting_count(session: Session, scope: Scope) -> int | None:
+    state = waiting_state(scope)
+    if state is None:
+        return None
+    query = scope.applications().where(PointApplication.state == state).with_only_columns(func.count())
+    return session.scalar(query) or 0
 
 
 def township_review(

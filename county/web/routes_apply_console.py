@@ -14,6 +14,7 @@ from county.errors import CountyError
 from county.models import ApplicationPhoto, PointApplication, Township
 from county.services import admin, applications, trainings
 from county.services.applications import ApplicationForm, photo_of
+from county.services.common import audit
 from county.services.staff import BUREAU, StaffRole
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
 from county.web.render import page
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/console")
 Readers = Annotated[Viewer, allow(*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE)]
 Township_ = Annotated[Viewer, allow(StaffRole.TOWNSHIP)]
 Bureau = Annotated[Viewer, allow(*BUREAU)]
+Unmaskers = Annotated[Viewer, allow(*BUREAU, StaffRole.TOWNSHIP)]
 Text = Annotated[str, Form(max_length=2000)]
 
 
@@ -98,7 +100,15 @@ async def enter_paper(request: Request, who: Township_):
     return response
 
 
-def _detail(request: Request, application_id: int, who: Viewer, error: str = "", done: str = "", status: int = 200):
+def _detail(
+    request: Request,
+    application_id: int,
+    who: Viewer,
+    error: str = "",
+    done: str = "",
+    status: int = 200,
+    unmasked: applications.Agent | None = None,
+):
     core = request.app.state.core
     with reading(request) as db:
         try:
@@ -111,7 +121,7 @@ def _detail(request: Request, application_id: int, who: Viewer, error: str = "",
         trained = trainings.application_trained(db, row)
         steps = applications.steps(db, row)
         photos = applications.photo_ids(db, row)
-        agent = applications.agent_of(core.pii, row)
+        agent = unmasked or applications.agent_of(core.pii, row)
     may_review = (who.role is StaffRole.TOWNSHIP and row.state == "submitted") or (
         who.role in BUREAU and row.state == "passed"
     )
@@ -133,6 +143,8 @@ def _detail(request: Request, application_id: int, who: Viewer, error: str = "",
         agent=agent,
         may_review=may_review,
         bureau=who.role in BUREAU,
+        may_unmask=who.role is not StaffRole.FINANCE and unmasked is None,
+        unmasked=unmasked is not None,
         error=error,
         done=done,
         status=status,
@@ -160,6 +172,22 @@ def photo(request: Request, application_id: int, photo_id: int, who: Readers):
             raise ConsoleRefused(404, "没有这张照片。")
         data, kind = found.data, found.content_type
     return Response(data, media_type=kind, headers={"Cache-Control": "private, no-store"})
+
+
+@router.post("/applications/{application_id}/agent")
+def unmask(request: Request, application_id: int, who: Unmaskers):
+    """The agent's full mobile and ID number, shown once (to call back, to check the paper form); audited."""
+    core = request.app.state.core
+    with writing(request, who) as db:
+        try:
+            row = applications.get(db, who.scope, application_id)
+        except CountyError as exc:
+            raise ConsoleRefused(404, exc.message) from None
+        agent = applications.agent_of(core.pii, row, masked=False)
+        audit(db, who.actor, "pii.unmask", f"application:{row.number}")
+    response = _detail(request, application_id, who, unmasked=agent)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _review(request: Request, application_id: int, who: Viewer, work, done: str):

@@ -22,6 +22,10 @@ def _signed_in(console, name: str):
     return client, csrf_of(client.get("/console/").text)
 
 
+def console_as(console, name: str):
+    return _signed_in(console, name)[0]
+
+
 def test_a_township_sees_and_reviews_only_its_own_applications(console):
     ids = application_in_a(console)
     page = f"/console/applications/{ids['application_id']}"
@@ -34,9 +38,17 @@ def test_a_township_sees_and_reviews_only_its_own_applications(console):
     own, token_a = _signed_in(console, "township_a")
     shown = own.get(page)
     assert "138****5678" in shown.text and AGENT_PHONE not in shown.text and AGENT_ID not in shown.text
+    full = own.post(f"{page}/agent", data={"csrf": token_a})
+    assert AGENT_PHONE in full.text and AGENT_ID in full.text and full.headers["cache-control"] == "no-store"
+    with console.county.session() as db:
+        look = db.scalar(select(AuditLog).where(AuditLog.action == "pii.unmask"))
+        assert (look.actor, look.role) == ("staff:township.a", "township")
+        assert look.target.startswith("application:SQ") and AGENT_PHONE not in str(look.detail)
+    assert "查看完整信息" not in console_as(console, "finance").get(page).text
     photo = own.get(f"{page}/photos/{ids['photo_id']}")
     assert photo.headers["content-type"] == "image/png" and photo.content == tiny_png()
     assert 'id="waiting-count">1<' in own.get("/console/applications").text
+    assert 'id="count-applications">1<' in own.get("/console/").text  # the 工作台 counts it too
     no_reason = own.post(f"{page}/township", data={"csrf": token_a, "decision": "reject", "reason": ""})
     assert no_reason.status_code == 400 and "请写明原因" in no_reason.text
     passed = own.post(f"{page}/township", data={"csrf": token_a, "decision": "pass"})

@@ -117,6 +117,7 @@ def test_every_console_route_declares_its_roles():
         ("GET", "/console/applications/{application_id}/photos/{photo_id}"): readers,
         ("POST", "/console/applications/{application_id}/township"): {StaffRole.TOWNSHIP},
         ("POST", "/console/applications/{application_id}/bureau"): {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK},
+        ("POST", "/console/applications/{application_id}/agent"): readers - {StaffRole.FINANCE},
         ("GET", "/console/training"): readers,
         ("POST", "/console/training"): {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK},
         ("GET", "/console/training/{session_id}"): readers,
