@@ -303,6 +303,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except CountyError as exc:
         session.rollback()
         print(exc.message)
+        if exc.code == "training" and args.command in ("create-account", "issue-code"):
+            print('命令行上请用 --untrained-reason "理由" 写明先开通的理由。')
         return 1
     except ConfigError as exc:
         session.rollback()
