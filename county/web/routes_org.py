@@ -86,7 +86,10 @@ def point_view(request: Request, code: str, who: PointReaders):
     return point_page(request, code, who)
 
 
-def point_page(request: Request, code: str, who: Viewer, error: str = "", status: int = 200, done: str = ""):
+def point_page(
+    request: Request, code: str, who: Viewer, error: str = "", status: int = 200, done: str = "", typed: str = ""
+):
+    """A point's page; ``typed`` is the agent's name a refused account form keeps."""
     with reading(request) as db:
         point = who.scope.point(db, code[:8])
         if point is None:
@@ -116,6 +119,7 @@ def point_page(request: Request, code: str, who: Viewer, error: str = "", status
         items=catalogue.for_township(town.name if town else "").items,
         strays=strays,
         may_edit=who.role in BUREAU,
+        typed=typed,
         error=error,
         done=done,
         status=status,
@@ -139,7 +143,7 @@ def create_account(request: Request, code: str, who: Bureau, name: Text = "", ov
             issued = admin.issue_activation_code(db, account.id, ttl=ttl, actor=who.actor)
             point = db.get(Point, account.point_id)
     except CountyError as exc:
-        return point_page(request, code, who, error=exc.message, status=status_of(exc))
+        return point_page(request, code, who, error=exc.message, status=status_of(exc), typed=name[:40])
     return _code_page(request, who, issued, account, point)
 
 

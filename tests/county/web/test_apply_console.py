@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from county.models import Account, AuditLog, Point, PointApplication
@@ -13,7 +12,7 @@ from tests.county.applications_data import AGENT_ID, AGENT_PHONE, tiny_png
 from tests.county.web.applications_seed import application_in_a
 from tests.county.web.conftest import csrf_of, sign_in
 
-pytestmark = pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+# both databases: the photos are a BLOB on SQLite and a bytea on PostgreSQL
 
 
 def _signed_in(console, name: str):
@@ -98,6 +97,7 @@ def test_the_point_page_opens_an_account_only_for_a_trained_agent_or_with_a_reas
     page = f"/console/points/{console.a.point_code}"
     refused = client.post(f"{page}/accounts", data={"csrf": token, "name": "程小军"})
     assert refused.status_code == 400 and "还没有参加过培训" in refused.text
+    assert 'name="name" required maxlength="40" value="程小军"' in refused.text  # the typed name stays
     with console.county.session() as db:
         assert db.scalar(select(Account.id).where(Account.name == "程小军")) is None
     opened = client.post(f"{page}/accounts", data={"csrf": token, "name": "程小军", "override": "培训班下周开，先开通"})

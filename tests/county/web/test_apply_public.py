@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from county.models import ApplicationPhoto, PointApplication, Township
@@ -14,7 +13,7 @@ from county.services.staff import StaffRole
 from tests.county.applications_data import AGENT_ID, AGENT_PHONE, tiny_png
 from tests.county.web.test_consult_browser import solve
 
-pytestmark = pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+# both databases: the photos are a BLOB on SQLite and a bytea on PostgreSQL
 
 
 def _fields(console, **overrides) -> dict[str, str]:
