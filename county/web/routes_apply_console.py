@@ -85,8 +85,8 @@ async def enter_paper(request: Request, who: Township_):
     fields: dict[str, str] = {}
     try:
         fields, contents = await _read(request)
-        form = ApplicationForm(**{name: fields.get(name, "")[:200] for name in FIELDS if name != "township_id"})
-        form = ApplicationForm(**{**form.__dict__, "township_id": str(who.scope.township_id)})
+        typed = {name: fields.get(name, "")[:200] for name in FIELDS}
+        form = ApplicationForm(**{**typed, "township_id": str(who.scope.township_id)})  # the staff's own township
         photos = [photo_of(content) for content in contents]
         core = request.app.state.core
         with writing(request, who) as db:

@@ -88,6 +88,8 @@ def test_the_township_types_in_a_paper_application_with_a_photo(console):
         assert (row.source, row.kind, row.state) == ("paper", "outlet", "submitted")
     public = console.client().get("/ssb/sq/s", params={"n": number, "c": check})
     assert "待乡镇初审" in public.text and "合作网点" in public.text
+    huge = client.post("/console/applications/new", content=b"x", headers={"content-length": str(20 * 1024 * 1024)})
+    assert huge.status_code == 413 and "最多 3 张照片" in huge.text  # refused before the body is read
     bad = client.post("/console/applications/new", data={**fields, "phone": "1390798"})
     assert bad.status_code == 400 and 'value="邮政储蓄瑶里营业所"' in bad.text
 
