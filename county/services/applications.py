@@ -192,11 +192,12 @@ def submit(
     return row, code
 
 
-def by_code(session: Session, number: str, code: str) -> PointApplication | None:
+def by_code(session: Session, number: str, code: str, *, for_update: bool = False) -> PointApplication | None:
     """The application whose number and check code were both typed right (any case, spaces dropped)."""
     number = "".join((number or "").split()).upper()[:16]
     code = "".join((code or "").split()).upper()[:12]
-    row = session.scalar(select(PointApplication).where(PointApplication.number == number))
+    query = select(PointApplication).where(PointApplication.number == number)
+    row = session.scalar(query.with_for_update() if for_update else query)
     if row is None or not secrets.compare_digest(row.check_hash, check_hash(number, code)):
         return None
     return row
@@ -225,8 +226,11 @@ def _reason(reason: str, needed: bool) -> str | None:
     return text or None
 
 
-def get(session: Session, scope: Scope, application_id: int) -> PointApplication:
-    row = session.scalar(scope.applications().where(PointApplication.id == application_id))
+def get(session: Session, scope: Scope, application_id: int, *, for_update: bool = False) -> PointApplication:
+    """One application in the scope; ``for_update`` locks its row (PostgreSQL) so two reviewers decide one after
+    the other and the second meets the state the first left (never two points from one approval)."""
+    query = scope.applications().where(PointApplication.id == application_id)
+    row = session.scalar(query.with_for_update() if for_update else query)
     if row is None:
         raise CountyError(Refusal.NOT_FOUND, "no_application", "没有这份申请，或它不在你的工作范围内。")
     return row
@@ -253,7 +257,7 @@ def township_review(
     session: Session, scope: Scope, application_id: int, decision: str, reason: str, *, actor: str
 ) -> PointApplication:
     """乡镇初审: pass (to the bureau), return (to the applicant, with a reason) or reject (with a reason)."""
-    row = get(session, scope, application_id)
+    row = get(session, scope, application_id, for_update=True)
     if row.state != "submitted":
         raise _refuse(f"这份申请现在是「{STATES[row.state]}」，不能再做乡镇初审。什么都没有改。")
     outcome = {"pass": "passed", "return": "returned", "reject": "rejected"}.get(decision)
@@ -269,7 +273,7 @@ def bureau_review(
     session: Session, scope: Scope, application_id: int, decision: str, reason: str, *, actor: str
 ) -> PointApplication:
     """县局审核: approve (the point is made and listed), return (to the applicant) or reject."""
-    row = get(session, scope, application_id)
+    row = get(session, scope, application_id, for_update=True)
     if row.state != "passed":
         raise _refuse(f"这份申请现在是「{STATES[row.state]}」，不能做县局审核。什么都没有改。")
     outcome = {"approve": "approved", "return": "returned", "reject": "rejected"}.get(decision)

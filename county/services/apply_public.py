@@ -205,7 +205,7 @@ def fix(
     """The applicant's corrected application, by number and check code; back to the township's first review."""
     with writing() as session:
         _throttled(session, settings, client)
-        row = applications.by_code(session, number, code)
+        row = applications.by_code(session, number, code, for_update=True)
         if row is not None:
             checked = [applications.photo_of(data) for data in photos]
             applications.resubmit(session, box_of(), row, form, checked, actor="public")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from county.errors import CountyError
 from county.models import Account, ApplicationPhoto, AuditLog, Point, PointApplication, Township, TrainingWaiver
@@ -207,3 +207,34 @@ def test_an_account_made_before_training_was_recorded_needs_a_reason_for_a_new_c
             session, account_id, ttl=timedelta(hours=1), actor="cli:test", override_reason="老代办员，已培训多年"
         )
         session.commit()
+
+
+@pytest.mark.parametrize("county_engine", ["postgresql"], indirect=True)
+def test_two_clerks_approving_at_once_make_one_point(county):
+    import threading
+
+    towns = _towns(county)
+    app_id, _number, _code = _submit(county)
+    with county.session() as session:
+        applications.township_review(session, _township(towns), app_id, "pass", "", actor="staff:yaoli")
+        session.commit()
+    start, outcomes = threading.Barrier(2), []
+
+    def approve(actor: str) -> None:
+        with county.session() as session:
+            start.wait(timeout=30)
+            try:
+                applications.bureau_review(session, BUREAU, app_id, "approve", "", actor=actor)
+                session.commit()
+                outcomes.append("approved")
+            except CountyError as exc:
+                outcomes.append(exc.message)
+
+    threads = [threading.Thread(target=approve, args=(f"staff:{n}",)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes)[0] == "approved" and "不能做县局审核" in sorted(outcomes)[1]
+    with county.session() as session:
+        assert session.scalar(select(func.count()).select_from(Point).where(Point.name == "绕南村便民超市")) == 1
