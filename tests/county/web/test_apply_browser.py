@@ -113,3 +113,42 @@ def test_applied_on_the_zhuanqu_reviewed_trained_then_given_a_code(console, site
     assert villager.inner_text("#state") == "县局审核通过"
     look_public(browser, site, villager.content(), "apply-approved")
     phone.close()
+
+
+def test_a_returned_application_is_fixed_from_the_phone(console, site, browser):
+    from county.services import applications
+    from county.services.scope import Scope
+    from county.services.staff import StaffRole
+    from tests.county.applications_data import make_form
+
+    with console.county.session() as db:
+        row, check = applications.submit(db, console.county.box, make_form(db), [], source="zhuanqu", actor="public")
+        applications.township_review(
+            db,
+            Scope(StaffRole.TOWNSHIP, township_id=row.township_id),
+            row.id,
+            "return",
+            "详细地址请写到门牌号，并补一张门头照片",
+            actor="staff:township.a",
+        )
+        db.commit()
+        number = row.number
+    phone = browser.new_context(viewport={"width": 360, "height": 640}, locale="zh-CN", java_script_enabled=False)
+    villager = phone.new_page()
+    villager.set_default_timeout(10_000)
+    villager.goto(f"{site}/ssb/sq/s")
+    villager.fill("#n", number)
+    villager.fill("#c", check)
+    villager.click("button[type=submit]")
+    assert "已退回" in villager.inner_text("#state") and "门牌号" in villager.inner_text("#reason")
+    look_public(browser, site, villager.content(), "apply-returned")
+    villager.click("text=按原因修改申请")
+    assert villager.input_value("#address") == "绕南村一组 18 号" and villager.input_value("#phone") == ""
+    look_public(browser, site, villager.content(), "apply-fix")
+    villager.fill("#agent_name", "程桂兰")
+    villager.fill("#phone", AGENT_PHONE)
+    villager.fill("#id_number", AGENT_ID)
+    villager.fill("#address", "绕南村一组 18 号（村部对面）")
+    villager.click("button[type=submit]")
+    assert "修改已提交" in villager.inner_text("#done") and villager.inner_text("#state") == "待乡镇初审"
+    phone.close()
