@@ -1,5 +1,5 @@
 """Training (培训) of agents: sessions the bureau holds, who attended, and the rule that only a trained agent gets an
-account or an activation code (附件 推进方案 四(四)); the bureau may waive it with a written reason, audited.
+account or an activation code (推进方案 四(四)); the bureau may waive it with a written reason, audited.
 
 Not the practice sandbox (county/training.py), which is the counter's 培训模式."""
 
