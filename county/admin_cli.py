@@ -56,9 +56,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("point_code")
     p.add_argument("name")
     p.add_argument("--hours", type=int, default=None, help="激活码有效小时数（默认 72）")
+    p.add_argument("--untrained-reason", default="", help="代办员还没有培训记录时，县局先开通的理由（记入审计日志）")
     p = sub.add_parser("issue-code", help="给已有账号重新发一次性激活码")
     p.add_argument("account_id", type=int)
     p.add_argument("--hours", type=int, default=None)
+    p.add_argument(
+        "--untrained-reason", default="", help="代办员还没有培训记录时，县局先发激活码的理由（记入审计日志）"
+    )
     p = sub.add_parser("revoke-account", help="注销代办员账号")
     p.add_argument("account_id", type=int)
     p.add_argument("--reason", required=True)
@@ -302,6 +306,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except CountyError as exc:
         session.rollback()
         print(exc.message)
+        if exc.code == "training" and args.command in ("create-account", "issue-code"):
+            print('命令行上请用 --untrained-reason "理由" 写明先开通的理由。')
         return 1
     except ConfigError as exc:
         session.rollback()
@@ -323,14 +329,17 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
         point = admin.create_point(session, args.name, args.township, kind=args.kind, code=args.code, actor=actor)
         return f"已新建{admin.POINT_KINDS[point.kind]}：{point.name}，编号 {point.code}"
     if args.command == "create-account":
-        account = admin.create_account(session, args.point_code, args.name, actor=actor)
+        override = args.untrained_reason
+        account = admin.create_account(session, args.point_code, args.name, actor=actor, override_reason=override)
         issued = admin.issue_activation_code(session, account.id, ttl=ttl, actor=actor)
         return (
             f"已新建代办员账号 {account.id}：{account.name}\n一次性激活码：{issued.code}"
             f"（{issued.expires_at} 前有效，只显示这一次）"
         )
     if args.command == "issue-code":
-        issued = admin.issue_activation_code(session, args.account_id, ttl=ttl, actor=actor)
+        issued = admin.issue_activation_code(
+            session, args.account_id, ttl=ttl, actor=actor, override_reason=args.untrained_reason
+        )
         return f"一次性激活码：{issued.code}（{issued.expires_at} 前有效，只显示这一次）"
     if args.command == "revoke-account":
         admin.revoke_account(session, args.account_id, args.reason, actor=actor)

@@ -34,6 +34,8 @@ class Limits:
     consult_asks_per_address: int = 30  # then none at all until the window moves on (carrier NAT: not too tight)
     consult_misses_per_address: int = 20  # wrong query codes from one address per lookup window
     challenge_ttl_seconds: int = 900  # a challenge must be answered within this
+    apply_before_challenge: int = 1  # 专区 applications (申请) from one address per consult window before the challenge
+    apply_per_address: int = 10  # then none until the window moves on
     max_sync_file_uncompressed: int = 32 * 1024 * 1024  # a sync file's batch, inflated only after its signature
     max_concurrent_pushes: int = 16  # beyond this, 503 with Retry-After
     retry_after_seconds: int = 5

@@ -658,3 +658,90 @@ class RevocationItem(Base):
         UniqueConstraint("revocation_id", "kind", "ref", name="uq_revocation_item"),
         Index("ix_revocation_item_ref", "kind", "ref"),
     )
+
+
+class PointApplication(Base):
+    """申请: a new service unit asked for by a village (村), reviewed by its township (乡镇初审) and the bureau (县局审核).
+
+    The applicant holds the application number and a check code (only its hash is kept). The agent's phone and ID
+    number are sealed like every personal field (county/services/pii.py, ``apply-{ref}`` as associated data)."""
+
+    __tablename__ = "point_application"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)  # SQ + China date + serial, e.g. SQ20261207001
+    check_hash: Mapped[str] = mapped_column(String(64))
+    ref: Mapped[str] = mapped_column(String(32), unique=True)  # random; the sealed fields' associated data
+    source: Mapped[str] = mapped_column(String(10))  # zhuanqu | paper
+    kind: Mapped[str] = mapped_column(String(20))  # shop | team | outlet (admin.POINT_KINDS)
+    shop_name: Mapped[str] = mapped_column(String(60))
+    agent_name: Mapped[str] = mapped_column(String(40))
+    agent_sealed: Mapped[str] = mapped_column(Text)  # {"mobile", "id_number"} sealed
+    township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), index=True)
+    village: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # county/services/applications.py STATES
+    reason: Mapped[str | None] = mapped_column(String(300))  # the last return's or the rejection's reason
+    point_id: Mapped[int | None] = mapped_column(ForeignKey("point.id"))  # the point its approval created
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApplicationStep(Base):
+    """One step of an application: who did what, when, and why (the 专区 shows the steps without the names)."""
+
+    __tablename__ = "application_step"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("point_application.id"), index=True)
+    step: Mapped[str] = mapped_column(String(20))  # county/services/applications.py STEP_LABELS
+    actor: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApplicationPhoto(Base):
+    """A photo of the premises sent with an application: JPEG or PNG, size-limited, kept in the database."""
+
+    __tablename__ = "application_photo"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("point_application.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(20))  # image/jpeg | image/png
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TrainingSession(Base):
+    """培训: one training the bureau held for agents: the day, the place, the trainer."""
+
+    __tablename__ = "training_session"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    place: Mapped[str] = mapped_column(String(120))
+    trainer: Mapped[str] = mapped_column(String(40))
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TrainingAttendance(Base):
+    """One agent at one training: the agent of an application or of a point, by name."""
+
+    __tablename__ = "training_attendance"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    point_id: Mapped[int | None] = mapped_column(ForeignKey("point.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("point_application.id"), index=True)
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TrainingWaiver(Base):
+    """The bureau's written reason to open an account for an agent not (yet) trained at a point."""
+
+    __tablename__ = "training_waiver"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("point.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(300))
+    granted_by: Mapped[str] = mapped_column(String(60))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -125,7 +125,13 @@ def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0, *, 
     account_id = _practice_account(sessions)
     _welcome_notice(sessions)
     with sessions() as session:
-        issued = admin.issue_activation_code(session, account_id, ttl=timedelta(hours=1), actor="training")
+        issued = admin.issue_activation_code(
+            session,
+            account_id,
+            ttl=timedelta(hours=1),
+            actor="training",
+            override_reason="培训模式的练习账号，只连练习用的县级端",
+        )
         session.commit()
     # Practice receipts carry a practice QR code; the practice ledger's sample week is recorded after it is
     # enrolled but dated before, so the enrolment check of the month rule is off here (docs/points.md).

@@ -20,7 +20,7 @@ from county.models import (
     RevocationItem,
     Township,
 )
-from county.services import texts
+from county.services import texts, trainings
 from county.services.common import audit, iso, new_activation_code, sha256_hex, utcnow
 from sync.ledger.events import CHINA_TZ
 
@@ -88,14 +88,16 @@ def _same_name(session: Session, point: Point, name: str) -> AdminError | None:
     )
 
 
-def create_account(session: Session, point_code: str, name: str, *, actor: str) -> Account:
-    """A new agent account; two accounts of one point never share a name (a unique constraint keeps it so)."""
+def create_account(session: Session, point_code: str, name: str, *, actor: str, override_reason: str = "") -> Account:
+    """A new agent account, only for an agent trained for this point (or with the bureau's written reason, kept as a
+    waiver); two accounts of one point never share a name (a unique constraint keeps it so)."""
     point = point_by_code(session, point_code)
     if point.state != "active":
         raise AdminError(f"代办点 {point.code} 已撤销，不能新建代办员账号；如需恢复，请先恢复代办点。什么都没有改。")
     name = texts.person_name(name)
     if (same := _same_name(session, point, name)) is not None:
         raise same
+    trainings.require_trained(session, point, name, override_reason, actor=actor)
     account = Account(point_id=point.id, name=name, created_at=utcnow())
     try:
         with session.begin_nested():  # two clerks at once: the constraint refuses the second
@@ -113,12 +115,15 @@ class IssuedCode:
     expires_at: str
 
 
-def issue_activation_code(session: Session, account_id: int, *, ttl: timedelta, actor: str) -> IssuedCode:
+def issue_activation_code(
+    session: Session, account_id: int, *, ttl: timedelta, actor: str, override_reason: str = ""
+) -> IssuedCode:
     account = session.get(Account, account_id)
     if account is None or account.state != "active":
         raise AdminError("这个代办员账号不存在或已注销，不能发激活码。")
     if session.get(Point, account.point_id).state != "active":
         raise AdminError("这个代办员账号所在的代办点已撤销，不能发激活码；请先恢复代办点。")
+    trainings.require_trained(session, session.get(Point, account.point_id), account.name, override_reason, actor=actor)
     code = new_activation_code()
     now = utcnow()
     session.add(ActivationCode(code_hash=sha256_hex(code), account_id=account.id, created_at=now, expires_at=now + ttl))

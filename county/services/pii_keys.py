@@ -20,11 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from county.config import ConfigError
-from county.models import Consultation, LedgerEvent, PiiKey, StaffUser
+from county.models import Consultation, LedgerEvent, PiiKey, PointApplication, StaffUser
 from county.services.common import audit, utcnow
 from county.services.pii import LOOKUP, SEAL, PiiBox, PiiError, WrappedKey, event_pii, sealed_key_no
 
 EVENTS, STAFF, CONSULT = LedgerEvent.__table__, StaffUser.__table__, Consultation.__table__
+APPLY = PointApplication.__table__
 
 
 def _rows(engine: Engine) -> list[WrappedKey]:
@@ -104,7 +105,7 @@ class Moved:
 
 
 def reseal(engine: Engine, box: PiiBox, *, actor: str, batch: int = 500) -> Moved:
-    """Re-seal personal fields (and consultation phones, staff TOTP secrets) sealed by older data keys."""
+    """Re-seal personal fields (and consultation phones, applicants' agents, TOTP secrets) sealed by older data keys."""
     box.reload()
     active = box.ring.active(SEAL)
     done = sum(_walk(engine, box, batch, _resealer(place), active) for place in SEALED_COLUMNS)
@@ -147,6 +148,7 @@ SEALED_COLUMNS = (
     SealedColumn(EVENTS, "pii_sealed", "event_id", lambda event_id: event_id),
     SealedColumn(STAFF, "totp_sealed", "id", lambda user_id: f"totp-{user_id}"),
     SealedColumn(CONSULT, "phone_sealed", "ref", lambda ref: f"consult-{ref}"),
+    SealedColumn(APPLY, "agent_sealed", "ref", lambda ref: f"apply-{ref}"),
 )
 
 

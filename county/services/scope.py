@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import Session
 
-from county.models import Case, Consultation, Mailing, Point, StaffUser, Township
+from county.models import Case, Consultation, Mailing, Point, PointApplication, StaffUser, Township
 from county.services.staff import StaffRole
 from sync.ledger.catalogue import load_catalogue
 
@@ -91,6 +91,21 @@ class Scope:
         if self.role is StaffRole.DEPARTMENT and self.unit_code:
             return Consultation.unit_code == self.unit_code
         return false()
+
+    @property
+    def sees_applications(self) -> bool:
+        """Applications for new points (申请): a township its own, the bureau and finance/audit all; no department."""
+        return self.role is not StaffRole.DEPARTMENT
+
+    def application_filter(self) -> ColumnElement[bool]:
+        if self.county_wide:
+            return true()
+        if self.role is StaffRole.TOWNSHIP:
+            return PointApplication.township_id == self.township_id
+        return false()
+
+    def applications(self) -> Select:
+        return select(PointApplication).where(self.application_filter())
 
     def consultations(self) -> Select:
         return select(Consultation).where(self.consultation_filter())

@@ -20,6 +20,7 @@ CSP = (
 def routers() -> list:
     """Every console router; the role × route test walks their routes and the roles each declares."""
     from county.web import (
+        routes_apply_console,
         routes_audit,
         routes_auth,
         routes_bureau,
@@ -33,6 +34,7 @@ def routers() -> list:
         routes_point_papers,
         routes_settlement,
         routes_stats,
+        routes_training,
     )
 
     modules = (  # routes_export before routes_cases: /console/cases/export is not a case id
@@ -49,12 +51,14 @@ def routers() -> list:
         routes_settlement,
         routes_clients,
         routes_stats,
+        routes_apply_console,
+        routes_training,
     )
     return [module.router for module in modules]
 
 
 def install(app: FastAPI) -> None:
-    from county.web import routes_consult, routes_public, routes_zhuanqu
+    from county.web import routes_apply, routes_consult, routes_public, routes_zhuanqu
 
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
     app.mount("/ssb/static", StaticFiles(directory=HERE / "static" / "public"), name="public-static")
@@ -63,6 +67,7 @@ def install(app: FastAPI) -> None:
     app.include_router(routes_public.router, include_in_schema=False)
     app.include_router(routes_zhuanqu.router, include_in_schema=False)
     app.include_router(routes_consult.router, include_in_schema=False)
+    app.include_router(routes_apply.router, include_in_schema=False)
 
     @app.get("/console", include_in_schema=False)
     def _console_root() -> RedirectResponse:

@@ -24,6 +24,8 @@ MENU: tuple[tuple[str, str, frozenset[StaffRole]], ...] = (
     ("/console/cases", "办件查询", frozenset(StaffRole)),
     ("/console/consultations", "咨询", frozenset({*BUREAU, StaffRole.DEPARTMENT, StaffRole.FINANCE})),
     ("/console/points", "代办点", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
+    ("/console/applications", "申请", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
+    ("/console/training", "培训", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
     ("/console/stats", "统计分析", frozenset(StaffRole)),
     ("/console/townships", "乡镇", frozenset({*BUREAU, StaffRole.FINANCE})),
     ("/console/settlements", "季度结算", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from county.api.errors import status_of
 from county.errors import CountyError
 from county.models import CountyEvent, StaffUser, Township
-from county.services import consultations, notices, staff
+from county.services import applications, consultations, notices, staff
 from county.services.staff import ALL_ROLES, BUREAU, ROLE_LABELS, StaffRole
 from county.web import queries
 from county.web.case_work import due_counts
@@ -32,6 +32,9 @@ def desk(request: Request, who: Anyone):
         consults = consultations.reminders(db, who.scope)
         if who.role is StaffRole.DEPARTMENT:
             counts.update(due_counts(db, who.scope))
+        waiting = applications.waiting_count(db, who.scope)
+        if waiting is not None:
+            counts["applications"] = waiting
         town = db.get(Township, who.scope.township_id) if who.scope.township_id else None
     return page(request, "desk.html", who, counts=counts, town=town, consults=consults)
 

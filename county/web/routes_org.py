@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from county.api.errors import status_of
 from county.errors import CountyError
 from county.models import Account, Case, Device, InspectionFinding, Point, Township
-from county.services import admin, catalogues, directory, reinstate
+from county.services import admin, catalogues, directory, reinstate, trainings
 from county.services.staff import BUREAU, StaffRole
 from county.web import queries
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
@@ -86,13 +86,17 @@ def point_view(request: Request, code: str, who: PointReaders):
     return point_page(request, code, who)
 
 
-def point_page(request: Request, code: str, who: Viewer, error: str = "", status: int = 200, done: str = ""):
+def point_page(
+    request: Request, code: str, who: Viewer, error: str = "", status: int = 200, done: str = "", typed: str = ""
+):
+    """A point's page; ``typed`` is the agent's name a refused account form keeps."""
     with reading(request) as db:
         point = who.scope.point(db, code[:8])
         if point is None:
             raise ConsoleRefused(404, "没有这个代办点，或它不在你的工作范围内。")
         health = queries.point_health(db, who.scope, code=point.code)[0]
         accounts = db.scalars(select(Account).where(Account.point_id == point.id).order_by(Account.id)).all()
+        cleared = {a.id: trainings.clearance(db, point, a.name) for a in accounts}
         devices = db.scalars(select(Device).where(Device.point_id == point.id).order_by(Device.device_no)).all()
         town = db.get(Township, point.township_id)
         catalogue = catalogues.catalogue(db)
@@ -114,12 +118,14 @@ def point_page(request: Request, code: str, who: Viewer, error: str = "", status
         point=point,
         health=health,
         accounts=accounts,
+        cleared=cleared,
         devices=devices,
         town=town,
         items=catalogue.for_township(town.name if town else "").items,
         strays=strays,
         open_findings=dict(open_findings),
         may_edit=who.role in BUREAU,
+        typed=typed,
         error=error,
         done=done,
         status=status,
@@ -134,15 +140,16 @@ def _code_page(request: Request, who: Viewer, issued: admin.IssuedCode, account:
 
 
 @router.post("/points/{code}/accounts")
-def create_account(request: Request, code: str, who: Bureau, name: Text = ""):
+def create_account(request: Request, code: str, who: Bureau, name: Text = "", override: Text = ""):
+    """A trained agent's account and its first activation code; untrained only with the bureau's written reason."""
     ttl = timedelta(hours=request.app.state.core.settings.limits.activation_ttl_hours)
     try:
         with writing(request, who) as db:
-            account = admin.create_account(db, code[:8], name, actor=who.actor)
+            account = admin.create_account(db, code[:8], name, actor=who.actor, override_reason=override)
             issued = admin.issue_activation_code(db, account.id, ttl=ttl, actor=who.actor)
             point = db.get(Point, account.point_id)
     except CountyError as exc:
-        return point_page(request, code, who, error=exc.message, status=status_of(exc))
+        return point_page(request, code, who, error=exc.message, status=status_of(exc), typed=name[:40])
     return _code_page(request, who, issued, account, point)
 
 
@@ -155,12 +162,12 @@ def _account(db, code: str, account_id: int) -> Account:
 
 
 @router.post("/points/{code}/accounts/{account_id}/code")
-def issue_code(request: Request, code: str, account_id: int, who: Bureau):
+def issue_code(request: Request, code: str, account_id: int, who: Bureau, override: Text = ""):
     ttl = timedelta(hours=request.app.state.core.settings.limits.activation_ttl_hours)
     try:
         with writing(request, who) as db:
             account = _account(db, code, account_id)
-            issued = admin.issue_activation_code(db, account.id, ttl=ttl, actor=who.actor)
+            issued = admin.issue_activation_code(db, account.id, ttl=ttl, actor=who.actor, override_reason=override)
             point = db.get(Point, account.point_id)
     except CountyError as exc:
         return point_page(request, code, who, error=exc.message, status=status_of(exc))

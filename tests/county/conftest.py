@@ -15,8 +15,9 @@ from sqlalchemy import Engine, text
 from county.api.app import create_app
 from county.config import Limits, Settings
 from county.db import make_engine, session_factory, upgrade
-from county.services import admin, pii_keys
+from county.services import admin, pii_keys, trainings
 from county.services.pii import PiiBox, new_key
+from sync.clock import china_today
 from tests.county.db_templates import database_url
 
 
@@ -112,12 +113,15 @@ def county(county_engine, county_limits) -> Iterator[RunningCounty]:
 def new_point(
     county: RunningCounty, *, township: str = "瑶里镇", name: str = "瑶里村小卖部", agent: str = "王秀英"
 ) -> dict:
-    """A township, a point and an account with a fresh activation code, as the bureau would set them up."""
+    """A township, a point, its agent trained (培训) and an account with a fresh activation code, as the bureau
+    would set them up."""
     with county.session() as session:
         existing = session.scalar(text("SELECT id FROM township WHERE name = :n").bindparams(n=township))
         if existing is None:
             admin.create_township(session, township, actor="test")
         point = admin.create_point(session, name, township, actor="test")
+        training = trainings.create_session(session, china_today(), "县政务服务中心三楼", "张老师", actor="test")
+        trainings.attend(session, training.id, point=point, name=agent, actor="test")
         account = admin.create_account(session, point.code, agent, actor="test")
         issued = admin.issue_activation_code(session, account.id, ttl=timedelta(hours=1), actor="test")
         session.commit()

@@ -109,7 +109,9 @@ def test_two_accounts_with_the_same_name_in_one_point_are_refused(county):
             admin.create_account(session, setup["point_code"], " 王秀英 ", actor="test")
         assert f"代办点 {setup['point_code']} 已有名为「王秀英」的代办员账号" in refused.value.message
         assert "什么都没有改" in refused.value.message
-        admin.create_account(session, other["point_code"], "王秀英", actor="test")  # another point: fine
+        admin.create_account(  # another point: fine (trained elsewhere: opened with the bureau's reason)
+            session, other["point_code"], "王秀英", actor="test", override_reason="已在原代办点培训过"
+        )
         admin.revoke_account(session, setup["account_id"], "离职", actor="test")
         session.commit()
         with pytest.raises(CountyError) as again:

@@ -120,6 +120,7 @@ def test_the_bureau_creates_a_point_with_an_account_and_prints_its_code(console,
     page.wait_for_url("**/console/points/0003")
     look(page, "point")
     page.fill("#agent-name", "李春花")
+    page.fill("#agent-override", "第一批试点，已参加县里的集中培训，签到表待补录")  # no training recorded: a reason
     page.click("text=新建账号并生成激活码")
     code = page.inner_text("#activation-code")
     assert len(code) == 14 and code.count("-") == 2

@@ -9,6 +9,7 @@ from county.models import Point, Township
 from county.services import consultations, inspections
 from county.services.staff import StaffRole
 from county.web import routers
+from tests.county.web.applications_seed import application_in_a
 from tests.county.web.conftest import csrf_of, sign_in
 from tests.county.web.settlement_seed import published_q3
 
@@ -50,7 +51,9 @@ def url(path: str, console, ids: dict[str, int] | None = None) -> str:
         .replace("{item_code}", "FL015")  # the department account's unit (县市场监管局) handles it
         .replace("{client_id}", str(console.api_client_id))
         .replace("{finding_id}", str(ids.get("finding_id", 0)))
-        .replace("{photo_id}", str(ids.get("photo_id", 0)))
+        .replace("{application_id}", str(ids.get("application_id", 0)))
+        .replace("{photo_id}", str(ids.get("application_photo_id" if "/applications/" in path else "photo_id", 0)))
+        .replace("{session_id}", str(ids.get("session_id", 0)))
     )
 
 
@@ -151,6 +154,21 @@ def test_every_console_route_declares_its_roles():
     assert writes[("POST", "/console/points/{code}/findings/{finding_id}/fixed")] == readers - {StaffRole.FINANCE}
     assert writes[("POST", "/console/points/{code}/revoke")] == BUREAU_ROLES
     assert writes[("POST", "/console/points/{code}/reinstate")] == BUREAU_ROLES
+    applying = {(m, p): r for m, p, r in routes if p.startswith(("/console/applications", "/console/training"))}
+    assert applying == {
+        ("GET", "/console/applications"): readers,
+        ("GET", "/console/applications/new"): {StaffRole.TOWNSHIP},
+        ("POST", "/console/applications/new"): {StaffRole.TOWNSHIP},
+        ("GET", "/console/applications/{application_id}"): readers,
+        ("GET", "/console/applications/{application_id}/photos/{photo_id}"): readers,
+        ("POST", "/console/applications/{application_id}/township"): {StaffRole.TOWNSHIP},
+        ("POST", "/console/applications/{application_id}/bureau"): {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK},
+        ("POST", "/console/applications/{application_id}/agent"): readers - {StaffRole.FINANCE},
+        ("GET", "/console/training"): readers,
+        ("POST", "/console/training"): {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK},
+        ("GET", "/console/training/{session_id}"): readers,
+        ("POST", "/console/training/{session_id}/attend"): {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK},
+    }
     department_work = {(m, p): r for m, p, r in routes if p.startswith("/console/cases/")}
     assert department_work[("POST", "/console/cases/{case_id}/return-mailing")] == {StaffRole.DEPARTMENT}
     assert department_work[("GET", "/console/cases/export")] == frozenset(StaffRole)
@@ -172,6 +190,8 @@ def test_only_the_declared_roles_pass_each_route(console):
     ids = published_q3(console)  # township a's points are in it: every settlement route has something to show
     ids["consult_id"] = consult_id
     ids |= inspected(console)
+    applied = application_in_a(console)  # an application from township a's village, with a photo; a training
+    ids |= {("application_photo_id" if key == "photo_id" else key): value for key, value in applied.items()}
     anonymous = console.client()
     for method, path, _roles in declared():
         response = anonymous.request(method, url(path, console, ids), data={"csrf": "x"})
