@@ -32,6 +32,7 @@ from county.models import (
     TamperFlag,
     Township,
 )
+from county.services import fraud_review
 from county.services.common import audit, utcnow
 from county.services.crediting import county_workdays, month_closes
 from county.services.settlement_hash import content_hash
@@ -98,8 +99,8 @@ def _revoked_holds(session: Session, quarter: str, point_ids: list[int]) -> dict
     return {point_id: ["代办点已撤销，奖补暂停发放，待县局处理"] for (point_id,) in rows}
 
 
-# The hook: inspections (open serious findings) and fraud review (unreviewed hits) add their own source here.
-HOLDS: list[HoldSource] = [_tamper_holds, _revoked_holds]
+# The hook: inspections (open serious findings) add their own source here; fraud review's is the pending items.
+HOLDS: list[HoldSource] = [_tamper_holds, _revoked_holds, fraud_review.settlement_holds]
 
 
 def holds(session: Session, quarter: str, point_ids: list[int]) -> dict[int, str]:
