@@ -1,0 +1,126 @@
+"""A reviewer's decision on SQLite and PostgreSQL: a pending item holds the settlement; a disqualification flows
+into the points, the settlement and the counter's pull; clearing and escalating; the township sees its own only."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from county.errors import CountyError
+from county.models import AuditLog, Case, CountyEvent, Device, FraudReview, SettlementLine, TamperFlag, Township
+from county.services import feed, fraud_review, fraud_rules, settlement
+from county.services.common import utcnow
+from county.services.fraud_rules import Hit
+from county.services.scope import Scope
+from county.services.staff import StaffRole
+from tests.county.fraud_data import NOVEMBER, Counter
+from tests.county.settlement_data import add_cases, org
+
+SEP = date(2026, 9, 10)
+BUREAU = Scope(StaffRole.BUREAU_CLERK)
+
+
+@pytest.fixture
+def db(county_engine):
+    with Session(county_engine) as session:
+        yield session
+
+
+def township(db, name: str) -> Scope:
+    return Scope(StaffRole.TOWNSHIP, township_id=db.scalar(select(Township.id).where(Township.name == name)))
+
+
+def flagged_point(db) -> tuple[dict, list[Case], FraudReview]:
+    p = org(db)
+    cases = add_cases(db, p["a1"], 10, SEP, 5)
+    named = sorted(c.case_id for c in cases[:4])
+    hit = Hit(fraud_rules.SAME_DAY, p["a1"].id, "k:FL012:2026-09-10", {"count": 4}, named)
+    fraud_review.record_hits(db, [hit], source="scan")
+    review = db.scalar(select(FraudReview))
+    return p, cases, review
+
+
+def line(db, row, code) -> SettlementLine | None:
+    return db.scalar(
+        select(SettlementLine).where(SettlementLine.settlement_id == row.id, SettlementLine.point_code == code)
+    )
+
+
+def test_a_pending_review_holds_the_settlement_and_a_disqualification_flows_into_it(db):
+    p, cases, review = flagged_point(db)
+    held = line(db, settlement.run(db, "2026-Q3", "0.5", actor="test"), "0001")
+    assert (held.points, held.payout, held.held_out) == (50, "0.00", "25.00")
+    assert held.hold_reason == "刷单复核尚未完成"
+
+    with pytest.raises(CountyError) as refused:  # another township's reviewer: not found, nothing decided
+        fraud_review.disqualify(db, township(db, "乙乡"), review.id, [cases[0].case_id], "重复", actor="staff:b")
+    assert refused.value.code == "review_not_found"
+    with pytest.raises(CountyError) as refused:  # a case the item does not name
+        fraud_review.disqualify(db, township(db, "甲乡"), review.id, [cases[9].case_id], "重复", actor="staff:a")
+    assert refused.value.code == "case_not_named"
+
+    chosen = [cases[0].case_id, cases[1].case_id]
+    fraud_review.disqualify(db, township(db, "甲乡"), review.id, chosen, "同一人一天重复办理", actor="staff:a")
+    assert review.state == fraud_review.DISQUALIFIED and review.decided_by == "staff:a"
+    assert sorted(c.case_id for c in db.scalars(select(Case).where(Case.disqualified.is_(True)))) == chosen
+    actions = db.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
+    assert actions.count("case.disqualify") == 2 and "fraud.disqualify" in actions
+
+    paid = line(db, settlement.run(db, "2026-Q3", "0.5", actor="test"), "0001")  # the draft rerun
+    assert (paid.points, paid.payout, paid.hold_reason) == (40, "20.00", None)
+
+    statement = db.scalar(
+        select(CountyEvent.payload).where(CountyEvent.kind == "points_statement").order_by(CountyEvent.id.desc())
+    )
+    told = {f["case_id"]: f for f in statement["flags"]}
+    assert set(told) == set(chosen)
+    assert told[chosen[0]]["flag"] == "disqualified" and told[chosen[0]]["reason"] == "同一人一天重复办理"
+    assert statement["months"]["2026-09"]["credited"] == 40
+
+    with pytest.raises(CountyError) as twice:
+        fraud_review.clear(db, BUREAU, review.id, "看错了", actor="staff:x")
+    assert twice.value.code == "already_decided"
+
+
+def test_escalation_keeps_the_hold_and_clearing_releases_it_and_the_tamper_flag(db):
+    p, _cases, review = flagged_point(db)
+    flag = TamperFlag(device_id="dev", point_id=p["a1"].id, seq=3, kind="conflict", detail="x", created_at=utcnow())
+    db.add(flag)
+    db.flush()
+    fraud_review.record_hits(db, [fraud_rules.tamper_hit(flag)], source="scan")
+    assert db.scalar(select(FraudReview.id)) == review.id  # the tamper hit joined the pending item
+    with pytest.raises(CountyError) as refused:
+        fraud_review.escalate(db, BUREAU, review.id, "inspection", "   ", actor="staff:x")
+    assert refused.value.code == "note_required" and review.state == fraud_review.OPEN
+    fraud_review.escalate(db, BUREAU, review.id, "inspection", "请乡镇上门核实台账", actor="staff:x")
+    held = line(db, settlement.run(db, "2026-Q3", "0.5", actor="test"), "0001")
+    assert "刷单复核已转交核查" in held.hold_reason and held.payout == "0.00"
+
+    fraud_review.clear(db, BUREAU, review.id, "核查属实为集中办理，排除", actor="staff:x")
+    assert flag.resolved_at is not None and not any(c.disqualified for c in db.scalars(select(Case)))
+    paid = line(db, settlement.run(db, "2026-Q3", "0.5", actor="test"), "0001")
+    assert (paid.points, paid.payout, paid.hold_reason) == (50, "25.00", None)
+    assert {"fraud.escalate", "fraud.clear"} <= set(db.scalars(select(AuditLog.action)))
+
+
+def test_the_counter_is_told_of_a_disqualification_on_its_pull(county):
+    counter = Counter(county)
+    recorded = [counter.record(NOVEMBER, 600 * n, person=7) for n in range(4)]
+    counter.push(recorded + [counter.complete(d, NOVEMBER, 600 * n + 60) for n, d in enumerate(recorded)])
+    with county.session() as session:
+        review = session.scalar(select(FraudReview))
+        fraud_review.disqualify(
+            session, BUREAU, review.id, [recorded[3].body["case_id"]], "同一人一天办理4次", actor="staff:x"
+        )
+        session.commit()
+        device = session.get(Device, counter.device_id)
+        pulled = feed.pull(session, device, 0, 500)  # an old counter (feed 1) gets it too: no new kind
+    statements = [item.payload for item in pulled.items if item.kind == "points_statement"]
+    last = statements[-1]
+    assert last["months"]["2026-11"]["credited"] == 9
+    assert [(f["receipt_no"], f["flag"], f["reason"]) for f in last["flags"]] == [
+        (recorded[3].body["receipt_no"], "disqualified", "同一人一天办理4次")
+    ]
