@@ -28,6 +28,7 @@ def routers() -> list:
         routes_consult_console,
         routes_desk,
         routes_export,
+        routes_fraud,
         routes_org,
         routes_settlement,
         routes_stats,
@@ -43,6 +44,7 @@ def routers() -> list:
         routes_bureau,
         routes_consult_console,
         routes_settlement,
+        routes_fraud,
         routes_clients,
         routes_stats,
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from county.models import Township
-from county.services import consultations
+from county.models import FraudReview, Point, Township
+from county.services import consultations, fraud_review, fraud_rules
+from county.services.fraud_rules import Hit
 from county.services.staff import StaffRole
 from county.web import routers
 from tests.county.web.conftest import csrf_of, sign_in
@@ -44,12 +45,26 @@ def url(path: str, console, ids: dict[str, int] | None = None) -> str:
         path.replace("{code}", console.a.point_code)
         .replace("{consult_id}", str(ids.get("consult_id", 0)))
         .replace("{settlement_id}", str(ids.get("settlement_id", 0)))
+        .replace("{review_id}", str(ids.get("review_id", 0)))
         .replace("{account_id}", str(console.a.account_id))
         .replace("{case_id}", console.a.approval["case_id"])
         .replace("{township_id}", str(_township_id(console, console.a.township)))
         .replace("{item_code}", "FL015")  # the department account's unit (县市场监管局) handles it
         .replace("{client_id}", str(console.api_client_id))
     )
+
+
+def flag_point(console, point_code: str) -> int:
+    """A pending 刷单复核 item for the point (a hit naming none of its cases: the decisions are tried empty)."""
+    with console.county.session() as db:
+        point_id = db.scalar(select(Point.id).where(Point.code == point_code))
+        fraud_review.record_hits(
+            db,
+            [Hit(fraud_rules.BURST, point_id, "k", {"day": "2026-11-10", "count": 9, "limit": 6, "window": 300}, [])],
+            source="scan",
+        )
+        db.commit()
+        return db.scalar(select(FraudReview.id).where(FraudReview.point_id == point_id))
 
 
 def _township_id(console, name: str) -> int:
@@ -103,6 +118,18 @@ def test_every_console_route_declares_its_roles():
         "/console/settlements/{settlement_id}/townships/{township_id}/list.pdf",
         "/console/settlements/{settlement_id}/townships/{township_id}/slips.pdf",
     }
+    reviewers = {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK, StaffRole.TOWNSHIP}
+    fraud = {(m, p): r for m, p, r in routes if p.startswith("/console/fraud")}
+    assert (
+        fraud[("GET", "/console/fraud")]
+        == fraud[("GET", "/console/fraud/{review_id}")]
+        == {
+            *reviewers,
+            StaffRole.FINANCE,
+        }
+    )
+    for decision in ("clear", "disqualify", "escalate"):
+        assert fraud[("POST", f"/console/fraud/{{review_id}}/{decision}")] == reviewers
     department_work = {(m, p): r for m, p, r in routes if p.startswith("/console/cases/")}
     assert department_work[("POST", "/console/cases/{case_id}/return-mailing")] == {StaffRole.DEPARTMENT}
     assert department_work[("GET", "/console/cases/export")] == frozenset(StaffRole)
@@ -123,6 +150,7 @@ def test_only_the_declared_roles_pass_each_route(console):
         consult_id = consult.id
     ids = published_q3(console)  # township a's points are in it: every settlement route has something to show
     ids["consult_id"] = consult_id
+    ids["review_id"] = flag_point(console, console.a.point_code)  # township a's: every reviewer may open it
     anonymous = console.client()
     for method, path, _roles in declared():
         response = anonymous.request(method, url(path, console, ids), data={"csrf": "x"})
