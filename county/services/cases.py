@@ -234,6 +234,7 @@ class CaseBook:
                 credit_month=None,
                 credit_flag=None,
                 not_offered=not_offered,
+                form_seconds=body.get("form_seconds"),  # None from counters that do not measure it
             ),
             new=True,
         )

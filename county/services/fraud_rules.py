@@ -6,6 +6,7 @@ rows its batch's cases lead to, through an index, so its cost does not grow with
 
 - the same applicant (the HMAC look-up hash of the ID, never the ID) with the same item, per day and month;
 - bursts: one device recording more cases within a few minutes than a person can serve;
+- brief forms: one device saving many case forms open for only seconds in a day (newer counters say how long);
 - many completed cases voided in one month; many late or impossibly dated completions in one month;
 - clock jumps: the device's time running backwards between events, or far off the county's when it sends.
 
@@ -28,10 +29,11 @@ from county.models import Case, LedgerEvent, TamperFlag
 from sync.ledger.events import CHINA_TZ, format_time, parse_time
 from sync.ledger.kinds import CaseState
 
-SAME_DAY, SAME_MONTH, BURST, VOIDS, LATE, CLOCK, CAP, TAMPER = (
+SAME_DAY, SAME_MONTH, BURST, BRIEF, VOIDS, LATE, CLOCK, CAP, TAMPER = (
     "same_applicant_day",
     "same_applicant_month",
     "burst",
+    "brief_form",
     "voids",
     "late",
     "clock_jump",
@@ -42,6 +44,7 @@ RULE_LABELS = {
     SAME_DAY: "同一人同一事项一天内多次办理",
     SAME_MONTH: "同一人同一事项一个月内多次办理",
     BURST: "短时间内连续登记，快得不合常理",
+    BRIEF: "填表用时短得不合常理",
     VOIDS: "办结后又作废的办件偏多",
     LATE: "迟报或时间不合理的办结偏多",
     CLOCK: "电脑时钟跳动",
@@ -76,6 +79,11 @@ def explain(rule: str, figures: dict) -> str:
         return (
             f"同一台电脑在 {f['window']} 秒内登记了 {f['count']} 笔办件（设定最多 {f['limit']} 笔），"
             f"平均每笔不到 {f['window'] // max(f['count'], 1)} 秒，一个人来不及这样接待群众。"
+        )
+    if rule == BRIEF:
+        return (
+            f"同一台电脑 {f['day']} 有 {f['count']} 笔办件的登记表打开不到 {f['seconds']} 秒就保存了"
+            f"（设定每天最多 {f['limit']} 笔）。核对身份、填写信息、取得本人同意，正常要花更久。"
         )
     if rule == VOIDS:
         return (
@@ -216,6 +224,56 @@ def check_bursts(
         if low <= moment <= high:
             near[case_id] = moment
     return burst_hits(point_id, device_id, ((m, c) for c, m in near.items()), rules)
+
+
+# ---- brief forms ---------------------------------------------------------------------------------------------
+def brief_hits(
+    point_id: int, device_id: str, rows: Iterable[tuple[str, str, int | None]], rules: FraudRules
+) -> list[Hit]:
+    """``rows``: (recorded_at, case_id, form_seconds) of one device; per China-time day, more brief forms than
+    allowed hit."""
+    by_day: dict[str, list[str]] = defaultdict(list)
+    for recorded_at, case_id, seconds in rows:
+        moment = _time(recorded_at)
+        if moment is not None and seconds is not None and seconds < rules.brief_form_seconds:
+            by_day[moment.astimezone(CHINA_TZ).date().isoformat()].append(case_id)
+    return [
+        Hit(
+            BRIEF,
+            point_id,
+            f"{device_id}:{day}",
+            {"day": day, "count": len(ids), "limit": rules.brief_forms_per_day, "seconds": rules.brief_form_seconds},
+            sorted(set(ids)),
+        )
+        for day, ids in sorted(by_day.items())
+        if len(set(ids)) > rules.brief_forms_per_day
+    ]
+
+
+def check_brief(
+    session: Session, point_id: int, device_id: str, new: Sequence[tuple[str, str, int | None]], rules: FraudRules
+) -> list[Hit]:
+    """Only when the batch brought a brief form: the device's cases of those days (by its recording-time index)."""
+    days = sorted(
+        {
+            moment.astimezone(CHINA_TZ).date()
+            for text, _c, seconds in new
+            if seconds is not None and seconds < rules.brief_form_seconds and (moment := _time(text)) is not None
+        }
+    )
+    if not days:
+        return []
+    low = datetime.combine(days[0], datetime.min.time(), CHINA_TZ)
+    high = datetime.combine(days[-1], datetime.min.time(), CHINA_TZ) + timedelta(days=1)
+    rows = session.execute(
+        select(Case.recorded_at, Case.case_id, Case.form_seconds).where(
+            Case.device_id == device_id,
+            Case.recorded_at.between(format_time(low - timedelta(days=1)), format_time(high + timedelta(days=1))),
+            Case.form_seconds < rules.brief_form_seconds,
+        )
+    ).all()
+    wanted = {day.isoformat() for day in days}
+    return [hit for hit in brief_hits(point_id, device_id, rows, rules) if hit.figures["day"] in wanted]
 
 
 # ---- voids and late completions, per point and month ---------------------------------------------------------

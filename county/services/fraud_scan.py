@@ -82,6 +82,21 @@ def bursts(session: Session, first: date, last: date, rules: FraudRules) -> list
     return hits
 
 
+def brief(session: Session, first: date, last: date, rules: FraudRules) -> list[r.Hit]:
+    by_device: dict[tuple[int, str], list[tuple[str, str, int | None]]] = defaultdict(list)
+    for point_id, device_id, recorded_at, case_id, seconds in session.execute(
+        select(Case.point_id, Case.device_id, Case.recorded_at, Case.case_id, Case.form_seconds).where(
+            Case.business_date.between(first.isoformat(), last.isoformat()),
+            Case.form_seconds < rules.brief_form_seconds,
+        )
+    ):
+        by_device[(point_id, device_id)].append((recorded_at, case_id, seconds))
+    hits = []
+    for (point_id, device_id), rows in sorted(by_device.items()):
+        hits += r.brief_hits(point_id, device_id, rows, rules)
+    return hits
+
+
 def per_month(session: Session, first: date, last: date, rules: FraudRules) -> list[r.Hit]:
     """Voids after completion (by credited month) and late or impossible completions (by completion month)."""
     months = _months(first, last)
@@ -202,6 +217,7 @@ def scan(session: Session, first: date, last: date, rules: FraudRules) -> ScanRe
     hits = (
         applicant(session, first, last, rules)
         + bursts(session, first, last, rules)
+        + brief(session, first, last, rules)
         + per_month(session, first, last, rules)
         + cap_cluster(session, first, last, rules)
         + clocks(session, first, last, rules)

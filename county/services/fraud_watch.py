@@ -70,6 +70,9 @@ def check_batch(
         rules,
     )
     hits += r.check_bursts(session, point.id, device.id, [(v["recorded_at"], v["case_id"]) for v in new], rules)
+    hits += r.check_brief(
+        session, point.id, device.id, [(v["recorded_at"], v["case_id"], v.get("form_seconds")) for v in new], rules
+    )
     hits += r.check_voids(session, point.id, voided_months, rules)
     hits += r.check_late(session, point.id, late_months, rules)
     timed = [(row["seq"], row["occurred_at"], row["case_id"]) for row in accepted if row["type"] in CASE_TIMED]

@@ -53,11 +53,17 @@ class Counter:
     def at(day: date, second: int) -> str:
         return format_time(china(day) + timedelta(seconds=second))
 
-    def record(self, day: date, second: int, *, person: int = 1, item: str = "FL012") -> EventDraft:
+    def record(
+        self, day: date, second: int, *, person: int = 1, item: str = "FL012", form_seconds: int | None = None
+    ) -> EventDraft:
         """A case of ``item`` for applicant number ``person`` recorded ``second`` seconds after 09:00 on ``day``."""
         self.serials[day] = self.serials.get(day, 0) + 1
         draft = make_case_draft(
-            business_date=day, item_code=item, amount="200", id_number=resident_id(order=person % 1000)
+            business_date=day,
+            item_code=item,
+            amount="200",
+            id_number=resident_id(order=person % 1000),
+            form_seconds=form_seconds,
         )
         receipt = format_receipt_no(self.point_code, day, self.device_no, self.serials[day])
         return replace(draft, body={**draft.body, "receipt_no": receipt}, occurred_at=self.at(day, second))

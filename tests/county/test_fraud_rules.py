@@ -59,6 +59,23 @@ def test_a_burst_faster_than_a_person_can_serve_hits_and_a_brisk_pace_does_not(c
     assert hits(county, burst.point_code) == [(fraud_rules.BURST, _ids(fast))]
 
 
+def test_forms_open_only_seconds_hit_and_one_ordinary_form_among_them_keeps_it_under(county):
+    quick, ordinary, old = Counter(county), Counter(county), Counter(county)
+    brief = [quick.record(NOVEMBER, 900 * n, person=n, form_seconds=8) for n in range(6)]  # 6 > 5 under 20 s
+    quick.push(brief)
+    assert hits(county, quick.point_code) == [(fraud_rules.BRIEF, _ids(brief))]
+    mixed = [ordinary.record(NOVEMBER, 900 * n, person=n, form_seconds=8) for n in range(5)]
+    ordinary.push([*mixed, ordinary.record(NOVEMBER, 9000, person=9, form_seconds=20)])  # 20 s is not brief
+    assert hits(county, ordinary.point_code) == []
+    old.push([old.record(NOVEMBER, 900 * n, person=n) for n in range(8)])  # a counter that does not measure
+    assert hits(county, old.point_code) == []
+    with county.session() as session:
+        assert session.get(Case, brief[0].body["case_id"]).form_seconds == 8
+        result = fraud_scan.scan(session, NOVEMBER, NOVEMBER, RULES)
+        session.commit()
+    assert result.recorded == 0  # the scan finds the same hit and records nothing twice
+
+
 def test_many_completed_cases_voided_in_a_month_hit(county):
     few, many = Counter(county), Counter(county)
     for counter, n in ((few, 5), (many, 6)):

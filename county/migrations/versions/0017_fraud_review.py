@@ -1,7 +1,7 @@
 """Fraud review (刷单复核): review items and rule hits; the applicant's look-up hash on each case
 
 The rules of county/services/fraud_rules.py count one applicant's cases of one item (by the HMAC look-up hash,
-never the ID), one device's cases in a short window, and a point's disqualified cases; each has an index so that
+never the ID), one device's cases in a short window (and how long each form was open, when the counter says), and a point's disqualified cases; each has an index so that
 a batch's check reads only the rows it needs, whatever the history.
 
 Revision ID: 0017_fraud_review
@@ -25,6 +25,7 @@ INDEXES = {
 
 def upgrade() -> None:
     op.add_column('case', sa.Column('id_lookup', sa.String(length=64), nullable=True))
+    op.add_column('case', sa.Column('form_seconds', sa.Integer(), nullable=True))
     for name, columns in INDEXES.items():
         op.create_index(name, 'case', columns, unique=False)
     op.create_table(
@@ -68,3 +69,4 @@ def downgrade() -> None:
         op.drop_index(name, table_name='case')
     with op.batch_alter_table('case') as batch:
         batch.drop_column('id_lookup')
+        batch.drop_column('form_seconds')
