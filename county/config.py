@@ -106,6 +106,7 @@ class FraudRules:
     burst_window_seconds: int = 300  # … within this many seconds
     brief_form_seconds: int = 20  # a case form open for less than this (the counter measures it) is brief …
     brief_forms_per_day: int = 5  # … and more brief forms than this on one device in one day hit
+    self_completed: int = 30  # one point: more 网上申报 cases completed by the agent with no department status, a month
     voids_after_completion: int = 5  # one point: more completed cases voided than this in one month
     cap: int = 1000  # the monthly cap of 附件2 第六条
     cap_band: int = 30  # a month's points between cap − band and cap (just under it) …

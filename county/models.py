@@ -181,6 +181,8 @@ class Case(Base):
     # The HMAC look-up hash of the applicant's ID (as LedgerEvent.id_lookup), for the fraud rules; never the ID
     id_lookup: Mapped[str | None] = mapped_column(String(64))
     form_seconds: Mapped[int | None] = mapped_column(Integer)  # how long the counter's form was open (newer counters)
+    # 网上申报 the agent completed itself while no department had reported anything (受理/审批中): no evidence
+    self_completed: Mapped[bool | None] = mapped_column(Boolean)
     __table_args__ = (
         UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
         Index("ix_case_applicant_item_date", "id_lookup", "item_code", "business_date"),

@@ -20,7 +20,7 @@ from county.services.points import completion_month
 from county.services.precheck import NOT_CHECKED, RejectEvent, check_content
 from sync.ledger.catalogue import Catalogue, CatalogueError
 from sync.ledger.events import Event
-from sync.ledger.kinds import COUNTY_EVENT_TYPES, CaseState, EventType, MailingState
+from sync.ledger.kinds import COUNTY_EVENT_TYPES, CaseState, EventType, Flow, MailingState
 from sync.ledger.lifecycle import LifecycleError, next_state
 from sync.ledger.mailings import MailingStateError, next_mailing_state
 from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
@@ -44,8 +44,18 @@ _CASE_COLUMNS = (
     "credit_month",
     "credit_flag",
     "not_offered",
+    "self_completed",
 )
-_CASE_CHANGES = ("state", "mode", "completed_at", "completed_month", "credited_at", "credit_month", "credit_flag")
+_CASE_CHANGES = (
+    "state",
+    "mode",
+    "completed_at",
+    "completed_month",
+    "credited_at",
+    "credit_month",
+    "credit_flag",
+    "self_completed",
+)
 _MAILING_COLUMNS = ("mailing_id", "point_id", "state", "tracking_no")
 
 
@@ -235,6 +245,7 @@ class CaseBook:
                 credit_flag=None,
                 not_offered=not_offered,
                 form_seconds=body.get("form_seconds"),  # None from counters that do not measure it
+                self_completed=None,
             ),
             new=True,
         )
@@ -272,6 +283,8 @@ class CaseBook:
         except ValueError:
             case.set("completed_month", None)
         case.set("completed_at", event.occurred_at)
+        # the fraud review's evidence rule: an online case completed with no department status ever reported
+        case.set("self_completed", case.values["flow"] == Flow.ONLINE.value and case.values["state"] == "recorded")
         for column, value in (
             ("credited_at", credit.credited_at),
             ("credit_month", credit.month),

@@ -7,6 +7,7 @@ rows its batch's cases lead to, through an index, so its cost does not grow with
 - the same applicant (the HMAC look-up hash of the ID, never the ID) with the same item, per day and month;
 - bursts: one device recording more cases within a few minutes than a person can serve;
 - brief forms: one device saving many case forms open for only seconds in a day (newer counters say how long);
+- many 网上申报 completed by the agent with no department status (no evidence), in one month;
 - many completed cases voided in one month; many late or impossibly dated completions in one month;
 - clock jumps: the device's time running backwards between events, or far off the county's when it sends.
 
@@ -29,11 +30,12 @@ from county.models import Case, LedgerEvent, TamperFlag
 from sync.ledger.events import CHINA_TZ, format_time, parse_time
 from sync.ledger.kinds import CaseState
 
-SAME_DAY, SAME_MONTH, BURST, BRIEF, VOIDS, LATE, CLOCK, CAP, TAMPER = (
+SAME_DAY, SAME_MONTH, BURST, BRIEF, SELF, VOIDS, LATE, CLOCK, CAP, TAMPER = (
     "same_applicant_day",
     "same_applicant_month",
     "burst",
     "brief_form",
+    "self_completed",
     "voids",
     "late",
     "clock_jump",
@@ -45,6 +47,7 @@ RULE_LABELS = {
     SAME_MONTH: "同一人同一事项一个月内多次办理",
     BURST: "短时间内连续登记，快得不合常理",
     BRIEF: "填表用时短得不合常理",
+    SELF: "自行办结、没有部门回音的网上申报偏多",
     VOIDS: "办结后又作废的办件偏多",
     LATE: "迟报或时间不合理的办结偏多",
     CLOCK: "电脑时钟跳动",
@@ -84,6 +87,11 @@ def explain(rule: str, figures: dict) -> str:
         return (
             f"同一台电脑 {f['day']} 有 {f['count']} 笔办件的登记表打开不到 {f['seconds']} 秒就保存了"
             f"（设定每天最多 {f['limit']} 笔）。核对身份、填写信息、取得本人同意，正常要花更久。"
+        )
+    if rule == SELF:
+        return (
+            f"{f['month']} 有 {f['count']} 笔网上申报由代办员自己点了办结，部门没有任何受理或审批记录"
+            f"（设定每月最多 {f['limit']} 笔）。请抽查这些办件在部门系统里是否真有申报。"
         )
     if rule == VOIDS:
         return (
@@ -301,6 +309,24 @@ def check_voids(session: Session, point_id: int, months: Iterable[str], rules: F
     ):
         counted[month].append(case_id)
     return count_hits(VOIDS, point_id, counted, rules.voids_after_completion)
+
+
+def check_self_completed(session: Session, point_id: int, months: Iterable[str], rules: FraudRules) -> list[Hit]:
+    """Online cases the agent completed with no department status, in the months the batch credited one."""
+    months = sorted(set(months))
+    if not months:
+        return []
+    counted: dict[str, list[str]] = defaultdict(list)
+    for month, case_id in session.execute(
+        select(Case.credit_month, Case.case_id).where(
+            Case.point_id == point_id,
+            Case.credit_month.in_(months),
+            Case.self_completed.is_(True),
+            Case.state == CaseState.COMPLETED.value,
+        )
+    ):
+        counted[month].append(case_id)
+    return count_hits(SELF, point_id, counted, rules.self_completed)
 
 
 def check_late(session: Session, point_id: int, months: Iterable[str], rules: FraudRules) -> list[Hit]:

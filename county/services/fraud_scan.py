@@ -98,7 +98,8 @@ def brief(session: Session, first: date, last: date, rules: FraudRules) -> list[
 
 
 def per_month(session: Session, first: date, last: date, rules: FraudRules) -> list[r.Hit]:
-    """Voids after completion (by credited month) and late or impossible completions (by completion month)."""
+    """Voids after completion and online cases completed with no department status (by credited month), late
+    or impossible completions (by completion month)."""
     months = _months(first, last)
     voids: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for point_id, month, case_id in session.execute(
@@ -107,6 +108,13 @@ def per_month(session: Session, first: date, last: date, rules: FraudRules) -> l
         )
     ):
         voids[point_id][month].append(case_id)
+    alone: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for point_id, month, case_id in session.execute(
+        select(Case.point_id, Case.credit_month, Case.case_id).where(
+            Case.credit_month.in_(months), Case.self_completed.is_(True), Case.state == CaseState.COMPLETED.value
+        )
+    ):
+        alone[point_id][month].append(case_id)
     late: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for point_id, month, case_id in session.execute(
         select(Case.point_id, Case.completed_month, Case.case_id).where(
@@ -117,6 +125,8 @@ def per_month(session: Session, first: date, last: date, rules: FraudRules) -> l
     hits = []
     for point_id, counted in sorted(voids.items()):
         hits += r.count_hits(r.VOIDS, point_id, counted, rules.voids_after_completion)
+    for point_id, counted in sorted(alone.items()):
+        hits += r.count_hits(r.SELF, point_id, counted, rules.self_completed)
     for point_id, counted in sorted(late.items()):
         hits += r.count_hits(r.LATE, point_id, counted, rules.late_completions)
     return hits

@@ -58,6 +58,11 @@ def check_batch(
         and case.values["completed_at"] is not None
         and case.values["credit_month"] is not None
     ]
+    self_months = [
+        case.values["credit_month"]
+        for case in book.cases.values()
+        if "self_completed" in case.changed and case.values["self_completed"] and case.values["credit_month"]
+    ]
     late_months = [
         book.cases[case_id].values["completed_month"]
         for _seq, case_id, _credit in book.flagged
@@ -73,6 +78,7 @@ def check_batch(
     hits += r.check_brief(
         session, point.id, device.id, [(v["recorded_at"], v["case_id"], v.get("form_seconds")) for v in new], rules
     )
+    hits += r.check_self_completed(session, point.id, self_months, rules)
     hits += r.check_voids(session, point.id, voided_months, rules)
     hits += r.check_late(session, point.id, late_months, rules)
     timed = [(row["seq"], row["occurred_at"], row["case_id"]) for row in accepted if row["type"] in CASE_TIMED]

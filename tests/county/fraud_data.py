@@ -61,7 +61,7 @@ class Counter:
         draft = make_case_draft(
             business_date=day,
             item_code=item,
-            amount="200",
+            amount="200" if item == "FL012" else None,
             id_number=resident_id(order=person % 1000),
             form_seconds=form_seconds,
         )

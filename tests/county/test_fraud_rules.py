@@ -76,6 +76,22 @@ def test_forms_open_only_seconds_hit_and_one_ordinary_form_among_them_keeps_it_u
     assert result.recorded == 0  # the scan finds the same hit and records nothing twice
 
 
+def test_online_cases_the_agent_completed_with_no_department_word_hit_beyond_the_threshold(county):
+    rules = FraudRules(self_completed=3)
+    alone, mixed = Counter(county), Counter(county)
+    online = [alone.record(NOVEMBER, 900 * n, person=n, item="FL007") for n in range(4)]
+    alone.push(online + [alone.complete(d, NOVEMBER, 900 * n + 400) for n, d in enumerate(online)], rules=rules)
+    assert hits(county, alone.point_code) == [(fraud_rules.SELF, _ids(online))]
+    some = [mixed.record(NOVEMBER, 900 * n, person=n, item="FL007") for n in range(3)]
+    cash = mixed.record(NOVEMBER, 4000, person=9)  # a payment completed on the spot is not this rule's
+    drafts = [*some, cash, *(mixed.complete(d, NOVEMBER, 5000 + n) for n, d in enumerate([*some, cash]))]
+    mixed.push(drafts, rules=rules)
+    assert hits(county, mixed.point_code) == []
+    with county.session() as session:
+        assert session.get(Case, online[0].body["case_id"]).self_completed is True
+        assert session.get(Case, cash.body["case_id"]).self_completed is False
+
+
 def test_many_completed_cases_voided_in_a_month_hit(county):
     few, many = Counter(county), Counter(county)
     for counter, n in ((few, 5), (many, 6)):

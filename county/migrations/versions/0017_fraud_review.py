@@ -26,6 +26,7 @@ INDEXES = {
 def upgrade() -> None:
     op.add_column('case', sa.Column('id_lookup', sa.String(length=64), nullable=True))
     op.add_column('case', sa.Column('form_seconds', sa.Integer(), nullable=True))
+    op.add_column('case', sa.Column('self_completed', sa.Boolean(), nullable=True))
     for name, columns in INDEXES.items():
         op.create_index(name, 'case', columns, unique=False)
     op.create_table(
@@ -70,3 +71,4 @@ def downgrade() -> None:
     with op.batch_alter_table('case') as batch:
         batch.drop_column('id_lookup')
         batch.drop_column('form_seconds')
+        batch.drop_column('self_completed')
