@@ -18,6 +18,8 @@ def test_the_township_reviews_its_own_point_and_not_another_townships(console):
     own, other = console.client(), console.client()
     sign_in(own, "township.a")
     sign_in(other, "township.b")
+    assert 'id="count-fraud">1<' in own.get("/console/").text  # the desk counts it
+    assert 'id="count-fraud">0<' in other.get("/console/").text
     queue = own.get("/console/fraud").text
     assert "同一人同一事项一天内多次办理" in queue and console.a.point_code in queue
     assert console.a.point_code not in other.get("/console/fraud").text
