@@ -50,16 +50,33 @@ def _utc(day: date) -> datetime:
 
 
 def applicant(session: Session, first: date, last: date, rules: FraudRules) -> list[r.Hit]:
-    """Whole months around the range, so a month's count is the month's, whichever days the range covers."""
+    """Whole months around the range, so a month's count is the month's, whichever days the range covers. The
+    database counts (GROUP BY … HAVING); only the applicants beyond a threshold are read case by case."""
     months = _months(first, last)
+    month = func.substr(Case.business_date, 1, 7)
+    where = (
+        Case.id_lookup.is_not(None),
+        Case.business_date.between(r.month_bounds(months[0])[0], r.month_bounds(months[-1])[1]),
+        Case.state != CaseState.VOIDED.value,
+    )
+    groups = {
+        (point_id, lookup, item)
+        for point_id, lookup, item in session.execute(
+            select(Case.point_id, Case.id_lookup, Case.item_code)
+            .where(*where)
+            .group_by(Case.point_id, Case.id_lookup, Case.item_code, month)
+            .having(func.count() > min(rules.same_applicant_day, rules.same_applicant_month))
+        )
+    }
+    if not groups:
+        return []
     rows = session.execute(
         select(Case.point_id, Case.id_lookup, Case.item_code, Case.business_date, Case.case_id).where(
-            Case.id_lookup.is_not(None),
-            Case.business_date.between(r.month_bounds(months[0])[0], r.month_bounds(months[-1])[1]),
-            Case.state != CaseState.VOIDED.value,
+            *where, Case.id_lookup.in_(sorted({lookup for _p, lookup, _i in groups}))
         )
     ).all()
-    hits = r.applicant_hits((tuple(row) for row in rows), rules)  # type: ignore[misc]
+    found = [tuple(row) for row in rows if (row[0], row[1], row[2]) in groups]
+    hits = r.applicant_hits(found, rules)  # type: ignore[arg-type]
     return [
         hit for hit in hits if "month" in hit.figures or first.isoformat() <= hit.figures["day"] <= last.isoformat()
     ]

@@ -124,3 +124,26 @@ def test_the_counter_is_told_of_a_disqualification_on_its_pull(county):
     assert [(f["receipt_no"], f["flag"], f["reason"]) for f in last["flags"]] == [
         (recorded[3].body["receipt_no"], "disqualified", "同一人一天办理4次")
     ]
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_the_nightly_command_scans_a_range_once_and_refuses_a_backwards_one(county_engine, capsys):
+    from county import cli as county_cli
+
+    with Session(county_engine) as db:
+        p = org(db)
+        for case in add_cases(db, p["a1"], 4, SEP, 3):
+            case.item_code, case.id_lookup = "FL012", "ab" * 32
+        db.commit()
+
+    def cli(*args: str) -> int:
+        return county_cli.main(["--db", county_engine.url.render_as_string(hide_password=False), *args])
+
+    assert cli("fraud-scan", "--from", "2026-09-30", "--to", "2026-09-01") == 1
+    assert "结束日期早于开始日期" in capsys.readouterr().out
+    assert cli("fraud-scan", "--from", "2026-09-01", "--to", "2026-09-30") == 0
+    assert "规则命中 1 处，其中新记录或新增办件 1 处" in capsys.readouterr().out
+    assert cli("fraud-scan", "--from", "2026-09-01", "--to", "2026-09-30") == 0
+    assert "新记录或新增办件 0 处" in capsys.readouterr().out
+    with Session(county_engine) as db:
+        assert db.scalar(select(FraudReview.state)) == fraud_review.OPEN
