@@ -84,7 +84,7 @@ def _ids(values: Iterable[object]) -> list[str]:
     return sorted({value for value in values if isinstance(value, str)})
 
 
-def _among(session: Session, column: ColumnElement, values: list[str]) -> ColumnElement[bool]:
+def among(session: Session, column: ColumnElement, values: list[str]) -> ColumnElement[bool]:
     """``column IN values``; one array parameter on PostgreSQL (a short statement the driver parses once)."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
@@ -118,20 +118,20 @@ class CaseBook:
         if ids := _ids(case_ids):
             columns = [CASE_TABLE.c[name] for name in _CASE_COLUMNS]
             for found in self.session.execute(
-                select(*columns).where(_among(self.session, CASE_TABLE.c.case_id, ids))
+                select(*columns).where(among(self.session, CASE_TABLE.c.case_id, ids))
             ).mappings():
                 self.cases[found["case_id"]] = Row(dict(found))
         if ids := _ids(mailing_ids):
             columns = [MAILING_TABLE.c[name] for name in _MAILING_COLUMNS]
             for found in self.session.execute(
-                select(*columns).where(_among(self.session, MAILING_TABLE.c.mailing_id, ids))
+                select(*columns).where(among(self.session, MAILING_TABLE.c.mailing_id, ids))
             ).mappings():
                 self.mailings[found["mailing_id"]] = Row(dict(found))
         if numbers := _ids(receipts):
             self.receipts.update(
                 self.session.scalars(
                     select(CASE_TABLE.c.receipt_no).where(
-                        CASE_TABLE.c.point_id == self.point.id, _among(self.session, CASE_TABLE.c.receipt_no, numbers)
+                        CASE_TABLE.c.point_id == self.point.id, among(self.session, CASE_TABLE.c.receipt_no, numbers)
                     )
                 )
             )

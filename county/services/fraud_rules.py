@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from county.config import FraudRules
 from county.models import Case, LedgerEvent, TamperFlag
+from county.services.cases import among
 from sync.ledger.events import CHINA_TZ, format_time, parse_time
 from sync.ledger.kinds import CaseState
 
@@ -164,7 +165,7 @@ def check_applicants(session: Session, point_id: int, new: Sequence[tuple[str, s
     wanted = {(lookup, item, day[:7]) for lookup, item, day in new}
     rows = session.execute(
         select(Case.point_id, Case.id_lookup, Case.item_code, Case.business_date, Case.case_id).where(
-            Case.id_lookup.in_(lookups),
+            among(session, Case.id_lookup, lookups),  # one array parameter on PostgreSQL
             Case.business_date.between(month_bounds(months[0])[0], month_bounds(months[-1])[1]),
             Case.point_id == point_id,
             Case.state != CaseState.VOIDED.value,
