@@ -74,12 +74,21 @@ class Counter:
     def void(self, recorded: EventDraft, day: date, second: int) -> EventDraft:
         return replace(draft_void(recorded.body["case_id"], "录错了"), occurred_at=self.at(day, second))
 
-    def push(self, drafts: list[EventDraft], *, rules: FraudRules | None = None, when: datetime | None = None):
+    def push(
+        self,
+        drafts: list[EventDraft],
+        *,
+        rules: FraudRules | None = None,
+        when: datetime | None = None,
+        sent_at: str | None = None,
+    ):
         start = len(self.events)
         for draft in drafts:
             prev = self.events[-1].hash if self.events else "0" * 64
             self.events.append(seal(draft, device_id=self.device_id, seq=len(self.events) + 1, prev_hash=prev))
         request = request_for(self.device_id, self.events[start:])
+        if sent_at is not None:  # the device's clock as it sends the batch
+            request = request.model_copy(update={"sent_at": sent_at})
         with time_machine.travel(when or china(NOVEMBER, 20), tick=False), self.county.session() as session:
             device, point = authenticate(session, f"Device {self.token}", lock=True)
             result = ingest.push(session, device, point, request, max_events=500, box=self.county.box, fraud=rules)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import time_machine
 from sqlalchemy import select
 
 from county.config import FraudRules
 from county.models import Case, FraudHit, FraudReview, Point, TamperFlag
 from county.services import fraud_rules, fraud_scan, ingest, points
 from county.services.fraud_review import OPEN
+from sync.ledger.events import format_time
 from tests.county.fraud_data import NOVEMBER, Counter, china, hits, reviews
 from tests.county.settlement_data import add_cases
 
@@ -112,6 +114,36 @@ def test_a_clock_running_backwards_by_hours_hits_and_a_small_correction_does_not
     back = [jump.record(NOVEMBER, 0, person=2), jump.record(NOVEMBER, 300, person=3)]  # two hours earlier
     jump.push(back)
     assert hits(county, jump.point_code) == [(fraud_rules.CLOCK, _ids(back))]
+
+
+def test_a_batch_sent_with_the_clock_hours_off_hits_and_the_nightly_scan_agrees(county):
+    sent = china(NOVEMBER, 20)  # when each batch reaches the county (Counter.push's default)
+    near, far = Counter(county), Counter(county)
+    near.push([near.record(NOVEMBER, 0, person=1)], sent_at=format_time(sent + timedelta(minutes=50)))
+    assert hits(county, near.point_code) == []
+    cases = [far.record(NOVEMBER, 0, person=1), far.record(NOVEMBER, 600, person=2)]
+    far.push(cases, sent_at=format_time(sent + timedelta(hours=3)))  # the PC's clock three hours fast
+    assert hits(county, far.point_code) == [(fraud_rules.CLOCK, _ids(cases))]
+    with county.session() as session:
+        assert "比县里快" in fraud_rules.explain(fraud_rules.CLOCK, session.scalar(select(FraudHit.figures)))
+        with time_machine.travel(china(NOVEMBER + timedelta(days=1)), tick=False):
+            result = fraud_scan.scan(session, NOVEMBER, NOVEMBER, RULES)
+        session.commit()
+    assert result.hits >= 1 and result.recorded == 0
+
+
+def test_many_late_completions_in_a_month_hit_and_five_do_not(county):
+    few, many = Counter(county), Counter(county)
+    october = date(2026, 10, 20)
+    for counter, n in ((few, 5), (many, 6)):
+        drafts = []
+        for i in range(n):
+            recorded = counter.record(october, 900 * i, person=i)
+            drafts += [recorded, counter.complete(recorded, october, 900 * i + 300)]
+        counter.push(drafts)  # sent on 10 November, after October closed: late
+    assert hits(county, few.point_code) == []
+    ((rule, case_ids),) = hits(county, many.point_code)
+    assert rule == fraud_rules.LATE and len(case_ids) == 6
 
 
 def test_a_tamper_flag_from_the_chain_opens_a_review_item(county):
