@@ -138,7 +138,9 @@ ApplicantRow = tuple[int, str, str, str, str]  # point_id, id_lookup, item_code,
 
 
 def applicant_hits(rows: Iterable[ApplicantRow], rules: FraudRules) -> list[Hit]:
-    """Group the not-voided cases by point, applicant and item; a day or month beyond its threshold hits."""
+    """Group the not-voided cases by point, applicant and item; a day or month beyond its threshold hits. The hit's
+    key keeps 4 hex characters (16 bits) of the look-up hash: enough to tell two patterns of one item and period
+    apart at one point, far too few to single out a person."""
     by_day: dict[tuple, list[str]] = defaultdict(list)
     by_month: dict[tuple, list[str]] = defaultdict(list)
     for point_id, lookup, item, day, case_id in rows:
@@ -152,7 +154,7 @@ def applicant_hits(rows: Iterable[ApplicantRow], rules: FraudRules) -> list[Hit]
         for (point_id, lookup, item, period), ids in sorted(grouped.items()):
             if len(ids) > limit:
                 figures = {when: period, "item": item_name(item), "count": len(ids), "limit": limit}
-                hits.append(Hit(rule, point_id, f"{lookup[:16]}:{item}:{period}", figures, sorted(ids)))
+                hits.append(Hit(rule, point_id, f"{lookup[:4]}:{item}:{period}", figures, sorted(ids)))
     return hits
 
 
