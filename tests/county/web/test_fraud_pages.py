@@ -53,3 +53,27 @@ def test_a_decision_needs_the_token_and_a_reason_and_nothing_is_half_written(con
     assert done.status_code == 303
     page = client.get(f"/console/fraud/{review_id}").text
     assert "已取消资格" in page and page.count("已取消资格：重复登记") == 2
+
+
+def test_the_bureau_escalates_then_clears_and_the_queue_empties(console):
+    review_id, _receipts = repeated_applicant(console)
+    client = console.client()
+    sign_in(client, "bureau.clerk")
+    token = csrf_of(client.get(f"/console/fraud/{review_id}").text)
+    bad = client.post(f"/console/fraud/{review_id}/escalate", data={"csrf": token, "to": "jail", "note": "x"})
+    assert bad.status_code == 400 and "请选择转交现场核查" in bad.text
+    sent = client.post(
+        f"/console/fraud/{review_id}/escalate", data={"csrf": token, "to": "inspection", "note": "请乡镇上门核实"}
+    )
+    assert sent.status_code == 303
+    page = client.get(f"/console/fraud/{review_id}").text
+    assert "已转交核查" in page and "已转交现场核查：请乡镇上门核实" in page and "取消所选办件的资格" in page
+    assert "/escalate" not in page  # escalated once; now only a final decision
+    done = client.post(f"/console/fraud/{review_id}/clear", data={"csrf": token, "note": "核实为活动日集中办理"})
+    assert done.status_code == 303
+    assert "没有待复核的事项" in client.get("/console/fraud").text
+    assert "已排除" in client.get("/console/fraud?show=all").text
+    with console.county.session() as db:
+        actions = db.scalars(select(AuditLog.action).where(AuditLog.action.like("fraud.%"))).all()
+        assert actions == ["fraud.escalate", "fraud.clear"]
+        assert not db.scalars(select(Case).where(Case.disqualified.is_(True))).all()
