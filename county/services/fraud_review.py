@@ -5,13 +5,14 @@ open; finding the same pattern again adds nothing (a rerun of the nightly scan i
 to a pattern already decided open a new item. An item that is open or escalated holds the point's settlement
 (county/services/settlement.py ``HOLDS``). A township reviewer (own township only) or the bureau decides:
 
-- clear (排除): nothing changes but the item, with a note; the tamper flags it named are marked reviewed;
+- clear (排除): nothing changes but the item, with a note;
 - disqualify (取消资格): the chosen cases earn nothing (county/services/departments.disqualify_case, which
   recomputes the points statement that tells the counter, and the next settlement claws back what was paid);
 - escalate (转交核查/撤销): recorded with a note for the inspection or revocation; the hold stays until a final
   clear or disqualify.
 
-Every decision is audit-logged in the same transaction.
+A final decision (clear or disqualify) marks the tamper flags the item named as reviewed. Every decision is
+audit-logged in the same transaction.
 """
 
 from __future__ import annotations
@@ -163,19 +164,20 @@ def _note(note: str, label: str) -> str:
     return note
 
 
-def _decide(review: FraudReview, state: str, note: str, actor: str) -> None:
-    review.state, review.decision_note, review.decided_by, review.decided_at = state, note, actor, utcnow()
+def _decide(session: Session, review: FraudReview, state: str, note: str, actor: str) -> None:
+    """A final decision: the item is closed and the tamper flags it named count as reviewed (their hold ends)."""
+    now = utcnow()
+    flag_ids = [int(h.key) for h in hits_of(session, review.id) if h.rule == TAMPER and h.key.isdigit()]
+    for flag in session.scalars(select(TamperFlag).where(TamperFlag.id.in_(flag_ids))) if flag_ids else ():
+        flag.resolved_at = flag.resolved_at or now
+    review.state, review.decision_note, review.decided_by, review.decided_at = state, note, actor, now
 
 
 def clear(session: Session, scope: Scope, review_id: int, note: str, *, actor: str) -> FraudReview:
     """排除: the hits were explained; the point's points stay as they are; named tamper flags count as reviewed."""
     review = _pending(session, scope, review_id)
     note = _note(note, "排除的理由")
-    now = utcnow()
-    flag_ids = [int(h.key) for h in hits_of(session, review.id) if h.rule == TAMPER and h.key.isdigit()]
-    for flag in session.scalars(select(TamperFlag).where(TamperFlag.id.in_(flag_ids))) if flag_ids else ():
-        flag.resolved_at = flag.resolved_at or now
-    _decide(review, CLEARED, note, actor)
+    _decide(session, review, CLEARED, note, actor)
     audit(session, actor, "fraud.clear", f"fraud_review:{review.id}", point_id=review.point_id, note=note)
     session.flush()
     return review
@@ -197,7 +199,7 @@ def disqualify(
     for case in cases:
         if not case.disqualified:
             disqualify_case(session, case, reason, actor=actor)
-    _decide(review, DISQUALIFIED, reason, actor)
+    _decide(session, review, DISQUALIFIED, reason, actor)
     audit(
         session,
         actor,

@@ -106,6 +106,20 @@ def test_escalation_keeps_the_hold_and_clearing_releases_it_and_the_tamper_flag(
     assert {"fraud.escalate", "fraud.clear"} <= set(db.scalars(select(AuditLog.action)))
 
 
+def test_a_disqualification_also_ends_the_hold_of_the_tamper_flag_it_named(db):
+    p, cases, review = flagged_point(db)
+    flag = TamperFlag(device_id="dev", point_id=p["a1"].id, seq=3, kind="conflict", detail="x", created_at=utcnow())
+    db.add(flag)
+    db.flush()
+    fraud_review.record_hits(db, [fraud_rules.tamper_hit(flag)], source="scan")
+    held = line(db, settlement.run(db, "2026-Q3", "0.5", actor="test"), "0001")
+    assert "设备记录被改动" in held.hold_reason and "刷单复核尚未完成" in held.hold_reason
+    fraud_review.disqualify(db, BUREAU, review.id, [cases[0].case_id], "伪造办件", actor="staff:x")
+    assert flag.resolved_at is not None
+    paid = line(db, settlement.run(db, "2026-Q3", "0.5", actor="test"), "0001")
+    assert (paid.points, paid.payout, paid.hold_reason) == (45, "22.50", None)
+
+
 def test_the_counter_is_told_of_a_disqualification_on_its_pull(county):
     counter = Counter(county)
     recorded = [counter.record(NOVEMBER, 600 * n, person=7) for n in range(4)]
