@@ -43,6 +43,7 @@ def record_hits(session: Session, hits: Iterable[Hit], *, source: str, now: date
     or grown."""
     now = now or utcnow()
     changed = 0
+    opened: dict[int, FraudReview] = {}  # the point's open item, looked up (or made) once per call
     for hit in hits:
         known = session.scalars(
             select(FraudHit).where(
@@ -58,7 +59,8 @@ def record_hits(session: Session, hits: Iterable[Hit], *, source: str, now: date
             old.case_ids, old.figures, old.found_at = sorted(wanted | set(old.case_ids)), hit.figures, now
             session.get(FraudReview, old.review_id).updated_at = now
         else:
-            review = _pending_review(session, hit.point_id, now)
+            review = opened.get(hit.point_id) or _pending_review(session, hit.point_id, now)
+            opened[hit.point_id] = review
             session.add(
                 FraudHit(
                     review_id=review.id,
