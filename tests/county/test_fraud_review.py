@@ -161,3 +161,15 @@ def test_the_nightly_command_scans_a_range_once_and_refuses_a_backwards_one(coun
     assert "新记录或新增办件 0 处" in capsys.readouterr().out
     with Session(county_engine) as db:
         assert db.scalar(select(FraudReview.state)) == fraud_review.OPEN
+
+
+def test_thresholds_come_from_the_environment_and_nonsense_is_refused():
+    from county.config import ConfigError, FraudRules, Settings
+
+    env = {"SUISHENBAN_COUNTY_FRAUD_SAME_APPLICANT_DAY": "2", "SUISHENBAN_COUNTY_FRAUD_BURST_WINDOW_SECONDS": "120"}
+    rules = FraudRules.from_env(env)
+    assert (rules.same_applicant_day, rules.burst_window_seconds, rules.cap) == (2, 120, 1000) and rules.enabled
+    assert not FraudRules.from_env({"SUISHENBAN_COUNTY_FRAUD_ENABLED": "0"}).enabled
+    with pytest.raises(ConfigError, match="SUISHENBAN_COUNTY_FRAUD_CAP_BAND 应为正整数"):
+        FraudRules.from_env({"SUISHENBAN_COUNTY_FRAUD_CAP_BAND": "-5"})
+    assert Settings().fraud == FraudRules()
