@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -96,6 +96,48 @@ class ClockRules:
 
 
 @dataclass(frozen=True)
+class FraudRules:
+    """The thresholds of the fraud rules (刷单, county/services/fraud_rules.py, docs/fraud-review.md).
+
+    A rule hits when a point goes *beyond* its threshold; a hit opens a review item (复核) and changes no points.
+    """
+
+    enabled: bool = True  # off only to measure what the rules cost at ingest (bench/bench_fraud_ingest.py)
+    same_applicant_day: int = 3  # one ID, one item, one point: more cases than this in one day
+    same_applicant_month: int = 8  # … more than this in one month
+    burst_cases: int = 6  # one device: more cases recorded than this …
+    burst_window_seconds: int = 300  # … within this many seconds
+    brief_form_seconds: int = 20  # a case form open for less than this (the counter measures it) is brief …
+    brief_forms_per_day: int = 5  # … and more brief forms than this on one device in one day hit
+    self_completed: int = 30  # one point: more 网上申报 cases completed by the agent with no department status, a month
+    voids_after_completion: int = 5  # one point: more completed cases voided than this in one month
+    cap: int = 1000  # the monthly cap of 附件2 第六条
+    cap_band: int = 30  # a month's points between cap − band and cap (just under it) …
+    cap_months: int = 2  # … in at least this many months of the last three
+    clock_jump_seconds: int = 3600  # a device's time running backwards, or off the county's, by more than this
+    late_completions: int = 5  # one point: more completions than this late or dated impossibly in one month
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> FraudRules:
+        """``SUISHENBAN_COUNTY_FRAUD_<NAME>`` overrides each threshold (whole numbers ≥ 1); ``…_ENABLED=0`` turns
+        the rules off."""
+        values: dict[str, object] = {}
+        for item in fields(cls):
+            raw = environ.get(f"SUISHENBAN_COUNTY_FRAUD_{item.name.upper()}", "").strip()
+            if not raw:
+                continue
+            if item.name == "enabled":
+                values["enabled"] = raw not in ("0", "false", "no")
+            elif raw.isdigit() and 1 <= int(raw) <= 10_000_000:
+                values[item.name] = int(raw)
+            else:
+                raise ConfigError(
+                    f"SUISHENBAN_COUNTY_FRAUD_{item.name.upper()} 应为正整数（收到的是 {raw[:20]}），请检查。"
+                )
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///county.db"
     limits: Limits = field(default_factory=Limits)
@@ -104,6 +146,7 @@ class Settings:
     min_app_version: str = ""  # the lowest counter version accepted (county/services/versions.py); "" = any
     update_url: str = ""  # where a counter PC gets the new installer, told to an outdated counter
     clock: ClockRules = field(default_factory=ClockRules)
+    fraud: FraudRules = field(default_factory=FraudRules)
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For is believed; none by default
     pii_key: str = ""  # hex key for personal fields at rest (county/services/pii.py); never in the repo
     pii_key_previous: str = ""  # the master key being replaced, only while rotating (docs/privacy.md)
@@ -140,6 +183,7 @@ class Settings:
             "pii_key_previous": read_pii_key(os.environ, "SUISHENBAN_COUNTY_PII_KEY_PREVIOUS"),
             "pii_retention_days": read_retention_days(os.environ),
             "form_key": os.environ.get("SUISHENBAN_COUNTY_FORM_KEY", "").strip(),
+            "fraud": FraudRules.from_env(os.environ),
         }
         values.update(overrides)
         return cls(**values)

@@ -179,8 +179,16 @@ class Case(Base):
     materials_signed_by: Mapped[str | None] = mapped_column(String(60))
     # The data exchange's cursor (county/services/changes.py): stamped at commit, in commit order
     change_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The HMAC look-up hash of the applicant's ID (as LedgerEvent.id_lookup), for the fraud rules; never the ID
+    id_lookup: Mapped[str | None] = mapped_column(String(64))
+    form_seconds: Mapped[int | None] = mapped_column(Integer)  # how long the counter's form was open (newer counters)
+    # 网上申报 the agent completed itself while no department had reported anything (受理/审批中): no evidence
+    self_completed: Mapped[bool | None] = mapped_column(Boolean)
     __table_args__ = (
         UniqueConstraint("point_id", "receipt_no", name="uq_case_receipt"),
+        Index("ix_case_applicant_item_date", "id_lookup", "item_code", "business_date"),
+        Index("ix_case_device_recorded", "device_id", "recorded_at"),
+        Index("ix_case_point_disqualified", "point_id", "disqualified"),
         Index("ix_case_point_credit_month", "point_id", "credit_month"),
         Index("ix_case_point_flag", "point_id", "credit_flag"),
         Index("ix_case_date_receipt", "business_date", "receipt_no"),  # the case list, newest first
@@ -745,3 +753,39 @@ class TrainingWaiver(Base):
     reason: Mapped[str] = mapped_column(String(300))
     granted_by: Mapped[str] = mapped_column(String(60))
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FraudReview(Base):
+    """复核事项: one point's fraud-rule hits waiting for a township or bureau reviewer (county/services/fraud_review.py).
+
+    ``open`` holds the point's settlement; ``escalated`` (转交核查或撤销) holds it too until a final decision;
+    ``cleared`` and ``disqualified`` are decided. Flags change no points; a disqualification does."""
+
+    __tablename__ = "fraud_review"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[int] = mapped_column(Integer, index=True)
+    state: Mapped[str] = mapped_column(String(20))  # open | escalated | cleared | disqualified
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the last hit added
+    escalated_to: Mapped[str | None] = mapped_column(String(20))  # inspection | revocation
+    escalation_note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(60))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_fraud_review_state", "state", "opened_at"),)
+
+
+class FraudHit(Base):
+    """命中: one rule found one pattern at one point (the cases it names); ``key`` makes a rerun find it again."""
+
+    __tablename__ = "fraud_hit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("fraud_review.id"), index=True)
+    point_id: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(30))  # county/services/fraud_rules.py RULES
+    key: Mapped[str] = mapped_column(String(200))  # what the rule counted over, e.g. applicant+item+day
+    figures: Mapped[dict] = mapped_column(JSON)  # the counts and the threshold, for the explanation
+    case_ids: Mapped[list] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(10))  # ingest | scan
+    found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_fraud_hit_point_rule_key", "point_id", "rule", "key"),)

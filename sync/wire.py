@@ -125,6 +125,7 @@ CREDIT_FLAG_LABELS = {  # what each flag means, in the words the agent and the b
     "future": "办结时间晚于县里的当前时间，不计积分",
     "before_case": "办结时间早于这笔办件的登记时间，不计积分",
     "before_enrolment": "办结时间早于这台电脑激活的时间，不计积分",
+    "disqualified": "经复核取消资格（违规办件），不计积分",
 }
 
 

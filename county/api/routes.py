@@ -82,7 +82,15 @@ def _push(core, authorization: str | None, raw: bytes) -> PushResult:
     with core.session() as session:  # on SQLite, after the write gate (AppState.session)
         device, point = authenticate(session, authorization, lock=True)
         try:
-            return ingest.push(session, device, point, sealed, max_events=max_events, rules=core.settings.clock)
+            return ingest.push(
+                session,
+                device,
+                point,
+                sealed,
+                max_events=max_events,
+                rules=core.settings.clock,
+                fraud=core.settings.fraud,
+            )
         except ingest.Conflict as conflict:
             ingest.flag_tampering(session, device, conflict.seq, conflict.detail)
             raise

@@ -20,7 +20,7 @@ from county.services.points import completion_month
 from county.services.precheck import NOT_CHECKED, RejectEvent, check_content
 from sync.ledger.catalogue import Catalogue, CatalogueError
 from sync.ledger.events import Event
-from sync.ledger.kinds import COUNTY_EVENT_TYPES, CaseState, EventType, MailingState
+from sync.ledger.kinds import COUNTY_EVENT_TYPES, CaseState, EventType, Flow, MailingState
 from sync.ledger.lifecycle import LifecycleError, next_state
 from sync.ledger.mailings import MailingStateError, next_mailing_state
 from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
@@ -44,8 +44,18 @@ _CASE_COLUMNS = (
     "credit_month",
     "credit_flag",
     "not_offered",
+    "self_completed",
 )
-_CASE_CHANGES = ("state", "mode", "completed_at", "completed_month", "credited_at", "credit_month", "credit_flag")
+_CASE_CHANGES = (
+    "state",
+    "mode",
+    "completed_at",
+    "completed_month",
+    "credited_at",
+    "credit_month",
+    "credit_flag",
+    "self_completed",
+)
 _MAILING_COLUMNS = ("mailing_id", "point_id", "state", "tracking_no")
 
 
@@ -74,7 +84,7 @@ def _ids(values: Iterable[object]) -> list[str]:
     return sorted({value for value in values if isinstance(value, str)})
 
 
-def _among(session: Session, column: ColumnElement, values: list[str]) -> ColumnElement[bool]:
+def among(session: Session, column: ColumnElement, values: list[str]) -> ColumnElement[bool]:
     """``column IN values``; one array parameter on PostgreSQL (a short statement the driver parses once)."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
@@ -108,20 +118,20 @@ class CaseBook:
         if ids := _ids(case_ids):
             columns = [CASE_TABLE.c[name] for name in _CASE_COLUMNS]
             for found in self.session.execute(
-                select(*columns).where(_among(self.session, CASE_TABLE.c.case_id, ids))
+                select(*columns).where(among(self.session, CASE_TABLE.c.case_id, ids))
             ).mappings():
                 self.cases[found["case_id"]] = Row(dict(found))
         if ids := _ids(mailing_ids):
             columns = [MAILING_TABLE.c[name] for name in _MAILING_COLUMNS]
             for found in self.session.execute(
-                select(*columns).where(_among(self.session, MAILING_TABLE.c.mailing_id, ids))
+                select(*columns).where(among(self.session, MAILING_TABLE.c.mailing_id, ids))
             ).mappings():
                 self.mailings[found["mailing_id"]] = Row(dict(found))
         if numbers := _ids(receipts):
             self.receipts.update(
                 self.session.scalars(
                     select(CASE_TABLE.c.receipt_no).where(
-                        CASE_TABLE.c.point_id == self.point.id, _among(self.session, CASE_TABLE.c.receipt_no, numbers)
+                        CASE_TABLE.c.point_id == self.point.id, among(self.session, CASE_TABLE.c.receipt_no, numbers)
                     )
                 )
             )
@@ -234,6 +244,8 @@ class CaseBook:
                 credit_month=None,
                 credit_flag=None,
                 not_offered=not_offered,
+                form_seconds=body.get("form_seconds"),  # None from counters that do not measure it
+                self_completed=None,
             ),
             new=True,
         )
@@ -271,6 +283,8 @@ class CaseBook:
         except ValueError:
             case.set("completed_month", None)
         case.set("completed_at", event.occurred_at)
+        # the fraud review's evidence rule: an online case completed with no department status ever reported
+        case.set("self_completed", case.values["flow"] == Flow.ONLINE.value and case.values["state"] == "recorded")
         for column, value in (
             ("credited_at", credit.credited_at),
             ("credit_month", credit.month),

@@ -17,13 +17,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from county.config import ClockRules
+from county.config import ClockRules, FraudRules
 from county.errors import CountyError, Refusal
 from county.models import Device, LedgerEvent, Point, TamperFlag
-from county.services import bulk, changes, clock_skew
+from county.services import bulk, changes, clock_skew, fraud_watch
 from county.services.cases import CaseBook
 from county.services.common import iso, utcnow
 from county.services.crediting import MonthClock
+from county.services.fraud_review import record_hits
+from county.services.fraud_rules import tamper_hit
 from county.services.pii import PiiBox
 from county.services.points import publish_statement_if_changed
 from county.services.precheck import RejectEvent, Sealed, prepare
@@ -48,11 +50,12 @@ def flag_tampering(session: Session, device: Device, seq: int, detail: str) -> N
     session.rollback()
     device = session.get(Device, device.id)
     device.tampered = True
-    session.add(
-        TamperFlag(
-            device_id=device.id, point_id=device.point_id, seq=seq, kind="conflict", detail=detail, created_at=utcnow()
-        )
+    flag = TamperFlag(
+        device_id=device.id, point_id=device.point_id, seq=seq, kind="conflict", detail=detail, created_at=utcnow()
     )
+    session.add(flag)
+    session.flush()
+    record_hits(session, [tamper_hit(flag)], source="ingest")  # a review item: the chain's flag, for a person
     session.commit()
 
 
@@ -80,13 +83,18 @@ def push(
     box: PiiBox | None = None,
     rules: ClockRules | None = None,
     source: str = "push",
+    fraud: FraudRules | None = None,
 ) -> PushResult:
     """Apply one batch in the session's transaction; ``request`` may come already sealed (precheck.prepare),
     else ``box`` seals its personal fields.
 
     ``source``: ``push`` online, ``file`` for an imported sync file (its send time is the export's, days ago
-    perhaps, so no clock skew is measured from it)."""
+    perhaps, so no clock skew is measured from it).
+
+    ``fraud``: the fraud rules' thresholds (county/services/fraud_watch.py); their hits open review items and
+    change nothing of the batch's answer or of any point's points."""
     rules = rules or ClockRules()
+    fraud = fraud or FraudRules()
     sealed = request if isinstance(request, Sealed) else prepare(request, max_events=max_events, box=box)
     request = sealed.request
     if request.device_id != device.id:
@@ -146,9 +154,13 @@ def push(
             rejected.append(Rejection(seq=seq, code=reject.code, message=reject.message))
     if rows:
         bulk.insert_rows(session, EVENT_TABLE, rows, json_text=STORED_AS_TEXT)
+        fraud_watch.stamp_applicants(book, rows)
         book.flush()
         if book.touched_months or book.flagged:
             publish_statement_if_changed(session, point, months=book.touched_months)
+    if rows and fraud.enabled:
+        skew = clock_skew.skew_seconds(request.sent_at, now) if source == "push" else None
+        fraud_watch.check_batch(session, point, device, book, rows, before_seq=head_seq, skew=skew, rules=fraud)
     if last > head_seq:
         device.head_seq, device.head_hash = last, sealed.head_hash
     device.last_seen_at, device.app_version = now, request.app_version

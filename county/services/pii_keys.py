@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from county.config import ConfigError
-from county.models import Consultation, LedgerEvent, PiiKey, PointApplication, StaffUser
+from county.models import Case, Consultation, LedgerEvent, PiiKey, PointApplication, StaffUser
 from county.services.common import audit, utcnow
 from county.services.pii import LOOKUP, SEAL, PiiBox, PiiError, WrappedKey, event_pii, sealed_key_no
 
 EVENTS, STAFF, CONSULT = LedgerEvent.__table__, StaffUser.__table__, Consultation.__table__
 APPLY = PointApplication.__table__
+CASES: Table = Case.__table__  # type: ignore[assignment]
 
 
 def _rows(engine: Engine) -> list[WrappedKey]:
@@ -181,7 +182,7 @@ def _resealer(place: SealedColumn):
 
 def _rehash_events(session: Session, box: PiiBox, after: int, size: int, active: int) -> tuple[int, int]:
     rows = session.execute(
-        select(EVENTS.c.id, EVENTS.c.event_id, EVENTS.c.pii, EVENTS.c.pii_sealed)
+        select(EVENTS.c.id, EVENTS.c.event_id, EVENTS.c.pii, EVENTS.c.pii_sealed, EVENTS.c.type, EVENTS.c.case_id)
         .where(
             EVENTS.c.id > after,
             EVENTS.c.id_lookup.is_not(None),
@@ -191,12 +192,23 @@ def _rehash_events(session: Session, box: PiiBox, after: int, size: int, active:
         .limit(size)
     ).all()
     if rows:
+        lookups = [{"key": r.id, "lookup": box.lookup_of(event_pii(box, r), key_no=active)} for r in rows]
         session.execute(
             update(EVENTS)
             .where(EVENTS.c.id == bindparam("key"))
             .values(id_lookup=bindparam("lookup"), lookup_key=active),
-            [{"key": r.id, "lookup": box.lookup_of(event_pii(box, r), key_no=active)} for r in rows],
+            lookups,
         )
+        recorded = [  # the case keeps the recording event's hash for the fraud rules: rehashed with it
+            {"case": r.case_id, "lookup": found["lookup"]}
+            for r, found in zip(rows, lookups, strict=True)
+            if r.type == "case.recorded" and r.case_id
+        ]
+        if recorded:
+            session.execute(
+                update(CASES).where(CASES.c.case_id == bindparam("case")).values(id_lookup=bindparam("lookup")),
+                recorded,
+            )
     return (rows[-1].id if rows else after), len(rows)
 
 

@@ -57,15 +57,19 @@ def credits(session: Session, point: Point, months: Collection[str] | None = Non
     ]
 
 
+DISQUALIFIED = "disqualified"  # sync.wire.CREDIT_FLAG_LABELS
+
+
 def flagged(session: Session, point: Point) -> list[dict]:
-    """The point's completions not credited to their own month: late ones (with the month they count in) and
-    those that earn nothing, as the statement carries them (receipt-number order)."""
+    """The point's completions not credited to their own month: late ones (with the month they count in), those
+    that earn nothing, and those disqualified after review (with the reason), as the statement carries them
+    (receipt-number order)."""
     rows = session.execute(
         select(Case.case_id, Case.receipt_no, Case.completed_at, Case.credit_month, Case.credit_flag)
         .where(Case.point_id == point.id, Case.credit_flag.is_not(None))
         .order_by(Case.receipt_no)
     )
-    return [
+    found = [
         {
             "case_id": r.case_id,
             "receipt_no": r.receipt_no,
@@ -75,6 +79,23 @@ def flagged(session: Session, point: Point) -> list[dict]:
         }
         for r in rows
     ]
+    disqualified = session.execute(
+        select(Case.case_id, Case.receipt_no, Case.completed_at, Case.disqualify_reason)
+        .where(Case.point_id == point.id, Case.disqualified.is_(True), Case.completed_at.is_not(None))
+        .order_by(Case.receipt_no)
+    )
+    found += [  # 取消资格 (fraud review): earns nothing; ``reason`` is for the agent (older counters ignore it)
+        {
+            "case_id": r.case_id,
+            "receipt_no": r.receipt_no,
+            "completed_at": r.completed_at,
+            "flag": DISQUALIFIED,
+            "month": None,
+            "reason": r.disqualify_reason or "",
+        }
+        for r in disqualified
+    ]
+    return sorted(found, key=lambda f: (f["receipt_no"], f["flag"] == DISQUALIFIED))
 
 
 def statement(session: Session, point: Point) -> tuple[dict[str, MonthPoints], dict[str, QuarterPoints]]:

@@ -89,7 +89,8 @@ def _batch(session: Session, after: int, size: int, cutoff: date) -> tuple[int, 
     mailings = _states(
         session, Mailing, Mailing.mailing_id, (r.body.get("mailing_id") for r in rows if r.body.get("mailing_id"))
     )
-    expired = [{"key": r.id} for r in rows if _expired(r, cases, mailings, cutoff)]
+    gone = [r for r in rows if _expired(r, cases, mailings, cutoff)]
+    expired = [{"key": r.id} for r in gone]
     if expired:
         session.execute(
             update(EVENTS)
@@ -97,6 +98,9 @@ def _batch(session: Session, after: int, size: int, cutoff: date) -> tuple[int, 
             .values(pii=null(), pii_sealed=null(), id_lookup=null(), pii_salt=null()),
             expired,
         )
+        case_ids = sorted({r.body["case_id"] for r in gone if r.body.get("case_id")})
+        if case_ids:  # the case's copy of the applicant's look-up hash (the fraud rules') goes with the event's
+            session.execute(update(Case).where(Case.case_id.in_(case_ids)).values(id_lookup=None))
     return rows[-1].id, len(expired), len(rows) - len(expired)
 
 

@@ -32,7 +32,7 @@ from county.models import (
     TamperFlag,
     Township,
 )
-from county.services import inspections
+from county.services import fraud_review, inspections
 from county.services.common import audit, utcnow
 from county.services.crediting import county_workdays, month_closes
 from county.services.settlement_hash import content_hash
@@ -108,8 +108,8 @@ def _inspection_holds(session: Session, quarter: str, point_ids: list[int]) -> d
     }
 
 
-# The hook: fraud review (unreviewed hits) adds its own source here.
-HOLDS: list[HoldSource] = [_tamper_holds, _revoked_holds, _inspection_holds]
+# The hook: each source of a hold (tamper flags, revocations, open serious findings, pending fraud reviews).
+HOLDS: list[HoldSource] = [_tamper_holds, _revoked_holds, _inspection_holds, fraud_review.settlement_holds]
 
 
 def holds(session: Session, quarter: str, point_ids: list[int]) -> dict[int, str]:

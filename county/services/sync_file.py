@@ -52,7 +52,15 @@ def import_file(session: Session, data: bytes, *, max_events: int, settings: Set
     )
     try:
         return ingest.push(
-            session, device, point, request, max_events=max_events, box=box, rules=settings.clock, source="file"
+            session,
+            device,
+            point,
+            request,
+            max_events=max_events,
+            box=box,
+            rules=settings.clock,
+            source="file",
+            fraud=settings.fraud,
         )
     except ingest.Conflict as conflict:
         ingest.flag_tampering(session, device, conflict.seq, conflict.detail)

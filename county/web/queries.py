@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from county.models import Case, CountyEvent, Device, LedgerEvent, Point, SyncBatch, TamperFlag, Township
+from county.models import Case, CountyEvent, Device, FraudReview, LedgerEvent, Point, SyncBatch, TamperFlag, Township
+from county.services import fraud_review
 from county.services.common import aware, utcnow
 from county.services.pii import PiiBox, event_pii
 from county.services.scope import Scope
@@ -121,6 +122,15 @@ def desk_counts(db: Session, scope: Scope) -> dict[str, int]:
                 select(func.count(func.distinct(TamperFlag.point_id)))
                 .join(Point, Point.id == TamperFlag.point_id)
                 .where(scope.point_filter(), TamperFlag.resolved_at.is_(None))
+            )
+            or 0
+        )
+        counts["fraud_reviews"] = (  # 刷单复核: pending review items of the viewer's points
+            db.scalar(
+                select(func.count())
+                .select_from(FraudReview)
+                .join(Point, Point.id == FraudReview.point_id)
+                .where(scope.point_filter(), FraudReview.state.in_(fraud_review.PENDING))
             )
             or 0
         )

@@ -29,6 +29,7 @@ MENU: tuple[tuple[str, str, frozenset[StaffRole]], ...] = (
     ("/console/stats", "统计分析", frozenset(StaffRole)),
     ("/console/townships", "乡镇", frozenset({*BUREAU, StaffRole.FINANCE})),
     ("/console/settlements", "季度结算", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
+    ("/console/fraud", "刷单复核", frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.FINANCE})),
     ("/console/notices", "通知公告", frozenset(BUREAU)),
     ("/console/workdays", "工作日表", frozenset({*BUREAU, StaffRole.FINANCE})),
     ("/console/guides", "办事指南", frozenset({*BUREAU, StaffRole.FINANCE, StaffRole.DEPARTMENT})),

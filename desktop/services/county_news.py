@@ -37,8 +37,9 @@ class StatementFlag:
     case_id: str
     receipt_no: str
     completed_at: str  # as this counter recorded it
-    flag: str  # late | future | before_case | before_enrolment
+    flag: str  # late | future | before_case | before_enrolment | disqualified (取消资格 after fraud review)
     month: str | None  # the month it counts in; None: it earns nothing
+    reason: str = ""  # why the county disqualified it (disqualified only)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def points_statement(counter: Counter) -> PointsStatement | None:
                     str(f["completed_at"]),
                     str(f["flag"]),
                     str(f["month"]) if f.get("month") else None,
+                    str(f.get("reason") or ""),
                 )
                 for f in payload.get("flags", [])
             )

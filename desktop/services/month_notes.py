@@ -1,4 +1,5 @@
-"""What the county said about this PC's clock and about completions it did not credit to their own month.
+"""What the county said about this PC's clock and about completions it did not credit to their own month (or
+disqualified after its fraud review, 取消资格).
 
 The county's clock decides the month a completion earns in (docs/points.md). The push answer says how far
 this PC's clock is off (kept in the ledger's sync notes); the points statement lists the completions the
@@ -72,7 +73,10 @@ def month_notes(counter: Counter) -> list[MonthNote]:
     for flag in statement.flags:
         what = names.get(items.get(flag.case_id, ""), "")
         head = f"回执 {flag.receipt_no}（{what + '，' if what else ''}记录的办结时间 {_day(flag.completed_at)}）"
-        if flag.month is not None:
+        if flag.flag == "disqualified":
+            why = f"：{flag.reason}" if flag.reason else ""
+            text = f"{head}：{CREDIT_FLAG_LABELS['disqualified']}{why}。有疑问请问乡镇或县政务服务管理局。"
+        elif flag.month is not None:
             text = f"{head}：县里收到时所属月份的入账期已过，计入{_month(flag.month)}的积分。"
         else:
             text = (

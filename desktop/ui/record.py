@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from PySide6.QtCore import Qt, Signal
@@ -48,6 +49,8 @@ class RecordPage(QWidget):
         super().__init__(parent)
         self.counter, self.messages = counter, messages
         self.item: Item | None = None
+        self.timer = time.monotonic  # how long a form is open: a duration, untouched by the PC's clock being set
+        self._opened: float | None = None  # when the current form's item was picked
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.menu = point_menu(counter)  # only the items offered in this point's township
@@ -177,6 +180,8 @@ class RecordPage(QWidget):
 
     def choose(self, item: Item | None) -> None:
         self.item = item
+        if item is not None and self._opened is None:
+            self._opened = self.timer()
         self.summary.setText("")
         if item is None:
             self.item_title.setText("② 填写信息（请先在左边选事项）")
@@ -275,6 +280,8 @@ class RecordPage(QWidget):
         form.details = self.item_fields.values()
         form.notes = self.notes.toPlainText()
         form.consent = self.consent.isChecked()
+        if self._opened is not None:  # the county's fraud review reads how long the form was open (填表用时)
+            form.form_seconds = round(self.timer() - self._opened)
         return form
 
     def save(self) -> SavedCase | None:
@@ -352,6 +359,7 @@ class RecordPage(QWidget):
         set_mode.setChecked(True)
         self.show_errors({})
         self.picker.search.clear()
+        self._opened = None
         self.choose(None)
         self.stack.setCurrentIndex(0)
         self.scroll_to_top()

@@ -171,7 +171,7 @@ class SyncPage(QWidget):
         self._set("note", state.training_note or (TRAINING_LINE if state.training and state.connected else ""))
         notes = month_notes(self.counter)
         self.months_note.setText(
-            "\n".join(["县里没有按办结月份计积分的记录（以县里的时间为准）："] + [note.text for note in notes])
+            "\n".join(["县里没有按办结月份计积分、或取消了积分的记录（以县里为准）："] + [note.text for note in notes])
             if notes
             else ""
         )

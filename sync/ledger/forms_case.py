@@ -61,6 +61,7 @@ _RECORDED_KEYS = tuple(
         "notes",
         "consent",
         "details",  # optional: the item's own non-personal fields (catalogue format 2)
+        "form_seconds",  # optional: how long the case form was open before saving (newer counters)
     ]
 )
 _APPLICANT_KEYS = {
@@ -88,6 +89,16 @@ def _village(raw: object) -> str:
 
 def _notes(raw: object) -> str:
     return clean_text(raw, field="notes", label="备注", max_len=500, multiline=True)  # type: ignore[arg-type]
+
+
+FORM_SECONDS_MAX = 86_400
+
+
+def _form_seconds(raw: object) -> int:
+    """How long the form was open, whole seconds, as the counter measured it (a duration, not a clock time)."""
+    if type(raw) is not int or not 0 <= raw <= FORM_SECONDS_MAX:
+        raise ValidationError("form_seconds", "填表用时的格式不对，这条记录不能保存；请升级软件后重试。")
+    return raw
 
 
 def _item(raw: object, catalogue: Catalogue) -> Item:
@@ -209,6 +220,8 @@ def check_case_recorded(body: object, pii: object, catalogue: Catalogue, problem
         "notes": problems.check("notes", _notes, get("notes")),
         "consent": True,
     }
+    if get("form_seconds") is not None:
+        out["form_seconds"] = problems.check("form_seconds", _form_seconds, get("form_seconds"))
     if get("consent") is not True:
         problems.add("consent", CONSENT_MESSAGE)
     if get("catalogue_version") != catalogue.version:
@@ -300,6 +313,7 @@ class CaseForm:
     notes: str = ""
     consent: bool = False
     details: dict[str, str] = field(default_factory=dict)  # the item's own fields as typed, by field code
+    form_seconds: int | None = None  # how long the form was open (the counter's monotonic clock); None: not measured
 
 
 def _typed_amount(raw: object, problems: Problems) -> int | None:
@@ -346,6 +360,8 @@ def draft_case(
         "notes": form.notes,
         "consent": form.consent,
     }
+    if form.form_seconds is not None:  # only when measured: a body without it hashes as older counters' do
+        body["form_seconds"] = min(max(int(form.form_seconds), 0), FORM_SECONDS_MAX)
     keys = _APPLICANT_KEYS.get(kind, ("name", "mobile"))
     pii = {key: getattr(form, key) for key in keys}
     if item is not None and item.fields:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from county import cli as county_cli
 from county.config import ConfigError
-from county.models import Consultation, LedgerEvent, PiiKey
+from county.models import Case, Consultation, LedgerEvent, PiiKey
 from county.services import consultations, pii_keys
 from county.services.pii import LOOKUP, SEAL, PiiBox, event_pii, new_key, sealed_key_no
 from desktop.services.activation import activate, sync_client_for
@@ -71,6 +71,13 @@ def test_data_keys_change_under_a_running_county_and_every_row_still_opens(count
             assert (resealed.rows, resealed.key_no, rehashed.rows, rehashed.key_no) == (3, 2, 2, 2)
             ids.append(_record(store, 4))  # after
             assert _all_open(county, admin, ids) == [(2, 2)] * 4
+            with county.session() as session:  # each case's copy of the hash (fraud rules) was rehashed too
+                pairs = session.execute(
+                    select(Case.id_lookup, LedgerEvent.id_lookup)
+                    .join(LedgerEvent, LedgerEvent.event_id == Case.case_id)
+                    .where(LedgerEvent.type == "case.recorded")
+                ).all()
+                assert len(pairs) == 4 and all(case == event and case for case, event in pairs)
             assert pii_keys.reseal(county.engine, admin, actor="t").rows == 0, "a second run finds nothing to do"
             with county.session() as session:
                 phone = session.get(Consultation, asked_id).phone_sealed

@@ -95,6 +95,9 @@ def test_after_the_period_closed_cases_lose_personal_fields_and_the_books_stay(c
         assert row.pii_digests, "the digests the chain covers stay"
     kept = by_case[open_case_id]
     assert event_pii(box, kept[0])["name"] == OPEN_NAME and kept[0].id_lookup
+    with county.session() as session:  # the case's copy of the look-up hash (fraud rules) goes with the event's
+        assert session.get(Case, closed_case_id).id_lookup is None
+        assert session.get(Case, open_case_id).id_lookup == kept[0].id_lookup
     mailing = [r for r in rows.values() if r.body.get("mailing_id") not in (None, delivered_id)]
     assert mailing and all(r.pii_sealed for r in mailing), "a mailing not yet delivered keeps its address"
     assert done.events == len(purged) and done.kept == len(kept) + len(mailing)

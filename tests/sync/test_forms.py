@@ -343,11 +343,24 @@ def test_unknown_keys_in_the_body_or_the_personal_fields_are_refused() -> None:
         ("materials", {"id_card": "received"}),
         ("materials", [{"code": "account", "status": "received", "extra": 1}]),
         ("village", ["瑶里村"]),
+        ("form_seconds", -1),
+        ("form_seconds", 12.5),
+        ("form_seconds", True),
+        ("form_seconds", "30"),
+        ("form_seconds", 86_401),
     ],
 )
 def test_the_county_refuses_a_pushed_body_with_a_bad_value(key: str, value: Any) -> None:
     body, pii = recorded(**{key: value})
     assert set(refused(check_event, EventType.CASE_RECORDED, body, pii, CAT)) == {key}
+
+
+def test_how_long_the_form_was_open_is_optional_and_kept_when_sent() -> None:
+    """填表用时 (newer counters): a body without it is what older counters send, and is accepted unchanged."""
+    body, pii = recorded()
+    assert "form_seconds" not in body and check_event(EventType.CASE_RECORDED, body, pii, CAT)[0] == body
+    timed = {**body, "form_seconds": 45}
+    assert check_event(EventType.CASE_RECORDED, timed, pii, CAT)[0]["form_seconds"] == 45
 
 
 def test_a_receipt_number_is_normalised_when_the_store_has_assigned_one() -> None:

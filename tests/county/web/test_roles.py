@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from county.models import Point, Township
-from county.services import consultations, inspections
+from county.models import FraudReview, Point, Township
+from county.services import consultations, fraud_review, fraud_rules, inspections
+from county.services.fraud_rules import Hit
 from county.services.staff import StaffRole
 from county.web import routers
 from tests.county.web.applications_seed import application_in_a
@@ -45,6 +46,7 @@ def url(path: str, console, ids: dict[str, int] | None = None) -> str:
         path.replace("{code}", console.a.point_code)
         .replace("{consult_id}", str(ids.get("consult_id", 0)))
         .replace("{settlement_id}", str(ids.get("settlement_id", 0)))
+        .replace("{review_id}", str(ids.get("review_id", 0)))
         .replace("{account_id}", str(console.a.account_id))
         .replace("{case_id}", console.a.approval["case_id"])
         .replace("{township_id}", str(_township_id(console, console.a.township)))
@@ -86,6 +88,19 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f1bd6e0000000049454e44ae426082"
 )
+
+
+def flag_point(console, point_code: str) -> int:
+    """A pending 刷单复核 item for the point (a hit naming none of its cases: the decisions are tried empty)."""
+    with console.county.session() as db:
+        point_id = db.scalar(select(Point.id).where(Point.code == point_code))
+        fraud_review.record_hits(
+            db,
+            [Hit(fraud_rules.BURST, point_id, "k", {"day": "2026-11-10", "count": 9, "limit": 6, "window": 300}, [])],
+            source="scan",
+        )
+        db.commit()
+        return db.scalar(select(FraudReview.id).where(FraudReview.point_id == point_id))
 
 
 def _township_id(console, name: str) -> int:
@@ -169,6 +184,18 @@ def test_every_console_route_declares_its_roles():
         ("GET", "/console/training/{session_id}"): readers,
         ("POST", "/console/training/{session_id}/attend"): {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK},
     }
+    reviewers = {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK, StaffRole.TOWNSHIP}
+    fraud = {(m, p): r for m, p, r in routes if p.startswith("/console/fraud")}
+    assert (
+        fraud[("GET", "/console/fraud")]
+        == fraud[("GET", "/console/fraud/{review_id}")]
+        == {
+            *reviewers,
+            StaffRole.FINANCE,
+        }
+    )
+    for decision in ("clear", "disqualify", "escalate"):
+        assert fraud[("POST", f"/console/fraud/{{review_id}}/{decision}")] == reviewers
     department_work = {(m, p): r for m, p, r in routes if p.startswith("/console/cases/")}
     assert department_work[("POST", "/console/cases/{case_id}/return-mailing")] == {StaffRole.DEPARTMENT}
     assert department_work[("GET", "/console/cases/export")] == frozenset(StaffRole)
@@ -192,6 +219,7 @@ def test_only_the_declared_roles_pass_each_route(console):
     ids |= inspected(console)
     applied = application_in_a(console)  # an application from township a's village, with a photo; a training
     ids |= {("application_photo_id" if key == "photo_id" else key): value for key, value in applied.items()}
+    ids["review_id"] = flag_point(console, console.a.point_code)  # township a's: every reviewer may open it
     anonymous = console.client()
     for method, path, _roles in declared():
         response = anonymous.request(method, url(path, console, ids), data={"csrf": "x"})

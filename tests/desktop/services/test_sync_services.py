@@ -187,3 +187,30 @@ def test_the_county_knows_which_version_each_counter_runs(county, tmp_path, cata
             assert session.scalar(select(Device.app_version)) == app_version() != "0.0.1"
     finally:
         counter.close()
+
+
+def test_a_case_disqualified_after_fraud_review_is_told_with_its_reason(counter):
+    """The points statement carries a disqualified case as a flag with the reviewer's reason (county.services.points
+    ``flagged``); the sync page's notes say it in words, without the clock advice of a late completion."""
+    from desktop.services.month_notes import month_notes
+
+    flag = {
+        "case_id": "a" * 32,
+        "receipt_no": "0001-20261110-1-0004",
+        "completed_at": "2026-11-10T09:31:00.000+08:00",
+        "flag": "disqualified",
+        "month": None,
+        "reason": "同一人一天办理4次",
+    }
+    payload = {
+        "months": {"2026-11": {"raw": 12, "credited": 9, "capped": False, "cases": 3}},
+        "quarters": {"2026-Q4": 9},
+        "flags": [flag],
+    }
+    item = PullItem(cursor=1, kind="points_statement", created_at="2026-11-26T02:00:00.000+00:00", payload=payload)
+    StoreSyncPort(counter.store).store_pulled([item], 1)
+    (told,) = points_statement(counter).flags
+    assert (told.flag, told.month, told.reason) == ("disqualified", None, "同一人一天办理4次")
+    (note,) = month_notes(counter)
+    assert note.receipt_no == "0001-20261110-1-0004"
+    assert "经复核取消资格" in note.text and "同一人一天办理4次" in note.text and "时钟" not in note.text

@@ -171,3 +171,27 @@ def test_the_keyboard_alone_records_a_case(qtbot, window, counter):
     assert page.stack.currentWidget() is page.done
     (row,) = _case_rows(counter)
     assert row.amount_fen == 3580 and row.item_name == "缴纳水费"
+
+
+def test_the_case_records_how_long_its_form_was_open(qtbot, window, counter):
+    """填表用时: from picking the item to saving, by a monotonic timer (setting the PC's clock does not change it);
+    the county's fraud review reads it. A fresh form starts its own count."""
+    page = _record_page(window)
+    now = [1000.0]
+    page.timer = lambda: now[0]
+    _pick(qtbot, page, "jnhf")
+    _fill_person(qtbot, page)
+    type_text(qtbot, page.amount, "50")
+    page.consent.setChecked(True)
+    now[0] += 74.4
+    page.save()
+    page.start_over()
+    now[0] += 600  # the form stood empty meanwhile: not counted
+    _pick(qtbot, page, "jnhf")
+    _fill_person(qtbot, page, id_number=resident_id(order=321))
+    type_text(qtbot, page.amount, "20")
+    page.consent.setChecked(True)
+    now[0] += 9
+    page.save()
+    recorded = [e.body for e in counter.store.events() if e.type == "case.recorded"]
+    assert [body["form_seconds"] for body in recorded] == [74, 9]

@@ -71,7 +71,7 @@ def test_a_wrong_clock_and_a_late_month_are_shown_in_plain_words(qtbot, page, ca
     assert clock.isVisible() and clock.text().startswith("这台电脑的时钟不准：比县里的时间快3 小时 20 分钟")
     assert "自动设置时间" in clock.text()
     notes = page.months_note.text().splitlines()
-    assert page.months_note.isVisible() and notes[0].startswith("县里没有按办结月份计积分的记录")
+    assert page.months_note.isVisible() and notes[0].startswith("县里没有按办结月份计积分")
     by_receipt = {line.split("（")[0]: line for line in notes[1:]}
     assert by_receipt[f"回执 {late.body['receipt_no']}"].endswith("入账期已过，计入2026年12月的积分。")
     assert "助农取现" in by_receipt[f"回执 {late.body['receipt_no']}"]
@@ -83,3 +83,44 @@ def test_a_wrong_clock_and_a_late_month_are_shown_in_plain_words(qtbot, page, ca
         store.append(make_case_draft(catalogue, item_code="FL012", amount="200"))
         run_sync(qtbot, page)
     assert page.lines["clock"][1].isHidden()
+
+
+def test_a_case_disqualified_after_fraud_review_reaches_the_sync_page_with_its_reason(
+    qtbot, page, catalogue, county, tmp_path
+):
+    """Four 助农取现 of one applicant in one day: the county's rule opens a review item at the push; the bureau
+    disqualifies one; the next sync brings the points statement and the page says which and why."""
+    from sqlalchemy import select
+
+    from county.models import FraudHit, FraudReview
+    from county.services import fraud_review
+    from county.services.scope import Scope
+    from county.services.staff import StaffRole
+
+    store = page.counter.store
+    with time_machine.travel(china(date(2026, 12, 9), 10)):
+        recorded = []
+        for _ in range(4):  # make_case_draft's applicant is always the same ID
+            (case,) = store.append(make_case_draft(catalogue, item_code="FL012", amount="200"))
+            store.append(draft_complete(case.body["case_id"]))
+            recorded.append(case)
+        run_sync(qtbot, page)
+        with county.session() as session:
+            assert session.scalar(select(FraudHit.rule)) == "same_applicant_day"
+            review = session.scalar(select(FraudReview))
+            fraud_review.disqualify(
+                session,
+                Scope(StaffRole.BUREAU_CLERK),
+                review.id,
+                [recorded[3].body["case_id"]],
+                "同一人同一天第4次办理助农取现",
+                actor="staff:test",
+            )
+            session.commit()
+        run_sync(qtbot, page)
+    notes = page.months_note.text().splitlines()
+    (told,) = [line for line in notes if recorded[3].body["receipt_no"] in line]
+    assert "经复核取消资格（违规办件），不计积分：同一人同一天第4次办理助农取现" in told
+    assert "时钟" not in told
+    page.window().resize(1100, 760)
+    assert page.window().grab().save(str(tmp_path / "sync-disqualified.png"))  # kept under pytest --basetemp for a look
