@@ -26,6 +26,7 @@ WHAT = {
     EventType.MAILING_DISPATCHED: "交寄",
     EventType.MAILING_DELIVERED: "妥投",
     EventType.DAY_CLOSED: "日结",
+    EventType.EVIDENCE_ATTACHED: "材料影像",
 }
 ADVICE_CASE = "请在“台账”里找到这笔办件，按县里说的原因核对：需要时点“更正”改正，或作废后重新登记。拿不准的请问乡镇。"
 ADVICE_BY_TYPE = {

@@ -1,0 +1,105 @@
+"""Attaching material images (材料影像) to a case: a scan or photo made into a legible A4 page of ≤ 300 KB."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from desktop.services.case_detail import CaseDetail
+from desktop.services.session import Counter, CounterLocked
+from desktop.store import evidence as evidence_store
+from desktop.store.evidence import StoredImage
+from sync.ledger.events import Event
+from sync.ledger.evidence import MAX_IMAGE_BYTES, image_hash
+from sync.ledger.forms import FormErrors, draft_evidence
+from sync.ledger.kinds import CaseState
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
+PAGE_LONG_SIDE = 1754  # an A4 page at 150 dpi: small print stays readable
+_QUALITIES = (80, 70, 60, 50, 40)
+_MAX_SOURCE_BYTES = 40 * 1024 * 1024  # a scanner's largest page; anything bigger is not a page
+Image.MAX_IMAGE_PIXELS = 80_000_000
+
+
+class EvidenceError(Exception):
+    """An image that cannot be attached, with a message for the agent; nothing was saved."""
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    """One attached image as the case page lists it."""
+
+    seq: int
+    material: str  # the material's name on the checklist
+    size_kb: int
+    attached_at: str
+    uploaded: str  # 已上传 / 待上传 (已传 n%)
+
+
+def compress_page(raw: bytes) -> bytes:
+    """A document image as a JPEG A4 page of at most 300 KB: upright, long side ≤ 1754 px, in grey."""
+    try:
+        with Image.open(io.BytesIO(raw)) as opened:
+            page = ImageOps.exif_transpose(opened).convert("L")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise EvidenceError("这个文件不是能识别的图片，请选择扫描件或照片（JPG、PNG 等）。") from exc
+    page.thumbnail((PAGE_LONG_SIDE, PAGE_LONG_SIDE), Image.Resampling.LANCZOS)
+    while True:
+        for quality in _QUALITIES:
+            out = io.BytesIO()
+            page.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+            if out.tell() <= MAX_IMAGE_BYTES:
+                return out.getvalue()
+        if max(page.size) < 600:
+            raise EvidenceError("这张图片压缩后仍然太大，请重新扫描或拍照后再添加。")
+        page = page.resize((page.width * 3 // 4, page.height * 3 // 4), Image.Resampling.LANCZOS)
+
+
+def attach_file(counter: Counter, detail: CaseDetail, material: str, path: Path) -> Event:
+    """Compress the file, then store the image and its evidence.attached event in one transaction."""
+    if counter.locked:
+        raise CounterLocked(counter.locked)
+    try:
+        if path.stat().st_size > _MAX_SOURCE_BYTES:
+            raise EvidenceError("这个文件太大（超过 40 MB），不像一页扫描件，请检查后再选。")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise EvidenceError("读不到这个文件，请确认它还在、没有被别的程序占用。") from exc
+    return attach_bytes(counter, detail, material, raw)
+
+
+def attach_bytes(counter: Counter, detail: CaseDetail, material: str, raw: bytes) -> Event:
+    if detail.state is CaseState.VOIDED:
+        raise EvidenceError("这笔办件已作废，不能再添加材料影像。")
+    page = compress_page(raw)
+    try:
+        draft = draft_evidence(detail.case_id, material, image_hash(page), len(page), "image/jpeg", detail.item)
+    except FormErrors as exc:
+        raise EvidenceError(str(exc)) from None
+    (stamped,) = counter.stamp(draft)
+    return evidence_store.attach(counter.store, stamped, page)
+
+
+def images(counter: Counter, detail: CaseDetail) -> list[ImageRow]:
+    names = {m.code: m.name for m in detail.item.guide.materials}
+    return [_row(image, names) for image in evidence_store.images_of_case(counter.store, detail.case_id)]
+
+
+def _row(image: StoredImage, names: dict[str, str]) -> ImageRow:
+    if image.state == evidence_store.UPLOADED:
+        uploaded = "已上传县里"
+    elif image.sent_bytes:
+        uploaded = f"上传中（{image.sent_bytes * 100 // image.size}%）"
+    else:
+        uploaded = "待上传"
+    return ImageRow(
+        image.seq, names.get(image.material, image.material), image.size // 1024 + 1, image.attached_at[5:16], uploaded
+    )
+
+
+def image_bytes(counter: Counter, seq: int) -> bytes:
+    """The image's bytes for showing or printing, checked against its chained hash (EvidenceMismatch if not)."""
+    return evidence_store.image_data(counter.store, seq)
