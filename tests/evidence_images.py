@@ -11,17 +11,17 @@ from PIL import Image, ImageDraw
 def make_scan(*, seed: int = 1, width: int = 2480, height: int = 3508, fmt: str = "PNG") -> bytes:
     """A 300 dpi A4 page (by default) with ruled text-like strokes and speckle, encoded as ``fmt``."""
     rng = random.Random(seed)
-    page = Image.new("RGB", (width, height), (246, 244, 236))
+    page = Image.new("L", (width, height), 244)
     draw = ImageDraw.Draw(page)
     line_height = max(height // 60, 8)
     for top in range(line_height * 3, height - line_height * 3, line_height):
         left = width // 12
         while left < width - width // 12:
             word = rng.randint(width // 60, width // 12)
-            draw.rectangle((left, top, left + word, top + line_height // 2), fill=(30, 30, 40))
+            draw.rectangle((left, top, left + word, top + line_height // 2), fill=32)
             left += word + width // 80
-    noise = Image.effect_noise((width // 4, height // 4), 40).resize((width, height)).convert("RGB")
-    page = Image.blend(page, noise, 0.12)
+    noise = Image.effect_noise((width // 4, height // 4), 40).resize((width, height))
+    page = Image.blend(page, noise, 0.12).convert("RGB")  # a colour file, as scanners save them
     out = io.BytesIO()
     page.save(out, fmt)
     return out.getvalue()

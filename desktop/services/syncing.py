@@ -17,14 +17,17 @@ from desktop.services.catalogue import current_catalogue
 from desktop.services.certificates import closer_look
 from desktop.services.session import Counter
 from desktop.store.engine import read
+from desktop.store.evidence import StoreImagePort
 from desktop.store.ledger import get_meta
 from desktop.store.sync_port import StoreSyncPort
 from desktop.version import app_version
 from sync.client import CertificateProblem, Outdated
 from sync.engine import SyncEngine, SyncReport
+from sync.images import ImageUploader, UploadReport
 
 NETWORK_CODES = frozenset({"network"})  # the county could not be reached at all: the network is down
 PROBE_TIMEOUT_S = 3.0
+IMAGE_ROUNDS = 50  # a run lets records overtake the images at most this often before it ends
 PRACTICE_MISMATCH = (
     "培训用的县级端不认识这个练习台账了（它的数据文件可能被删了）。练习登记照常可用；想练习同步，"
     "可以关掉软件，删除练习文件夹后重新打开培训模式。"
@@ -46,6 +49,7 @@ class SyncOutcome:
     new_catalogue: str = ""  # a newer catalogue the county published, used from the next login
     resent: int = 0  # records sent again after the monthly check found a gap
     digests_checked: bool = False
+    images: UploadReport | None = None  # the material images sent after the records (None: none were tried)
 
     @property
     def ok(self) -> bool:
@@ -116,6 +120,14 @@ def run_sync(
         StoreSyncPort(counter.store).note_run(last_error=PRACTICE_MISMATCH)
     if report.locked:
         lock(counter, report.error.message)
+    images = None
+    if report.ok:
+        images, again = send_images(counter, engine, report_progress, cancel)
+        report.pushed += again.pushed
+        report.pulled += again.pulled
+        report.error, report.locked = again.error, again.locked
+        if report.locked:
+            lock(counter, report.error.message)
     new_catalogue = ""
     if report.pulled:
         newest = current_catalogue(counter.store)
@@ -130,7 +142,41 @@ def run_sync(
         new_catalogue=new_catalogue,
         resent=resent,
         digests_checked=checked_ok,
+        images=images,
     )
+
+
+def send_images(
+    counter: Counter,
+    engine: SyncEngine,
+    progress: Callable[[int, int], None],
+    cancel: threading.Event | None = None,
+) -> tuple[UploadReport, SyncReport]:
+    """Material images after the records, chunk by chunk; a record made meanwhile is pushed first, then the
+    images go on (sync/images.py). Returns the images' report and what the extra pushes did."""
+    events = StoreSyncPort(counter.store)
+    uploader = ImageUploader(
+        engine.client,
+        StoreImagePort(counter.store),
+        events_waiting=lambda: events.pending_count() > 0,
+        cancelled=lambda: cancel is not None and cancel.is_set(),
+    )
+    total, extra = UploadReport(), SyncReport()
+    for _round in range(IMAGE_ROUNDS):
+        done = uploader.run()
+        total.images_done += done.images_done
+        total.bytes_sent += done.bytes_sent
+        total.waiting, total.damaged, total.error = done.waiting, done.damaged, done.error
+        total.seconds += done.seconds
+        if not done.stopped_for_events:
+            break
+        again = engine.run(progress)  # records first
+        extra.pushed += again.pushed
+        extra.pulled += again.pulled
+        if not again.ok:
+            extra.error, extra.locked = again.error, again.locked
+            break
+    return total, extra
 
 
 def lock(counter: Counter, message: str) -> None:

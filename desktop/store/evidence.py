@@ -9,9 +9,11 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from desktop.store.engine import read, write
 from desktop.store.ledger import LedgerStore
-from desktop.store.schema import event, evidence
+from desktop.store.schema import event, evidence, outbox
+from sync.images import PendingImage
 from sync.ledger.events import Event, EventDraft, china_now, format_time
 from sync.ledger.evidence import EvidenceMismatch, verify_image
+from sync.ledger.kinds import OutboxState
 
 PENDING, UPLOADED = "pending", "uploaded"
 
@@ -136,3 +138,27 @@ def mismatched(store: LedgerStore) -> list[int]:
         except EvidenceMismatch:
             bad.append(seq)
     return bad
+
+
+class StoreImagePort:
+    """sync.images.ImagePort on the ledger: only images whose record the county acknowledged are offered, so
+    an image never goes ahead of its evidence.attached event (and one whose record was refused never goes)."""
+
+    def __init__(self, store: LedgerStore):
+        self.store = store
+
+    def unsent_images(self) -> list[PendingImage]:
+        with read(self.store.engine) as conn:
+            rows = conn.execute(
+                select(evidence.c.event_seq, evidence.c.sha256, evidence.c.size, evidence.c.sent_bytes)
+                .join(outbox, outbox.c.seq == evidence.c.event_seq)
+                .where(evidence.c.state == PENDING, outbox.c.state == OutboxState.ACKED)
+                .order_by(evidence.c.event_seq)
+            ).all()
+        return [PendingImage(*row) for row in rows]
+
+    def image_bytes(self, seq: int) -> bytes:
+        return image_data(self.store, seq)
+
+    def record_sent(self, seq: int, sent_bytes: int, *, done: bool = False) -> None:
+        record_sent(self.store, seq, sent_bytes, done=done)
