@@ -9,8 +9,9 @@ from county.models import Township
 from county.services import consultations
 from county.services.staff import StaffRole
 from county.web import routers
-from tests.county.web.conftest import csrf_of, sign_in
+from tests.county.web.conftest import attach_scan, csrf_of, sign_in
 from tests.county.web.settlement_seed import published_q3
+from tests.evidence_images import make_scan
 
 PUBLIC = {("GET", "/console/login"), ("POST", "/console/login")}
 LAST = {"/console/logout"}  # ends the session: tried after everything else
@@ -49,6 +50,7 @@ def url(path: str, console, ids: dict[str, int] | None = None) -> str:
         .replace("{township_id}", str(_township_id(console, console.a.township)))
         .replace("{item_code}", "FL015")  # the department account's unit (县市场监管局) handles it
         .replace("{client_id}", str(console.api_client_id))
+        .replace("{event_id}", str(ids.get("event_id", "")))
     )
 
 
@@ -123,6 +125,7 @@ def test_only_the_declared_roles_pass_each_route(console):
         consult_id = consult.id
     ids = published_q3(console)  # township a's points are in it: every settlement route has something to show
     ids["consult_id"] = consult_id
+    ids["event_id"] = attach_scan(console, console.a, make_scan(width=300, height=424, fmt="JPEG"))
     anonymous = console.client()
     for method, path, _roles in declared():
         response = anonymous.request(method, url(path, console, ids), data={"csrf": "x"})
