@@ -96,7 +96,11 @@ def _row(image: StoredImage, names: dict[str, str]) -> ImageRow:
     else:
         uploaded = "待上传"
     return ImageRow(
-        image.seq, names.get(image.material, image.material), image.size // 1024 + 1, image.attached_at[5:16], uploaded
+        image.seq,
+        names.get(image.material, image.material),
+        image.size // 1024 + 1,
+        image.attached_at[5:16].replace("T", " "),
+        uploaded,
     )
 
 

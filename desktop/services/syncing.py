@@ -16,6 +16,7 @@ from desktop.services.activation import sync_client_for
 from desktop.services.catalogue import current_catalogue
 from desktop.services.certificates import closer_look
 from desktop.services.session import Counter
+from desktop.store import evidence as evidence_store
 from desktop.store.engine import read
 from desktop.store.evidence import StoreImagePort
 from desktop.store.ledger import get_meta
@@ -83,6 +84,7 @@ def run_sync(
     *,
     check_digests: bool = False,
     cancel: threading.Event | None = None,
+    image_progress: Callable[[int, int], None] | None = None,
 ) -> SyncOutcome:
     """Push everything waiting, pull what the county has for this point; after a day close also compare digests."""
     engine = sync_engine(counter)
@@ -122,7 +124,7 @@ def run_sync(
         lock(counter, report.error.message)
     images = None
     if report.ok:
-        images, again = send_images(counter, engine, report_progress, cancel)
+        images, again = send_images(counter, engine, report_progress, cancel, image_progress)
         report.pushed += again.pushed
         report.pulled += again.pulled
         report.error, report.locked = again.error, again.locked
@@ -151,6 +153,7 @@ def send_images(
     engine: SyncEngine,
     progress: Callable[[int, int], None],
     cancel: threading.Event | None = None,
+    image_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[UploadReport, SyncReport]:
     """Material images after the records, chunk by chunk; a record made meanwhile is pushed first, then the
     images go on (sync/images.py). Returns the images' report and what the extra pushes did."""
@@ -162,8 +165,14 @@ def send_images(
         cancelled=lambda: cancel is not None and cancel.is_set(),
     )
     total, extra = UploadReport(), SyncReport()
+
+    def backlog(_sent: int, _size: int) -> None:
+        if image_progress is not None:
+            _left, sent, size = evidence_store.progress(counter.store)
+            image_progress(sent, size)
+
     for _round in range(IMAGE_ROUNDS):
-        done = uploader.run()
+        done = uploader.run(backlog)
         total.images_done += done.images_done
         total.bytes_sent += done.bytes_sent
         total.waiting, total.damaged, total.error = done.waiting, done.damaged, done.error
@@ -232,6 +241,8 @@ def summary(outcome: SyncOutcome) -> str:
         parts.append(f"收到县里的 {report.pulled} 条更新")
     if report.rejected:
         parts.append(f"其中 {report.rejected} 条被县里退回，请在“同步”页查看原因")
+    if outcome.images is not None and outcome.images.images_done:
+        parts.append(f"上传 {outcome.images.images_done} 张材料影像")
     if outcome.resent:
         parts.append(f"核对时发现县里缺少记录，已重新上传 {outcome.resent} 条")
     if isinstance(report.error, Outdated):

@@ -204,3 +204,19 @@ def test_a_wrong_image_under_the_right_name_is_discarded_at_the_county(county, t
     assert client.image_state(sha).received == 0 and not client.image_state(sha).complete
     assert _stored(county, [image.event_id]) == {}
     counter.close()
+
+
+def test_the_sync_page_tells_how_far_the_images_are(county, tmp_path, catalogue, qtbot):
+    from desktop.services import syncing
+    from desktop.services.sync_view import images_line
+
+    counter, _setup = _counter(county, tmp_path, catalogue)
+    _detail, attached = _case_with_images(counter, [800, 800], seed=40)
+    assert images_line(counter).startswith("还有 2 张待上传，已传 0 / ")
+    seen: list[tuple[int, int]] = []
+    outcome = syncing.run_sync(counter, image_progress=lambda sent, total: seen.append((sent, total)))
+    assert outcome.ok and outcome.images.images_done == 2 and "上传 2 张材料影像" in syncing.summary(outcome)
+    assert seen[0][1] == sum(a.body["size"] for a in attached)  # the whole backlog, in bytes
+    assert any(0 < sent < total for sent, total in seen)  # and how far it had gone, while it went
+    assert images_line(counter) == ""  # nothing left to tell
+    counter.close()

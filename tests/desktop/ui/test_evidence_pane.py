@@ -1,0 +1,55 @@
+"""The case pane's material images (材料影像): pick the material and the file, see the page it became."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from tests.desktop.ui.test_ledger import _ledger, _search, _seed
+from tests.desktop.ui.typing import type_text
+from tests.evidence_images import make_scan
+
+SHOTS = Path("/tmp")
+
+
+def test_the_agent_attaches_a_scan_to_an_approval_case_and_sees_it_on_the_pane(qtbot, window, counter, tmp_path):
+    _payment, _online, approval = _seed(counter)
+    scan = tmp_path / "扫描件 001.jpg"
+    scan.write_bytes(make_scan(width=1240, height=1754, fmt="JPEG"))
+    page = _ledger(window)
+    _search(qtbot, page, approval["receipt_no"])
+    pane = page.pane
+    assert pane.evidence.add_button.isVisible() and pane.evidence.empty.isVisible()
+
+    dialog = pane.start_attach()
+    assert not dialog.attempt()  # no file chosen yet
+    assert "请先选择图片文件" in dialog.fields["file"].error.text()
+    dialog.material.setCurrentIndex(1)
+    type_text(qtbot, dialog.path, str(scan))
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+
+    material = counter.catalogue.by_code("FL015").guide.materials[1].name
+    (tile,) = pane.evidence.tiles
+    caption = tile.findChildren(QLabel)[1].text()
+    assert caption.startswith(material) and "待上传" in caption
+    assert tile.findChildren(QLabel)[0].pixmap().width() == 150
+    assert f"添加材料影像：{material}" in pane.timeline.text()
+    qtbot.waitUntil(tile.isVisible)
+    body = pane.widget()
+    body.resize(body.width(), body.sizeHint().height())  # the whole pane, unscrolled, for the picture
+    body.grab().save(str(SHOTS / "counter-evidence.png"))  # the whole pane, looked at while writing this
+
+
+def test_a_file_that_is_not_an_image_is_refused_in_plain_words(qtbot, window, counter, tmp_path):
+    _payment, _online, approval = _seed(counter)
+    page = _ledger(window)
+    _search(qtbot, page, approval["receipt_no"])
+    bad = tmp_path / "申请书.docx"
+    bad.write_bytes(b"PK\x03\x04 not an image")
+    dialog = page.pane.start_attach()
+    type_text(qtbot, dialog.path, str(bad))
+    assert not dialog.attempt()
+    assert "不是能识别的图片" in dialog.fields["file"].error.text()
+    assert page.pane.evidence.tiles == []
