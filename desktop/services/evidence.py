@@ -36,7 +36,8 @@ class ImageRow:
     material: str  # the material's name on the checklist
     size_kb: int
     attached_at: str
-    uploaded: str  # 已上传 / 待上传 (已传 n%)
+    uploaded: str  # 已上传 / 待上传 (已传 n%) / 已删除
+    kept: bool = True  # the bytes are still on this PC
 
 
 def compress_page(raw: bytes) -> bytes:
@@ -89,7 +90,9 @@ def images(counter: Counter, detail: CaseDetail) -> list[ImageRow]:
 
 
 def _row(image: StoredImage, names: dict[str, str]) -> ImageRow:
-    if image.state == evidence_store.UPLOADED:
+    if image.state == evidence_store.PURGED:
+        uploaded = "已按保存期限从本机删除（县里有存档）"
+    elif image.state == evidence_store.UPLOADED:
         uploaded = "已上传县里"
     elif image.sent_bytes:
         uploaded = f"上传中（{image.sent_bytes * 100 // image.size}%）"
@@ -101,6 +104,7 @@ def _row(image: StoredImage, names: dict[str, str]) -> ImageRow:
         image.size // 1024 + 1,
         image.attached_at[5:16].replace("T", " "),
         uploaded,
+        image.state != evidence_store.PURGED,
     )
 
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Connection, func, insert, select, update
 
 from desktop.store.engine import read, write
 from desktop.store.ledger import LedgerStore
-from desktop.store.schema import event, evidence, outbox
+from desktop.store.schema import case, event, evidence, outbox
 from sync.images import PendingImage
 from sync.ledger.events import Event, EventDraft, china_now, format_time
 from sync.ledger.evidence import EvidenceMismatch, verify_image
 from sync.ledger.kinds import OutboxState
 
-PENDING, UPLOADED = "pending", "uploaded"
+PENDING, UPLOADED, PURGED = "pending", "uploaded", "purged"
 
 
 @dataclass(frozen=True)
@@ -131,13 +132,29 @@ def mismatched(store: LedgerStore) -> list[int]:
     """Sequence numbers of images whose bytes no longer match their event (swapped or damaged)."""
     bad = []
     with read(store.engine) as conn:
-        seqs = conn.execute(select(evidence.c.event_seq).order_by(evidence.c.event_seq)).scalars().all()
+        seqs = (
+            conn.execute(select(evidence.c.event_seq).where(evidence.c.state != PURGED).order_by(evidence.c.event_seq))
+            .scalars()
+            .all()
+        )
     for seq in seqs:
         try:
             image_data(store, seq)
         except EvidenceMismatch:
             bad.append(seq)
     return bad
+
+
+def purge_uploaded(store: LedgerStore, before: date) -> int:
+    """Erase the bytes of images the county holds whose case was recorded before ``before`` (retention ended);
+    the row and the chained hash stay, so the history still verifies. Returns how many were erased."""
+    old_cases = select(case.c.case_id).where(case.c.business_date < before.isoformat())
+    with write(store.engine) as conn:
+        return conn.execute(
+            update(evidence)
+            .where(evidence.c.state == UPLOADED, evidence.c.case_id.in_(old_cases))
+            .values(data=b"", state=PURGED, updated_at=format_time(china_now()))
+        ).rowcount
 
 
 class StoreImagePort:

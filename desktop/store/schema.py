@@ -103,9 +103,9 @@ evidence = Table(
     Column("media_type", String, nullable=False),
     Column("data", LargeBinary, nullable=False),
     Column("sent_bytes", Integer, nullable=False, default=0),
-    Column("state", String, nullable=False, default="pending"),  # pending | uploaded
+    Column("state", String, nullable=False, default="pending"),  # pending | uploaded | purged
     Column("updated_at", String),
-    CheckConstraint("state IN ('pending','uploaded')", name="evidence_state"),
+    CheckConstraint("state IN ('pending','uploaded','purged')", name="evidence_state"),
 )
 Index("ix_evidence_case", evidence.c.case_id)
 Index("ix_evidence_state", evidence.c.state)

@@ -115,6 +115,8 @@ class EvidenceBox(QWidget):
         box = QVBoxLayout(tile)
         box.setContentsMargins(0, 0, 0, 0)
         try:
+            if not row.kept:
+                raise EvidenceMismatch("")
             pixmap = QPixmap()
             pixmap.loadFromData(evidence.image_bytes(self.counter, row.seq))
             picture = QLabel()
@@ -122,7 +124,7 @@ class EvidenceBox(QWidget):
             picture.setFixedSize(picture.pixmap().size())
             picture.setAccessibleName(f"材料影像：{row.material}")
         except EvidenceMismatch as exc:
-            picture = label(str(exc), "error")
+            picture = label(str(exc), "error") if row.kept else label("", "muted")
         box.addWidget(picture)
         box.addWidget(label(f"{row.material}\n{row.attached_at}，{row.size_kb} KB，{row.uploaded}", "muted"))
         return tile

@@ -91,3 +91,21 @@ def test_images_survive_reopening_the_encrypted_ledger(counter):
     assert evidence_store.image_data(store, attached.seq)[:2] == b"\xff\xd8"
     ledger_bytes = b"".join(p.read_bytes() for p in raw.rglob("*.db*") if p.is_file())
     assert evidence.image_bytes(counter, attached.seq)[:64] not in ledger_bytes
+
+
+def test_images_the_county_holds_are_erased_after_the_retention_time_and_the_chain_still_verifies(counter):
+    from datetime import date
+
+    detail = approval_case(counter)
+    code = detail.item.guide.materials[0].code
+    sent = evidence.attach_bytes(counter, detail, code, make_scan(seed=3, width=800, height=1100))
+    waiting = evidence.attach_bytes(counter, detail, code, make_scan(seed=4, width=800, height=1100))
+    evidence_store.record_sent(counter.store, sent.seq, sent.body["size"], done=True)
+
+    assert evidence_store.purge_uploaded(counter.store, date(2026, 11, 27)) == 0  # recorded that day: kept
+    assert evidence_store.purge_uploaded(counter.store, date(2027, 6, 1)) == 1
+    rows = {row.seq: row for row in evidence.images(counter, detail)}
+    assert not rows[sent.seq].kept and "从本机删除" in rows[sent.seq].uploaded
+    assert rows[waiting.seq].kept  # the county does not hold it yet: never erased
+    assert evidence_store.mismatched(counter.store) == []
+    counter.store.verify()
