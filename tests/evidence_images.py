@@ -8,8 +8,11 @@ import random
 from PIL import Image, ImageDraw
 
 
-def make_scan(*, seed: int = 1, width: int = 2480, height: int = 3508, fmt: str = "PNG") -> bytes:
-    """A 300 dpi A4 page (by default) with ruled text-like strokes and speckle, encoded as ``fmt``."""
+def make_scan(
+    *, seed: int = 1, width: int = 2480, height: int = 3508, fmt: str = "PNG", grain: int = 4, noise: float = 0.12
+) -> bytes:
+    """A 300 dpi A4 page (by default) with ruled text-like strokes and speckle, encoded as ``fmt``; a finer ``grain``
+    and more ``noise`` make a worse photo, which compresses less."""
     rng = random.Random(seed)
     page = Image.new("L", (width, height), 244)
     draw = ImageDraw.Draw(page)
@@ -20,8 +23,8 @@ def make_scan(*, seed: int = 1, width: int = 2480, height: int = 3508, fmt: str 
             word = rng.randint(width // 60, width // 12)
             draw.rectangle((left, top, left + word, top + line_height // 2), fill=32)
             left += word + width // 80
-    noise = Image.effect_noise((width // 4, height // 4), 40).resize((width, height))
-    page = Image.blend(page, noise, 0.12).convert("RGB")  # a colour file, as scanners save them
+    speckle = Image.effect_noise((width // grain, height // grain), 40).resize((width, height))
+    page = Image.blend(page, speckle, noise).convert("RGB")  # a colour file, as scanners save them
     out = io.BytesIO()
     page.save(out, fmt)
     return out.getvalue()

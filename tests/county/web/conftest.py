@@ -213,7 +213,7 @@ def attach_scan(console: Console, site: Site, data: bytes) -> str:
                 material=material,
                 sha256=sha,
                 size=len(data),
-                media_type="image/jpeg",
+                media_type="image/webp" if data[8:12] == b"WEBP" else "image/jpeg",
                 attached_at="2026-11-27T09:40:00.000+08:00",
                 received=len(data),
                 stored_at=utcnow(),

@@ -41,7 +41,7 @@ def test_a_300_dpi_scan_becomes_a_legible_a4_page_under_300_kb(counter, tmp_path
     data = evidence.image_bytes(counter, attached.seq)
     assert len(data) <= MAX_IMAGE_BYTES and attached.body["sha256"] == image_hash(data)
     with Image.open(io.BytesIO(data)) as page:
-        assert page.format == "JPEG" and max(page.size) == evidence.PAGE_LONG_SIDE
+        assert page.format == "WEBP" and max(page.size) == evidence.PAGE_LONG_SIDE
     (row,) = evidence.images(counter, detail)
     assert row.material == material.name and row.uploaded == "待上传"
     assert "添加材料影像" in load_detail(counter, detail.case_id).timeline[-1].what
@@ -88,7 +88,7 @@ def test_images_survive_reopening_the_encrypted_ledger(counter):
     raw = counter.store.layout.folder
     store, _report = reopen(counter.store)
     counter.store = store
-    assert evidence_store.image_data(store, attached.seq)[:2] == b"\xff\xd8"
+    assert evidence_store.image_data(store, attached.seq)[8:12] == b"WEBP"
     ledger_bytes = b"".join(p.read_bytes() for p in raw.rglob("*.db*") if p.is_file())
     assert evidence.image_bytes(counter, attached.seq)[:64] not in ledger_bytes
 
