@@ -15,12 +15,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from desktop.services.case_detail import CaseDetail
 from desktop.services.session import Counter, CounterLocked
 from desktop.store import evidence as evidence_store
+from desktop.store.engine import read, write
 from desktop.store.evidence import StoredImage
+from desktop.store.ledger import get_meta, set_meta
 from sync.ledger.events import Event
 from sync.ledger.evidence import MAX_IMAGE_BYTES, image_hash
 from sync.ledger.forms import FormErrors, draft_evidence
 from sync.ledger.kinds import CaseState
 
+SCAN_FOLDER = "scan_folder"  # meta: where the last attached file came from
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 PAGE_LONG_SIDE = 1754  # an A4 page at 150 dpi: small print stays readable
 MEDIA_TYPE = "image/webp"
@@ -74,7 +77,28 @@ def attach_file(counter: Counter, detail: CaseDetail, material: str, path: Path)
         raw = path.read_bytes()
     except OSError as exc:
         raise EvidenceError("读不到这个文件，请确认它还在、没有被别的程序占用。") from exc
-    return attach_bytes(counter, detail, material, raw)
+    attached = attach_bytes(counter, detail, material, raw)
+    with write(counter.store.engine) as conn:
+        set_meta(conn, **{SCAN_FOLDER: str(path.resolve().parent)})
+    return attached
+
+
+def scan_folder(counter: Counter) -> Path | None:
+    """The folder the last attached file came from (where this point's scanner or phone saves), if it still exists."""
+    with read(counter.store.engine) as conn:
+        folder = get_meta(conn).get(SCAN_FOLDER)
+    return Path(folder) if folder and Path(folder).is_dir() else None
+
+
+def newest_scans(folder: Path | None, limit: int = 8) -> list[Path]:
+    """The newest image files in ``folder``, newest first: what the scanner saved last is at the top."""
+    if folder is None:
+        return []
+    try:
+        found = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+        return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
+    except OSError:
+        return []  # a folder on a stick that was pulled out: the picker still works
 
 
 def attach_bytes(counter: Counter, detail: CaseDetail, material: str, raw: bytes) -> Event:

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -59,6 +61,22 @@ class AttachDialog(ActionDialog):
         self.fields["file"] = Field("图片文件", row)
         for field in self.fields.values():
             self.body.addWidget(field)
+        folder = evidence.scan_folder(counter)
+        self.recent = QListWidget(objectName="evidenceRecent")
+        for path in evidence.newest_scans(folder):
+            item = QListWidgetItem(path.name)
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            self.recent.addItem(item)
+        self.recent.currentItemChanged.connect(
+            lambda item, _old: self.path.setText(item.data(Qt.ItemDataRole.UserRole)) if item else None
+        )
+        if self.recent.count():
+            rows = min(self.recent.count(), 4)
+            self.recent.setMaximumHeight(rows * self.recent.sizeHintForRow(0) + 2 * self.recent.frameWidth() + 4)
+            self.body.addWidget(label(f"上次的图片所在文件夹里最新的图片（{folder}），点一下就选中：", "muted"))
+            self.body.addWidget(self.recent)
+            self.recent.setCurrentRow(0)  # what the scanner saved last
+        self.recent.setVisible(bool(self.recent.count()))
         self.finish_layout()
 
     def choose(self) -> None:

@@ -53,3 +53,31 @@ def test_a_file_that_is_not_an_image_is_refused_in_plain_words(qtbot, window, co
     assert not dialog.attempt()
     assert "不是能识别的图片" in dialog.fields["file"].error.text()
     assert page.pane.evidence.tiles == []
+
+
+def test_the_next_scan_is_offered_from_the_folder_the_last_one_came_from(qtbot, window, counter, tmp_path):
+    import os
+
+    _payment, _online, approval = _seed(counter)
+    folder = tmp_path / "扫描仪"
+    folder.mkdir()
+    first, second = folder / "scan-0001.jpg", folder / "scan-0002.jpg"
+    first.write_bytes(make_scan(seed=1, width=620, height=877, fmt="JPEG"))
+    (folder / "说明.txt").write_text("不是图片")
+    page = _ledger(window)
+    _search(qtbot, page, approval["receipt_no"])
+    dialog = page.pane.start_attach()
+    assert dialog.recent.count() == 0 and dialog.recent.isHidden()  # no scan attached yet: only the picker
+    type_text(qtbot, dialog.path, str(first))
+    assert dialog.attempt()
+
+    second.write_bytes(make_scan(seed=2, width=620, height=877, fmt="JPEG"))
+    os.utime(first, (1_700_000_000, 1_700_000_000))  # the older one
+    dialog = page.pane.start_attach()
+    assert [dialog.recent.item(k).text() for k in range(dialog.recent.count())] == [second.name, first.name]
+    assert dialog.path.text() == str(second)  # the newest is chosen already: 添加 is one key away
+    qtbot.waitExposed(dialog)
+    dialog.grab().save(str(SHOTS / "counter-evidence-dialog.png"))  # looked at while writing this test
+    dialog.material.setCurrentIndex(2)
+    assert dialog.attempt()
+    assert len(page.pane.evidence.tiles) == 2
