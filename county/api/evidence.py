@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from county.api.routes import AuthHeader, VersionHeader, _core, _require_version
 from county.errors import CountyError, Refusal
@@ -86,11 +87,14 @@ async def upload_chunk(
 async def _read_exactly(request: Request, expected: int) -> bytes:
     """The chunk's bytes, no more than its range says; a body that ends short is refused (nothing written)."""
     parts, size = [], 0
-    async for part in request.stream():
-        size += len(part)
-        if size > expected:
-            raise CountyError(Refusal.INVALID, "bad_range", "影像片段的长度与 Content-Range 不一致，已拒收。")
-        parts.append(part)
+    try:
+        async for part in request.stream():
+            size += len(part)
+            if size > expected:
+                raise CountyError(Refusal.INVALID, "bad_range", "影像片段的长度与 Content-Range 不一致，已拒收。")
+            parts.append(part)
+    except ClientDisconnect:  # the link dropped mid-chunk: nothing was written, the next try resumes before it
+        raise CountyError(Refusal.INVALID, "bad_range", "影像片段没有传完，已丢弃，会从县里已收到的位置接着传。") from None
     if size != expected:
         raise CountyError(Refusal.INVALID, "bad_range", "影像片段的长度与 Content-Range 不一致，已拒收。")
     return b"".join(parts)

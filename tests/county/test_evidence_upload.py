@@ -220,3 +220,28 @@ def test_the_sync_page_tells_how_far_the_images_are(county, tmp_path, catalogue,
     assert any(0 < sent < total for sent, total in seen)  # and how far it had gone, while it went
     assert images_line(counter) == ""  # nothing left to tell
     counter.close()
+
+
+def test_a_chunk_whose_connection_drops_mid_body_writes_nothing(county, tmp_path, catalogue):
+    import socket
+    from urllib.parse import urlsplit
+
+    counter, _setup = _counter(county, tmp_path, catalogue)
+    _detail, (image,) = _case_with_images(counter, [600])
+    _push_events(counter)
+    client = sync_client_for(counter.store)
+    sha, size = image.body["sha256"], image.body["size"]
+    chunk = evidence_store.image_data(counter.store, image.seq)[:8192]
+    target = urlsplit(county.base_url)
+    with socket.create_connection((target.hostname, target.port), timeout=5) as raw:
+        head = (
+            f"PUT /api/v1/evidence/{sha} HTTP/1.1\r\nHost: x\r\nAuthorization: Device {client.device_token}\r\n"
+            f"Content-Range: bytes 0-8191/{size}\r\nContent-Length: 8192\r\n\r\n"
+        )
+        raw.sendall(head.encode() + chunk[:3000])  # then the link goes
+    deadline = time.monotonic() + 1
+    while time.monotonic() < deadline and client.image_state(sha).received == 0:
+        time.sleep(0.05)  # give the county time to (wrongly) write what it got
+    assert client.image_state(sha).received == 0
+    assert client.put_image(sha, 0, chunk, size).received == 8192  # and the next try starts from 0
+    counter.close()
