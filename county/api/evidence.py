@@ -94,7 +94,9 @@ async def _read_exactly(request: Request, expected: int) -> bytes:
                 raise CountyError(Refusal.INVALID, "bad_range", "影像片段的长度与 Content-Range 不一致，已拒收。")
             parts.append(part)
     except ClientDisconnect:  # the link dropped mid-chunk: nothing was written, the next try resumes before it
-        raise CountyError(Refusal.INVALID, "bad_range", "影像片段没有传完，已丢弃，会从县里已收到的位置接着传。") from None
+        raise CountyError(
+            Refusal.INVALID, "bad_range", "影像片段没有传完，已丢弃，会从县里已收到的位置接着传。"
+        ) from None
     if size != expected:
         raise CountyError(Refusal.INVALID, "bad_range", "影像片段的长度与 Content-Range 不一致，已拒收。")
     return b"".join(parts)
