@@ -17,7 +17,7 @@ from county.errors import CountyError, Refusal
 from county.models import Case, EvidenceImage
 from county.services.common import audit, utcnow
 from county.services.evidence_files import HashMismatch, ImageFolder, OffsetMismatch
-from county.services.pii import PiiBox
+from county.services.pii import PiiBox, PiiError
 from county.services.scope import Scope
 from sync.ledger.catalogue import load_catalogue
 
@@ -149,7 +149,7 @@ def view(
         raise CountyError(Refusal.NOT_FOUND, "no_image", "没有找到这张材料影像，或它不在你的工作范围内。")
     try:
         data = folder.read(row.sha256, box)
-    except (OSError, HashMismatch) as exc:
+    except (OSError, HashMismatch, PiiError) as exc:  # missing, or swapped for another file: never shown
         raise CountyError(
             Refusal.NOT_FOUND, "image_unreadable", "这张材料影像在县里的存储中读不出或已损坏，请联系县政务服务管理局。"
         ) from exc

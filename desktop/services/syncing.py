@@ -243,6 +243,11 @@ def summary(outcome: SyncOutcome) -> str:
         parts.append(f"其中 {report.rejected} 条被县里退回，请在“同步”页查看原因")
     if outcome.images is not None and outcome.images.images_done:
         parts.append(f"上传 {outcome.images.images_done} 张材料影像")
+    if outcome.images is not None and outcome.images.damaged:
+        parts.append(
+            f"有 {outcome.images.damaged} 张材料影像与台账里的记录对不上（可能被替换或损坏），没有上传，"
+            "请在台账里找到这笔办件重新添加"
+        )
     if outcome.resent:
         parts.append(f"核对时发现县里缺少记录，已重新上传 {outcome.resent} 条")
     if isinstance(report.error, Outdated):

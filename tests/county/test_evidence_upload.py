@@ -245,3 +245,22 @@ def test_a_chunk_whose_connection_drops_mid_body_writes_nothing(county, tmp_path
     assert client.image_state(sha).received == 0
     assert client.put_image(sha, 0, chunk, size).received == 8192  # and the next try starts from 0
     counter.close()
+
+
+def test_an_image_swapped_on_the_pc_is_never_sent_and_the_agent_is_told(county, tmp_path, catalogue):
+    from sqlalchemy import update
+
+    from desktop.services import syncing
+    from desktop.store.engine import write
+    from desktop.store.schema import evidence as evidence_table
+
+    counter, _setup = _counter(county, tmp_path, catalogue)
+    _detail, (swapped, fine) = _case_with_images(counter, [500, 500], seed=50)
+    stranger = evidence_store.image_data(counter.store, fine.seq)
+    with write(counter.store.engine) as conn:
+        conn.execute(update(evidence_table).where(evidence_table.c.event_seq == swapped.seq).values(data=stranger))
+    outcome = syncing.run_sync(counter)
+    assert outcome.ok and (outcome.images.images_done, outcome.images.damaged) == (1, 1)
+    assert "1 张材料影像与台账里的记录对不上" in syncing.summary(outcome)
+    assert set(_stored(county, [swapped.event_id, fine.event_id])) == {fine.event_id}
+    counter.close()

@@ -81,3 +81,19 @@ def test_images_of_closed_cases_past_retention_are_deleted_with_the_personal_fie
     assert not folder.has(sha) and folder.has(open_sha)  # the open case (b, materials sent) keeps its image
     page = _signed_in(console, "department").get(f"/console/cases/{console.a.approval['case_id']}")
     assert "已按保存期限删除" in page.text
+
+
+def test_an_image_file_swapped_in_the_store_is_refused_not_shown(console):
+    import shutil
+
+    first = attach_scan(console, console.a, make_scan(seed=1, width=300, height=424, fmt="JPEG"))
+    second = attach_scan(console, console.a, make_scan(seed=2, width=300, height=424, fmt="JPEG"))
+    folder = ImageFolder(console.county.settings.evidence_dir)
+    with console.county.session() as db:
+        one, two = (db.get(EvidenceImage, event_id).sha256 for event_id in (first, second))
+    shutil.copyfile(folder.final(two), folder.final(one))  # the first image's file now holds the second's
+    client = _signed_in(console, "department")
+    case_id = console.a.approval["case_id"]
+    swapped = client.get(f"/console/cases/{case_id}/evidence/{first}")
+    assert swapped.status_code == 404 and "已损坏" in swapped.text
+    assert client.get(f"/console/cases/{case_id}/evidence/{second}").status_code == 200
