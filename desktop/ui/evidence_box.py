@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QFileSystemWatcher, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -110,10 +110,17 @@ class EvidenceBox(QWidget):
         layout.addWidget(self.empty)
         self.grid = QGridLayout()
         layout.addLayout(self.grid)
+        self.new_scan = label("", "muted")  # a file the scanner just saved, while a case is open
+        self.new_scan.setObjectName("evidenceNewScan")
+        self.new_scan.hide()
+        layout.addWidget(self.new_scan)
         self.add_button = button("添加材料影像", name="evidenceAdd")
         self.add_button.clicked.connect(self.attach_requested)
         layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.tiles: list[QWidget] = []
+        self.watcher = QFileSystemWatcher(self)  # the folder the last scan came from (desktop/services/evidence.py)
+        self.watcher.directoryChanged.connect(self._folder_changed)
+        self._seen: set[str] = set()
 
     def show_case(self, detail: CaseDetail | None, *, may_attach: bool) -> None:
         for tile in self.tiles:
@@ -123,10 +130,28 @@ class EvidenceBox(QWidget):
         rows = evidence.images(self.counter, detail) if detail is not None else []
         self.empty.setVisible(not rows)
         self.add_button.setVisible(detail is not None and may_attach)
+        self._watch(detail is not None and may_attach)
         for n, row in enumerate(rows):
             tile = self._tile(row)
             self.grid.addWidget(tile, n // 2, n % 2)
             self.tiles.append(tile)
+
+    def _watch(self, on: bool) -> None:
+        """While a case that may take images is shown, a new file in the scan folder is pointed out."""
+        if self.watcher.directories():
+            self.watcher.removePaths(self.watcher.directories())
+        self.new_scan.hide()
+        folder = evidence.scan_folder(self.counter) if on else None
+        if folder is not None:
+            self._seen = {str(path) for path in evidence.newest_scans(folder, limit=50)}
+            self.watcher.addPath(str(folder))
+
+    def _folder_changed(self, folder: str) -> None:
+        fresh = [path for path in evidence.newest_scans(Path(folder), limit=50) if str(path) not in self._seen]
+        if fresh:
+            self._seen.update(str(path) for path in fresh)
+            self.new_scan.setText(f"扫描仪刚存了新图片“{fresh[0].name}”：点“添加材料影像”，它已经选好了。")
+            self.new_scan.show()
 
     def _tile(self, row: evidence.ImageRow) -> QWidget:
         tile = QWidget(objectName=f"evidence_{row.seq}")

@@ -81,3 +81,23 @@ def test_the_next_scan_is_offered_from_the_folder_the_last_one_came_from(qtbot, 
     dialog.material.setCurrentIndex(2)
     assert dialog.attempt()
     assert len(page.pane.evidence.tiles) == 2
+
+
+def test_a_new_scan_in_the_watched_folder_is_pointed_out_on_the_open_case(qtbot, window, counter, tmp_path):
+    _payment, _online, approval = _seed(counter)
+    folder = tmp_path / "扫描仪"
+    folder.mkdir()
+    first = folder / "scan-0001.jpg"
+    first.write_bytes(make_scan(seed=1, width=620, height=877, fmt="JPEG"))
+    page = _ledger(window)
+    _search(qtbot, page, approval["receipt_no"])
+    dialog = page.pane.start_attach()
+    type_text(qtbot, dialog.path, str(first))
+    assert dialog.attempt()  # from now on this folder is watched while a case is open
+    box = page.pane.evidence
+    assert box.new_scan.isHidden()
+
+    (folder / "scan-0002.jpg").write_bytes(make_scan(seed=2, width=620, height=877, fmt="JPEG"))
+    qtbot.waitUntil(lambda: not box.new_scan.isHidden(), timeout=5000)
+    assert "scan-0002.jpg" in box.new_scan.text()
+    assert page.pane.start_attach().path.text() == str(folder / "scan-0002.jpg")
