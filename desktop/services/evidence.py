@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from desktop.printing.evidence_pages import EvidencePage, evidence_pdf
 from desktop.services.case_detail import CaseDetail
 from desktop.services.session import Counter, CounterLocked
 from desktop.store import evidence as evidence_store
@@ -140,3 +141,19 @@ def _row(image: StoredImage, names: dict[str, str]) -> ImageRow:
 def image_bytes(counter: Counter, seq: int) -> bytes:
     """The image's bytes for showing or printing, checked against its chained hash (EvidenceMismatch if not)."""
     return evidence_store.image_data(counter.store, seq)
+
+
+def images_pdf(counter: Counter, detail: CaseDetail) -> bytes:
+    """The case's images still on this PC, one A4 page each, for the department's parcel or the point's file."""
+    names = {m.code: m.name for m in detail.item.guide.materials}
+    pages = [
+        EvidencePage(
+            f"回执 {detail.receipt_no} · {detail.item.name} · {names.get(image.material, image.material)}",
+            evidence_store.image_data(counter.store, image.seq),
+        )
+        for image in evidence_store.images_of_case(counter.store, detail.case_id)
+        if image.state != evidence_store.PURGED
+    ]
+    if not pages:
+        raise EvidenceError("这笔办件在本机没有可以打印的材料影像。")
+    return evidence_pdf(f"材料影像 {detail.receipt_no}", pages)

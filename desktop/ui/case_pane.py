@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
-from desktop.services import case_actions
+from desktop.services import case_actions, evidence
 from desktop.services.case_detail import CaseDetail, load_detail, reveal_numbers
 from desktop.services.printouts import receipt_pdf
 from desktop.services.session import Counter
@@ -92,6 +92,7 @@ class CasePane(QScrollArea):
         layout.addWidget(self.materials)
         self.evidence = EvidenceBox(counter)
         self.evidence.attach_requested.connect(self.start_attach)
+        self.evidence.print_requested.connect(self.print_images)
         layout.addWidget(self.evidence)
         layout.addWidget(label("办理经过", "heading"))
         self.timeline = label("")
@@ -201,6 +202,12 @@ class CasePane(QScrollArea):
         self.dialog = open_attach(self.counter, d, self, self._done)
         self.dialog.fallback_focus = self.focus_fallback
         return self.dialog
+
+    def print_images(self):
+        if self.detail is None:
+            return None
+        detail = self.detail
+        return self.printer.print_pdf("材料影像", lambda: evidence.images_pdf(self.counter, detail))
 
     def reprint(self):
         if self.detail is None:

@@ -99,6 +99,7 @@ class EvidenceBox(QWidget):
     """The case's images as thumbnails with their material and upload state; ``attach_requested`` opens the dialog."""
 
     attach_requested = Signal()
+    print_requested = Signal()
 
     def __init__(self, counter: Counter, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,7 +117,13 @@ class EvidenceBox(QWidget):
         layout.addWidget(self.new_scan)
         self.add_button = button("添加材料影像", name="evidenceAdd")
         self.add_button.clicked.connect(self.attach_requested)
-        layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.print_button = button("打印材料影像", name="evidencePrint")
+        self.print_button.clicked.connect(self.print_requested)
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addWidget(self.print_button)
+        row.addStretch(1)
+        layout.addLayout(row)
         self.tiles: list[QWidget] = []
         self.watcher = QFileSystemWatcher(self)  # the folder the last scan came from (desktop/services/evidence.py)
         self.watcher.directoryChanged.connect(self._folder_changed)
@@ -130,6 +137,7 @@ class EvidenceBox(QWidget):
         rows = evidence.images(self.counter, detail) if detail is not None else []
         self.empty.setVisible(not rows)
         self.add_button.setVisible(detail is not None and may_attach)
+        self.print_button.setVisible(any(row.kept for row in rows))
         self._watch(detail is not None and may_attach)
         for n, row in enumerate(rows):
             tile = self._tile(row)

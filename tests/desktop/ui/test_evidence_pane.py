@@ -101,3 +101,27 @@ def test_a_new_scan_in_the_watched_folder_is_pointed_out_on_the_open_case(qtbot,
     qtbot.waitUntil(lambda: not box.new_scan.isHidden(), timeout=5000)
     assert "scan-0002.jpg" in box.new_scan.text()
     assert page.pane.start_attach().path.text() == str(folder / "scan-0002.jpg")
+
+
+def test_the_case_s_scans_print_one_a4_page_each(qtbot, window, counter, tmp_path, printed):
+    from desktop.services import evidence
+    from desktop.services.case_detail import load_detail
+    from tests.desktop.printing.pdftools import pdf_pages, pdf_text
+
+    counter.settings.set("print_preview", "off")
+    _payment, _online, approval = _seed(counter)
+    detail = load_detail(counter, approval["case_id"])
+    for k in range(2):
+        evidence.attach_bytes(
+            counter, detail, detail.item.guide.materials[k].code, make_scan(seed=k, width=1240, height=1754, fmt="JPEG")
+        )
+    page = _ledger(window)
+    _search(qtbot, page, approval["receipt_no"])
+    assert page.pane.evidence.print_button.isVisible()
+    job = page.pane.print_images()
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        pass
+    assert page.pane.printer.last_result.ok
+    pdf = evidence.images_pdf(counter, detail)
+    assert pdf_pages(pdf) == 2
+    assert f"回执 {approval['receipt_no']}" in pdf_text(pdf) and detail.item.guide.materials[1].name in pdf_text(pdf)
