@@ -169,6 +169,7 @@ def purge_closed(session: Session, folder: ImageFolder, closed_case_ids: set[str
     now = utcnow()
     for row in rows:
         row.purged_at = now
+        folder.drop_partial(row.device_id, row.sha256)  # an upload that never finished goes too
     session.flush()
     for sha in {row.sha256 for row in rows}:
         still = session.scalar(

@@ -103,3 +103,6 @@ class ImageFolder:
 
     def remove(self, sha256: str) -> None:
         self.final(sha256).unlink(missing_ok=True)
+
+    def drop_partial(self, device_id: str, sha256: str) -> None:
+        self.partial(device_id, sha256).unlink(missing_ok=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import select
 
-from county.models import AuditLog, EvidenceImage
+from county.models import AuditLog, Case, EvidenceImage
 from county.services import evidence
 from county.services.evidence_files import ImageFolder
+from sync.ledger.events import new_id
 from tests.county.web.conftest import attach_scan, sign_in
 from tests.evidence_images import make_scan
 
@@ -59,15 +62,40 @@ def test_another_township_finance_and_no_session_are_refused_the_image(console):
         )
 
 
+def _unfinished_upload(console, folder):
+    """An image of site a's approval case whose upload stopped half-way (a PC that never came back)."""
+    data = make_scan(seed=9, width=300, height=424, fmt="JPEG")
+    sha = hashlib.sha256(data).hexdigest()
+    with console.county.session() as db:
+        case = db.get(Case, console.a.approval["case_id"])
+        db.add(
+            EvidenceImage(
+                event_id=new_id(),
+                device_id=case.device_id,
+                point_id=case.point_id,
+                case_id=case.case_id,
+                material="x",
+                sha256=sha,
+                size=len(data),
+                media_type="image/jpeg",
+                attached_at="2026-11-27T09:41:00.000+08:00",
+                received=0,
+            )
+        )
+        db.commit()
+        folder.append(case.device_id, sha, 0, data[:1000])
+        return folder.partial(case.device_id, sha)
+
+
 def test_images_of_closed_cases_past_retention_are_deleted_with_the_personal_fields(console):
     from datetime import date
 
-    from county.models import Case
     from county.services import retention
 
     event_id = attach_scan(console, console.a, make_scan(width=300, height=424, fmt="JPEG"))
     open_id = attach_scan(console, console.b, make_scan(seed=2, width=300, height=424, fmt="JPEG"))
     folder = ImageFolder(console.county.settings.evidence_dir)
+    unfinished = _unfinished_upload(console, folder)
     with console.county.session() as db:
         row = db.get(EvidenceImage, event_id)
         sha, open_sha = row.sha256, db.get(EvidenceImage, open_id).sha256
@@ -77,7 +105,7 @@ def test_images_of_closed_cases_past_retention_are_deleted_with_the_personal_fie
     done = retention.purge_expired(
         console.county.engine, today=date(2999, 1, 1), retention_days=30, actor="test", images=folder
     )
-    assert done.images == 1
+    assert done.images == 2 and not unfinished.exists()
     assert not folder.has(sha) and folder.has(open_sha)  # the open case (b, materials sent) keeps its image
     page = _signed_in(console, "department").get(f"/console/cases/{console.a.approval['case_id']}")
     assert "已按保存期限删除" in page.text
