@@ -78,7 +78,7 @@ def receive(
     if offset + len(data) > state.size or not data:
         raise CountyError(Refusal.INVALID, "bad_range", "上传的影像片段超出了影像大小，已拒收。")
     try:
-        received = folder.append(device_id, sha256, offset, data)
+        received = folder.append(device_id, sha256, offset, data, box)
     except OffsetMismatch as exc:
         raise CountyError(
             Refusal.CONFLICT,

@@ -264,3 +264,24 @@ def test_an_image_swapped_on_the_pc_is_never_sent_and_the_agent_is_told(county, 
     assert "1 张材料影像与台账里的记录对不上" in syncing.summary(outcome)
     assert set(_stored(county, [swapped.event_id, fine.event_id])) == {fine.event_id}
     counter.close()
+
+
+def test_nothing_of_an_image_lies_in_clear_on_the_county_s_disk_even_half_uploaded(county, tmp_path, catalogue):
+    counter, _setup = _counter(county, tmp_path, catalogue)
+    _detail, (image,) = _case_with_images(counter, [600])
+    _push_events(counter)
+    client = sync_client_for(counter.store)
+    data = evidence_store.image_data(counter.store, image.seq)
+    sha, size = image.body["sha256"], image.body["size"]
+    half = size // 2
+    assert client.put_image(sha, 0, data[:half], size).received == half
+    partial = ImageFolder(county.settings.evidence_dir).partial(counter.store.identity.device_id, sha)
+    with open(partial, "ab") as torn:  # a crash in the middle of writing the next record
+        torn.write(b"\x00\x00\x10\x00" + b"half a record")
+    assert client.image_state(sha).received == half  # the torn record counts for nothing
+    on_disk = partial.read_bytes()
+    assert data[:64] not in on_disk and data[half - 64 : half] not in on_disk
+    assert client.put_image(sha, half, data[half:], size).complete
+    stored = ImageFolder(county.settings.evidence_dir).final(sha).read_bytes()
+    assert data[:64] not in stored and image_hash(_stored(county, [image.event_id])[image.event_id]) == sha
+    counter.close()

@@ -220,7 +220,7 @@ def attach_scan(console: Console, site: Site, data: bytes) -> str:
             )
         )
         folder = ImageFolder(console.county.settings.evidence_dir)
-        folder.append(case.device_id, sha, 0, data)
+        folder.append(case.device_id, sha, 0, data, console.county.box)
         folder.finish(case.device_id, sha, console.county.box)
         db.commit()
     return event_id

@@ -83,7 +83,7 @@ def _unfinished_upload(console, folder):
             )
         )
         db.commit()
-        folder.append(case.device_id, sha, 0, data[:1000])
+        folder.append(case.device_id, sha, 0, data[:1000], console.county.box)
         return folder.partial(case.device_id, sha)
 
 
