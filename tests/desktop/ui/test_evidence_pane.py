@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from tests.desktop.ui.test_ledger import _ledger, _search, _seed
 from tests.desktop.ui.typing import type_text
 from tests.evidence_images import make_scan
-
-SHOTS = Path("/tmp")
 
 
 def test_the_agent_attaches_a_scan_to_an_approval_case_and_sees_it_on_the_pane(qtbot, window, counter, tmp_path):
@@ -39,7 +35,7 @@ def test_the_agent_attaches_a_scan_to_an_approval_case_and_sees_it_on_the_pane(q
     qtbot.waitUntil(tile.isVisible)
     body = pane.widget()
     body.resize(body.width(), body.sizeHint().height())  # the whole pane, unscrolled, for the picture
-    body.grab().save(str(SHOTS / "counter-evidence.png"))  # the whole pane, looked at while writing this
+    assert body.grab().save(str(tmp_path / "counter-evidence.png"))  # the whole pane, as looked at when written
 
 
 def test_a_file_that_is_not_an_image_is_refused_in_plain_words(qtbot, window, counter, tmp_path):
@@ -77,7 +73,7 @@ def test_the_next_scan_is_offered_from_the_folder_the_last_one_came_from(qtbot, 
     assert [dialog.recent.item(k).text() for k in range(dialog.recent.count())] == [second.name, first.name]
     assert dialog.path.text() == str(second)  # the newest is chosen already: 添加 is one key away
     qtbot.waitExposed(dialog)
-    dialog.grab().save(str(SHOTS / "counter-evidence-dialog.png"))  # looked at while writing this test
+    assert dialog.grab().save(str(tmp_path / "counter-evidence-dialog.png"))  # as looked at when written
     dialog.material.setCurrentIndex(2)
     assert dialog.attempt()
     assert len(page.pane.evidence.tiles) == 2
