@@ -27,6 +27,7 @@ from county.services import (
     throttle,
     workdays,
 )
+from county.services.evidence_files import ImageFolder
 from county.services.pii import KEY_NAMES, PiiBox, new_key
 from county.services.pii_migrate import check_key, encrypt_clear_rows
 from sync.clock import china_today
@@ -172,13 +173,18 @@ def _purge(engine, args: argparse.Namespace, settings: Settings, actor: str) -> 
             print(f"保存天数至少 30 天（收到的是 {days}）。")
             return 1
         done = retention.purge_expired(
-            engine, today=china_today(), retention_days=days, actor=actor, batch=max(1, args.batch)
+            engine,
+            today=china_today(),
+            retention_days=days,
+            actor=actor,
+            batch=max(1, args.batch),
+            images=ImageFolder(settings.evidence_dir),
         )
     finally:
         engine.dispose()
     print(
         f"已删除 {done.events} 条记录里的群众个人信息（{done.cutoff:%Y年%m月%d日} 以前登记、已办结、退回或作废）；"
-        f"{done.kept} 条仍在保存期内或办件未结，继续保存。办件、积分和结算不受影响。"
+        f"{done.kept} 条仍在保存期内或办件未结，继续保存；删除材料影像 {done.images} 张。办件、积分和结算不受影响。"
     )
     return 0
 

@@ -37,6 +37,7 @@ class Limits:
     apply_before_challenge: int = 1  # 专区 applications (申请) from one address per consult window before the challenge
     apply_per_address: int = 10  # then none until the window moves on
     max_sync_file_uncompressed: int = 32 * 1024 * 1024  # a sync file's batch, inflated only after its signature
+    max_image_chunk_bytes: int = 256 * 1024  # one PUT of a material image (county/api/evidence.py)
     max_concurrent_pushes: int = 16  # beyond this, 503 with Retry-After
     retry_after_seconds: int = 5
 
@@ -151,6 +152,7 @@ class Settings:
     pii_key: str = ""  # hex key for personal fields at rest (county/services/pii.py); never in the repo
     pii_key_previous: str = ""  # the master key being replaced, only while rotating (docs/privacy.md)
     pii_retention_days: int = 1095  # personal fields of closed cases are purged this long after 登记 (docs/privacy.md)
+    evidence_dir: str = "county-evidence"  # material images (材料影像), outside the database (evidence_files.py)
     form_key: str = ""  # hex key signing the 专区's challenges (county/services/challenge.py); else made from pii_key
 
     def point_page_url(self, code: str) -> str | None:
@@ -184,6 +186,7 @@ class Settings:
             "pii_retention_days": read_retention_days(os.environ),
             "form_key": os.environ.get("SUISHENBAN_COUNTY_FORM_KEY", "").strip(),
             "fraud": FraudRules.from_env(os.environ),
+            "evidence_dir": os.environ.get("SUISHENBAN_COUNTY_EVIDENCE_DIR", "").strip() or cls.evidence_dir,
         }
         values.update(overrides)
         return cls(**values)

@@ -197,6 +197,29 @@ class Case(Base):
     )
 
 
+class EvidenceImage(Base):
+    """A material image (材料影像) a device attached to a case: named by its ledger event, kept outside the database.
+
+    The row is written when the evidence.attached event is accepted; the bytes arrive later, in chunks
+    (``received``), and are stored sealed in the image store (county/services/evidence_files.py) once their
+    SHA-256 matches the event's. ``purged_at``: removed after the retention period, like personal fields."""
+
+    __tablename__ = "evidence_image"
+    event_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(32))
+    point_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[str] = mapped_column(String(32), index=True)
+    material: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(20))
+    attached_at: Mapped[str] = mapped_column(String(40))  # device time of the event
+    received: Mapped[int] = mapped_column(Integer, default=0)  # bytes received so far
+    stored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # complete and verified
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_evidence_device_sha", "device_id", "sha256"),)
+
+
 class Mailing(Base):
     """The county's view of a free mailing (免费寄递), for its lifecycle and the supervision pages."""
 

@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -118,6 +119,13 @@ def _exit_when_parent_goes(server) -> None:
         server.should_exit = True
 
 
+def practice_images(database_url: str) -> Path:
+    """The practice county's image store: beside its database file (never the working directory)."""
+    if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
+        return Path(database_url.removeprefix("sqlite:///")).resolve().parent / "practice-evidence"
+    return Path(tempfile.gettempdir()) / "suishenban-practice-evidence"
+
+
 def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0, *, watch_stdin: bool = False) -> int:
     engine = make_engine(database_url)
     upgrade(engine)
@@ -141,6 +149,7 @@ def serve_sandbox(database_url: str, host: str = "127.0.0.1", port: int = 0, *, 
         query_url_base="http://127.0.0.1/ssb/q",
         clock=ClockRules(check_enrolment=False),
         pii_key=practice_pii_key(engine),
+        evidence_dir=str(practice_images(database_url)),
     )
     server = uvicorn.Server(
         uvicorn.Config(

@@ -24,6 +24,7 @@ from sync.wire import (
     FEED_VERSION,
     EnrolRequest,
     EnrolResult,
+    ImageState,
     PullResult,
     PushRequest,
     PushResult,
@@ -74,6 +75,18 @@ class Outdated(SyncError):
     def __init__(self, message: str, *, min_version: str = ""):
         super().__init__(message, code="app_outdated", retry_after=self.RETRY_S)
         self.min_version = min_version
+
+
+class NotYet(SyncError):
+    """The county does not know this image yet (its evidence.attached event has not arrived): send events first."""
+
+
+class Resume(SyncError):
+    """The county holds a different length of this image than the chunk assumed: go on from ``received``."""
+
+    def __init__(self, message: str, received: int):
+        super().__init__(message, code="offset")
+        self.received = received
 
 
 class Refused(SyncError):
@@ -178,12 +191,17 @@ class SyncClient:
         *,
         body: BaseModel | None = None,
         params: dict | None = None,
+        raw: bytes | None = None,
+        extra: dict | None = None,
     ) -> BaseModel:
         headers = dict(LEAN_HEADERS)
-        data = None
+        data = raw
         if self.device_token:
             headers["Authorization"] = f"Device {self.device_token}"
-        if body is not None:
+        if raw is not None:
+            headers.update(extra or {})
+            headers["Content-Type"] = "application/octet-stream"
+        elif body is not None:
             data = encode_body(body)
             headers.update({"Content-Type": "application/json", "Content-Encoding": DICT_ENCODING})
         elif self.app_version:
@@ -236,6 +254,10 @@ class SyncClient:
             raise Outdated(message, min_version=str(error.get("min_app_version") or ""))
         if status == 409 and code == "gap" and isinstance(error.get("resend_from"), int):
             raise Gap(message, error["resend_from"])
+        if status == 409 and code == "offset" and isinstance(error.get("resend_from"), int):
+            raise Resume(message, error["resend_from"])
+        if status == 404 and code == "unknown_image":
+            raise NotYet(message, code=code)
         if status == 409 and code == "conflict":
             raise Conflict(message, code=code)
         if status == 409:
@@ -257,6 +279,18 @@ class SyncClient:
     def status(self) -> StatusResult:
         return self._call("GET", "/api/v1/status", StatusResult)  # type: ignore[return-value]
 
+    # ---- material images, beside the batches ----
+
+    def image_state(self, sha256: str) -> ImageState:
+        return self._call("GET", f"/api/v1/evidence/{sha256}", ImageState)  # type: ignore[return-value]
+
+    def put_image(self, sha256: str, first: int, chunk: bytes, size: int) -> ImageState:
+        """One chunk of an image, starting at byte ``first`` of ``size``; raises Resume if the county is elsewhere."""
+        span = {"Content-Range": f"bytes {first}-{first + len(chunk) - 1}/{size}"}
+        if self.app_version:
+            span[APP_VERSION_HEADER] = self.app_version
+        return self._call("PUT", f"/api/v1/evidence/{sha256}", ImageState, raw=chunk, extra=span)  # type: ignore
+
 
 def encode_body(request: BaseModel) -> bytes:
     """A request body as the client sends it: compact JSON, deflated with the protocol's dictionary."""
@@ -274,8 +308,10 @@ __all__ = [
     "Conflict",
     "Gap",
     "Insecure",
+    "NotYet",
     "Outdated",
     "Refused",
+    "Resume",
     "SyncClient",
     "SyncError",
     "Transient",

@@ -251,6 +251,17 @@ class StatusResult(Message):
     protocol_version: int = PROTOCOL_VERSION
 
 
+# ---- material images (材料影像): GET and PUT /api/v1/evidence/{sha256} ----
+
+
+class ImageState(Message):
+    """How far the county holds an image: its size, the bytes received in order, whether it is stored whole."""
+
+    size: int
+    received: int
+    complete: bool
+
+
 # ---- errors ----
 
 

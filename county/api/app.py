@@ -110,10 +110,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         )
         return JSONResponse(error.body(), status_code=409, headers={"Retry-After": str(error.retry_after)})
 
+    from county.api.evidence import router as evidence_router
     from county.api.exchange import router as exchange_router
     from county.api.routes import router
 
     app.include_router(router)
+    app.include_router(evidence_router)  # material images, beside the event batches (county/api/evidence.py)
     app.include_router(exchange_router)  # the data exchange for department systems (docs/data-api.md)
     from county.web import install as install_console
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, select
 from sqlalchemy.orm import Session
 
-from county.models import Case, Device, Mailing, Point, Township
+from county.models import Case, Device, EvidenceImage, Mailing, Point, Township
 from county.services import bulk, catalogues
 from county.services.crediting import Credit, MonthClock
 from county.services.points import completion_month
@@ -26,9 +26,11 @@ from sync.ledger.mailings import MailingStateError, next_mailing_state
 from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
 
 CASE_EVENTS = {EventType.CASE_AMENDED, EventType.CASE_VOIDED, EventType.CASE_COMPLETED, EventType.MATERIALS_SENT}
+EVIDENCE = EventType.EVIDENCE_ATTACHED
 MAILING_EVENTS = {EventType.MAILING_DISPATCHED, EventType.MAILING_DELIVERED}
 CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 MAILING_TABLE: Table = Mailing.__table__  # type: ignore[assignment]
+EVIDENCE_TABLE: Table = EvidenceImage.__table__  # type: ignore[assignment]
 _CASE_COLUMNS = (
     "case_id",
     "point_id",
@@ -103,13 +105,14 @@ class CaseBook:
         self.flagged: list[tuple[int, str, Credit]] = []  # (seq, case_id, credit) of completions not in their month
         self._catalogues: dict[str | None, Catalogue] = {}
         self._township: str | None = None
+        self.evidence: list[dict[str, Any]] = []  # material images the batch attached (evidence_image rows)
 
     def load(self, events: Iterable[Event]) -> None:
         """Read every case, mailing and receipt number these events name: one query per table."""
         case_ids, mailing_ids, receipts = [], [], []
         for event in events:
             body = event.body
-            if event.type is EventType.CASE_RECORDED or event.type in CASE_EVENTS:
+            if event.type is EventType.CASE_RECORDED or event.type in CASE_EVENTS or event.type is EVIDENCE:
                 case_ids.append(body.get("case_id"))
                 if event.type is EventType.CASE_RECORDED:
                     receipts.append(body.get("receipt_no"))
@@ -178,6 +181,8 @@ class CaseBook:
             case = self._case(str(event.body.get("case_id")))
             self._check(event, self._catalogue(None), check, case)
             self._move(case, event, device)
+        elif kind is EVIDENCE:
+            self._attach(event, device, check)
         elif kind is EventType.MAILING_RECORDED:
             self._check(event, self._catalogue(None), check)
             body = event.body
@@ -250,6 +255,30 @@ class CaseBook:
             new=True,
         )
 
+    def _attach(self, event: Event, device: Device, check: object) -> None:
+        """A material image: its case must be this point's; the image itself follows (county/api/evidence.py)."""
+        case = self._case(str(event.body.get("case_id")))
+        self._check(event, self._catalogue(None), check, case)
+        if case.values["state"] == CaseState.VOIDED.value:
+            raise RejectEvent("lifecycle", "这笔办件已作废，不能再添加材料影像。")
+        body = event.body
+        self.evidence.append(
+            dict(
+                event_id=event.event_id,
+                device_id=device.id,
+                point_id=self.point.id,
+                case_id=body["case_id"],
+                material=body["material"],
+                sha256=body["sha256"],
+                size=body["size"],
+                media_type=body["media_type"],
+                attached_at=event.occurred_at,
+                received=0,
+                stored_at=None,
+                purged_at=None,
+            )
+        )
+
     def _township_name(self) -> str:
         """The point's township, read once per batch: a case of an item its catalogue version does not offer
         there is kept and flagged for the bureau (the villager was served, the receipt printed), not refused."""
@@ -300,6 +329,7 @@ class CaseBook:
         """New rows in one bulk insert per table, changed rows in one bulk update per table (county.services.bulk)."""
         _write(self.session, CASE_TABLE, "case_id", self.cases.values(), _CASE_CHANGES)
         _write(self.session, MAILING_TABLE, "mailing_id", self.mailings.values(), ("state", "tracking_no"))
+        bulk.insert_rows(self.session, EVIDENCE_TABLE, self.evidence)
 
 
 def _write(session: Session, table: Table, key: str, rows: Iterable[Row], columns: tuple[str, ...]) -> None:

@@ -19,7 +19,9 @@ class ExchangeEvent(Message):
     """One event the counter recorded on the case (accepted by the county), without personal fields."""
 
     event_id: str
-    type: str = Field(description="case.recorded / case.amended / case.voided / case.completed / materials.sent")
+    type: str = Field(
+        description="case.recorded / case.amended / case.voided / case.completed / materials.sent / evidence.attached"
+    )
     occurred_at: str = Field(description="the counter's time, ISO 8601 with +08:00")
     body: dict[str, Any]
 

@@ -36,6 +36,7 @@ from county.services.common import utcnow
 
 LEGACY_PREFIX = "1:"  # sealed by data key 1 before numbered keys: "1:" + base64(nonce + ciphertext)
 SEALED_PREFIX = "2:"  # "2:<key number>:" + base64(nonce + ciphertext)
+BYTES_PREFIX = b"SSBSEAL1"  # a sealed file (a material image): this, the key number (4 bytes), nonce, ciphertext
 SEAL, LOOKUP = "seal", "lookup"
 KEY_NAMES = {SEAL: "加密密钥", LOOKUP: "查找密钥"}  # as the bureau's commands and messages call them
 RING_REFRESH = timedelta(minutes=5)  # how soon every instance seals with a new data key
@@ -185,6 +186,24 @@ class PiiBox:
             return orjson.loads(AESGCM(self._key(SEAL, key_no)).decrypt(raw[:12], raw[12:], event_id.encode("ascii")))
         except InvalidTag as exc:
             raise PiiError("personal fields do not open under this key") from exc
+
+    def seal_bytes(self, data: bytes, context: str) -> bytes:
+        """A file's bytes sealed like personal fields (a material image at rest); ``context`` binds it to its name."""
+        key_no = self.ring.active(SEAL)
+        nonce = os.urandom(12)
+        sealed = AESGCM(self._key(SEAL, key_no)).encrypt(nonce, data, context.encode("ascii"))
+        return BYTES_PREFIX + key_no.to_bytes(4, "big") + nonce + sealed
+
+    def open_bytes(self, sealed: bytes, context: str) -> bytes:
+        if not sealed.startswith(BYTES_PREFIX):
+            raise PiiError("not a sealed file")
+        head = len(BYTES_PREFIX)
+        key_no = int.from_bytes(sealed[head : head + 4], "big")
+        nonce, body = sealed[head + 4 : head + 16], sealed[head + 16 :]
+        try:
+            return AESGCM(self._key(SEAL, key_no)).decrypt(nonce, body, context.encode("ascii"))
+        except InvalidTag as exc:
+            raise PiiError("file does not open under this key") from exc
 
     # look-ups
 

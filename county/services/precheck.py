@@ -66,8 +66,8 @@ class Sealed:
 
 
 def _precheck(event: Event, bundled: tuple[str, ...]) -> object:
-    if event.type is EventType.CASE_AMENDED or event.type in COUNTY_EVENT_TYPES:
-        return NOT_CHECKED
+    if event.type in (EventType.CASE_AMENDED, EventType.EVIDENCE_ATTACHED) or event.type in COUNTY_EVENT_TYPES:
+        return NOT_CHECKED  # both need the case's item
     version = event.body.get("catalogue_version") if event.type is EventType.CASE_RECORDED else bundled[-1]
     if version not in bundled:  # a version the bureau published later: read from the database
         return NOT_CHECKED

@@ -8,7 +8,8 @@ topped up) only while a case may still need them. An event's personal fields are
 - its mailing was delivered (已妥投) and was recorded more than the period ago;
 - it belongs to neither (an event the county rejected) and it was received more than the period ago;
 
-and a consultation's phone (咨询 留的电话) once it was answered more than the period ago.
+and a consultation's phone (咨询 留的电话) once it was answered more than the period ago. The material images
+(材料影像) of the same closed cases are deleted from the image store, their rows kept as purged.
 
 Purging clears the sealed fields, the ID look-up hash and the salt of the field digests. The salted digests
 themselves stay, because the device's hash chain covers them: the chain still verifies, and without the salt a
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from county.models import Case, Consultation, LedgerEvent, Mailing
 from county.services.common import audit, utcnow
+from county.services.evidence_files import ImageFolder
 from sync.clock import CHINA_TZ
 from sync.ledger.kinds import CaseState, MailingState
 
@@ -43,6 +45,7 @@ class Purged:
     kept: int  # events with personal fields still needed (an open case, or inside the period)
     cutoff: date  # recorded before this day (and closed) means purged
     phones: int = 0  # consultations' phones purged
+    images: int = 0  # material images deleted (材料影像)
 
 
 def _start_of(day: date) -> datetime:
@@ -104,8 +107,17 @@ def _batch(session: Session, after: int, size: int, cutoff: date) -> tuple[int, 
     return rows[-1].id, len(expired), len(rows) - len(expired)
 
 
-def purge_expired(engine: Engine, *, today: date, retention_days: int, actor: str, batch: int = 500) -> Purged:
-    """Purge every expired event's personal fields, batch by batch; audited with the counts only."""
+def purge_expired(
+    engine: Engine,
+    *,
+    today: date,
+    retention_days: int,
+    actor: str,
+    batch: int = 500,
+    images: ImageFolder | None = None,
+) -> Purged:
+    """Purge every expired event's personal fields, batch by batch, and with ``images`` the material images of
+    the same closed cases (files deleted, rows kept as purged); audited with the counts only."""
     cutoff = cutoff_for(today, retention_days)
     sessions = sessionmaker(engine)
     after = purged = kept = 0
@@ -125,6 +137,13 @@ def purge_expired(engine: Engine, *, today: date, retention_days: int, actor: st
             .values(phone_sealed=None)
         ).rowcount
         session.commit()
+    removed = 0
+    if images is not None:
+        from county.services import evidence
+
+        with sessions() as session:
+            removed = evidence.purge_closed(session, images, evidence.expired_cases(session, cutoff))
+            session.commit()
     with sessions() as session:
         audit(
             session,
@@ -134,9 +153,10 @@ def purge_expired(engine: Engine, *, today: date, retention_days: int, actor: st
             purged=purged,
             kept=kept,
             phones=phones,
+            images=removed,
             cutoff=cutoff.isoformat(),
             retention_days=retention_days,
             at=utcnow().isoformat(),
         )
         session.commit()
-    return Purged(purged, kept, cutoff, phones)
+    return Purged(purged, kept, cutoff, phones, removed)

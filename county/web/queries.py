@@ -26,6 +26,7 @@ EVENT_LABELS = {
     "case.voided": "作废办件",
     "case.completed": "代办员办结",
     "materials.sent": "材料已送交部门",
+    "evidence.attached": "添加材料影像",
 }
 FIELD_LABELS = {
     "name": "姓名",

@@ -6,13 +6,14 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from county.errors import CountyError
 from county.models import Case, Point
-from county.services import departments, return_mailings
+from county.services import departments, evidence, return_mailings
 from county.services.common import audit
+from county.services.evidence_files import ImageFolder
 from county.services.staff import ALL_ROLES, BUREAU, StaffRole
 from county.web import queries
 from county.web.case_work import QUEUE_STATES, DueDates, can_return, offered_actions, queue_query
@@ -25,6 +26,10 @@ router = APIRouter(prefix="/console")
 Anyone = Annotated[Viewer, allow(*ALL_ROLES)]
 MayUnmask = Annotated[Viewer, allow(*BUREAU, StaffRole.TOWNSHIP, StaffRole.DEPARTMENT)]
 Department = Annotated[Viewer, allow(StaffRole.DEPARTMENT)]
+# material images (材料影像): the department of the item, the point's township, the bureau's reviewers (the scope
+# narrows it to the case's own department and township); finance and audit work without them
+MAY_SEE_IMAGES = frozenset({*BUREAU, StaffRole.TOWNSHIP, StaffRole.DEPARTMENT})
+MaySeeImages = Annotated[Viewer, allow(*MAY_SEE_IMAGES)]
 
 
 def _item_names() -> dict[str, str]:
@@ -102,6 +107,7 @@ def case_page(request: Request, case_id: str, who: Anyone):
         person = queries.applicant(db, request.app.state.core.pii, case, masked=True, rows=rows)
         due = DueDates(db).of(case)
         mailed = return_mailings.of_case(db, case)
+        images = evidence.of_case(db, case) if who.role in MAY_SEE_IMAGES else None
     return page(
         request,
         "case.html",
@@ -122,6 +128,7 @@ def case_page(request: Request, case_id: str, who: Anyone):
         can_return=can_return,
         due=due,
         mailed=mailed,
+        images=images,
     )
 
 
@@ -133,6 +140,21 @@ def unmask(request: Request, case_id: str, who: MayUnmask):
         person = queries.applicant(db, request.app.state.core.pii, case, masked=False)
         audit(db, who.actor, "pii.unmask", f"case:{case.case_id}", receipt_no=case.receipt_no)
     return page(request, "person.html", who, person=person, unmasked=True, case=case)
+
+
+@router.get("/cases/{case_id}/evidence/{event_id}")
+def evidence_image(request: Request, case_id: str, event_id: str, who: MaySeeImages):
+    """One material image, for a viewer whose scope shows the case; every view is written to the audit log."""
+    core = request.app.state.core
+    try:
+        with writing(request, who) as db:
+            data, media_type = evidence.view(
+                db, who.scope, who.actor, case_id[:40], event_id, ImageFolder(core.settings.evidence_dir), core.pii
+            )
+    except CountyError as exc:
+        raise ConsoleRefused(404, exc.message) from None
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    return Response(data, media_type=media_type, headers=headers)
 
 
 @router.get("/queue")

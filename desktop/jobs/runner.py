@@ -23,6 +23,7 @@ class Job(QObject):
     failed = Signal(object)
     finished = Signal()
     progress = Signal(int, int)  # (done, total), emitted by the work itself from its thread
+    side_progress = Signal(int, int)  # a second measure beside it (a sync's image bytes beside its records)
     _result = Signal(bool, object)
 
     def __init__(self, name: str, work: Callable[[], Any], parent: QObject | None = None) -> None:

@@ -40,6 +40,7 @@ class SyncScheduler(QObject):
     changed = Signal()
     started = Signal()
     progress = Signal(int, int)
+    image_progress = Signal(int, int)  # material images: bytes the county confirmed, of the backlog's bytes
     finished = Signal(object)
     locked = Signal(str)
     standing_checked = Signal(object)  # StandingCheck: the county's answer while locked
@@ -153,13 +154,18 @@ class SyncScheduler(QObject):
         def work() -> SyncOutcome:
             try:
                 return run_sync(
-                    counter, lambda done, total: job.progress.emit(done, total), check_digests=check, cancel=cancel
+                    counter,
+                    lambda done, total: job.progress.emit(done, total),
+                    check_digests=check,
+                    cancel=cancel,
+                    image_progress=lambda sent, total: job.side_progress.emit(sent, total),
                 )
             finally:
                 idle.set()
 
         job = self._job = Job("sync", work)  # no parent: the worker holds it until it has reported
         job.progress.connect(self.progress)
+        job.side_progress.connect(self.image_progress)
         job.done.connect(self._done)
         job.failed.connect(self._failed)
         job.start()

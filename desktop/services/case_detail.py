@@ -119,6 +119,9 @@ def _describe(ev_type: str, body: dict, mailings: dict, pii_keys: Iterable[str] 
         sent = mailings.get(body.get("mailing_id"))
         tracking = f"，运单号 {sent.tracking_no}" if sent is not None and sent.tracking_no else ""
         return "材料已送交部门" + ("（免费寄递" + tracking + "）" if sent is not None else "")
+    if kind is EventType.EVIDENCE_ATTACHED:
+        material = {m.code: m.name for m in item.guide.materials}.get(body["material"]) if item else None
+        return f"添加材料影像：{material or body['material']}（{body['size'] // 1024 + 1} KB）"
     status = CASE_STATE_LABELS.get(CaseState(body["status"]), body["status"])
     note = f"：{body['note']}" if body.get("note") else ""
     return f"部门更新状态为“{status}”{note}"

@@ -41,6 +41,7 @@ EVENT_LABELS = {
     EventType.MAILING_DISPATCHED: "寄递交寄",
     EventType.MAILING_DELIVERED: "寄递妥投",
     EventType.DAY_CLOSED: "日结",
+    EventType.EVIDENCE_ATTACHED: "材料影像",
 }
 MODE_ORDER = (ServiceMode.POINT, ServiceMode.HOME, ServiceMode.ACTIVITY_DAY)
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from desktop.services.session import Counter
 from desktop.services.sync_view import when
 from desktop.settings import BY_KEY
+from desktop.store import evidence as evidence_store
 from desktop.store.backup import BackupInfo
 from desktop.store.engine import read
 from desktop.store.ledger import get_meta
@@ -26,8 +27,11 @@ def purge_cutoff(counter: Counter, day: date) -> date:
 
 
 def purge_expired(counter: Counter, day: date) -> int:
-    """Erase the personal fields whose retention ended by ``day``, of records the county already holds."""
-    return counter.store.purge_personal_data(before=purge_cutoff(counter, day))
+    """Erase the personal fields whose retention ended by ``day``, of records the county already holds, and the
+    material images (材料影像) of those cases that the county holds."""
+    cutoff = purge_cutoff(counter, day)
+    evidence_store.purge_uploaded(counter.store, cutoff)
+    return counter.store.purge_personal_data(before=cutoff)
 
 
 def close_day(counter: Counter, day: date) -> tuple[Event, BackupInfo]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from desktop.services.session import Counter
 from desktop.services.syncing import county_url
+from desktop.store import evidence as evidence_store
 from desktop.store.engine import read
 from desktop.store.schema import case, mailing
 from desktop.store.sync_port import StoreSyncPort
@@ -26,6 +27,7 @@ WHAT = {
     EventType.MAILING_DISPATCHED: "交寄",
     EventType.MAILING_DELIVERED: "妥投",
     EventType.DAY_CLOSED: "日结",
+    EventType.EVIDENCE_ATTACHED: "材料影像",
 }
 ADVICE_CASE = "请在“台账”里找到这笔办件，按县里说的原因核对：需要时点“更正”改正，或作废后重新登记。拿不准的请问乡镇。"
 ADVICE_BY_TYPE = {
@@ -75,6 +77,18 @@ def sync_state(counter: Counter) -> SyncState:
         training_note=counter.training_note,
         outdated=notes.get("outdated", ""),
         last_error_code=notes.get("last_error_code", ""),
+    )
+
+
+def images_line(counter: Counter, sent: int | None = None, total: int | None = None) -> str:
+    """Material images still to go (材料影像), in KB: they follow the records, so records are never held up."""
+    left, confirmed, size = evidence_store.progress(counter.store)
+    if not left:
+        return ""
+    sent, total = (confirmed, size) if sent is None or total is None else (sent, total)
+    return (
+        f"还有 {left} 张待上传，已传 {sent // 1024} / {max(total // 1024, 1)} KB"
+        "（先传记录，再传影像；断网后会从断开的地方接着传）"
     )
 
 

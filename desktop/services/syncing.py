@@ -16,15 +16,19 @@ from desktop.services.activation import sync_client_for
 from desktop.services.catalogue import current_catalogue
 from desktop.services.certificates import closer_look
 from desktop.services.session import Counter
+from desktop.store import evidence as evidence_store
 from desktop.store.engine import read
+from desktop.store.evidence import StoreImagePort
 from desktop.store.ledger import get_meta
 from desktop.store.sync_port import StoreSyncPort
 from desktop.version import app_version
 from sync.client import CertificateProblem, Outdated
 from sync.engine import SyncEngine, SyncReport
+from sync.images import ImageUploader, UploadReport
 
 NETWORK_CODES = frozenset({"network"})  # the county could not be reached at all: the network is down
 PROBE_TIMEOUT_S = 3.0
+IMAGE_ROUNDS = 50  # a run lets records overtake the images at most this often before it ends
 PRACTICE_MISMATCH = (
     "培训用的县级端不认识这个练习台账了（它的数据文件可能被删了）。练习登记照常可用；想练习同步，"
     "可以关掉软件，删除练习文件夹后重新打开培训模式。"
@@ -46,6 +50,7 @@ class SyncOutcome:
     new_catalogue: str = ""  # a newer catalogue the county published, used from the next login
     resent: int = 0  # records sent again after the monthly check found a gap
     digests_checked: bool = False
+    images: UploadReport | None = None  # the material images sent after the records (None: none were tried)
 
     @property
     def ok(self) -> bool:
@@ -79,6 +84,7 @@ def run_sync(
     *,
     check_digests: bool = False,
     cancel: threading.Event | None = None,
+    image_progress: Callable[[int, int], None] | None = None,
 ) -> SyncOutcome:
     """Push everything waiting, pull what the county has for this point; after a day close also compare digests."""
     engine = sync_engine(counter)
@@ -116,6 +122,14 @@ def run_sync(
         StoreSyncPort(counter.store).note_run(last_error=PRACTICE_MISMATCH)
     if report.locked:
         lock(counter, report.error.message)
+    images = None
+    if report.ok:
+        images, again = send_images(counter, engine, report_progress, cancel, image_progress)
+        report.pushed += again.pushed
+        report.pulled += again.pulled
+        report.error, report.locked = again.error, again.locked
+        if report.locked:
+            lock(counter, report.error.message)
     new_catalogue = ""
     if report.pulled:
         newest = current_catalogue(counter.store)
@@ -130,7 +144,48 @@ def run_sync(
         new_catalogue=new_catalogue,
         resent=resent,
         digests_checked=checked_ok,
+        images=images,
     )
+
+
+def send_images(
+    counter: Counter,
+    engine: SyncEngine,
+    progress: Callable[[int, int], None],
+    cancel: threading.Event | None = None,
+    image_progress: Callable[[int, int], None] | None = None,
+) -> tuple[UploadReport, SyncReport]:
+    """Material images after the records, chunk by chunk; a record made meanwhile is pushed first, then the
+    images go on (sync/images.py). Returns the images' report and what the extra pushes did."""
+    events = StoreSyncPort(counter.store)
+    uploader = ImageUploader(
+        engine.client,
+        StoreImagePort(counter.store),
+        events_waiting=lambda: events.pending_count() > 0,
+        cancelled=lambda: cancel is not None and cancel.is_set(),
+    )
+    total, extra = UploadReport(), SyncReport()
+
+    def backlog(_sent: int, _size: int) -> None:
+        if image_progress is not None:
+            _left, sent, size = evidence_store.progress(counter.store)
+            image_progress(sent, size)
+
+    for _round in range(IMAGE_ROUNDS):
+        done = uploader.run(backlog)
+        total.images_done += done.images_done
+        total.bytes_sent += done.bytes_sent
+        total.waiting, total.damaged, total.error = done.waiting, done.damaged, done.error
+        total.seconds += done.seconds
+        if not done.stopped_for_events:
+            break
+        again = engine.run(progress)  # records first
+        extra.pushed += again.pushed
+        extra.pulled += again.pulled
+        if not again.ok:
+            extra.error, extra.locked = again.error, again.locked
+            break
+    return total, extra
 
 
 def lock(counter: Counter, message: str) -> None:
@@ -186,6 +241,13 @@ def summary(outcome: SyncOutcome) -> str:
         parts.append(f"收到县里的 {report.pulled} 条更新")
     if report.rejected:
         parts.append(f"其中 {report.rejected} 条被县里退回，请在“同步”页查看原因")
+    if outcome.images is not None and outcome.images.images_done:
+        parts.append(f"上传 {outcome.images.images_done} 张材料影像")
+    if outcome.images is not None and outcome.images.damaged:
+        parts.append(
+            f"有 {outcome.images.damaged} 张材料影像与台账里的记录对不上（可能被替换或损坏），没有上传，"
+            "请在台账里找到这笔办件重新添加"
+        )
     if outcome.resent:
         parts.append(f"核对时发现县里缺少记录，已重新上传 {outcome.resent} 条")
     if isinstance(report.error, Outdated):

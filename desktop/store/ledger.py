@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
 from desktop.store import county_feed, projections
 from desktop.store.backup import BackupInfo, make_backup
@@ -71,9 +71,10 @@ class LedgerStore:
 
     # ---- writing ----
 
-    def append(self, *drafts: EventDraft) -> list[Event]:
+    def append(self, *drafts: EventDraft, also: Callable[[Connection, list[Event]], None] | None = None) -> list[Event]:
         """Seal and store drafts as one transaction; projections and outbox rows go with them.
 
+        ``also`` writes what belongs with the events (a material image's bytes) in the same transaction.
         Raises LifecycleError / MailingStateError (nothing written) if a draft is not allowed.
         """
         if not drafts:
@@ -94,6 +95,8 @@ class LedgerStore:
                 )
                 sealed.append(ev)
                 prev = ev.hash
+            if also is not None:
+                also(conn, sealed)
         self.mark.advance(sealed)  # committed: now the mark may say so (never before)
         self.write_mark()
         return sealed

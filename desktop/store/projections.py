@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, text, upda
 from desktop.store.schema import PROJECTION_TABLES, case, day_total, mailing
 from sync.ledger.events import Event, parse_time
 from sync.ledger.kinds import CASE_PII_FIELDS, RETURNED_DIRECTION, CaseState, EventType, Flow, MailingState
-from sync.ledger.lifecycle import next_state
+from sync.ledger.lifecycle import LifecycleError, next_state
 from sync.ledger.mailings import next_mailing_state
 
 CASE_PUBLIC_FIELDS = ("mode", "village", "notes", "amount_fen", "materials")
@@ -232,6 +232,15 @@ def _close_day(conn: Connection, event: Event) -> None:
     )
 
 
+def _attach_evidence(conn: Connection, event: Event) -> None:
+    """The image lives in the evidence table (kept, not a projection); the case must exist and not be voided."""
+    found = conn.execute(select(case.c.state).where(case.c.case_id == event.body["case_id"])).scalar()
+    if found is None:
+        raise LifecycleError("找不到这笔办件，无法添加材料影像。")
+    if found == CaseState.VOIDED:
+        raise LifecycleError("这笔办件已作废，不能再添加材料影像。")
+
+
 _APPLY = {
     EventType.CASE_RECORDED: _record_case,
     EventType.CASE_AMENDED: _change_case,
@@ -244,6 +253,7 @@ _APPLY = {
     EventType.MAILING_DELIVERED: _change_mailing,
     EventType.MAILING_RETURNED: _record_returned_mailing,
     EventType.DAY_CLOSED: _close_day,
+    EventType.EVIDENCE_ATTACHED: _attach_evidence,
 }
 
 

@@ -30,10 +30,11 @@ from desktop.store.recovery_report import (
     StoreDamaged,
     StoreUnrecoverable,
 )
-from desktop.store.schema import case, event, outbox, receipt_serial
+from desktop.store.schema import case, event, evidence, outbox, receipt_serial
 from sync.clock import china_now
 from sync.ledger.chain import GENESIS_HASH, ChainError, ChainHead, verify_chain
-from sync.ledger.kinds import OutboxState
+from sync.ledger.evidence import verify_image
+from sync.ledger.kinds import EventType, OutboxState
 from sync.ledger.receipts import format_receipt_no, parse_receipt_no
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def _read_damaged(path: Path | None, unlocked: Unlocked, after: ChainHead, devic
     """Events after ``after`` still readable and chain-valid in the file moved aside; its meta; its max seq."""
     conn = _open_damaged(path, unlocked.sqlcipher_key) if path is not None else None
     if conn is None:
-        return [], {}, None
+        return [], {}, None, []
     salvaged, meta, max_seq = [], {}, None
     try:
         try:
@@ -120,7 +121,7 @@ def _read_damaged(path: Path | None, unlocked: Unlocked, after: ChainHead, devic
         except Exception:
             max_seq = None
         if device_id is None:
-            return [], meta, max_seq
+            return [], meta, max_seq, []
         columns = [c.name for c in event.columns]
         head, seq = after, after.seq
         while True:
@@ -137,9 +138,29 @@ def _read_damaged(path: Path | None, unlocked: Unlocked, after: ChainHead, devic
             except ChainError:
                 break
             salvaged.append(ev)
+        images = _salvage_images(conn, salvaged)
     finally:
         conn.close()
-    return salvaged, meta, max_seq
+    return salvaged, meta, max_seq, images
+
+
+def _salvage_images(conn, salvaged) -> list[dict]:
+    """The material images of salvaged evidence.attached events whose bytes still match their chained hash."""
+    found = []
+    columns = [c.name for c in evidence.columns]
+    for ev in salvaged:
+        if ev.type is not EventType.EVIDENCE_ATTACHED:
+            continue
+        try:
+            row = conn.execute(f"SELECT {', '.join(columns)} FROM evidence WHERE event_seq = ?", (ev.seq,)).fetchone()
+            if row is None:
+                continue
+            image = dict(zip(columns, row))
+            verify_image(dict(ev.body), bytes(image["data"]))
+        except Exception:  # an unreadable page or a damaged image: the record stays, its image does not
+            continue
+        found.append({**image, "data": bytes(image["data"]), "sent_bytes": 0, "state": "pending"})
+    return found
 
 
 def recover(
@@ -162,7 +183,7 @@ def recover(
 
 def _recover(layout, unlocked, reason, mark, behind, damaged) -> tuple[RecoveryReport, HeadMark]:
     backup, head, meta = _restore_backup(layout, unlocked)
-    salvaged, damaged_meta, max_seq = _read_damaged(damaged, unlocked, head, meta.get("device_id"))
+    salvaged, damaged_meta, max_seq, images = _read_damaged(damaged, unlocked, head, meta.get("device_id"))
     device_id = meta.get("device_id") or damaged_meta.get("device_id")
     if mark is not None and mark.device_id != device_id:
         mark = None  # another ledger's mark: it says nothing about this one
@@ -186,6 +207,8 @@ def _recover(layout, unlocked, reason, mark, behind, damaged) -> tuple[RecoveryR
                 conn.execute(insert(event).values(**event_to_row(ev)))
                 # The county dedups by event id, so resending what it may already hold is safe.
                 conn.execute(insert(outbox).values(seq=ev.seq, state=OutboxState.PENDING, attempts=0))
+            for image in images:  # sent again from the start: the county answers with what it already holds
+                conn.execute(insert(evidence).values(**image))
             all_events = (
                 row_to_event(r, device_id) for r in conn.execute(select(event).order_by(event.c.seq)).mappings()
             )  # streamed

@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -88,6 +89,26 @@ villager_told = Table(
     Column("case_id", String(32), nullable=False),
     Column("told_at", String, nullable=False),
 )
+
+# Material images (材料影像): the bytes of each image an evidence.attached event names by its SHA-256;
+# kept (not a projection), encrypted with the rest of the file. sent_bytes: how far the county confirmed.
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("event_seq", Integer, ForeignKey("event.seq"), primary_key=True),
+    Column("case_id", String(32), nullable=False),
+    Column("material", String, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("media_type", String, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("sent_bytes", Integer, nullable=False, default=0),
+    Column("state", String, nullable=False, default="pending"),  # pending | uploaded | purged
+    Column("updated_at", String),
+    CheckConstraint("state IN ('pending','uploaded','purged')", name="evidence_state"),
+)
+Index("ix_evidence_case", evidence.c.case_id)
+Index("ix_evidence_state", evidence.c.state)
 
 # ---- projections: derived from the event log, rebuildable at any time ----
 

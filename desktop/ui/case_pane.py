@@ -7,15 +7,16 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
-from desktop.services import case_actions
+from desktop.services import case_actions, evidence
 from desktop.services.case_detail import CaseDetail, load_detail, reveal_numbers
 from desktop.services.printouts import receipt_pdf
 from desktop.services.session import Counter
 from desktop.ui.case_dialogs import AmendDialog, SendDialog, VoidDialog, confirm_dialog
+from desktop.ui.evidence_box import EvidenceBox, open_attach
 from desktop.ui.messages import MessageBar
 from desktop.ui.printing import Printer
 from desktop.ui.widgets import button, label
-from sync.ledger.kinds import EventType
+from sync.ledger.kinds import CaseState, EventType
 
 REVEAL_TEXT = (
     "完整号码只在核对群众信息时查看。\n查看会记在本机的查看记录里（时间、回执编号和查看的项目，不记号码本身），"
@@ -89,6 +90,10 @@ class CasePane(QScrollArea):
         self.materials = label("")
         self.materials.setObjectName("detailMaterials")
         layout.addWidget(self.materials)
+        self.evidence = EvidenceBox(counter)
+        self.evidence.attach_requested.connect(self.start_attach)
+        self.evidence.print_requested.connect(self.print_images)
+        layout.addWidget(self.evidence)
         layout.addWidget(label("办理经过", "heading"))
         self.timeline = label("")
         self.timeline.setObjectName("timeline")
@@ -114,6 +119,7 @@ class CasePane(QScrollArea):
         for widget in self.action_buttons.values():
             widget.setVisible(bool(d and widget is not None))
         self.reprint_button.setVisible(d is not None)
+        self.evidence.show_case(d, may_attach=bool(d and d.state is not CaseState.VOIDED and d.item.guide.materials))
         if d is None:
             self.title.setText("在左边选一笔办件，这里显示详情")
             for widget in self.action_buttons.values():
@@ -188,6 +194,20 @@ class CasePane(QScrollArea):
         self.dialog.fallback_focus = self.focus_fallback
         self.dialog.open()
         return self.dialog
+
+    def start_attach(self):
+        d = self.detail
+        if d is None:
+            return None
+        self.dialog = open_attach(self.counter, d, self, self._done)
+        self.dialog.fallback_focus = self.focus_fallback
+        return self.dialog
+
+    def print_images(self):
+        if self.detail is None:
+            return None
+        detail = self.detail
+        return self.printer.print_pdf("材料影像", lambda: evidence.images_pdf(self.counter, detail))
 
     def reprint(self):
         if self.detail is None:

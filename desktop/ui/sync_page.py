@@ -25,6 +25,7 @@ from desktop.services.session import Counter
 from desktop.services.sync_view import (
     RejectedRecord,
     ago,
+    images_line,
     outdated_headline,
     rejected_records,
     sync_state,
@@ -74,6 +75,7 @@ class SyncPage(QWidget):
             (
                 ("success", "上次同步成功"),
                 ("pending", "等待上传"),
+                ("images", "材料影像"),
                 ("error", "上次没有成功的原因"),
                 ("clock", "电脑时钟"),
                 ("note", "说明"),
@@ -124,6 +126,9 @@ class SyncPage(QWidget):
         layout.addLayout(advice_row)
         scheduler.started.connect(self._started)
         scheduler.progress.connect(self._progress)
+        scheduler.image_progress.connect(
+            lambda sent, total: self._set("images", images_line(self.counter, sent, total))
+        )
         scheduler.finished.connect(self._finished)
         scheduler.changed.connect(lambda: self.refresh() if self.isVisible() else None)
 
@@ -167,6 +172,7 @@ class SyncPage(QWidget):
             if scheduler.waiting and not scheduler.offline and not state.outdated and not state.unsafe:
                 error += f" 约 {max(1, round(scheduler.retry_in_s))} 秒后自动再试。"
         self._set("error", error)
+        self._set("images", images_line(self.counter))
         self._set("clock", clock_warning(self.counter))
         self._set("note", state.training_note or (TRAINING_LINE if state.training and state.connected else ""))
         notes = month_notes(self.counter)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sync.ledger.catalogue import Catalogue, Item
 from sync.ledger.events import EventDraft
+from sync.ledger.evidence import check_evidence
 from sync.ledger.forms_base import (
     FormErrors,
     Problems,
@@ -58,6 +59,7 @@ __all__ = [
     "draft_complete",
     "draft_delivered",
     "draft_dispatch",
+    "draft_evidence",
     "draft_mailing",
     "draft_materials_sent",
     "draft_void",
@@ -167,7 +169,7 @@ def check_event(
 ) -> tuple[dict, dict]:
     """Validate and normalise one event's body and personal fields; raises FormErrors listing every problem.
 
-    ``item`` (the case's item) is required for case.amended; ``applicant_kind`` (the case's) makes an
+    ``item`` (the case's item) is required for case.amended and checks evidence.attached's material; ``applicant_kind`` (the case's) makes an
     amended name follow the person or the org rules. ``receipt_no`` may be None here; the county
     requires it separately for pushed events.
     """
@@ -179,6 +181,9 @@ def check_event(
         new_body, new_pii = check_case_amended(body, pii, item, problems, applicant_kind=applicant_kind)
     elif event_type is EventType.MAILING_RECORDED:
         new_body, new_pii = check_mailing_recorded(body, pii, problems)
+    elif event_type is EventType.EVIDENCE_ATTACHED:
+        new_body, new_pii = check_evidence(body, problems, item), {}
+        take(pii, (), problems, where="pii", label="个人信息")
     else:
         new_body, new_pii = _BODY_ONLY[event_type](body, problems), {}
         take(pii, (), problems, where="pii", label="个人信息")  # these events carry no personal fields
@@ -203,3 +208,12 @@ def draft_complete(case_id: str) -> EventDraft:
 
 def draft_materials_sent(case_id: str, mailing_id: str | None = None) -> EventDraft:
     return _draft(EventType.MATERIALS_SENT, {"case_id": case_id, "mailing_id": mailing_id})
+
+
+def draft_evidence(case_id: str, material: str, sha256: str, size: int, media_type: str, item: Item) -> EventDraft:
+    """A material image (材料影像) attached to a case; the image's bytes are stored beside the ledger."""
+    problems = Problems()
+    body = {"case_id": case_id, "material": material, "sha256": sha256, "size": size, "media_type": media_type}
+    checked = check_evidence(body, problems, item)
+    problems.raise_if_any()
+    return EventDraft(EventType.EVIDENCE_ATTACHED, checked)

@@ -19,6 +19,7 @@ class EventType(StrEnum):
     MAILING_DISPATCHED = "mailing.dispatched"  # 已交寄
     MAILING_DELIVERED = "mailing.delivered"  # 已妥投
     DAY_CLOSED = "day.closed"  # 日结
+    EVIDENCE_ATTACHED = "evidence.attached"  # 材料影像: a scan or photo of one material, by its SHA-256
 
 
 COUNTY_EVENT_TYPES = frozenset({EventType.CASE_STATUS_CHANGED, EventType.MAILING_RETURNED})

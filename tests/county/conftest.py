@@ -100,8 +100,13 @@ def county_limits() -> Limits:
 
 
 @pytest.fixture
-def county(county_engine, county_limits) -> Iterator[RunningCounty]:
-    settings = Settings(database_url="(fixture)", limits=county_limits, pii_key=new_key())  # a key per test
+def county(county_engine, county_limits, tmp_path) -> Iterator[RunningCounty]:
+    settings = Settings(
+        database_url="(fixture)",
+        limits=county_limits,
+        pii_key=new_key(),  # a key per test
+        evidence_dir=str(tmp_path / "evidence"),
+    )
     server, thread, port = start_server(create_app(settings, county_engine))
     try:
         yield RunningCounty(f"http://127.0.0.1:{port}", county_engine, settings)

@@ -62,6 +62,9 @@ class FaultProxy:
             def do_POST(self):
                 proxy.handle(self)
 
+            def do_PUT(self):
+                proxy.handle(self)
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

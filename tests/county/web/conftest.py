@@ -130,8 +130,8 @@ ROLE_USERS = {
 
 
 @pytest.fixture
-def console(county_engine) -> Iterator[Console]:
-    settings = Settings(database_url="(fixture)", pii_key=new_key())
+def console(county_engine, tmp_path) -> Iterator[Console]:
+    settings = Settings(database_url="(fixture)", pii_key=new_key(), evidence_dir=str(tmp_path / "evidence"))
     county = RunningCounty("http://testserver", county_engine, settings)
     a = _site(county, "瑶里镇", "瑶里村小卖部")
     b = _site(county, "经公桥镇", "经公桥村便民店")
@@ -188,3 +188,39 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield browser
         browser.close()
+
+
+def attach_scan(console: Console, site: Site, data: bytes) -> str:
+    """A material image of the site's approval case, as ingest and a finished upload leave it; returns its id."""
+    import hashlib
+
+    from county.models import Case, EvidenceImage
+    from county.services.common import utcnow
+    from county.services.evidence_files import ImageFolder
+    from sync.ledger.events import new_id
+
+    sha = hashlib.sha256(data).hexdigest()
+    event_id = new_id()
+    with console.county.session() as db:
+        case = db.get(Case, site.approval["case_id"])
+        material = load_catalogue().by_code(case.item_code).guide.materials[0].code
+        db.add(
+            EvidenceImage(
+                event_id=event_id,
+                device_id=case.device_id,
+                point_id=case.point_id,
+                case_id=case.case_id,
+                material=material,
+                sha256=sha,
+                size=len(data),
+                media_type="image/webp" if data[8:12] == b"WEBP" else "image/jpeg",
+                attached_at="2026-11-27T09:40:00.000+08:00",
+                received=len(data),
+                stored_at=utcnow(),
+            )
+        )
+        folder = ImageFolder(console.county.settings.evidence_dir)
+        folder.append(case.device_id, sha, 0, data, console.county.box)
+        folder.finish(case.device_id, sha, console.county.box)
+        db.commit()
+    return event_id

@@ -11,8 +11,9 @@ from county.services.fraud_rules import Hit
 from county.services.staff import StaffRole
 from county.web import routers
 from tests.county.web.applications_seed import application_in_a
-from tests.county.web.conftest import csrf_of, sign_in
+from tests.county.web.conftest import attach_scan, csrf_of, sign_in
 from tests.county.web.settlement_seed import published_q3
+from tests.evidence_images import make_scan
 
 PUBLIC = {("GET", "/console/login"), ("POST", "/console/login")}
 LAST = {"/console/logout"}  # ends the session: tried after everything else
@@ -56,6 +57,7 @@ def url(path: str, console, ids: dict[str, int] | None = None) -> str:
         .replace("{application_id}", str(ids.get("application_id", 0)))
         .replace("{photo_id}", str(ids.get("application_photo_id" if "/applications/" in path else "photo_id", 0)))
         .replace("{session_id}", str(ids.get("session_id", 0)))
+        .replace("{event_id}", str(ids.get("event_id", "")))
     )
 
 
@@ -220,6 +222,7 @@ def test_only_the_declared_roles_pass_each_route(console):
     applied = application_in_a(console)  # an application from township a's village, with a photo; a training
     ids |= {("application_photo_id" if key == "photo_id" else key): value for key, value in applied.items()}
     ids["review_id"] = flag_point(console, console.a.point_code)  # township a's: every reviewer may open it
+    ids["event_id"] = attach_scan(console, console.a, make_scan(width=300, height=424, fmt="JPEG"))
     anonymous = console.client()
     for method, path, _roles in declared():
         response = anonymous.request(method, url(path, console, ids), data={"csrf": "x"})

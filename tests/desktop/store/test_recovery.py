@@ -198,3 +198,32 @@ def test_a_small_file_is_checked_in_full_at_every_open(store):
     reopened, report = open_store(folder, unlocked=unlocked)
     reopened.close()
     assert not report.check_due  # checked at open, nothing left for the background
+
+
+def test_images_attached_after_the_backup_are_salvaged_with_their_records(store):
+    from desktop.store import evidence
+    from sync.ledger.catalogue import load_catalogue
+    from sync.ledger.evidence import image_hash
+    from sync.ledger.forms import draft_evidence
+
+    item = load_catalogue().by_code("FL015")
+    (case,) = store.append(
+        make_case_draft(item_code="FL015", amount=None, materials={m.code: "received" for m in item.guide.materials})
+    )
+    store.backup("test")
+    page = b"RIFF\x00\x00\x00\x00WEBP-a-scanned-page" * 50
+    draft = draft_evidence(
+        case.body["case_id"], item.guide.materials[0].code, image_hash(page), len(page), "image/webp", item
+    )
+    attached = evidence.attach(store, draft, page)
+    index, size = page_of(store, "ix_case_name")
+    folder, unlocked = close(store)
+    smash(store.layout.database, index, size)
+
+    restored, report = open_store(folder, unlocked=unlocked)
+    try:
+        assert report.recovery is not None and report.recovery.salvaged == 1
+        assert evidence.image_data(restored, attached.seq) == page  # the bytes came back, still matching the chain
+        assert [i.seq for i in evidence.unsent(restored)] == [attached.seq]  # and go to the county again
+    finally:
+        restored.close()
