@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from fastapi.responses import Response
 
+from county.errors import CountyError, Refusal
+
 COOKIE = "ssb_form"
 FIELD = "ft"
 STALE = "提交没有成功：这一页已经过期，或者不是从本网站打开的。您填写的内容还在，请核对后再提交一次。"
@@ -46,6 +48,12 @@ def from_this_site(request: Request, sent: str) -> bool:
         return False
     origin = request.headers.get("origin", "null")  # "null" under our no-referrer policy: no information
     return origin == "null" or urlsplit(origin).netloc == request.url.netloc
+
+
+def require_this_site(request: Request, sent: str) -> None:
+    """Refuse (403, in words) a post that did not come from the 专区's own page; nothing is saved."""
+    if not from_this_site(request, sent):
+        raise CountyError(Refusal.FORBIDDEN, "stale_form", STALE)
 
 
 def _well_formed(token: str) -> bool:

@@ -19,6 +19,7 @@ from county.api.errors import status_of
 from county.errors import CountyError, Refusal
 from county.services import admin, apply_public
 from county.services.applications import MAX_PHOTO_BYTES, MAX_PHOTOS, ApplicationForm
+from county.web import public_forms
 from county.web.deps import client_ip
 from county.web.routes_public import _render
 
@@ -55,10 +56,12 @@ def _form_page(
         challenge = apply_public.new_challenge(core.settings, client) if needed else None
     except CountyError as exc:
         challenge, message, status = None, exc.message, status_of(exc)
+    token = public_forms.form_token(request)
     response = _render(
         request,
         "public/apply.html",
         status,
+        form_token=token,
         form=form,
         fix=fix,
         towns=towns,
@@ -70,8 +73,7 @@ def _form_page(
         here="/ssb/sq",
     )
     response.headers.update(headers or {})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return public_forms.keep_token(request, response, token)  # not cached
 
 
 @router.get("/sq")
@@ -114,6 +116,7 @@ async def apply(request: Request):
     fields: dict[str, str] = {}
     try:
         fields, photos = await _read(request)
+        public_forms.require_this_site(request, fields.get("ft", ""))
         number, code = await run_in_threadpool(
             apply_public.apply,
             _writing(core),
@@ -198,6 +201,7 @@ async def fix(request: Request):
     fields: dict[str, str] = {}
     try:
         fields, photos = await _read(request)
+        public_forms.require_this_site(request, fields.get("ft", ""))
         found = await run_in_threadpool(
             apply_public.fix,
             _writing(core),

@@ -32,6 +32,11 @@ def _fields(console, **overrides) -> dict[str, str]:
     }
 
 
+def _ft(client) -> str:
+    """The form's anti-forgery token, as the applicant's browser gets it by opening the page (kept in a cookie)."""
+    return re.search(r'name="ft" value="([^"]+)"', client.get("/ssb/sq").text).group(1)
+
+
 def _codes(html: str) -> tuple[str, str]:
     number = re.search(r'id="number">([^<]+)<', html).group(1)
     check = re.search(r'id="check">([^<]+)<', html).group(1)
@@ -40,10 +45,11 @@ def _codes(html: str) -> tuple[str, str]:
 
 def test_an_application_with_photos_and_its_progress_by_number_and_code(console):
     client = console.client()
+    ft = _ft(client)
     form = client.get("/ssb/sq")
     assert form.status_code == 200 and "<script" not in form.text and 'enctype="multipart/form-data"' in form.text
     files = [("photos", ("门头.png", tiny_png(), "image/png")), ("photos", ("店内.png", tiny_png(3, 3), "image/png"))]
-    done = client.post("/ssb/sq", data=_fields(console), files=files)
+    done = client.post("/ssb/sq", data=_fields(console, ft=ft), files=files)
     assert done.status_code == 200 and done.headers["cache-control"] == "no-store"
     number, check = _codes(done.text)
     with console.county.session() as db:
@@ -69,18 +75,21 @@ def test_wrong_check_codes_are_throttled_per_address(console):
 
 def test_the_second_application_from_an_address_asks_a_sum_and_bad_photos_save_nothing(console):
     client = console.client()
-    bad = client.post("/ssb/sq", data=_fields(console), files=[("photos", ("x.png", b"<svg></svg>", "image/png"))])
+    ft = _ft(client)
+    bad = client.post(
+        "/ssb/sq", data=_fields(console, ft=ft), files=[("photos", ("x.png", b"<svg></svg>", "image/png"))]
+    )
     assert bad.status_code == 400 and "只能是 JPG 或 PNG" in bad.text
     assert 'value="绕南村便民超市"' in bad.text  # what was typed stays
     with console.county.session() as db:
         assert db.scalar(select(PointApplication.id)) is None
     form = client.get("/ssb/sq")
     assert "请先算一算" in form.text  # the refused try counted: the next one needs the challenge
-    refused = client.post("/ssb/sq", data=_fields(console))
+    refused = client.post("/ssb/sq", data=_fields(console, ft=ft))
     assert refused.status_code == 400 and "验证题答得不对" in refused.text
     token = re.search(r'name="token" value="([^"]+)"', refused.text).group(1)
     label = re.search(r'<label for="solution">([^<]+)</label>', refused.text).group(1)
-    done = client.post("/ssb/sq", data=_fields(console, token=token, solution=solve(label)))
+    done = client.post("/ssb/sq", data=_fields(console, ft=ft, token=token, solution=solve(label)))
     assert done.status_code == 200 and _codes(done.text)[0].startswith("SQ")
     huge = client.post("/ssb/sq", content=b"x", headers={"content-length": str(20 * 1024 * 1024)})
     assert huge.status_code == 413 and "最多 3 张照片" in huge.text
@@ -88,7 +97,8 @@ def test_the_second_application_from_an_address_asks_a_sum_and_bad_photos_save_n
 
 def test_a_returned_application_is_fixed_by_the_applicant(console):
     client = console.client()
-    number, check = _codes(client.post("/ssb/sq", data=_fields(console)).text)
+    ft = _ft(client)
+    number, check = _codes(client.post("/ssb/sq", data=_fields(console, ft=ft)).text)
     with console.county.session() as db:
         row = db.scalar(select(PointApplication).where(PointApplication.number == number))
         scope = Scope(StaffRole.TOWNSHIP, township_id=row.township_id)
@@ -100,8 +110,22 @@ def test_a_returned_application_is_fixed_by_the_applicant(console):
     assert edit.status_code == 200 and 'value="绕南村一组 18 号"' in edit.text
     assert AGENT_PHONE not in edit.text and AGENT_ID not in edit.text and "程桂兰" not in edit.text
     fixed = client.post(
-        "/ssb/sq/fix", data={**_fields(console, address="绕南村一组 18 号（小卖部）"), "n": number, "c": check}
+        "/ssb/sq/fix", data={**_fields(console, ft=ft, address="绕南村一组 18 号（小卖部）"), "n": number, "c": check}
     )
     assert fixed.status_code == 200 and "修改已提交" in fixed.text and "待乡镇初审" in fixed.text
-    again = client.post("/ssb/sq/fix", data={**_fields(console), "n": number, "c": check})
+    again = client.post("/ssb/sq/fix", data={**_fields(console, ft=ft), "n": number, "c": check})
     assert again.status_code == 400 and "不需要修改" in again.text
+
+
+def test_an_application_posted_from_another_site_saves_nothing_and_keeps_what_was_typed(console):
+    client = console.client()
+    ft = _ft(client)
+    for sent in ({}, {"ft": ft + "x"}):
+        refused = client.post("/ssb/sq", data={**_fields(console), **sent})
+        assert refused.status_code == 403 and "这一页已经过期" in refused.text
+        assert 'value="绕南村便民超市"' in refused.text  # what was typed stays
+    foreign = client.post("/ssb/sq", data=_fields(console, ft=ft), headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403
+    with console.county.session() as db:
+        assert db.scalar(select(PointApplication.id)) is None
+    assert client.post("/ssb/sq", data=_fields(console, ft=ft)).status_code == 200
