@@ -80,5 +80,5 @@ def table(session: Session, scope: Scope, now: datetime, towns: list[tuple[str, 
         for key, label in towns
     )
     return Table(
-        "sync", "同步情况（按乡镇）", "乡镇", COLUMNS, rows, {"last_batch": _shown(max(last.values(), default=None))}
+        "sync", "各乡镇同步情况", "乡镇", COLUMNS, rows, {"last_batch": _shown(max(last.values(), default=None))}
     )

@@ -123,6 +123,6 @@ def tables(
     known = {code for code, _label in items}
     items += [(c, f"{c} {OUTSIDE_CATALOGUE}") for c in sorted((set(by_item) | set(late_item)) - known)]
     return {
-        "speed_township": _table("speed_township", "办理时效（按乡镇）", "乡镇", towns, by_town, late_town),
-        "speed_item": _table("speed_item", "办理时效（按事项）", "事项", items, by_item, late_item),
+        "speed_township": _table("speed_township", "各乡镇办理时效", "乡镇", towns, by_town, late_town),
+        "speed_item": _table("speed_item", "各事项办理时效", "事项", items, by_item, late_item),
     }

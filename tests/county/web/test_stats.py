@@ -39,9 +39,9 @@ SHEETS = {
     "category": "按事项类别",
     "class": "按积分类别",
     "mode": "按服务方式",
-    "speed_township": "办理时效（按乡镇）",
-    "speed_item": "办理时效（按事项）",
-    "sync": "同步情况（按乡镇）",
+    "speed_township": "各乡镇办理时效",
+    "speed_item": "各事项办理时效",
+    "sync": "各乡镇同步情况",
 }
 
 
