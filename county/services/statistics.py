@@ -150,16 +150,12 @@ class _Query:
 
 
 def _fold(pairs: dict, key) -> dict[str, int]:
-    """A {(month, point): value} grouping summed by ``key(month, point)``."""
+    """A grouping of two keys, {(month, point): value} or {(item, mode): value}, summed by ``key(first, second)``."""
     out: dict[str, int] = {}
     for pair, value in pairs.items():
         k = key(*pair)
         out[k] = out.get(k, 0) + value
     return out
-
-
-def _single(grouped: dict) -> dict[str, int]:
-    return {key[0]: value for key, value in grouped.items()}
 
 
 def quarter_of(month: str) -> str:
@@ -176,8 +172,8 @@ def quarter_label(quarter: str, months: tuple[str, ...]) -> str:
 
 def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     """Every table of the page. Month, quarter, township and point come from one (month, point) grouping per
-    figure; item, category and class from one item grouping; mode from one — a dozen scans at most, whatever
-    the number of cases — and then the timeliness and sync-health tables."""
+    figure; item, category, class and mode from one (item, mode) grouping per figure — five scans of the window,
+    whatever the number of cases — and then the timeliness and sync-health tables."""
     from county.services import stats_sync, stats_timeliness
 
     months = window(now)
@@ -206,14 +202,12 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     def by(key) -> dict[str, dict[str, int]]:
         return {column: _fold(values, key) for column, values in pairs.items()}
 
-    by_item = {
-        "cases": _single(q.grouped(session, (Case.item_code,), *q.cases)),
-        "points": _single(q.grouped(session, (Case.item_code,), *q.credited, measure=points)),
+    by_item_mode = {  # one (item, mode) grouping per figure: a few dozen rows, item and mode folded from it
+        "cases": q.grouped(session, (Case.item_code, Case.mode), *q.cases),
+        "points": q.grouped(session, (Case.item_code, Case.mode), *q.credited, measure=points),
     }
-    by_mode = {
-        "cases": _single(q.grouped(session, (Case.mode,), *q.cases)),
-        "points": _single(q.grouped(session, (Case.mode,), *q.credited, measure=points)),
-    }
+    by_item = {column: _fold(values, lambda item, mode: item) for column, values in by_item_mode.items()}
+    by_mode = {column: _fold(values, lambda item, mode: mode) for column, values in by_item_mode.items()}
     both = ("cases", "points")
     tables = {
         "month": Table("month", "按月份", "月份", columns, _rows(by(lambda m, p: m), [(m, m) for m in months])),
