@@ -191,6 +191,7 @@ class Case(Base):
         Index(
             "ix_case_stats_credited", "credit_month", "state", "disqualified", "point_id", "item_code", "mode", "points"
         ),
+        Index("ix_case_flow_completed", "flow", "completed_month"),
     )
 
 

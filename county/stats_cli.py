@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     now = utcnow()
     try:
         counted = open_data.build(session, args.out, now)
-        period = statistics.Dashboard(statistics.window(now), {}).period
+        period = statistics.period_of(statistics.window(now))
         audit(session, f"cli:{getpass.getuser()}", "stats.open_data", "statistics", period=period)
         session.commit()
     finally:

@@ -80,5 +80,11 @@ def table(session: Session, scope: Scope, now: datetime, towns: list[tuple[str, 
         for key, label in towns
     )
     return Table(
-        "sync", "各乡镇同步情况", "乡镇", COLUMNS, rows, {"last_batch": _shown(max(last.values(), default=None))}
+        "sync",
+        "各乡镇同步情况",
+        "乡镇",
+        COLUMNS,
+        rows,
+        {"last_batch": _shown(max(last.values(), default=None))},
+        current=True,
     )

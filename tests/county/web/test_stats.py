@@ -162,7 +162,7 @@ def test_the_export_reads_back_as_the_page_and_is_audited(console):
     assert book.sheetnames == [SHEETS[name] for name in names]
     for sheet, name in zip(book.worksheets, names, strict=True):
         rows = list(sheet.iter_rows(values_only=True))
-        assert rows[0][0].endswith("（2025-12 至 2026-11）")
+        assert rows[0][0].endswith("（截至现在）" if name == "sync" else "（2025-12 至 2026-11）")
         headings = rows[1][1:]
         read = {r[0]: dict(zip(headings, r[1:], strict=True)) for r in rows[2:]}
         shown = {
