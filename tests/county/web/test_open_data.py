@@ -157,6 +157,9 @@ def test_the_cli_writes_the_same_file(console, county_engine, tmp_path, capsys):
     from_console = read(served)
     for name in TABLES - {"meta"}:
         assert from_cli[name] == from_console[name], name
+    with console.county.session() as db:
+        (logged,) = db.scalars(select(AuditLog).where(AuditLog.action == "stats.open_data")).all()[:1]
+    assert logged.actor.startswith("cli:") and logged.detail["period"] == "2025-12 至 2026-11"
     assert county_cli.main(["--db", url, "open-data", "--out", str(tmp_path / "none" / "x.sqlite")]) == 1
     assert "没有这个文件夹" in capsys.readouterr().out
 
