@@ -10,7 +10,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from county import admin_cli, fraud_cli, logs, settlement_cli, staff_cli
+from county import admin_cli, fraud_cli, logs, settlement_cli, staff_cli, stats_cli
 from county.api.workers import default_count
 from county.config import Settings
 from county.services.pii import PiiBox
@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     staff_cli.add_parser(sub)
     settlement_cli.add_parsers(sub)
     fraud_cli.add_parsers(sub)
+    stats_cli.add_parser(sub)
     show = sub.add_parser("catalogue", help="列出事项清单（事项、类别、积分、办理单位）")
     show.add_argument("--version", help="清单版本，默认最新")
     check = sub.add_parser("check-catalogue", help="发布新版事项清单前检查文件")
@@ -201,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         return settlement_cli.run(args, settings)
     if args.command in fraud_cli.COMMANDS:
         return fraud_cli.run(args, settings)
+    if args.command == stats_cli.COMMAND:
+        return stats_cli.run(args, settings)
     if args.command not in ("catalogue", "check-catalogue"):
         return admin_cli.run(args, settings)
     if args.command == "catalogue":

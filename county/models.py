@@ -194,6 +194,12 @@ class Case(Base):
         Index("ix_case_date_receipt", "business_date", "receipt_no"),  # the case list, newest first
         Index("ix_case_state_date", "state", "business_date", "receipt_no"),
         Index("ix_case_item_date", "item_code", "business_date", "receipt_no"),
+        # the statistics page's groupings read these indexes alone (0022_stats_aggregates)
+        Index("ix_case_stats_recorded", "business_date", "state", "point_id", "item_code", "mode"),
+        Index(
+            "ix_case_stats_credited", "credit_month", "state", "disqualified", "point_id", "item_code", "mode", "points"
+        ),
+        Index("ix_case_flow_completed", "flow", "completed_month"),
     )
 
 

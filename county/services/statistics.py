@@ -1,5 +1,7 @@
-"""Statistics (统计分析, 五(二)): cases, points and mailings of the last 12 months by month, township, item
-category and service mode — GROUP BY aggregates in the database, scoped to the viewer (county/services/scope.py).
+"""Statistics (统计分析, 五(二)): cases, points and mailings of the last 12 months by month, quarter, township,
+point, item, category, class and service mode — GROUP BY aggregates in the database, scoped to the viewer
+(county/services/scope.py); approval items' time to 办结 and overdue cases (stats_timeliness.py) and sync health
+(stats_sync.py) beside them.
 
 Definitions (docs/console.md, 统计):
 - cases (办件): cases recorded in the window, by their business date (China time), voided ones left out;
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from county.models import Case, Mailing, Point, Township
 from county.services.scope import Scope
-from sync.ledger.catalogue import load_catalogue
+from sync.ledger.catalogue import CLASS_LABELS, load_catalogue
 from sync.ledger.events import CHINA_TZ
 from sync.ledger.kinds import SERVICE_MODE_LABELS, CaseState
 from sync.ledger.points import MONTHLY_CAP
@@ -34,36 +36,61 @@ FIGURE_LABELS = {
     "points": "办件积分",
     "capped": "计入积分（每点每月封顶）",
     "mailings": "寄递数",
+    "done": "审批办结件数",
+    "median": "办结用时中位数（工作日）",
+    "p90": "办结用时90%分位（工作日）",
+    "overdue": "超期未办结",
+    "active": "在用代办点",
+    "silent": "7天以上未同步的代办点",
+    "clock": "时钟不准的设备",
+    "tamper": "未处理的记录篡改标记",
+    "last_batch": "最近收到数据（北京时间）",
 }
+TEXT_FIGURES = frozenset({"last_batch"})  # shown, exported, never charted
+NO_FIGURE = "—"
+
+
+Figure = int | str | None  # a count; a number of working days (None: no case to measure); a time as text
 
 
 @dataclass(frozen=True)
 class Row:
     key: str
     label: str
-    figures: dict[str, int]
+    figures: dict[str, Figure]
 
 
 @dataclass(frozen=True)
 class Table:
-    """One dimension's figures: a row per month, township, category or mode, and their total."""
+    """One dimension's figures: a row per month, township, point, item, … and their total. A column is summed
+    into the total unless ``fixed`` gives its total (a median of all the cases, the latest time)."""
 
     name: str
     title: str
     key_heading: str
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
-    total: dict[str, int] = field(init=False)
+    fixed: dict[str, Figure] = field(default_factory=dict)
+    current: bool = False  # a snapshot of today (sync health), not figures of the period
+    total: dict[str, Figure] = field(init=False)
+
+    def caption(self, period: str) -> str:
+        return f"{self.title}（截至现在）" if self.current else f"{self.title}统计（{period}）"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "total", {c: sum(r.figures.get(c, 0) for r in self.rows) for c in self.columns})
+        total = {
+            c: self.fixed[c] if c in self.fixed else sum(r.figures.get(c) or 0 for r in self.rows) for c in self.columns
+        }
+        object.__setattr__(self, "total", total)
 
     def chart(self) -> dict:
-        """What the page's chart draws: the row labels and one series per column."""
+        """What the page's chart draws: the row labels and one series per numeric column."""
         return {
             "labels": [r.label for r in self.rows],
             "series": [
-                {"name": FIGURE_LABELS[c], "data": [r.figures.get(c, 0) for r in self.rows]} for c in self.columns
+                {"name": FIGURE_LABELS[c], "data": [r.figures.get(c) for r in self.rows]}
+                for c in self.columns
+                if c not in TEXT_FIGURES
             ],
         }
 
@@ -75,7 +102,12 @@ class Dashboard:
 
     @property
     def period(self) -> str:
-        return f"{self.months[0]} 至 {self.months[-1]}"
+        return period_of(self.months)
+
+
+def period_of(months: tuple[str, ...]) -> str:
+    """'2025-12 至 2026-11'."""
+    return f"{months[0]} 至 {months[-1]}"
 
 
 def window(now: datetime, count: int = WINDOW_MONTHS) -> tuple[str, ...]:
@@ -109,83 +141,115 @@ class _Query:
         )
         self.mailings = (scope.mailing_filter(), Mailing.business_date >= first, Mailing.business_date <= last)
 
-    def grouped(self, session: Session, keys, *where, base=Case, measure=None, by_township=False) -> dict:
+    def grouped(self, session: Session, keys, *where, base=Case, measure=None) -> dict:
         """{key (or tuple of keys): value} of one GROUP BY over the cases or mailings in scope."""
         measure = func.count() if measure is None else measure
-        source = base.__table__.join(Point, Point.id == base.point_id) if by_township else base
-        query = select(*keys, measure).select_from(source).where(*where).group_by(*keys)
+        query = select(*keys, measure).select_from(base).where(*where).group_by(*keys)
         return {tuple(str(k) for k in row[:-1]): int(row[-1] or 0) for row in session.execute(query)}
 
     def capped(self, session: Session) -> dict:
-        """{(month, township): points}: each point's monthly sum cut at the cap, then summed."""
-        per = (
-            select(Case.point_id, Case.credit_month.label("month"), func.sum(Case.points).label("raw"))
-            .where(*self.credited)
-            .group_by(Case.point_id, Case.credit_month)
-            .subquery()
-        )
-        cut = func.sum(case((per.c.raw > MONTHLY_CAP, MONTHLY_CAP), else_=per.c.raw))
+        """{(month, point): points}: each point's monthly sum cut at the cap."""
+        raw = func.sum(Case.points)
         query = (
-            select(per.c.month, Point.township_id, cut)
-            .join(Point, Point.id == per.c.point_id)
-            .group_by(per.c.month, Point.township_id)
+            select(Case.credit_month, Case.point_id, case((raw > MONTHLY_CAP, MONTHLY_CAP), else_=raw))
+            .where(*self.credited)
+            .group_by(Case.credit_month, Case.point_id)
         )
-        return {(str(m), str(t)): int(v or 0) for m, t, v in session.execute(query)}
+        return {(str(m), str(p)): int(v or 0) for m, p, v in session.execute(query)}
 
 
-def _fold(pairs: dict, side: int) -> dict[str, int]:
-    """One side of a {(month, township): value} grouping: the totals by month (0) or by township (1)."""
+def _fold(pairs: dict, key) -> dict[str, int]:
+    """A grouping of two keys, {(month, point): value} or {(mode, item): value}, summed by ``key(first, second)``."""
     out: dict[str, int] = {}
-    for key, value in pairs.items():
-        out[key[side]] = out.get(key[side], 0) + value
+    for pair, value in pairs.items():
+        k = key(*pair)
+        out[k] = out.get(k, 0) + value
     return out
 
 
-def _single(grouped: dict) -> dict[str, int]:
-    return {key[0]: value for key, value in grouped.items()}
+def quarter_of(month: str) -> str:
+    """'2026-05' → '2026-Q2'."""
+    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def quarter_label(quarter: str, months: tuple[str, ...]) -> str:
+    """'2026年第2季度', with the months the window holds when it holds only part of it."""
+    held = [m for m in months if quarter_of(m) == quarter]
+    label = f"{quarter[:4]}年第{quarter[-1]}季度"
+    return label if len(held) == 3 else f"{label}（仅{'、'.join(str(int(m[5:])) + '月' for m in held)}）"
 
 
 def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
-    """Every table of the page: month and township from one (month, township) grouping per figure, category and
-    mode from one grouping each — a dozen scans at most, whatever the number of cases."""
+    """Every table of the page. Month, quarter, township and point come from one (month, point) grouping per
+    figure; item, category, class and mode from one (mode, item) grouping per figure — five scans of the window,
+    whatever the number of cases — and then the timeliness and sync-health tables."""
+    from county.services import stats_sync, stats_timeliness
+
     months = window(now)
     q = _Query(scope, months)
-    points, town = func.sum(Case.points), Point.township_id
+    points, pid = func.sum(Case.points), Case.point_id
     pairs = {
-        "cases": q.grouped(session, (_month(Case.business_date), town), *q.cases, by_township=True),
-        "points": q.grouped(session, (Case.credit_month, town), *q.credited, measure=points, by_township=True),
+        "cases": q.grouped(session, (_month(Case.business_date), pid), *q.cases),
+        "points": q.grouped(session, (Case.credit_month, pid), *q.credited, measure=points),
     }
     if scope.whole_points:
         pairs["capped"] = q.capped(session)
     if scope.sees_mailings:
         pairs["mailings"] = q.grouped(
-            session, (_month(Mailing.business_date), town), *q.mailings, base=Mailing, by_township=True
+            session, (_month(Mailing.business_date), Mailing.point_id), *q.mailings, base=Mailing
         )
-    by_month = {column: _fold(values, 0) for column, values in pairs.items()}
-    by_town = {column: _fold(values, 1) for column, values in pairs.items()}
     columns = tuple(pairs)
+    town_of = {str(i): str(t) for i, t in session.execute(select(Point.id, Point.township_id))}
+    towns = [
+        (str(i), n)
+        for i, n in session.execute(
+            select(Township.id, Township.name).where(scope.township_filter()).order_by(Township.id)
+        )
+    ]
+    quarters = list(dict.fromkeys(quarter_of(m) for m in months))
 
-    towns = session.execute(select(Township.id, Township.name).where(scope.township_filter()).order_by(Township.id))
-    by_item = {
-        "cases": _single(q.grouped(session, (Case.item_code,), *q.cases)),
-        "points": _single(q.grouped(session, (Case.item_code,), *q.credited, measure=points)),
+    def by(key) -> dict[str, dict[str, int]]:
+        return {column: _fold(values, key) for column, values in pairs.items()}
+
+    # One (mode, item) grouping per figure: a few dozen rows, item and mode folded from it. Mode first: grouped
+    # by item first, SQLite walks ix_case_item_date and reads every case row instead of the covering index.
+    by_mode_item = {
+        "cases": q.grouped(session, (Case.mode, Case.item_code), *q.cases),
+        "points": q.grouped(session, (Case.mode, Case.item_code), *q.credited, measure=points),
     }
-    by_mode = {
-        "cases": _single(q.grouped(session, (Case.mode,), *q.cases)),
-        "points": _single(q.grouped(session, (Case.mode,), *q.credited, measure=points)),
-    }
+    by_item = {column: _fold(values, lambda mode, item: item) for column, values in by_mode_item.items()}
+    by_mode = {column: _fold(values, lambda mode, item: mode) for column, values in by_mode_item.items()}
+    both = ("cases", "points")
     tables = {
-        "month": Table("month", "按月份", "月份", columns, _rows(by_month, [(m, m) for m in months])),
-        "township": Table("township", "按乡镇", "乡镇", columns, _rows(by_town, [(str(i), n) for i, n in towns])),
-        "category": Table("category", "按事项类别", "事项类别", ("cases", "points"), _categories(by_item)),
+        "month": Table("month", "按月份", "月份", columns, _rows(by(lambda m, p: m), [(m, m) for m in months])),
+        "quarter": Table(
+            "quarter",
+            "按季度",
+            "季度",
+            columns,
+            _rows(by(lambda m, p: quarter_of(m)), [(k, quarter_label(k, months)) for k in quarters]),
+        ),
+        "township": Table("township", "按乡镇", "乡镇", columns, _rows(by(lambda m, p: town_of.get(p, "")), towns)),
+    }
+    if scope.whole_points:
+        own = session.execute(select(Point.id, Point.code, Point.name).where(scope.point_filter()).order_by(Point.code))
+        listed = [(str(i), f"{code} {name}") for i, code, name in own]
+        tables["point"] = Table("point", "按代办点", "代办点", columns, _rows(by(lambda m, p: p), listed))
+    tables |= {
+        "item": Table("item", "按事项", "事项", both, _items(by_item)),
+        "category": Table("category", "按事项类别", "事项类别", both, _categories(by_item)),
+        "class": Table("class", "按积分类别", "积分类别", both, _classes(by_item)),
         "mode": Table(
             "mode",
             "按服务方式",
             "服务方式",
-            ("cases", "points"),
+            both,
             _rows(by_mode, [(mode.value, label) for mode, label in SERVICE_MODE_LABELS.items()]),
         ),
     }
+    tables |= stats_timeliness.tables(session, scope, months, now, towns)
+    if scope.whole_points:
+        tables["sync"] = stats_sync.table(session, scope, now, towns)
     return Dashboard(months, tables)
 
 
@@ -193,19 +257,35 @@ def _rows(figures: dict[str, dict[str, int]], keys: list[tuple[str, str]]) -> tu
     return tuple(Row(key, label, {c: values.get(key, 0) for c, values in figures.items()}) for key, label in keys)
 
 
-def _categories(by_item: dict[str, dict[str, int]]) -> tuple[Row, ...]:
-    """Item codes folded into the catalogue's categories (a few hundred groups at most, never the cases)."""
-    catalogue = load_catalogue()
-    category_of = {item.code: item.category for item in catalogue.items}
-    names = list(catalogue.categories())
+def _folded(by_item: dict[str, dict[str, int]], group_of: dict[str, str], names: list[str]) -> tuple[Row, ...]:
+    """Item codes folded into the catalogue's groups (a few hundred at most, never the cases); an item the
+    catalogue no longer lists goes to 目录外事项."""
     totals: dict[str, dict[str, int]] = {c: {} for c in by_item}
     for column, values in by_item.items():
         for code, value in values.items():
-            name = category_of.get(code, OUTSIDE_CATALOGUE)
+            name = group_of.get(code, OUTSIDE_CATALOGUE)
             totals[column][name] = totals[column].get(name, 0) + value
     if any(OUTSIDE_CATALOGUE in values for values in totals.values()):
-        names.append(OUTSIDE_CATALOGUE)
+        names = [*names, OUTSIDE_CATALOGUE]
     return _rows(totals, [(name, name) for name in names])
+
+
+def _categories(by_item: dict[str, dict[str, int]]) -> tuple[Row, ...]:
+    catalogue = load_catalogue()
+    return _folded(by_item, {i.code: i.category for i in catalogue.items}, list(catalogue.categories()))
+
+
+def _classes(by_item: dict[str, dict[str, int]]) -> tuple[Row, ...]:
+    group = {i.code: CLASS_LABELS[i.points_class] for i in load_catalogue().items}
+    return _folded(by_item, group, list(CLASS_LABELS.values()))
+
+
+def _items(by_item: dict[str, dict[str, int]]) -> tuple[Row, ...]:
+    """A row per catalogue item, in its order, and one per item outside it that has figures."""
+    listed = [(i.code, f"{i.code} {i.name}") for i in load_catalogue().items]
+    known = {code for code, _label in listed}
+    extra = sorted({code for values in by_item.values() for code in values} - known)
+    return _rows(by_item, [*listed, *((code, f"{code} {OUTSIDE_CATALOGUE}") for code in extra)])
 
 
 def workbook(board: Dashboard, names: tuple[str, ...]) -> bytes:
@@ -219,14 +299,21 @@ def workbook(board: Dashboard, names: tuple[str, ...]) -> bytes:
         table = board.tables[name]
         sheet = book.create_sheet(table.title)
         text = functools.partial(_text, sheet)
-        sheet.append([text(f"{table.title}统计（{board.period}）")])
+        sheet.append([text(table.caption(board.period))])
         sheet.append([text(table.key_heading), *(text(FIGURE_LABELS[c]) for c in table.columns)])
         for row in table.rows:
-            sheet.append([text(row.label), *(row.figures.get(c, 0) for c in table.columns)])
-        sheet.append([text("合计"), *(table.total[c] for c in table.columns)])
+            sheet.append([text(row.label), *(_cell(text, row.figures.get(c)) for c in table.columns)])
+        sheet.append([text("合计"), *(_cell(text, table.total[c]) for c in table.columns)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _cell(text, value: Figure):
+    """A count as a number; nothing to measure as "—" and a time as text, as on the page."""
+    if value is None:
+        return text(NO_FIGURE)
+    return text(value) if isinstance(value, str) else value
 
 
 def _text(sheet, value: str):

@@ -8,15 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from county.services import statistics
+from county.services import open_data, statistics
 from county.services.common import audit, utcnow
-from county.services.staff import ALL_ROLES
+from county.services.staff import ALL_ROLES, StaffRole
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
 from county.web.render import page
 from sync.ledger.events import CHINA_TZ
 
 router = APIRouter(prefix="/console")
 Anyone = Annotated[Viewer, allow(*ALL_ROLES)]
+Bureau = Annotated[Viewer, allow(StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EVERY_TABLE = "all"
 
@@ -41,5 +42,21 @@ def export(request: Request, who: Anyone, table: Annotated[str, Query(max_length
     return Response(
         statistics.workbook(board, names),
         media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/stats/open-data")
+def open_data_file(request: Request, who: Bureau):
+    """The open-data SQLite file of the county's de-identified aggregates (county/services/open_data.py)."""
+    now = utcnow()
+    with reading(request) as db:  # seconds of reading on a big county: never inside the write gate
+        content = open_data.file_bytes(db, now)
+    with writing(request, who) as db:
+        audit(db, who.actor, "stats.open_data", "statistics", period=statistics.period_of(statistics.window(now)))
+    name = f"suishenban-open-data-{now.astimezone(CHINA_TZ):%Y%m%d}.sqlite"
+    return Response(
+        content,
+        media_type="application/vnd.sqlite3",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -18,7 +18,7 @@
         tooltip: { trigger: "axis" },
         legend: { top: 4, type: "scroll" },
         grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true },
-        xAxis: { type: "category", data: table.labels, axisLabel: { hideOverlap: true } },
+        xAxis: { type: "category", data: table.labels, axisLabel: { hideOverlap: true, width: 120, overflow: "truncate" } },
         yAxis: { type: "value", minInterval: 1 },
         series: table.series.map(function (s) {
           return { name: s.name, type: line ? "line" : "bar", data: s.data };

@@ -18,6 +18,31 @@ from tests.county.web.conftest import sign_in
 from tests.county.web.stats_data import EXPECTED_MONTHS, FL012_POINTS, add_history
 
 ALL_COLUMNS = ("cases", "points", "capped", "mailings")
+EVERY_TABLE = (
+    "month",
+    "quarter",
+    "township",
+    "item",
+    "category",
+    "class",
+    "mode",
+    "speed_township",
+    "speed_item",
+    "sync",
+)
+SHEETS = {
+    "month": "按月份",
+    "quarter": "按季度",
+    "township": "按乡镇",
+    "point": "按代办点",
+    "item": "按事项",
+    "category": "按事项类别",
+    "class": "按积分类别",
+    "mode": "按服务方式",
+    "speed_township": "各乡镇办理时效",
+    "speed_item": "各事项办理时效",
+    "sync": "各乡镇同步情况",
+}
 
 
 def tables(html: str) -> dict[str, dict[str, dict[str, int]]]:
@@ -26,9 +51,14 @@ def tables(html: str) -> dict[str, dict[str, dict[str, int]]]:
     for name, body in re.findall(r'<table id="table-(\w+)">(.*?)</table>', html, re.S):
         rows = {}
         for label, cells in re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', body, re.S):
-            rows[label] = {k: int(v) for k, v in re.findall(r'data-(?:figure|total)="(\w+)">(\d+)<', cells)}
+            rows[label] = {k: _value(v) for k, v in re.findall(r'data-(?:figure|total)="(\w+)">([^<]*)<', cells)}
         out[name] = rows
     return out
+
+
+def _value(text: str) -> int | str:
+    """A cell as shown: a count as a number, "—" and a time as they are."""
+    return int(text) if text.isdigit() else text
 
 
 def signed_in(console, username: str):
@@ -127,10 +157,12 @@ def test_the_export_reads_back_as_the_page_and_is_audited(console):
     response = client.get("/console/stats/export")
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/vnd.openxml")
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["按月份", "按乡镇", "按事项类别", "按服务方式"]
-    for sheet, name in zip(book.worksheets, ("month", "township", "category", "mode"), strict=True):
+    names = list(page)  # every table of the page, in its order
+    assert names == [*EVERY_TABLE[:3], "point", *EVERY_TABLE[3:]]
+    assert book.sheetnames == [SHEETS[name] for name in names]
+    for sheet, name in zip(book.worksheets, names, strict=True):
         rows = list(sheet.iter_rows(values_only=True))
-        assert rows[0][0].endswith("（2025-12 至 2026-11）")
+        assert rows[0][0].endswith("（截至现在）" if name == "sync" else "（2025-12 至 2026-11）")
         headings = rows[1][1:]
         read = {r[0]: dict(zip(headings, r[1:], strict=True)) for r in rows[2:]}
         shown = {
@@ -142,7 +174,7 @@ def test_the_export_reads_back_as_the_page_and_is_audited(console):
     assert client.get("/console/stats/export", params={"table": "cases"}).status_code == 404
     with console.county.session() as db:
         logged = db.scalars(select(AuditLog).where(AuditLog.action == "stats.export").order_by(AuditLog.id)).all()
-    assert [row.detail["tables"] for row in logged] == [["month", "township", "category", "mode"], ["mode"]]
+    assert [row.detail["tables"] for row in logged] == [names, ["mode"]]
     assert logged[0].actor == "staff:finance" and logged[0].role == "finance"
 
 

@@ -1,12 +1,26 @@
-"""The statistics page in a real browser: the vendored ECharts draws a chart per table under the console's CSP,
-axe-core finds nothing serious, and the page is photographed at 1366×768 and 390×844."""
+"""The statistics page in a real browser: the vendored ECharts draws a chart per table under the console's CSP —
+month to sync health — axe-core finds nothing serious, the page is photographed at 1366×768 and 390×844, and
+the bureau downloads a table's Excel and the open-data file."""
 
 from __future__ import annotations
 
 from tests.county.web.stats_data import add_history
 from tests.county.web.test_browser import SHOTS, SIZES, page, pytestmark, sign_in, site  # noqa: F401
+from tests.county.web.test_stats_dimensions import approval_history, sync_history
 
-CHARTS = ("month", "township", "category", "mode")
+CHARTS = (
+    "month",
+    "quarter",
+    "township",
+    "point",
+    "item",
+    "category",
+    "class",
+    "mode",
+    "speed_township",
+    "speed_item",
+    "sync",
+)
 
 
 def _charts_fit(page) -> None:
@@ -26,12 +40,15 @@ def test_the_statistics_page_draws_its_charts_and_passes_axe(console, site, page
     from axe_playwright_python.sync_playwright import Axe
 
     add_history(console)
+    approval_history(console)
+    sync_history(console)
     sign_in(page, site, "bureau.clerk")
     page.wait_for_url("**/console/")
     page.click("nav >> text=统计分析")
     page.wait_for_url("**/console/stats")
     _charts_fit(page)
-    assert page.inner_text("#table-month tfoot").split() == ["合计", "9", "12", "12", "1"]
+    assert page.inner_text("#table-month tfoot").split() == ["合计", "12", "12", "12", "1"]
+    assert page.inner_text("#table-speed_township tfoot").split() == ["合计", "4", "2", "9", "1"]
     violations = [
         (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
         for v in Axe().run(page).response["violations"]
@@ -46,3 +63,6 @@ def test_the_statistics_page_draws_its_charts_and_passes_axe(console, site, page
     with page.expect_download() as download:
         page.click("text=导出Excel（按乡镇）")
     assert download.value.suggested_filename.startswith("stats-township-")
+    with page.expect_download() as download:
+        page.click("text=下载开放数据（SQLite）")
+    assert download.value.suggested_filename.endswith(".sqlite")
