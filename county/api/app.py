@@ -131,8 +131,18 @@ def create_app_from_env() -> FastAPI:
     """The app as each endpoint process builds it when `suishenban-county serve` runs several (uvicorn factory)."""
     logs.configure()  # a process of its own (spawned): its log lines go to stdout as the parent's do
     app = create_app(Settings.from_env())
+    start_webhook_worker(app)
     settle_collector()
     return app
+
+
+def start_webhook_worker(app: FastAPI) -> None:
+    """The serving process also sends the API clients' webhook notifications (county/services/webhook_worker.py);
+    every process may: a notification is claimed before it is sent."""
+    from county.services import webhook_worker
+
+    core = app.state.core
+    webhook_worker.start(core.session, core.read_session)
 
 
 COLLECTOR_THRESHOLDS = (20_000, 20, 10)  # Python's defaults: (700, 10, 10)

@@ -52,6 +52,7 @@ def _logged(core, ip: str, route: str, authorization: str | None, work: Callable
             return result
     except CountyError as refused:
         status, code = status_of(refused), refused.code
+        client_id = getattr(refused, "client_id", client_id)  # a revoked, expired or rotated-out token's client
         raise
     except (OperationalError, PoolTimeout):  # answered 503 by the app's handlers
         status, code = 503, "overloaded"
@@ -109,8 +110,8 @@ def _log_refused_body(core, ip: str, authorization: str | None, refused: CountyE
     with core.read_session() as session:
         try:
             client_id = api_clients.authenticate(session, authorization).id
-        except CountyError:
-            client_id = None
+        except CountyError as not_valid:
+            client_id = getattr(not_valid, "client_id", None)
     with core.session() as session:
         api_clients.record_call(
             session, client_id, "POST /exchange/statuses", status_of(refused), code=refused.code, count=0, ip=ip

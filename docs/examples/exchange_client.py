@@ -7,11 +7,16 @@ provincial platform: follow the case feed from a saved cursor, and send statuses
 
 Only ``requests`` is needed. The cursor is saved after each page is handled, so a crash repeats at most one
 page (handle cases by ``case_id``: delivering one again must be harmless).
+
+A client with a webhook checks each notification with ``verify_webhook`` (standard library only) and then
+pulls the feed as above: the notification itself carries no case.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import sys
 import time
@@ -21,6 +26,27 @@ from pathlib import Path
 import requests
 
 API = "/api/v1/exchange"
+REPLAY_WINDOW_S = 300
+
+
+class BadWebhook(Exception):
+    """A notification that is not the county's (bad signature) or is too old or too new (a replay)."""
+
+
+def verify_webhook(secret: str, headers: dict[str, str], body: bytes, now: float | None = None) -> dict:
+    """Check a webhook notification as received (the raw body bytes, before any JSON parsing) and return it
+    parsed. ``headers`` as sent (names in any case); ``now`` in Unix seconds (this machine's clock)."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    timestamp = lowered.get("x-suishenban-timestamp", "")
+    signature = lowered.get("x-suishenban-signature", "")
+    if not timestamp.isdigit() or not signature.startswith("v1="):
+        raise BadWebhook("missing or malformed signature headers")
+    if abs((time.time() if now is None else now) - int(timestamp)) > REPLAY_WINDOW_S:
+        raise BadWebhook("timestamp outside the replay window")
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature[3:]):
+        raise BadWebhook("signature does not match")
+    return json.loads(body)
 
 
 class ExchangeError(Exception):
