@@ -33,6 +33,7 @@ def routers() -> list:
         routes_point_papers,
         routes_settlement,
         routes_stats,
+        routes_webhooks,
     )
 
     modules = (  # routes_export before routes_cases: /console/cases/export is not a case id
@@ -48,6 +49,7 @@ def routers() -> list:
         routes_consult_console,
         routes_settlement,
         routes_clients,
+        routes_webhooks,
         routes_stats,
     )
     return [module.router for module in modules]
