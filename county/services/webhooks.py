@@ -198,7 +198,7 @@ def claim(session: Session, worker: str, now: datetime, *, limit: int = 10) -> l
     holds the write lock. A row whose lease ran out (its worker died) is due again."""
     table = WebhookOutbox.__table__.c
     rows = session.execute(
-        select(WebhookOutbox, ApiClient.webhook_url, ApiClient.webhook_secret)
+        select(WebhookOutbox, ApiClient.webhook_url, ApiClient.webhook_secret, ApiClient.state)
         .join(ApiClient, ApiClient.id == table.client_id)
         .where(
             table.state == "pending",
@@ -210,8 +210,8 @@ def claim(session: Session, worker: str, now: datetime, *, limit: int = 10) -> l
         .with_for_update(skip_locked=True, of=WebhookOutbox)
     ).all()
     claims = []
-    for outbox, url, secret in rows:
-        if url is None or secret is None:  # removed meanwhile
+    for outbox, url, secret, client_state in rows:
+        if url is None or secret is None or client_state != "active":  # removed or revoked meanwhile
             outbox.state = "idle"
             continue
         outbox.claimed_by, outbox.claimed_until = worker, now + timedelta(seconds=LEASE_S)

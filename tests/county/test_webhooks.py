@@ -17,7 +17,7 @@ from bench.sync_county import provision
 from bench.sync_load import case_drafts, seal_chain
 from county.errors import CountyError
 from county.models import Case, WebhookDelivery, WebhookOutbox
-from county.services import webhooks
+from county.services import api_clients, webhooks
 from county.services.common import aware
 from county.services.webhook_worker import WebhookWorker
 from docs.examples.exchange_client import BadWebhook, verify_webhook
@@ -291,3 +291,18 @@ def test_only_https_or_loopback_urls_are_taken(county):
         secret = webhooks.set_url(session, client_id, "https://dept.example/hook", actor="test")
         assert webhooks.set_url(session, client_id, "http://127.0.0.1:9000/hook", actor="test") is None
         assert secret.startswith("whsec_")  # the secret stays when only the URL changes
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_a_revoked_client_is_not_notified_of_what_was_waiting(county, receivers):
+    client_id, _token = register(county, "县农业农村局系统", "all", [])
+    receiver = receivers()
+    hook(county, client_id, receiver)
+    ingest(county, 10)
+    assert outbox(county, client_id).state == "pending"
+    with county.session() as session:
+        api_clients.revoke(session, client_id, actor="test")
+        session.commit()
+    clock = StepClock()
+    assert worker(county, clock, "w").run_once() == [] and receiver.answered == []
+    assert outbox(county, client_id).state == "idle"
