@@ -306,3 +306,37 @@ def test_a_revoked_client_is_not_notified_of_what_was_waiting(county, receivers)
     clock = StepClock()
     assert worker(county, clock, "w").run_once() == [] and receiver.answered == []
     assert outbox(county, client_id).state == "idle"
+
+
+def test_two_running_workers_during_ingest_send_each_change_once_in_order(county, receivers):
+    """Two workers loop (as two serving processes would) while a counter pushes six batches: each receiver
+    hears of every change, in order, and no notification twice."""
+    pairs = []
+    for n in range(3):
+        client_id, _token = register(county, f"市级平台{n}", "all", [])
+        receiver = receivers(pause_s=0.02)
+        hook(county, client_id, receiver)
+        pairs.append((client_id, receiver))
+    stop = threading.Event()
+    loops = [
+        threading.Thread(target=WebhookWorker(county.session, name=f"loop{n}").run, args=(stop, 0.02))
+        for n in range(2)
+    ]
+    for loop in loops:
+        loop.start()
+    try:
+        ingest(county, 60, seed=5)
+        deadline = time.monotonic() + 20
+        while any(outbox(county, c).state != "idle" for c, _r in pairs) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for loop in loops:
+            loop.join()
+    with county.session() as session:
+        newest = max(session.scalars(select(Case.change_seq)))
+    for client_id, receiver in pairs:
+        seqs = [note["change_seq"] for note in receiver.received]
+        assert seqs == sorted(set(seqs)) and seqs[-1] == newest, seqs  # never the same notification twice
+        assert sum(note["changes"] for note in receiver.received) == 60
+        assert [d.change_seq for d in deliveries(county, client_id)] == seqs
