@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from bench.sync_county import provision
@@ -20,7 +21,7 @@ from county.models import Case, WebhookDelivery, WebhookOutbox
 from county.services import api_clients, webhooks
 from county.services.common import aware
 from county.services.webhook_worker import WebhookWorker
-from docs.examples.exchange_client import BadWebhook, verify_webhook
+from docs.examples.exchange_client import BadWebhook, verify_webhook, webhook_server
 from sync.clock import CHINA_TZ, Clock
 from sync.ledger.catalogue import load_catalogue
 from tests.county.test_exchange import feed, push_all, register
@@ -319,8 +320,7 @@ def test_two_running_workers_during_ingest_send_each_change_once_in_order(county
         pairs.append((client_id, receiver))
     stop = threading.Event()
     loops = [
-        threading.Thread(target=WebhookWorker(county.session, name=f"loop{n}").run, args=(stop, 0.02))
-        for n in range(2)
+        threading.Thread(target=WebhookWorker(county.session, name=f"loop{n}").run, args=(stop, 0.02)) for n in range(2)
     ]
     for loop in loops:
         loop.start()
@@ -340,3 +340,20 @@ def test_two_running_workers_during_ingest_send_each_change_once_in_order(county
         assert seqs == sorted(set(seqs)) and seqs[-1] == newest, seqs  # never the same notification twice
         assert sum(note["changes"] for note in receiver.received) == 60
         assert [d.change_seq for d in deliveries(county, client_id)] == seqs
+
+
+def test_the_reference_clients_listener_takes_a_signed_notification_and_refuses_a_forged_one():
+    heard: list[dict] = []
+    server = webhook_server("whsec_ref", "127.0.0.1", 0, heard.append)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        body = b'{"type":"cases.changed","change_seq":42,"changes":3}'
+        now = int(time.time())
+        good = requests.post(url, data=body, headers=webhooks.headers("whsec_ref", now, body), timeout=5)
+        forged = requests.post(url, data=body, headers=webhooks.headers("whsec_guess", now, body), timeout=5)
+        assert (good.status_code, forged.status_code) == (204, 401)
+        assert [note["change_seq"] for note in heard] == [42]
+    finally:
+        server.shutdown()
+        server.server_close()
