@@ -47,6 +47,9 @@ MAX_DELAY_S = 3600.0
 LEASE_S = 60  # a claimed row is another worker's again after this (a worker that died mid-send)
 TIMEOUT_S = 10  # per POST; well inside the lease
 LOOPBACK_HOSTS = {"localhost"}
+# The outbox row's states and each attempt's outcomes, with what the console calls them
+STATES = {"idle": "没有待发通知", "pending": "有待发通知", "failed": "发送失败"}
+OUTCOMES = {"sent": "已送达", "retry": "失败，稍后重试", "failed": "多次失败，已停止重试"}
 
 
 @dataclass(frozen=True)

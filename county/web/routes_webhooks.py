@@ -21,8 +21,6 @@ from county.web.render import page
 router = APIRouter(prefix="/console/api-clients/{client_id}/webhook")
 Bureau = Annotated[Viewer, allow(*BUREAU)]
 RECENT = 30
-OUTCOMES = {"sent": "已送达", "retry": "失败，稍后重试", "failed": "多次失败，已停止重试"}
-STATES = {"idle": "没有待发通知", "pending": "有待发通知", "failed": "发送失败"}
 
 
 @router.get("")
@@ -49,8 +47,8 @@ def webhook_page(request: Request, client_id: int, who: Viewer, error: str = "",
         client=client,
         outbox=outbox,
         deliveries=recent,
-        outcomes=OUTCOMES,
-        states=STATES,
+        outcomes=webhooks.OUTCOMES,
+        states=webhooks.STATES,
         max_attempts=webhooks.MAX_ATTEMPTS,
         secret=secret,
         error=error,
