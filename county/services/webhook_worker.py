@@ -60,14 +60,7 @@ class WebhookWorker:
     def due(self) -> bool:
         now = self.clock.utcnow()
         with self.readers() as session:
-            return (
-                session.scalar(
-                    select(WebhookOutbox.client_id)
-                    .where(WebhookOutbox.state == "pending", WebhookOutbox.next_attempt_at <= now)
-                    .limit(1)
-                )
-                is not None
-            )
+            return session.scalar(select(WebhookOutbox.client_id).where(webhooks.due(now)).limit(1)) is not None
 
     def run_once(self) -> list[str]:
         """Claim what is due now and send it; the outcome of each (sent / retry / failed / lost)."""

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy import case, select, update
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
@@ -46,6 +46,7 @@ BASE_DELAY_S = 30.0  # before the 2nd attempt: 15–30 s; then doubling: … the
 MAX_DELAY_S = 3600.0
 LEASE_S = 60  # a claimed row is another worker's again after this (a worker that died mid-send)
 TIMEOUT_S = 10  # per POST; well inside the lease
+MIN_INTERVAL_S = 2  # between two notifications delivered to one client
 LOOPBACK_HOSTS = {"localhost"}
 # The outbox row's states and each attempt's outcomes, with what the console calls them
 STATES = {"idle": "没有待发通知", "pending": "有待发通知", "failed": "发送失败"}
@@ -195,6 +196,19 @@ def enqueue(session: Session, stamped: Sequence[tuple[str, int]]) -> int:
     return raised
 
 
+def due(now: datetime) -> ColumnElement[bool]:
+    """Outbox rows to send now: pending, their retry time come, not claimed (or the claim's lease ran out), and
+    at least ``MIN_INTERVAL_S`` after the client's last delivered notification (a busy county tells a client
+    at most every two seconds; the changes meanwhile gather in the next one)."""
+    table = WebhookOutbox.__table__.c
+    return and_(
+        table.state == "pending",
+        table.next_attempt_at <= now,
+        or_(table.claimed_until.is_(None), table.claimed_until < now),
+        or_(table.delivered_at.is_(None), table.delivered_at <= now - timedelta(seconds=MIN_INTERVAL_S)),
+    )
+
+
 def claim(session: Session, worker: str, now: datetime, *, limit: int = 10) -> list[Claim]:
     """Take up to ``limit`` due notifications for ``LEASE_S`` seconds; the caller commits at once. On PostgreSQL
     rows another worker is claiming are skipped (``FOR UPDATE SKIP LOCKED``); on SQLite the claiming transaction
@@ -203,11 +217,7 @@ def claim(session: Session, worker: str, now: datetime, *, limit: int = 10) -> l
     rows = session.execute(
         select(WebhookOutbox, ApiClient.webhook_url, ApiClient.webhook_secret, ApiClient.state)
         .join(ApiClient, ApiClient.id == table.client_id)
-        .where(
-            table.state == "pending",
-            table.next_attempt_at <= now,
-            (table.claimed_until.is_(None)) | (table.claimed_until < now),
-        )
+        .where(due(now))
         .order_by(table.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=WebhookOutbox)

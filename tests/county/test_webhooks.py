@@ -157,6 +157,12 @@ def test_a_signed_notification_after_ingest_and_none_outside_the_scope(county, r
     assert outbox(county, whole).state == "idle" and outbox(county, whole).delivered_seq == newest
     assert worker(county, clock, "w1").run_once() == []  # nothing new, nothing sent
 
+    ingest(county, 10, seed=12)  # soon after: gathered, and told at most every MIN_INTERVAL_S
+    assert worker(county, clock, "w1").run_once() == []
+    clock.advance(webhooks.MIN_INTERVAL_S + 30)
+    assert worker(county, clock, "w1").run_once() == ["sent"]
+    assert (to_whole.received[-1]["since_seq"], to_whole.received[-1]["changes"]) == (newest, 10)
+
 
 def test_the_signature_check_refuses_a_changed_body_a_wrong_secret_and_a_replay():
     secret, body, at = "whsec_test", b'{"type":"cases.changed","change_seq":7}', 1_800_000_000
