@@ -111,10 +111,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return JSONResponse(error.body(), status_code=409, headers={"Retry-After": str(error.retry_after)})
 
     from county.api.exchange import router as exchange_router
+    from county.api.exchange import webhooks as exchange_webhooks
     from county.api.routes import router
 
     app.include_router(router)
     app.include_router(exchange_router)  # the data exchange for department systems (docs/data-api.md)
+    app.webhooks.include_router(exchange_webhooks)  # documented in the schema, sent by county/services/webhooks.py
     from county.web import install as install_console
 
     install_console(app)  # the county console's pages under /console (county/web)
@@ -137,9 +139,9 @@ def create_app_from_env() -> FastAPI:
 
 
 def start_webhook_worker(app: FastAPI) -> None:
-    """The serving process also sends the API clients' webhook notifications (county/services/webhook_worker.py);
+    """The serving process also sends the API clients' webhook notifications (county/api/webhook_worker.py);
     every process may: a notification is claimed before it is sent."""
-    from county.services import webhook_worker
+    from county.api import webhook_worker
 
     core = app.state.core
     webhook_worker.start(core.session, core.read_session)
@@ -168,7 +170,7 @@ def _openapi(app: FastAPI) -> dict:
     from county.services.exchange_wire import StatusRequest
     from sync.wire import EnrolRequest, ErrorResult, PushRequest
 
-    schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    schema = get_openapi(title=app.title, version=app.version, routes=app.routes, webhooks=app.webhooks.routes)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     bodies = (
         ("/api/v1/enrol", EnrolRequest),

@@ -15,10 +15,11 @@ from county.api.body import parse_model, read_body
 from county.api.errors import status_of
 from county.errors import CountyError
 from county.services import api_clients, exchange
-from county.services.exchange_wire import CasesPage, StatusRequest, StatusResponse
+from county.services.exchange_wire import CasesPage, StatusRequest, StatusResponse, WebhookNotice
 from sync.wire import ErrorResult
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["data exchange"])
+webhooks = APIRouter(tags=["data exchange"])  # what the county sends to a client's URL (OpenAPI "webhooks")
 AuthHeader = Annotated[str | None, Header(alias="Authorization", description="Bearer <token>")]
 MAX_STATUS_BODY = 256 * 1024
 REFUSALS: dict[int | str, dict[str, Any]] = {
@@ -116,3 +117,10 @@ def _log_refused_body(core, ip: str, authorization: str | None, refused: CountyE
         api_clients.record_call(
             session, client_id, "POST /exchange/statuses", status_of(refused), code=refused.code, count=0, ip=ip
         )
+
+
+@webhooks.post("cases.changed", status_code=204)
+def cases_changed(notice: WebhookNotice) -> None:
+    """Sent to the client's webhook URL when cases in its scope changed; answer 2xx and pull the feed. Headers:
+    ``X-Suishenban-Timestamp`` (Unix seconds) and ``X-Suishenban-Signature`` (``v1=`` and the hex HMAC-SHA256
+    under the client's signing secret of ``<timestamp>.<raw body>``). Never served by the county."""

@@ -4,7 +4,7 @@ A client may have a webhook URL. When a transaction changes cases in its scope, 
 sequence's stamp, county/services/changes.py, inside that transaction) raises the client's one outbox row
 (``webhook_outbox``) to the newest change: many changes make one pending notification. The notification carries
 no case and no personal field — only the change sequence and how many changes — and tells the client to pull the
-feed. A worker (county/services/webhook_worker.py) claims due rows, POSTs them signed with the client's webhook
+feed. A worker (county/api/webhook_worker.py) claims due rows, POSTs them signed with the client's webhook
 secret (HMAC-SHA256 over ``<timestamp>.<body>``) and records every attempt in ``webhook_delivery``; a failure is
 tried again later with exponential backoff and jitter, and after ``MAX_ATTEMPTS`` the row is marked failed.
 
@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import orjson
 from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -33,6 +32,7 @@ from county.errors import CountyError, Refusal
 from county.models import ApiClient, Case, WebhookDelivery, WebhookOutbox
 from county.services.api_clients import ClientScope
 from county.services.common import audit, iso, utcnow
+from county.services.exchange_wire import WebhookNotice
 
 log = logging.getLogger(__name__)
 
@@ -244,17 +244,19 @@ def claim(session: Session, worker: str, now: datetime, *, limit: int = 10) -> l
 
 def body(claim: Claim, now: datetime) -> bytes:
     """What is POSTed: no case, no personal field — pull the feed from your cursor."""
-    return orjson.dumps(
-        {
-            "type": EVENT_TYPE,
-            "client_id": claim.client_id,
-            "change_seq": claim.change_seq,
-            "changes": claim.changes,
-            "since_seq": claim.since_seq,
-            "feed": "/api/v1/exchange/cases",
-            "attempt": claim.attempt,
-            "sent_at": iso(now),
-        }
+    return (
+        WebhookNotice(
+            type=EVENT_TYPE,
+            client_id=claim.client_id,
+            change_seq=claim.change_seq,
+            changes=claim.changes,
+            since_seq=claim.since_seq,
+            feed="/api/v1/exchange/cases",
+            attempt=claim.attempt,
+            sent_at=iso(now),
+        )
+        .model_dump_json()
+        .encode()
     )
 
 

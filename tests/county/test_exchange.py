@@ -224,3 +224,6 @@ def test_the_openapi_schema_describes_the_exchange_routes(county):
         components
     )
     assert {p["name"] for p in cases["parameters"]} >= {"cursor", "limit", "Authorization"}
+    # the webhook notification a client receives is in the schema too (OpenAPI 3.1 "webhooks")
+    notice = schema["webhooks"]["cases.changed"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert notice["$ref"].endswith("/WebhookNotice") and "change_seq" in components["WebhookNotice"]["properties"]

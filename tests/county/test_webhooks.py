@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from bench.sync_county import provision
 from bench.sync_load import case_drafts, seal_chain
+from county.api.webhook_worker import WebhookWorker
 from county.errors import CountyError
 from county.models import Case, WebhookDelivery, WebhookOutbox
 from county.services import api_clients, webhooks
 from county.services.common import aware
-from county.services.webhook_worker import WebhookWorker
 from docs.examples.exchange_client import BadWebhook, verify_webhook, webhook_server
 from sync.clock import CHINA_TZ, Clock
 from sync.ledger.catalogue import load_catalogue

@@ -10,8 +10,8 @@ import pyotp
 import pytest
 import requests
 
+from county.api.webhook_worker import WebhookWorker
 from county.services import changes, webhooks
-from county.services.webhook_worker import WebhookWorker
 from tests.county.test_webhooks import StepClock, receivers  # noqa: F401  (fixture)
 from tests.county.web.conftest import CHROMIUM, TOTP_SECRET
 from tests.county.web.test_browser import look, page, sign_in, site  # noqa: F401  (fixtures)
