@@ -138,13 +138,14 @@ def create_app_from_env() -> FastAPI:
     return app
 
 
-def start_webhook_worker(app: FastAPI) -> None:
+def start_webhook_worker(app: FastAPI) -> threading.Event:
     """The serving process also sends the API clients' webhook notifications (county/api/webhook_worker.py);
-    every process may: a notification is claimed before it is sent."""
+    every process may: a notification is claimed before it is sent. Set the event returned to stop it."""
     from county.api import webhook_worker
 
     core = app.state.core
-    webhook_worker.start(core.session, core.read_session)
+    _thread, stop = webhook_worker.start(core.session, core.read_session)
+    return stop
 
 
 COLLECTOR_THRESHOLDS = (20_000, 20, 10)  # Python's defaults: (700, 10, 10)

@@ -16,14 +16,18 @@ from sqlalchemy import select
 
 from bench.sync_county import provision
 from bench.sync_load import case_drafts, seal_chain
+from county.api.app import create_app, start_webhook_worker
 from county.api.webhook_worker import WebhookWorker
+from county.config import Settings
 from county.errors import CountyError
 from county.models import Case, WebhookDelivery, WebhookOutbox
 from county.services import api_clients, webhooks
 from county.services.common import aware
+from county.services.pii import new_key
 from docs.examples.exchange_client import BadWebhook, verify_webhook, webhook_server
 from sync.clock import CHINA_TZ, Clock
 from sync.ledger.catalogue import load_catalogue
+from tests.county.conftest import RunningCounty, start_server
 from tests.county.test_exchange import feed, push_all, register
 
 
@@ -363,3 +367,25 @@ def test_the_reference_clients_listener_takes_a_signed_notification_and_refuses_
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_serving_process_sends_notifications_by_itself(county_engine, receivers):
+    """As `suishenban-county serve` starts it: the app's own worker thread, its sessions, the real clock."""
+    settings = Settings(database_url="(fixture)", pii_key=new_key())
+    app = create_app(settings, county_engine)
+    server, thread, port = start_server(app)
+    county = RunningCounty(f"http://127.0.0.1:{port}", county_engine, settings)
+    stop = start_webhook_worker(app)
+    try:
+        client_id, _token = register(county, "省政务数据平台", "all", [])
+        receiver = receivers()
+        hook(county, client_id, receiver)
+        ingest(county, 20)
+        deadline = time.monotonic() + 15
+        while sum(note["changes"] for note in receiver.received) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sum(note["changes"] for note in receiver.received) == 20 and not receiver.bad
+    finally:
+        stop.set()
+        server.should_exit = True
+        thread.join(timeout=10)
