@@ -27,8 +27,11 @@ from county.services.pii import new_key
 from docs.examples.exchange_client import BadWebhook, verify_webhook, webhook_server
 from sync.clock import CHINA_TZ, Clock
 from sync.ledger.catalogue import load_catalogue
+from sync.ledger.forms import draft_materials_sent
 from tests.county.conftest import RunningCounty, start_server
 from tests.county.test_exchange import feed, push_all, register
+from tests.county.test_sync_e2e import activated, engine_for
+from tests.factories import make_case_draft
 
 
 class StepClock(Clock):
@@ -389,3 +392,35 @@ def test_a_serving_process_sends_notifications_by_itself(county_engine, receiver
         stop.set()
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_a_status_sent_back_by_a_department_notifies_the_other_clients(county, receivers, tmp_path, catalogue):
+    store, _setup = activated(county, tmp_path)
+    try:
+        item = catalogue.by_code("FL015")  # an approval: 受理 is allowed once the materials went to the department
+        (licence,) = store.append(
+            make_case_draft(
+                catalogue, item_code="FL015", amount=None, materials={m.code: "received" for m in item.guide.materials}
+            )
+        )
+        store.append(draft_materials_sent(licence.body["case_id"]))
+        assert engine_for(store).run().ok
+    finally:
+        store.close()
+    province, _token = register(county, "省一体化平台", "all", [])
+    _dept, dept_token = register(county, "县市场监管局登记系统", "units", ["scjg"], write_statuses=True)
+    receiver = receivers()
+    hook(county, province, receiver)
+    with county.session() as session:
+        seq = session.scalar(select(Case.change_seq).where(Case.case_id == licence.body["case_id"]))
+    answer = requests.post(
+        f"{county.base_url}/api/v1/exchange/statuses",
+        json={"statuses": [{"client_ref": "D-1", "case_id": licence.body["case_id"], "status": "accepted"}]},
+        headers={"Authorization": f"Bearer {dept_token}"},
+        timeout=30,
+    )
+    assert answer.json()["results"][0]["outcome"] == "accepted"
+    assert worker(county, StepClock(), "w").run_once() == ["sent"]
+    (note,) = receiver.received
+    assert note["changes"] == 1 and note["change_seq"] > seq
