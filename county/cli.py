@@ -96,7 +96,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from county.api import workers
-    from county.api.app import create_app, settle_collector
+    from county.api.app import create_app, settle_collector, start_webhook_worker
     from county.db import make_engine, upgrade
 
     engine = make_engine(settings.database_url)
@@ -117,6 +117,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     if args.workers <= 1:
         app = create_app(settings, engine)
+        start_webhook_worker(app)
         settle_collector()
         uvicorn.run(app, **options)
         return EXIT_OK

@@ -589,6 +589,57 @@ class ApiClient(Base):
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Webhook notifications (county/services/webhooks.py): where to POST, and the key that signs the body
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(String(64))
+    webhook_set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RetiredToken(Base):
+    """The hash of a token a rotation replaced: a call still made with it is logged with its client."""
+
+    __tablename__ = "api_retired_token"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_client.id"), index=True)
+    retired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookOutbox(Base):
+    """One row per client with a webhook (通知发件箱): the notification still to send, many changes in one.
+
+    ``change_seq`` is the newest change in the client's scope, ``changes`` how many since the last delivery.
+    A worker claims a due row for ``LEASE`` seconds (``claimed_by``/``claimed_until``), so two workers never send
+    it at once; the row survives restarts."""
+
+    __tablename__ = "webhook_outbox"
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_client.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), default="idle")  # idle | pending | failed
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class WebhookDelivery(Base):
+    """Every delivery attempt (通知记录): to whom, which change, the answer; never personal data."""
+
+    __tablename__ = "webhook_delivery"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+    change_seq: Mapped[int] = mapped_column(BigInteger)
+    changes: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(10))  # sent | retry | failed
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(200))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class ApiCall(Base):

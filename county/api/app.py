@@ -112,11 +112,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     from county.api.evidence import router as evidence_router
     from county.api.exchange import router as exchange_router
+    from county.api.exchange import webhooks as exchange_webhooks
     from county.api.routes import router
 
     app.include_router(router)
     app.include_router(evidence_router)  # material images, beside the event batches (county/api/evidence.py)
     app.include_router(exchange_router)  # the data exchange for department systems (docs/data-api.md)
+    app.webhooks.include_router(exchange_webhooks)  # documented in the schema, sent by county/services/webhooks.py
     from county.web import install as install_console
 
     install_console(app)  # the county console's pages under /console (county/web)
@@ -133,8 +135,19 @@ def create_app_from_env() -> FastAPI:
     """The app as each endpoint process builds it when `suishenban-county serve` runs several (uvicorn factory)."""
     logs.configure()  # a process of its own (spawned): its log lines go to stdout as the parent's do
     app = create_app(Settings.from_env())
+    start_webhook_worker(app)
     settle_collector()
     return app
+
+
+def start_webhook_worker(app: FastAPI) -> threading.Event:
+    """The serving process also sends the API clients' webhook notifications (county/api/webhook_worker.py);
+    every process may: a notification is claimed before it is sent. Set the event returned to stop it."""
+    from county.api import webhook_worker
+
+    core = app.state.core
+    _thread, stop = webhook_worker.start(core.session, core.read_session)
+    return stop
 
 
 COLLECTOR_THRESHOLDS = (20_000, 20, 10)  # Python's defaults: (700, 10, 10)
@@ -160,7 +173,7 @@ def _openapi(app: FastAPI) -> dict:
     from county.services.exchange_wire import StatusRequest
     from sync.wire import EnrolRequest, ErrorResult, PushRequest
 
-    schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    schema = get_openapi(title=app.title, version=app.version, routes=app.routes, webhooks=app.webhooks.routes)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     bodies = (
         ("/api/v1/enrol", EnrolRequest),

@@ -15,10 +15,11 @@ from county.api.body import parse_model, read_body
 from county.api.errors import status_of
 from county.errors import CountyError
 from county.services import api_clients, exchange
-from county.services.exchange_wire import CasesPage, StatusRequest, StatusResponse
+from county.services.exchange_wire import CasesPage, StatusRequest, StatusResponse, WebhookNotice
 from sync.wire import ErrorResult
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["data exchange"])
+webhooks = APIRouter(tags=["data exchange"])  # what the county sends to a client's URL (OpenAPI "webhooks")
 AuthHeader = Annotated[str | None, Header(alias="Authorization", description="Bearer <token>")]
 MAX_STATUS_BODY = 256 * 1024
 REFUSALS: dict[int | str, dict[str, Any]] = {
@@ -52,6 +53,7 @@ def _logged(core, ip: str, route: str, authorization: str | None, work: Callable
             return result
     except CountyError as refused:
         status, code = status_of(refused), refused.code
+        client_id = getattr(refused, "client_id", client_id)  # a revoked, expired or rotated-out token's client
         raise
     except (OperationalError, PoolTimeout):  # answered 503 by the app's handlers
         status, code = 503, "overloaded"
@@ -109,9 +111,16 @@ def _log_refused_body(core, ip: str, authorization: str | None, refused: CountyE
     with core.read_session() as session:
         try:
             client_id = api_clients.authenticate(session, authorization).id
-        except CountyError:
-            client_id = None
+        except CountyError as not_valid:
+            client_id = getattr(not_valid, "client_id", None)
     with core.session() as session:
         api_clients.record_call(
             session, client_id, "POST /exchange/statuses", status_of(refused), code=refused.code, count=0, ip=ip
         )
+
+
+@webhooks.post("cases.changed", status_code=204)
+def cases_changed(notice: WebhookNotice) -> None:
+    """Sent to the client's webhook URL when cases in its scope changed; answer 2xx and pull the feed. Headers:
+    ``X-Suishenban-Timestamp`` (Unix seconds) and ``X-Suishenban-Signature`` (``v1=`` and the hex HMAC-SHA256
+    under the client's signing secret of ``<timestamp>.<raw body>``). Never served by the county."""

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
-from county.models import ApiCall, ApiClient, Case
+from county.models import ApiCall, ApiClient, Case, RetiredToken
 from county.services import texts
 from county.services.common import audit, aware, sha256_hex, utcnow
 from county.services.scope import unit_item_codes
@@ -43,6 +43,15 @@ class Issued:
     token: str
 
 
+class TokenRefused(CountyError):
+    """A refused token whose client is known (revoked, expired, or replaced by a rotation): the call is logged
+    with that client."""
+
+    def __init__(self, client_id: int, kind: Refusal, code: str, message: str):
+        super().__init__(kind, code, message)
+        self.client_id = client_id
+
+
 @dataclass(frozen=True)
 class ClientScope:
     """Which cases a client may read and update: the items of its units, its items, or all."""
@@ -52,10 +61,16 @@ class ClientScope:
 
     @classmethod
     def of(cls, client: ApiClient) -> ClientScope:
-        if client.scope_kind == "units":
-            codes = frozenset().union(*(unit_item_codes(unit) for unit in client.scope_codes))
-            return cls("units", codes)
-        return cls(client.scope_kind, frozenset(client.scope_codes))
+        return cls.from_codes(client.scope_kind, client.scope_codes)
+
+    @classmethod
+    def from_codes(cls, scope_kind: str, scope_codes: list[str]) -> ClientScope:
+        if scope_kind == "units":
+            return cls("units", frozenset().union(*(unit_item_codes(unit) for unit in scope_codes)))
+        return cls(scope_kind, frozenset(scope_codes))
+
+    def holds(self, item_code: str) -> bool:
+        return self.kind == "all" or item_code in self.item_codes
 
     def case_filter(self) -> ColumnElement[bool]:
         if self.kind == "all":
@@ -146,13 +161,15 @@ def _client(session: Session, client_id: int) -> ApiClient:
 
 
 def rotate(session: Session, client_id: int, *, ttl_days: int = DEFAULT_TTL_DAYS, actor: str) -> Issued:
-    """A new token, valid ``ttl_days`` from now; the old one is refused from this commit on."""
+    """A new token, valid ``ttl_days`` from now; the old one is refused from this commit on (its hash is kept in
+    ``api_retired_token`` so that a call still made with it is logged with this client)."""
     client = _client(session, client_id)
     if client.state != "active":
         raise CountyError(Refusal.CONFLICT, "client_revoked", "这个客户端已停用，不能再换发令牌。")
     if not 1 <= ttl_days <= MAX_TTL_DAYS:
         raise CountyError(Refusal.INVALID, "bad_ttl", f"有效期应为 1 到 {MAX_TTL_DAYS} 天。")
     token, now = _new_token(), utcnow()
+    session.add(RetiredToken(token_hash=client.token_hash, client_id=client.id, retired_at=now))
     client.token_hash, client.token_prefix = sha256_hex(token), token[:12]
     client.rotated_at, client.expires_at = now, now + timedelta(days=ttl_days)
     audit(session, actor, "api_client.rotate", f"api_client:{client.id}", ttl_days=ttl_days)
@@ -177,11 +194,17 @@ def authenticate(session: Session, authorization: str | None) -> ApiClient:
     digest = sha256_hex(token)
     client = session.scalar(select(ApiClient).where(ApiClient.token_hash == digest)) if token else None
     if client is None or not hmac.compare_digest(client.token_hash, digest):
-        raise CountyError(Refusal.UNAUTHENTICATED, "token_invalid", "接口令牌无效，请向县政务服务管理局核对。")
+        retired = session.get(RetiredToken, digest) if token else None
+        message = "接口令牌无效，请向县政务服务管理局核对。"
+        if retired is not None:  # still refused, but the call is logged with the client it belonged to
+            raise TokenRefused(retired.client_id, Refusal.UNAUTHENTICATED, "token_invalid", message)
+        raise CountyError(Refusal.UNAUTHENTICATED, "token_invalid", message)
     if client.state != "active":
-        raise CountyError(Refusal.FORBIDDEN, "client_revoked", "这个接口客户端已被县政务服务管理局停用。")
+        raise TokenRefused(client.id, Refusal.FORBIDDEN, "client_revoked", "这个接口客户端已被县政务服务管理局停用。")
     if aware(client.expires_at) <= utcnow():
-        raise CountyError(Refusal.UNAUTHENTICATED, "token_expired", "接口令牌已过期，请向县政务服务管理局申请换发。")
+        raise TokenRefused(
+            client.id, Refusal.UNAUTHENTICATED, "token_expired", "接口令牌已过期，请向县政务服务管理局申请换发。"
+        )
     return client
 
 

@@ -8,7 +8,8 @@ committed (a rolled-back transaction's numbers are gaps, never filled later). A 
 cursor`` in order therefore skips no case, however ingest interleaves (docs/data-api.md, "Why the cursor is
 safe"). A case changed again gets a new, larger number and is delivered again, with its new state.
 
-The lock is held only from the stamp to the commit: one ``UPDATE`` of the counter and one of the touched cases.
+The lock is held only from the stamp to the commit: one ``UPDATE`` of the counter and one of the touched cases,
+and, when some API client has a webhook, the raise of its notification outbox (county/services/webhooks.py).
 On SQLite every writer already passes the write gate one at a time.
 """
 
@@ -20,7 +21,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from county.models import Case, ChangeCounter
-from county.services import bulk
+from county.services import bulk, webhooks
 
 PENDING = "changed_cases"  # session.info key: the case ids this transaction touched
 CASE_TABLE = Case.__table__
@@ -50,12 +51,11 @@ def stamp(session: Session) -> int:
     session.execute(update(counter).where(counter.c.id == 1).values(value=counter.c.value + len(pending)))
     last = session.scalar(select(counter.c.value).where(counter.c.id == 1))
     first = last - len(pending) + 1
+    stamped = [(case_id, first + n) for n, case_id in enumerate(pending)]
     bulk.update_rows(
-        session,
-        CASE_TABLE,
-        "case_id",
-        [{"case_id": case_id, "change_seq": first + n} for n, case_id in enumerate(pending)],
+        session, CASE_TABLE, "case_id", [{"case_id": case_id, "change_seq": seq} for case_id, seq in stamped]
     )
+    webhooks.enqueue(session, stamped)  # still under the counter's lock: one writer raises the outbox at a time
     return len(pending)
 
 

@@ -81,3 +81,17 @@ class StatusOutcome(Message):
 class StatusResponse(Message):
     results: list[StatusOutcome]
     server_time: str
+
+
+class WebhookNotice(Message):
+    """What a webhook notification says (docs/data-api.md, "Webhook notifications"): pull the feed. Never a case
+    or a personal field. Signed: ``X-Suishenban-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">``."""
+
+    type: Literal["cases.changed"]
+    client_id: int
+    change_seq: int = Field(description="the newest change in the client's scope")
+    changes: int = Field(description="changes in the client's scope since the last notification delivered")
+    since_seq: int = Field(description="change_seq of the last notification delivered (0 at first)")
+    feed: str = Field(description="the route to pull: /api/v1/exchange/cases")
+    attempt: int = Field(description="1 for the first try, then 2, 3 …")
+    sent_at: str

@@ -36,6 +36,7 @@ def routers() -> list:
         routes_settlement,
         routes_stats,
         routes_training,
+        routes_webhooks,
     )
 
     modules = (  # routes_export before routes_cases: /console/cases/export is not a case id
@@ -52,6 +53,7 @@ def routers() -> list:
         routes_settlement,
         routes_fraud,
         routes_clients,
+        routes_webhooks,
         routes_stats,
         routes_apply_console,
         routes_training,

@@ -124,8 +124,14 @@ def test_a_revoked_token_is_refused_at_once_and_an_expired_one_too(county):
         expired = feed(county, short)
     assert expired.status_code == 401 and expired.json()["error"]["code"] == "token_expired"
     with county.session() as session:
-        codes = [c for (c,) in session.execute(select(ApiCall.code).where(ApiCall.status >= 400))]
-    assert {"token_invalid", "token_missing", "client_revoked", "token_expired"} <= set(codes)
+        refused = session.execute(select(ApiCall.code, ApiCall.client_id).where(ApiCall.status >= 400)).all()
+    assert {"token_invalid", "token_missing", "client_revoked", "token_expired"} <= {code for code, _c in refused}
+    # logged with the client the token belonged to: rotated out, revoked, expired; unknown ones with none
+    assert [(code, who) for code, who in refused if who is not None] == [
+        ("token_invalid", client_id),
+        ("client_revoked", client_id),
+        ("token_expired", _other),
+    ]
 
 
 def test_a_cursor_walk_during_concurrent_ingest_sees_each_case_once(county):
@@ -218,3 +224,6 @@ def test_the_openapi_schema_describes_the_exchange_routes(county):
         components
     )
     assert {p["name"] for p in cases["parameters"]} >= {"cursor", "limit", "Authorization"}
+    # the webhook notification a client receives is in the schema too (OpenAPI 3.1 "webhooks")
+    notice = schema["webhooks"]["cases.changed"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert notice["$ref"].endswith("/WebhookNotice") and "change_seq" in components["WebhookNotice"]["properties"]

@@ -165,6 +165,15 @@ def test_every_console_route_declares_its_roles():
         "/console/settlements/{settlement_id}/townships/{township_id}/list.pdf",
         "/console/settlements/{settlement_id}/townships/{township_id}/slips.pdf",
     }
+    webhook = {(m, p): r for m, p, r in routes if p.startswith("/console/api-clients/{client_id}/webhook")}
+    assert set(webhook) == {
+        ("GET", "/console/api-clients/{client_id}/webhook"),
+        ("POST", "/console/api-clients/{client_id}/webhook"),
+        ("POST", "/console/api-clients/{client_id}/webhook/secret"),
+        ("POST", "/console/api-clients/{client_id}/webhook/remove"),
+        ("POST", "/console/api-clients/{client_id}/webhook/retry"),
+    }
+    assert all(roles == BUREAU_ROLES for roles in webhook.values())  # the secret and the URL: the bureau only
     lifecycle = {(m, p): r for m, p, r in routes if "/inspections" in p or "/revo" in p or "/findings/" in p}
     readers = {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK, StaffRole.TOWNSHIP, StaffRole.FINANCE}
     assert lifecycle[("GET", "/console/points/{code}/inspections")] == readers
