@@ -14,7 +14,7 @@ from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from county.models import Case, Device, Mailing, Point, Township
-from county.services import bulk, catalogues
+from county.services import bulk, catalogues, consultations
 from county.services.crediting import Credit, MonthClock
 from county.services.points import completion_month
 from county.services.precheck import NOT_CHECKED, RejectEvent, check_content
@@ -93,6 +93,7 @@ class CaseBook:
         self.flagged: list[tuple[int, str, Credit]] = []  # (seq, case_id, credit) of completions not in their month
         self._catalogues: dict[str | None, Catalogue] = {}
         self._township: str | None = None
+        self.consult_phones: dict[str, str] = {}  # precheck.Sealed.consult_phones
 
     def load(self, events: Iterable[Event]) -> None:
         """Read every case, mailing and receipt number these events name: one query per table."""
@@ -193,6 +194,12 @@ class CaseBook:
                 raise RejectEvent("lifecycle", str(exc)) from exc
             if kind is EventType.MAILING_DISPATCHED:
                 mailing.set("tracking_no", event.body["tracking_no"])
+        elif kind is EventType.CONSULT_ASKED:  # 代办点转来的咨询
+            self._check(event, self._catalogue(None), check)
+            try:  # refused before anything is written
+                consultations.relay(self.session, event, device, self.consult_phones.get(event.event_id))
+            except consultations.RelayRefused as refused:
+                raise RejectEvent(refused.code, refused.message) from refused
         else:  # day.closed
             self._check(event, self._catalogue(None), check)
 

@@ -232,6 +232,10 @@ def _close_day(conn: Connection, event: Event) -> None:
     )
 
 
+def _consult_asked(conn: Connection, event: Event) -> None:
+    """代办点转来的咨询 changes no case, mailing or day total; desktop/services/consults.py reads the log."""
+
+
 _APPLY = {
     EventType.CASE_RECORDED: _record_case,
     EventType.CASE_AMENDED: _change_case,
@@ -244,6 +248,7 @@ _APPLY = {
     EventType.MAILING_DELIVERED: _change_mailing,
     EventType.MAILING_RETURNED: _record_returned_mailing,
     EventType.DAY_CLOSED: _close_day,
+    EventType.CONSULT_ASKED: _consult_asked,
 }
 
 

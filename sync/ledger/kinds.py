@@ -19,6 +19,7 @@ class EventType(StrEnum):
     MAILING_DISPATCHED = "mailing.dispatched"  # 已交寄
     MAILING_DELIVERED = "mailing.delivered"  # 已妥投
     DAY_CLOSED = "day.closed"  # 日结
+    CONSULT_ASKED = "consult.asked"  # 代办点转来的咨询: a villager's question relayed to the county
 
 
 COUNTY_EVENT_TYPES = frozenset({EventType.CASE_STATUS_CHANGED, EventType.MAILING_RETURNED})
@@ -94,6 +95,7 @@ PERSON_PII_FIELDS = ("name", "id_number", "mobile")  # an applicant identified b
 ORG_PII_FIELDS = ("name", "credit_code", "mobile")  # an applicant identified by a unified social credit code
 CASE_PII_FIELDS = ("name", "id_number", "credit_code", "mobile")  # any applicant
 MAILING_PII_FIELDS = ("recipient_name", "recipient_mobile", "recipient_address")
+CONSULT_PII_FIELDS = ("phone",)  # the villager's phone, when left for a call back
 
 
 class MailingState(StrEnum):
