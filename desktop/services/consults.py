@@ -94,7 +94,7 @@ def relayed(counter: Counter) -> list[Relayed]:
                 Relayed(
                     **common,
                     state=ANSWERED,
-                    detail=f"{payload.get('unit', '县里')}已答复",
+                    detail="答复已送回本机",
                     answer=str(payload.get("answer", "")),
                     answered_by=str(payload.get("unit", "")),
                     answered_at=when(str(payload.get("answered_at", ""))),
