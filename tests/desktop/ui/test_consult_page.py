@@ -11,7 +11,7 @@ from desktop.ui.consult_page import ConsultPage
 from desktop.ui.home import HomePage
 from desktop.ui.messages import MessageBar
 
-SHOT = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "standard" / "22-consult.png"
+SHOT = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "standard" / "consult-answered.png"
 ANSWER = "带身份证原件和租房合同即可；房子是租的可以办，经营场所写租来的地址。"
 
 
