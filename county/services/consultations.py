@@ -153,7 +153,7 @@ def create(
 ) -> tuple[Consultation, str]:
     """A new consultation, routed and with its deadline; returns it and its query code (shown once, never kept).
     ``box_of`` gives the PiiBox, only asked for when a phone number was left."""
-    if source not in SOURCES:
+    if source not in SOURCES or source == "counter":  # a relayed question arrives only in a push (``relay``)
         raise CountyError(Refusal.INVALID, "bad_source", "请选择咨询是从哪里来的：电话或 12345 热线。")
     question, phone, item_code = check_question(question), check_phone(phone), (item_code or "").strip().upper()
     ref, code = secrets.token_hex(16), new_code()
