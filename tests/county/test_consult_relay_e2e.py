@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,10 @@ from desktop.services import consults
 from desktop.services.session import Counter
 from desktop.settings import Settings
 from desktop.store.sync_port import StoreSyncPort
-from sync.ledger.forms import FormErrors
+from sync.ledger.catalogue import load_catalogue
+from sync.ledger.events import EventDraft, new_id
+from sync.ledger.forms import FormErrors, draft_consult
+from sync.ledger.kinds import EventType
 from tests.county.test_sync_e2e import activated, engine_for
 
 pytestmark = pytest.mark.date_sensitive
@@ -122,3 +126,53 @@ def test_bad_questions_are_refused_at_the_counter_and_nothing_is_written(tmp_pat
         assert store.head().seq == 1
     finally:
         counter.close()
+
+
+def test_a_bad_or_repeated_relayed_question_is_rejected_on_its_own_and_the_batch_goes_on(county):
+    from tests.county.test_ingest_rules import enrolled, push, request_for, sealed_chain
+
+    token, _point_code, _device_no = enrolled(county)
+    device_id = token.split(".")[0]
+    good = draft_consult(load_catalogue(), QUESTION, item_code="FL015")
+    drafts = [
+        good,
+        EventDraft(EventType.CONSULT_ASKED, {"consult_id": new_id(), "question": "好", "item_code": ""}),
+        EventDraft(EventType.CONSULT_ASKED, {**good.body}),  # the same question pushed again under a new event id
+        EventDraft(EventType.CONSULT_ASKED, {"consult_id": new_id(), "question": QUESTION, "item_code": "XX999"}),
+    ]
+    result = push(county, token, request_for(device_id, sealed_chain(device_id, drafts)))
+    assert result.accepted == [[1, 1]]
+    assert [(r.seq, r.code) for r in result.rejected] == [(2, "invalid"), (3, "consult_exists"), (4, "invalid")]
+    assert "问题太短了" in result.rejected[0].message and "事项目录里没有这个事项" in result.rejected[2].message
+    with county.session() as session:
+        assert session.scalars(select(Consultation.ref)).all() == [good.body["consult_id"]]
+
+
+def test_the_county_refuses_a_batch_with_an_event_type_it_does_not_know_in_plain_words(county):
+    import urllib.error
+    import urllib.request
+
+    from tests.county.test_ingest_rules import enrolled
+
+    token, _point_code, _device_no = enrolled(county)
+    device_id = token.split(".")[0]
+    body = {
+        "device_id": device_id,
+        "from_seq": 1,
+        "prev_hash": "0" * 64,
+        "head_hash": "1" * 64,
+        "app_version": "9.0.0",
+        "events": [{"id": new_id(), "type": "consult.withdrawn", "t": "2026-12-07T10:00:00.000+08:00", "body": {}}],
+    }
+    request = urllib.request.Request(
+        f"{county.base_url}/api/v1/push",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Device {token}", "Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 422
+    error = json.loads(refused.value.read())["error"]
+    assert re.search(r"[\u4e00-\u9fff]", error["message"]), error  # said in Chinese, for the agent
+    with county.session() as session:
+        assert session.get(Device, device_id).head_seq == 0  # nothing stored
