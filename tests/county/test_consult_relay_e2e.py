@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 import sync.client
@@ -19,13 +21,14 @@ from desktop.services.session import Counter
 from desktop.settings import Settings
 from desktop.store.sync_port import StoreSyncPort
 from sync.ledger.catalogue import load_catalogue
-from sync.ledger.events import EventDraft, new_id
+from sync.ledger.events import CHINA_TZ, EventDraft, new_id
 from sync.ledger.forms import FormErrors, draft_consult
 from sync.ledger.kinds import EventType
 from tests.county.test_sync_e2e import activated, engine_for
 
 pytestmark = pytest.mark.date_sensitive
 
+FRIDAY_EVENING = datetime(2026, 11, 27, 18, 5, tzinfo=CHINA_TZ)
 QUESTION = "开小卖部办个体营业执照，要带哪些材料？房子是租的行不行？"
 DEPARTMENT = Scope(StaffRole.DEPARTMENT, unit_code="scjg", item_codes=frozenset({"FL015"}))
 
@@ -43,7 +46,8 @@ def test_asked_at_the_counter_answered_by_the_department_and_shown_back(county, 
         (mine, other) = sorted(consults.relayed(counter), key=lambda r: r.consult_id != consult_id)
         assert (mine.state, mine.detail, mine.phone) == (consults.WAITING, consults.NOT_SENT, "139****2345")
 
-        report = engine_for(counter.store).run()
+        with time_machine.travel(FRIDAY_EVENING, tick=True):  # pushed after the office closed before a weekend
+            report = engine_for(counter.store).run()
         assert report.ok and report.accepted == 2 and report.rejected == 0
         assert consults.relayed(counter)[-1].detail == consults.SENT
 
@@ -52,8 +56,12 @@ def test_asked_at_the_counter_answered_by_the_department_and_shown_back(county, 
             device = session.get(Device, row.device_id)
             assert (row.source, row.unit_code, row.item_code, row.question) == ("counter", "scjg", "FL015", QUESTION)
             assert session.get(Point, row.point_id).code == setup["point_code"] and row.point_id == device.point_id
-            received, due = consultations.deadline_of(row.asked_at, county_workdays(session))
-            assert (row.received_date, row.due_date) == (received, due)  # the 2-working-day clock of 第十条
+            # received on Monday (after 17:30 on Friday), answered by the end of Wednesday: 第十条's 2 working days
+            assert (row.received_date, row.due_date) == (date(2026, 11, 30), date(2026, 12, 2))
+            assert consultations.deadline_of(row.asked_at, county_workdays(session)) == (
+                row.received_date,
+                row.due_date,
+            )
             queue = consultations.queue(session, DEPARTMENT)
             waiting = queue.overdue + queue.due_soon + queue.unconfirmed + queue.later
             assert [c.ref for c in waiting] == [consult_id]  # the department sees its own, not the bureau's
