@@ -460,6 +460,9 @@ class Consultation(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     answered_by: Mapped[str | None] = mapped_column(String(60))
     answered_unit: Mapped[str | None] = mapped_column(String(32))  # who answered: a unit code, NULL the bureau
+    # 代办点转来的咨询: the point and device that relayed it (``ref`` is then the counter's consult_id); NULL otherwise
+    point_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    device_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class PublicAttempt(Base):

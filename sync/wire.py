@@ -213,12 +213,20 @@ def seq_ranges(seqs: list[int]) -> list[list[int]]:
 # ---- pull (下行) ----
 
 PullKind = Literal[
-    "case_status", "catalogue", "notice", "workdays", "account_state", "points_statement", "return_mailing"
+    "case_status",
+    "catalogue",
+    "notice",
+    "workdays",
+    "account_state",
+    "points_statement",
+    "return_mailing",
+    "consult_answer",
 ]
-# What the counter's pull understands (``feed`` on /pull). 1: the kinds above but return_mailing, and the case
-# statuses 受理/审批中/办结/退回 — what counters released before 材料已签收 parse; they never send ``feed``.
-# 2: also 材料已签收 (materials_received) and 部门回寄 (return_mailing).
-FEED_VERSION = 2
+# What the counter's pull understands (``feed`` on /pull). 1: the kinds above but return_mailing and
+# consult_answer, and the case statuses 受理/审批中/办结/退回 — what counters released before 材料已签收 parse; they
+# never send ``feed``. 2: also 材料已签收 (materials_received) and 部门回寄 (return_mailing). 3: also the answer to
+# a consultation the counter relayed (consult_answer, 代办点转来的咨询).
+FEED_VERSION = 3
 
 
 class PullItem(Message):

@@ -14,7 +14,7 @@ from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from county.models import Case, Device, EvidenceImage, Mailing, Point, Township
-from county.services import bulk, catalogues
+from county.services import bulk, catalogues, consultations
 from county.services.crediting import Credit, MonthClock
 from county.services.points import completion_month
 from county.services.precheck import NOT_CHECKED, RejectEvent, check_content
@@ -106,6 +106,7 @@ class CaseBook:
         self._catalogues: dict[str | None, Catalogue] = {}
         self._township: str | None = None
         self.evidence: list[dict[str, Any]] = []  # material images the batch attached (evidence_image rows)
+        self.consult_phones: dict[str, str] = {}  # precheck.Sealed.consult_phones
 
     def load(self, events: Iterable[Event]) -> None:
         """Read every case, mailing and receipt number these events name: one query per table."""
@@ -208,6 +209,12 @@ class CaseBook:
                 raise RejectEvent("lifecycle", str(exc)) from exc
             if kind is EventType.MAILING_DISPATCHED:
                 mailing.set("tracking_no", event.body["tracking_no"])
+        elif kind is EventType.CONSULT_ASKED:  # 代办点转来的咨询
+            self._check(event, self._catalogue(None), check)
+            try:  # refused before anything is written
+                consultations.relay(self.session, event, device, self.consult_phones.get(event.event_id))
+            except consultations.RelayRefused as refused:
+                raise RejectEvent(refused.code, refused.message) from refused
         else:  # day.closed
             self._check(event, self._catalogue(None), check)
 

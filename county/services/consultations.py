@@ -10,6 +10,11 @@ bureau publishes that year (``refresh_deadlines``).
 
 **Routing.** A question about an item goes to the first handling unit its guide names (附件1); one without an
 item goes to the bureau. The bureau can reassign it; the deadline stays as it was.
+
+**Relayed from a counter (代办点转来的咨询).** The agent records a villager's question at the counter, offline;
+it arrives in a push as a ``consult.asked`` event (``relay``) and is routed and deadlined like any other, its
+clock starting when the county receives it. Its answer goes back to that point on the pull feed
+(``consult_answer``, feed level 3), for the agent to pass on.
 """
 
 from __future__ import annotations
@@ -23,21 +28,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
-from county.models import Consultation
+from county.models import Consultation, CountyEvent, Device
 from county.services import texts
 from county.services.common import CODE_ALPHABET, audit, aware, sha256_hex, utcnow
 from county.services.crediting import county_workdays
 from county.services.pii import PiiBox
 from county.services.scope import Scope
 from sync.ledger.catalogue import load_catalogue, load_units
-from sync.ledger.events import CHINA_TZ
+from sync.ledger.events import CHINA_TZ, Event, format_time
 from sync.ledger.validation import ValidationError, normalize_mobile
 from sync.ledger.workdays import UNCONFIRMED, WorkdayTable, add_working_days
 
 OFFICE_CLOSES = time(17, 30)
 ANSWER_WITHIN = 2  # working days (第十条)
 BUREAU = "县政务服务管理局"
-SOURCES = {"zhuanqu": "专区留言", "phone": "电话", "hotline": "12345 热线"}
+SOURCES = {"zhuanqu": "专区留言", "phone": "电话", "hotline": "12345 热线", "counter": "代办点转来"}
 STAFF_SOURCES = ("phone", "hotline")
 QUESTION_MIN, QUESTION_MAX, ANSWER_MAX = 5, 1000, 2000
 _TAG = re.compile(r"<\s*[a-zA-Z/!?]")
@@ -148,30 +153,69 @@ def create(
 ) -> tuple[Consultation, str]:
     """A new consultation, routed and with its deadline; returns it and its query code (shown once, never kept).
     ``box_of`` gives the PiiBox, only asked for when a phone number was left."""
-    if source not in SOURCES:
+    if source not in SOURCES or source == "counter":  # a relayed question arrives only in a push (``relay``)
         raise CountyError(Refusal.INVALID, "bad_source", "请选择咨询是从哪里来的：电话或 12345 热线。")
     question, phone, item_code = check_question(question), check_phone(phone), (item_code or "").strip().upper()
-    unit_code = route_of(item_code)
-    now = utcnow()
-    received, due = deadline_of(now, county_workdays(session))
     ref, code = secrets.token_hex(16), new_code()
-    row = Consultation(
+    row = _add(
+        session,
         ref=ref,
         code_hash=code_hash(code),
         source=source,
         question=question,
         item_code=item_code or None,
-        unit_code=unit_code,
+        unit_code=route_of(item_code),
         phone_sealed=box_of().seal({"mobile": phone}, f"consult-{ref}") if phone else None,
-        asked_at=now,
-        received_date=received,
-        due_date=due,
         recorded_by=recorded_by,
     )
+    audit(session, recorded_by or "public", "consult.ask", f"consult:{row.id}", source=source, unit=row.unit_code)
+    return row, code
+
+
+def _add(session: Session, **columns) -> Consultation:
+    """A new consultation, received now: its working day of receipt and its due day from the county's table."""
+    now = utcnow()
+    received, due = deadline_of(now, county_workdays(session))
+    row = Consultation(**columns, asked_at=now, received_date=received, due_date=due)
     session.add(row)
     session.flush()
-    audit(session, recorded_by or "public", "consult.ask", f"consult:{row.id}", source=source, unit=unit_code)
-    return row, code
+    return row
+
+
+class RelayRefused(Exception):
+    """A relayed question the county cannot take (ingest quarantines the event with this reason)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(code)
+        self.code, self.message = code, message
+
+
+def relay(session: Session, event: Event, device: Device, phone_sealed: str | None) -> Consultation:
+    """A ``consult.asked`` event already checked by the shared rules (sync/ledger/forms_consult.py) becomes a
+    consultation with source 代办点转来; ``phone_sealed`` is its phone sealed for ``consult-<consult_id>``."""
+    body = event.body
+    ref = body["consult_id"]
+    if session.scalar(select(Consultation.id).where(Consultation.ref == ref)) is not None:
+        raise RelayRefused("consult_exists", "这条咨询县里已经收到过了。")
+    try:
+        unit_code = route_of(body["item_code"])
+    except CountyError as exc:
+        raise RelayRefused("invalid", exc.message) from exc
+    row = _add(
+        session,
+        ref=ref,
+        code_hash=sha256_hex(f"relay|{ref}"),  # no query code: the answer goes back to the counter
+        source="counter",
+        question=body["question"],
+        item_code=body["item_code"] or None,
+        unit_code=unit_code,
+        phone_sealed=phone_sealed,
+        recorded_by=None,
+        point_id=device.point_id,
+        device_id=device.id,
+    )
+    audit(session, f"device:{device.id}", "consult.ask", f"consult:{row.id}", source="counter", unit=unit_code)
+    return row
 
 
 # ---- the console's work ------------------------------------------------------------------------------
@@ -198,6 +242,20 @@ def answer(session: Session, scope: Scope, consult_id: int, text: str, *, actor:
     text = texts.paragraph(text, field="answer", label="答复", max_len=ANSWER_MAX)
     _plain(text, "答复")
     row.answer, row.answered_at, row.answered_by, row.answered_unit = text, utcnow(), actor, row.unit_code
+    if row.point_id is not None:  # relayed from a counter: the answer goes back to that point's devices
+        session.add(
+            CountyEvent(
+                point_id=row.point_id,
+                kind="consult_answer",
+                payload={
+                    "consult_id": row.ref,
+                    "answer": text,
+                    "unit": unit_name(row.unit_code),
+                    "answered_at": format_time(aware(row.answered_at)),
+                },
+                created_at=row.answered_at,
+            )
+        )
     audit(session, actor, "consult.answer", f"consult:{row.id}", unit=row.unit_code, late=is_late(row))
     return row
 

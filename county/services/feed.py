@@ -13,7 +13,7 @@ from sync.ledger.kinds import CaseState
 from sync.wire import Head, MonthDigest, PullItem, PullResult, StatusResult, month_digest
 
 FEED_V1 = 1
-NEW_IN_V2_KINDS = frozenset({"return_mailing"})
+KIND_SINCE = {"return_mailing": 2, "consult_answer": 3}  # the feed level that first parses each newer kind
 NEW_IN_V2_STATUSES = frozenset({CaseState.MATERIALS_RECEIVED.value})
 
 
@@ -23,12 +23,12 @@ def understood(row: CountyEvent, feed_version: int) -> bool:
     A counter released before 材料已签收 knows neither that status nor 部门回寄: its strict wire model would
     refuse the whole page, and its lifecycle the status. It is simply not sent them; skipping 材料已签收 leaves
     it at 材料已送交, from where the department's 受理 still moves it, and the cursor still passes them by.
+    Likewise consult_answer (代办点转来的咨询) is sent only from feed 3, the level of the counters that relay
+    questions; an older counter never relayed one, and its strict wire model would refuse the page.
     """
-    if feed_version > FEED_V1:
-        return True
-    if row.kind in NEW_IN_V2_KINDS:
+    if feed_version < KIND_SINCE.get(row.kind, FEED_V1):
         return False
-    return not (row.kind == "case_status" and row.payload.get("status") in NEW_IN_V2_STATUSES)
+    return feed_version > FEED_V1 or not (row.kind == "case_status" and row.payload.get("status") in NEW_IN_V2_STATUSES)
 
 
 def pull(session: Session, device: Device, cursor: int, limit: int, feed_version: int = FEED_V1) -> PullResult:

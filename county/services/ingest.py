@@ -136,6 +136,7 @@ def push(
     now = utcnow()
     book = CaseBook(session, point, MonthClock(session, point, rules, now))
     book.load(event for event in sealed.events if event.seq > head_seq)
+    book.consult_phones = sealed.consult_phones
     accepted, duplicate, rejected, rows = [], [], [], []
     touched: set[str] = set()  # cases an accepted event created or changed: stamped for the data exchange
     for event, check, base in zip(sealed.events, sealed.checks, sealed.rows, strict=True):

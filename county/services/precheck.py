@@ -9,7 +9,7 @@ an event whose check needs that state (a correction needs its case's item) is le
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from county.errors import CountyError, Refusal
@@ -59,6 +59,8 @@ class Sealed:
     rows: list[dict[str, Any]]  # per event: its ledger row as far as it depends on the event alone (ledger_row)
     unreadable: CountyError | None = None  # raised when the push reaches event len(events)
     too_large: bool = False  # more events than the endpoint takes: nothing was done
+    # 代办点转来的咨询: the phone a relayed question left, sealed for its consultation (event id → sealed)
+    consult_phones: dict[str, str] = field(default_factory=dict)
 
     @property
     def head_hash(self) -> str:
@@ -116,6 +118,7 @@ def prepare(request: PushRequest, *, max_events: int, box: PiiBox, pause: Callab
     if len(request.events) > max_events:
         return Sealed(request, [], [], [], too_large=True)
     events, checks, rows, prev, bundled = [], [], [], request.prev_hash, bundled_versions()
+    phones: dict[str, str] = {}
     for offset, wire in enumerate(request.events):
         seq = request.from_seq + offset
         if pause is not None:
@@ -134,5 +137,7 @@ def prepare(request: PushRequest, *, max_events: int, box: PiiBox, pause: Callab
         events.append(event)
         checks.append(_precheck(event, bundled))
         rows.append(ledger_row(parts, box))
+        if event.type is EventType.CONSULT_ASKED and checks[-1] is None and event.pii and event.pii.get("phone"):
+            phones[event.event_id] = box.seal({"mobile": event.pii["phone"]}, f"consult-{event.body['consult_id']}")
         prev = event.hash
-    return Sealed(request, events, checks, rows)
+    return Sealed(request, events, checks, rows, consult_phones=phones)

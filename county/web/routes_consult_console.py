@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 
 from county.api.errors import status_of
 from county.errors import CountyError
-from county.models import Consultation
+from county.models import Consultation, Device, Point
 from county.services import consultations
 from county.services.consultations import SOURCES, STAFF_SOURCES
 from county.services.staff import BUREAU, StaffRole
@@ -44,6 +44,15 @@ def _facts(request: Request, row: Consultation) -> dict:
         "late": consultations.is_late(row),
         "phone": mask_mobile(phone) if phone else "",
     }
+
+
+def _relayed_from(db, row: Consultation) -> str:
+    """代办点转来的咨询: the point (name, code) and the device number it was written down at; "" otherwise."""
+    if row.point_id is None:
+        return ""
+    point, device = db.get(Point, row.point_id), db.get(Device, row.device_id) if row.device_id else None
+    where = f"{point.name}（{point.code}" if point else "代办点（"
+    return where + (f"，{device.device_no} 号机）" if device else "）")
 
 
 @router.get("/consultations")
@@ -124,6 +133,7 @@ def _one(request: Request, who: Viewer, consult_id: int, *, status: int = 200, *
         except CountyError as exc:
             raise ConsoleRefused(404, exc.message) from exc
         facts = _facts(request, row)
+        relayed_from = _relayed_from(db, row)
     return page(
         request,
         "consult.html",
@@ -134,6 +144,7 @@ def _one(request: Request, who: Viewer, consult_id: int, *, status: int = 200, *
         units=_units(),
         may_answer=who.role is not StaffRole.FINANCE and row.answered_at is None,
         may_route=who.role in BUREAU and row.answered_at is None,
+        relayed_from=relayed_from,
         status=status,
         **extra,
     )

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from desktop.services.clock_check import check_clock
+from desktop.services.consults import answers_to_pass_on
 from desktop.services.session import Counter
 from desktop.store.backup import list_backups
 from desktop.store.engine import read
@@ -108,6 +109,8 @@ def reminders(counter: Counter) -> list[str]:
         ).scalar_one()
     if refused := rejected(counter):
         out.append(f"有 {refused} 条记录被县里退回，请到“同步”页看县里说的原因并处理。")
+    if answered := len(answers_to_pass_on(counter)):
+        out.append(f"县里答复了 {answered} 条咨询，请到“咨询”页（F11）看答复，并告诉问的群众。")
     if unclosed:
         out.append(f"有 {unclosed} 天还没有日结，请到“日结”页补做，日结时会自动备份台账。")
     if to_send:

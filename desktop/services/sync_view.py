@@ -28,7 +28,9 @@ WHAT = {
     EventType.MAILING_DELIVERED: "妥投",
     EventType.DAY_CLOSED: "日结",
     EventType.EVIDENCE_ATTACHED: "材料影像",
+    EventType.CONSULT_ASKED: "转给县里的咨询",
 }
+ADVICE_CONSULT = "县里没有收下这条咨询：请按原因改好，在“咨询”页重新记一条。拿不准的请问乡镇。"
 ADVICE_CASE = "请在“台账”里找到这笔办件，按县里说的原因核对：需要时点“更正”改正，或作废后重新登记。拿不准的请问乡镇。"
 ADVICE_BY_TYPE = {
     EventType.CASE_RECORDED: "这笔办件县里没有收下：请按原因核对，重新登记一笔（这笔可以作废）。拿不准的请问乡镇。",
@@ -222,6 +224,10 @@ def rejected_records(counter: Counter) -> list[RejectedRecord]:
         elif (sent := mailings.get(ev.body.get("mailing_id"))) is not None:
             subject = sent.contents + (f"（运单号 {sent.tracking_no}）" if sent.tracking_no else "")
             out.append(RejectedRecord(ev.seq, when(ev.occurred_at), what, "", subject, reason, ADVICE_MAILING))
+        elif ev.type is EventType.CONSULT_ASKED:
+            question = str(ev.body.get("question", ""))
+            subject = question if len(question) <= 30 else question[:30] + "……"
+            out.append(RejectedRecord(ev.seq, when(ev.occurred_at), what, "", subject, reason, ADVICE_CONSULT))
         else:
             subject = ev.body.get("business_date", "")
             out.append(RejectedRecord(ev.seq, when(ev.occurred_at), what, "", subject, reason, ADVICE_OTHER))

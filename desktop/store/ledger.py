@@ -230,11 +230,19 @@ class LedgerStore:
         old_mailings = select(mailing.c.mailing_id).where(
             mailing.c.business_date < cutoff, mailing.c.mailing_id.not_in(unacknowledged)
         )
+        # 代办点转来的咨询: the villager's phone, by the day it was asked (occurred_at starts with the China date)
+        old_consults = (event.c.type == EventType.CONSULT_ASKED.value) & (
+            func.substr(event.c.occurred_at, 1, 10) < cutoff
+        )
         with write(self.engine) as conn:
             purged = conn.execute(
                 update(event)
                 .where(event.c.pii_json.is_not(None))
-                .where(event.c.subject_id.in_(old_cases) | event.c.subject_id.in_(old_mailings))
+                .where(
+                    event.c.subject_id.in_(old_cases)
+                    | event.c.subject_id.in_(old_mailings)
+                    | (old_consults & event.c.subject_id.not_in(unacknowledged))
+                )
                 .values(pii_json=None, pii_salt=None)
             ).rowcount
             conn.execute(

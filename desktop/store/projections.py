@@ -241,6 +241,10 @@ def _attach_evidence(conn: Connection, event: Event) -> None:
         raise LifecycleError("这笔办件已作废，不能再添加材料影像。")
 
 
+def _consult_asked(conn: Connection, event: Event) -> None:
+    """代办点转来的咨询 changes no case, mailing or day total; desktop/services/consults.py reads the log."""
+
+
 _APPLY = {
     EventType.CASE_RECORDED: _record_case,
     EventType.CASE_AMENDED: _change_case,
@@ -254,6 +258,7 @@ _APPLY = {
     EventType.MAILING_RETURNED: _record_returned_mailing,
     EventType.DAY_CLOSED: _close_day,
     EventType.EVIDENCE_ATTACHED: _attach_evidence,
+    EventType.CONSULT_ASKED: _consult_asked,
 }
 
 

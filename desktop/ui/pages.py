@@ -10,6 +10,7 @@ from desktop.services.session import Counter
 
 
 def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget], QWidget]]]:
+    from desktop.ui.consult_page import ConsultPage
     from desktop.ui.dayclose_page import DayClosePage
     from desktop.ui.guides_page import GuidesPage
     from desktop.ui.home import HomePage
@@ -66,6 +67,11 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
         refresh_when_shown(window, page)
         return page
 
+    def consult(window):
+        page = ConsultPage(counter, window.messages)
+        refresh_when_shown(window, page)
+        return page
+
     def settings(window):
         def text_size(points: int) -> None:
             apply_theme(QApplication.instance(), points)
@@ -83,4 +89,5 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
         ("dayclose", "日结", dayclose),
         ("sync", "同步", sync),
         ("settings", "设置", settings),
+        ("consult", "咨询", consult),
     ]

@@ -179,6 +179,14 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         _settle(app)
         return [activation], activation.hide
 
+    def consult():
+        shown = window.show_page("consult")
+        shown.question.setPlainText("开小卖部办个体营业执照，要带哪些材料？房子是租的行不行？")
+        shown.item.setCurrentIndex(shown.item.findData("FL015"))
+        shown.phone.setText("13979812345")
+        _settle(app)
+        return [window], None
+
     def locked():
         window.lock(LOCK_MESSAGE)
         _settle(app)
@@ -205,6 +213,7 @@ def _scenes(app, window, login, activation, data) -> list[tuple[str, Callable]]:
         ("activation-refused", activation_form(True)),
         ("activation-recovery", recovery),
         ("guide-flowchart", flowchart),
+        ("consult", consult),
         ("locked", locked),  # last: the window stays locked
     ]
 

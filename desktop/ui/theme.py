@@ -83,7 +83,7 @@ QPushButton[role="danger"] {{ color: {DANGER}; border-color: {DANGER}; font-weig
 QPushButton[role="big"] {{ min-height: 84px; font-size: {big}pt; font-weight: bold; background: {BLUE}; color: white;
     border-color: {BLUE_DARK}; text-align: left; padding-left: 20px; }}
 QPushButton[role="big"]:hover {{ background: {BLUE_DARK}; }}
-QPushButton[role="nav"] {{ text-align: left; padding-left: 14px; border: none; border-radius: 0;
+QPushButton[role="nav"] {{ text-align: left; padding: 6px 16px 6px 14px; border: none; border-radius: 0;
     background: transparent; font-size: {points}pt; }}
 QPushButton[role="nav"]:checked {{ background: {BLUE}; color: white; font-weight: bold; }}
 QPushButton[role="nav"]:focus {{ border: 3px solid {FOCUS}; }}

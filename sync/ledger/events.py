@@ -132,9 +132,9 @@ class Event:
 
     @property
     def subject_id(self) -> str | None:
-        """The case or mailing this event is about, if any."""
+        """The case, mailing or relayed consultation this event is about, if any."""
         body = self.body
-        return body.get("case_id") or body.get("mailing_id")  # type: ignore[return-value]
+        return body.get("case_id") or body.get("mailing_id") or body.get("consult_id")  # type: ignore[return-value]
 
 
 def adopt_event(

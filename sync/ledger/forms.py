@@ -33,6 +33,7 @@ from sync.ledger.forms_case import (
     draft_amend,
     draft_case,
 )
+from sync.ledger.forms_consult import check_consult_asked, draft_consult
 from sync.ledger.forms_mailing import (
     MailingForm,
     check_mailing_delivered,
@@ -57,6 +58,7 @@ __all__ = [
     "draft_amend",
     "draft_case",
     "draft_complete",
+    "draft_consult",
     "draft_delivered",
     "draft_dispatch",
     "draft_evidence",
@@ -184,6 +186,8 @@ def check_event(
     elif event_type is EventType.EVIDENCE_ATTACHED:
         new_body, new_pii = check_evidence(body, problems, item), {}
         take(pii, (), problems, where="pii", label="个人信息")
+    elif event_type is EventType.CONSULT_ASKED:
+        new_body, new_pii = check_consult_asked(body, pii, catalogue, problems)
     else:
         new_body, new_pii = _BODY_ONLY[event_type](body, problems), {}
         take(pii, (), problems, where="pii", label="个人信息")  # these events carry no personal fields

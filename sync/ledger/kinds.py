@@ -20,6 +20,7 @@ class EventType(StrEnum):
     MAILING_DELIVERED = "mailing.delivered"  # 已妥投
     DAY_CLOSED = "day.closed"  # 日结
     EVIDENCE_ATTACHED = "evidence.attached"  # 材料影像: a scan or photo of one material, by its SHA-256
+    CONSULT_ASKED = "consult.asked"  # 代办点转来的咨询: a villager's question relayed to the county
 
 
 COUNTY_EVENT_TYPES = frozenset({EventType.CASE_STATUS_CHANGED, EventType.MAILING_RETURNED})
@@ -95,6 +96,7 @@ PERSON_PII_FIELDS = ("name", "id_number", "mobile")  # an applicant identified b
 ORG_PII_FIELDS = ("name", "credit_code", "mobile")  # an applicant identified by a unified social credit code
 CASE_PII_FIELDS = ("name", "id_number", "credit_code", "mobile")  # any applicant
 MAILING_PII_FIELDS = ("recipient_name", "recipient_mobile", "recipient_address")
+CONSULT_PII_FIELDS = ("phone",)  # the villager's phone, when left for a call back
 
 
 class MailingState(StrEnum):

@@ -22,6 +22,7 @@ from sync.ledger.forms import (
     draft_amend,
     draft_case,
     draft_complete,
+    draft_consult,
     draft_delivered,
     draft_dispatch,
     draft_mailing,
@@ -285,6 +286,8 @@ def every_kind_of_draft() -> list[tuple[EventDraft, dict[str, Any]]]:
         ),
         (draft_dispatch(mailing_id, "ea123456785cn"), {}),
         (draft_delivered(mailing_id), {}),
+        (draft_consult(CAT, "开店办执照要带什么？\r\n房子是租的。", item_code="FL015", phone="139 7981 2345"), {}),
+        (draft_consult(CAT, "低保什么时候发放？"), {}),
     ]
 
 

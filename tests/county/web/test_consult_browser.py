@@ -137,3 +137,27 @@ def test_the_bureau_types_in_a_hotline_call(console, site, browser):
     assert clerk.inner_text("#consult-open") == "1" and clerk.inner_text("#consult-due-soon") == "0"
     console_shots.look(clerk, "desk-consultations")
     desk.close()
+
+
+def test_a_question_relayed_from_a_counter_in_the_console(console, site, browser):
+    from sync.ledger.catalogue import load_catalogue
+    from sync.ledger.forms import draft_consult
+    from tests.county.test_ingest_rules import enrolled, push, request_for, sealed_chain
+
+    token, point_code, _device_no = enrolled(console.county)
+    device_id = token.split(".")[0]
+    asked = draft_consult(load_catalogue(), QUESTION, item_code="FL015", phone="13979812345")
+    assert push(console.county, token, request_for(device_id, sealed_chain(device_id, [asked]))).accepted == [[1, 1]]
+
+    desk = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    clerk = desk.new_page()
+    clerk.set_default_timeout(10_000)
+    console_shots.sign_in(clerk, site, console.users["department"].username)
+    clerk.goto(f"{site}/console/consultations")
+    clerk.click("text=咨询 1")
+    assert clerk.inner_text("#source") == f"代办点转来：瑶里村小卖部（{point_code}，1 号机）"
+    assert "139****2345" in clerk.content() and "13979812345" not in clerk.content()
+    assert "2026年12月01日前" in clerk.content()  # received Friday 09:30: due after Monday and Tuesday
+    assert "送回这个代办点的电脑" in clerk.inner_text("label[for=text]")
+    console_shots.look(clerk, "consultation-relayed")
+    desk.close()

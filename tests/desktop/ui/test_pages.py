@@ -21,8 +21,9 @@ def test_f_keys_open_every_page(qtbot, window):
         "dayclose",
         "sync",
         "settings",
+        "consult",
     ]
-    for n, key in zip((1, 2, 3, 4, 5, 6, 7, 8, 10), window.pages):  # F9 prints the receipt on the record page
+    for n, key in zip((1, 2, 3, 4, 5, 6, 7, 8, 10, 11), window.pages):  # F9 prints the receipt on the record page
         qtbot.keyClick(window, getattr(Qt.Key, f"Key_F{n}"))
         assert window.current_key() == key
 
