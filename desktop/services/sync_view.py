@@ -25,6 +25,8 @@ WHAT = {
     EventType.MAILING_RECORDED: "登记寄递",
     EventType.MAILING_DISPATCHED: "交寄",
     EventType.MAILING_DELIVERED: "妥投",
+    EventType.MAILING_ARRIVED: "部门回寄到点",
+    EventType.MAILING_HANDED_OVER: "部门回寄交群众",
     EventType.DAY_CLOSED: "日结",
 }
 ADVICE_CASE = "请在“台账”里找到这笔办件，按县里说的原因核对：需要时点“更正”改正，或作废后重新登记。拿不准的请问乡镇。"

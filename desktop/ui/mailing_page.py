@@ -6,6 +6,7 @@ import re
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services.handover import HandoverForm, arrived, hand_over
 from desktop.services.mailings import (
     MailingQueries,
     MailingRow,
@@ -23,7 +25,7 @@ from desktop.services.mailings import (
     dispatch,
     record_mailing,
 )
-from desktop.services.printouts import mailing_slip_pdf
+from desktop.services.printouts import mailing_slip_pdf, pickup_slip_pdf
 from desktop.services.session import Counter
 from desktop.ui.case_dialogs import ActionDialog, confirm_dialog
 from desktop.ui.case_form import checked_value, radio_row
@@ -34,7 +36,13 @@ from desktop.ui.printing import Printer
 from desktop.ui.widgets import Field, button, label
 from sync.ledger.catalogue import load_units
 from sync.ledger.forms import FormErrors, MailingForm
-from sync.ledger.kinds import MAILING_DIRECTION_LABELS, MAILING_STATE_LABELS, MailingDirection
+from sync.ledger.kinds import (
+    MAILING_DIRECTION_LABELS,
+    MAILING_STATE_LABELS,
+    RECEIVER_LABELS,
+    MailingDirection,
+    Receiver,
+)
 from sync.ledger.validation import ValidationError
 
 
@@ -146,6 +154,52 @@ class DispatchDialog(ActionDialog):
         self.finish_layout()
 
 
+class HandOverDialog(ActionDialog):
+    """已交群众: who took the department's mailing, and whether they signed the printed 领取单."""
+
+    def __init__(self, counter: Counter, row: MailingRow, parent=None) -> None:
+        super().__init__(
+            "交给群众",
+            f"“{row.contents}”（运单号 {row.tracking_no}）当面交给群众。家属代领要填代领人姓名。"
+            "可以先打印领取单请领取人签字。",
+            self._submit,
+            parent,
+            ok_text="确认已交群众",
+        )
+        self.counter, self.row = counter, row
+        self.receiver_box, self.receiver = radio_row(
+            [(value.value, text) for value, text in RECEIVER_LABELS.items()], "receiver"
+        )
+        self.receiver.idToggled.connect(lambda *_a: self._switch())
+        self.fields["receiver"] = Field("领取人", self.receiver_box)
+        self.name = QLineEdit(objectName="receiverName")
+        self.name.setPlaceholderText("代领家属的姓名")
+        self.fields["receiver_name"] = Field("代领人姓名", self.name)
+        self.signed = QCheckBox("领取人已在领取单上签字", objectName="slipSigned")
+        self.fields["signed"] = Field("领取单", self.signed)
+        for key in ("receiver", "receiver_name", "signed"):
+            self.body.addWidget(self.fields[key])
+        self.slip_button = button("打印领取单", name="printPickupInDialog")
+        self.body.addWidget(self.slip_button)
+        self.finish_layout()
+        self._switch()
+
+    def _switch(self) -> None:
+        family = checked_value(self.receiver) == Receiver.FAMILY
+        self.fields["receiver_name"].setVisible(family)
+
+    def form(self) -> HandoverForm:
+        family = checked_value(self.receiver) == Receiver.FAMILY
+        return HandoverForm(
+            receiver=checked_value(self.receiver),
+            receiver_name=self.name.text() if family else "",
+            signed=self.signed.isChecked(),
+        )
+
+    def _submit(self) -> None:
+        hand_over(self.counter, self.row.mailing_id, self.form())
+
+
 class MailingPage(QWidget):
     def __init__(self, counter: Counter, messages: MessageBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -162,6 +216,12 @@ class MailingPage(QWidget):
         self.delivered_button.clicked.connect(self.start_delivered)
         self.slip_button = button("打印交接单", name="printSlip")
         self.slip_button.clicked.connect(self.print_slip)
+        self.arrived_button = button("已到代办点", name="arrivedMailing")
+        self.arrived_button.clicked.connect(self.start_arrived)
+        self.hand_button = button("交给群众", name="handOverMailing")
+        self.hand_button.clicked.connect(self.start_hand_over)
+        self.pickup_button = button("打印领取单", name="printPickup")
+        self.pickup_button.clicked.connect(self.print_pickup)
         self.printer = Printer(counter, messages, self)
         self.state = combo("mailingState", "全部状态", [(s.value, t) for s, t in MAILING_STATE_LABELS.items()])
         self.state.currentIndexChanged.connect(self.refresh)
@@ -171,6 +231,9 @@ class MailingPage(QWidget):
             self.dispatch_button,
             self.delivered_button,
             self.slip_button,
+            self.arrived_button,
+            self.hand_button,
+            self.pickup_button,
             self.state,
             self.count_label,
         ):
@@ -210,6 +273,38 @@ class MailingPage(QWidget):
         self.dispatch_button.setEnabled(own and row.state == "recorded")
         self.delivered_button.setEnabled(own and row.state == "dispatched")
         self.slip_button.setEnabled(own)
+        incoming = bool(row and row.incoming)
+        self.arrived_button.setEnabled(incoming and row.state == "dispatched")
+        self.hand_button.setEnabled(incoming and row.state == "arrived")
+        self.pickup_button.setEnabled(incoming and row.state in ("arrived", "handed_over"))
+
+    def print_pickup(self):
+        row = self.selected()
+        if row is None:
+            return None
+        return self.printer.print_pdf("领取单", lambda: pickup_slip_pdf(self.counter, row.mailing_id))
+
+    def start_arrived(self) -> ActionDialog | None:
+        row = self.selected()
+        if row is None:
+            return None
+        return self._open(
+            confirm_dialog(
+                "已到代办点",
+                f"确认部门寄回的“{row.contents}”（运单号 {row.tracking_no}）已经送到本代办点了吗？",
+                lambda: arrived(self.counter, row.mailing_id),
+                self,
+                ok_text="确认已到代办点",
+            )
+        )
+
+    def start_hand_over(self) -> ActionDialog | None:
+        row = self.selected()
+        if row is None:
+            return None
+        dialog = HandOverDialog(self.counter, row, self)
+        dialog.slip_button.clicked.connect(self.print_pickup)
+        return self._open(dialog)
 
     def print_slip(self):
         row = self.selected()

@@ -18,6 +18,8 @@ class EventType(StrEnum):
     MAILING_RECORDED = "mailing.recorded"  # 登记寄递
     MAILING_DISPATCHED = "mailing.dispatched"  # 已交寄
     MAILING_DELIVERED = "mailing.delivered"  # 已妥投
+    MAILING_ARRIVED = "mailing.arrived"  # 部门回寄已到代办点 (the agent has the department's mailing in hand)
+    MAILING_HANDED_OVER = "mailing.handed_over"  # 部门回寄已交群众 (handed to the villager or a family member)
     DAY_CLOSED = "day.closed"  # 日结
 
 
@@ -100,6 +102,19 @@ class MailingState(StrEnum):
     RECORDED = "recorded"
     DISPATCHED = "dispatched"
     DELIVERED = "delivered"
+    ARRIVED = "arrived"  # 部门回寄 only: 已到代办点
+    HANDED_OVER = "handed_over"  # 部门回寄 only: 已交群众
+
+
+class Receiver(StrEnum):
+    """Who took a return mailing (部门回寄) at the counter."""
+
+    SELF = "self"  # 群众本人
+    FAMILY = "family"  # 家属代领 (named; the name is personal data)
+
+
+RECEIVER_LABELS = {Receiver.SELF: "本人领取", Receiver.FAMILY: "家属代领"}
+HANDOVER_PII_FIELDS = ("receiver_name",)
 
 
 class OutboxState(StrEnum):
@@ -124,4 +139,6 @@ MAILING_STATE_LABELS = {
     MailingState.RECORDED: "已登记",
     MailingState.DISPATCHED: "已交寄",
     MailingState.DELIVERED: "已妥投",
+    MailingState.ARRIVED: "已到代办点",
+    MailingState.HANDED_OVER: "已交群众",
 }

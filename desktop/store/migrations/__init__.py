@@ -13,7 +13,13 @@ from sqlalchemy import Connection, Engine
 
 from desktop.store.engine import write
 
-MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_county_feed", "0003_case_details", "0004_villager_told")
+MIGRATIONS: tuple[str, ...] = (
+    "0001_initial",
+    "0002_county_feed",
+    "0003_case_details",
+    "0004_villager_told",
+    "0005_return_handover",
+)
 
 
 def known_version() -> int:
