@@ -27,7 +27,7 @@ def pickup_slip_layout(data: PickupSlipData, paper: Paper) -> Layout:
     sheet.field("寄件部门", data.sender)
     sheet.field("内容", data.contents, bold=True)
     sheet.field("运单号", data.tracking_no)
-    sheet.field("部门寄出日期", day_text(data.mailed_date))
+    sheet.field("寄出日期", day_text(data.mailed_date))
     sheet.section("领取")
     sheet.field("代办点", f"{data.point.name}（{data.point.code}）")
     if data.handed_date is not None:

@@ -121,10 +121,11 @@ class MailingQueries:
     def _returned_row(self, row) -> MailingRow:
         """部门回寄: from the department, to be handed to the villager whose case it answers."""
         sender = self._units.get(row["unit_code"] or "", "县级部门")
+        handed = row["state"] == MailingState.HANDED_OVER
         return MailingRow(
             row["mailing_id"],
             row["business_date"],
-            RETURNED_DIRECTION_LABEL,
+            "部门回寄" if handed else RETURNED_DIRECTION_LABEL,
             f"{sender}寄来，交给群众",
             row["contents"],
             row["pieces"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -180,13 +181,19 @@ class HandOverDialog(ActionDialog):
         for key in ("receiver", "receiver_name", "signed"):
             self.body.addWidget(self.fields[key])
         self.slip_button = button("打印领取单", name="printPickupInDialog")
+        self.slip_button.setAutoDefault(False)  # Enter saves the hand-over; printing is asked for by name
+        self.ok.setDefault(True)
         self.body.addWidget(self.slip_button)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.finish_layout()
         self._switch()
+        self.receiver.buttons()[0].setFocus()  # the first choice: who takes it
 
     def _switch(self) -> None:
         family = checked_value(self.receiver) == Receiver.FAMILY
         self.fields["receiver_name"].setVisible(family)
+        if self.isVisible():
+            self.fit()  # the name field takes room: the whole form stays in view
 
     def form(self) -> HandoverForm:
         family = checked_value(self.receiver) == Receiver.FAMILY
@@ -231,15 +238,19 @@ class MailingPage(QWidget):
             self.dispatch_button,
             self.delivered_button,
             self.slip_button,
-            self.arrived_button,
-            self.hand_button,
-            self.pickup_button,
             self.state,
             self.count_label,
         ):
             top.addWidget(widget)
         top.addStretch(1)
         layout.addLayout(top)
+        returned = QHBoxLayout()  # 部门回寄: the department's mailings to hand to villagers
+        returned.addWidget(label("部门回寄：", wrap=False))
+        for widget in (self.arrived_button, self.hand_button, self.pickup_button):
+            returned.addWidget(widget)
+        returned.addWidget(label("选中一件后按回车，做下一步。", "muted", wrap=False))
+        returned.addStretch(1)
+        layout.addLayout(returned)
         self.model = MailingTableModel(MailingQueries(counter), self)
         self.table = QTableView(objectName="mailingTable")
         self.table.setModel(self.model)
@@ -250,6 +261,7 @@ class MailingPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._buttons())
+        self.table.activated.connect(lambda *_a: self.next_step())  # Enter on a 部门回寄 row: its next step
         layout.addWidget(self.table, 1)
         layout.addWidget(
             label("证照批文、申请材料免费寄递（活动日在邮政网点办理）。交寄后扫描运单号，群众和部门可以查件。", "muted")
@@ -277,6 +289,17 @@ class MailingPage(QWidget):
         self.arrived_button.setEnabled(incoming and row.state == "dispatched")
         self.hand_button.setEnabled(incoming and row.state == "arrived")
         self.pickup_button.setEnabled(incoming and row.state in ("arrived", "handed_over"))
+
+    def next_step(self) -> ActionDialog | None:
+        """A return mailing's next step at the counter: 已到代办点, then 交给群众."""
+        row = self.selected()
+        if row is None or not row.incoming:
+            return None
+        if row.state == "dispatched":
+            return self.start_arrived()
+        if row.state == "arrived":
+            return self.start_hand_over()
+        return None
 
     def print_pickup(self):
         row = self.selected()
