@@ -104,6 +104,35 @@ def counter_step(session: Session, box: PiiBox, mailing: ReturnMailing) -> Count
     return CounterStep("部门已寄出", "部门已寄出，尚未到代办点")
 
 
+def counter_history(mailing: ReturnMailing) -> list[tuple[str, str, str, str]]:
+    """(when, who, what, note) of the counter's steps with a return mailing, for a case's history (no names)."""
+    steps = []
+    if mailing.arrived_at:
+        steps.append((mailing.arrived_at, "代办点", "部门回寄已到代办点", mailing.contents))
+    if mailing.handed_at:
+        who = RECEIVER_LABELS.get(Receiver(mailing.receiver), "") if mailing.receiver else ""
+        steps.append((mailing.handed_at, "代办点", "部门回寄已交群众", f"{mailing.handed_date}，{who}"))
+    return steps
+
+
+def handed_labels(session: Session, case_ids: list[str]) -> dict[str, str]:
+    """case id → "已交群众 2026-11-28" / "已到代办点" / "部门已寄出" of its latest return mailing (for lists)."""
+    labels: dict[str, str] = {}
+    if not case_ids:
+        return labels
+    found = session.scalars(
+        select(ReturnMailing).where(ReturnMailing.case_id.in_(case_ids)).order_by(ReturnMailing.mailed_at)
+    )
+    for mailing in found:
+        if mailing.handed_at:
+            labels[mailing.case_id] = f"已交群众 {mailing.handed_date}"
+        elif mailing.arrived_at:
+            labels[mailing.case_id] = f"已到代办点 {mailing.arrived_at[:10]}"
+        else:
+            labels[mailing.case_id] = f"部门已寄出 {mailing.mailed_at[:10]}"
+    return labels
+
+
 def _receiver_name(session: Session, box: PiiBox, event_id: str | None) -> str:
     if not event_id:
         return ""

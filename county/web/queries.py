@@ -8,7 +8,18 @@ from datetime import timedelta
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from county.models import Case, CountyEvent, Device, LedgerEvent, Point, SyncBatch, TamperFlag, Township
+from county.models import (
+    Case,
+    CountyEvent,
+    Device,
+    LedgerEvent,
+    Point,
+    ReturnMailing,
+    SyncBatch,
+    TamperFlag,
+    Township,
+)
+from county.services import return_mailings
 from county.services.common import aware, utcnow
 from county.services.pii import PiiBox, event_pii
 from county.services.scope import Scope
@@ -219,6 +230,8 @@ def case_events(db: Session, case: Case, rows: list[LedgerEvent] | None = None) 
         )
         for s in statuses
     ]
+    for mailing in db.scalars(select(ReturnMailing).where(ReturnMailing.case_id == case.case_id)):
+        history += return_mailings.counter_history(mailing)
     return sorted(history, key=lambda row: row[0])
 
 

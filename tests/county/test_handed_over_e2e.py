@@ -5,10 +5,12 @@ the receiver's name sealed at the county and masked wherever it is shown; a seco
 from __future__ import annotations
 
 import json
+from io import BytesIO
 
 import pytest
 import requests
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from county.api.app import create_app
@@ -112,6 +114,11 @@ def test_a_return_mailing_handed_to_a_family_member_shows_at_the_county_masked(c
         assert sign_in(console, "scjg.clerk").status_code == 303
         page = console.get(f"/console/cases/{case_id}").text
         assert "已交群众 2026-11-27（家属代领 王**，领取单已签字）" in page and FAMILY not in page
+        assert "部门回寄已到代办点" in page and "部门回寄已交群众" in page  # in the case's history too
+        exported = console.get("/console/cases/export", params={"receipt": store_receipt(store, case_id)})
+        assert exported.status_code == 200
+        (header, line) = list(load_workbook(BytesIO(exported.content)).active.values)
+        assert dict(zip(header, line))["部门回寄"] == "已交群众 2026-11-27"
     finally:
         store.close()
 
