@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from county.api.app import create_app
 from county.models import LedgerEvent, ReturnMailing
 from county.services import departments, public_lookup, return_mailings
+from desktop.services.case_detail import load_detail
 from desktop.services.handover import HandoverForm, arrived, hand_over, pickup_slip_data
 from desktop.services.mailings import MailingQueries
 from desktop.services.session import Counter
@@ -98,6 +99,9 @@ def test_a_return_mailing_handed_to_a_family_member_shows_at_the_county_masked(c
 
         report = engine_for(store).run()
         assert report.ok and report.accepted == 2 and report.rejected == 0
+        timeline = [(entry.what, entry.sync) for entry in load_detail(counter, case_id).timeline]
+        assert ("部门回寄已到代办点：营业执照正本 1 份", "已同步") in timeline
+        assert ("部门回寄已交群众 11-27（家属代领 王**）", "已同步") in timeline
 
         with county.session() as session:
             held = session.get(ReturnMailing, mailing_id)
