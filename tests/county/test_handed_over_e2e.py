@@ -5,6 +5,7 @@ the receiver's name sealed at the county and masked wherever it is shown; a seco
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -15,7 +16,8 @@ from sqlalchemy import func, select
 
 from county.api.app import create_app
 from county.models import LedgerEvent, ReturnMailing
-from county.services import departments, public_lookup, return_mailings
+from county.services import admin, departments, public_lookup, return_mailings
+from desktop.services.activation import activate
 from desktop.services.case_detail import load_detail
 from desktop.services.handover import HandoverForm, arrived, hand_over, pickup_slip_data
 from desktop.services.mailings import MailingQueries
@@ -27,7 +29,7 @@ from desktop.store.schema import event
 from sync.ledger.forms import FormErrors, draft_materials_sent
 from tests.county.test_sync_e2e import activated, engine_for
 from tests.county.web.conftest import make_staff, sign_in
-from tests.factories import make_case_draft
+from tests.factories import PASSWORD, make_case_draft
 
 TRACKING = "EA123456785CN"
 FAMILY = "王建国"
@@ -170,3 +172,41 @@ def test_a_county_that_does_not_know_an_event_kind_refuses_the_batch_and_stores_
             assert session.scalar(select(func.count()).select_from(LedgerEvent)) == 0
     finally:
         store.close()
+
+
+def test_a_second_counter_of_the_point_cannot_hand_the_same_mailing_over_again(county, tmp_path, catalogue):
+    """Two PCs at one point both list the return mailing; the one that reports it second is refused by the county
+    (lifecycle), in Chinese, and the county keeps the first hand-over."""
+    first, setup = activated(county, tmp_path)
+    with county.session() as session:
+        code = admin.issue_activation_code(session, setup["account_id"], ttl=timedelta(hours=1), actor="test").code
+        session.commit()
+    second = activate(county.base_url, code, tmp_path / "second", PASSWORD).store
+    try:
+        one = Counter(first, catalogue, Settings(tmp_path / "data"))
+        two = Counter(second, catalogue, Settings(tmp_path / "second"))
+        _decided_and_mailed_back(county, setup, first, catalogue)
+        assert engine_for(first).run().ok and engine_for(second).run().ok
+        (mailing_id,) = [r.mailing_id for r in MailingQueries(two).page(0, 10) if r.incoming]
+        for counter, form in (
+            (one, HandoverForm(receiver="family", receiver_name=FAMILY, signed=True)),
+            (two, HandoverForm(receiver="self", signed=False)),  # this PC never heard of the first hand-over
+        ):
+            arrived(counter, mailing_id)
+            hand_over(counter, mailing_id, form)
+        assert engine_for(first).run().accepted == 2
+
+        report = engine_for(second).run()
+        assert report.accepted == 0 and report.rejected == 2
+        with county.session() as session:
+            reasons = session.scalars(
+                select(LedgerEvent.reject_message).where(
+                    LedgerEvent.device_id == second.identity.device_id, LedgerEvent.status == "rejected"
+                )
+            ).all()
+            held = session.get(ReturnMailing, mailing_id)
+        assert reasons == ["这件部门回寄已经交给群众了。", "这件部门回寄已经交给群众了，不能重复交付。"]
+        assert (held.receiver, held.signed) == ("family", True)  # the first hand-over stands
+    finally:
+        first.close()
+        second.close()
