@@ -5,7 +5,7 @@ the receiver's name sealed at the county and masked wherever it is shown; a seco
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -104,6 +104,9 @@ def test_a_return_mailing_handed_to_a_family_member_shows_at_the_county_masked(c
         timeline = [(entry.what, entry.sync) for entry in load_detail(counter, case_id).timeline]
         assert ("部门回寄已到代办点：营业执照正本 1 份", "已同步") in timeline
         assert ("部门回寄已交群众 11-27（家属代领 王**）", "已同步") in timeline
+        store.rebuild_projections()  # replayed from the log and the county items, in the order first applied
+        (row,) = [r for r in MailingQueries(counter).page(0, 10) if r.incoming]
+        assert row.state_label == "已交群众 11-27（家属代领 王**）"
 
         with county.session() as session:
             held = session.get(ReturnMailing, mailing_id)
@@ -121,6 +124,9 @@ def test_a_return_mailing_handed_to_a_family_member_shows_at_the_county_masked(c
         page = console.get(f"/console/cases/{case_id}").text
         assert "已交群众 2026-11-27（家属代领 王**，领取单已签字）" in page and FAMILY not in page
         assert "部门回寄已到代办点" in page and "部门回寄已交群众" in page  # in the case's history too
+        assert store.purge_personal_data(date(2027, 6, 1)) >= 2  # retention: the name goes, the hand-over stays
+        (row,) = [r for r in MailingQueries(counter).page(0, 10) if r.incoming]
+        assert row.state_label == "已交群众 11-27（家属代领）"
         exported = console.get("/console/cases/export", params={"receipt": store_receipt(store, case_id)})
         assert exported.status_code == 200
         (header, line) = list(load_workbook(BytesIO(exported.content)).active.values)
