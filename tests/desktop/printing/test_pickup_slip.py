@@ -9,6 +9,7 @@ from pathlib import Path
 from desktop.printing.papers import PAPERS
 from desktop.printing.pickup_slip import pickup_slip_pdf
 from desktop.services.handover import HandoverForm, arrived, hand_over, pickup_slip_data
+from desktop.services.print_handover import handover_data
 from desktop.services.session import Counter
 from desktop.settings import Settings
 from desktop.store.sync_port import StoreSyncPort
@@ -65,3 +66,13 @@ def test_after_hand_over_the_slip_names_the_day_and_the_family_member_masked(sto
         folder = shots / f"pickup-slip-{key}"
         folder.mkdir(parents=True, exist_ok=True)
         assert png_pages(pdf, folder, dpi=60), key
+
+
+def test_the_hand_over_list_of_a_stopped_point_keeps_a_return_mailing_only_until_it_is_handed_over(
+    store, catalogue, tmp_path
+):
+    counter = _counter_with_return_mailing(store, catalogue, tmp_path)
+    (listed,) = handover_data(store, catalogue, reason="").mailings
+    assert listed.state_label == "已到代办点"
+    hand_over(counter, MAILING_ID, HandoverForm(receiver="self", signed=False))
+    assert handover_data(store, catalogue, reason="").mailings == ()
