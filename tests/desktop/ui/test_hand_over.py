@@ -8,8 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from desktop.services.handover import arrived
 from desktop.store.sync_port import StoreSyncPort
 from sync.wire import PullItem
+from tests.desktop.printing.pdftools import pdf_text
 from tests.desktop.ui.keyboard import KeyboardAgent
 from tests.factories import make_case_draft
 
@@ -72,3 +74,42 @@ def test_the_agent_marks_it_arrived_and_hands_it_to_a_family_member_by_keyboard(
 
     agent.press(Qt.Key.Key_Return, page.table)  # nothing more to do with it: no dialog, no second hand-over
     assert page.dialog is dialog and not page.hand_button.isEnabled() and page.pickup_button.isEnabled()
+
+
+def test_the_pickup_slip_is_printed_from_the_hand_over_dialog_then_enter_saves(
+    qtbot, window, counter, printed, tmp_path
+):
+    _mailed_back(counter)
+    arrived(counter, MAILING_ID)
+    agent = KeyboardAgent(qtbot, window)
+    agent.press(Qt.Key.Key_F4)
+    page = window.pages["mailing"]
+    agent.press(Qt.Key.Key_Tab)
+    agent.press(Qt.Key.Key_Tab, page.new_button)
+    agent.press(Qt.Key.Key_Tab, page.state)
+    agent.press(Qt.Key.Key_Space, page.hand_button, decision=True)  # arrived already: 交给群众 is next
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: dialog.isAncestorOf(QApplication.focusWidget()))
+    own, _family = dialog.receiver.buttons()
+    agent.press(Qt.Key.Key_Tab, own)
+    agent.press(Qt.Key.Key_Tab, dialog.signed)
+    agent.press(Qt.Key.Key_Space, dialog.slip_button, decision=True)  # 打印领取单, to be signed
+    with qtbot.waitSignal(page.printer.preparing.finished, timeout=30_000):
+        pass
+    preview = page.printer.preview
+    qtbot.waitExposed(preview)
+    assert preview.windowTitle() == "打印预览：领取单"
+    assert preview.grab().save(str(Path(os.environ.get("SUISHENBAN_SHOTS") or tmp_path) / "pickup-preview.png"))
+    pdf = preview.pdf
+    qtbot.keyClick(preview.print_button, Qt.Key.Key_Return)
+    with qtbot.waitSignal(page.printer.last_job.finished, timeout=30_000):
+        pass
+    assert page.printer.last_result.ok and printed[0].read_bytes().startswith(b"%PDF")
+    text = "".join(pdf_text(pdf).split())
+    assert "部门回寄领取单" in text and "□群众本人□家属代领" in text  # filled in by hand, then signed
+    agent.focused(dialog.slip_button)  # back in the dialog where it was
+    agent.press(Qt.Key.Key_Tab, dialog.slip_button, Qt.KeyboardModifier.ShiftModifier)
+    agent.press(Qt.Key.Key_Space, dialog.signed, decision=True)
+    agent.press(Qt.Key.Key_Return, dialog.signed)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert page.model.row(0).state_label == "已交群众 11-27（本人领取）"
