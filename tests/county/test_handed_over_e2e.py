@@ -22,6 +22,7 @@ from desktop.services.case_detail import load_detail
 from desktop.services.handover import HandoverForm, arrived, hand_over, pickup_slip_data
 from desktop.services.mailings import MailingQueries
 from desktop.services.session import Counter
+from desktop.services.sync_view import rejected_records
 from desktop.settings import Settings
 from desktop.store.engine import read
 from desktop.store.ledger import get_meta
@@ -213,6 +214,12 @@ def test_a_second_counter_of_the_point_cannot_hand_the_same_mailing_over_again(c
             held = session.get(ReturnMailing, mailing_id)
         assert reasons == ["这件部门回寄已经交给群众了。", "这件部门回寄已经交给群众了，不能重复交付。"]
         assert (held.receiver, held.signed) == ("family", True)  # the first hand-over stands
+        shown = [(r.what, r.subject, r.reason) for r in rejected_records(two)]  # the 同步 page's list
+        assert shown == [
+            ("部门回寄到点", f"营业执照正本 1 份（运单号 {TRACKING}）", "这件部门回寄已经交给群众了。"),
+            ("部门回寄交群众", f"营业执照正本 1 份（运单号 {TRACKING}）", "这件部门回寄已经交给群众了，不能重复交付。"),
+        ]
+        assert all("不要再交一次" in r.advice for r in rejected_records(two))
     finally:
         first.close()
         second.close()
