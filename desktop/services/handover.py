@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from desktop.printing.data import PickupSlipData
-from desktop.services.print_data import PURGED, PrintDataError, _item_name, applicant_of, point_info, print_settings
+from desktop.printing.settings import PrintSettings
+from desktop.services.print_data import PURGED, PrintDataError, _item_name, applicant_of, point_info
 from desktop.services.session import Counter
 from desktop.store.engine import read
+from desktop.store.ledger import LedgerStore
 from desktop.store.projections import ProjectionError
 from desktop.store.schema import case, mailing
-from sync.ledger.catalogue import load_units
-from sync.ledger.events import CHINA_TZ, parse_time
+from sync.ledger.catalogue import Catalogue
+from sync.ledger.events import CHINA_TZ, china_now, parse_time
 from sync.ledger.forms_base import FormErrors
 from sync.ledger.forms_handover import HandoverForm, draft_arrived, draft_handed_over
 from sync.ledger.kinds import RECEIVER_LABELS, RETURNED_DIRECTION, Receiver
@@ -44,9 +46,18 @@ def hand_over(counter: Counter, mailing_id: str, form: HandoverForm) -> None:
     _append(counter, draft_handed_over(mailing_id, form, handed_date=counter.today()))
 
 
-def pickup_slip_data(counter: Counter, mailing_id: str) -> PickupSlipData:
+def pickup_slip_data(
+    store: LedgerStore,
+    catalogue: Catalogue,
+    mailing_id: str,
+    *,
+    agent_name: str = "",
+    settings: PrintSettings | None = None,
+    printed_at: datetime | None = None,
+) -> PickupSlipData:
     """领取单 of one return mailing: blank date and receiver to fill in by hand until it is handed over."""
-    with read(counter.store.engine) as conn:
+    settings = settings or PrintSettings()
+    with read(store.engine) as conn:
         row = conn.execute(select(mailing).where(mailing.c.mailing_id == mailing_id)).mappings().first()
         if row is None or row["direction"] != RETURNED_DIRECTION:
             raise PrintDataError("台账里没有找到这件部门回寄，无法打印领取单。请在寄递台账里重新查找后再打印。")
@@ -54,18 +65,19 @@ def pickup_slip_data(counter: Counter, mailing_id: str) -> PickupSlipData:
         found = conn.execute(select(case).where(case.c.case_id == case_id)).mappings().first()
     handed = row["handed_date"]
     receiver = Receiver(row["receiver"]) if row["receiver"] else None
+    units = {unit.code: unit.name for unit in catalogue.units}
     return PickupSlipData(
-        printed_at=counter.now(),
-        point=point_info(counter.store),
+        printed_at=printed_at or china_now(),
+        point=point_info(store, agent_name),
         receipt_no=found["receipt_no"] if found else "",
-        item_name=_item_name(counter.catalogue, found["item_code"]) if found else "",
+        item_name=_item_name(catalogue, found["item_code"]) if found else "",
         applicant_name=applicant_of(found).name if found else PURGED,
-        sender=load_units().get(row["unit_code"] or "").name if row["unit_code"] in load_units() else "县级部门",
+        sender=units.get(row["unit_code"] or "", "县级部门"),
         contents=row["contents"],
         tracking_no=row["tracking_no"] or "",
         mailed_date=parse_time(row["dispatched_at"]).astimezone(CHINA_TZ).date(),
         handed_date=date.fromisoformat(handed) if handed else None,
         receiver_label=RECEIVER_LABELS[receiver] if receiver else "",
         receiver_name=mask_name(row["receiver_name"]) if row["receiver_name"] else "",
-        training=print_settings(counter.store, training=counter.training).training,
+        training=settings.training,
     )

@@ -96,7 +96,7 @@ def test_a_return_mailing_handed_to_a_family_member_shows_at_the_county_masked(c
         assert twice.value.errors["mailing"] == "这件部门回寄已经交给群众了，不能重复交付。"
         assert _events(store) == before + 2
 
-        slip = pickup_slip_data(counter, mailing_id)
+        slip = pickup_slip_data(store, catalogue, mailing_id)
         assert (slip.receiver_label, slip.receiver_name, slip.tracking_no) == ("家属代领", "王**", TRACKING)
         assert slip.sender == "县市监局" and str(slip.handed_date) == "2026-11-27"
 

@@ -47,7 +47,9 @@ def squeezed(pdf: bytes) -> str:
 
 def test_before_hand_over_the_slip_leaves_date_and_receiver_to_fill_in(store, catalogue, tmp_path):
     counter = _counter_with_return_mailing(store, catalogue, tmp_path)
-    text = squeezed(pickup_slip_pdf(pickup_slip_data(counter, MAILING_ID), PAPERS["a4"]))
+    text = squeezed(
+        pickup_slip_pdf(pickup_slip_data(counter.store, counter.catalogue, MAILING_ID, printed_at=NOW), PAPERS["a4"])
+    )
     assert "部门回寄领取单" in text and "营业执照正本1份" in text and "EA123456785CN" in text
     assert "寄件部门县市监局" in text and "寄出日期2026年11月27日" in text
     assert "□群众本人□家属代领" in text and "领取人签名" in text and "代办员签名" in text
@@ -59,7 +61,7 @@ def test_after_hand_over_the_slip_names_the_day_and_the_family_member_masked(sto
     hand_over(counter, MAILING_ID, HandoverForm(receiver="family", receiver_name="龚德䶮", signed=True))
     shots = Path(os.environ.get("SUISHENBAN_SHOTS") or tmp_path)
     for key, paper in PAPERS.items():
-        pdf = pickup_slip_pdf(pickup_slip_data(counter, MAILING_ID), paper)
+        pdf = pickup_slip_pdf(pickup_slip_data(counter.store, counter.catalogue, MAILING_ID, printed_at=NOW), paper)
         text = squeezed(pdf)
         assert "领取日期2026年11月28日" in text and "领取人家属代领：龚**" in text, key
         assert "龚德䶮" not in text and pdf_pages(pdf) == 1, key
