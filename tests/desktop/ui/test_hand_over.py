@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.services.handover import arrived
+from desktop.services.overview import reminders
 from desktop.store.sync_port import StoreSyncPort
 from sync.wire import PullItem
 from tests.desktop.printing.pdftools import pdf_text
@@ -81,6 +82,8 @@ def test_the_pickup_slip_is_printed_from_the_hand_over_dialog_then_enter_saves(
 ):
     _mailed_back(counter)
     arrived(counter, MAILING_ID)
+    waiting = "有 1 件部门回寄已到代办点、还没交给群众，请通知群众来取，交出后在“寄递”页点“交给群众”。"
+    assert waiting in reminders(counter)  # the home screen reminds the agent while it waits at the point
     agent = KeyboardAgent(qtbot, window)
     agent.press(Qt.Key.Key_F4)
     page = window.pages["mailing"]
@@ -113,3 +116,4 @@ def test_the_pickup_slip_is_printed_from_the_hand_over_dialog_then_enter_saves(
     agent.press(Qt.Key.Key_Return, dialog.signed)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert page.model.row(0).state_label == "已交群众 11-27（本人领取）"
+    assert waiting not in reminders(counter)
