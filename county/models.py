@@ -251,6 +251,14 @@ class ReturnMailing(Base):
     mailed_at: Mapped[str] = mapped_column(String(40))  # China time, county clock
     actor: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # At the counter (pushed events): 已到代办点, then 已交群众. The family member's name stays sealed in the
+    # hand-over's ledger_event row (handed_event_id), like every personal field.
+    arrived_at: Mapped[str | None] = mapped_column(String(40), nullable=True)  # device time
+    handed_at: Mapped[str | None] = mapped_column(String(40), nullable=True)  # device time
+    handed_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    receiver: Mapped[str | None] = mapped_column(String(10), nullable=True)  # sync.ledger.kinds.Receiver
+    handed_event_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    signed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class MonthExtension(Base):

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, select
 from sqlalchemy.orm import Session
 
-from county.models import Case, Device, EvidenceImage, Mailing, Point, Township
+from county.models import Case, Device, EvidenceImage, Mailing, Point, ReturnMailing, Township
 from county.services import bulk, catalogues, consultations
 from county.services.crediting import Credit, MonthClock
 from county.services.points import completion_month
@@ -22,7 +22,7 @@ from sync.ledger.catalogue import Catalogue, CatalogueError
 from sync.ledger.events import Event
 from sync.ledger.kinds import COUNTY_EVENT_TYPES, CaseState, EventType, Flow, MailingState
 from sync.ledger.lifecycle import LifecycleError, next_state
-from sync.ledger.mailings import MailingStateError, next_mailing_state
+from sync.ledger.mailings import RETURN_EVENTS, MailingStateError, next_mailing_state, next_return_state
 from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
 
 CASE_EVENTS = {EventType.CASE_AMENDED, EventType.CASE_VOIDED, EventType.CASE_COMPLETED, EventType.MATERIALS_SENT}
@@ -31,6 +31,9 @@ MAILING_EVENTS = {EventType.MAILING_DISPATCHED, EventType.MAILING_DELIVERED}
 CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 MAILING_TABLE: Table = Mailing.__table__  # type: ignore[assignment]
 EVIDENCE_TABLE: Table = EvidenceImage.__table__  # type: ignore[assignment]
+RETURN_TABLE: Table = ReturnMailing.__table__  # type: ignore[assignment]
+_RETURN_CHANGES = ("arrived_at", "handed_at", "handed_date", "receiver", "handed_event_id", "signed")
+_RETURN_COLUMNS = ("mailing_id", "point_id", *_RETURN_CHANGES)
 _CASE_COLUMNS = (
     "case_id",
     "point_id",
@@ -100,6 +103,7 @@ class CaseBook:
         self.session, self.point, self.clock = session, point, clock
         self.cases: dict[str, Row] = {}
         self.mailings: dict[str, Row] = {}
+        self.returns: dict[str, Row] = {}  # 部门回寄 the counter reports arrived or handed over
         self.receipts: set[str] = set()  # the point's receipt numbers among those the batch uses
         self.touched_months: set[str] = set()  # months whose points a completion or a void changed
         self.flagged: list[tuple[int, str, Credit]] = []  # (seq, case_id, credit) of completions not in their month
@@ -110,7 +114,7 @@ class CaseBook:
 
     def load(self, events: Iterable[Event]) -> None:
         """Read every case, mailing and receipt number these events name: one query per table."""
-        case_ids, mailing_ids, receipts = [], [], []
+        case_ids, mailing_ids, receipts, return_ids = [], [], [], []
         for event in events:
             body = event.body
             if event.type is EventType.CASE_RECORDED or event.type in CASE_EVENTS or event.type is EVIDENCE:
@@ -119,6 +123,14 @@ class CaseBook:
                     receipts.append(body.get("receipt_no"))
             elif event.type is EventType.MAILING_RECORDED or event.type in MAILING_EVENTS:
                 mailing_ids.append(body.get("mailing_id"))
+            elif event.type in RETURN_EVENTS:
+                return_ids.append(body.get("mailing_id"))
+        if ids := _ids(return_ids):
+            columns = [RETURN_TABLE.c[name] for name in _RETURN_COLUMNS]
+            for found in self.session.execute(
+                select(*columns).where(among(self.session, RETURN_TABLE.c.mailing_id, ids))
+            ).mappings():
+                self.returns[found["mailing_id"]] = Row(dict(found))
         if ids := _ids(case_ids):
             columns = [CASE_TABLE.c[name] for name in _CASE_COLUMNS]
             for found in self.session.execute(
@@ -215,8 +227,41 @@ class CaseBook:
                 consultations.relay(self.session, event, device, self.consult_phones.get(event.event_id))
             except consultations.RelayRefused as refused:
                 raise RejectEvent(refused.code, refused.message) from refused
+        elif kind in RETURN_EVENTS:
+            self._check(event, self._catalogue(None), check)
+            self._hand_over(event)
         else:  # day.closed
             self._check(event, self._catalogue(None), check)
+
+    def _hand_over(self, event: Event) -> None:
+        """部门回寄 at the point: 已到代办点, then 已交群众 once (a second hand-over is refused as lifecycle)."""
+        found = self.returns.get(str(event.body.get("mailing_id")))
+        if found is None or found.values["point_id"] != self.point.id:
+            raise RejectEvent("unknown_mailing", "县里没有这件部门回寄的记录，无法登记到达或交付。")
+        values = found.values
+        state = (
+            MailingState.HANDED_OVER
+            if values["handed_at"]
+            else MailingState.ARRIVED
+            if values["arrived_at"]
+            else MailingState.DISPATCHED
+        )
+        try:
+            next_return_state(state, event.type)
+        except MailingStateError as exc:
+            raise RejectEvent("lifecycle", str(exc)) from exc
+        if event.type is EventType.MAILING_ARRIVED:
+            found.set("arrived_at", event.occurred_at)
+            return
+        body = event.body
+        for column, value in (
+            ("handed_at", event.occurred_at),
+            ("handed_date", body["handed_date"]),
+            ("receiver", body["receiver"]),
+            ("handed_event_id", event.event_id),
+            ("signed", bool(body["signed"])),
+        ):
+            found.set(column, value)
 
     def _record(self, event: Event, device: Device, check: object) -> None:
         catalogue = self._catalogue(str(event.body.get("catalogue_version")))
@@ -337,6 +382,7 @@ class CaseBook:
         _write(self.session, CASE_TABLE, "case_id", self.cases.values(), _CASE_CHANGES)
         _write(self.session, MAILING_TABLE, "mailing_id", self.mailings.values(), ("state", "tracking_no"))
         bulk.insert_rows(self.session, EVIDENCE_TABLE, self.evidence)
+        _write(self.session, RETURN_TABLE, "mailing_id", self.returns.values(), _RETURN_CHANGES)
 
 
 def _write(session: Session, table: Table, key: str, rows: Iterable[Row], columns: tuple[str, ...]) -> None:

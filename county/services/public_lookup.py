@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from county.config import Limits, Settings
 from county.errors import CountyError, Refusal
-from county.models import Case, CountyEvent, LedgerEvent, LookupFailure, Point, Township
+from county.models import Case, CountyEvent, LedgerEvent, LookupFailure, Point, ReturnMailing, Township
 from county.services.common import utcnow
 from sync.ledger.catalogue import load_catalogue
 from sync.ledger.check_code import normalize_code, verify_check_code
@@ -123,16 +123,20 @@ def case_status(session: Session, receipt_no: str) -> CaseStatus:
         raise CountyError(Refusal.NOT_FOUND, "no_case", WRONG)
     case, point_name, township = found
     item = next((i for i in load_catalogue().items if i.code == case.item_code), None)
+    returned = session.scalars(select(ReturnMailing).where(ReturnMailing.case_id == case.case_id)).all()
+    state_label = CASE_STATE_LABELS[CaseState(case.state)]
+    if any(mailing.handed_at for mailing in returned):
+        state_label += "，已交群众"
     return CaseStatus(
         receipt_no=case.receipt_no,
         item_code=case.item_code,
         item_name=item.name if item else case.item_code,
         point_name=point_name,
         township=township,
-        state_label=CASE_STATE_LABELS[CaseState(case.state)],
+        state_label=state_label,
         business_date=case.business_date,
         completed_at=case.completed_at,
-        steps=tuple(sorted(_steps(session, case), key=lambda step: step.at)),
+        steps=tuple(sorted(_steps(session, case) + _return_steps(returned), key=lambda step: step.at)),
     )
 
 
@@ -153,6 +157,18 @@ def _steps(session: Session, case: Case) -> list[Step]:
         )
     )
     steps += [Step(p.get("changed_at", ""), "县级部门", p.get("label", ""), p.get("note", "")) for p in statuses]
+    return steps
+
+
+def _return_steps(returned) -> list[Step]:
+    """部门回寄 on its way back: mailed by the department, at the point, handed over (never who took it)."""
+    steps = []
+    for mailing in returned:
+        steps.append(Step(mailing.mailed_at, "县级部门", "部门已寄回", mailing.contents))
+        if mailing.arrived_at:
+            steps.append(Step(mailing.arrived_at, "代办点", "已到代办点", mailing.contents))
+        if mailing.handed_at:
+            steps.append(Step(mailing.handed_at, "代办点", "已交群众", mailing.contents))
     return steps
 
 

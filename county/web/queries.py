@@ -8,8 +8,19 @@ from datetime import timedelta
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from county.models import Case, CountyEvent, Device, FraudReview, LedgerEvent, Point, SyncBatch, TamperFlag, Township
-from county.services import fraud_review
+from county.models import (
+    Case,
+    CountyEvent,
+    Device,
+    FraudReview,
+    LedgerEvent,
+    Point,
+    ReturnMailing,
+    SyncBatch,
+    TamperFlag,
+    Township,
+)
+from county.services import fraud_review, return_mailings
 from county.services.common import aware, utcnow
 from county.services.pii import PiiBox, event_pii
 from county.services.scope import Scope
@@ -230,6 +241,8 @@ def case_events(db: Session, case: Case, rows: list[LedgerEvent] | None = None) 
         )
         for s in statuses
     ]
+    for mailing in db.scalars(select(ReturnMailing).where(ReturnMailing.case_id == case.case_id)):
+        history += return_mailings.counter_history(mailing)
     return sorted(history, key=lambda row: row[0])
 
 

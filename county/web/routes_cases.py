@@ -106,7 +106,8 @@ def case_page(request: Request, case_id: str, who: Anyone):
         history = queries.case_events(db, case, rows)
         person = queries.applicant(db, request.app.state.core.pii, case, masked=True, rows=rows)
         due = DueDates(db).of(case)
-        mailed = return_mailings.of_case(db, case)
+        box = request.app.state.core.pii
+        mailed = [(m, return_mailings.counter_step(db, box, m)) for m in return_mailings.of_case(db, case)]
         images = evidence.of_case(db, case) if who.role in MAY_SEE_IMAGES else None
     return page(
         request,

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from county.models import Point, Township
+from county.services import return_mailings
 from county.services.common import audit
 from county.services.staff import ALL_ROLES, StaffRole
 from county.web import queries
@@ -45,6 +46,7 @@ HEADER = (
     "申请人",
     "证件号码",
     "手机号",
+    "部门回寄",
 )
 
 
@@ -73,8 +75,10 @@ def export_cases(
         dues = DueDates(db)
         box = request.app.state.core.pii
         items = {entry.code: entry.name for entry in load_catalogue().items}
+        handed = return_mailings.handed_labels(db, [row[0].case_id for row in rows])
         lines = [
             _line(case, code, point_name, town, items, dues, queries.applicant(db, box, case, masked=masked))
+            + (handed.get(case.case_id, ""),)
             for case, code, point_name, town in rows
         ]
     with writing(request, who) as db:  # the export itself is recorded: what was asked, how many, masked or not

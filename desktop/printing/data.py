@@ -218,3 +218,22 @@ class HandoverData:
     mailings: tuple[MailingRow, ...]  # not yet delivered: to be followed by the township
     unsynced: int  # records the county has not received
     training: bool = False
+
+
+@dataclass(frozen=True)
+class PickupSlipData:
+    """领取单: the villager (or a family member) signs for a return mailing (部门回寄) handed over at the point."""
+
+    printed_at: datetime
+    point: PointInfo
+    receipt_no: str
+    item_name: str
+    applicant_name: str  # masked
+    sender: str  # the department that mailed it back
+    contents: str
+    tracking_no: str
+    mailed_date: date
+    handed_date: date | None  # None until handed over: the slip is filled in by hand
+    receiver_label: str  # 本人领取 / 家属代领, or "" until handed over
+    receiver_name: str  # masked family member's name, or ""
+    training: bool = False

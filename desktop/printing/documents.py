@@ -5,17 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from desktop.printing.data import DaySheetData, GuideData, HandoverData, MailingSlipData, NoticeData, ReceiptData
+from desktop.printing.data import (
+    DaySheetData,
+    GuideData,
+    HandoverData,
+    MailingSlipData,
+    NoticeData,
+    PickupSlipData,
+    ReceiptData,
+)
 from desktop.printing.day_sheet import day_sheet_layout
 from desktop.printing.guide import guide_layout, notice_layout
 from desktop.printing.handover import handover_layout
 from desktop.printing.mailing_slip import mailing_slip_layout
 from desktop.printing.ops import Layout
 from desktop.printing.papers import Paper
+from desktop.printing.pickup_slip import pickup_slip_layout
 from desktop.printing.receipt import receipt_layout
 from desktop.printing.render import render_pdf
 
-DocumentData = ReceiptData | MailingSlipData | DaySheetData | GuideData | NoticeData | HandoverData
+DocumentData = ReceiptData | MailingSlipData | DaySheetData | GuideData | NoticeData | HandoverData | PickupSlipData
 
 # key → (data type, layout function, Chinese name); the keys name sample files and print jobs.
 DOCUMENTS: dict[str, tuple[type, Callable[[Any, Paper], Layout], str]] = {
@@ -25,6 +34,7 @@ DOCUMENTS: dict[str, tuple[type, Callable[[Any, Paper], Layout], str]] = {
     "guide": (GuideData, guide_layout, "办事指南"),
     "notice": (NoticeData, notice_layout, "一次性告知单"),
     "handover": (HandoverData, handover_layout, "交接清单"),
+    "pickup-slip": (PickupSlipData, pickup_slip_layout, "部门回寄领取单"),
 }
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from desktop.services.cases import yuan
+from desktop.services.mailings import returned_state_label
 from desktop.services.session import Counter
 from desktop.services.workdays import current_table
 from desktop.store.engine import read
@@ -44,6 +45,7 @@ _CHANGE_LABELS = {
     "mobile": "手机号码",
 }
 FROM_COUNTY = "来自县里"
+HANDOVER_TYPES = (EventType.MAILING_ARRIVED.value, EventType.MAILING_HANDED_OVER.value)
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,32 @@ def _returned_entries(rows: list[tuple[dict, str, str]]) -> list[tuple[str, str,
     ]
 
 
+def _handed_entries(conn, rows: list[tuple[dict, str, str]]) -> list[tuple[str, str, str]]:
+    """The agent's steps with the case's return mailings (已到代办点, 已交群众, the receiver masked) and their sync."""
+    ids = [payload.get("mailing_id") for payload, _created, outcome in rows if outcome == "applied"]
+    if not ids:
+        return []
+    shown = {
+        row["mailing_id"]: row for row in conn.execute(select(mailing).where(mailing.c.mailing_id.in_(ids))).mappings()
+    }
+    steps = conn.execute(
+        select(event.c.type, event.c.occurred_at, event.c.subject_id, outbox.c.state)
+        .join(outbox, outbox.c.seq == event.c.seq)
+        .where(event.c.subject_id.in_(ids), event.c.type.in_(HANDOVER_TYPES))
+        .order_by(event.c.seq)
+    ).all()
+    out = []
+    for step in steps:
+        row = shown[step.subject_id]
+        what = (
+            f"部门回寄已到代办点：{row['contents']}"
+            if step.type == EventType.MAILING_ARRIVED
+            else f"部门回寄{returned_state_label(row)}"
+        )
+        out.append((step.occurred_at, what, OUTBOX_STATE_LABELS.get(step.state, step.state)))
+    return out
+
+
 def _county_entries(rows: list[tuple[dict, str, str]]) -> list[tuple[str, str, str]]:
     """The county's statuses for this case as (time, what, where from); one it could not take is said so."""
     out = []
@@ -205,7 +233,8 @@ def load_detail(counter: Counter, case_id: str) -> CaseDetail:
         }
         county_rows = _county_rows(conn, case_id)
         returned = _county_rows(conn, case_id, "return_mailing")
-    county = _county_entries(county_rows) + _returned_entries(returned)
+        handed = _handed_entries(conn, returned)
+    county = _county_entries(county_rows) + _returned_entries(returned) + handed
     item = counter.catalogue.by_code(row["item_code"])
     names = {m.code: m.name for m in item.guide.materials}
     materials_raw = {m["code"]: m["status"] for m in json.loads(row["materials_json"])}

@@ -15,15 +15,30 @@ from sync.ledger.forms import MailingForm, draft_delivered, draft_dispatch, draf
 from sync.ledger.kinds import (
     MAILING_DIRECTION_LABELS,
     MAILING_STATE_LABELS,
+    RECEIVER_LABELS,
     RETURNED_DIRECTION,
     RETURNED_DIRECTION_LABEL,
     MailingDirection,
     MailingState,
+    Receiver,
 )
 from sync.ledger.receipts import ReceiptNoError, parse_receipt_no
 from sync.ledger.validation import ValidationError, mask_mobile, mask_name
 
 RETURNED_STATE_LABEL = "部门已寄出，待交群众"
+
+
+def returned_state_label(row) -> str:
+    """Where a return mailing stands at the counter; once handed over, the day and who took it (masked)."""
+    state = MailingState(row["state"])
+    if state is MailingState.DISPATCHED:
+        return RETURNED_STATE_LABEL
+    if state is MailingState.ARRIVED:
+        return "已到代办点，待交群众"
+    who = RECEIVER_LABELS[Receiver(row["receiver"])]
+    if row["receiver_name"]:
+        who += f" {mask_name(row['receiver_name'])}"
+    return f"已交群众 {row['handed_date'][5:]}（{who}）"
 
 
 @dataclass(frozen=True)
@@ -106,16 +121,17 @@ class MailingQueries:
     def _returned_row(self, row) -> MailingRow:
         """部门回寄: from the department, to be handed to the villager whose case it answers."""
         sender = self._units.get(row["unit_code"] or "", "县级部门")
+        handed = row["state"] == MailingState.HANDED_OVER
         return MailingRow(
             row["mailing_id"],
             row["business_date"],
-            RETURNED_DIRECTION_LABEL,
+            "部门回寄" if handed else RETURNED_DIRECTION_LABEL,
             f"{sender}寄来，交给群众",
             row["contents"],
             row["pieces"],
             len(json.loads(row["case_ids_json"])),
             row["state"],
-            RETURNED_STATE_LABEL,
+            returned_state_label(row),
             row["tracking_no"] or "",
             incoming=True,
         )

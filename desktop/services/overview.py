@@ -107,6 +107,9 @@ def reminders(counter: Counter) -> list[str]:
         waiting_post = conn.execute(
             select(func.count()).select_from(mailing_table).where(mailing_table.c.state == "recorded")
         ).scalar_one()
+        to_hand = conn.execute(
+            select(func.count()).select_from(mailing_table).where(mailing_table.c.state == "arrived")
+        ).scalar_one()
     if refused := rejected(counter):
         out.append(f"有 {refused} 条记录被县里退回，请到“同步”页看县里说的原因并处理。")
     if answered := len(answers_to_pass_on(counter)):
@@ -119,6 +122,8 @@ def reminders(counter: Counter) -> list[str]:
         out.append(f"有 {returned} 件办件被部门退回，请联系群众补正材料后更正。")
     if waiting_post:
         out.append(f"有 {waiting_post} 件寄递还没交给邮政，交寄后请在“寄递”页扫描运单号。")
+    if to_hand:
+        out.append(f"有 {to_hand} 件部门回寄已到代办点、还没交给群众，请通知群众来取，交出后在“寄递”页点“交给群众”。")
     backups = list_backups(counter.store.layout.backups)
     if not backups:
         out.append("台账还没有备份过，请在“设置”里点“立即备份”，或做一次日结。")

@@ -40,6 +40,8 @@ EVENT_LABELS = {
     EventType.MAILING_RECORDED: "寄递登记",
     EventType.MAILING_DISPATCHED: "寄递交寄",
     EventType.MAILING_DELIVERED: "寄递妥投",
+    EventType.MAILING_ARRIVED: "部门回寄到点",
+    EventType.MAILING_HANDED_OVER: "部门回寄交群众",
     EventType.DAY_CLOSED: "日结",
     EventType.EVIDENCE_ATTACHED: "材料影像",
 }

@@ -94,7 +94,7 @@ def handover_data(
         mailings = (
             conn.execute(
                 select(mailing)
-                .where(mailing.c.state != MailingState.DELIVERED.value)
+                .where(mailing.c.state.not_in((MailingState.DELIVERED.value, MailingState.HANDED_OVER.value)))
                 .order_by(mailing.c.business_date, mailing.c.recorded_at)
             )
             .mappings()

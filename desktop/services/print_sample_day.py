@@ -5,12 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
-from desktop.printing.data import DaySheetData, GuideData, HandoverData, MailingSlipData, NoticeData, ReceiptData
+from sqlalchemy import select
+
+from desktop.printing.data import (
+    DaySheetData,
+    GuideData,
+    HandoverData,
+    MailingSlipData,
+    NoticeData,
+    PickupSlipData,
+    ReceiptData,
+)
 from desktop.printing.settings import PrintSettings
+from desktop.services.handover import pickup_slip_data
 from desktop.services.print_data import guide_data, mailing_slip_data, notice_data, receipt_data
 from desktop.services.print_day import day_sheet_data
 from desktop.services.print_handover import handover_data
+from desktop.store.engine import read
 from desktop.store.ledger import LedgerStore
+from desktop.store.schema import case
+from desktop.store.sync_port import StoreSyncPort
 from sync.ledger.catalogue import Catalogue
 from sync.ledger.events import CHINA_TZ, EventDraft, format_time
 from sync.ledger.forms import (
@@ -24,6 +38,8 @@ from sync.ledger.forms import (
     draft_void,
     s10_check_digit,
 )
+from sync.ledger.forms_handover import HandoverForm, draft_arrived, draft_handed_over
+from sync.wire import PullItem
 
 SAMPLE_DATE = date(2026, 11, 27)
 SAMPLE_POINT = "瑶里镇瑶里村便民代办点"
@@ -31,6 +47,8 @@ SAMPLE_AGENT = "李春华"
 SAMPLE_HANDOVER_REASON = "本代办点已被县里撤销（原因：示例），暂时不能同步。"
 SAMPLE_KEY = b"sample-check-key: not for use!!!"  # 32 bytes; a real point's key comes with its enrolment
 SAMPLE_TRACKING = f"EA60718325{s10_check_digit('60718325')}CN"
+SAMPLE_RETURN_TRACKING = f"EA70218346{s10_check_digit('70218346')}CN"
+SAMPLE_RETURNED = "0195f0a0c0de7000800000000000a001"  # the county's id of the return mailing
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,7 @@ class SampleDay:
     voided_case: str  # 缴纳话费, voided
     phone_case: str  # 缴纳话费 50 元 re-recorded for a 中国电信 number, completed
     mailing: str  # the approval materials to 县市监局, dispatched
+    returned: str  # 县城管局's return mailing (部门回寄) of an earlier licence, handed to a family member
 
 
 def _at(draft: EventDraft, hour: int, minute: int, day: date = SAMPLE_DATE) -> EventDraft:
@@ -192,7 +211,29 @@ def record_sample_day(store: LedgerStore, catalogue: Catalogue, day: date = SAMP
     mailing_id = mailing.body["mailing_id"]
     store.append(_at(draft_materials_sent(approval, mailing_id), 16, 11, day))
     store.append(_at(draft_dispatch(mailing_id, SAMPLE_TRACKING), 16, 30, day))
-    return SampleDay(day, approval, payment, org, home, voided, phone, mailing_id)
+    returned = _returned(store, org, day)
+    return SampleDay(day, approval, payment, org, home, voided, phone, mailing_id, returned)
+
+
+def _returned(store: LedgerStore, case_id: str, day: date) -> str:
+    """县城管局 mails the 户外广告 approval back through the point; a family member takes it that afternoon."""
+    with read(store.engine) as conn:
+        receipt_no = conn.execute(select(case.c.receipt_no).where(case.c.case_id == case_id)).scalar_one()
+    payload = {
+        "mailing_id": SAMPLE_RETURNED,
+        "case_id": case_id,
+        "receipt_no": receipt_no,
+        "unit_code": "cgj",
+        "tracking_no": SAMPLE_RETURN_TRACKING,
+        "contents": "户外广告设置审批决定书 1 份",
+        "mailed_at": format_time(datetime.combine(day, time(9, 0), CHINA_TZ)),
+    }
+    item = PullItem(cursor=1, kind="return_mailing", created_at=f"{day.isoformat()}T01:00:00Z", payload=payload)
+    StoreSyncPort(store).store_pulled([item], 1)
+    store.append(_at(draft_arrived(SAMPLE_RETURNED), 14, 0, day))
+    handed = HandoverForm(receiver="family", receiver_name="程建军", signed=True)
+    store.append(_at(draft_handed_over(SAMPLE_RETURNED, handed, handed_date=day), 16, 45, day))
+    return SAMPLE_RETURNED
 
 
 def sample_documents(
@@ -202,7 +243,7 @@ def sample_documents(
     *,
     settings: PrintSettings | None = None,
     printed_at: datetime | None = None,
-) -> dict[str, ReceiptData | MailingSlipData | DaySheetData | GuideData | NoticeData | HandoverData]:
+) -> dict[str, ReceiptData | MailingSlipData | DaySheetData | GuideData | NoticeData | HandoverData | PickupSlipData]:
     """Each document, keyed like documents.DOCUMENTS, built by the real queries from the sample day."""
     settings = settings or PrintSettings(check_key=SAMPLE_KEY)
     printed_at = printed_at or datetime.combine(day.business_date, time(17, 30), CHINA_TZ)
@@ -215,4 +256,5 @@ def sample_documents(
         "guide": guide_data(catalogue, "FL015", printed_at=printed_at),
         "notice": notice_data(store, catalogue, day.approval_case, **common),
         "handover": handover_data(store, catalogue, reason=SAMPLE_HANDOVER_REASON, **common),
+        "pickup-slip": pickup_slip_data(store, catalogue, day.returned, **common),
     }

@@ -7,6 +7,7 @@ from datetime import date
 
 from desktop.printing.documents import pdf_of
 from desktop.printing.papers import paper_by_key
+from desktop.services.handover import pickup_slip_data
 from desktop.services.print_data import guide_data, mailing_slip_data, notice_data, print_settings, receipt_data
 from desktop.services.print_day import day_sheet_data
 from desktop.services.print_handover import handover_data
@@ -66,4 +67,11 @@ def handover_pdf(counter: Counter) -> bytes:
     data = handover_data(
         counter.store, counter.catalogue, reason=counter.locked or "", settings=settings, printed_at=counter.now()
     )
+    return pdf_of(data, _paper(counter))
+
+
+def pickup_slip_pdf(counter: Counter, mailing_id: str) -> bytes:
+    """领取单 of a return mailing (部门回寄), for the villager or a family member to sign."""
+    settings = print_settings(counter.store, training=counter.training)
+    data = pickup_slip_data(counter.store, counter.catalogue, mailing_id, settings=settings, printed_at=counter.now())
     return pdf_of(data, _paper(counter))

@@ -26,6 +26,8 @@ WHAT = {
     EventType.MAILING_RECORDED: "登记寄递",
     EventType.MAILING_DISPATCHED: "交寄",
     EventType.MAILING_DELIVERED: "妥投",
+    EventType.MAILING_ARRIVED: "部门回寄到点",
+    EventType.MAILING_HANDED_OVER: "部门回寄交群众",
     EventType.DAY_CLOSED: "日结",
     EventType.EVIDENCE_ATTACHED: "材料影像",
     EventType.CONSULT_ASKED: "转给县里的咨询",
@@ -39,6 +41,11 @@ ADVICE_BY_TYPE = {
     EventType.MATERIALS_SENT: "县里没有接受这次寄送材料的记录：请在“台账”里核对这笔办件，需要时更正后重新寄送。拿不准的请问乡镇。",
 }
 ADVICE_MAILING = "请在“寄递”页核对这件寄递；需要时重新登记一件。拿不准的请问乡镇。"
+ADVICE_RETURNED = (
+    "县里记录这件部门回寄已由本点另一台电脑登记过，或还没到这一步：请核对邮件是否已经交给群众，"
+    "不要再交一次。拿不准的请问乡镇。"
+)
+ADVICE_BY_MAILING_TYPE = {EventType.MAILING_ARRIVED: ADVICE_RETURNED, EventType.MAILING_HANDED_OVER: ADVICE_RETURNED}
 ADVICE_OTHER = "这条记录不影响已登记的办件。拿不准的请问乡镇。"
 
 
@@ -223,7 +230,8 @@ def rejected_records(counter: Counter) -> list[RejectedRecord]:
             )
         elif (sent := mailings.get(ev.body.get("mailing_id"))) is not None:
             subject = sent.contents + (f"（运单号 {sent.tracking_no}）" if sent.tracking_no else "")
-            out.append(RejectedRecord(ev.seq, when(ev.occurred_at), what, "", subject, reason, ADVICE_MAILING))
+            advice = ADVICE_BY_MAILING_TYPE.get(ev.type, ADVICE_MAILING)
+            out.append(RejectedRecord(ev.seq, when(ev.occurred_at), what, "", subject, reason, advice))
         elif ev.type is EventType.CONSULT_ASKED:
             question = str(ev.body.get("question", ""))
             subject = question if len(question) <= 30 else question[:30] + "……"

@@ -280,9 +280,10 @@ class LedgerStore:
                         mailing.c.recipient_name.is_not(None),
                         mailing.c.recipient_mobile.is_not(None),
                         mailing.c.recipient_address.is_not(None),
+                        mailing.c.receiver_name.is_not(None),
                     )
                 )
-                .values(recipient_name=None, recipient_mobile=None, recipient_address=None)
+                .values(recipient_name=None, recipient_mobile=None, recipient_address=None, receiver_name=None)
             )
             set_meta(conn, purge_at=format_time(china_now()), purge_count=str(purged), purge_before=cutoff)
         return purged

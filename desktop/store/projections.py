@@ -12,7 +12,7 @@ from desktop.store.schema import PROJECTION_TABLES, case, day_total, mailing
 from sync.ledger.events import Event, parse_time
 from sync.ledger.kinds import CASE_PII_FIELDS, RETURNED_DIRECTION, CaseState, EventType, Flow, MailingState
 from sync.ledger.lifecycle import LifecycleError, next_state
-from sync.ledger.mailings import next_mailing_state
+from sync.ledger.mailings import next_mailing_state, next_return_state
 
 CASE_PUBLIC_FIELDS = ("mode", "village", "notes", "amount_fen", "materials")
 _DAY_COUNTERS = ("case_count", "voided_count", "mailing_count", "amount_fen_total", "points_estimate")
@@ -197,6 +197,27 @@ def _change_mailing(conn: Connection, event: Event) -> None:
     conn.execute(update(mailing).where(mailing.c.mailing_id == row["mailing_id"]).values(**values))
 
 
+def _hand_over(conn: Connection, event: Event) -> None:
+    """部门回寄 at the counter: 已到代办点, then 已交群众 (who took it, the day, the signed slip)."""
+    row = load_mailing(conn, event.body["mailing_id"])
+    if row["direction"] != RETURNED_DIRECTION:
+        next_mailing_state(MailingState(row["state"]), event.type)  # refuses: only a return mailing takes these
+    new_state = next_return_state(MailingState(row["state"]), event.type)
+    values: dict[str, Any] = {"state": new_state, "last_seq": event.seq}
+    if event.type is EventType.MAILING_ARRIVED:
+        values["arrived_at"] = event.occurred_at
+    else:
+        body = event.body
+        values.update(
+            handed_at=event.occurred_at,
+            handed_date=body["handed_date"],
+            receiver=body["receiver"],
+            receiver_name=(event.pii or {}).get("receiver_name"),
+            signed=bool(body["signed"]),
+        )
+    conn.execute(update(mailing).where(mailing.c.mailing_id == row["mailing_id"]).values(**values))
+
+
 def _record_returned_mailing(conn: Connection, event: Event) -> None:
     """部门回寄: the department mailed the licence or reply back through the point; the agent hands it over."""
     body = event.body
@@ -256,6 +277,8 @@ _APPLY = {
     EventType.MAILING_DISPATCHED: _change_mailing,
     EventType.MAILING_DELIVERED: _change_mailing,
     EventType.MAILING_RETURNED: _record_returned_mailing,
+    EventType.MAILING_ARRIVED: _hand_over,
+    EventType.MAILING_HANDED_OVER: _hand_over,
     EventType.DAY_CLOSED: _close_day,
     EventType.EVIDENCE_ATTACHED: _attach_evidence,
     EventType.CONSULT_ASKED: _consult_asked,

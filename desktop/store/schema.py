@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -171,6 +172,13 @@ mailing = Table(
     Column("recipient_mobile", String),
     Column("recipient_address", Text),
     Column("last_seq", Integer, nullable=False),
+    # 部门回寄 at the counter (0005): 已到代办点, then 已交群众 with who took it and the signed slip (领取单)
+    Column("arrived_at", String),
+    Column("handed_at", String),
+    Column("handed_date", String),
+    Column("receiver", String),
+    Column("receiver_name", String),
+    Column("signed", Boolean),
 )
 Index("ix_mailing_date", mailing.c.business_date)
 

@@ -143,6 +143,7 @@ class ActionDialog(QDialog):
 
 def confirm_dialog(title: str, text: str, action: Callable[[], None], parent, *, ok_text: str) -> ActionDialog:
     dialog = ActionDialog(title, text, action, parent, ok_text=ok_text)
+    dialog.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # only words to read: the focus starts on the button
     dialog.finish_layout()
     return dialog
 

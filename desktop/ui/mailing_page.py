@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services.handover import HandoverForm, arrived, hand_over
 from desktop.services.mailings import (
     MailingQueries,
     MailingRow,
@@ -23,7 +26,7 @@ from desktop.services.mailings import (
     dispatch,
     record_mailing,
 )
-from desktop.services.printouts import mailing_slip_pdf
+from desktop.services.printouts import mailing_slip_pdf, pickup_slip_pdf
 from desktop.services.session import Counter
 from desktop.ui.case_dialogs import ActionDialog, confirm_dialog
 from desktop.ui.case_form import checked_value, radio_row
@@ -34,7 +37,13 @@ from desktop.ui.printing import Printer
 from desktop.ui.widgets import Field, button, label
 from sync.ledger.catalogue import load_units
 from sync.ledger.forms import FormErrors, MailingForm
-from sync.ledger.kinds import MAILING_DIRECTION_LABELS, MAILING_STATE_LABELS, MailingDirection
+from sync.ledger.kinds import (
+    MAILING_DIRECTION_LABELS,
+    MAILING_STATE_LABELS,
+    RECEIVER_LABELS,
+    MailingDirection,
+    Receiver,
+)
 from sync.ledger.validation import ValidationError
 
 
@@ -146,6 +155,58 @@ class DispatchDialog(ActionDialog):
         self.finish_layout()
 
 
+class HandOverDialog(ActionDialog):
+    """已交群众: who took the department's mailing, and whether they signed the printed 领取单."""
+
+    def __init__(self, counter: Counter, row: MailingRow, parent=None) -> None:
+        super().__init__(
+            "交给群众",
+            f"“{row.contents}”（运单号 {row.tracking_no}）当面交给群众。家属代领要填代领人姓名。"
+            "可以先打印领取单请领取人签字。",
+            self._submit,
+            parent,
+            ok_text="确认已交群众",
+        )
+        self.counter, self.row = counter, row
+        self.receiver_box, self.receiver = radio_row(
+            [(value.value, text) for value, text in RECEIVER_LABELS.items()], "receiver"
+        )
+        self.receiver.idToggled.connect(lambda *_a: self._switch())
+        self.fields["receiver"] = Field("领取人", self.receiver_box)
+        self.name = QLineEdit(objectName="receiverName")
+        self.name.setPlaceholderText("代领家属的姓名")
+        self.fields["receiver_name"] = Field("代领人姓名", self.name)
+        self.signed = QCheckBox("领取人已在领取单上签字", objectName="slipSigned")
+        self.fields["signed"] = Field("领取单", self.signed)
+        for key in ("receiver", "receiver_name", "signed"):
+            self.body.addWidget(self.fields[key])
+        self.slip_button = button("打印领取单", name="printPickupInDialog")
+        self.slip_button.setAutoDefault(False)  # Enter saves the hand-over; printing is asked for by name
+        self.ok.setDefault(True)
+        self.body.addWidget(self.slip_button)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.finish_layout()
+        self._switch()
+        self.receiver.buttons()[0].setFocus()  # the first choice: who takes it
+
+    def _switch(self) -> None:
+        family = checked_value(self.receiver) == Receiver.FAMILY
+        self.fields["receiver_name"].setVisible(family)
+        if self.isVisible():
+            self.fit()  # the name field takes room: the whole form stays in view
+
+    def form(self) -> HandoverForm:
+        family = checked_value(self.receiver) == Receiver.FAMILY
+        return HandoverForm(
+            receiver=checked_value(self.receiver),
+            receiver_name=self.name.text() if family else "",
+            signed=self.signed.isChecked(),
+        )
+
+    def _submit(self) -> None:
+        hand_over(self.counter, self.row.mailing_id, self.form())
+
+
 class MailingPage(QWidget):
     def __init__(self, counter: Counter, messages: MessageBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -162,6 +223,12 @@ class MailingPage(QWidget):
         self.delivered_button.clicked.connect(self.start_delivered)
         self.slip_button = button("打印交接单", name="printSlip")
         self.slip_button.clicked.connect(self.print_slip)
+        self.arrived_button = button("已到代办点", name="arrivedMailing")
+        self.arrived_button.clicked.connect(self.start_arrived)
+        self.hand_button = button("交给群众", name="handOverMailing")
+        self.hand_button.clicked.connect(self.start_hand_over)
+        self.pickup_button = button("打印领取单", name="printPickup")
+        self.pickup_button.clicked.connect(self.print_pickup)
         self.printer = Printer(counter, messages, self)
         self.state = combo("mailingState", "全部状态", [(s.value, t) for s, t in MAILING_STATE_LABELS.items()])
         self.state.currentIndexChanged.connect(self.refresh)
@@ -177,6 +244,13 @@ class MailingPage(QWidget):
             top.addWidget(widget)
         top.addStretch(1)
         layout.addLayout(top)
+        returned = QHBoxLayout()  # 部门回寄: the department's mailings to hand to villagers
+        returned.addWidget(label("部门回寄：", wrap=False))
+        for widget in (self.arrived_button, self.hand_button, self.pickup_button):
+            returned.addWidget(widget)
+        returned.addWidget(label("选中一件后按回车，做下一步。", "muted", wrap=False))
+        returned.addStretch(1)
+        layout.addLayout(returned)
         self.model = MailingTableModel(MailingQueries(counter), self)
         self.table = QTableView(objectName="mailingTable")
         self.table.setModel(self.model)
@@ -187,6 +261,7 @@ class MailingPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._buttons())
+        self.table.activated.connect(lambda *_a: self.next_step())  # Enter on a 部门回寄 row: its next step
         layout.addWidget(self.table, 1)
         layout.addWidget(
             label("证照批文、申请材料免费寄递（活动日在邮政网点办理）。交寄后扫描运单号，群众和部门可以查件。", "muted")
@@ -210,6 +285,49 @@ class MailingPage(QWidget):
         self.dispatch_button.setEnabled(own and row.state == "recorded")
         self.delivered_button.setEnabled(own and row.state == "dispatched")
         self.slip_button.setEnabled(own)
+        incoming = bool(row and row.incoming)
+        self.arrived_button.setEnabled(incoming and row.state == "dispatched")
+        self.hand_button.setEnabled(incoming and row.state == "arrived")
+        self.pickup_button.setEnabled(incoming and row.state in ("arrived", "handed_over"))
+
+    def next_step(self) -> ActionDialog | None:
+        """A return mailing's next step at the counter: 已到代办点, then 交给群众."""
+        row = self.selected()
+        if row is None or not row.incoming:
+            return None
+        if row.state == "dispatched":
+            return self.start_arrived()
+        if row.state == "arrived":
+            return self.start_hand_over()
+        return None
+
+    def print_pickup(self):
+        row = self.selected()
+        if row is None:
+            return None
+        return self.printer.print_pdf("领取单", lambda: pickup_slip_pdf(self.counter, row.mailing_id))
+
+    def start_arrived(self) -> ActionDialog | None:
+        row = self.selected()
+        if row is None:
+            return None
+        return self._open(
+            confirm_dialog(
+                "已到代办点",
+                f"确认部门寄回的“{row.contents}”（运单号 {row.tracking_no}）已经送到本代办点了吗？",
+                lambda: arrived(self.counter, row.mailing_id),
+                self,
+                ok_text="确认已到代办点",
+            )
+        )
+
+    def start_hand_over(self) -> ActionDialog | None:
+        row = self.selected()
+        if row is None:
+            return None
+        dialog = HandOverDialog(self.counter, row, self)
+        dialog.slip_button.clicked.connect(self.print_pickup)
+        return self._open(dialog)
 
     def print_slip(self):
         row = self.selected()

@@ -34,6 +34,7 @@ from sync.ledger.forms_case import (
     draft_case,
 )
 from sync.ledger.forms_consult import check_consult_asked, draft_consult
+from sync.ledger.forms_handover import check_mailing_arrived, check_mailing_handed_over
 from sync.ledger.forms_mailing import (
     MailingForm,
     check_mailing_delivered,
@@ -155,6 +156,7 @@ _BODY_ONLY: dict[EventType, Callable[[object, Problems], dict]] = {
     EventType.CASE_STATUS_CHANGED: _status_changed,
     EventType.MAILING_DISPATCHED: check_mailing_dispatched,
     EventType.MAILING_DELIVERED: check_mailing_delivered,
+    EventType.MAILING_ARRIVED: check_mailing_arrived,
     EventType.DAY_CLOSED: _day_closed,
     EventType.MAILING_RETURNED: _county_only,  # arrives from the county feed, never in a push
 }
@@ -188,6 +190,8 @@ def check_event(
         take(pii, (), problems, where="pii", label="个人信息")
     elif event_type is EventType.CONSULT_ASKED:
         new_body, new_pii = check_consult_asked(body, pii, catalogue, problems)
+    elif event_type is EventType.MAILING_HANDED_OVER:
+        new_body, new_pii = check_mailing_handed_over(body, pii, problems)
     else:
         new_body, new_pii = _BODY_ONLY[event_type](body, problems), {}
         take(pii, (), problems, where="pii", label="个人信息")  # these events carry no personal fields

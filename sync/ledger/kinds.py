@@ -18,6 +18,8 @@ class EventType(StrEnum):
     MAILING_RECORDED = "mailing.recorded"  # 登记寄递
     MAILING_DISPATCHED = "mailing.dispatched"  # 已交寄
     MAILING_DELIVERED = "mailing.delivered"  # 已妥投
+    MAILING_ARRIVED = "mailing.arrived"  # 部门回寄已到代办点 (the agent has the department's mailing in hand)
+    MAILING_HANDED_OVER = "mailing.handed_over"  # 部门回寄已交群众 (handed to the villager or a family member)
     DAY_CLOSED = "day.closed"  # 日结
     EVIDENCE_ATTACHED = "evidence.attached"  # 材料影像: a scan or photo of one material, by its SHA-256
     CONSULT_ASKED = "consult.asked"  # 代办点转来的咨询: a villager's question relayed to the county
@@ -103,6 +105,19 @@ class MailingState(StrEnum):
     RECORDED = "recorded"
     DISPATCHED = "dispatched"
     DELIVERED = "delivered"
+    ARRIVED = "arrived"  # 部门回寄 only: 已到代办点
+    HANDED_OVER = "handed_over"  # 部门回寄 only: 已交群众
+
+
+class Receiver(StrEnum):
+    """Who took a return mailing (部门回寄) at the counter."""
+
+    SELF = "self"  # 群众本人
+    FAMILY = "family"  # 家属代领 (named; the name is personal data)
+
+
+RECEIVER_LABELS = {Receiver.SELF: "本人领取", Receiver.FAMILY: "家属代领"}
+HANDOVER_PII_FIELDS = ("receiver_name",)
 
 
 class OutboxState(StrEnum):
@@ -127,4 +142,6 @@ MAILING_STATE_LABELS = {
     MailingState.RECORDED: "已登记",
     MailingState.DISPATCHED: "已交寄",
     MailingState.DELIVERED: "已妥投",
+    MailingState.ARRIVED: "已到代办点",
+    MailingState.HANDED_OVER: "已交群众",
 }

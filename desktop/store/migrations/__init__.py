@@ -19,6 +19,7 @@ MIGRATIONS: tuple[str, ...] = (
     "0003_case_details",
     "0004_villager_told",
     "0005_evidence",
+    "0006_return_handover",
 )
 
 

@@ -22,6 +22,7 @@ SAMPLE_SECRETS = (
     "15807981234",
     "13907981122",
     "18979856789",
+    "程建军",  # the family member who took the return mailing: masked on the 领取单
 )
 
 
