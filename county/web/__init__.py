@@ -36,6 +36,7 @@ def routers() -> list:
         routes_settlement,
         routes_stats,
         routes_training,
+        routes_units,
     )
 
     modules = (  # routes_export before routes_cases: /console/cases/export is not a case id
@@ -55,6 +56,7 @@ def routers() -> list:
         routes_stats,
         routes_apply_console,
         routes_training,
+        routes_units,
     )
     return [module.router for module in modules]
 
