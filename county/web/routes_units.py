@@ -17,7 +17,7 @@ from county.services import admin, units
 from county.services.staff import BUREAU, StaffRole
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
 from county.web.render import page
-from county.web.routes_org import _code_page
+from county.web.routes_org import code_page
 
 router = APIRouter(prefix="/console")
 Bureau = Annotated[Viewer, allow(*BUREAU)]
@@ -68,7 +68,7 @@ def add_member(request: Request, code: str, who: Bureau, name: Text = "", covers
     except CountyError as exc:
         typed = {"name": name[:40], "covers": covers[:120]}
         return _team(request, code, who, error=exc.message, typed=typed, status=status_of(exc))
-    return _code_page(request, who, issued, account, point)
+    return code_page(request, who, issued, account, point)
 
 
 def _activity(request: Request, code: str, who: Viewer, error: str = "", done: str = "", status: int = 200):

@@ -15,7 +15,7 @@ from sync.clock import china_today
 from sync.wire import EnrolRequest
 from tests.county.web.conftest import csrf_of, sign_in
 
-pytestmark = pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("county_engine", ["sqlite", "postgres"], indirect=True)
 
 
 def client_of(console, name: str):

@@ -36,6 +36,8 @@ def test_the_bureau_adds_a_team_member_and_an_outlets_activity_day(console, site
     look(page, "team")
 
     page.goto(f"{site}/console/points/{outlet}")
+    assert "合作网点" in page.inner_text("#unit-kind")
+    look(page, "point-outlet")
     page.click("#unit-kind a")
     page.select_option("#day-weekday", label="周三")
     page.fill("#day-starts", "9:00")
