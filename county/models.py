@@ -880,3 +880,30 @@ class FraudHit(Base):
     source: Mapped[str] = mapped_column(String(10))  # ingest | scan
     found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (Index("ix_fraud_hit_point_rule_key", "point_id", "rule", "key"),)
+
+
+class TeamMember(Base):
+    """帮代办队伍成员: a member of a village-committee helper team, with an agent account of the team's own (trained
+    like every agent) and the villages or groups the member visits at home."""
+
+    __tablename__ = "team_member"
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("point.id"), index=True)
+    covers: Mapped[str] = mapped_column(String(120))  # e.g. 一组、二组、三组
+    added_by: Mapped[str] = mapped_column(String(60))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ActivityDay(Base):
+    """活动日 of a cooperating outlet (合作网点): every given weekday, or one listed date, from ``starts`` to ``ends``."""
+
+    __tablename__ = "activity_day"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("point.id"), index=True)
+    weekday: Mapped[int | None] = mapped_column(Integer)  # 0 Monday … 6 Sunday; None for a listed date
+    on_date: Mapped[date | None] = mapped_column(Date)
+    starts: Mapped[str] = mapped_column(String(5))  # "09:00", China time
+    ends: Mapped[str] = mapped_column(String(5))
+    place: Mapped[str] = mapped_column(String(60), default="")  # e.g. 营业厅大堂
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
 from county.models import Point, Township
-from county.services import texts
+from county.services import texts, units
 from county.services.admin import POINT_KINDS, point_by_code
 from county.services.common import audit
 
@@ -34,6 +34,7 @@ class Listing:
     address: str
     hours: str
     phone: str
+    activity: tuple[str, ...] = ()  # an outlet's activity days (活动日), county/services/units.py
 
 
 def set_listing(
@@ -63,7 +64,7 @@ def set_listing(
     return point
 
 
-def _listing(point: Point, township: str) -> Listing:
+def _listing(point: Point, township: str, days: dict | None = None) -> Listing:
     return Listing(
         code=point.code,
         name=point.name,
@@ -73,6 +74,7 @@ def _listing(point: Point, township: str) -> Listing:
         address=point.address or "",
         hours=point.hours or "",
         phone=point.phone if point.phone_public and point.phone else "",
+        activity=tuple(units.describe(d) for d in (days or {}).get(point.id, ())),
     )
 
 
@@ -88,7 +90,13 @@ def _active():
 def listings(session: Session, township_id: int | None = None) -> list[Listing]:
     """Every active point (of one township), by township, then village, then code."""
     query = _active() if township_id is None else _active().where(Point.township_id == township_id)
-    return [_listing(point, township) for point, township in session.execute(query)]
+    found = session.execute(query).all()
+    days = _days(session, [point for point, _ in found])
+    return [_listing(point, township, days) for point, township in found]
+
+
+def _days(session: Session, points: list[Point]) -> dict:
+    return units.schedule(session, [p.id for p in points if p.kind == "outlet"])
 
 
 def townships(session: Session) -> list[tuple[int, str, int]]:
@@ -106,4 +114,4 @@ def townships(session: Session) -> list[tuple[int, str, int]]:
 def listing(session: Session, code: str) -> Listing | None:
     """One active point by its 4-digit code; None for an unknown or revoked point."""
     found = session.execute(_active().where(Point.code == code[:4])).first()
-    return _listing(*found) if found else None
+    return _listing(*found, _days(session, [found[0]])) if found else None

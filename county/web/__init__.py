@@ -36,6 +36,7 @@ def routers() -> list:
         routes_settlement,
         routes_stats,
         routes_training,
+        routes_units,
         routes_webhooks,
     )
 
@@ -57,6 +58,7 @@ def routers() -> list:
         routes_stats,
         routes_apply_console,
         routes_training,
+        routes_units,
     )
     return [module.router for module in modules]
 

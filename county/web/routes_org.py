@@ -132,7 +132,7 @@ def point_page(
     )
 
 
-def _code_page(request: Request, who: Viewer, issued: admin.IssuedCode, account: Account, point: Point):
+def code_page(request: Request, who: Viewer, issued: admin.IssuedCode, account: Account, point: Point):
     """The activation code, shown this once (only its hash is kept), laid out to be printed for the agent."""
     response = page(request, "code.html", who, issued=issued, account=account, point=point)
     response.headers["Cache-Control"] = "no-store"
@@ -150,7 +150,7 @@ def create_account(request: Request, code: str, who: Bureau, name: Text = "", ov
             point = db.get(Point, account.point_id)
     except CountyError as exc:
         return point_page(request, code, who, error=exc.message, status=status_of(exc), typed=name[:40])
-    return _code_page(request, who, issued, account, point)
+    return code_page(request, who, issued, account, point)
 
 
 def _account(db, code: str, account_id: int) -> Account:
@@ -171,7 +171,7 @@ def issue_code(request: Request, code: str, account_id: int, who: Bureau, overri
             point = db.get(Point, account.point_id)
     except CountyError as exc:
         return point_page(request, code, who, error=exc.message, status=status_of(exc))
-    return _code_page(request, who, issued, account, point)
+    return code_page(request, who, issued, account, point)
 
 
 @router.post("/points/{code}/accounts/{account_id}/revoke")

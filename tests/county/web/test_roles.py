@@ -58,6 +58,7 @@ def url(path: str, console, ids: dict[str, int] | None = None) -> str:
         .replace("{photo_id}", str(ids.get("application_photo_id" if "/applications/" in path else "photo_id", 0)))
         .replace("{session_id}", str(ids.get("session_id", 0)))
         .replace("{event_id}", str(ids.get("event_id", "")))
+        .replace("{day_id}", str(ids.get("day_id", 0)))
     )
 
 
@@ -196,6 +197,18 @@ def test_every_console_route_declares_its_roles():
         ("POST", "/console/training"): {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK},
         ("GET", "/console/training/{session_id}"): readers,
         ("POST", "/console/training/{session_id}/attend"): {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK},
+    }
+    units = {
+        (m, p): r
+        for m, p, r in routes
+        if p.startswith("/console/points/") and p.endswith(("/team", "/activity", "/remove"))
+    }
+    assert units == {
+        ("GET", "/console/points/{code}/team"): readers,
+        ("POST", "/console/points/{code}/team"): BUREAU_ROLES,
+        ("GET", "/console/points/{code}/activity"): readers,
+        ("POST", "/console/points/{code}/activity"): BUREAU_ROLES,
+        ("POST", "/console/points/{code}/activity/{day_id}/remove"): BUREAU_ROLES,
     }
     reviewers = {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK, StaffRole.TOWNSHIP}
     fraud = {(m, p): r for m, p, r in routes if p.startswith("/console/fraud")}
