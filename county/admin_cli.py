@@ -27,7 +27,7 @@ from county.services import (
     throttle,
     workdays,
 )
-from county.services.evidence_files import ImageFolder
+from county.services.evidence_s3 import image_store
 from county.services.pii import KEY_NAMES, PiiBox, new_key
 from county.services.pii_migrate import check_key, encrypt_clear_rows
 from sync.clock import china_today
@@ -178,7 +178,7 @@ def _purge(engine, args: argparse.Namespace, settings: Settings, actor: str) -> 
             retention_days=days,
             actor=actor,
             batch=max(1, args.batch),
-            images=ImageFolder(settings.evidence_dir),
+            images=image_store(settings),
         )
     finally:
         engine.dispose()
