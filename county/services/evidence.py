@@ -74,10 +74,12 @@ def _unavailable() -> CountyError:
 
 
 def _has(folder: ImageStore, sha256: str) -> bool:
+    """Whether the store holds the image; a store out of reach is taken as "not yet": chunks still go to the
+    local partial file, and only sealing the whole waits for the store."""
     try:
         return folder.has(sha256)
     except StoreUnavailable:
-        raise _unavailable() from None
+        return False
 
 
 def _seal(folder: ImageStore, device_id: str, sha256: str, size: int, box: PiiBox) -> Upload:
