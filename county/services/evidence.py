@@ -130,6 +130,33 @@ def receive(
     return _seal(folder, device_id, sha256, state.size, box)
 
 
+def receive_whole(
+    session: Session, device_id: str, images: list[tuple[str, bytes]], folder: ImageStore, box: PiiBox
+) -> list[str]:
+    """Keep whole images that came another way than chunks (a sync file), each already checked against its hash:
+    only those an accepted event of this device names, at the size it gives; returns the hashes kept (marked
+    stored; the caller commits). Others are left out: their event was refused, or names another size."""
+    kept = []
+    for sha256, data in images:
+        rows = session.scalars(
+            select(EvidenceImage).where(
+                EvidenceImage.device_id == device_id,
+                EvidenceImage.sha256 == sha256,
+                EvidenceImage.purged_at.is_(None),
+            )
+        ).all()
+        if not rows or rows[0].size != len(data):
+            continue
+        if all(row.stored_at is None for row in rows):
+            try:
+                folder.put_whole(device_id, sha256, data, box)
+            except StoreUnavailable:
+                raise _unavailable() from None
+            mark_stored(session, device_id, sha256)
+        kept.append(sha256)
+    return kept
+
+
 def mark_stored(session: Session, device_id: str, sha256: str) -> None:
     """Record that the image is whole in the store (idempotent; the caller commits)."""
     session.execute(

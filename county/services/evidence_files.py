@@ -153,6 +153,13 @@ class ImageStore:
         self.sealed.put(sha256, box.seal_bytes(data, sha256))  # the partial stays until the store has it
         path.unlink(missing_ok=True)
 
+    def put_whole(self, device_id: str, sha256: str, data: bytes, box: PiiBox) -> None:
+        """Keep a whole image that came in one piece (a sync file); any partial upload of it is dropped."""
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise HashMismatch(sha256)
+        self.sealed.put(sha256, box.seal_bytes(data, sha256))
+        self.drop_partial(device_id, sha256)
+
     def read(self, sha256: str, box: PiiBox) -> bytes:
         """The image's bytes, opened and checked against their name (a swapped file is refused)."""
         data = box.open_bytes(self.sealed.get(sha256), sha256)

@@ -1,4 +1,6 @@
-"""Export pending records to a signed sync file (同步文件) for a point with no network for days."""
+"""Export pending records to a signed sync file (同步文件) for a point with no network for days, with the
+material images (材料影像) those records attach, as far as the file's size allows (the rest follow by network or
+the next file)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from desktop.store import evidence as evidence_store
 from desktop.store.engine import read
 from desktop.store.files import atomic_write_bytes
 from desktop.store.ledger import LedgerStore, get_meta
 from desktop.version import app_version
-from sync.syncfile import pack, payload_of, signed_part
+from sync.syncfile import MAX_FILE_BYTES, image_section, pack, payload_of, signed_part
 from sync.wire import PushRequest, event_to_wire
 
 MAX_EVENTS_PER_FILE = 20_000
@@ -41,8 +44,28 @@ def export_pending(store: LedgerStore, path: Path) -> int:
         events=[event_to_wire(e) for e in events],
         app_version=app_version(),
     )
-    payload = payload_of(request)
+    payload = payload_of(
+        request, _images(store, {e.seq for e in events}, MAX_FILE_BYTES - len(payload_of(request)) - 512)
+    )
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(meta["signing_key"]))
     signature = key.sign(signed_part(store.identity.device_id, payload))
     atomic_write_bytes(path, pack(store.identity.device_id, payload, signature))
     return len(events)
+
+
+def _images(store: LedgerStore, seqs: set[int], room: int) -> list[tuple[str, bytes]]:
+    """The unsent images of the exported records, oldest first, as many as fit in ``room`` bytes; an image that
+    no longer matches its record (swapped on this PC) is left out, as the uploader leaves it out."""
+    images = []
+    for image in evidence_store.unsent(store):
+        if image.seq not in seqs:
+            continue
+        try:
+            data = evidence_store.image_data(store, image.seq)
+        except ValueError:
+            continue
+        room -= image_section(image.sha256, data)
+        if room < 0:
+            break
+        images.append((image.sha256, data))
+    return images
