@@ -38,7 +38,9 @@ def test_an_image_exported_on_a_stick_is_seen_by_the_department(county, tmp_path
     detail, (first, second) = _case_with_images(counter, [600, 500], seed=60)
     stick = tmp_path / "stick" / "瑶里村-同步.ssb"
     stick.parent.mkdir()
-    assert export_pending(counter.store, stick) == 3  # the case and its two images' records
+    exported = export_pending(counter.store, stick)
+    assert (exported.records, exported.images) == (3, 2)  # the case, its two images' records, and the images
+    assert "3 条待同步的记录和 2 张材料影像导出到" in exported.message(stick)
 
     statuses, kept = _import(county, stick.read_bytes())
     assert statuses == ["accepted"] * 3
@@ -88,4 +90,25 @@ def test_a_signed_file_whose_image_does_not_match_its_hash_is_refused_whole(coun
         from county.models import LedgerEvent
 
         assert session.scalar(select(func.count()).select_from(LedgerEvent)) == 0
+    counter.close()
+
+
+def test_images_that_do_not_fit_the_file_are_told_and_follow_later(county, tmp_path, catalogue, monkeypatch):
+    import desktop.services.sync_file as exporting
+    from sync.syncfile import image_section
+
+    counter, _setup = _counter(county, tmp_path, catalogue)
+    _detail, (first, second) = _case_with_images(counter, [500, 500], seed=62)
+    whole = export_pending(counter.store, tmp_path / "whole.ssb")
+    assert (whole.records, whole.images, whole.images_left) == (3, 2, 0)
+    room_for_one = (tmp_path / "whole.ssb").stat().st_size + 512 - image_section(second.body["sha256"], b"x" * 10)
+    monkeypatch.setattr(exporting, "MAX_FILE_BYTES", room_for_one - second.body["size"] + 10)
+    stick = tmp_path / "small.ssb"
+    part = export_pending(counter.store, stick)
+    assert (part.records, part.images, part.images_left) == (3, 1, 1)
+    assert "还有 1 张材料影像放不下" in part.message(stick)
+    _statuses, kept = _import(county, stick.read_bytes())
+    assert kept == [first.body["sha256"]]  # the oldest went on the stick; the other follows by network
+    outcome = syncing.run_sync(counter)
+    assert outcome.ok and outcome.images.images_done == 2 and outcome.images.bytes_sent == second.body["size"]
     counter.close()
