@@ -112,3 +112,28 @@ def test_images_that_do_not_fit_the_file_are_told_and_follow_later(county, tmp_p
     outcome = syncing.run_sync(counter)
     assert outcome.ok and outcome.images.images_done == 2 and outcome.images.bytes_sent == second.body["size"]
     counter.close()
+
+
+def test_the_county_command_keeps_the_images_in_the_store_its_settings_name(
+    county, tmp_path, catalogue, capsys, monkeypatch
+):
+    from county import cli as county_cli
+
+    monkeypatch.setenv("SUISHENBAN_COUNTY_PII_KEY", county.settings.pii_key)
+    monkeypatch.setenv("SUISHENBAN_COUNTY_EVIDENCE_DIR", county.settings.evidence_dir)
+    if (bucket := county.settings.evidence_s3) is not None:  # the bucket, named by the environment only
+        monkeypatch.setenv("SUISHENBAN_COUNTY_EVIDENCE_S3_BUCKET", bucket.bucket)
+        monkeypatch.setenv("SUISHENBAN_COUNTY_EVIDENCE_S3_URL", bucket.endpoint_url)
+        monkeypatch.setenv("SUISHENBAN_COUNTY_EVIDENCE_S3_ACCESS_KEY", bucket.access_key)
+        monkeypatch.setenv("SUISHENBAN_COUNTY_EVIDENCE_S3_SECRET_KEY", bucket.secret_key)
+    counter, _setup = _counter(county, tmp_path, catalogue)
+    _detail, (image,) = _case_with_images(counter, [500], seed=63)
+    stick = tmp_path / "cli.ssb"
+    export_pending(counter.store, stick)
+    assert county_cli.main(["--db", str(county.engine.url), "import", str(stick)]) == 0
+    out = capsys.readouterr().out
+    assert "新收到 2 条" in out and "收到材料影像 1 张" in out
+    assert image_store(county.settings).read(image.body["sha256"], county.box) == evidence_store.image_data(
+        counter.store, image.seq
+    )
+    counter.close()
