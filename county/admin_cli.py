@@ -27,7 +27,7 @@ from county.services import (
     throttle,
     workdays,
 )
-from county.services.evidence_files import ImageFolder
+from county.services.evidence_s3 import image_store
 from county.services.pii import KEY_NAMES, PiiBox, new_key
 from county.services.pii_migrate import check_key, encrypt_clear_rows
 from sync.clock import china_today
@@ -178,7 +178,7 @@ def _purge(engine, args: argparse.Namespace, settings: Settings, actor: str) -> 
             retention_days=days,
             actor=actor,
             batch=max(1, args.batch),
-            images=ImageFolder(settings.evidence_dir),
+            images=image_store(settings),
         )
     finally:
         engine.dispose()
@@ -415,13 +415,16 @@ def _dispatch(session, args, actor: str, settings: Settings) -> str:
             raise CountyError(
                 Refusal.INVALID, "unreadable", f"读不了这个文件：{args.file}（{type(exc).__name__}）。"
             ) from exc
+        kept: list[str] = []
         result = sync_file.import_file(
-            session, data, max_events=sync_file_limit(settings), settings=settings, actor=actor
+            session, data, max_events=sync_file_limit(settings), settings=settings, actor=actor, images_kept=kept
         )
         counts = {s: sum(r.status == s for r in result.results) for s in ("accepted", "duplicate", "rejected")}
         lines = [
             f"导入完成：新收到 {counts['accepted']} 条，已有 {counts['duplicate']} 条，拒收 {counts['rejected']} 条。"
         ]
+        if kept:
+            lines.append(f"收到材料影像 {len(kept)} 张，已存入县里的影像存储。")
         notes = result.credits or []
         if late := [n for n in notes if n.flag == crediting.LATE]:
             lines.append(f"其中 {len(late)} 笔办结已过所属月份的入账期，计入导入当月（{late[0].month}）的积分。")

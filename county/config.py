@@ -87,6 +87,49 @@ def read_retention_days(environ) -> int:
 
 
 @dataclass(frozen=True)
+class EvidenceS3:
+    """An S3-compatible bucket for material images (county/services/evidence_s3.py); credentials from the
+    environment only, never in the repo. Empty credentials leave them to boto3's usual sources."""
+
+    bucket: str
+    endpoint_url: str = ""  # e.g. https://oss.county.example:9000; "" = the provider's default (AWS)
+    region: str = "us-east-1"
+    prefix: str = "evidence/"  # key prefix inside the bucket
+    access_key: str = field(default="", repr=False)
+    secret_key: str = field(default="", repr=False)
+    path_style: bool = True  # https://host/bucket/key, as MinIO and most private stores expect
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> EvidenceS3 | None:
+        """``SUISHENBAN_COUNTY_EVIDENCE_S3_*``: None (the folder store) unless a bucket is named."""
+
+        def get(name: str) -> str:
+            return environ.get(f"SUISHENBAN_COUNTY_EVIDENCE_S3_{name}", "").strip()
+
+        bucket, url = get("BUCKET"), get("URL")
+        if not bucket:
+            if url or get("ACCESS_KEY"):
+                raise ConfigError(
+                    "设置了影像对象存储的地址或密钥，但没有设置存储桶 SUISHENBAN_COUNTY_EVIDENCE_S3_BUCKET。"
+                )
+            return None
+        if url and urlsplit(url).scheme not in ("http", "https"):
+            raise ConfigError(f"影像对象存储的地址应以 http:// 或 https:// 开头（收到的是 {url[:40]}）。")
+        addressing = get("ADDRESSING") or "path"
+        if addressing not in ("path", "virtual"):
+            raise ConfigError("SUISHENBAN_COUNTY_EVIDENCE_S3_ADDRESSING 只能是 path 或 virtual。")
+        return cls(
+            bucket=bucket,
+            endpoint_url=url,
+            region=get("REGION") or cls.region,
+            prefix=get("PREFIX") if "SUISHENBAN_COUNTY_EVIDENCE_S3_PREFIX" in environ else cls.prefix,
+            access_key=get("ACCESS_KEY"),
+            secret_key=get("SECRET_KEY"),
+            path_style=addressing == "path",
+        )
+
+
+@dataclass(frozen=True)
 class ClockRules:
     """How far the county trusts a counter's clock (docs/points.md)."""
 
@@ -153,6 +196,7 @@ class Settings:
     pii_key_previous: str = ""  # the master key being replaced, only while rotating (docs/privacy.md)
     pii_retention_days: int = 1095  # personal fields of closed cases are purged this long after 登记 (docs/privacy.md)
     evidence_dir: str = "county-evidence"  # material images (材料影像), outside the database (evidence_files.py)
+    evidence_s3: EvidenceS3 | None = None  # whole images in an S3-compatible bucket instead (partials stay in the dir)
     form_key: str = ""  # hex key signing the 专区's challenges (county/services/challenge.py); else made from pii_key
 
     def point_page_url(self, code: str) -> str | None:
@@ -187,6 +231,7 @@ class Settings:
             "form_key": os.environ.get("SUISHENBAN_COUNTY_FORM_KEY", "").strip(),
             "fraud": FraudRules.from_env(os.environ),
             "evidence_dir": os.environ.get("SUISHENBAN_COUNTY_EVIDENCE_DIR", "").strip() or cls.evidence_dir,
+            "evidence_s3": EvidenceS3.from_env(os.environ),
         }
         values.update(overrides)
         return cls(**values)

@@ -98,7 +98,7 @@ def _export_sync(folder: Path, path: Path) -> int:
         print(exc)
         return EXIT_FAILED
     try:
-        count = export_pending(store, path)
+        exported = export_pending(store, path)
     except ExportError as exc:
         print(exc)
         return EXIT_FAILED
@@ -109,7 +109,7 @@ def _export_sync(folder: Path, path: Path) -> int:
         return EXIT_FAILED
     finally:
         store.close()
-    print(f"已把 {count} 条待同步的记录导出到 {path}。")
+    print(exported.message(path))
     print(
         "请把 U 盘交给乡镇，由乡镇转交县政务服务管理局导入。这些记录在本机仍算“待同步”，网络恢复后会再同步一次，"
         "县里会认出已经收到的，所以重复导出或 U 盘丢了都不会丢数据。"

@@ -18,15 +18,16 @@ from county.api.routes import AuthHeader, VersionHeader, _core, _require_version
 from county.errors import CountyError, Refusal
 from county.services import evidence
 from county.services.auth import authenticate
-from county.services.evidence_files import ImageFolder
+from county.services.evidence_files import ImageStore
+from county.services.evidence_s3 import image_store
 
 router = APIRouter(prefix="/api/v1")
 Sha = Annotated[str, Path(pattern="^[0-9a-f]{64}$")]
 _RANGE = re.compile(r"bytes (\d{1,12})-(\d{1,12})/(\d{1,12})")
 
 
-def folder_of(core) -> ImageFolder:
-    return ImageFolder(core.settings.evidence_dir)
+def folder_of(core) -> ImageStore:
+    return image_store(core.settings)
 
 
 def _finish(core, device_id: str, sha256: str, upload: evidence.Upload) -> dict:
@@ -44,7 +45,7 @@ def upload_state(request: Request, sha256: Sha, authorization: AuthHeader = None
         device, _point = authenticate(session, authorization)
         _require_version(core, app_version or device.app_version)
         device_id = device.id
-        upload = evidence.upload_state(session, device_id, sha256, folder_of(core))
+        upload = evidence.upload_state(session, device_id, sha256, folder_of(core), core.pii)
     return _finish(core, device_id, sha256, upload)
 
 

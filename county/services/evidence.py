@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from county.errors import CountyError, Refusal
 from county.models import Case, EvidenceImage
 from county.services.common import audit, utcnow
-from county.services.evidence_files import HashMismatch, ImageFolder, OffsetMismatch
+from county.services.evidence_files import HashMismatch, ImageStore, OffsetMismatch, StoreUnavailable
 from county.services.pii import PiiBox, PiiError
 from county.services.scope import Scope
 from sync.ledger.catalogue import load_catalogue
@@ -49,12 +49,51 @@ def _rows(session: Session, device_id: str, sha256: str) -> list[EvidenceImage]:
     return list(rows)
 
 
-def upload_state(session: Session, device_id: str, sha256: str, folder: ImageFolder) -> Upload:
+def upload_state(
+    session: Session, device_id: str, sha256: str, folder: ImageStore, box: PiiBox | None = None
+) -> Upload:
+    """How far the upload stands. With ``box``, an upload that is whole but not yet sealed into the store (the
+    store was out of reach when its last chunk came) is sealed now."""
     rows = _rows(session, device_id, sha256)
     size = rows[0].size
-    if any(row.stored_at is not None for row in rows) or folder.has(sha256):
+    if any(row.stored_at is not None for row in rows) or _has(folder, sha256):
         return Upload(size, size, True)
-    return Upload(size, folder.received(device_id, sha256), False)
+    received = folder.received(device_id, sha256)
+    if box is not None and received == size:
+        return _seal(folder, device_id, sha256, size, box)
+    return Upload(size, received, False)
+
+
+def _unavailable() -> CountyError:
+    return CountyError(
+        Refusal.BUSY,
+        "image_store_unavailable",
+        "县里的影像存储暂时连不上，已收到的部分会保留，稍后会接着传。",
+        retry_after=60,
+    )
+
+
+def _has(folder: ImageStore, sha256: str) -> bool:
+    """Whether the store holds the image; a store out of reach is taken as "not yet": chunks still go to the
+    local partial file, and only sealing the whole waits for the store."""
+    try:
+        return folder.has(sha256)
+    except StoreUnavailable:
+        return False
+
+
+def _seal(folder: ImageStore, device_id: str, sha256: str, size: int, box: PiiBox) -> Upload:
+    try:
+        folder.finish(device_id, sha256, box)
+    except StoreUnavailable:
+        raise _unavailable() from None  # the partial stays whole: the next GET seals it
+    except HashMismatch:
+        raise CountyError(
+            Refusal.INVALID,
+            "image_mismatch",
+            "传到县里的影像与台账登记的校验值不一致，已丢弃，会重新上传。",
+        ) from None
+    return Upload(size, size, True)
 
 
 def receive(
@@ -65,7 +104,7 @@ def receive(
     offset: int,
     total: int,
     data: bytes,
-    folder: ImageFolder,
+    folder: ImageStore,
     box: PiiBox,
 ) -> Upload:
     """Add one chunk; when the image is whole and its hash is right, seal it into the store (the caller then marks
@@ -88,15 +127,34 @@ def receive(
         ) from None
     if received < state.size:
         return Upload(state.size, received, False)
-    try:
-        folder.finish(device_id, sha256, box)
-    except HashMismatch:
-        raise CountyError(
-            Refusal.INVALID,
-            "image_mismatch",
-            "传到县里的影像与台账登记的校验值不一致，已丢弃，会重新上传。",
-        ) from None
-    return Upload(state.size, state.size, True)
+    return _seal(folder, device_id, sha256, state.size, box)
+
+
+def receive_whole(
+    session: Session, device_id: str, images: list[tuple[str, bytes]], folder: ImageStore, box: PiiBox
+) -> list[str]:
+    """Keep whole images that came another way than chunks (a sync file), each already checked against its hash:
+    only those an accepted event of this device names, at the size it gives; returns the hashes kept (marked
+    stored; the caller commits). Others are left out: their event was refused, or names another size."""
+    kept = []
+    for sha256, data in images:
+        rows = session.scalars(
+            select(EvidenceImage).where(
+                EvidenceImage.device_id == device_id,
+                EvidenceImage.sha256 == sha256,
+                EvidenceImage.purged_at.is_(None),
+            )
+        ).all()
+        if not rows or rows[0].size != len(data):
+            continue
+        if all(row.stored_at is None for row in rows):
+            try:
+                folder.put_whole(device_id, sha256, data, box)
+            except StoreUnavailable:
+                raise _unavailable() from None
+            mark_stored(session, device_id, sha256)
+        kept.append(sha256)
+    return kept
 
 
 def mark_stored(session: Session, device_id: str, sha256: str) -> None:
@@ -140,7 +198,7 @@ def of_case(session: Session, case: Case) -> list[CaseImage]:
 
 
 def view(
-    session: Session, scope: Scope, actor: str, case_id: str, event_id: str, folder: ImageFolder, box: PiiBox
+    session: Session, scope: Scope, actor: str, case_id: str, event_id: str, folder: ImageStore, box: PiiBox
 ) -> tuple[bytes, str]:
     """The image's bytes and type for a viewer whose scope shows the case; the view is audited (same transaction)."""
     case = scope.case(session, case_id)
@@ -149,6 +207,10 @@ def view(
         raise CountyError(Refusal.NOT_FOUND, "no_image", "没有找到这张材料影像，或它不在你的工作范围内。")
     try:
         data = folder.read(row.sha256, box)
+    except StoreUnavailable as exc:
+        raise CountyError(
+            Refusal.BUSY, "image_store_unavailable", "县里的影像存储暂时连不上，请稍后再看。", retry_after=60
+        ) from exc
     except (OSError, HashMismatch, PiiError) as exc:  # missing, or swapped for another file: never shown
         raise CountyError(
             Refusal.NOT_FOUND, "image_unreadable", "这张材料影像在县里的存储中读不出或已损坏，请联系县政务服务管理局。"
@@ -157,7 +219,7 @@ def view(
     return data, row.media_type
 
 
-def purge_closed(session: Session, folder: ImageFolder, closed_case_ids: set[str]) -> int:
+def purge_closed(session: Session, folder: ImageStore, closed_case_ids: set[str]) -> int:
     """Remove the images of these cases (closed and past retention); returns how many rows were purged."""
     if not closed_case_ids:
         return 0

@@ -4,9 +4,11 @@ An upload grows ``partial/<device>/<sha256>.part`` chunk by chunk, each chunk se
 personal-data keys (county/services/pii.py) and written as a record — its sealed length (4 bytes), then the
 sealed bytes — flushed to disk before it is acknowledged; the records' plaintext lengths add up to what the
 county has received, across restarts (a record torn by a crash is cut off and counts for nothing). When the
-image is whole and its SHA-256 is the one its ledger event names, it is sealed as one into
-``<sha[:2]>/<sha256>.img`` and the partial file is removed. Nothing of an image lies on disk in clear, and
-files and folders are created readable by the owner only.
+image is whole and its SHA-256 is the one its ledger event names, it is sealed as one and handed to the
+sealed store (``SealedStore``): a folder (``<sha[:2]>/<sha256>.img`` under the same root, the default) or an
+S3-compatible bucket (county/services/evidence_s3.py), the same sealed bytes either way; then the partial file is
+removed. Partial uploads always stay in the local folder. Nothing of an image lies on disk (or in the bucket) in
+clear, and files and folders are created readable by the owner only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from county.services.pii import BYTES_PREFIX, PiiBox, PiiError
 
@@ -36,22 +39,75 @@ class HashMismatch(Exception):
     """The whole upload is not the image its event names; the partial file was discarded."""
 
 
-class ImageFolder:
+class StoreUnavailable(OSError):
+    """The sealed store could not be reached or refused the call (a bucket down, wrong credentials)."""
+
+
+class SealedStore(Protocol):
+    """Where whole images are kept, sealed: the bytes handed to ``put`` are the bytes ``get`` gives back.
+    ``get`` of a missing image raises FileNotFoundError; ``delete`` of a missing one does nothing; a store
+    that cannot be reached raises StoreUnavailable."""
+
+    def has(self, sha256: str) -> bool: ...
+
+    def put(self, sha256: str, sealed: bytes) -> None: ...
+
+    def get(self, sha256: str) -> bytes: ...
+
+    def delete(self, sha256: str) -> None: ...
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+class FolderStore:
+    """Sealed images as files ``<sha[:2]>/<sha256>.img`` under a folder."""
+
     def __init__(self, root: Path | str):
         self.root = Path(root)
-
-    def _folder(self, path: Path) -> Path:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return path
-
-    def partial(self, device_id: str, sha256: str) -> Path:
-        return self.root / "partial" / device_id / f"{sha256}.part"
 
     def final(self, sha256: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}.img"
 
     def has(self, sha256: str) -> bool:
         return self.final(sha256).exists()
+
+    def put(self, sha256: str, sealed: bytes) -> None:
+        final = self.final(sha256)
+        _folder(final.parent)
+        temp = final.with_suffix(".tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, sealed)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, final)
+
+    def get(self, sha256: str) -> bytes:
+        return self.final(sha256).read_bytes()
+
+    def delete(self, sha256: str) -> None:
+        self.final(sha256).unlink(missing_ok=True)
+
+
+class ImageStore:
+    """Partial uploads in a local folder; whole images in ``sealed`` (by default a folder under the same root)."""
+
+    def __init__(self, root: Path | str, sealed: SealedStore | None = None):
+        self.root = Path(root)
+        self.sealed: SealedStore = sealed if sealed is not None else FolderStore(self.root)
+
+    def _folder(self, path: Path) -> Path:
+        return _folder(path)
+
+    def partial(self, device_id: str, sha256: str) -> Path:
+        return self.root / "partial" / device_id / f"{sha256}.part"
+
+    def has(self, sha256: str) -> bool:
+        return self.sealed.has(sha256)
 
     def received(self, device_id: str, sha256: str) -> int:
         try:
@@ -94,27 +150,25 @@ class ImageFolder:
         if hashlib.sha256(data).hexdigest() != sha256:
             path.unlink(missing_ok=True)
             raise HashMismatch(sha256)
-        final = self.final(sha256)
-        self._folder(final.parent)
-        temp = final.with_suffix(".tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, box.seal_bytes(data, sha256))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, final)
+        self.sealed.put(sha256, box.seal_bytes(data, sha256))  # the partial stays until the store has it
         path.unlink(missing_ok=True)
+
+    def put_whole(self, device_id: str, sha256: str, data: bytes, box: PiiBox) -> None:
+        """Keep a whole image that came in one piece (a sync file); any partial upload of it is dropped."""
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise HashMismatch(sha256)
+        self.sealed.put(sha256, box.seal_bytes(data, sha256))
+        self.drop_partial(device_id, sha256)
 
     def read(self, sha256: str, box: PiiBox) -> bytes:
         """The image's bytes, opened and checked against their name (a swapped file is refused)."""
-        data = box.open_bytes(self.final(sha256).read_bytes(), sha256)
+        data = box.open_bytes(self.sealed.get(sha256), sha256)
         if hashlib.sha256(data).hexdigest() != sha256:
             raise HashMismatch(sha256)
         return data
 
     def remove(self, sha256: str) -> None:
-        self.final(sha256).unlink(missing_ok=True)
+        self.sealed.delete(sha256)
 
     def drop_partial(self, device_id: str, sha256: str) -> None:
         self.partial(device_id, sha256).unlink(missing_ok=True)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from county.models import Case, Consultation, LedgerEvent, Mailing
 from county.services.common import audit, utcnow
-from county.services.evidence_files import ImageFolder
+from county.services.evidence_files import ImageStore
 from sync.clock import CHINA_TZ
 from sync.ledger.kinds import CaseState, MailingState
 
@@ -114,7 +114,7 @@ def purge_expired(
     retention_days: int,
     actor: str,
     batch: int = 500,
-    images: ImageFolder | None = None,
+    images: ImageStore | None = None,
 ) -> Purged:
     """Purge every expired event's personal fields, batch by batch, and with ``images`` the material images of
     the same closed cases (files deleted, rows kept as purged); audited with the counts only."""

@@ -1,7 +1,9 @@
 """Importing a device's sync file (同步文件) from a USB stick, with the same guarantees as an online push.
 
 The signature is checked first, on the compressed bytes; only a file the device signed is inflated (up to
-``Limits.max_sync_file_uncompressed``) and parsed, with the online push's strict JSON rules.
+``Limits.max_sync_file_uncompressed``) and parsed, with the online push's strict JSON rules. The material
+images the file carries after its batch are each checked against their hash and kept in the image store when
+an accepted ``evidence.attached`` event of this device names them, as a finished upload would be.
 """
 
 from __future__ import annotations
@@ -13,18 +15,28 @@ from sqlalchemy.orm import Session
 from county.config import Settings
 from county.errors import CountyError, Refusal
 from county.models import Device
-from county.services import ingest, pii_keys
+from county.services import evidence, ingest, pii_keys
 from county.services.auth import check_standing
 from county.services.common import audit
+from county.services.evidence_s3 import image_store
 from county.services.pii import PiiBox
 from county.services.strict_json import parse_model
-from sync.syncfile import SyncFileError, inflate, read_header
+from sync.syncfile import SyncFileError, read_header, split
 from sync.wire import PushRequest, PushResult
 
 
-def import_file(session: Session, data: bytes, *, max_events: int, settings: Settings, actor: str) -> PushResult:
+def import_file(
+    session: Session,
+    data: bytes,
+    *,
+    max_events: int,
+    settings: Settings,
+    actor: str,
+    images_kept: list[str] | None = None,
+) -> PushResult:
     """Check the signature, then inflate (bounded), parse (strict) and ingest as a push received now (its
-    completions are credited by the import time); raises CountyError."""
+    completions are credited by the import time), then keep the images its accepted events name (their hashes
+    are added to ``images_kept``); raises CountyError."""
     box = pii_keys.attach(PiiBox.from_settings(settings), session.get_bind())
     try:
         header = read_header(data)
@@ -40,7 +52,7 @@ def import_file(session: Session, data: bytes, *, max_events: int, settings: Set
             Refusal.INVALID, "bad_signature", "同步文件的签名不对（文件被改动过或不是这台设备导出的），已拒收。"
         ) from exc
     try:
-        raw = inflate(header.payload_gz, settings.limits.max_sync_file_uncompressed)
+        raw, images = split(header.payload_gz, settings.limits.max_sync_file_uncompressed)
     except SyncFileError as exc:
         raise CountyError(Refusal.INVALID, "bad_sync_file", str(exc)) from exc
     request = parse_model(PushRequest, raw)
@@ -51,7 +63,7 @@ def import_file(session: Session, data: bytes, *, max_events: int, settings: Set
         session, actor, "syncfile.import", f"device:{device.id}", from_seq=request.from_seq, events=len(request.events)
     )
     try:
-        return ingest.push(
+        result = ingest.push(
             session,
             device,
             point,
@@ -65,3 +77,8 @@ def import_file(session: Session, data: bytes, *, max_events: int, settings: Set
     except ingest.Conflict as conflict:
         ingest.flag_tampering(session, device, conflict.seq, conflict.detail)
         raise
+    session.flush()
+    kept = evidence.receive_whole(session, device.id, images, image_store(settings), box) if images else []
+    if images_kept is not None:
+        images_kept.extend(kept)
+    return result

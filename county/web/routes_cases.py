@@ -13,7 +13,7 @@ from county.errors import CountyError
 from county.models import Case, Point
 from county.services import departments, evidence, return_mailings
 from county.services.common import audit
-from county.services.evidence_files import ImageFolder
+from county.services.evidence_s3 import image_store
 from county.services.staff import ALL_ROLES, BUREAU, StaffRole
 from county.web import queries
 from county.web.case_work import QUEUE_STATES, DueDates, can_return, offered_actions, queue_query
@@ -150,7 +150,7 @@ def evidence_image(request: Request, case_id: str, event_id: str, who: MaySeeIma
     try:
         with writing(request, who) as db:
             data, media_type = evidence.view(
-                db, who.scope, who.actor, case_id[:40], event_id, ImageFolder(core.settings.evidence_dir), core.pii
+                db, who.scope, who.actor, case_id[:40], event_id, image_store(core.settings), core.pii
             )
     except CountyError as exc:
         raise ConsoleRefused(404, exc.message) from None

@@ -1,16 +1,20 @@
-"""Export pending records to a signed sync file (同步文件) for a point with no network for days."""
+"""Export pending records to a signed sync file (同步文件) for a point with no network for days, with the
+material images (材料影像) those records attach, as far as the file's size allows (the rest follow by network or
+the next file)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from desktop.store import evidence as evidence_store
 from desktop.store.engine import read
 from desktop.store.files import atomic_write_bytes
 from desktop.store.ledger import LedgerStore, get_meta
 from desktop.version import app_version
-from sync.syncfile import pack, payload_of, signed_part
+from sync.syncfile import MAX_FILE_BYTES, image_section, pack, payload_of, signed_part
 from sync.wire import PushRequest, event_to_wire
 
 MAX_EVENTS_PER_FILE = 20_000
@@ -20,8 +24,24 @@ class ExportError(Exception):
     pass
 
 
-def export_pending(store: LedgerStore, path: Path) -> int:
-    """Write every record the county has not acknowledged to ``path``; returns how many.
+@dataclass(frozen=True)
+class Exported:
+    """What a sync file holds: records, the material images of those records, and images that did not fit."""
+
+    records: int
+    images: int = 0
+    images_left: int = 0
+
+    def message(self, path: Path) -> str:
+        images = f"和 {self.images} 张材料影像" if self.images else ""
+        left = (
+            f"还有 {self.images_left} 张材料影像放不下，会在联网后上传，或下次导出时带上。" if self.images_left else ""
+        )
+        return f"已把 {self.records} 条待同步的记录{images}导出到 {path}。{left}"
+
+
+def export_pending(store: LedgerStore, path: Path) -> Exported:
+    """Write every record the county has not acknowledged, and their unsent images as far as they fit, to ``path``.
 
     Records stay pending on this PC until the county acknowledges them on a later online sync (it then
     answers "already had it"), so exporting twice, or losing the stick, never loses anything.
@@ -41,8 +61,29 @@ def export_pending(store: LedgerStore, path: Path) -> int:
         events=[event_to_wire(e) for e in events],
         app_version=app_version(),
     )
-    payload = payload_of(request)
+    images, left = _images(store, {e.seq for e in events}, MAX_FILE_BYTES - len(payload_of(request)) - 512)
+    payload = payload_of(request, images)
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(meta["signing_key"]))
     signature = key.sign(signed_part(store.identity.device_id, payload))
     atomic_write_bytes(path, pack(store.identity.device_id, payload, signature))
-    return len(events)
+    return Exported(len(events), len(images), left)
+
+
+def _images(store: LedgerStore, seqs: set[int], room: int) -> tuple[list[tuple[str, bytes]], int]:
+    """The unsent images of the exported records, oldest first, as many as fit in ``room`` bytes, and how many
+    did not fit; an image that no longer matches its record (swapped on this PC) is left out, as the uploader
+    leaves it out (the case page says so)."""
+    images, left = [], 0
+    for image in evidence_store.unsent(store):
+        if image.seq not in seqs:
+            continue
+        if left or image_section(image.sha256, b"") + image.size > room:
+            left += 1
+            continue
+        try:
+            data = evidence_store.image_data(store, image.seq)
+        except ValueError:
+            continue
+        room -= image_section(image.sha256, data)
+        images.append((image.sha256, data))
+    return images, left

@@ -269,14 +269,14 @@ class SyncPage(QWidget):
             return None
         self.export_button.setEnabled(False)
         self.export_job = export_sync_job(self.counter, path, self)
-        self.export_job.done.connect(lambda count: self._exported(path, count))
+        self.export_job.done.connect(lambda exported: self._exported(path, exported))
         self.export_job.failed.connect(self._export_failed)
         self.export_job.start()
         return self.export_job
 
-    def _exported(self, path: Path, count: int) -> None:
+    def _exported(self, path: Path, exported) -> None:
         self.refresh()
-        self.messages.show_message(f"已把 {count} 条待同步的记录导出到 {path}。{STICK_HELP}", seconds=60)
+        self.messages.show_message(f"{exported.message(path)}{STICK_HELP}", seconds=60)
 
     def _export_failed(self, exc: BaseException) -> None:
         self.refresh()

@@ -13,7 +13,7 @@ import uvicorn
 from sqlalchemy import Engine, text
 
 from county.api.app import create_app
-from county.config import Limits, Settings
+from county.config import EvidenceS3, Limits, Settings
 from county.db import make_engine, session_factory, upgrade
 from county.services import admin, pii_keys, trainings
 from county.services.pii import PiiBox, new_key
@@ -99,13 +99,58 @@ def county_limits() -> Limits:
     return Limits()
 
 
+@pytest.fixture(scope="session")
+def moto_s3_url() -> Iterator[str]:
+    """An S3-compatible server on loopback (moto's server mode: real HTTP, as the county would meet a bucket)."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["folder"])
+def evidence_backend(request) -> EvidenceS3 | None:
+    """Where whole material images are kept: the folder (None, the default) or, with ``indirect`` parameter
+    "s3", a fresh bucket of its own on the loopback S3 server."""
+    if request.param == "folder":
+        return None
+    import uuid
+
+    import boto3
+
+    config = EvidenceS3(
+        bucket=f"evidence-{uuid.uuid4().hex[:12]}",
+        endpoint_url=request.getfixturevalue("moto_s3_url"),
+        access_key="testing",
+        secret_key="testing",
+    )
+    boto3.client(
+        "s3",
+        endpoint_url=config.endpoint_url,
+        region_name=config.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=config.bucket)
+    return config
+
+
 @pytest.fixture
-def county(county_engine, county_limits, tmp_path) -> Iterator[RunningCounty]:
+def county(county_engine, county_limits, evidence_backend, tmp_path) -> Iterator[RunningCounty]:
     settings = Settings(
         database_url="(fixture)",
         limits=county_limits,
         pii_key=new_key(),  # a key per test
         evidence_dir=str(tmp_path / "evidence"),
+        evidence_s3=evidence_backend,
     )
     server, thread, port = start_server(create_app(settings, county_engine))
     try:

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from bench.sync_net import LinkProxy
 from county.models import EvidenceImage, LedgerEvent
-from county.services.evidence_files import ImageFolder
+from county.services.evidence_files import ImageStore
+from county.services.evidence_s3 import image_store
 from desktop.services.activation import activate, sync_client_for
 from desktop.services.session import Counter
 from desktop.settings import Settings
@@ -32,6 +33,7 @@ from tests.evidence_images import make_scan
 from tests.factories import PASSWORD, make_case_draft
 
 pytestmark = pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)  # files, not SQL, are tested
+BOTH_STORES = pytest.mark.parametrize("evidence_backend", ["folder", "s3"], indirect=True)  # folder | bucket
 
 
 def _counter(county, tmp_path, catalogue, name="d"):
@@ -59,7 +61,7 @@ def _case_with_images(counter, sizes: list[int], seed: int = 1, **photo):
 
 
 def _stored(county, event_ids) -> dict[str, bytes]:
-    folder = ImageFolder(county.settings.evidence_dir)
+    folder = image_store(county.settings)
     with county.session() as session:
         rows = session.scalars(select(EvidenceImage).where(EvidenceImage.event_id.in_(event_ids))).all()
         return {row.event_id: folder.read(row.sha256, county.box) for row in rows if row.stored_at is not None}
@@ -71,6 +73,7 @@ def _push_events(counter) -> None:
     assert engine.run().ok and port.pending_count() == 0
 
 
+@BOTH_STORES
 def test_an_upload_cut_at_random_points_resumes_and_stores_the_right_bytes(county, tmp_path, catalogue):
     counter, _setup = _counter(county, tmp_path, catalogue)
     _detail, (image,) = _case_with_images(counter, [1000])
@@ -97,6 +100,7 @@ def test_an_upload_cut_at_random_points_resumes_and_stores_the_right_bytes(count
     counter.close()
 
 
+@BOTH_STORES
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the kill test forks the client (POSIX only)")
 def test_killing_the_uploader_mid_image_resumes_from_the_county_s_length(county, tmp_path, catalogue):
     counter, _setup = _counter(county, tmp_path, catalogue)
@@ -120,7 +124,7 @@ def test_killing_the_uploader_mid_image_resumes_from_the_county_s_length(county,
             os.waitpid(pid, 0)
         store, _ = open_store(folder, unlocked=unlocked)
         try:
-            resumed_from = ImageFolder(county.settings.evidence_dir).received(
+            resumed_from = ImageStore(county.settings.evidence_dir).received(
                 store.identity.device_id, image.body["sha256"]
             )
             assert 0 < resumed_from < image.body["size"]  # the killed runs got part of the way
@@ -192,6 +196,7 @@ def test_another_device_and_no_credential_cannot_touch_the_image(county, tmp_pat
     other.close()
 
 
+@BOTH_STORES
 def test_a_wrong_image_under_the_right_name_is_discarded_at_the_county(county, tmp_path, catalogue):
     counter, _setup = _counter(county, tmp_path, catalogue)
     _detail, (image,) = _case_with_images(counter, [600])
@@ -271,6 +276,7 @@ def test_an_image_swapped_on_the_pc_is_never_sent_and_the_agent_is_told(county, 
     counter.close()
 
 
+@BOTH_STORES
 def test_nothing_of_an_image_lies_in_clear_on_the_county_s_disk_even_half_uploaded(county, tmp_path, catalogue):
     counter, _setup = _counter(county, tmp_path, catalogue)
     _detail, (image,) = _case_with_images(counter, [600])
@@ -280,13 +286,13 @@ def test_nothing_of_an_image_lies_in_clear_on_the_county_s_disk_even_half_upload
     sha, size = image.body["sha256"], image.body["size"]
     half = size // 2
     assert client.put_image(sha, 0, data[:half], size).received == half
-    partial = ImageFolder(county.settings.evidence_dir).partial(counter.store.identity.device_id, sha)
+    partial = ImageStore(county.settings.evidence_dir).partial(counter.store.identity.device_id, sha)
     with open(partial, "ab") as torn:  # a crash in the middle of writing the next record
         torn.write(b"\x00\x00\x10\x00" + b"half a record")
     assert client.image_state(sha).received == half  # the torn record counts for nothing
     on_disk = partial.read_bytes()
     assert data[:64] not in on_disk and data[half - 64 : half] not in on_disk
     assert client.put_image(sha, half, data[half:], size).complete
-    stored = ImageFolder(county.settings.evidence_dir).final(sha).read_bytes()
+    stored = image_store(county.settings).sealed.get(sha)  # the sealed bytes, in the folder or the bucket
     assert data[:64] not in stored and image_hash(_stored(county, [image.event_id])[image.event_id]) == sha
     counter.close()

@@ -19,7 +19,7 @@ import requests
 
 from county import logs
 from county.services.pii import new_key
-from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
+from tests.county.conftest import county, county_engine, county_limits, evidence_backend  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 ID_NUMBER, PHONE, NAME = "36022219581107432X", "13979812345", "程建国"

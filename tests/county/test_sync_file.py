@@ -51,7 +51,7 @@ def test_export_import_then_online_sync_acknowledges_without_doubling(county, de
         device.append(draft_complete(ev.body["case_id"]))
     path = tmp_path / "stick" / "瑶里村-同步.ssb"
     path.parent.mkdir()
-    assert export_pending(device, path) == 10
+    assert export_pending(device, path).records == 10
 
     with county.session() as session:
         result = import_file(session, path.read_bytes(), max_events=20_000, settings=county.settings, actor="test")

@@ -14,7 +14,7 @@ from desktop.store.keys import unlock
 from desktop.store.layout import StoreLayout
 from desktop.store.opening import open_store
 from sync.ledger.receipts import parse_receipt_no
-from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
+from tests.county.conftest import county, county_engine, county_limits, evidence_backend  # noqa: F401 - fixtures
 
 
 def test_training_demo_records_a_practice_day_and_can_run_again(tmp_path, capsys):

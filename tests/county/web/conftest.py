@@ -130,8 +130,13 @@ ROLE_USERS = {
 
 
 @pytest.fixture
-def console(county_engine, tmp_path) -> Iterator[Console]:
-    settings = Settings(database_url="(fixture)", pii_key=new_key(), evidence_dir=str(tmp_path / "evidence"))
+def console(county_engine, evidence_backend, tmp_path) -> Iterator[Console]:
+    settings = Settings(
+        database_url="(fixture)",
+        pii_key=new_key(),
+        evidence_dir=str(tmp_path / "evidence"),
+        evidence_s3=evidence_backend,
+    )
     county = RunningCounty("http://testserver", county_engine, settings)
     a = _site(county, "瑶里镇", "瑶里村小卖部")
     b = _site(county, "经公桥镇", "经公桥村便民店")
@@ -196,7 +201,7 @@ def attach_scan(console: Console, site: Site, data: bytes) -> str:
 
     from county.models import Case, EvidenceImage
     from county.services.common import utcnow
-    from county.services.evidence_files import ImageFolder
+    from county.services.evidence_s3 import image_store
     from sync.ledger.events import new_id
 
     sha = hashlib.sha256(data).hexdigest()
@@ -219,7 +224,7 @@ def attach_scan(console: Console, site: Site, data: bytes) -> str:
                 stored_at=utcnow(),
             )
         )
-        folder = ImageFolder(console.county.settings.evidence_dir)
+        folder = image_store(console.county.settings)
         folder.append(case.device_id, sha, 0, data, console.county.box)
         folder.finish(case.device_id, sha, console.county.box)
         db.commit()

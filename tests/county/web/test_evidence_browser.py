@@ -14,6 +14,7 @@ from tests.evidence_images import make_scan
 pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (scripts/setup.sh installs it)"),
     pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True),
+    pytest.mark.parametrize("evidence_backend", ["folder", "s3"], indirect=True),  # the bucket serves alike
 ]
 
 
@@ -33,4 +34,4 @@ def test_the_department_sees_the_scans_on_its_case_page(console, site, page):
         assert images.nth(k).evaluate("img => img.naturalWidth") == 1240  # the page itself, not a broken icon
     material = load_catalogue().by_code("FL015").guide.materials[0].name
     assert page.locator("figure.evidence figcaption").first.inner_text().startswith(material)
-    look(page, "case-evidence-department")
+    look(page, "case-evidence-department")  # the same page from either store

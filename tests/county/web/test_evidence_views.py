@@ -9,12 +9,15 @@ from sqlalchemy import select
 
 from county.models import AuditLog, Case, EvidenceImage
 from county.services import evidence
-from county.services.evidence_files import ImageFolder
+from county.services.evidence_s3 import image_store
 from sync.ledger.events import new_id
 from tests.county.web.conftest import attach_scan, sign_in
 from tests.evidence_images import make_scan
 
-pytestmark = pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+pytestmark = [
+    pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True),
+    pytest.mark.parametrize("evidence_backend", ["folder", "s3"], indirect=True),  # the same rules in both stores
+]
 
 
 def _signed_in(console, name):
@@ -94,7 +97,7 @@ def test_images_of_closed_cases_past_retention_are_deleted_with_the_personal_fie
 
     event_id = attach_scan(console, console.a, make_scan(width=300, height=424, fmt="JPEG"))
     open_id = attach_scan(console, console.b, make_scan(seed=2, width=300, height=424, fmt="JPEG"))
-    folder = ImageFolder(console.county.settings.evidence_dir)
+    folder = image_store(console.county.settings)
     unfinished = _unfinished_upload(console, folder)
     with console.county.session() as db:
         row = db.get(EvidenceImage, event_id)
@@ -112,14 +115,12 @@ def test_images_of_closed_cases_past_retention_are_deleted_with_the_personal_fie
 
 
 def test_an_image_file_swapped_in_the_store_is_refused_not_shown(console):
-    import shutil
-
     first = attach_scan(console, console.a, make_scan(seed=1, width=300, height=424, fmt="JPEG"))
     second = attach_scan(console, console.a, make_scan(seed=2, width=300, height=424, fmt="JPEG"))
-    folder = ImageFolder(console.county.settings.evidence_dir)
+    folder = image_store(console.county.settings)
     with console.county.session() as db:
         one, two = (db.get(EvidenceImage, event_id).sha256 for event_id in (first, second))
-    shutil.copyfile(folder.final(two), folder.final(one))  # the first image's file now holds the second's
+    folder.sealed.put(one, folder.sealed.get(two))  # the first image's file (object) now holds the second's
     client = _signed_in(console, "department")
     case_id = console.a.approval["case_id"]
     swapped = client.get(f"/console/cases/{case_id}/evidence/{first}")

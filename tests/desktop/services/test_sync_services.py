@@ -16,7 +16,7 @@ from sync.client import Transient
 from sync.engine import SyncReport
 from sync.ledger.forms import draft_complete
 from sync.wire import PullItem
-from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
+from tests.county.conftest import county, county_engine, county_limits, evidence_backend  # noqa: F401 - fixtures
 from tests.factories import make_case_draft
 
 CALM = SyncState(

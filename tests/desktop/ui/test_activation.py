@@ -11,7 +11,7 @@ from desktop.app import Shell
 from desktop.services.activation import activate
 from desktop.services.login import store_exists
 from desktop.settings import DEFAULT_COUNTY_SERVER, Settings
-from tests.county.conftest import county, county_engine, county_limits, new_point  # noqa: F401 - fixtures
+from tests.county.conftest import county, county_engine, county_limits, evidence_backend, new_point  # noqa: F401 - fixtures
 from tests.desktop.ui.typing import type_text
 from tests.factories import PASSWORD
 

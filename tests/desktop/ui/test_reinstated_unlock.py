@@ -11,7 +11,7 @@ from county.services import admin, reinstate
 from desktop.app import build_main_window
 from desktop.services.login import unlock_counter
 from desktop.ui.main_window import RESTORED
-from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
+from tests.county.conftest import county, county_engine, county_limits, evidence_backend  # noqa: F401 - fixtures
 from tests.desktop.ui.county_window import activated_counter, county_window
 from tests.desktop.ui.net_switch import NetSwitch
 from tests.factories import PASSWORD, make_case_draft

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from county.services import revocation
-from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
+from tests.county.conftest import county, county_engine, county_limits, evidence_backend  # noqa: F401 - fixtures
 from tests.desktop.printing.pdftools import pdf_text
 from tests.desktop.ui.county_window import activated_counter, county_window
 from tests.factories import make_case_draft

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from county.models import Point
 from county.services import settlement, settlement_publish
-from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
+from tests.county.conftest import county, county_engine, county_limits, evidence_backend  # noqa: F401 - fixtures
 from tests.county.settlement_data import add_cases
 from tests.desktop.ui.county_window import county_window, sync
 from tests.desktop.ui.test_sync_page import counter, point  # noqa: F401 - fixtures

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from county.models import LedgerEvent
 from county.services.sync_file import import_file
 from sync.engine import Backoff
-from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
+from tests.county.conftest import county, county_engine, county_limits, evidence_backend  # noqa: F401 - fixtures
 from tests.desktop.ui.county_window import activated_counter, county_window, sync
 from tests.desktop.ui.net_switch import NetSwitch
 from tests.factories import make_case_draft

@@ -11,7 +11,7 @@ from desktop.app import build_main_window
 from desktop.services.login import unlock_counter
 from desktop.services.session import CounterLocked
 from sync.ledger.forms import draft_complete, draft_materials_sent
-from tests.county.conftest import county, county_engine, county_limits  # noqa: F401 - fixtures
+from tests.county.conftest import county, county_engine, county_limits, evidence_backend  # noqa: F401 - fixtures
 from tests.desktop.ui.county_window import activated_counter, county_window, sync
 from tests.factories import PASSWORD, make_case_draft
 

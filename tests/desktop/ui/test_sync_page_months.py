@@ -19,7 +19,7 @@ from sync import engine as sync_engine
 from sync.ledger import events as ledger_events
 from sync.ledger.events import CHINA_TZ
 from sync.ledger.forms import draft_complete
-from tests.county.conftest import county, county_engine, county_limits, new_point  # noqa: F401 - fixtures
+from tests.county.conftest import county, county_engine, county_limits, evidence_backend, new_point  # noqa: F401 - fixtures
 from tests.factories import PASSWORD, make_case_draft
 
 pytestmark = pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
