@@ -1,0 +1,62 @@
+"""The feed's no-decrypt mode (``?applicant=omit``, docs/data-api.md): the same cases and events, no personal
+field read, the key never used."""
+
+from __future__ import annotations
+
+import random
+
+import requests
+
+from bench.sync_county import provision
+from bench.sync_load import case_drafts, seal_chain
+from county.services.pii import PiiBox
+from sync.ledger.catalogue import load_catalogue
+from tests.county.test_exchange import push_all, register
+
+
+def _walk(county, token, **params) -> list[dict]:
+    items, cursor = [], 0
+    while True:
+        response = requests.get(
+            f"{county.base_url}/api/v1/exchange/cases",
+            params={"cursor": cursor, "limit": 40, **params},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        page = response.json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not page["more"]:
+            return items
+
+
+def test_omitting_the_applicant_gives_the_same_cases_and_never_opens_a_sealed_field(county, monkeypatch):
+    (device,) = provision(county.engine, 1)
+    push_all(county, device, seal_chain(case_drafts(load_catalogue(), random.Random(5), 120), device))
+    _id, token = register(county, "省一体化平台", "all", [], read_pii=True)
+    in_scope = _walk(county, token)
+    assert all(c["applicant"] and not c["applicant_masked"] for c in in_scope)
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the personal-field key was used")
+
+    monkeypatch.setattr(PiiBox, "open", refuse)
+    omitted = _walk(county, token, applicant="omit")
+    assert [c["case_id"] for c in omitted] == [c["case_id"] for c in in_scope]
+    assert all(c["applicant"] is None and c["applicant_masked"] for c in omitted)
+    assert [c["events"] for c in omitted] == [c["events"] for c in in_scope]
+    assert [{k: v for k, v in c.items() if k not in ("applicant", "applicant_masked")} for c in omitted] == [
+        {k: v for k, v in c.items() if k not in ("applicant", "applicant_masked")} for c in in_scope
+    ]
+
+
+def test_an_unknown_applicant_mode_is_refused(county):
+    _id, token = register(county, "县医保局", "all", [])
+    response = requests.get(
+        f"{county.base_url}/api/v1/exchange/cases",
+        params={"applicant": "clear"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert response.status_code == 422
