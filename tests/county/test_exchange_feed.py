@@ -6,9 +6,11 @@ from __future__ import annotations
 import random
 
 import requests
+from sqlalchemy import null, update
 
 from bench.sync_county import provision
 from bench.sync_load import case_drafts, seal_chain
+from county.models import LedgerEvent
 from county.services.pii import PiiBox
 from sync.ledger.catalogue import load_catalogue
 from tests.county.test_exchange import push_all, register
@@ -60,3 +62,22 @@ def test_an_unknown_applicant_mode_is_refused(county):
         timeout=30,
     )
     assert response.status_code == 422
+
+
+def test_a_row_not_yet_sealed_is_read_and_a_purged_one_gives_no_applicant(county):
+    (device,) = provision(county.engine, 1)
+    push_all(county, device, seal_chain(case_drafts(load_catalogue(), random.Random(8), 3), device))
+    _id, token = register(county, "县民政局", "all", [])
+    first, second, third = (c["case_id"] for c in _walk(county, token))
+    with county.session() as session:  # as before `encrypt-pii` (clear column), and after retention's purge
+        session.execute(
+            update(LedgerEvent)
+            .where(LedgerEvent.case_id == first)
+            .values(pii_sealed=None, pii={"name": "李春花", "mobile": "13812345678"})
+        )
+        session.execute(update(LedgerEvent).where(LedgerEvent.case_id == second).values(pii_sealed=None, pii=null()))
+        session.commit()
+    by_id = {c["case_id"]: c for c in _walk(county, token)}
+    assert by_id[first]["applicant"] == {"name": "李**", "mobile": "138****5678"}
+    assert by_id[second]["applicant"] is None
+    assert by_id[third]["applicant"] and "*" in by_id[third]["applicant"]["name"]
