@@ -1,17 +1,20 @@
-"""The feed's no-decrypt mode (``?applicant=omit``, docs/data-api.md): the same cases and events, no personal
-field read, the key never used."""
+"""The feed's applicant (docs/data-api.md): ``?applicant=omit`` gives the same cases and events with no personal
+field read and the key never used; otherwise sealed, legacy clear and purged rows each give what they should, and
+one page opens values sealed under different data keys."""
 
 from __future__ import annotations
 
+import os
 import random
 
+import pytest
 import requests
 from sqlalchemy import null, update
 
 from bench.sync_county import provision
 from bench.sync_load import case_drafts, seal_chain
 from county.models import LedgerEvent
-from county.services.pii import PiiBox
+from county.services.pii import LOOKUP, SEAL, PiiBox, PiiError, WrappedKey, new_key, sealed_key_no
 from sync.ledger.catalogue import load_catalogue
 from tests.county.test_exchange import push_all, register
 
@@ -81,3 +84,18 @@ def test_a_row_not_yet_sealed_is_read_and_a_purged_one_gives_no_applicant(county
     assert by_id[first]["applicant"] == {"name": "李**", "mobile": "138****5678"}
     assert by_id[second]["applicant"] is None
     assert by_id[third]["applicant"] and "*" in by_id[third]["applicant"]["name"]
+
+
+def test_one_page_opens_values_sealed_by_different_data_keys_and_refuses_a_moved_one():
+    box = PiiBox(new_key())
+    old = box.seal({"name": "王秀英"}, "e1")  # data key 1, before a new key was made
+    keys = [WrappedKey(p, 1, box.master.wrap(p, 1, box.master.legacy(p)), box.master.id) for p in (SEAL, LOOKUP)]
+    keys.append(WrappedKey(SEAL, 2, box.master.wrap(SEAL, 2, os.urandom(32)), box.master.id))
+    box.attach(lambda: keys)
+    new = box.seal({"name": "李春花"}, "e2")
+    assert sealed_key_no(old) == 1 and sealed_key_no(new) == 2
+    open_one = box.opener()
+    opened = [open_one(old, "e1"), open_one(new, "e2"), open_one(old, "e1")]
+    assert opened == [{"name": "王秀英"}, {"name": "李春花"}, {"name": "王秀英"}]
+    with pytest.raises(PiiError):
+        open_one(new, "e1")  # a sealed value moved to another event's row does not open
