@@ -2,7 +2,9 @@
 
 ``cases_after`` reads the cases whose change sequence (county/services/changes.py) is past the cursor, oldest
 change first, and every accepted counter event of those cases in one more query. The applicant's personal fields
-are opened (county/services/pii.py) and given in full only to a client allowed to read them, masked otherwise.
+are opened (county/services/pii.py) and given in full only to a client allowed to read them, masked otherwise,
+and not read at all when the client asks for ``applicant=omit``. The page's JSON is written from the rows by
+orjson (event bodies as stored), not through the wire models, which still give the OpenAPI schema.
 
 ``apply_statuses`` applies each update through departments.set_case_status, as a department's clerk would in the
 console, so the change reaches the point's counters at their next pull. An update is applied once per the
