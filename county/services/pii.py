@@ -187,6 +187,23 @@ class PiiBox:
         except InvalidTag as exc:
             raise PiiError("personal fields do not open under this key") from exc
 
+    def opener(self) -> Callable[[str, str], dict[str, str]]:
+        """``open`` for many values at once (a feed page): each data key's cipher is made once, not per value."""
+        ciphers: dict[int, AESGCM] = {}
+
+        def open_one(sealed: str, event_id: str) -> dict[str, str]:
+            key_no = sealed_key_no(sealed)
+            cipher = ciphers.get(key_no)
+            if cipher is None:
+                cipher = ciphers[key_no] = AESGCM(self._key(SEAL, key_no))
+            raw = base64.b64decode(sealed.rsplit(":", 1)[1])
+            try:
+                return orjson.loads(cipher.decrypt(raw[:12], raw[12:], event_id.encode("ascii")))
+            except InvalidTag as exc:
+                raise PiiError("personal fields do not open under this key") from exc
+
+        return open_one
+
     def seal_bytes(self, data: bytes, context: str) -> bytes:
         """A file's bytes sealed like personal fields (a material image at rest); ``context`` binds it to its name."""
         key_no = self.ring.active(SEAL)
