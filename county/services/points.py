@@ -2,7 +2,8 @@
 
 Computed from the case table, so a disqualified or voided case is reflected at once. A batch recomputes only
 the months it touched (each case keeps the month it is credited in, ``Case.credit_month``; the cap is monthly,
-so a month's figures depend on its own cases alone) and takes the other months from the last statement.
+so a month's figures depend on its own cases alone), summing them in the database (``month_figures``), and takes
+the other months from the last statement: a batch's cost does not grow with the point's history.
 The county's clock decides that month (county/services/crediting.py, docs/points.md): a completion counts in
 its own month while that month is open, else in the month the county received it (flagged late); one dated
 impossibly earns nothing and is flagged. The statement lists those flagged cases, so the counter is told. A
@@ -38,13 +39,11 @@ def completion_month(completed_at: str) -> str:
     return month_of(parse_time(completed_at))
 
 
-def credits(session: Session, point: Point, months: Collection[str] | None = None) -> list[CaseCredit]:
-    """The point's credited cases as credits; only those credited in ``months`` when given."""
+def credits(session: Session, point: Point) -> list[CaseCredit]:
+    """The point's credited cases as credits (the whole recomputation; a batch sums its months: month_figures)."""
     query = select(Case.case_id, Case.points, Case.completed_at, Case.credited_at, Case.state, Case.disqualified).where(
         Case.point_id == point.id, Case.credit_month.is_not(None)
     )
-    if months is not None:
-        query = query.where(Case.credit_month.in_(sorted(months)))
     return [
         CaseCredit(
             case_id=r.case_id,
