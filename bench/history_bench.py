@@ -135,7 +135,7 @@ def one_run(kind: str, workdir: Path, past, timed, mode: str, warm) -> dict:
                     connection.execute(text("VACUUM ANALYZE"))
                     connection.execute(text("CHECKPOINT"))
             with Session(engine) as session:
-                before = session.scalar(select(func.count()).select_from(Case))
+                before = session.scalar(select(func.count()).where(Case.device_id == device.device_id))
             statement.counting = True
             wall, cpu, refused = _push_all(engine, device, timed_requests, box, clock)
     finally:

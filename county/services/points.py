@@ -180,12 +180,16 @@ def month_figures(session: Session, point: Point, months: Collection[str]) -> di
     }
 
 
-def publish_statement_if_changed(session: Session, point: Point, months: Collection[str] | None = None) -> bool:
+def publish_statement_if_changed(
+    session: Session, point: Point, months: Collection[str] | None = None, *, same_flags: bool = False
+) -> bool:
     """Queue a points statement for the point's devices when its figures changed since the last one.
 
     ``months``: the only months whose cases changed since the last statement. Each month's figures depend on
     that month's cases alone (the cap is monthly), so only those months are recomputed and the rest are taken
     from the last statement; without ``months``, or without a last statement, everything is recomputed.
+    ``same_flags``: the caller changed no flagged completion, disqualification or settlement (a batch that
+    flagged nothing: a flag is set once, at completion), so those are taken from the last statement too.
     """
     last = session.scalar(
         select(CountyEvent.payload)
@@ -198,7 +202,11 @@ def publish_statement_if_changed(session: Session, point: Point, months: Collect
     else:
         figures = {month: dict(values) for month, values in last["months"].items() if month not in months}
         figures.update(month_figures(session, point, months))
-        payload = _payload(figures, flagged(session, point), settled(session, point))
+        if same_flags:
+            flags, settlements = last.get("flags", []), last.get("settlements")
+        else:
+            flags, settlements = flagged(session, point), settled(session, point)
+        payload = _payload(figures, flags, settlements)
     if last == payload:
         return False
     session.add(CountyEvent(point_id=point.id, kind="points_statement", payload=payload, created_at=utcnow()))

@@ -47,7 +47,7 @@ def _batch(
     return drafts
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 3, 4, 5])
 def test_incremental_statements_equal_the_whole_recomputation(county, seed):
     rng = random.Random(seed)
     with time_machine.travel(china(START), tick=False):
@@ -55,19 +55,27 @@ def test_incremental_statements_equal_the_whole_recomputation(county, seed):
     open_cases: list[tuple[str, date]] = []
     done: list[str] = []
     today, months, flags, capped = START, set(), set(), False
-    for step in range(14):
+    for step in range(18):
         today += timedelta(days=rng.choice((1, 3, 9, 17)))  # some gaps let a month close before its cases arrive
-        drafts = _batch(device, rng, today, open_cases, done, many=step in (4, rng.randrange(14)))
+        drafts = _batch(device, rng, today, open_cases, done, many=step in (4, rng.randrange(18)))
         if not drafts:
             continue
         with time_machine.travel(china(today, 20), tick=False):
             device.push(drafts)
             if done and rng.random() < 0.4:  # the bureau disqualifies a case between batches
+                case_id = done.pop(rng.randrange(len(done)))
+            elif open_cases and rng.random() < 0.3:  # or one not completed yet: listed once its completion arrives
+                case_id = rng.choice(open_cases)[0]
+            else:
+                case_id = None
+            if case_id is not None:
                 with county.session() as session:
-                    case_id = done.pop(rng.randrange(len(done)))
                     departments.disqualify_case(session, session.get(Case, case_id), "违规刷单", actor="县局")
                     session.commit()
         published, whole = published_and_whole(county, device.point_code)
+        if published is None:  # nothing has earned or been flagged yet: no statement is sent
+            assert whole == {"months": {}, "quarters": {}}
+            continue
         assert published == whole, f"seed {seed}, {today}"
         months |= set(whole["months"])
         flags |= {flag["flag"] for flag in whole.get("flags", [])}
