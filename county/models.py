@@ -312,6 +312,8 @@ class CountyEvent(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
+    __table_args__ = (Index("ix_county_event_point_kind", "point_id", "kind", "id"),)  # a point's last statement
+
 
 class TamperFlag(Base):
     """A device whose history changed after the county acknowledged it (edited, deleted, restored)."""

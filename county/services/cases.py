@@ -107,6 +107,7 @@ class CaseBook:
         self.receipts: set[str] = set()  # the point's receipt numbers among those the batch uses
         self.touched_months: set[str] = set()  # months whose points a completion or a void changed
         self.flagged: list[tuple[int, str, Credit]] = []  # (seq, case_id, credit) of completions not in their month
+        self.completed: list[str] = []  # the cases this batch completed
         self._catalogues: dict[str | None, Catalogue] = {}
         self._township: str | None = None
         self.evidence: list[dict[str, Any]] = []  # material images the batch attached (evidence_image rows)
@@ -374,6 +375,7 @@ class CaseBook:
             case.set(column, value)
         if credit.month is not None:
             self.touched_months.add(credit.month)
+        self.completed.append(case.values["case_id"])
         if credit.flag is not None:
             self.flagged.append((event.seq, case.values["case_id"], credit))
 

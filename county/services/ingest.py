@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from county.config import ClockRules, FraudRules
 from county.errors import CountyError, Refusal
-from county.models import Device, LedgerEvent, Point, TamperFlag
+from county.models import Case, Device, LedgerEvent, Point, TamperFlag
 from county.services import bulk, changes, clock_skew, fraud_watch
 from county.services.cases import CaseBook
 from county.services.common import iso, utcnow
@@ -71,6 +71,17 @@ def _row(
         "reject_code": code,
         "reject_message": message,
     }
+
+
+def _same_flags(session: Session, book: CaseBook) -> bool:
+    """The batch leaves the statement's flags as they were: it flagged no completion and completed no case the
+    fraud review had already disqualified (which the statement lists once it has completed)."""
+    if book.flagged:
+        return False
+    if not book.completed:
+        return True
+    found = select(Case.case_id).where(Case.case_id.in_(book.completed), Case.disqualified.is_(True)).limit(1)
+    return session.scalar(found) is None
 
 
 def push(
@@ -158,7 +169,9 @@ def push(
         fraud_watch.stamp_applicants(book, rows)
         book.flush()
         if book.touched_months or book.flagged:
-            publish_statement_if_changed(session, point, months=book.touched_months)
+            publish_statement_if_changed(
+                session, point, months=book.touched_months, same_flags=_same_flags(session, book)
+            )
     if rows and fraud.enabled:
         skew = clock_skew.skew_seconds(request.sent_at, now) if source == "push" else None
         fraud_watch.check_batch(session, point, device, book, rows, before_seq=head_seq, skew=skew, rules=fraud)

@@ -2,7 +2,8 @@
 
 Computed from the case table, so a disqualified or voided case is reflected at once. A batch recomputes only
 the months it touched (each case keeps the month it is credited in, ``Case.credit_month``; the cap is monthly,
-so a month's figures depend on its own cases alone) and takes the other months from the last statement.
+so a month's figures depend on its own cases alone), summing them in the database (``month_figures``), and takes
+the other months from the last statement: a batch's cost does not grow with the point's history.
 The county's clock decides that month (county/services/crediting.py, docs/points.md): a completion counts in
 its own month while that month is open, else in the month the county received it (flagged late); one dated
 impossibly earns nothing and is flagged. The statement lists those flagged cases, so the counter is told. A
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from county.models import Case, CountyEvent, Point, Settlement, SettlementLine
@@ -22,6 +23,7 @@ from county.services.common import utcnow
 from sync.ledger.events import parse_time
 from sync.ledger.kinds import CaseState
 from sync.ledger.points import (
+    MONTHLY_CAP,
     CaseCredit,
     MonthPoints,
     QuarterPoints,
@@ -37,13 +39,11 @@ def completion_month(completed_at: str) -> str:
     return month_of(parse_time(completed_at))
 
 
-def credits(session: Session, point: Point, months: Collection[str] | None = None) -> list[CaseCredit]:
-    """The point's credited cases as credits; only those credited in ``months`` when given."""
+def credits(session: Session, point: Point) -> list[CaseCredit]:
+    """The point's credited cases as credits (the whole recomputation; a batch sums its months: month_figures)."""
     query = select(Case.case_id, Case.points, Case.completed_at, Case.credited_at, Case.state, Case.disqualified).where(
         Case.point_id == point.id, Case.credit_month.is_not(None)
     )
-    if months is not None:
-        query = query.where(Case.credit_month.in_(sorted(months)))
     return [
         CaseCredit(
             case_id=r.case_id,
@@ -154,12 +154,42 @@ def statement_payload(session: Session, point: Point) -> dict:
     )
 
 
-def publish_statement_if_changed(session: Session, point: Point, months: Collection[str] | None = None) -> bool:
+def month_figures(session: Session, point: Point, months: Collection[str]) -> dict[str, dict]:
+    """The figures of ``months`` (those with live cases), summed in the database over the index on
+    (point_id, credit_month): the cost is the cases of those months, never the point's whole history.
+
+    Equal to ``monthly_points`` by construction: the cap lets the earliest cases through until it is reached, so a
+    month's credited total is min(raw, cap) whatever the order; its case count is its live (completed, not
+    voided, not disqualified) cases. tests/county/test_statement_incremental.py checks it against the whole
+    recomputation after random batches."""
+    if not months:
+        return {}
+    rows = session.execute(
+        select(Case.credit_month, func.sum(Case.points), func.count())
+        .where(
+            Case.point_id == point.id,
+            Case.credit_month.in_(sorted(months)),
+            Case.state != CaseState.VOIDED,
+            Case.disqualified == false(),
+        )
+        .group_by(Case.credit_month)
+    )
+    return {
+        month: {"raw": int(raw), "credited": min(int(raw), MONTHLY_CAP), "capped": int(raw) > MONTHLY_CAP, "cases": n}
+        for month, raw, n in rows
+    }
+
+
+def publish_statement_if_changed(
+    session: Session, point: Point, months: Collection[str] | None = None, *, same_flags: bool = False
+) -> bool:
     """Queue a points statement for the point's devices when its figures changed since the last one.
 
     ``months``: the only months whose cases changed since the last statement. Each month's figures depend on
     that month's cases alone (the cap is monthly), so only those months are recomputed and the rest are taken
     from the last statement; without ``months``, or without a last statement, everything is recomputed.
+    ``same_flags``: the caller changed no flagged completion, disqualification or settlement (a batch that
+    flagged nothing: a flag is set once, at completion), so those are taken from the last statement too.
     """
     last = session.scalar(
         select(CountyEvent.payload)
@@ -171,8 +201,12 @@ def publish_statement_if_changed(session: Session, point: Point, months: Collect
         payload = statement_payload(session, point)
     else:
         figures = {month: dict(values) for month, values in last["months"].items() if month not in months}
-        figures.update({m.month: _month_figures(m) for m in monthly_points(credits(session, point, months)).values()})
-        payload = _payload(figures, flagged(session, point), settled(session, point))
+        figures.update(month_figures(session, point, months))
+        if same_flags:
+            flags, settlements = last.get("flags", []), last.get("settlements")
+        else:
+            flags, settlements = flagged(session, point), settled(session, point)
+        payload = _payload(figures, flags, settlements)
     if last == payload:
         return False
     session.add(CountyEvent(point_id=point.id, kind="points_statement", payload=payload, created_at=utcnow()))
