@@ -221,12 +221,14 @@ PullKind = Literal[
     "points_statement",
     "return_mailing",
     "consult_answer",
+    "flowchart",
 ]
 # What the counter's pull understands (``feed`` on /pull). 1: the kinds above but return_mailing and
 # consult_answer, and the case statuses 受理/审批中/办结/退回 — what counters released before 材料已签收 parse; they
 # never send ``feed``. 2: also 材料已签收 (materials_received) and 部门回寄 (return_mailing). 3: also the answer to
-# a consultation the counter relayed (consult_answer, 代办点转来的咨询).
-FEED_VERSION = 3
+# a consultation the counter relayed (consult_answer, 代办点转来的咨询). 4: also an item's flowchart as its
+# department approved it, or its withdrawal (flowchart, 部门审定的流程图; payload: ``FlowchartNotice``).
+FEED_VERSION = 4
 
 
 class PullItem(Message):
@@ -234,6 +236,23 @@ class PullItem(Message):
     kind: PullKind
     created_at: str
     payload: dict[str, Any]
+
+
+class FlowStepData(Message):
+    who: ShortText
+    what: ShortText
+    time: ShortText
+
+
+class FlowchartNotice(Message):
+    """The payload of a ``flowchart`` pull item, for every point: the steps of an item's flowchart as its
+    department approved them (approved_on: the China date, YYYY-MM-DD), or, withdrawn, that the approval was
+    taken back by a later edit and the shipped sample (示例) stands again."""
+
+    item_code: Annotated[str, StringConstraints(min_length=1, max_length=10)]
+    steps: list[FlowStepData] = []
+    approved_on: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    withdrawn: bool = False
 
 
 class PullResult(Message):

@@ -13,7 +13,8 @@ from sync.ledger.kinds import CaseState
 from sync.wire import Head, MonthDigest, PullItem, PullResult, StatusResult, month_digest
 
 FEED_V1 = 1
-KIND_SINCE = {"return_mailing": 2, "consult_answer": 3}  # the feed level that first parses each newer kind
+# the feed level that first parses each newer kind
+KIND_SINCE = {"return_mailing": 2, "consult_answer": 3, "flowchart": 4}
 NEW_IN_V2_STATUSES = frozenset({CaseState.MATERIALS_RECEIVED.value})
 
 
@@ -24,7 +25,8 @@ def understood(row: CountyEvent, feed_version: int) -> bool:
     refuse the whole page, and its lifecycle the status. It is simply not sent them; skipping 材料已签收 leaves
     it at 材料已送交, from where the department's 受理 still moves it, and the cursor still passes them by.
     Likewise consult_answer (代办点转来的咨询) is sent only from feed 3, the level of the counters that relay
-    questions; an older counter never relayed one, and its strict wire model would refuse the page.
+    questions; an older counter never relayed one, and its strict wire model would refuse the page. And an
+    approved flowchart (flowchart, 部门审定的流程图) from feed 4: an older counter keeps drawing its sample.
     """
     if feed_version < KIND_SINCE.get(row.kind, FEED_V1):
         return False

@@ -7,7 +7,9 @@ the approval away again: the department approves what the public will read, not 
 
 The guide also carries the item's flowchart (流程图, sync/ledger/flowcharts.py): steps typed one a line as
 ``谁 | 做什么 | 用时``, approved together with the text. ``flowchart_for`` is what the 专区 and the wall poster
-draw: the department's own once approved, otherwise the shipped sample, marked as one.
+draw: the department's own once approved, otherwise the shipped sample, marked as one. Counters draw it too:
+approving a guide with steps puts the approved flowchart on every point's pull feed (``flowchart``, feed 4), and
+an edit that takes an approved flowchart's approval away puts its withdrawal there.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
-from county.models import Guide
+from county.models import CountyEvent, Guide
 from county.services import catalogues, texts
-from county.services.common import audit, utcnow
+from county.services.common import audit, aware, utcnow
 from sync.ledger.catalogue import CatalogueError, Item
+from sync.ledger.events import CHINA_TZ
 from sync.ledger.flowcharts import (
     Flowchart,
     FlowchartError,
@@ -31,6 +34,7 @@ from sync.ledger.flowcharts import (
     steps_from_data,
     steps_to_data,
 )
+from sync.wire import FlowchartNotice
 
 MAX_TEXT = 3000
 MAX_MATERIALS = 30
@@ -102,6 +106,12 @@ def flowchart_for(session: Session, item_code: str) -> Flowchart | None:
     return sample_for(view.item_code)
 
 
+def _tell_counters(session: Session, notice: FlowchartNotice) -> None:
+    """The flowchart as approved, or its withdrawal, on every point's pull feed."""
+    now = utcnow()
+    session.add(CountyEvent(point_id=None, kind="flowchart", payload=notice.model_dump(mode="json"), created_at=now))
+
+
 def may_edit(item: Item, *, bureau: bool, unit_code: str | None) -> bool:
     return bureau or (unit_code is not None and unit_code in item.guide.unit_codes)
 
@@ -143,6 +153,8 @@ def save(
     row.text, row.materials, row.updated_by, row.updated_at = text, materials, actor, utcnow()
     row.approved, row.approved_by, row.approved_at = False, None, None
     session.add(row)
+    if before.approved and before.steps:  # the counters stop drawing it as approved
+        _tell_counters(session, FlowchartNotice(item_code=item.code, withdrawn=True))
     audit(
         session,
         actor,
@@ -170,5 +182,11 @@ def approve(session: Session, item_code: str, *, actor: str, unit_code: str | No
     if row.approved:
         raise CountyError(Refusal.CONFLICT, "guide_approved", "这份办事指南已经审核过了。")
     row.approved, row.approved_by, row.approved_at = True, actor, utcnow()
+    if row.steps:
+        approved_on = aware(row.approved_at).astimezone(CHINA_TZ).date().isoformat()
+        notice = FlowchartNotice.model_validate(
+            {"item_code": item.code, "steps": row.steps, "approved_on": approved_on}, strict=False
+        )
+        _tell_counters(session, notice)
     audit(session, actor, "guide.approve", f"item:{item.code}", before={"approved": False}, after={"approved": True})
     return row

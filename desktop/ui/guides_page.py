@@ -2,7 +2,8 @@
 (流程图) in large text.
 
 The flowchart comes from the same data the county prints on the wall poster and shows on the 专区
-(sync/ledger/flowcharts.py). The counter has the shipped sample only, so it always shows it marked 示例.
+(sync/ledger/flowcharts.py): the flowchart the item's department approved, once the county sent it on the pull
+feed, with the approval date (部门审定); until then the shipped sample, marked 示例 (desktop/services/flowcharts.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services.flowcharts import flowchart_for
 from desktop.services.items import index_for, point_menu
 from desktop.services.printouts import guide_pdf
 from desktop.services.session import Counter
@@ -29,7 +31,7 @@ from desktop.ui.messages import MessageBar
 from desktop.ui.printing import Printer
 from desktop.ui.widgets import label
 from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, Catalogue, Item
-from sync.ledger.flowcharts import SAMPLE_LABEL, SAMPLE_MARK, sample_for
+from sync.ledger.flowcharts import SAMPLE_LABEL, SAMPLE_MARK, Flowchart
 
 RED = "#A1221B"
 
@@ -63,9 +65,8 @@ def guide_html(catalogue: Catalogue, item: Item) -> str:
     return "".join(parts)
 
 
-def flowchart_html(item: Item) -> str:
+def flowchart_html(item: Item, chart: Flowchart | None) -> str:
     """The item's flowchart top to bottom: one box per step (who, what, how long), arrows between them."""
-    chart = sample_for(item.code)
     if chart is None or not chart.steps:
         return f"<h2>{escape(item.name)}</h2><p>这个事项还没有流程图，请按办事指南办理。</p>"
     title = f"{escape(item.name)} 办理流程图" + (
@@ -74,6 +75,8 @@ def flowchart_html(item: Item) -> str:
     parts = [f"<h2>{title}</h2>", f"<p><b>办理时限：</b>{escape(chart.time_limit)}</p>"]
     if chart.sample:
         parts.append(f"<p style='color:{RED}'><b>{SAMPLE_LABEL}，不是正式流程图。</b></p>")
+    elif chart.approved_on:
+        parts.append(f"<p><b>部门审定 {escape(chart.approved_on)}</b></p>")
     style = "border-style:dashed" if chart.sample else "border-style:solid"
     for number, step in enumerate(chart.steps, start=1):
         parts.append(
@@ -149,7 +152,7 @@ class GuidesPage(QWidget):
         item = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
         if item is not None:
             self.reader.setHtml(guide_html(self.catalogue, item))
-            self.flowchart.setHtml(flowchart_html(item))
+            self.flowchart.setHtml(flowchart_html(item, flowchart_for(self.counter, item.code)))
 
     def current_item(self) -> Item | None:
         current = self.list.currentItem()

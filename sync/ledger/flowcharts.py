@@ -1,6 +1,6 @@
 """Flowcharts (流程图) as data: the steps of an item, who does each and how long it takes.
 
-One source draws the flowchart on the counter (desktop/ui/guides_page.py), on the wall poster (上墙公示,
+One source draws the flowchart on the counter (desktop/ui/guides_page.py, desktop/services/flowcharts.py), on the wall poster (上墙公示,
 county/services/point_papers.py) and on the 专区's item page. The shipped sample for each of 附件1's 20 items
 lives in ``resources/guides/sample_guides.json``; it is a sample (示例) until the item's department enters
 or approves its own in the console (county/services/guides.py), and wherever a sample is shown or printed
@@ -60,6 +60,7 @@ class Flowchart:
     time_limit: str
     materials: tuple[GuideMaterial, ...]
     sample: bool  # True: not approved by its department; always shown and printed labelled SAMPLE_LABEL
+    approved_on: str = ""  # YYYY-MM-DD the department approved it, where known (the counter's, from the feed)
 
 
 @lru_cache(maxsize=1)
