@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from county.api.app import create_app
-from county.models import AuditLog, Case, StaffUser, Township
+from county.models import AuditLog, Case, CountyEvent, StaffUser, Township
 from county.services import catalogues, enrolment, guides
 from county.services.crediting import county_workdays, month_closes
 from sync.clock import china_today
@@ -192,6 +192,37 @@ def test_a_department_writes_and_approves_its_guide_and_a_new_edit_is_a_sample_a
         assert guides.guide_for(db, "FL015").sample
     row = last_audit(console, "guide.edit")
     assert row.detail["before"]["approved"] is True and row.detail["after"]["materials"] == ["身份证"]
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_a_flowchart_approved_in_the_console_goes_to_every_counter_and_an_edit_withdraws_it(console):
+    client, token = signed(console, "department")
+    data = {"csrf": token, "text": "到窗口提交申请。", "materials": "身份证", "steps": "申请人 | 提交申请 | 当场"}
+    assert client.post("/console/guides/FL015", data=data).status_code == 200
+    assert client.post("/console/guides/FL015/approve", data={"csrf": token}).status_code == 303
+    bureau, btoken = signed(console, "bureau_clerk")
+    data = {
+        "csrf": btoken,
+        "text": "到窗口提交申请，当场受理。",
+        "materials": "身份证",
+        "steps": "申请人 | 提交 | 当场",
+    }
+    assert bureau.post("/console/guides/FL015", data=data).status_code == 200
+    with console.county.session() as db:
+        sent = db.execute(select(CountyEvent.point_id, CountyEvent.payload).where(CountyEvent.kind == "flowchart"))
+        sent = sorted(sent.all(), key=lambda row: row[1]["withdrawn"])
+    assert sent == [
+        (
+            None,
+            {
+                "item_code": "FL015",
+                "steps": [{"who": "申请人", "what": "提交申请", "time": "当场"}],
+                "approved_on": china_today().isoformat(),
+                "withdrawn": False,
+            },
+        ),
+        (None, {"item_code": "FL015", "steps": [], "approved_on": None, "withdrawn": True}),
+    ]
 
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
