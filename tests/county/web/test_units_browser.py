@@ -37,6 +37,7 @@ def test_the_bureau_adds_a_team_member_and_an_outlets_activity_day(console, site
 
     page.goto(f"{site}/console/points/{outlet}")
     assert "合作网点" in page.inner_text("#unit-kind")
+    assert page.inner_text("h1").startswith("合作网点 ")  # the heading names the kind, not 代办点
     look(page, "point-outlet")
     page.click("#unit-kind a")
     page.select_option("#day-weekday", label="周三")
