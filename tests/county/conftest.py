@@ -144,13 +144,14 @@ def evidence_backend(request) -> EvidenceS3 | None:
 
 
 @pytest.fixture
-def county(county_engine, county_limits, evidence_backend, tmp_path) -> Iterator[RunningCounty]:
+def county(county_engine, county_limits, evidence_backend, county_query_url, tmp_path) -> Iterator[RunningCounty]:
     settings = Settings(
         database_url="(fixture)",
         limits=county_limits,
         pii_key=new_key(),  # a key per test
         evidence_dir=str(tmp_path / "evidence"),
         evidence_s3=evidence_backend,
+        query_url_base=county_query_url,
     )
     server, thread, port = start_server(create_app(settings, county_engine))
     try:

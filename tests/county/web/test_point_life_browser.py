@@ -1,14 +1,17 @@
 """A point's whole life end to end, in real browsers against the county on loopback with a real counter beside it:
 applied for on the 专区 from a phone, passed by the township (乡镇初审), approved by the bureau (县局审核), its agent
-trained (培训) and given an activation code, a real counter store activates with that code and syncs, the township
+trained (培训) and given an activation code and its 标识牌 (the QR code read back from the PDF), a real counter store activates with that code and syncs, the township
 records an inspection with a serious finding, the bureau revokes the point on it, and the counter's next sync
 locks it with the county's plain words (and the lock survives on the counter)."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from county.services import admin
 from desktop.services.activation import activate
@@ -40,6 +43,22 @@ def desk(browser, site: str, username: str):
     page.click("main button[type=submit]")
     page.wait_for_url("**/console/")
     return context, page
+
+
+@pytest.fixture
+def county_query_url() -> str:
+    return "https://ssb.fuliang.gov.cn/ssb/q"  # the 专区's address: the sign plate's QR code is built from it
+
+
+def sign_plate_qr(page, url: str, folder) -> list[str]:
+    """The 标识牌 PDF downloaded with the bureau's own session, rendered, and its QR code read back."""
+    response = page.request.get(url)
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    (folder / "sign.pdf").write_bytes(response.body())
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", "-singlefile", str(folder / "sign.pdf"), str(folder / "sign")], check=True
+    )
+    return [found.text for found in zxingcpp.read_barcodes(Image.open(folder / "sign.png"))]
 
 
 def test_from_application_to_a_counter_locked_by_revocation(county, browser, tmp_path, catalogue):
@@ -94,6 +113,8 @@ def test_from_application_to_a_counter_locked_by_revocation(county, browser, tmp
     bureau.fill("#agent-name", "程桂兰")
     bureau.click("text=新建账号并生成激活码")
     activation_code = bureau.inner_text("#activation-code").strip()
+    qr = sign_plate_qr(bureau, f"{site}/console/points/{code}/sign.pdf", tmp_path)
+    assert qr == [f"https://ssb.fuliang.gov.cn/ssb/p/{code}"]  # the plate on the shop's wall opens its 专区 page
 
     done = activate(site, activation_code, tmp_path / "data", PASSWORD)  # the counter, as the shop installs it
     counter = Counter(done.store, catalogue, Settings(tmp_path / "data"))
