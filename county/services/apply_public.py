@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from county.config import Settings
 from county.errors import CountyError, Refusal
 from county.models import PublicAttempt, Township
-from county.services import admin, applications, challenge
+from county.services import admin, applications, challenge, public_gate
 from county.services.applications import ApplicationForm
 from county.services.common import aware, utcnow
 from sync.ledger.events import CHINA_TZ
@@ -27,18 +27,9 @@ NOT_FOUND = "没有找到这份申请，请核对申请编号和 6 位校验码�
 CLOSED = "专区申请暂时没有开通，请到所在乡镇政府递交纸质申请。"
 
 
-def _count(session: Session, kind: str, client: str, seconds: int) -> int:
-    start = utcnow() - timedelta(seconds=seconds)
-    return session.scalar(
-        select(func.count())
-        .select_from(PublicAttempt)
-        .where(PublicAttempt.kind == kind, PublicAttempt.client == client[:64], PublicAttempt.at >= start)
-    )
-
-
 def needs_challenge(session: Session, settings: Settings, client: str) -> bool:
     limits = settings.limits
-    return _count(session, APPLY, client, limits.consult_window_seconds) >= limits.apply_before_challenge
+    return public_gate.attempts(session, APPLY, client, limits.consult_window_seconds) >= limits.apply_before_challenge
 
 
 def new_challenge(settings: Settings, client: str) -> challenge.Challenge:
@@ -54,31 +45,16 @@ def townships(session: Session) -> list[tuple[int, str]]:
 
 def _gate(writing, settings: Settings, client: str, token: str, solution: str) -> None:
     """Count this try; past the first in the window the challenge must be answered; past the limit, wait."""
-    limits, key = settings.limits, settings.challenge_key()
-    if key is None:
-        raise CountyError(Refusal.NOT_FOUND, "apply_off", CLOSED)
-    with writing() as session:
-        now = utcnow()
-        session.execute(
-            delete(PublicAttempt).where(
-                PublicAttempt.kind == APPLY, PublicAttempt.at < now - timedelta(seconds=limits.consult_window_seconds)
-            )
-        )
-        tried = _count(session, APPLY, client, limits.consult_window_seconds)
-        if tried >= limits.apply_per_address:
-            raise CountyError(
-                Refusal.TOO_MANY,
-                "rate_limited",
-                "这个网络上提交的申请太多了，请一小时后再试，或到乡镇政府递交纸质申请。",
-                retry_after=limits.consult_window_seconds,
-            )
-        session.add(PublicAttempt(kind=APPLY, client=client[:64], at=now))
-        if tried >= limits.apply_before_challenge:
-            try:
-                challenge.check(session, key, token, solution, client)
-            finally:
-                session.commit()
-        session.commit()
+    limits = settings.limits
+    gate = public_gate.Gate(
+        APPLY,
+        limits.apply_per_address,
+        limits.apply_before_challenge,
+        "这个网络上提交的申请太多了，请一小时后再试，或到乡镇政府递交纸质申请。",
+        "apply_off",
+        CLOSED,
+    )
+    public_gate.count_try(writing, settings, gate, client, token, solution)
 
 
 def apply(
@@ -145,7 +121,7 @@ def _shown(session: Session, row) -> PublicApplication:
 
 def _throttled(session: Session, settings: Settings, client: str) -> None:
     limits = settings.limits
-    if _count(session, MISS, client, limits.lookup_window_seconds) >= limits.consult_misses_per_address:
+    if public_gate.attempts(session, MISS, client, limits.lookup_window_seconds) >= limits.consult_misses_per_address:
         raise CountyError(
             Refusal.TOO_MANY,
             "rate_limited",

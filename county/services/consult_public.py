@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from county.config import Settings
 from county.errors import CountyError, Refusal
 from county.models import Consultation, PublicAttempt
-from county.services import challenge, consultations
+from county.services import challenge, consultations, public_gate
 from county.services.common import aware, utcnow
 from sync.ledger.catalogue import load_catalogue
 from sync.ledger.events import CHINA_TZ
@@ -51,18 +51,12 @@ class PublicAnswer:
     answered_on: str | None
 
 
-def _count(session: Session, kind: str, client: str, seconds: int) -> int:
-    start = utcnow() - timedelta(seconds=seconds)
-    return session.scalar(
-        select(func.count())
-        .select_from(PublicAttempt)
-        .where(PublicAttempt.kind == kind, PublicAttempt.client == client[:64], PublicAttempt.at >= start)
-    )
-
-
 def needs_challenge(session: Session, settings: Settings, client: str) -> bool:
     limits = settings.limits
-    return _count(session, ASK, client, limits.consult_window_seconds) >= limits.consult_asks_before_challenge
+    return (
+        public_gate.attempts(session, ASK, client, limits.consult_window_seconds)
+        >= limits.consult_asks_before_challenge
+    )
 
 
 def new_challenge(settings: Settings, client: str) -> challenge.Challenge:
@@ -75,31 +69,16 @@ def new_challenge(settings: Settings, client: str) -> challenge.Challenge:
 def ask(writing, settings: Settings, box_of, form: AskForm, client: str) -> tuple[int, str]:
     """One ask from the 专区: the count, the challenge when due, then the question; (id, query code).
     ``writing`` opens a gated write session; the count and a used challenge are committed even when refused."""
-    limits, key = settings.limits, settings.challenge_key()
-    if key is None:
-        raise CountyError(Refusal.NOT_FOUND, "consult_off", CLOSED)
-    with writing() as session:
-        now = utcnow()
-        session.execute(
-            delete(PublicAttempt).where(
-                PublicAttempt.kind == ASK, PublicAttempt.at < now - timedelta(seconds=limits.consult_window_seconds)
-            )
-        )
-        asked = _count(session, ASK, client, limits.consult_window_seconds)
-        if asked >= limits.consult_asks_per_address:
-            raise CountyError(
-                Refusal.TOO_MANY,
-                "rate_limited",
-                "这个网络上提问太多了，请一小时后再试，或拨打 12345。",
-                retry_after=limits.consult_window_seconds,
-            )
-        session.add(PublicAttempt(kind=ASK, client=client[:64], at=now))
-        if asked >= limits.consult_asks_before_challenge:
-            try:
-                challenge.check(session, key, form.token, form.solution, client)
-            finally:
-                session.commit()
-        session.commit()
+    limits = settings.limits
+    gate = public_gate.Gate(
+        ASK,
+        limits.consult_asks_per_address,
+        limits.consult_asks_before_challenge,
+        "这个网络上提问太多了，请一小时后再试，或拨打 12345。",
+        "consult_off",
+        CLOSED,
+    )
+    public_gate.count_try(writing, settings, gate, client, form.token, form.solution)
     with writing() as session:
         row, code = consultations.create(
             session, box_of, question=form.question, item_code=form.item_code, phone=form.phone, source="zhuanqu"
@@ -116,7 +95,10 @@ def read(reading, writing, settings: Settings, code_text: str, client: str) -> P
     """A consultation by its query code; wrong codes throttled per address (TOO_MANY before anything is read)."""
     limits = settings.limits
     with reading() as session:
-        if _count(session, MISS, client, limits.lookup_window_seconds) >= limits.consult_misses_per_address:
+        if (
+            public_gate.attempts(session, MISS, client, limits.lookup_window_seconds)
+            >= limits.consult_misses_per_address
+        ):
             raise CountyError(
                 Refusal.TOO_MANY,
                 "rate_limited",

@@ -64,6 +64,7 @@ def test_applied_on_the_zhuanqu_reviewed_trained_then_given_a_code(console, site
     console_shots.look(clerk, "applications-township")
     clerk.click(f"text={number}")
     assert "138****5678" in clerk.inner_text("main") and AGENT_PHONE not in clerk.content()
+    clerk.wait_for_function("document.querySelector('.photos img').complete")  # loaded, or failed to
     assert clerk.evaluate("document.querySelector('.photos img').naturalWidth") == 40  # the photo shows
     console_shots.look(clerk, "application-township")
     clerk.check("input[name=decision][value=pass]")
