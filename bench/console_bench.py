@@ -49,14 +49,8 @@ from county.db import upgrade
 from county.models import (
     Account,
     ActivationCode,
-    Case,
-    CountyEvent,
     Device,
-    LedgerEvent,
-    Mailing,
     Point,
-    SyncBatch,
-    TamperFlag,
 )
 from sync.ledger.catalogue import load_catalogue
 
@@ -66,22 +60,18 @@ ZHUANQU_PAGES = ("/ssb/q",)
 
 
 def drop_enrolled(engine, keep_points: int) -> None:
-    """Remove what an ingest round added: the points beyond the generated ones and everything of theirs."""
+    """Remove what an ingest round added: the points beyond the generated ones and everything of theirs (every
+    table with a ``point_id``, children first, so the newer tables that refer to a point are cleared too)."""
+    from county.models import Base
+
     with Session(engine) as session:
-        extra = select(Point.id).where(Point.id > keep_points).scalar_subquery()
         devices = select(Device.id).where(Device.point_id > keep_points).scalar_subquery()
         accounts = select(Account.id).where(Account.point_id > keep_points).scalar_subquery()
-        for table, column in (
-            (LedgerEvent, LedgerEvent.point_id),
-            (Case, Case.point_id),
-            (Mailing, Mailing.point_id),
-            (SyncBatch, SyncBatch.point_id),
-            (CountyEvent, CountyEvent.point_id),
-            (TamperFlag, TamperFlag.point_id),
-        ):
-            session.execute(delete(table).where(column.in_(extra)))
-        session.execute(delete(Device).where(Device.id.in_(devices)))
         session.execute(delete(ActivationCode).where(ActivationCode.account_id.in_(accounts)))
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in ("point", "device", "account") and "point_id" in table.c:
+                session.execute(delete(table).where(table.c.point_id > keep_points))
+        session.execute(delete(Device).where(Device.id.in_(devices)))
         session.execute(delete(Account).where(Account.point_id > keep_points))
         session.execute(delete(Point).where(Point.id > keep_points))
         session.commit()
