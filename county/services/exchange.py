@@ -102,10 +102,10 @@ def _opened(open_one: Callable[[str, str], dict[str, str]], history: list, *, fu
         sealed, clear = event[5], event[6]
         if sealed is not None:
             pii = open_one(sealed, event[1])
-        elif clear is not None and clear != "null" and (pii := orjson.loads(clear)):
-            pass
-        else:
-            continue
+        else:  # a row from before sealing, in clear: JSON text, "null" or none when it carried no personal field
+            pii = orjson.loads(clear) if clear is not None else None
+            if not pii:
+                continue
         return {k: v if full else _mask(k, v) for k, v in pii.items() if v}
     return None
 

@@ -296,54 +296,46 @@ def count_hits(rule: str, point_id: int, counted: dict[str, list[str]], limit: i
     ]
 
 
+def _by_month(session: Session, point_id: int, month_column, months: Iterable[str], *where) -> dict[str, list[str]]:
+    """The point's cases matching ``where`` in ``months`` (by ``month_column``), their ids grouped by month."""
+    counted: dict[str, list[str]] = defaultdict(list)
+    wanted = sorted(set(months))
+    if wanted:
+        query = select(month_column, Case.case_id).where(Case.point_id == point_id, month_column.in_(wanted), *where)
+        for month, case_id in session.execute(query):
+            counted[month].append(case_id)
+    return counted
+
+
 def check_voids(session: Session, point_id: int, months: Iterable[str], rules: FraudRules) -> list[Hit]:
     """Completed cases voided, in the months the batch voided one (a voided case keeps its credited month)."""
-    months = sorted(set(months))
-    if not months:
-        return []
-    counted: dict[str, list[str]] = defaultdict(list)
-    for month, case_id in session.execute(
-        select(Case.credit_month, Case.case_id).where(
-            Case.point_id == point_id,
-            Case.credit_month.in_(months),
-            Case.state == CaseState.VOIDED.value,
-            Case.completed_at.is_not(None),
-        )
-    ):
-        counted[month].append(case_id)
+    counted = _by_month(
+        session,
+        point_id,
+        Case.credit_month,
+        months,
+        Case.state == CaseState.VOIDED.value,
+        Case.completed_at.is_not(None),
+    )
     return count_hits(VOIDS, point_id, counted, rules.voids_after_completion)
 
 
 def check_self_completed(session: Session, point_id: int, months: Iterable[str], rules: FraudRules) -> list[Hit]:
     """Online cases the agent completed with no department status, in the months the batch credited one."""
-    months = sorted(set(months))
-    if not months:
-        return []
-    counted: dict[str, list[str]] = defaultdict(list)
-    for month, case_id in session.execute(
-        select(Case.credit_month, Case.case_id).where(
-            Case.point_id == point_id,
-            Case.credit_month.in_(months),
-            Case.self_completed.is_(True),
-            Case.state == CaseState.COMPLETED.value,
-        )
-    ):
-        counted[month].append(case_id)
+    counted = _by_month(
+        session,
+        point_id,
+        Case.credit_month,
+        months,
+        Case.self_completed.is_(True),
+        Case.state == CaseState.COMPLETED.value,
+    )
     return count_hits(SELF, point_id, counted, rules.self_completed)
 
 
 def check_late(session: Session, point_id: int, months: Iterable[str], rules: FraudRules) -> list[Hit]:
     """Completions not credited to their own month, in the months (of their own completion) the batch flagged."""
-    months = sorted(set(months))
-    if not months:
-        return []
-    counted: dict[str, list[str]] = defaultdict(list)
-    for month, case_id in session.execute(
-        select(Case.completed_month, Case.case_id).where(
-            Case.point_id == point_id, Case.credit_flag.is_not(None), Case.completed_month.in_(months)
-        )
-    ):
-        counted[month].append(case_id)
+    counted = _by_month(session, point_id, Case.completed_month, months, Case.credit_flag.is_not(None))
     return count_hits(LATE, point_id, counted, rules.late_completions)
 
 

@@ -136,6 +136,15 @@ async def apply(request: Request):
     return response
 
 
+def _status_refused(request: Request, n: str, exc: CountyError) -> Response:
+    """The progress page again with the refusal in words (a wrong code, too many tries), nothing found shown."""
+    response = _render(
+        request, "public/apply_status.html", status_of(exc), n=n, found=None, message=exc.message, here="/ssb/sq/s"
+    )
+    response.headers.update(_retry(exc))
+    return response
+
+
 @router.get("/sq/s")
 async def status(
     request: Request,
@@ -150,17 +159,7 @@ async def status(
             apply_public.status, core.read_session, _writing(core), core.settings, n, c, client_ip(request)
         )
     except CountyError as exc:
-        response = _render(
-            request,
-            "public/apply_status.html",
-            status_of(exc),
-            n=n,
-            found=None,
-            message=exc.message,
-            here="/ssb/sq/s",
-        )
-        response.headers.update(_retry(exc))
-        return response
+        return _status_refused(request, n, exc)
     response = _render(request, "public/apply_status.html", found=found, n=n, c=c, here="/ssb/sq/s")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -178,17 +177,7 @@ async def edit(
             apply_public.editable, core.read_session, _writing(core), core.settings, n, c, client_ip(request)
         )
     except CountyError as exc:
-        response = _render(
-            request,
-            "public/apply_status.html",
-            status_of(exc),
-            n=n,
-            found=None,
-            message=exc.message,
-            here="/ssb/sq/s",
-        )
-        response.headers.update(_retry(exc))
-        return response
+        return _status_refused(request, n, exc)
     if form is None:
         return RedirectResponse(f"/ssb/sq/s?{urlencode({'n': n, 'c': c})}", status_code=303)
     return await run_in_threadpool(lambda: _form_page(request, form, fix=(n, c)))
