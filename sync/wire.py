@@ -222,13 +222,15 @@ PullKind = Literal[
     "return_mailing",
     "consult_answer",
     "flowchart",
+    "consult_route",
 ]
 # What the counter's pull understands (``feed`` on /pull). 1: the kinds above but return_mailing and
 # consult_answer, and the case statuses 受理/审批中/办结/退回 — what counters released before 材料已签收 parse; they
 # never send ``feed``. 2: also 材料已签收 (materials_received) and 部门回寄 (return_mailing). 3: also the answer to
 # a consultation the counter relayed (consult_answer, 代办点转来的咨询). 4: also an item's flowchart as its
-# department approved it, or its withdrawal (flowchart, 部门审定的流程图; payload: ``FlowchartNotice``).
-FEED_VERSION = 4
+# department approved it, or its withdrawal (flowchart, 部门审定的流程图; payload: ``FlowchartNotice``). 5: also
+# which unit answers a relayed consultation and by when (consult_route, 答复单位与时限; payload: ``ConsultRoute``).
+FEED_VERSION = 5
 
 
 class PullItem(Message):
@@ -253,6 +255,18 @@ class FlowchartNotice(Message):
     steps: list[FlowStepData] = []
     approved_on: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
     withdrawn: bool = False
+
+
+class ConsultRoute(Message):
+    """The payload of a ``consult_route`` pull item, for the point that relayed the question: the unit that
+    answers it and the China date it must be answered by (``due_date``; None: 时限待确认, the county's working-day
+    table does not cover the days it depends on). Sent when the county routes it, and again when the bureau
+    reassigns it or publishes the year that confirms its date; the newest item per ``consult_id`` stands."""
+
+    consult_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    unit: ShortText
+    due_date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    routed_at: str
 
 
 class PullResult(Message):

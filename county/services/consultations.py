@@ -14,7 +14,9 @@ item goes to the bureau. The bureau can reassign it; the deadline stays as it wa
 **Relayed from a counter (代办点转来的咨询).** The agent records a villager's question at the counter, offline;
 it arrives in a push as a ``consult.asked`` event (``relay``) and is routed and deadlined like any other, its
 clock starting when the county receives it. Its answer goes back to that point on the pull feed
-(``consult_answer``, feed level 3), for the agent to pass on.
+(``consult_answer``, feed level 3), for the agent to pass on. Which unit answers it and by when goes back
+too (``consult_route``, feed level 5: ``tell_route``), when it is routed, reassigned, or its 时限待确认 date
+becomes known, so the counter can tell the villager 由 X 答复，应于 YYYY-MM-DD 前答复.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def refresh_deadlines(session: Session) -> int:
         _received, due = deadline_of(row.asked_at, table)
         if due is not None:
             row.due_date, changed = due, changed + 1
+            tell_route(session, row)
     return changed
 
 
@@ -215,7 +218,29 @@ def relay(session: Session, event: Event, device: Device, phone_sealed: str | No
         device_id=device.id,
     )
     audit(session, f"device:{device.id}", "consult.ask", f"consult:{row.id}", source="counter", unit=unit_code)
+    tell_route(session, row)
     return row
+
+
+def tell_route(session: Session, row: Consultation) -> None:
+    """A relayed question's answering unit and due date go back to its point (``consult_route``; the newest
+    item per question stands at the counter). Nothing for a question not relayed from a counter."""
+    if row.point_id is None:
+        return
+    now = utcnow()
+    session.add(
+        CountyEvent(
+            point_id=row.point_id,
+            kind="consult_route",
+            payload={
+                "consult_id": row.ref,
+                "unit": unit_name(row.unit_code),
+                "due_date": row.due_date.isoformat() if row.due_date else None,
+                "routed_at": format_time(aware(now)),
+            },
+            created_at=now,
+        )
+    )
 
 
 # ---- the console's work ------------------------------------------------------------------------------
@@ -269,6 +294,8 @@ def reassign(session: Session, scope: Scope, consult_id: int, to: str, *, actor:
         raise CountyError(Refusal.INVALID, "bad_unit", "请选择要转给哪个单位。")
     before, row.unit_code = row.unit_code, None if to == "bureau" else to
     audit(session, actor, "consult.route", f"consult:{row.id}", before=before, after=row.unit_code)
+    if before != row.unit_code:
+        tell_route(session, row)
     return row
 
 

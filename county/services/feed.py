@@ -14,7 +14,7 @@ from sync.wire import Head, MonthDigest, PullItem, PullResult, StatusResult, mon
 
 FEED_V1 = 1
 # the feed level that first parses each newer kind
-KIND_SINCE = {"return_mailing": 2, "consult_answer": 3, "flowchart": 4}
+KIND_SINCE = {"return_mailing": 2, "consult_answer": 3, "flowchart": 4, "consult_route": 5}
 NEW_IN_V2_STATUSES = frozenset({CaseState.MATERIALS_RECEIVED.value})
 
 
@@ -27,6 +27,8 @@ def understood(row: CountyEvent, feed_version: int) -> bool:
     Likewise consult_answer (代办点转来的咨询) is sent only from feed 3, the level of the counters that relay
     questions; an older counter never relayed one, and its strict wire model would refuse the page. And an
     approved flowchart (flowchart, 部门审定的流程图) from feed 4: an older counter keeps drawing its sample.
+    And which unit answers a relayed consultation and by when (consult_route, 答复单位与时限) from feed 5: an older
+    counter shows its question as received, as it always did, and still gets the answer from feed 3.
     """
     if feed_version < KIND_SINCE.get(row.kind, FEED_V1):
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -17,13 +18,14 @@ from PySide6.QtWidgets import (
 
 from desktop.services import consults
 from desktop.services.session import Counter, CounterLocked
+from desktop.ui import theme
 from desktop.ui.messages import MessageBar
 from desktop.ui.widgets import Field, button, card, label
 from sync.ledger.forms import FormErrors
 from sync.ledger.forms_consult import QUESTION_MAX
 
-COLUMNS = ["提问时间", "问题", "事项", "群众电话", "状态"]
-STATE_COLUMN = 4
+COLUMNS = ["提问时间", "问题", "事项", "群众电话", "答复单位与期限", "状态"]
+ROUTE_COLUMN, STATE_COLUMN = 4, 5
 
 
 class ConsultPage(QWidget):
@@ -63,7 +65,7 @@ class ConsultPage(QWidget):
         self.send.clicked.connect(self.submit)
         form.addWidget(self.send)
         form.addStretch(1)
-        layout.addWidget(ask, 2)
+        layout.addWidget(ask, 1)
 
         listed = card()
         box = QVBoxLayout(listed)
@@ -86,7 +88,7 @@ class ConsultPage(QWidget):
         self.told = button("已告诉群众", name="consultTold")
         self.told.clicked.connect(self.mark_told)
         box.addWidget(self.told)
-        layout.addWidget(listed, 3)
+        layout.addWidget(listed, 2)
         self.refresh()
 
     def _typed(self) -> None:
@@ -124,14 +126,22 @@ class ConsultPage(QWidget):
         self.table.setRowCount(len(self.entries))
         for r, entry in enumerate(self.entries):
             state = entry.state + ("（待转告）" if entry.state == consults.ANSWERED and not entry.told else "")
+            if entry.overdue:
+                state += "·超期"
             for c, text in enumerate(
-                (entry.asked_at, entry.question, entry.item_name or "—", entry.phone or "—", state)
+                (entry.asked_at, entry.question, entry.item_name or "—", entry.phone or "—", _route_cell(entry), state)
             ):
                 cell = QTableWidgetItem(text.replace("\n", " "))
                 cell.setToolTip(text)
+                if entry.overdue and c in (ROUTE_COLUMN, STATE_COLUMN):
+                    cell.setForeground(QBrush(QColor(theme.DANGER)))
                 self.table.setItem(r, c, cell)
         waiting = sum(1 for e in self.entries if e.state == consults.WAITING)
-        self.title.setText(f"转给县里的咨询（{len(self.entries)} 条，等待答复 {waiting} 条）")
+        late = sum(1 for e in self.entries if e.overdue)
+        self.title.setText(
+            f"转给县里的咨询（{len(self.entries)} 条，等待答复 {waiting} 条"
+            + (f"，其中已超期 {late} 条）" if late else "）")
+        )
         if self.entries and self.table.currentRow() < 0:
             self.table.selectRow(0)
         self._show_selected()
@@ -147,6 +157,10 @@ class ConsultPage(QWidget):
             self.told.setVisible(False)
             return
         lines = [f"问题：{entry.question}", f"状态：{entry.state}，{entry.detail}"]
+        if entry.route:
+            lines.append(f"答复单位与期限：{entry.route}")
+        if entry.overdue:
+            lines.append("县里还没有答复，已过了应答复的日期。可以提醒群众耐心等候，或请乡镇帮忙催问。")
         if entry.state == consults.ANSWERED:
             lines.append(f"答复（{entry.answered_by}，{entry.answered_at}）：{entry.answer}")
             lines.append("已告诉群众。" if entry.told else "请把答复告诉群众，告诉后点“已告诉群众”。")
@@ -158,3 +172,11 @@ class ConsultPage(QWidget):
         if entry is not None:
             consults.mark_told(self.counter, entry)
             self.refresh()
+
+
+def _route_cell(entry: consults.Relayed) -> str:
+    """The list's short form: 县市监局 12-02前 / 县市监局 时限待确认 (the year and the words in the detail);
+    "—" before the county says."""
+    if not entry.answering_unit:
+        return "—"
+    return f"{entry.answering_unit} {entry.due_date[5:] + '前' if entry.due_date else consults.UNCONFIRMED}"

@@ -11,6 +11,7 @@ import time_machine
 from sqlalchemy import select
 
 import sync.client
+import sync.wire
 from county.models import Consultation, Device, LedgerEvent, Point
 from county.services import consultations, feed
 from county.services.crediting import county_workdays
@@ -49,7 +50,7 @@ def test_asked_at_the_counter_answered_by_the_department_and_shown_back(county, 
         with time_machine.travel(FRIDAY_EVENING, tick=True):  # pushed after the office closed before a weekend
             report = engine_for(counter.store).run()
         assert report.ok and report.accepted == 2 and report.rejected == 0
-        assert consults.relayed(counter)[-1].detail == consults.SENT
+        assert consults.relayed(counter)[-1].detail == consults.ROUTED  # received and routed (consult_route)
 
         with county.session() as session:
             row = session.scalar(select(Consultation).where(Consultation.ref == consult_id))
@@ -88,6 +89,74 @@ def test_asked_at_the_counter_answered_by_the_department_and_shown_back(county, 
         consults.mark_told(counter, mine)
         assert consults.answers_to_pass_on(counter) == []
         assert next(r for r in consults.relayed(counter) if r.consult_id != consult_id).state == consults.WAITING
+    finally:
+        counter.close()
+
+
+def test_the_counter_is_told_who_answers_and_by_when_and_sees_it_overdue(county, tmp_path, catalogue, monkeypatch):
+    """The routing goes back at the next sync (consult_route, feed 5): the unit and the due date, 时限待确认 when the
+    table does not cover it; a reassignment or the year's publication sends it again; overdue is the counter's."""
+    from county.services import workdays
+    from sync.ledger.workdays import WorkdayTable
+
+    counter, _setup = _counter(county, tmp_path, catalogue)
+    try:
+        to_market = consults.ask(counter, QUESTION, item_code="FL015")
+        to_bureau = consults.ask(counter, "低保每个月什么时候发？")
+        assert [r.route for r in consults.relayed(counter)] == ["", ""]  # not sent: nothing known yet
+        with time_machine.travel(FRIDAY_EVENING, tick=True):
+            assert engine_for(counter.store).run().ok
+            rows = {r.consult_id: r for r in consults.relayed(counter)}
+        with county.session() as session:
+            due = {c.ref: c.due_date for c in session.scalars(select(Consultation))}
+        assert due[to_market] == date(2026, 12, 2)  # received Monday, after the Friday evening
+        market, bureau = rows[to_market], rows[to_bureau]
+        assert (market.answering_unit, market.due_date, market.overdue) == ("县市监局", "2026-12-02", False)
+        assert market.route == "由 县市监局 答复，应于 2026-12-02 前答复"
+        assert (bureau.answering_unit, bureau.due_date) == (consultations.BUREAU, due[to_bureau].isoformat())
+        assert market.detail == consults.ROUTED
+
+        with time_machine.travel(datetime(2026, 12, 3, 9, 0, tzinfo=CHINA_TZ), tick=True):
+            late = {r.consult_id: r for r in consults.relayed(counter)}  # no sync needed: the counter's own date
+            assert late[to_market].overdue and late[to_market].route.endswith("（已超过答复期限）")
+            with county.session() as session:  # the bureau reassigns one; the department answers the other
+                ids = {c.ref: c.id for c in session.scalars(select(Consultation))}
+                bureau_scope = Scope(StaffRole.BUREAU_CLERK)
+                consultations.reassign(session, bureau_scope, ids[to_bureau], "mzj", actor="县政务服务管理局")
+                consultations.answer(session, DEPARTMENT, ids[to_market], "带身份证和租房合同。", actor="县市监局")
+                session.commit()
+            assert engine_for(counter.store).run().ok
+            now = {r.consult_id: r for r in consults.relayed(counter)}
+        assert now[to_bureau].route == f"由 县民政局 答复，应于 {due[to_bureau]} 前答复（已超过答复期限）"
+        assert now[to_market].state == consults.ANSWERED and not now[to_market].overdue
+
+        with time_machine.travel(datetime(2026, 12, 30, 10, 0, tzinfo=CHINA_TZ), tick=True):
+            next_year = consults.ask(counter, "明年的城乡居民医保什么时候开始交？", item_code="FL015")
+            assert engine_for(counter.store).run().ok
+            unknown = next(r for r in consults.relayed(counter) if r.consult_id == next_year)
+            assert (unknown.due_date, unknown.overdue) == ("", False)
+            assert unknown.route == "由 县市监局 答复，答复时限待确认"
+            with county.session() as session:  # the bureau publishes 2027: the date becomes known and is sent
+                table = WorkdayTable(frozenset({2027}), frozenset({date(2027, 1, 1)}), frozenset())
+                workdays.publish_table(session, table, actor="test")
+                session.commit()
+                known = session.scalar(select(Consultation.due_date).where(Consultation.ref == next_year))
+            assert known is not None and known.year == 2027
+            monkeypatch.setattr(sync.client, "FEED_VERSION", 4)  # a counter released before this: never sent it
+            with county.session() as session:
+                device = session.get(Device, session.scalar(select(Consultation.device_id).limit(1)))
+                older = feed.pull(session, device, 0, 500, feed_version=4)
+            assert "consult_route" not in {i.kind for i in older.items} and "consult_answer" in {
+                i.kind for i in older.items
+            }
+            report = engine_for(counter.store).run()
+            assert report.ok
+            assert next(r for r in consults.relayed(counter) if r.consult_id == next_year).due_date == ""
+            monkeypatch.setattr(sync.client, "FEED_VERSION", sync.wire.FEED_VERSION)
+            with county.session() as session:  # the cursor moved past it: a fresh counter of feed 5 gets it
+                newest = feed.pull(session, device, 0, 500, feed_version=5)
+            routes = [i.payload for i in newest.items if i.kind == "consult_route"]
+            assert routes[-1] == {**routes[-1], "consult_id": next_year, "due_date": known.isoformat()}
     finally:
         counter.close()
 
