@@ -1,7 +1,7 @@
 """Statistics (统计分析, 五(二)): cases, points and mailings of the last 12 months by month, quarter, township,
 point, item, category, class and service mode — GROUP BY aggregates in the database, scoped to the viewer
 (county/services/scope.py); approval items' time to 办结 and overdue cases (stats_timeliness.py) and sync health
-(stats_sync.py) beside them.
+(stats_sync.py) beside them, and consultations' answers per answering unit (stats_consult.py).
 
 Definitions (docs/console.md, 统计):
 - cases (办件): cases recorded in the window, by their business date (China time), voided ones left out;
@@ -45,6 +45,12 @@ FIGURE_LABELS = {
     "clock": "时钟不准的设备",
     "tamper": "未处理的记录篡改标记",
     "last_batch": "最近收到数据（北京时间）",
+    "asked": "收到咨询",
+    "answered": "已答复",
+    "on_time": "按时答复",
+    "open_overdue": "超期未答复",
+    "answer_median": "答复用时中位数（工作日）",
+    "answer_p90": "答复用时90%分位（工作日）",
 }
 TEXT_FIGURES = frozenset({"last_batch"})  # shown, exported, never charted
 NO_FIGURE = "—"
@@ -183,7 +189,7 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     """Every table of the page. Month, quarter, township and point come from one (month, point) grouping per
     figure; item, category, class and mode from one (mode, item) grouping per figure — five scans of the window,
     whatever the number of cases — and then the timeliness and sync-health tables."""
-    from county.services import stats_sync, stats_timeliness
+    from county.services import stats_consult, stats_sync, stats_timeliness
 
     months = window(now)
     q = _Query(scope, months)
@@ -248,6 +254,9 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
         ),
     }
     tables |= stats_timeliness.tables(session, scope, months, now, towns)
+    consult = stats_consult.table(session, scope, months, now)
+    if consult is not None:
+        tables[consult.name] = consult
     if scope.whole_points:
         tables["sync"] = stats_sync.table(session, scope, now, towns)
     return Dashboard(months, tables)

@@ -13,7 +13,7 @@
       var chart = window.echarts.init(box, null, { renderer: "canvas" });
       chart.setOption({
         animation: false,
-        color: ["#0b5cad", "#c77700", "#1d6b2f", "#7a3e9d"],
+        color: ["#0b5cad", "#c77700", "#1d6b2f", "#7a3e9d", "#5c4033", "#b0306a"],
         textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
         tooltip: { trigger: "axis" },
         legend: { top: 4, type: "scroll" },

@@ -28,6 +28,7 @@ EVERY_TABLE = (
     "mode",
     "speed_township",
     "speed_item",
+    "consult",
     "sync",
 )
 SHEETS = {
@@ -41,6 +42,7 @@ SHEETS = {
     "mode": "按服务方式",
     "speed_township": "各乡镇办理时效",
     "speed_item": "各事项办理时效",
+    "consult": "咨询答复",
     "sync": "各乡镇同步情况",
 }
 

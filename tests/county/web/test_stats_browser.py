@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tests.county.web.stats_data import add_history
 from tests.county.web.test_browser import SHOTS, SIZES, page, pytestmark, sign_in, site  # noqa: F401
+from tests.county.web.test_stats_consult import add_consultations
 from tests.county.web.test_stats_dimensions import approval_history, sync_history
 
 CHARTS = (
@@ -19,6 +20,7 @@ CHARTS = (
     "mode",
     "speed_township",
     "speed_item",
+    "consult",
     "sync",
 )
 
@@ -42,6 +44,7 @@ def test_the_statistics_page_draws_its_charts_and_passes_axe(console, site, page
     add_history(console)
     approval_history(console)
     sync_history(console)
+    add_consultations(console)
     sign_in(page, site, "bureau.clerk")
     page.wait_for_url("**/console/")
     page.click("nav >> text=统计分析")
@@ -49,6 +52,7 @@ def test_the_statistics_page_draws_its_charts_and_passes_axe(console, site, page
     _charts_fit(page)
     assert page.inner_text("#table-month tfoot").split() == ["合计", "12", "12", "12", "1"]
     assert page.inner_text("#table-speed_township tfoot").split() == ["合计", "4", "2", "9", "1"]
+    assert page.inner_text("#table-consult tfoot").split() == ["合计", "6", "4", "2", "1", "1", "4"]
     violations = [
         (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
         for v in Axe().run(page).response["violations"]
