@@ -5,6 +5,7 @@ join a review item (county/services/fraud_review.py); they never change points. 
 rows its batch's cases lead to, through an index, so its cost does not grow with the point's history:
 
 - the same applicant (the HMAC look-up hash of the ID, never the ID) with the same item, per day and month;
+- the same applicant with the same item at several points within a few days (fraud_cross.py);
 - bursts: one device recording more cases within a few minutes than a person can serve;
 - brief forms: one device saving many case forms open for only seconds in a day (newer counters say how long);
 - many 网上申报 completed by the agent with no department status (no evidence), in one month;
@@ -31,9 +32,10 @@ from county.services.cases import among
 from sync.ledger.events import CHINA_TZ, format_time, parse_time
 from sync.ledger.kinds import CaseState
 
-SAME_DAY, SAME_MONTH, BURST, BRIEF, SELF, VOIDS, LATE, CLOCK, CAP, TAMPER = (
+SAME_DAY, SAME_MONTH, CROSS, BURST, BRIEF, SELF, VOIDS, LATE, CLOCK, CAP, TAMPER = (
     "same_applicant_day",
     "same_applicant_month",
+    "cross_point",
     "burst",
     "brief_form",
     "self_completed",
@@ -46,6 +48,7 @@ SAME_DAY, SAME_MONTH, BURST, BRIEF, SELF, VOIDS, LATE, CLOCK, CAP, TAMPER = (
 RULE_LABELS = {
     SAME_DAY: "同一人同一事项一天内多次办理",
     SAME_MONTH: "同一人同一事项一个月内多次办理",
+    CROSS: "同一人同一事项几天内在多个代办点办理",
     BURST: "短时间内连续登记，快得不合常理",
     BRIEF: "填表用时短得不合常理",
     SELF: "自行办结、没有部门回音的网上申报偏多",
@@ -78,6 +81,14 @@ def explain(rule: str, figures: dict) -> str:
         return (
             f"同一身份证号（按加密后的比对码核对）{f['month']} 在本点办理“{f['item']}”{f['count']} 次，"
             f"超过设定的每月 {f['limit']} 次。请核实是否确有其事。"
+        )
+    if rule == CROSS:
+        period = f["first"] if f["first"] == f["last"] else f"{f['first']} 至 {f['last']}"
+        return (
+            f"同一身份证号（按加密后的比对码核对，不显示号码）{period} 在 {f['points']} 个不同的代办点办理"
+            f"“{f['item']}”共 {f['cases']} 次（本点 {f['here']} 次），超过设定的 {f['days']} 天内最多 "
+            f"{f['limit']} 个代办点。一个人很少几天内跑几个代办点办同一件事，可能是拿同一张身份证在多个点重复登记"
+            "刷积分。请向本人核实是否真来办过。"
         )
     if rule == BURST:
         return (

@@ -1,6 +1,6 @@
 """The nightly fraud scan (``suishenban-county fraud-scan``): every rule over a range of business dates.
 
-The rules of county/services/fraud_rules.py, run over whole days instead of one batch, plus the two that need a
+The rules of county/services/fraud_rules.py (and fraud_cross.py, across points), run over whole days instead of one batch, plus the two that need a
 closed month or the chain: clustering just under the monthly cap, and tamper flags. Idempotent: a hit already
 recorded with the same cases is not recorded again (county/services/fraud_review.py ``record_hits``), so the
 scan may run every night over the last days, or again over any range.
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from county.config import FraudRules
 from county.models import Case, LedgerEvent, SyncBatch, TamperFlag
+from county.services import fraud_cross
 from county.services import fraud_rules as r
 from county.services.common import utcnow
 from county.services.fraud_review import record_hits
@@ -243,6 +244,7 @@ def scan(session: Session, first: date, last: date, rules: FraudRules) -> ScanRe
     """Every rule over business dates ``first``..``last`` (China time); hits recorded in the session."""
     hits = (
         applicant(session, first, last, rules)
+        + fraud_cross.scan(session, first, last, rules)
         + bursts(session, first, last, rules)
         + brief(session, first, last, rules)
         + per_month(session, first, last, rules)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from county.config import FraudRules
 from county.models import Device, Point
+from county.services import fraud_cross
 from county.services import fraud_rules as r
 from county.services.cases import CaseBook
 from county.services.fraud_review import record_hits
@@ -72,6 +73,11 @@ def check_batch(
         session,
         point.id,
         [(v["id_lookup"], v["item_code"], v["business_date"]) for v in new if v.get("id_lookup")],
+        rules,
+    )
+    hits += fraud_cross.check_batch(
+        session,
+        [(v["id_lookup"], v["item_code"], v["business_date"], v["case_id"]) for v in new if v.get("id_lookup")],
         rules,
     )
     hits += r.check_bursts(session, point.id, device.id, [(v["recorded_at"], v["case_id"]) for v in new], rules)
