@@ -77,3 +77,39 @@ def test_the_bureau_escalates_then_clears_and_the_queue_empties(console):
         actions = db.scalars(select(AuditLog.action).where(AuditLog.action.like("fraud.%"))).all()
         assert actions == ["fraud.escalate", "fraud.clear"]
         assert not db.scalars(select(Case).where(Case.disqualified.is_(True))).all()
+
+
+def test_a_pattern_across_points_is_explained_at_each_point_with_only_its_own_cases(console):
+    """跨点重复办理 (cross_point) found by the real nightly scan, the threshold lowered to one point: each township
+    reviews its own point's case, told in plain words how many points the pattern spans, never which."""
+    from datetime import date, timedelta
+
+    import time_machine
+
+    from county.config import FraudRules
+    from county.models import Point
+    from county.services import fraud_scan
+    from tests.county.settlement_data import add_cases, china
+
+    day = date(2026, 11, 10)
+    with console.county.session() as db:
+        receipts = {}
+        for site, offset in ((console.a, 0), (console.b, 3)):
+            point = db.scalar(select(Point).where(Point.code == site.point_code))
+            (case,) = add_cases(db, point, 1, day + timedelta(days=offset), 3)
+            case.item_code, case.id_lookup = "FL011", "7c1e" * 16  # one applicant's look-up hash
+            receipts[site.point_code] = case.receipt_no
+        db.flush()
+        with time_machine.travel(china(date(2026, 11, 14)), tick=False):
+            fraud_scan.scan(db, day, day + timedelta(days=3), FraudRules(cross_point_points=1))
+        db.commit()
+        ids = dict(db.execute(select(Point.code, FraudReview.id).join(Point, Point.id == FraudReview.point_id)).all())
+    for user, site, other in (("township.a", console.a, console.b), ("township.b", console.b, console.a)):
+        client = console.client()
+        sign_in(client, user)
+        assert "同一人同一事项几天内在多个代办点办理" in client.get("/console/fraud").text
+        item = client.get(f"/console/fraud/{ids[site.point_code]}").text
+        assert "2026-11-10 至 2026-11-13 在 2 个不同的代办点办理“医保卡激活”共 2 次（本点 1 次）" in item
+        assert "超过设定的 7 天内最多 1 个代办点" in item
+        assert receipts[site.point_code] in item and receipts[other.point_code] not in item
+        assert other.point_code not in item and "7c1e" not in item
