@@ -58,6 +58,8 @@ def test_each_filter_shows_its_mailings_with_their_state_and_counts(console):
     assert sign_in(client, "department").status_code == 303
     a, b = console.a.approval["receipt_no"], console.b.approval["receipt_no"]
 
+    desk = client.get("/console/").text  # the 工作台 counts what waits at the points, linking to it
+    assert '<a href="/console/queue?show=waiting"><span class="n" id="count-returns-waiting">1</span>' in desk
     queue = client.get("/console/queue").text  # the open cases, with the filters and their counts
     assert "回寄在途（1）" in queue and "待群众领取（1）" in queue and "已交群众（1）" in queue
     waiting = client.get("/console/queue", params={"show": "waiting"}).text
