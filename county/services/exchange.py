@@ -79,7 +79,7 @@ class FeedPage:
 def _among(session: Session, column, ids: list[str]):
     if session.get_bind().dialect.name == "postgresql":  # one array parameter, not a thousand rendered literals
         return column == any_(bindparam(f"{column.key}_ids", ids, type_=ARRAY(String)))
-    return column.in_(ids)
+    return column.in_(bindparam(f"{column.key}_ids", ids, expanding=True))  # one parameter: no per-id coercion
 
 
 def _events(session: Session, case_ids: list[str], *, with_pii: bool) -> dict[str, list]:
@@ -101,17 +101,21 @@ def _events(session: Session, case_ids: list[str], *, with_pii: bool) -> dict[st
     return events
 
 
+RETURN_TABLE = ReturnMailing.__table__
+RETURN_COLUMNS = ("mailing_id", "case_id", "unit_code", "tracking_no", "contents", "mailed_at", "arrived_at")
+RETURN_COLUMNS += ("handed_at", "handed_date", "receiver", "signed", "handed_event_id")
 RETURN_STATES = {"mailed": "部门已寄出", "arrived": "已到代办点，待群众领取", "handed_over": "已交群众"}
 
 
 def _return_mailings(session: Session, case_ids: list[str], open_one: Callable | None) -> dict[str, list[dict]]:
     """The page's return mailings (部门回寄) by case, oldest first. ``open_one`` (a client that may read personal
     fields, asking for them) opens the name of a family member who took one, from the sealed hand-over event."""
-    rows = session.execute(
-        select(ReturnMailing)
-        .where(_among(session, ReturnMailing.case_id, case_ids))
-        .order_by(ReturnMailing.mailed_at, ReturnMailing.mailing_id)
-    ).scalars()
+    columns = [RETURN_TABLE.c[name] for name in RETURN_COLUMNS]
+    rows = session.execute(  # columns, not ORM objects; for most pages no row at all
+        select(*columns)
+        .where(_among(session, RETURN_TABLE.c.case_id, case_ids))
+        .order_by(RETURN_TABLE.c.mailed_at, RETURN_TABLE.c.mailing_id)
+    )
     found: dict[str, list[dict]] = defaultdict(list)
     named: dict[str, dict] = {}  # hand-over event id → the mailing it handed over (family members only)
     for mailing in rows:
