@@ -17,6 +17,7 @@ from county.services import (
     catalogues,
     crediting,
     departments,
+    log_retention,
     notices,
     pii_keys,
     points,
@@ -121,9 +122,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=int, default=500, help="每批的记录数，每批一个事务")
     p = sub.add_parser("rehash-lookups", help="用最新的查找密钥重算身份证号查找值（分批进行；可重复运行）")
     p.add_argument("--batch", type=int, default=500, help="每批的记录数，每批一个事务")
-    p = sub.add_parser("purge-pii", help="删除超过保存期限的群众个人信息（已办结、退回或作废的办件；可重复运行）")
+    p = sub.add_parser(
+        "purge-pii",
+        help="删除超过保存期限的群众个人信息（已办结、退回或作废的办件），并清理过期的接口调用日志和通知发送记录（可重复运行）",
+    )
     p.add_argument("--days", type=int, help="保存天数，默认取 SUISHENBAN_COUNTY_PII_RETENTION_DAYS（3 年）")
     p.add_argument("--batch", type=int, default=500, help="每批检查的记录数，每批一个事务")
+    p.add_argument(
+        "--call-log-days", type=int, help="接口调用日志保存天数，默认取 SUISHENBAN_COUNTY_CALL_LOG_DAYS（90 天）"
+    )
+    p.add_argument(
+        "--webhook-log-days",
+        type=int,
+        help="已送达的通知发送记录保存天数，默认取 SUISHENBAN_COUNTY_WEBHOOK_LOG_DAYS（30 天）",
+    )
 
 
 def _day(text: str) -> date:
@@ -168,9 +180,14 @@ def _alert_line(row) -> str:
 
 def _purge(engine, args: argparse.Namespace, settings: Settings, actor: str) -> int:
     days = settings.pii_retention_days if args.days is None else args.days
+    call_days = settings.call_log_days if args.call_log_days is None else args.call_log_days
+    webhook_days = settings.webhook_log_days if args.webhook_log_days is None else args.webhook_log_days
     try:
         if days < 30:
             print(f"保存天数至少 30 天（收到的是 {days}）。")
+            return 1
+        if min(call_days, webhook_days) < log_retention.MIN_DAYS:
+            print(f"日志保存天数至少 {log_retention.MIN_DAYS} 天（收到的是 {min(call_days, webhook_days)}）。")
             return 1
         done = retention.purge_expired(
             engine,
@@ -180,11 +197,18 @@ def _purge(engine, args: argparse.Namespace, settings: Settings, actor: str) -> 
             batch=max(1, args.batch),
             images=image_store(settings),
         )
+        logs = log_retention.prune_logs(
+            engine, call_days=call_days, webhook_days=webhook_days, actor=actor, batch=max(1, args.batch)
+        )
     finally:
         engine.dispose()
     print(
         f"已删除 {done.events} 条记录里的群众个人信息（{done.cutoff:%Y年%m月%d日} 以前登记、已办结、退回或作废）；"
         f"{done.kept} 条仍在保存期内或办件未结，继续保存；删除材料影像 {done.images} 张。办件、积分和结算不受影响。"
+    )
+    print(
+        f"清理接口调用日志 {logs.calls} 条（{call_days} 天以前）、通知发送记录 {logs.deliveries} 条"
+        f"（{webhook_days} 天以前且已送达；未送达或发送失败的保留到重新发送成功）。"
     )
     return 0
 

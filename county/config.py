@@ -86,6 +86,17 @@ def read_retention_days(environ) -> int:
     return int(raw)
 
 
+def read_log_days(environ, name: str, default: int) -> int:
+    """How long the data exchange's logs are kept (``SUISHENBAN_COUNTY_CALL_LOG_DAYS``,
+    ``SUISHENBAN_COUNTY_WEBHOOK_LOG_DAYS``; county/services/log_retention.py)."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 7 <= int(raw) <= 36500:
+        raise ConfigError(f"{name} 应为 7 到 36500 之间的整数（天数，收到的是 {raw[:20]}），请检查。")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class EvidenceS3:
     """An S3-compatible bucket for material images (county/services/evidence_s3.py); credentials from the
@@ -197,6 +208,8 @@ class Settings:
     pii_key: str = ""  # hex key for personal fields at rest (county/services/pii.py); never in the repo
     pii_key_previous: str = ""  # the master key being replaced, only while rotating (docs/privacy.md)
     pii_retention_days: int = 1095  # personal fields of closed cases are purged this long after 登记 (docs/privacy.md)
+    call_log_days: int = 90  # the data exchange's call log (api_call) is kept this long (log_retention.py)
+    webhook_log_days: int = 30  # webhook attempts (webhook_delivery) once delivered, this long
     evidence_dir: str = "county-evidence"  # material images (材料影像), outside the database (evidence_files.py)
     evidence_s3: EvidenceS3 | None = None  # whole images in an S3-compatible bucket instead (partials stay in the dir)
     form_key: str = ""  # hex key signing the 专区's challenges (county/services/challenge.py); else made from pii_key
@@ -230,6 +243,8 @@ class Settings:
             "pii_key": read_pii_key(os.environ),
             "pii_key_previous": read_pii_key(os.environ, "SUISHENBAN_COUNTY_PII_KEY_PREVIOUS"),
             "pii_retention_days": read_retention_days(os.environ),
+            "call_log_days": read_log_days(os.environ, "SUISHENBAN_COUNTY_CALL_LOG_DAYS", cls.call_log_days),
+            "webhook_log_days": read_log_days(os.environ, "SUISHENBAN_COUNTY_WEBHOOK_LOG_DAYS", cls.webhook_log_days),
             "form_key": os.environ.get("SUISHENBAN_COUNTY_FORM_KEY", "").strip(),
             "fraud": FraudRules.from_env(os.environ),
             "evidence_dir": os.environ.get("SUISHENBAN_COUNTY_EVIDENCE_DIR", "").strip() or cls.evidence_dir,

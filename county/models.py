@@ -604,6 +604,9 @@ class ApiClient(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Webhook notifications (county/services/webhooks.py): where to POST, and the key that signs the body
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    # the signing secret sealed like personal fields (PiiBox.seal, associated data "webhook-<id>"); the clear
+    # column is what versions before 0026 kept: sealed and emptied when a process opens the key ring
+    webhook_secret_sealed: Mapped[str | None] = mapped_column(Text)
     webhook_secret: Mapped[str | None] = mapped_column(String(64))
     webhook_set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -146,7 +146,7 @@ def start_webhook_worker(app: FastAPI) -> threading.Event:
     from county.api import webhook_worker
 
     core = app.state.core
-    _thread, stop = webhook_worker.start(core.session, core.read_session)
+    _thread, stop = webhook_worker.start(core.session, core.read_session, core.pii)
     return stop
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from county.models import WebhookOutbox
 from county.services import webhooks
+from county.services.pii import PiiBox
 from sync import clock as clocks
 
 log = logging.getLogger(__name__)
@@ -39,19 +40,21 @@ def _post(url: str, payload: bytes, headers: dict[str, str]) -> int:
 
 class WebhookWorker:
     """Sends due notifications. ``sessions`` gives writing sessions (the app's, through the write gate on
-    SQLite), ``readers`` short read-only ones for the cheap "anything due?" look."""
+    SQLite), ``readers`` short read-only ones for the cheap "anything due?" look; ``box`` opens the sealed
+    signing secrets."""
 
     def __init__(
         self,
         sessions: Sessions,
         readers: Sessions | None = None,
         *,
+        box: PiiBox,
         clock: clocks.Clock | None = None,
         name: str | None = None,
         post: Callable[[str, bytes, dict[str, str]], int] = _post,
         rng: random.Random | None = None,
     ):
-        self.sessions, self.readers = sessions, readers or sessions
+        self.sessions, self.readers, self.box = sessions, readers or sessions, box
         self.clock = clock or clocks.current()
         self.name = (name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10_000}")[:40]
         self.post = post
@@ -67,7 +70,7 @@ class WebhookWorker:
         if not self.due():
             return []
         with self.sessions() as session:
-            claims = webhooks.claim(session, self.name, self.clock.utcnow())
+            claims = webhooks.claim(session, self.name, self.clock.utcnow(), box=self.box)
             session.commit()
         return [self._deliver(claim) for claim in claims]
 
@@ -109,10 +112,10 @@ class WebhookWorker:
                 stop.wait(poll_s)
 
 
-def start(sessions: Sessions, readers: Sessions | None = None) -> tuple[threading.Thread, threading.Event]:
+def start(sessions: Sessions, readers: Sessions | None, box: PiiBox) -> tuple[threading.Thread, threading.Event]:
     """A worker in a daemon thread of this process; set the event to stop it."""
     stop = threading.Event()
-    worker = WebhookWorker(sessions, readers)
+    worker = WebhookWorker(sessions, readers, box=box)
     thread = threading.Thread(target=worker.run, args=(stop,), name="webhook-worker", daemon=True)
     thread.start()
     return thread, stop

@@ -33,7 +33,7 @@ MAILING_TABLE: Table = Mailing.__table__  # type: ignore[assignment]
 EVIDENCE_TABLE: Table = EvidenceImage.__table__  # type: ignore[assignment]
 RETURN_TABLE: Table = ReturnMailing.__table__  # type: ignore[assignment]
 _RETURN_CHANGES = ("arrived_at", "handed_at", "handed_date", "receiver", "handed_event_id", "signed")
-_RETURN_COLUMNS = ("mailing_id", "point_id", *_RETURN_CHANGES)
+_RETURN_COLUMNS = ("mailing_id", "case_id", "point_id", *_RETURN_CHANGES)
 _CASE_COLUMNS = (
     "case_id",
     "point_id",
@@ -104,6 +104,7 @@ class CaseBook:
         self.cases: dict[str, Row] = {}
         self.mailings: dict[str, Row] = {}
         self.returns: dict[str, Row] = {}  # 部门回寄 the counter reports arrived or handed over
+        self.returned_cases: set[str] = set()  # the cases of those, stamped for the data exchange
         self.receipts: set[str] = set()  # the point's receipt numbers among those the batch uses
         self.touched_months: set[str] = set()  # months whose points a completion or a void changed
         self.flagged: list[tuple[int, str, Credit]] = []  # (seq, case_id, credit) of completions not in their month
@@ -251,6 +252,7 @@ class CaseBook:
             next_return_state(state, event.type)
         except MailingStateError as exc:
             raise RejectEvent("lifecycle", str(exc)) from exc
+        self.returned_cases.add(values["case_id"])  # the data exchange delivers the case again, with the step
         if event.type is EventType.MAILING_ARRIVED:
             found.set("arrived_at", event.occurred_at)
             return

@@ -3,7 +3,9 @@
 ``cases_after`` reads the cases whose change sequence (county/services/changes.py) is past the cursor, oldest
 change first, and every accepted counter event of those cases in one more query. The applicant's personal fields
 are opened (county/services/pii.py) and given in full only to a client allowed to read them, masked otherwise,
-and not read at all when the client asks for ``applicant=omit``. The page's JSON is written from the rows by
+and not read at all when the client asks for ``applicant=omit``. Each case carries its return mailings (部门回寄)
+and where they stand at the counter; the family member who took one is named only where the applicant would be
+given in full. The page's JSON is written from the rows by
 orjson (event bodies as stored), not through the wire models, which still give the OpenAPI schema.
 
 ``apply_statuses`` applies each update through departments.set_case_status, as a department's clerk would in the
@@ -23,7 +25,7 @@ from sqlalchemy import ARRAY, String, Text, any_, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
-from county.models import ApiClient, Case, ExchangeStatus, LedgerEvent, Point, Township
+from county.models import ApiClient, Case, ExchangeStatus, LedgerEvent, Point, ReturnMailing, Township
 from county.services import departments
 from county.services.api_clients import ClientScope
 from county.services.common import AUDIT_CONTEXT, iso, utcnow
@@ -74,6 +76,12 @@ class FeedPage:
     more: bool
 
 
+def _among(session: Session, column, ids: list[str]):
+    if session.get_bind().dialect.name == "postgresql":  # one array parameter, not a thousand rendered literals
+        return column == any_(bindparam(f"{column.key}_ids", ids, type_=ARRAY(String)))
+    return column.in_(bindparam(f"{column.key}_ids", ids, expanding=True))  # one parameter: no per-id coercion
+
+
 def _events(session: Session, case_ids: list[str], *, with_pii: bool) -> dict[str, list]:
     """Every accepted event of these cases, oldest first; bodies as the stored JSON text (never parsed here)."""
     columns = [
@@ -86,14 +94,59 @@ def _events(session: Session, case_ids: list[str], *, with_pii: bool) -> dict[st
     if with_pii:  # the legacy clear column as text too: parsed only for the one event a case's applicant needs
         columns += [LedgerEvent.pii_sealed, cast(LedgerEvent.pii, Text).label("pii")]
     events: dict[str, list] = defaultdict(list)
-    if session.get_bind().dialect.name == "postgresql":  # one array parameter, not a thousand rendered literals
-        of_page = LedgerEvent.case_id == any_(bindparam("ids", case_ids, type_=ARRAY(String)))
-    else:
-        of_page = LedgerEvent.case_id.in_(case_ids)
+    of_page = _among(session, LedgerEvent.case_id, case_ids)
     query = select(*columns).where(of_page, LedgerEvent.status == "accepted").order_by(LedgerEvent.id)
     for event in session.execute(query):
         events[event[0]].append(event)
     return events
+
+
+RETURN_TABLE = ReturnMailing.__table__
+RETURN_COLUMNS = ("mailing_id", "case_id", "unit_code", "tracking_no", "contents", "mailed_at", "arrived_at")
+RETURN_COLUMNS += ("handed_at", "handed_date", "receiver", "signed", "handed_event_id")
+RETURN_STATES = {"mailed": "部门已寄出", "arrived": "已到代办点，待群众领取", "handed_over": "已交群众"}
+
+
+def _return_mailings(session: Session, case_ids: list[str], open_one: Callable | None) -> dict[str, list[dict]]:
+    """The page's return mailings (部门回寄) by case, oldest first. ``open_one`` (a client that may read personal
+    fields, asking for them) opens the name of a family member who took one, from the sealed hand-over event."""
+    columns = [RETURN_TABLE.c[name] for name in RETURN_COLUMNS]
+    rows = session.execute(  # columns, not ORM objects; for most pages no row at all
+        select(*columns)
+        .where(_among(session, RETURN_TABLE.c.case_id, case_ids))
+        .order_by(RETURN_TABLE.c.mailed_at, RETURN_TABLE.c.mailing_id)
+    )
+    found: dict[str, list[dict]] = defaultdict(list)
+    named: dict[str, dict] = {}  # hand-over event id → the mailing it handed over (family members only)
+    for mailing in rows:
+        state = "handed_over" if mailing.handed_at else "arrived" if mailing.arrived_at else "mailed"
+        item = {
+            "mailing_id": mailing.mailing_id,
+            "unit_code": mailing.unit_code,
+            "tracking_no": mailing.tracking_no,
+            "contents": mailing.contents,
+            "mailed_at": mailing.mailed_at,
+            "state": state,
+            "state_label": RETURN_STATES[state],
+            "arrived_at": mailing.arrived_at,
+            "handed_at": mailing.handed_at,
+            "handed_date": mailing.handed_date,
+            "receiver": mailing.receiver,
+            "signed": mailing.signed,
+            "receiver_name": None,
+        }
+        found[mailing.case_id].append(item)
+        if open_one is not None and mailing.handed_event_id and mailing.receiver == "family":
+            named[mailing.handed_event_id] = item
+    if named:
+        for event_id, sealed, clear in session.execute(
+            select(LedgerEvent.event_id, LedgerEvent.pii_sealed, cast(LedgerEvent.pii, Text)).where(
+                LedgerEvent.event_id.in_(sorted(named))
+            )
+        ):
+            pii = open_one(sealed, event_id) if sealed is not None else orjson.loads(clear) if clear else None
+            named[event_id]["receiver_name"] = (pii or {}).get("receiver_name")  # none once retention purged it
+    return found
 
 
 def _opened(open_one: Callable[[str, str], dict[str, str]], history: list, *, full: bool) -> dict[str, str] | None:
@@ -136,6 +189,7 @@ def cases_after(
     events = _events(session, [case.case_id for case in rows], with_pii=applicant) if rows else {}
     full = bool(client.read_pii)
     open_one = box.opener() if applicant else None
+    returned = _return_mailings(session, [case.case_id for case in rows], open_one if full else None) if rows else {}
     masked = not full or not applicant
     items = []
     for case in rows:
@@ -163,6 +217,7 @@ def cases_after(
                     {"event_id": e[1], "type": e[2], "occurred_at": e[3], "body": orjson.Fragment(e[4])}
                     for e in history
                 ],
+                "return_mailings": returned.get(case.case_id, []),
             }
         )
     next_cursor = rows[-1].change_seq if rows else cursor

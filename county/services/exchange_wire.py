@@ -26,6 +26,33 @@ class ExchangeEvent(Message):
     body: dict[str, Any]
 
 
+class ExchangeReturnMailing(Message):
+    """部门回寄: the licence or reply a department mailed back to the villager through the point, and where it
+    stands at the counter (已到代办点, 已交群众), as the point's counter pushed it."""
+
+    mailing_id: str
+    unit_code: str = Field(description="the handling unit (附件1) that mailed it")
+    tracking_no: str = Field(description="运单号")
+    contents: str = Field(description="what was mailed back, e.g. 营业执照正本 1 份")
+    mailed_at: str = Field(description="when the department recorded it, ISO 8601 with +08:00")
+    state: Literal["mailed", "arrived", "handed_over"] = Field(
+        description="mailed (部门已寄出) / arrived (已到代办点, 待群众领取) / handed_over (已交群众)"
+    )
+    state_label: str
+    arrived_at: str | None = Field(description="when the agent marked it 已到代办点 (the counter's time)")
+    handed_at: str | None = Field(description="when the agent marked it 已交群众 (the counter's time)")
+    handed_date: str | None = Field(description="the day it was handed over, YYYY-MM-DD")
+    receiver: Literal["self", "family"] | None = Field(
+        description="who took it: self (群众本人) or family (家属代领); null until handed over"
+    )
+    signed: bool | None = Field(description="whether the pickup slip (领取单) was signed; null until handed over")
+    receiver_name: str | None = Field(
+        description="the family member who took it (personal data): only for a client allowed to read personal "
+        "fields and asking with applicant=scope; null otherwise, when the villager took it, or once retention "
+        "purged it"
+    )
+
+
 class ExchangeCase(Message):
     """A case (办件) as it stands, with every event the counter recorded on it."""
 
@@ -50,6 +77,10 @@ class ExchangeCase(Message):
     )
     applicant_masked: bool
     events: list[ExchangeEvent]
+    return_mailings: list[ExchangeReturnMailing] = Field(
+        description="the case's return mailings (部门回寄), oldest first; empty for most cases. A case is delivered "
+        "again when one is recorded, arrives at the point or is handed over"
+    )
 
 
 class CasesPage(Message):

@@ -183,7 +183,7 @@ def push(
         for seq, case_id, credit in book.flagged
     ]
     clock = clock_skew.record(session, device, request, now, rules, notes, source=source)
-    changes.touch(session, touched)
+    changes.touch(session, touched | book.returned_cases)
     session.commit()  # stamps the touched cases last, so the change counter is held only for the commit
     told = request.sent_at is not None or source == "file"  # a counter that sends its clock reads them; the CLI too
     return PushResult(

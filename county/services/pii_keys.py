@@ -20,12 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from county.config import ConfigError
-from county.models import Case, Consultation, LedgerEvent, PiiKey, PointApplication, StaffUser
+from county.models import ApiClient, Case, Consultation, LedgerEvent, PiiKey, PointApplication, StaffUser
 from county.services.common import audit, utcnow
 from county.services.pii import LOOKUP, SEAL, PiiBox, PiiError, WrappedKey, event_pii, sealed_key_no
 
 EVENTS, STAFF, CONSULT = LedgerEvent.__table__, StaffUser.__table__, Consultation.__table__
-APPLY = PointApplication.__table__
+APPLY, CLIENTS = PointApplication.__table__, ApiClient.__table__
 CASES: Table = Case.__table__  # type: ignore[assignment]
 
 
@@ -42,7 +42,29 @@ def attach(box: PiiBox, engine: Engine) -> PiiBox:
     if not _rows(engine):
         _first_ring(box, engine)
     box.attach(lambda: _rows(engine))
+    seal_clear_webhook_secrets(engine, box)
     return box
+
+
+def seal_clear_webhook_secrets(engine: Engine, box: PiiBox) -> int:
+    """Seal the webhook secrets that versions before migration 0026 kept in clear, and empty the clear column:
+    one transaction, a handful of rows (a migration never holds the key). The count sealed."""
+    clear = CLIENTS.c.webhook_secret
+    with Session(engine.execution_options(sqlite_deferred=True)) as session:  # the usual case: nothing to do
+        if session.scalar(select(CLIENTS.c.id).where(clear.is_not(None)).limit(1)) is None:
+            return 0
+    with Session(engine) as session:
+        rows = session.execute(select(CLIENTS.c.id, clear.label("secret")).where(clear.is_not(None))).all()
+        for row in rows:
+            sealed = box.seal({"secret": row.secret}, f"webhook-{row.id}")
+            session.execute(
+                update(CLIENTS)
+                .where(CLIENTS.c.id == row.id, clear == row.secret)  # not one changed meanwhile
+                .values(webhook_secret_sealed=sealed, webhook_secret=None)
+            )
+        audit(session, "system:start", "pii.seal_webhook_secrets", "api_client", rows=len(rows))
+        session.commit()
+    return len(rows)
 
 
 def _first_ring(box: PiiBox, engine: Engine) -> None:
@@ -150,6 +172,7 @@ SEALED_COLUMNS = (
     SealedColumn(STAFF, "totp_sealed", "id", lambda user_id: f"totp-{user_id}"),
     SealedColumn(CONSULT, "phone_sealed", "ref", lambda ref: f"consult-{ref}"),
     SealedColumn(APPLY, "agent_sealed", "ref", lambda ref: f"apply-{ref}"),
+    SealedColumn(CLIENTS, "webhook_secret_sealed", "id", lambda client_id: f"webhook-{client_id}"),
 )
 
 

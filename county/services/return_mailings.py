@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
 from county.models import Case, CountyEvent, LedgerEvent, ReturnMailing
-from county.services import texts
+from county.services import changes, texts
 from county.services.common import audit, utcnow
 from county.services.pii import PiiBox, PiiError, event_pii
 from sync.ledger.events import china_now, format_time, new_id
@@ -71,6 +71,7 @@ def record(
         )
     )
     audit(session, actor, "case.return_mailing", f"case:{case.case_id}", tracking_no=tracking, contents=contents)
+    changes.touch(session, [case.case_id])  # the data exchange delivers the case again, with its return mailing
     return mailing
 
 

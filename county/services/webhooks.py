@@ -8,6 +8,10 @@ feed. A worker (county/api/webhook_worker.py) claims due rows, POSTs them signed
 secret (HMAC-SHA256 over ``<timestamp>.<body>``) and records every attempt in ``webhook_delivery``; a failure is
 tried again later with exponential backoff and jitter, and after ``MAX_ATTEMPTS`` the row is marked failed.
 
+The secret is shown to the bureau once and stored only sealed by the county's data key, like personal fields
+(``api_client.webhook_secret_sealed``, county/services/pii.py): a copy of the database alone cannot sign. The
+worker opens it when it claims a notification; the secret lives in clear only in that worker's memory.
+
 The outbox is raised while the transaction holds the change counter's lock (PostgreSQL), so two writers never
 raise the same row at once; on SQLite writers pass the write gate one at a time.
 """
@@ -33,6 +37,7 @@ from county.models import ApiClient, Case, WebhookDelivery, WebhookOutbox
 from county.services.api_clients import ClientScope
 from county.services.common import audit, iso, utcnow
 from county.services.exchange_wire import WebhookNotice
+from county.services.pii import PiiBox
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +118,33 @@ def _new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
-def set_url(session: Session, client_id: int, url: str, *, actor: str) -> str | None:
+def secret_context(client_id: int) -> str:
+    """The associated data a client's secret is sealed with: a sealed secret moved to another client does not open."""
+    return f"webhook-{client_id}"
+
+
+def seal_secret(box: PiiBox, client_id: int, secret: str) -> str:
+    return box.seal({"secret": secret}, secret_context(client_id))
+
+
+def open_secret(box: PiiBox, client_id: int, sealed: str) -> str:
+    return box.open(sealed, secret_context(client_id))["secret"]
+
+
+def _give_secret(box: PiiBox, client: ApiClient) -> str:
+    secret = _new_secret()
+    client.webhook_secret_sealed, client.webhook_secret = seal_secret(box, client.id, secret), None
+    return secret
+
+
+def set_url(session: Session, client_id: int, url: str, *, actor: str, box: PiiBox) -> str | None:
     """Set (or change) the client's webhook URL. Returns the new signing secret when the client had none — shown
-    to the bureau this once — and None when the URL changed and the secret stays."""
+    to the bureau this once, stored only sealed — and None when the URL changed and the secret stays."""
     url = check_url(url)
     client = _client(session, client_id)
     fresh = None
-    if client.webhook_secret is None:
-        fresh = client.webhook_secret = _new_secret()
+    if client.webhook_secret_sealed is None and client.webhook_secret is None:
+        fresh = _give_secret(box, client)
     client.webhook_url, client.webhook_set_at = url, utcnow()
     if session.get(WebhookOutbox, client.id) is None:
         session.add(
@@ -130,20 +154,20 @@ def set_url(session: Session, client_id: int, url: str, *, actor: str) -> str | 
     return fresh
 
 
-def new_secret(session: Session, client_id: int, *, actor: str) -> str:
+def new_secret(session: Session, client_id: int, *, actor: str, box: PiiBox) -> str:
     """A new signing secret; the old one stops signing at once (the receiver swaps it in)."""
     client = _client(session, client_id)
     if client.webhook_url is None:
         raise CountyError(Refusal.CONFLICT, "no_webhook", "这个客户端还没有设置通知地址。")
-    client.webhook_secret = _new_secret()
+    secret = _give_secret(box, client)
     audit(session, actor, "api_client.webhook_secret", f"api_client:{client.id}")
-    return client.webhook_secret
+    return secret
 
 
 def remove(session: Session, client_id: int, *, actor: str) -> None:
     """No more notifications: the URL and the secret are cleared, a pending notification is dropped."""
     client = _client(session, client_id)
-    client.webhook_url = client.webhook_secret = client.webhook_set_at = None
+    client.webhook_url = client.webhook_secret = client.webhook_secret_sealed = client.webhook_set_at = None
     outbox = session.get(WebhookOutbox, client.id)
     if outbox is not None:
         session.delete(outbox)
@@ -209,13 +233,13 @@ def due(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def claim(session: Session, worker: str, now: datetime, *, limit: int = 10) -> list[Claim]:
+def claim(session: Session, worker: str, now: datetime, *, box: PiiBox, limit: int = 10) -> list[Claim]:
     """Take up to ``limit`` due notifications for ``LEASE_S`` seconds; the caller commits at once. On PostgreSQL
     rows another worker is claiming are skipped (``FOR UPDATE SKIP LOCKED``); on SQLite the claiming transaction
-    holds the write lock. A row whose lease ran out (its worker died) is due again."""
+    holds the write lock. A row whose lease ran out (its worker died) is due again. Each secret is opened here."""
     table = WebhookOutbox.__table__.c
     rows = session.execute(
-        select(WebhookOutbox, ApiClient.webhook_url, ApiClient.webhook_secret, ApiClient.state)
+        select(WebhookOutbox, ApiClient.webhook_url, ApiClient.webhook_secret_sealed, ApiClient.state)
         .join(ApiClient, ApiClient.id == table.client_id)
         .where(due(now))
         .order_by(table.next_attempt_at)
@@ -223,10 +247,11 @@ def claim(session: Session, worker: str, now: datetime, *, limit: int = 10) -> l
         .with_for_update(skip_locked=True, of=WebhookOutbox)
     ).all()
     claims = []
-    for outbox, url, secret, client_state in rows:
-        if url is None or secret is None or client_state != "active":  # removed or revoked meanwhile
+    for outbox, url, sealed, client_state in rows:
+        if url is None or sealed is None or client_state != "active":  # removed or revoked meanwhile
             outbox.state = "idle"
             continue
+        secret = open_secret(box, outbox.client_id, sealed)
         outbox.claimed_by, outbox.claimed_until = worker, now + timedelta(seconds=LEASE_S)
         claims.append(
             Claim(

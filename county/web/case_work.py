@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from county.models import Case
+from county.models import Case, Point, ReturnMailing
 from county.services.crediting import county_workdays
 from county.services.due import Due, DueState, case_due, time_limits
 from county.services.scope import Scope
@@ -70,3 +73,62 @@ def due_counts(db: Session, scope: Scope) -> dict[str, int]:
         if state in counts:
             counts[state] += 1
     return {"overdue": counts[DueState.OVERDUE], "due_soon": counts[DueState.SOON]}
+
+
+# 部门回寄 in the department's queue: where each return mailing stands at the counter, by filter
+RETURNS_PAGE = 500
+RM = ReturnMailing
+RETURN_FILTERS: dict[str, tuple[str, ColumnElement[bool]]] = {
+    "returns": ("回寄在途", RM.handed_at.is_(None)),
+    "waiting": ("待群众领取", RM.arrived_at.is_not(None) & RM.handed_at.is_(None)),
+    "handed": ("已交群众", RM.handed_at.is_not(None)),
+}
+RETURN_ORDER = {
+    "returns": (RM.mailed_at, RM.mailing_id),
+    "waiting": (RM.arrived_at, RM.mailing_id),
+    "handed": (RM.handed_at.desc(), RM.mailing_id),
+}
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    """One return mailing on the queue page, with its case's receipt number, point and item."""
+
+    case: Case
+    point_code: str
+    mailing: ReturnMailing
+    state: str  # mailed / arrived / handed_over (the data exchange's words)
+    label: str  # 部门已寄出 / 已到代办点，待群众领取 / 已交群众
+    when: str  # the day of that step
+
+
+def return_state(mailing: ReturnMailing) -> tuple[str, str, str]:
+    if mailing.handed_at:
+        return "handed_over", "已交群众", mailing.handed_date or mailing.handed_at[:10]
+    if mailing.arrived_at:
+        return "arrived", "已到代办点，待群众领取", mailing.arrived_at[:10]
+    return "mailed", "部门已寄出", mailing.mailed_at[:10]
+
+
+def return_rows(db: Session, scope: Scope, show: str) -> list[ReturnRow]:
+    """The department's return mailings under one filter, in scope (its items' cases): the oldest waiting first,
+    the latest handed over first; at most ``RETURNS_PAGE``."""
+    _label, condition = RETURN_FILTERS[show]
+    found = db.execute(
+        select(RM, Case, Point.code)
+        .join(Case, Case.case_id == RM.case_id)
+        .join(Point, Point.id == Case.point_id)
+        .where(scope.case_filter(), condition)
+        .order_by(*RETURN_ORDER[show])
+        .limit(RETURNS_PAGE)
+    ).all()
+    return [ReturnRow(case, code, mailing, *return_state(mailing)) for mailing, case, code in found]
+
+
+def return_counts(db: Session, scope: Scope) -> dict[str, int]:
+    """How many return mailings each filter holds, in scope (one query)."""
+    columns = [func.count().filter(condition).label(show) for show, (_label, condition) in RETURN_FILTERS.items()]
+    row = db.execute(
+        select(*columns).select_from(RM).join(Case, Case.case_id == RM.case_id).where(scope.case_filter())
+    ).one()
+    return {show: int(getattr(row, show) or 0) for show in RETURN_FILTERS}

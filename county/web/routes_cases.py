@@ -16,7 +16,16 @@ from county.services.common import audit
 from county.services.evidence_s3 import image_store
 from county.services.staff import ALL_ROLES, BUREAU, StaffRole
 from county.web import queries
-from county.web.case_work import QUEUE_STATES, DueDates, can_return, offered_actions, queue_query
+from county.web.case_work import (
+    QUEUE_STATES,
+    RETURN_FILTERS,
+    DueDates,
+    can_return,
+    offered_actions,
+    queue_query,
+    return_counts,
+    return_rows,
+)
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
 from county.web.render import is_htmx, page
 from sync.ledger.catalogue import load_catalogue
@@ -159,16 +168,28 @@ def evidence_image(request: Request, case_id: str, event_id: str, who: MaySeeIma
 
 
 @router.get("/queue")
-def queue(request: Request, who: Department):
-    """The department's open cases, overdue first, then due soonest; those not yet signed for after them."""
+def queue(request: Request, who: Department, show: Annotated[str, Query(max_length=20)] = ""):
+    """The department's open cases, overdue first, then due soonest; those not yet signed for after them. With
+    ``show`` (回寄在途 / 待群众领取 / 已交群众) its return mailings instead, each with where it stands at the counter."""
+    show = show if show in RETURN_FILTERS else ""
+    rows, returns = [], []
     with reading(request) as db:
-        rows = db.execute(queue_query(who.scope).add_columns(Point.code).join(Point, Point.id == Case.point_id)).all()
-        dues = DueDates(db)
-        rows = sorted(((case, code, dues.of(case)) for case, code in rows), key=lambda row: row[2].sort_key)
+        if show:
+            returns = return_rows(db, who.scope, show)
+        else:
+            found = queue_query(who.scope).add_columns(Point.code).join(Point, Point.id == Case.point_id)
+            dues = DueDates(db)
+            rows = sorted(
+                ((case, code, dues.of(case)) for case, code in db.execute(found)), key=lambda r: r[2].sort_key
+            )
+        counts = return_counts(db, who.scope)
     return page(
         request,
         "queue.html",
         who,
+        show=show,
+        filters=[(key, label, counts[key]) for key, (label, _condition) in RETURN_FILTERS.items()],
+        returns=returns,
         rows=rows,
         items=_item_names(),
         labels=CASE_STATE_LABELS,

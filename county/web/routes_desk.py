@@ -13,7 +13,7 @@ from county.models import CountyEvent, StaffUser, Township
 from county.services import applications, consultations, notices, staff
 from county.services.staff import ALL_ROLES, BUREAU, ROLE_LABELS, StaffRole
 from county.web import queries
-from county.web.case_work import due_counts
+from county.web.case_work import due_counts, return_counts
 from county.web.deps import Viewer, allow, reading, writing
 from county.web.render import page
 from sync.ledger.catalogue import load_units
@@ -32,6 +32,7 @@ def desk(request: Request, who: Anyone):
         consults = consultations.reminders(db, who.scope)
         if who.role is StaffRole.DEPARTMENT:
             counts.update(due_counts(db, who.scope))
+            counts["returns_waiting"] = return_counts(db, who.scope)["waiting"]
         waiting = applications.waiting_count(db, who.scope)
         if waiting is not None:
             counts["applications"] = waiting

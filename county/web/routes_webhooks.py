@@ -78,14 +78,22 @@ def _act(request: Request, client_id: int, who: Viewer, action, *, shows_secret:
 def set_url(request: Request, client_id: int, who: Bureau, url: Annotated[str, Form(max_length=600)] = ""):
     """The first URL makes the signing secret; a changed URL keeps it."""
     return _act(
-        request, client_id, who, lambda db: webhooks.set_url(db, client_id, url, actor=who.actor), shows_secret=True
+        request,
+        client_id,
+        who,
+        lambda db: webhooks.set_url(db, client_id, url, actor=who.actor, box=request.app.state.core.pii),
+        shows_secret=True,
     )
 
 
 @router.post("/secret")
 def renew_secret(request: Request, client_id: int, who: Bureau):
     return _act(
-        request, client_id, who, lambda db: webhooks.new_secret(db, client_id, actor=who.actor), shows_secret=True
+        request,
+        client_id,
+        who,
+        lambda db: webhooks.new_secret(db, client_id, actor=who.actor, box=request.app.state.core.pii),
+        shows_secret=True,
     )
 
 

@@ -105,7 +105,7 @@ def receivers():
 
 def hook(county, client_id: int, receiver: Receiver) -> None:
     with county.session() as session:
-        receiver.secret = webhooks.set_url(session, client_id, receiver.url, actor="test")
+        receiver.secret = webhooks.set_url(session, client_id, receiver.url, actor="test", box=county.box)
         session.commit()
 
 
@@ -118,7 +118,7 @@ def ingest(county, n: int, seed: int = 1, batch: int = 10) -> list[str]:
 
 
 def worker(county, clock, name, **kwargs) -> WebhookWorker:
-    return WebhookWorker(county.session, clock=clock, name=name, rng=random.Random(7), **kwargs)
+    return WebhookWorker(county.session, box=county.box, clock=clock, name=name, rng=random.Random(7), **kwargs)
 
 
 def outbox(county, client_id) -> WebhookOutbox:
@@ -228,7 +228,7 @@ def test_a_worker_that_died_mid_send_is_replaced_after_its_lease(county, receive
     ingest(county, 10)
     clock.advance(1)
     with county.session() as session:  # claimed, then the process died before sending
-        (claim,) = webhooks.claim(session, "died", clock.utcnow())
+        (claim,) = webhooks.claim(session, "died", clock.utcnow(), box=county.box)
         session.commit()
     other = worker(county, clock, "survivor")
     assert other.run_once() == [] and receiver.received == []  # the lease holds
@@ -300,10 +300,11 @@ def test_only_https_or_loopback_urls_are_taken(county):
     client_id, _token = register(county, "县人社局系统", "all", [])
     for bad in ("http://dept.example/hook", "ftp://dept.example/", "https://user:pw@dept.example/", "https://", ""):
         with county.session() as session, pytest.raises(CountyError):
-            webhooks.set_url(session, client_id, bad, actor="test")
+            webhooks.set_url(session, client_id, bad, actor="test", box=county.box)
     with county.session() as session:
-        secret = webhooks.set_url(session, client_id, "https://dept.example/hook", actor="test")
-        assert webhooks.set_url(session, client_id, "http://127.0.0.1:9000/hook", actor="test") is None
+        secret = webhooks.set_url(session, client_id, "https://dept.example/hook", actor="test", box=county.box)
+        again = webhooks.set_url(session, client_id, "http://127.0.0.1:9000/hook", actor="test", box=county.box)
+        assert again is None
         assert secret.startswith("whsec_")  # the secret stays when only the URL changes
 
 
@@ -333,7 +334,8 @@ def test_two_running_workers_during_ingest_send_each_change_once_in_order(county
         pairs.append((client_id, receiver))
     stop = threading.Event()
     loops = [
-        threading.Thread(target=WebhookWorker(county.session, name=f"loop{n}").run, args=(stop, 0.02)) for n in range(2)
+        threading.Thread(target=WebhookWorker(county.session, box=county.box, name=f"loop{n}").run, args=(stop, 0.02))
+        for n in range(2)
     ]
     for loop in loops:
         loop.start()

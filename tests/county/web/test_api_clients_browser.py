@@ -77,7 +77,9 @@ def test_the_bureau_sets_a_webhook_sees_its_secret_once_and_a_failed_delivery(co
     with console.county.session() as db:  # the department's case changes: one notification to send
         changes.touch(db, [console.a.approval["case_id"]])
         db.commit()
-    worker = WebhookWorker(console.county.session, clock=clock, name="console-test", rng=random.Random(1))
+    worker = WebhookWorker(
+        console.county.session, box=console.county.box, clock=clock, name="console-test", rng=random.Random(1)
+    )
     for _ in range(webhooks.MAX_ATTEMPTS):
         clock.advance(webhooks.MAX_DELAY_S)
         worker.run_once()

@@ -6,9 +6,17 @@ from __future__ import annotations
 import pytest
 
 from county.models import ApiClient
+from county.services import webhooks
 from tests.county.web.conftest import csrf_of, sign_in
 
 pytestmark = pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+
+
+def _secret(console, db) -> str:
+    """The secret as the worker opens it; the row holds it only sealed."""
+    client = db.get(ApiClient, console.api_client_id)
+    assert client.webhook_secret is None and client.webhook_secret_sealed.startswith("2:")
+    return webhooks.open_secret(console.county.box, client.id, client.webhook_secret_sealed)
 
 
 def test_a_plain_http_url_is_refused_and_the_secret_is_shown_once(console):
@@ -25,15 +33,15 @@ def test_a_plain_http_url_is_refused_and_the_secret_is_shown_once(console):
     shown = client.post(where, data={"csrf": token, "url": "https://scjg.example.gov.cn/hooks/ssb"})
     assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
     with console.county.session() as db:
-        secret = db.get(ApiClient, console.api_client_id).webhook_secret
+        secret = _secret(console, db)
     assert secret in shown.text
     again = client.get(where)
     assert "scjg.example.gov.cn" in again.text and secret not in again.text
     renewed = client.post(f"{where}/secret", data={"csrf": token})
     with console.county.session() as db:
-        fresh = db.get(ApiClient, console.api_client_id).webhook_secret
+        fresh = _secret(console, db)
     assert fresh != secret and fresh in renewed.text and secret not in renewed.text
     assert client.post(f"{where}/remove", data={"csrf": token}).status_code == 303
     with console.county.session() as db:
         gone = db.get(ApiClient, console.api_client_id)
-        assert gone.webhook_url is None and gone.webhook_secret is None
+        assert gone.webhook_url is None and gone.webhook_secret_sealed is None and gone.webhook_secret is None
