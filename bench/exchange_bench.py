@@ -76,8 +76,8 @@ def _page(base: str, token: str, cursor: int, limit: int, applicant: str = "scop
         stream=True,
     )
     response.raise_for_status()
-    # read in 1 MiB pieces (``.content`` reads 10 KiB at a time: half the client's CPU on a page of 1,000), and
-    # parse with orjson (stdlib json costs a page ~25 ms): a client catching up reads fast too
+    # read in 1 MiB pieces (``.content`` reads 10 KiB at a time) and parse with orjson (stdlib json costs a page
+    # ~25 ms): a client catching up reads fast too
     return orjson.loads(b"".join(response.iter_content(1 << 20)))
 
 
