@@ -3,8 +3,10 @@
 ``cases_after`` reads the cases whose change sequence (county/services/changes.py) is past the cursor, oldest
 change first, and every accepted counter event of those cases in one more query. The applicant's personal fields
 are opened (county/services/pii.py) and given in full only to a client allowed to read them, masked otherwise,
-and not read at all when the client asks for ``applicant=omit``. The page's JSON is written from the rows by
-orjson (event bodies as stored), not through the wire models, which still give the OpenAPI schema.
+and not read at all when the client asks for ``applicant=omit``. On PostgreSQL the page is one query that also
+writes its JSON (county/services/exchange_sql.py); on SQLite the JSON is written from the two queries' rows by
+orjson. Either way event bodies go out as stored, not through the wire models, which still give the OpenAPI
+schema.
 
 ``apply_statuses`` applies each update through departments.set_case_status, as a department's clerk would in the
 console, so the change reaches the point's counters at their next pull. An update is applied once per the
@@ -36,7 +38,7 @@ from county.services.pii import PiiBox
 from sync.ledger.kinds import CASE_STATE_LABELS
 from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
 
-MAX_PAGE = 5000  # cases per page (docs/data-api.md, "Limits"); a page of 5,000 is about 8 MB of JSON
+MAX_PAGE = 5000  # cases per page (docs/data-api.md, "Limits"); a page of 5,000 is about 5 MB of JSON
 STATE_LABELS = {state.value: label for state, label in CASE_STATE_LABELS.items()}
 CASE_COLUMNS = (
     "change_seq",
@@ -127,8 +129,7 @@ def cases_after(
         raise CountyError(Refusal.FORBIDDEN, "no_permission", "这个接口客户端没有读取办件的权限。")
     limit = max(1, min(limit, MAX_PAGE))
     scope = ClientScope.of(client)
-    if in_database is None:
-        in_database = session.get_bind().dialect.name == "postgresql"
+    in_database = in_database is not False and session.get_bind().dialect.name == "postgresql"
     build = _page_in_database if in_database else _page_from_rows
     return build(session, box, client, scope, cursor, limit, applicant=applicant)
 
