@@ -5,7 +5,9 @@
 
 The cases are pushed through a child endpoint as bench/exchange_bench.py does; the profile prints the top
 functions by cumulative and by own time, then each mode's in-process rate over the whole feed
-(median of ``--runs`` walks, the modes taking turns)."""
+(median of ``--runs`` walks, the modes taking turns). On PostgreSQL each mode is walked both ways, the page
+written by the database in one query and from the rows by orjson (the SQLite path, and PostgreSQL's before), and
+the ratio of the two is printed: measured in the same process, minutes apart at most."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bench.exchange_bench import _register
+from bench.exchange_bench import _analyze, _register
 from bench.sync_county import county_db, provision
 from bench.sync_load import case_drafts, push_request, seal_chain
 from county.models import ApiClient
@@ -36,12 +38,16 @@ from sync.ledger.catalogue import load_catalogue
 MODES = (("masked", False, True), ("full", True, True), ("omit", False, False))
 
 
-def _walk(engine, box: PiiBox, client_id: int, limit: int, applicant: bool) -> tuple[int, float]:
+def _walk(
+    engine, box: PiiBox, client_id: int, limit: int, applicant: bool, in_database: bool | None = None
+) -> tuple[int, float]:
     started, cursor, count = time.perf_counter(), 0, 0
     with Session(engine) as session:
         client = session.get(ApiClient, client_id)
         while True:
-            page = exchange.cases_after(session, box, client, cursor, limit, applicant=applicant)
+            page = exchange.cases_after(
+                session, box, client, cursor, limit, applicant=applicant, in_database=in_database
+            )
             count, cursor = count + page.count, page.next_cursor
             if not page.more:
                 break
@@ -75,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             child.stdin.close()
             child.wait(timeout=30)
+        _analyze(engine)
         box = pii_keys.attach(PiiBox(key), engine)
         clients = {}
         for name, read_pii, _applicant in MODES:
@@ -84,19 +91,37 @@ def main(argv: list[str] | None = None) -> int:
         for name, _read_pii, applicant in MODES:
             profiler = cProfile.Profile()
             profiler.enable()
-            _walk(engine, box, clients[name], args.limit, applicant)
+            _walk(engine, box, clients[name], args.limit, applicant)  # the default: in the database on PostgreSQL
             profiler.disable()
             print(f"== {name}: {args.cases} cases, pages of {args.limit}")
             stats = pstats.Stats(profiler).strip_dirs()
             stats.sort_stats("cumulative").print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
-        walks: dict[str, list[float]] = {name: [] for name, _r, _a in MODES}
-        for _ in range(args.runs):  # modes in turn, so a burst of load on the shared machine hits each alike
+        builders = {"rows": False, "database": True} if args.db == "postgresql" else {"rows": False}
+        walks: dict[str, list[float]] = {f"{name} {b}": [] for name, _r, _a in MODES for b in builders}
+        for _ in range(args.runs):  # modes and builders in turn, so a burst of load on the shared machine hits each
             for name, _read_pii, applicant in MODES:
-                count, seconds = _walk(engine, box, clients[name], args.limit, applicant)  # unprofiled
-                walks[name].append(count / seconds)
+                for builder, in_database in builders.items():
+                    count, seconds = _walk(engine, box, clients[name], args.limit, applicant, in_database)
+                    walks[f"{name} {builder}"].append(count / seconds)
         rates = {name: round(statistics.median(r)) for name, r in walks.items()}
-    print(json.dumps({"db": args.db, "in_process_cases_per_second": rates, "load_average": os.getloadavg()}))
+        ratios = (
+            {name: round(rates[f"{name} database"] / rates[f"{name} rows"], 2) for name, _r, _a in MODES}
+            if len(builders) == 2
+            else {}
+        )
+    print(
+        json.dumps(
+            {
+                "db": args.db,
+                "cases": args.cases,
+                "page": args.limit,
+                "in_process_cases_per_second": rates,
+                "database_over_rows": ratios,
+                "load_average": os.getloadavg(),
+            }
+        )
+    )
     return 0
 
 

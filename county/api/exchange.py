@@ -42,11 +42,11 @@ def _ip(request: Request) -> str:
 def _logged(core, ip: str, route: str, authorization: str | None, work: Callable, *, read_only: bool) -> Any:
     """Authenticate, do the work in one transaction, and log the call (client, route, count, status) after it,
     whether it succeeded or not."""
-    client_id, status, code, count = None, 200, None, 0
+    client_id, status, code, count, last_used = None, 200, None, 0, None
     try:
         with core.read_session() if read_only else core.session() as session:
             client = api_clients.authenticate(session, authorization)
-            client_id = client.id
+            client_id, last_used = client.id, client.last_used_at
             result, count = work(session, client)
             if not read_only:
                 session.commit()
@@ -66,7 +66,9 @@ def _logged(core, ip: str, route: str, authorization: str | None, work: Callable
         raise
     finally:
         with core.session() as session:
-            api_clients.record_call(session, client_id, route, status, code=code, count=count, ip=ip)
+            api_clients.record_call(
+                session, client_id, route, status, code=code, count=count, ip=ip, last_used=last_used
+            )
 
 
 @router.get("/cases", response_model=CasesPage, responses=REFUSALS)

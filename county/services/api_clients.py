@@ -14,9 +14,9 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
@@ -33,6 +33,7 @@ KINDS = {"department": "部门业务系统", "province": "省级平台"}
 SCOPE_KINDS = {"units": "办理单位的事项", "items": "指定事项", "all": "全县所有事项"}
 DEFAULT_TTL_DAYS = 365
 MAX_TTL_DAYS = 730
+LAST_USED_GRAIN = timedelta(minutes=1)  # how stale a client's last_used_at may get (record_call)
 
 
 @dataclass(frozen=True)
@@ -209,14 +210,27 @@ def authenticate(session: Session, authorization: str | None) -> ApiClient:
 
 
 def record_call(
-    session: Session, client_id: int | None, route: str, status: int, *, code: str | None, count: int, ip: str
+    session: Session,
+    client_id: int | None,
+    route: str,
+    status: int,
+    *,
+    code: str | None,
+    count: int,
+    ip: str,
+    last_used: datetime | None = None,
 ) -> None:
-    """One row per call, in its own transaction: who, which route, how many records, the answer."""
+    """One row per call, in its own transaction, committed before the answer leaves: who, which route, how many
+    records, the answer. The client's ``last_used_at`` is moved only when ``last_used`` (its value as the call
+    read it) is older than LAST_USED_GRAIN, so a client walking the feed costs one INSERT per page, not also an
+    UPDATE of its row."""
     now = utcnow()
-    session.add(ApiCall(client_id=client_id, route=route, status=status, code=code, count=count, ip=ip[:64], at=now))
-    if client_id is not None and status < 400:
-        client = session.get(ApiClient, client_id)
-        if client is not None:
-            client.last_used_at = now
+    session.execute(
+        insert(ApiCall).values(
+            client_id=client_id, route=route, status=status, code=code, count=count, ip=ip[:64], at=now
+        )
+    )
+    if client_id is not None and status < 400 and (last_used is None or now - aware(last_used) >= LAST_USED_GRAIN):
+        session.execute(update(ApiClient).where(ApiClient.id == client_id).values(last_used_at=now))
     session.commit()
     log.info("exchange call client=%s route=%s status=%s code=%s count=%s", client_id, route, status, code, count)

@@ -5,8 +5,9 @@ change first, and every accepted counter event of those cases in one more query.
 are opened (county/services/pii.py) and given in full only to a client allowed to read them, masked otherwise,
 and not read at all when the client asks for ``applicant=omit``. Each case carries its return mailings (部门回寄)
 and where they stand at the counter; the family member who took one is named only where the applicant would be
-given in full. The page's JSON is written from the rows by
-orjson (event bodies as stored), not through the wire models, which still give the OpenAPI schema.
+given in full. On PostgreSQL the page is one query that also writes its JSON (county/services/exchange_sql.py),
+with the return mailings read by one more; on SQLite the JSON is written from the rows by orjson. Either way event
+bodies go out as stored, not through the wire models, which still give the OpenAPI schema.
 
 ``apply_statuses`` applies each update through departments.set_case_status, as a department's clerk would in the
 console, so the change reaches the point's counters at their next pull. An update is applied once per the
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
 from county.models import ApiClient, Case, ExchangeStatus, LedgerEvent, Point, ReturnMailing, Township
-from county.services import departments
+from county.services import departments, exchange_sql
 from county.services.api_clients import ClientScope
 from county.services.common import AUDIT_CONTEXT, iso, utcnow
 from county.services.exchange_wire import (
@@ -38,7 +39,7 @@ from county.services.pii import PiiBox
 from sync.ledger.kinds import CASE_STATE_LABELS
 from sync.ledger.validation import mask_mobile, mask_name, mask_resident_id
 
-MAX_PAGE = 1000
+MAX_PAGE = 5000  # cases per page (docs/data-api.md, "Limits"); a page of 5,000 is about 5 MB of JSON
 STATE_LABELS = {state.value: label for state, label in CASE_STATE_LABELS.items()}
 CASE_COLUMNS = (
     "change_seq",
@@ -164,14 +165,73 @@ def _opened(open_one: Callable[[str, str], dict[str, str]], history: list, *, fu
 
 
 def cases_after(
-    session: Session, box: PiiBox, client: ApiClient, cursor: int, limit: int, *, applicant: bool = True
+    session: Session,
+    box: PiiBox,
+    client: ApiClient,
+    cursor: int,
+    limit: int,
+    *,
+    applicant: bool = True,
+    in_database: bool | None = None,
 ) -> FeedPage:
     """The page after ``cursor``. ``applicant=False`` (``?applicant=omit``) reads no personal field at all: the key
-    is never used, and each item's ``applicant`` is null."""
+    is never used, and each item's ``applicant`` is null. ``in_database``: the page's JSON written by PostgreSQL in
+    one query (county/services/exchange_sql.py), the default there; False, or SQLite: from the rows by orjson."""
     if not client.read_cases:
         raise CountyError(Refusal.FORBIDDEN, "no_permission", "这个接口客户端没有读取办件的权限。")
     limit = max(1, min(limit, MAX_PAGE))
     scope = ClientScope.of(client)
+    in_database = in_database is not False and session.get_bind().dialect.name == "postgresql"
+    build = _page_in_database if in_database else _page_from_rows
+    return build(session, box, client, scope, cursor, limit, applicant=applicant)
+
+
+def _page_in_database(
+    session: Session, box: PiiBox, client: ApiClient, scope: ClientScope, cursor: int, limit: int, *, applicant: bool
+) -> FeedPage:
+    full = bool(client.read_pii)
+    rows = exchange_sql.page_rows(
+        session, scope, STATE_LABELS, cursor, limit, applicant=applicant, masked=not full or not applicant
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    open_one = box.opener() if applicant else None
+    returned = _return_mailings(session, [row[5] for row in rows], open_one if full else None) if rows else {}
+    items = []
+    for _seq, item, sealed, clear, event_id, case_id in rows:
+        mailings = orjson.dumps(returned.get(case_id, [])).decode()
+        item = item[:-1] + ',"return_mailings":' + mailings + "}"
+        if open_one is not None:
+            person = orjson.dumps(_applicant(open_one, sealed, clear, event_id, full=full)).decode()
+            item = '{"applicant":' + person + "," + item[1:]
+        items.append(item)
+    next_cursor = rows[-1][0] if rows else cursor
+    tail = orjson.dumps({"next_cursor": next_cursor, "more": more, "server_time": iso(utcnow())}).decode()
+    body = ('{"items":[' + ",".join(items) + "]," + tail[1:]).encode()
+    return FeedPage(body=body, count=len(rows), next_cursor=next_cursor, more=more)
+
+
+def _applicant(
+    open_one: Callable[[str, str], dict[str, str]],
+    sealed: str | None,
+    clear: str | None,
+    event_id: str | None,
+    *,
+    full: bool,
+) -> dict[str, str] | None:
+    """The applicant from the one event the query picked (the newest carrying personal fields), as _opened does."""
+    if sealed is not None:
+        pii = open_one(sealed, event_id)
+    else:
+        pii = orjson.loads(clear) if clear is not None else None
+        if not pii:
+            return None
+    return {k: v if full else _mask(k, v) for k, v in pii.items() if v}
+
+
+def _page_from_rows(
+    session: Session, box: PiiBox, client: ApiClient, scope: ClientScope, cursor: int, limit: int, *, applicant: bool
+) -> FeedPage:
     rows = session.execute(  # columns, not ORM objects: a page is read, never changed
         select(
             *(Case.__table__.c[name] for name in CASE_COLUMNS),
