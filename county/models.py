@@ -203,6 +203,29 @@ class Case(Base):
     )
 
 
+class StatsMonthPoint(Base):
+    """统计汇总 by (month, point): kept by triggers (county/services/stats_aggregates.py), never written by code."""
+
+    __tablename__ = "stats_month_point"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    point_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)  # recorded that month (business date), not voided
+    points: Mapped[int] = mapped_column(Integer, default=0)  # credited to that month, not voided/disqualified
+    mailings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsMonthItem(Base):
+    """统计汇总 by (month, township, item, service mode): the same cases and points as StatsMonthPoint."""
+
+    __tablename__ = "stats_month_item"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(20), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class EvidenceImage(Base):
     """A material image (材料影像) a device attached to a case: named by its ledger event, kept outside the database.
 

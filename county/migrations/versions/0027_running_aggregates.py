@@ -1,0 +1,49 @@
+"""Running aggregates for the statistics page, kept by triggers in the writer's transaction
+
+``stats_month_point`` (month, point) and ``stats_month_item`` (month, township, item, service mode) hold the
+cases, credited points and mailings the 统计分析 page sums, so it reads a few hundred thousand aggregate rows at
+most instead of every case of its window (county/services/stats_aggregates.py). Triggers on ``case`` and
+``mailing`` keep them up to date in the same transaction as any change; the upgrade fills them once from the
+cases already there.
+
+Revision ID: 0027_running_aggregates
+Revises: 0025_statements
+Create Date: 2026-12-07 22:30:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from county.services import stats_aggregates
+
+revision = '0027_running_aggregates'
+down_revision = '0025_statements'
+branch_labels = None
+depends_on = None
+
+def upgrade() -> None:
+    op.create_table(
+        'stats_month_point',
+        sa.Column('month', sa.String(7), primary_key=True),
+        sa.Column('point_id', sa.Integer, primary_key=True),
+        sa.Column('cases', sa.Integer, nullable=False, server_default='0'),
+        sa.Column('points', sa.Integer, nullable=False, server_default='0'),
+        sa.Column('mailings', sa.Integer, nullable=False, server_default='0'),
+    )
+    op.create_table(
+        'stats_month_item',
+        sa.Column('month', sa.String(7), primary_key=True),
+        sa.Column('township_id', sa.Integer, primary_key=True),
+        sa.Column('item_code', sa.String(10), primary_key=True),
+        sa.Column('mode', sa.String(20), primary_key=True),
+        sa.Column('cases', sa.Integer, nullable=False, server_default='0'),
+        sa.Column('points', sa.Integer, nullable=False, server_default='0'),
+    )
+    connection = op.get_bind()
+    stats_aggregates.install(connection)
+    stats_aggregates.rebuild(connection)
+
+
+def downgrade() -> None:
+    stats_aggregates.uninstall(op.get_bind())
+    op.drop_table('stats_month_item')
+    op.drop_table('stats_month_point')
