@@ -1,6 +1,7 @@
 """Statistics (统计分析, 五(二)): cases, points and mailings of the last 12 months by month, quarter, township,
-point, item, category, class and service mode — GROUP BY aggregates in the database, scoped to the viewer
-(county/services/scope.py); approval items' time to 办结 and overdue cases (stats_timeliness.py) and sync health
+point, item, category, class and service mode — summed from the running aggregates the database keeps on every
+write (county/services/stats_aggregates.py: a row per month and point, or per month, township, item and mode;
+never the cases themselves), scoped to the viewer (county/services/scope.py); approval items' time to 办结 and overdue cases (stats_timeliness.py) and sync health
 (stats_sync.py) beside them.
 
 Definitions (docs/console.md, 统计):
@@ -19,14 +20,15 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
-from county.models import Case, Mailing, Point, Township
+from county.models import Point, StatsMonthItem, StatsMonthPoint, Township
 from county.services.scope import Scope
+from county.services.staff import StaffRole
 from sync.ledger.catalogue import CLASS_LABELS, load_catalogue
 from sync.ledger.events import CHINA_TZ
-from sync.ledger.kinds import SERVICE_MODE_LABELS, CaseState
+from sync.ledger.kinds import SERVICE_MODE_LABELS
 from sync.ledger.points import MONTHLY_CAP
 
 WINDOW_MONTHS = 12
@@ -117,49 +119,50 @@ def window(now: datetime, count: int = WINDOW_MONTHS) -> tuple[str, ...]:
     return tuple(f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1))
 
 
-def _month(column):
-    return func.substr(column, 1, 7)
+class _Sums:
+    """The scoped sums of one dashboard, read from the running aggregates (county/services/stats_aggregates.py):
+    ``stats_month_point`` for scopes that hold whole points (the monthly cap is a point's), ``stats_month_item``
+    for the item and mode tables and for a department, which sees only some items of a point."""
+
+    def __init__(self, session: Session, scope: Scope, months: tuple[str, ...]):
+        self.session, self.scope = session, scope
+        self.point_where = (StatsMonthPoint.month >= months[0], StatsMonthPoint.month <= months[-1])
+        if scope.role is StaffRole.TOWNSHIP:
+            self.point_where += (Point.township_id == scope.township_id,)
+        self.item_where = (StatsMonthItem.month >= months[0], StatsMonthItem.month <= months[-1])
+        if scope.role is StaffRole.TOWNSHIP:
+            self.item_where += (StatsMonthItem.township_id == scope.township_id,)
+        elif not scope.county_wide:
+            codes = sorted(scope.item_codes or ())
+            self.item_where += (StatsMonthItem.item_code.in_(codes) if codes else false(),)
+
+    def by_point_table(self, *keys) -> dict[str, dict[tuple, int]]:
+        """{figure: {key: value}} grouped by ``keys`` (of stats_month_point, or Point.township_id): cases, points,
+        capped points (each (month, point) row is one point's month: cut at the cap before summing), mailings."""
+        p = StatsMonthPoint
+        capped = case((p.points > MONTHLY_CAP, MONTHLY_CAP), else_=p.points)
+        measures = {"cases": p.cases, "points": p.points, "capped": capped, "mailings": p.mailings}
+        query = select(*keys, *(func.sum(m) for m in measures.values())).select_from(p)
+        query = query.join(Point, Point.id == p.point_id).where(*self.point_where).group_by(*keys)
+        return _columns(self.session.execute(query), len(keys), tuple(measures))
+
+    def by_item_table(self, *keys) -> dict[str, dict[tuple, int]]:
+        i = StatsMonthItem
+        query = select(*keys, func.sum(i.cases), func.sum(i.points)).where(*self.item_where).group_by(*keys)
+        return _columns(self.session.execute(query), len(keys), ("cases", "points"))
 
 
-class _Query:
-    """The scoped WHERE clauses of one dashboard: cases, credited cases and mailings of the window."""
-
-    def __init__(self, scope: Scope, months: tuple[str, ...]):
-        first, last = f"{months[0]}-01", f"{months[-1]}-31"
-        self.cases = (
-            scope.case_filter(),
-            Case.state != CaseState.VOIDED.value,
-            Case.business_date >= first,
-            Case.business_date <= last,
-        )
-        self.credited = (
-            scope.case_filter(),
-            Case.state != CaseState.VOIDED.value,
-            Case.disqualified.is_(False),
-            Case.credit_month >= months[0],
-            Case.credit_month <= months[-1],
-        )
-        self.mailings = (scope.mailing_filter(), Mailing.business_date >= first, Mailing.business_date <= last)
-
-    def grouped(self, session: Session, keys, *where, base=Case, measure=None) -> dict:
-        """{key (or tuple of keys): value} of one GROUP BY over the cases or mailings in scope."""
-        measure = func.count() if measure is None else measure
-        query = select(*keys, measure).select_from(base).where(*where).group_by(*keys)
-        return {tuple(str(k) for k in row[:-1]): int(row[-1] or 0) for row in session.execute(query)}
-
-    def capped(self, session: Session) -> dict:
-        """{(month, point): points}: each point's monthly sum cut at the cap."""
-        raw = func.sum(Case.points)
-        query = (
-            select(Case.credit_month, Case.point_id, case((raw > MONTHLY_CAP, MONTHLY_CAP), else_=raw))
-            .where(*self.credited)
-            .group_by(Case.credit_month, Case.point_id)
-        )
-        return {(str(m), str(p)): int(v or 0) for m, p, v in session.execute(query)}
+def _columns(rows, width: int, names: tuple[str, ...]) -> dict[str, dict[tuple, int]]:
+    out: dict[str, dict[tuple, int]] = {name: {} for name in names}
+    for row in rows:
+        key = tuple(str(k) for k in row[:width])
+        for name, value in zip(names, row[width:], strict=True):
+            out[name][key] = int(value or 0)
+    return out
 
 
 def _fold(pairs: dict, key) -> dict[str, int]:
-    """A grouping of two keys, {(month, point): value} or {(mode, item): value}, summed by ``key(first, second)``."""
+    """A grouping by a tuple of keys, {(mode, item): value} or {(month,): value}, summed by ``key(*keys)``."""
     out: dict[str, int] = {}
     for pair, value in pairs.items():
         k = key(*pair)
@@ -180,26 +183,25 @@ def quarter_label(quarter: str, months: tuple[str, ...]) -> str:
 
 
 def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
-    """Every table of the page. Month, quarter, township and point come from one (month, point) grouping per
-    figure; item, category, class and mode from one (mode, item) grouping per figure — five scans of the window,
-    whatever the number of cases — and then the timeliness and sync-health tables."""
+    """Every table of the page. Month, township and point come from one grouping each of the running aggregates
+    (a row per point and month at most, never the cases), quarter from the months; item, category, class and
+    mode from one (mode, item) grouping; then the timeliness and sync-health tables."""
     from county.services import stats_sync, stats_timeliness
 
     months = window(now)
-    q = _Query(scope, months)
-    points, pid = func.sum(Case.points), Case.point_id
-    pairs = {
-        "cases": q.grouped(session, (_month(Case.business_date), pid), *q.cases),
-        "points": q.grouped(session, (Case.credit_month, pid), *q.credited, measure=points),
-    }
+    sums = _Sums(session, scope, months)
     if scope.whole_points:
-        pairs["capped"] = q.capped(session)
-    if scope.sees_mailings:
-        pairs["mailings"] = q.grouped(
-            session, (_month(Mailing.business_date), Mailing.point_id), *q.mailings, base=Mailing
-        )
-    columns = tuple(pairs)
-    town_of = {str(i): str(t) for i, t in session.execute(select(Point.id, Point.township_id))}
+        keep = ("cases", "points", "capped", "mailings") if scope.sees_mailings else ("cases", "points", "capped")
+        p = StatsMonthPoint
+
+        def grouped(*keys):
+            figures = sums.by_point_table(*keys)
+            return {c: figures[c] for c in keep}
+
+        by_month, by_town = grouped(p.month), grouped(Point.township_id)
+    else:
+        by_month, by_town = sums.by_item_table(StatsMonthItem.month), sums.by_item_table(StatsMonthItem.township_id)
+    columns = tuple(by_month)
     towns = [
         (str(i), n)
         for i, n in session.execute(
@@ -208,33 +210,29 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     ]
     quarters = list(dict.fromkeys(quarter_of(m) for m in months))
 
-    def by(key) -> dict[str, dict[str, int]]:
-        return {column: _fold(values, key) for column, values in pairs.items()}
+    def flat(figures, key=lambda k: k) -> dict[str, dict[str, int]]:
+        return {column: _fold(values, key) for column, values in figures.items()}
 
-    # One (mode, item) grouping per figure: a few dozen rows, item and mode folded from it. Mode first: grouped
-    # by item first, SQLite walks ix_case_item_date and reads every case row instead of the covering index.
-    by_mode_item = {
-        "cases": q.grouped(session, (Case.mode, Case.item_code), *q.cases),
-        "points": q.grouped(session, (Case.mode, Case.item_code), *q.credited, measure=points),
-    }
-    by_item = {column: _fold(values, lambda mode, item: item) for column, values in by_mode_item.items()}
-    by_mode = {column: _fold(values, lambda mode, item: mode) for column, values in by_mode_item.items()}
+    by_mode_item = sums.by_item_table(StatsMonthItem.mode, StatsMonthItem.item_code)
+    by_item = flat(by_mode_item, lambda mode, item: item)
+    by_mode = flat(by_mode_item, lambda mode, item: mode)
     both = ("cases", "points")
     tables = {
-        "month": Table("month", "按月份", "月份", columns, _rows(by(lambda m, p: m), [(m, m) for m in months])),
+        "month": Table("month", "按月份", "月份", columns, _rows(flat(by_month), [(m, m) for m in months])),
         "quarter": Table(
             "quarter",
             "按季度",
             "季度",
             columns,
-            _rows(by(lambda m, p: quarter_of(m)), [(k, quarter_label(k, months)) for k in quarters]),
+            _rows(flat(by_month, quarter_of), [(k, quarter_label(k, months)) for k in quarters]),
         ),
-        "township": Table("township", "按乡镇", "乡镇", columns, _rows(by(lambda m, p: town_of.get(p, "")), towns)),
+        "township": Table("township", "按乡镇", "乡镇", columns, _rows(flat(by_town), towns)),
     }
     if scope.whole_points:
         own = session.execute(select(Point.id, Point.code, Point.name).where(scope.point_filter()).order_by(Point.code))
         listed = [(str(i), f"{code} {name}") for i, code, name in own]
-        tables["point"] = Table("point", "按代办点", "代办点", columns, _rows(by(lambda m, p: p), listed))
+        by_point = grouped(StatsMonthPoint.point_id)
+        tables["point"] = Table("point", "按代办点", "代办点", columns, _rows(flat(by_point), listed))
     tables |= {
         "item": Table("item", "按事项", "事项", both, _items(by_item)),
         "category": Table("category", "按事项类别", "事项类别", both, _categories(by_item)),
