@@ -17,22 +17,49 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from county.models import Case, Mailing, Point, StatsMonthItem, StatsMonthPoint, Township
+from county.models import (
+    Case,
+    Mailing,
+    Point,
+    StatsDoneDays,
+    StatsMonthItem,
+    StatsMonthPoint,
+    StatsOpenCase,
+    Township,
+)
 from county.services import bulk, stats_aggregates
+from county.services.crediting import county_workdays
 from county.services.departments import disqualify_case
+from county.services.due import signed_on
+from sync.ledger.events import CHINA_TZ, parse_time
+from sync.ledger.workdays import OPEN_STATES, working_days_between
 
 ITEMS = ("FL012", "FL015", "FL020", "FL031")
 MODES = ("point", "home", "activity")
 MONTHS = ("2026-09", "2026-10", "2026-11", "2026-12")
+FLOWS = ("payment", "online", "approval")
+OPEN = sorted(state.value for state in OPEN_STATES)
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _expected(session: Session) -> tuple[dict, dict]:
-    """Both tables summed from the cases and mailings in Python, rows that are all zero left out."""
+def _expected(session: Session) -> tuple[dict, ...]:
+    """Every table summed from the cases and mailings in Python, rows that are all zero left out."""
     town = {pid: tid for pid, tid in session.execute(select(Point.id, Point.township_id))}
+    workdays = county_workdays(session)
     by_point: Counter = Counter()
     by_item: Counter = Counter()
+    open_cases: Counter = Counter()
+    done_days: Counter = Counter()
     for c in session.scalars(select(Case)):
+        if c.flow != "payment" and c.state in OPEN:
+            start = c.business_date
+            if c.flow == "approval":  # the day the department signed for the materials, '' before that
+                start = f"{signed_on(c):%Y-%m-%d}" if c.materials_signed_at else ""
+            open_cases[(town[c.point_id], c.item_code, c.flow, start)] += 1
+        if c.flow == "approval" and c.state == "completed" and c.materials_signed_at and c.completed_at:
+            done = parse_time(c.completed_at).astimezone(CHINA_TZ).date()
+            days = working_days_between(signed_on(c), done, workdays)
+            done_days[(f"{done:%Y-%m}", town[c.point_id], c.item_code, days)] += 1
         if c.state == "voided":
             continue
         month = c.business_date[:7]
@@ -49,7 +76,8 @@ def _expected(session: Session) -> tuple[dict, dict]:
     items: dict = {}
     for (month, tid, code, mode, figure), value in by_item.items():
         items.setdefault((month, tid, code, mode), {"cases": 0, "points": 0})[figure] = value
-    return _nonzero(points), _nonzero(items)
+    counts = ({k: {"cases": n} for k, n in open_cases.items()}, {k: {"cases": n} for k, n in done_days.items()})
+    return _nonzero(points), _nonzero(items), *(_nonzero(c) for c in counts)
 
 
 def _nonzero(rows: dict) -> dict:
@@ -65,7 +93,15 @@ def _stored(session: Session) -> tuple[dict, dict]:
         (r.month, r.township_id, r.item_code, r.mode): {"cases": r.cases, "points": r.points}
         for r in session.scalars(select(StatsMonthItem))
     }
-    return _nonzero(points), _nonzero(items)
+    open_cases = {
+        (r.township_id, r.item_code, r.flow, r.start_date): {"cases": r.cases}
+        for r in session.scalars(select(StatsOpenCase))
+    }
+    done_days = {
+        (r.month, r.township_id, r.item_code, r.days): {"cases": r.cases}
+        for r in session.scalars(select(StatsDoneDays))
+    }
+    return _nonzero(points), _nonzero(items), _nonzero(open_cases), _nonzero(done_days)
 
 
 def _setup(session: Session) -> list[int]:
@@ -86,6 +122,9 @@ def _new_cases(rng: random.Random, pids: list[int], serial: int, count: int) -> 
     for n in range(serial, serial + count):
         month = rng.choice(MONTHS)
         done = rng.random() < 0.6
+        flow = rng.choice(FLOWS)
+        state = "completed" if done else rng.choice(OPEN)
+        signed = f"{month}-{rng.randint(1, 28):02d}T{rng.choice(('07', '12', '23'))}:30:00.000+08:00"
         rows.append(
             dict(
                 case_id=f"agg{n:08d}",
@@ -93,20 +132,23 @@ def _new_cases(rng: random.Random, pids: list[int], serial: int, count: int) -> 
                 device_id="dev",
                 receipt_no=f"R{n:08d}",
                 item_code=rng.choice(ITEMS),
-                flow="payment",
+                flow=flow,
                 points=rng.choice((1, 2, 3, 5)),
                 mode=rng.choice(MODES),
                 applicant_kind="person",
-                state="completed" if done else "recorded",
+                state=state,
                 business_date=f"{month}-{rng.randint(1, 28):02d}",
                 recorded_at=f"{month}-01T09:00:00.000+08:00",
-                completed_at=f"{month}-02T09:00:00.000+08:00" if done else None,
+                completed_at=f"{month}-{rng.randint(2, 28):02d}T{rng.choice(('01', '09', '18'))}:00:00.000+08:00"
+                if done
+                else None,
                 completed_month=month if done else None,
                 credited_at=f"{month}-02T09:00:00.000+08:00" if done else None,
                 credit_month=month if done else None,
                 credit_flag=None,
                 disqualified=False,
                 disqualify_reason=None,
+                materials_signed_at=signed if flow == "approval" and rng.random() < 0.7 else None,
             )
         )
     return rows
@@ -115,17 +157,27 @@ def _new_cases(rng: random.Random, pids: list[int], serial: int, count: int) -> 
 def _step(session: Session, rng: random.Random, pids: list[int], serial: int) -> int:
     """One random transaction; returns the next case serial."""
     cases = list(session.scalars(select(Case).order_by(Case.case_id)))
-    action = rng.choice(("ingest", "ingest", "complete", "void", "disqualify", "reinstate", "move", "mail", "gone"))
+    action = rng.choice(
+        ("ingest", "ingest", "complete", "void", "disqualify", "reinstate", "move", "mail", "gone", "sign", "status")
+    )
     if action == "ingest" or not cases:
         count = rng.randint(1, 40)
         bulk.insert_rows(session, Case.__table__, _new_cases(rng, pids, serial, count))
         serial += count
     elif action == "complete":
         for c in rng.sample(cases, min(len(cases), 5)):
-            if c.state == "recorded":
+            if c.state in OPEN:
                 month = rng.choice(MONTHS)
                 c.state, c.credit_month, c.credited_at = "completed", month, f"{month}-03T10:00:00.000+08:00"
                 c.completed_at, c.completed_month = c.credited_at, month
+    elif action == "sign":  # a department signs for the materials (材料已签收)
+        for c in rng.sample(cases, min(len(cases), 5)):
+            if c.flow == "approval" and c.materials_signed_at is None:
+                c.materials_signed_at = f"{rng.choice(MONTHS)}-10T16:20:00.000+08:00"
+    elif action == "status":  # a department's status moves an open case along
+        for c in rng.sample(cases, min(len(cases), 5)):
+            if c.state in OPEN:
+                c.state = rng.choice([*OPEN, "returned"])
     elif action == "void":
         for c in rng.sample(cases, min(len(cases), 3)):
             c.state = "voided"
@@ -179,6 +231,7 @@ def test_aggregates_equal_a_full_recompute(county_engine):
         assert sum(f["cases"] for f in expected[0].values()) > 100  # the sequence did write a county's worth
         assert any(f["mailings"] for f in expected[0].values())
         assert any(c.disqualified for c in session.scalars(select(Case)))
+        assert expected[2] and expected[3]  # open cases and approval completions were counted too
         stats_aggregates.rebuild(session.connection())
         session.commit()
         assert _stored(session) == expected
@@ -196,10 +249,10 @@ def test_triggers_off_then_rebuild(county_engine, capsys):
         session.commit()
         bulk.insert_rows(session, Case.__table__, _new_cases(rng, pids, 0, 50))
         session.commit()
-        assert _stored(session) == ({}, {})
+        assert _stored(session) == ({}, {}, {}, {})
         stats_aggregates.set_maintained(session.connection(), True)
         session.commit()
-        assert _stored(session) == ({}, {})
+        assert _stored(session) == ({}, {}, {}, {})
         session.close()
         url = county_engine.url.render_as_string(hide_password=False)
         assert county_cli.main(["--db", url, "stats-rebuild"]) == 0
@@ -208,3 +261,29 @@ def test_triggers_off_then_rebuild(county_engine, capsys):
         bulk.insert_rows(session, Case.__table__, _new_cases(rng, pids, 100, 5))  # maintained again
         session.commit()
         assert _stored(session) == _expected(session)
+
+
+def test_a_new_working_day_table_recounts_the_time_to_banjie(county_engine):
+    """The county declares holidays in October: the completions' working days are counted again on the new table,
+    in the same transaction as the publication."""
+    from datetime import date, timedelta
+
+    from county.services.workdays import publish_table
+    from sync.ledger.workdays import WorkdayTable
+
+    rng = random.Random(11)
+    with Session(county_engine) as session:
+        pids = _setup(session)
+        rows = _new_cases(rng, pids, 0, 150)
+        bulk.insert_rows(session, Case.__table__, rows)
+        session.commit()
+        before = _stored(session)
+        assert before[3] == _expected(session)[3] and before[3]
+        current = county_workdays(session)
+        october = {date(2026, 10, 1) + timedelta(days=n) for n in range(31)}
+        holidays = current.holidays | {d for d in october if d.weekday() < 5}
+        publish_table(session, WorkdayTable(current.years | {2026}, frozenset(holidays), current.workdays), actor="t")
+        session.commit()
+        after = _stored(session)
+        assert after[3] == _expected(session)[3]
+        assert after[3] != before[3]  # some approvals spanned October's working days

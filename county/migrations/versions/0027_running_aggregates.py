@@ -1,7 +1,8 @@
 """Running aggregates for the statistics page, kept by triggers in the writer's transaction
 
 ``stats_month_point`` (month, point) and ``stats_month_item`` (month, township, item, service mode) hold the
-cases, credited points and mailings the 统计分析 page sums, so it reads a few hundred thousand aggregate rows at
+cases, credited points and mailings the 统计分析 page sums, ``stats_open_case`` and ``stats_done_days`` its
+overdue cases and time to 办结 (with ``workday_index``, the county's working days numbered), so it reads a few hundred thousand aggregate rows at
 most instead of every case of its window (county/services/stats_aggregates.py). Triggers on ``case`` and
 ``mailing`` keep them up to date in the same transaction as any change; the upgrade fills them once from the
 cases already there.
@@ -38,6 +39,27 @@ def upgrade() -> None:
         sa.Column('cases', sa.Integer, nullable=False, server_default='0'),
         sa.Column('points', sa.Integer, nullable=False, server_default='0'),
     )
+    op.create_table(
+        'stats_open_case',
+        sa.Column('township_id', sa.Integer, primary_key=True),
+        sa.Column('item_code', sa.String(10), primary_key=True),
+        sa.Column('flow', sa.String(10), primary_key=True),
+        sa.Column('start_date', sa.String(10), primary_key=True),
+        sa.Column('cases', sa.Integer, nullable=False, server_default='0'),
+    )
+    op.create_table(
+        'stats_done_days',
+        sa.Column('month', sa.String(7), primary_key=True),
+        sa.Column('township_id', sa.Integer, primary_key=True),
+        sa.Column('item_code', sa.String(10), primary_key=True),
+        sa.Column('days', sa.Integer, primary_key=True),
+        sa.Column('cases', sa.Integer, nullable=False, server_default='0'),
+    )
+    op.create_table(
+        'workday_index',
+        sa.Column('day', sa.String(10), primary_key=True),
+        sa.Column('n', sa.Integer, nullable=False),
+    )
     connection = op.get_bind()
     stats_aggregates.install(connection)
     stats_aggregates.rebuild(connection)
@@ -45,5 +67,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     stats_aggregates.uninstall(op.get_bind())
-    op.drop_table('stats_month_item')
+    for table in ('workday_index', 'stats_done_days', 'stats_open_case', 'stats_month_item'):
+        op.drop_table(table)
     op.drop_table('stats_month_point')
