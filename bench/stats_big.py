@@ -28,16 +28,18 @@ from bench import stats_data
 from bench.console_load import percentile
 from bench.history_bench import SetClock, _push_all
 from bench.sync_county import PG_URL, provision
-from bench.sync_load import backlog_drafts, push_request, seal_chain
+from bench.sync_load import APP_VERSION, Device, backlog_drafts, push_request, seal_chain
+from county.config import Settings
 from county.db import make_engine, upgrade
-from county.models import Case, Point, StatsMonthItem, StatsMonthPoint
-from county.services import statistics, stats_aggregates, stats_sync, stats_timeliness
+from county.models import Case, Point, StatsMonthItem, StatsMonthPoint, Township
+from county.services import admin, enrolment, statistics, stats_aggregates, stats_sync, stats_timeliness
 from county.services.pii import PiiBox, new_key
 from county.services.scope import Scope
 from county.services.staff import StaffRole
 from sync import clock as the_clock
 from sync.ledger.catalogue import load_catalogue
 from sync.ledger.events import parse_time
+from sync.wire import EnrolRequest
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 BATCH = 500
@@ -140,6 +142,37 @@ def ingest_on_off(engine, devices, batches: int, clock: SetClock) -> dict:
     return out
 
 
+def enrol_two(engine) -> list[Device]:
+    """Two new points with a device each, enrolled through the county's service, on the first free numeric codes
+    (the generated points beyond 9,998 have codes with letters, which ``admin.create_point`` cannot count on)."""
+    with Session(engine) as session:
+        used = set(session.scalars(select(Point.code)))
+        town = session.scalar(select(Township.name).order_by(Township.id).limit(1))
+    codes = [code for code in (f"{n:04d}" for n in range(1, 9999)) if code not in used][:2]
+    devices = []
+    for code in codes:
+        with Session(engine, expire_on_commit=False) as session:
+            point = admin.create_point(session, f"压测代办点{code}", town, code=code, actor="bench")
+            account = admin.create_account(
+                session, point.code, "王秀英", actor="bench", override_reason="压测用的代办点，没有真人"
+            )
+            activation = admin.issue_activation_code(session, account.id, ttl=timedelta(hours=2), actor="bench").code
+            session.commit()
+            result = enrolment.enrol(
+                session,
+                EnrolRequest(
+                    activation_code=activation,
+                    device_label="BENCH-PC",
+                    app_version=APP_VERSION,
+                    device_time="2026-11-27T09:30:00.000+08:00",
+                ),
+                client="127.0.0.1",
+                settings=Settings(),
+            )
+        devices.append(Device(result.device_id, result.device_token, result.point.code, result.device_no))
+    return devices
+
+
 def run(cases: int, points: int, rounds: int, runs: int, name: str, reuse: bool, batches: int) -> dict:
     url = _url(name)
     catalogue = load_catalogue()
@@ -157,8 +190,10 @@ def run(cases: int, points: int, rounds: int, runs: int, name: str, reuse: bool,
             print(f"generating {cases} cases, {points} points into {name}", flush=True)
             out["generation_s"] = stats_data.generate(engine, cases, points)
             print(f"generated {out['generation_s']}", flush=True)
+        else:
+            devices = enrol_two(engine)
         out |= dashboards(engine, rounds, runs)
-        if not reuse:
+        if batches:
             out["ingest"] = ingest_on_off(engine, devices, batches, clock)
             # the batches pushed with the triggers off are not in the aggregates: the rebuild puts them in
             t = time.perf_counter()
