@@ -136,36 +136,44 @@ class _Sums:
             codes = sorted(scope.item_codes or ())
             self.item_where += (StatsMonthItem.item_code.in_(codes) if codes else false(),)
 
-    def by_point_table(self, *keys) -> dict[str, dict[tuple, int]]:
-        """{figure: {key: value}} grouped by ``keys`` (of stats_month_point, or Point.township_id): cases, points,
-        capped points (each (month, point) row is one point's month: cut at the cap before summing), mailings."""
+    def by_month_and_point(self, keep: tuple[str, ...]) -> tuple[dict, dict]:
+        """({figure: {month: value}}, {figure: {point id: value}}) of cases, points, capped points (each (month,
+        point) row is one point's month: cut at the cap before summing) and mailings."""
         p = StatsMonthPoint
         capped = case((p.points > MONTHLY_CAP, MONTHLY_CAP), else_=p.points)
         measures = {"cases": p.cases, "points": p.points, "capped": capped, "mailings": p.mailings}
-        query = select(*keys, *(func.sum(m) for m in measures.values())).select_from(p)
-        query = query.join(Point, Point.id == p.point_id).where(*self.point_where).group_by(*keys)
-        return _columns(self.session.execute(query), len(keys), tuple(measures))
+        connection = self.session.connection()
+
+        def grouped(key):
+            q = select(key, *(func.sum(measures[name]) for name in keep)).select_from(p)
+            if self.scope.role is StaffRole.TOWNSHIP:  # the township's points only
+                q = q.join(Point, Point.id == p.point_id)
+            return _columns(connection.execute(q.where(*self.point_where).group_by(key)).all(), 1, keep)
+
+        return grouped(p.month), grouped(p.point_id)
 
     def by_item_table(self, *keys) -> dict[str, dict[tuple, int]]:
         i = StatsMonthItem
         query = select(*keys, func.sum(i.cases), func.sum(i.points)).where(*self.item_where).group_by(*keys)
-        return _columns(self.session.execute(query), len(keys), ("cases", "points"))
+        return _columns(self.session.connection().execute(query).all(), len(keys), ("cases", "points"))
 
 
-def _columns(rows, width: int, names: tuple[str, ...]) -> dict[str, dict[tuple, int]]:
-    out: dict[str, dict[tuple, int]] = {name: {} for name in names}
+def _columns(rows, width: int, names: tuple[str, ...]) -> dict[str, dict]:
+    """{figure: {key: value}} from rows of keys then figures (Core rows: a county's 20,000 points); a key is the
+    text of one column, or a tuple of texts of several."""
+    columns = [{} for _ in names]
     for row in rows:
-        key = tuple(str(k) for k in row[:width])
-        for name, value in zip(names, row[width:], strict=True):
-            out[name][key] = int(value or 0)
-    return out
+        key = str(row[0]) if width == 1 else tuple(str(k) for k in row[:width])
+        for column, value in zip(columns, row[width:], strict=True):
+            column[key] = int(value or 0)
+    return dict(zip(names, columns, strict=True))
 
 
 def _fold(pairs: dict, key) -> dict[str, int]:
-    """A grouping by a tuple of keys, {(mode, item): value} or {(month,): value}, summed by ``key(*keys)``."""
+    """A grouping, {(mode, item): value} or {month: value}, summed by ``key(*keys)`` or ``key(key)``."""
     out: dict[str, int] = {}
     for pair, value in pairs.items():
-        k = key(*pair)
+        k = key(*pair) if isinstance(pair, tuple) else key(pair)
         out[k] = out.get(k, 0) + value
     return out
 
@@ -183,22 +191,38 @@ def quarter_label(quarter: str, months: tuple[str, ...]) -> str:
 
 
 def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
-    """Every table of the page. Month, township and point come from one grouping each of the running aggregates
-    (a row per point and month at most, never the cases), quarter from the months; item, category, class and
-    mode from one (mode, item) grouping; then the timeliness and sync-health tables."""
+    """Every table of the page. Month and point come from one grouping each of the running aggregates (a row per
+    point and month at most, never the cases), township from the points' figures, quarter from the months (a
+    department's from its items' rows instead); item, category, class and mode from one (mode, item) grouping;
+    then the timeliness and sync-health tables."""
     from county.services import stats_sync, stats_timeliness
 
     months = window(now)
     sums = _Sums(session, scope, months)
+    listed: list[tuple[str, str]] = []
     if scope.whole_points:
         keep = ("cases", "points", "capped", "mailings") if scope.sees_mailings else ("cases", "points", "capped")
-        p = StatsMonthPoint
-
-        def grouped(*keys):
-            figures = sums.by_point_table(*keys)
-            return {c: figures[c] for c in keep}
-
-        by_month, by_town = grouped(p.month), grouped(Point.township_id)
+        by_month, by_point = sums.by_month_and_point(keep)
+        own = (
+            session.connection()
+            .execute(
+                select(Point.id, Point.code, Point.name, Point.township_id)
+                .where(scope.point_filter())
+                .order_by(Point.code)
+            )
+            .all()
+        )
+        listed, town_of = [], {}
+        for i, code, name, town in own:
+            listed.append((str(i), f"{code} {name}"))
+            town_of[str(i)] = str(town)
+        by_town = {}
+        for column, values in by_point.items():
+            summed: dict[str, int] = {}
+            for pid, value in values.items():
+                town = town_of.get(pid, "")
+                summed[town] = summed.get(town, 0) + value
+            by_town[column] = summed
     else:
         by_month, by_town = sums.by_item_table(StatsMonthItem.month), sums.by_item_table(StatsMonthItem.township_id)
     columns = tuple(by_month)
@@ -210,7 +234,7 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     ]
     quarters = list(dict.fromkeys(quarter_of(m) for m in months))
 
-    def flat(figures, key=lambda k: k) -> dict[str, dict[str, int]]:
+    def flat(figures, key) -> dict[str, dict[str, int]]:
         return {column: _fold(values, key) for column, values in figures.items()}
 
     by_mode_item = sums.by_item_table(StatsMonthItem.mode, StatsMonthItem.item_code)
@@ -218,7 +242,7 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     by_mode = flat(by_mode_item, lambda mode, item: mode)
     both = ("cases", "points")
     tables = {
-        "month": Table("month", "按月份", "月份", columns, _rows(flat(by_month), [(m, m) for m in months])),
+        "month": Table("month", "按月份", "月份", columns, _rows(by_month, [(m, m) for m in months])),
         "quarter": Table(
             "quarter",
             "按季度",
@@ -226,13 +250,10 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
             columns,
             _rows(flat(by_month, quarter_of), [(k, quarter_label(k, months)) for k in quarters]),
         ),
-        "township": Table("township", "按乡镇", "乡镇", columns, _rows(flat(by_town), towns)),
+        "township": Table("township", "按乡镇", "乡镇", columns, _rows(by_town, towns)),
     }
     if scope.whole_points:
-        own = session.execute(select(Point.id, Point.code, Point.name).where(scope.point_filter()).order_by(Point.code))
-        listed = [(str(i), f"{code} {name}") for i, code, name in own]
-        by_point = grouped(StatsMonthPoint.point_id)
-        tables["point"] = Table("point", "按代办点", "代办点", columns, _rows(flat(by_point), listed))
+        tables["point"] = Table("point", "按代办点", "代办点", columns, _rows(by_point, listed))
     tables |= {
         "item": Table("item", "按事项", "事项", both, _items(by_item)),
         "category": Table("category", "按事项类别", "事项类别", both, _categories(by_item)),

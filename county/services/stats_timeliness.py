@@ -75,7 +75,7 @@ def durations(session: Session, scope: Scope, months: tuple[str, ...]) -> list[t
         .where(d.month >= months[0], d.month <= months[-1], *_where(scope, d))
         .group_by(d.township_id, d.item_code, d.days)
     )
-    return [(str(t), code, days, int(n)) for t, code, days, n in session.execute(query) if n]
+    return [(str(t), code, days, int(n)) for t, code, days, n in session.connection().execute(query).all() if n]
 
 
 def overdue(session: Session, scope: Scope, now: datetime) -> list[tuple[str, str, int]]:
@@ -87,7 +87,7 @@ def overdue(session: Session, scope: Scope, now: datetime) -> list[tuple[str, st
     query = select(o.township_id, o.item_code, o.flow, o.start_date, o.cases).where(o.cases != 0, *_where(scope, o))
     late: dict[tuple[str, str, str], bool] = {}
     out = []
-    for town, item, flow, start, cases in session.execute(query):
+    for town, item, flow, start, cases in session.connection().execute(query).all():
         key = (item, flow, start)
         if key not in late:
             signed = f"{start}T12:00:00.000+08:00" if flow == Flow.APPROVAL.value and start else None
