@@ -168,17 +168,27 @@ def _install_sqlite(connection: Connection) -> None:
 
 
 def _install_pg(connection: Connection) -> None:
-    for table, quoted, columns, delta in (
-        ("case", '"case"', CASE_COLUMNS, case_delta),
-        ("mailing", "mailing", MAILING_COLUMNS, mailing_delta),
+    for table, quoted, key, columns, delta in (
+        ("case", '"case"', "case_id", CASE_COLUMNS, case_delta),
+        ("mailing", "mailing", "mailing_id", MAILING_COLUMNS, mailing_delta),
     ):
         new, old = _table_rows("new_rows", columns, 1), _table_rows("old_rows", columns, -1)
+        # An UPDATE counts only the rows whose counted columns changed (most of ingest's updates stamp other
+        # columns: the change cursor, evidence, …): the rest are left out, and nothing runs when none changed.
+        olds, news = (f"ROW({', '.join(f'{alias}.{c}' for c in columns)})" for alias in ("o", "n"))
+        pairs = f"old_rows AS o JOIN new_rows AS n ON n.{key} = o.{key} WHERE {olds} IS DISTINCT FROM {news}"
+        changed = (
+            f"SELECT {', '.join(f'n.{c} AS {c}' for c in columns)}, 1 AS sign FROM {pairs} UNION ALL "
+            f"SELECT {', '.join(f'o.{c} AS {c}' for c in columns)}, -1 AS sign FROM {pairs}"
+        )
         for name, changes, referencing in (
             ("insert", new, "NEW TABLE AS new_rows"),
-            ("update", f"{new} UNION ALL {old}", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+            ("update", changed, "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
             ("delete", old, "OLD TABLE AS old_rows"),
         ):
             body = ";\n".join(delta(changes, "postgresql"))
+            if name == "update":
+                body = f"IF NOT EXISTS (SELECT 1 FROM {pairs}) THEN RETURN NULL; END IF;\n{body}"
             connection.exec_driver_sql(
                 f"CREATE FUNCTION stats_{table}_{name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                 f"BEGIN\n{body};\nRETURN NULL;\nEND\n$$"
