@@ -212,6 +212,7 @@ class StatsMonthPoint(Base):
     cases: Mapped[int] = mapped_column(Integer, default=0)  # recorded that month (business date), not voided
     points: Mapped[int] = mapped_column(Integer, default=0)  # credited to that month, not voided/disqualified
     mailings: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_stats_month_point_point", "point_id", "month"),)  # a township's points
 
 
 class StatsMonthItem(Base):

@@ -127,8 +127,6 @@ class _Sums:
     def __init__(self, session: Session, scope: Scope, months: tuple[str, ...]):
         self.session, self.scope = session, scope
         self.point_where = (StatsMonthPoint.month >= months[0], StatsMonthPoint.month <= months[-1])
-        if scope.role is StaffRole.TOWNSHIP:
-            self.point_where += (Point.township_id == scope.township_id,)
         self.item_where = (StatsMonthItem.month >= months[0], StatsMonthItem.month <= months[-1])
         if scope.role is StaffRole.TOWNSHIP:
             self.item_where += (StatsMonthItem.township_id == scope.township_id,)
@@ -136,9 +134,10 @@ class _Sums:
             codes = sorted(scope.item_codes or ())
             self.item_where += (StatsMonthItem.item_code.in_(codes) if codes else false(),)
 
-    def by_month_and_point(self, keep: tuple[str, ...]) -> tuple[dict, dict]:
+    def by_month_and_point(self, keep: tuple[str, ...], point_ids: list[int]) -> tuple[dict, dict]:
         """({figure: {month: value}}, {figure: {point id: value}}) of cases, points, capped points (each (month,
-        point) row is one point's month: cut at the cap before summing) and mailings."""
+        point) row is one point's month: cut at the cap before summing) and mailings; a township's by its points'
+        ids, which the index on (point, month) finds (joined to the points, the database read every row)."""
         p = StatsMonthPoint
         capped = case((p.points > MONTHLY_CAP, MONTHLY_CAP), else_=p.points)
         measures = {"cases": p.cases, "points": p.points, "capped": capped, "mailings": p.mailings}
@@ -146,8 +145,8 @@ class _Sums:
 
         def grouped(key):
             q = select(key, *(func.sum(measures[name]) for name in keep)).select_from(p)
-            if self.scope.role is StaffRole.TOWNSHIP:  # the township's points only
-                q = q.join(Point, Point.id == p.point_id)
+            if not self.scope.county_wide:  # a township's points only
+                q = q.where(p.point_id.in_(point_ids))
             return _columns(connection.execute(q.where(*self.point_where).group_by(key)).all(), 1, keep)
 
         return grouped(p.month), grouped(p.point_id)
@@ -202,7 +201,6 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     listed: list[tuple[str, str]] = []
     if scope.whole_points:
         keep = ("cases", "points", "capped", "mailings") if scope.sees_mailings else ("cases", "points", "capped")
-        by_month, by_point = sums.by_month_and_point(keep)
         own = (
             session.connection()
             .execute(
@@ -212,6 +210,7 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
             )
             .all()
         )
+        by_month, by_point = sums.by_month_and_point(keep, [i for i, *_rest in own])
         listed, town_of = [], {}
         for i, code, name, town in own:
             listed.append((str(i), f"{code} {name}"))
@@ -273,7 +272,14 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
 
 
 def _rows(figures: dict[str, dict[str, int]], keys: list[tuple[str, str]]) -> tuple[Row, ...]:
-    return tuple(Row(key, label, {c: values.get(key, 0) for c, values in figures.items()}) for key, label in keys)
+    """A row per key, in order, with each figure's value (0 where it has none): column by column, as the
+    county-wide point table has 20,000 rows."""
+    names = tuple(figures)
+    columns = [[values.get(key, 0) for key, _label in keys] for values in figures.values()]
+    return tuple(
+        Row(key, label, dict(zip(names, row, strict=True)))
+        for (key, label), row in zip(keys, zip(*columns, strict=True) if columns else ((),) * len(keys), strict=True)
+    )
 
 
 def _folded(by_item: dict[str, dict[str, int]], group_of: dict[str, str], names: list[str]) -> tuple[Row, ...]:

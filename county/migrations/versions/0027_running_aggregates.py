@@ -30,6 +30,8 @@ def upgrade() -> None:
         sa.Column('points', sa.Integer, nullable=False, server_default='0'),
         sa.Column('mailings', sa.Integer, nullable=False, server_default='0'),
     )
+    # a township's page reads its points' rows: by point, then month
+    op.create_index('ix_stats_month_point_point', 'stats_month_point', ['point_id', 'month'])
     op.create_table(
         'stats_month_item',
         sa.Column('month', sa.String(7), primary_key=True),
