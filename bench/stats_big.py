@@ -33,7 +33,7 @@ from bench.sync_county import PG_URL, provision
 from bench.sync_load import APP_VERSION, Device, backlog_drafts, push_request, seal_chain
 from county.config import Settings
 from county.db import make_engine, upgrade
-from county.models import Case, Point, StatsMonthItem, StatsMonthPoint, Township
+from county.models import Account, Case, Point, StatsMonthItem, StatsMonthPoint, Township
 from county.services import admin, enrolment, statistics, stats_aggregates, stats_sync, stats_timeliness
 from county.services.pii import PiiBox, new_key
 from county.services.scope import Scope
@@ -128,7 +128,7 @@ def ingest_on_off(engine, devices, batches: int, clock: SetClock) -> dict:
     box = PiiBox(new_key())
     requests = {}
     for n, device in enumerate(devices):
-        drafts = backlog_drafts(load_catalogue(), random.Random(31 + n), batches * BATCH, 40)
+        drafts = backlog_drafts(load_catalogue(), random.Random(f"{device.device_id}"), batches * BATCH, 40)
         events = seal_chain(drafts, device)
         requests[device.device_id] = [
             push_request(device.device_id, events[i : i + BATCH]) for i in range(0, len(events), BATCH)
@@ -158,18 +158,26 @@ def ingest_on_off(engine, devices, batches: int, clock: SetClock) -> dict:
 
 
 def enrol_two(engine) -> list[Device]:
-    """Two new points with a device each, enrolled through the county's service, on the first free numeric codes
-    (the generated points beyond 9,998 have codes with letters, which ``admin.create_point`` cannot count on)."""
+    """Two more devices enrolled through the county's service: on the bench's own points of an earlier run (a new
+    account each), or on two new points with the first free numeric codes (the generated points beyond 9,998
+    have codes with letters, which ``admin.create_point`` cannot count on)."""
     with Session(engine) as session:
         used = set(session.scalars(select(Point.code)))
         town = session.scalar(select(Township.name).order_by(Township.id).limit(1))
-    codes = [code for code in (f"{n:04d}" for n in range(1, 9999)) if code not in used][:2]
+        ours = list(session.scalars(select(Point.code).where(Point.name.like("压测代办点%")).order_by(Point.code)))
+    free = [code for code in (f"{n:04d}" for n in range(1, 9999)) if code not in used]
     devices = []
-    for code in codes:
+    for n in range(2):
         with Session(engine, expire_on_commit=False) as session:
-            point = admin.create_point(session, f"压测代办点{code}", town, code=code, actor="bench")
+            if n < len(ours):
+                code = ours[n]
+            else:
+                code = free.pop(0)
+                admin.create_point(session, f"压测代办点{code}", town, code=code, actor="bench")
+            taken = set(session.scalars(select(Account.name).join(Point).where(Point.code == code)))
+            name = next(f"王秀{c}" for c in "英兰芳华梅琴珍霞凤娟" if f"王秀{c}" not in taken)
             account = admin.create_account(
-                session, point.code, "王秀英", actor="bench", override_reason="压测用的代办点，没有真人"
+                session, code, name, actor="bench", override_reason="压测用的代办点，没有真人"
             )
             activation = admin.issue_activation_code(session, account.id, ttl=timedelta(hours=2), actor="bench").code
             session.commit()
