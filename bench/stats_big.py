@@ -199,7 +199,7 @@ def enrol_two(engine) -> list[Device]:
 def run(cases: int, points: int, rounds: int, runs: int, name: str, reuse: bool, batches: int) -> dict:
     url = _url(name)
     catalogue = load_catalogue()
-    first = parse_time(backlog_drafts(catalogue, random.Random(31), batches * BATCH, 40)[0].occurred_at)
+    first = parse_time(backlog_drafts(catalogue, random.Random(31), BATCH, 40)[0].occurred_at)
     clock = SetClock(first - timedelta(days=1))
     previous = the_clock.use_clock(clock)
     try:
