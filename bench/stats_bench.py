@@ -43,21 +43,19 @@ def _scopes(session: Session) -> dict[str, Scope]:
 
 
 def _plans(session: Session, kind: str) -> None:
+    """The plans of the two biggest groupings of the running aggregates, county-wide."""
     months = statistics.window(NOW)
-    q = statistics._Query(Scope(StaffRole.BUREAU_CLERK), months)
+    window = f"month >= '{months[0]}' AND month <= '{months[-1]}'"
     queries = {
-        "cases by (month, point)": select(func.substr(Case.business_date, 1, 7), Case.point_id, func.count())
-        .where(*q.cases)
-        .group_by(func.substr(Case.business_date, 1, 7), Case.point_id),
-        "points by item": select(Case.item_code, func.sum(Case.points)).where(*q.credited).group_by(Case.item_code),
+        "figures by point": f"SELECT point_id, sum(cases), sum(points), sum(mailings) FROM stats_month_point "
+        f"WHERE {window} GROUP BY point_id",
+        "figures by (mode, item)": f"SELECT mode, item_code, sum(cases), sum(points) FROM stats_month_item "
+        f"WHERE {window} GROUP BY mode, item_code",
     }
-    bind = session.get_bind()
+    explain = "EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN "
     for name, query in queries.items():
-        compiled = query.compile(bind, compile_kwargs={"literal_binds": True})
-        explain = "EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN "
-        rows = session.execute(text(explain + str(compiled))).all()
         print(f"  plan of {name}:")
-        for row in rows:
+        for row in session.execute(text(explain + query)).all():
             print("    " + " ".join(str(c) for c in row))
 
 
@@ -104,8 +102,22 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=200_000)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), action="append")
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--big", type=int, help="cases to generate with COPY into a PostgreSQL database of its own")
+    parser.add_argument("--points", type=int, default=20_000, help="with --big: points")
+    parser.add_argument("--runs", type=int, default=3, help="with --big: runs of --rounds, the median run reported")
+    parser.add_argument("--batches", type=int, default=12, help="with --big: ingest batches of 500 per mode")
+    parser.add_argument("--pg-db", default="stats_bench_aggregates", help="with --big: the database's name")
+    parser.add_argument("--reuse", action="store_true", help="with --big: measure the database already generated")
     args = parser.parse_args()
     started = datetime.now(UTC)
+    if args.big:
+        from bench import stats_big
+
+        result = stats_big.run(args.big, args.points, args.rounds, args.runs, args.pg_db, args.reuse, args.batches)
+        path = console_data.OUT / f"stats-big-{args.big}-{started:%Y%m%d-%H%M%S}.json"
+        path.write_text(json.dumps({"started": started.isoformat(), "args": vars(args), "results": result}, indent=1))
+        print("written", path.relative_to(console_data.ROOT))
+        return 0
     results = {kind: measure(kind, args.cases, args.rounds) for kind in args.db or ["sqlite"]}
     path = console_data.OUT / f"stats-{args.cases}-{started:%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps({"started": started.isoformat(), "cases": args.cases, "results": results}, indent=1))

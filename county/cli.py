@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         return settlement_cli.run(args, settings)
     if args.command in fraud_cli.COMMANDS:
         return fraud_cli.run(args, settings)
-    if args.command == stats_cli.COMMAND:
+    if args.command in stats_cli.COMMANDS:
         return stats_cli.run(args, settings)
     if args.command not in ("catalogue", "check-catalogue"):
         return admin_cli.run(args, settings)

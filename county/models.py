@@ -203,6 +203,60 @@ class Case(Base):
     )
 
 
+class StatsMonthPoint(Base):
+    """统计汇总 by (month, point): kept by triggers (county/services/stats_aggregates.py), never written by code."""
+
+    __tablename__ = "stats_month_point"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    point_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)  # recorded that month (business date), not voided
+    points: Mapped[int] = mapped_column(Integer, default=0)  # credited to that month, not voided/disqualified
+    mailings: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_stats_month_point_point", "point_id", "month"),)  # a township's points
+
+
+class StatsMonthItem(Base):
+    """统计汇总 by (month, township, item, service mode): the same cases and points as StatsMonthPoint."""
+
+    __tablename__ = "stats_month_item"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(20), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsOpenCase(Base):
+    """统计汇总: open non-payment cases by the day their time limit runs from ('' : approval not signed for)."""
+
+    __tablename__ = "stats_open_case"
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(10), primary_key=True)
+    start_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsDoneDays(Base):
+    """统计汇总: approval cases completed in a month (China date) by working days from signing to completion."""
+
+    __tablename__ = "stats_done_days"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WorkdayIndex(Base):
+    """Each day numbered by the working days on or before it (the county's working-day table), for SQL."""
+
+    __tablename__ = "workday_index"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class EvidenceImage(Base):
     """A material image (材料影像) a device attached to a case: named by its ledger event, kept outside the database.
 

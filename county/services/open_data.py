@@ -27,7 +27,7 @@ from county.services.public_counts import SUPPRESS_BELOW, ZERO, Count, leaf
 from county.services.scope import Scope
 from county.services.staff import StaffRole
 from county.services.statistics import window
-from county.services.stats_timeliness import durations, percentile
+from county.services.stats_timeliness import durations, percentile_of_counts
 from sync.ledger.catalogue import CLASS_LABELS, FLOW_LABELS, load_catalogue
 from sync.ledger.events import CHINA_TZ
 from sync.ledger.kinds import CaseState
@@ -116,19 +116,21 @@ def _catalogue() -> list[dict]:
 
 
 def _service_times(session: Session, months: tuple[str, ...], towns: dict) -> list[dict]:
-    spans: dict[int, list[int]] = defaultdict(list)
-    for town, _item, days in durations(session, COUNTY, months):
-        spans[int(town)].append(days)
+    spans: dict[int, dict[int, int]] = defaultdict(dict)
+    for town, _item, days, n in durations(session, COUNTY, months):
+        counts = spans[int(town)]
+        counts[days] = counts.get(days, 0) + n
     out = []
     for tid in towns:
-        days = spans.get(tid, [])
-        shown = len(days) >= SUPPRESS_BELOW
+        days = spans.get(tid, {})
+        done = sum(days.values())
+        shown = done >= SUPPRESS_BELOW
         out.append(
             {
                 "township_id": tid,
-                **_count_columns("done", leaf(len(days))),
-                "median_workdays": percentile(days, 0.5) if shown else None,
-                "p90_workdays": percentile(days, 0.9) if shown else None,
+                **_count_columns("done", leaf(done)),
+                "median_workdays": percentile_of_counts(days, 0.5) if shown else None,
+                "p90_workdays": percentile_of_counts(days, 0.9) if shown else None,
             }
         )
     return out

@@ -1,6 +1,7 @@
 """Statistics (统计分析, 五(二)): cases, points and mailings of the last 12 months by month, quarter, township,
-point, item, category, class and service mode — GROUP BY aggregates in the database, scoped to the viewer
-(county/services/scope.py); approval items' time to 办结 and overdue cases (stats_timeliness.py) and sync health
+point, item, category, class and service mode — summed from the running aggregates the database keeps on every
+write (county/services/stats_aggregates.py: a row per month and point, or per month, township, item and mode;
+never the cases themselves), scoped to the viewer (county/services/scope.py); approval items' time to 办结 and overdue cases (stats_timeliness.py) and sync health
 (stats_sync.py) beside them, and consultations' answers per answering unit (stats_consult.py).
 
 Definitions (docs/console.md, 统计):
@@ -19,14 +20,15 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
-from county.models import Case, Mailing, Point, Township
+from county.models import Point, StatsMonthItem, StatsMonthPoint, Township
 from county.services.scope import Scope
+from county.services.staff import StaffRole
 from sync.ledger.catalogue import CLASS_LABELS, load_catalogue
 from sync.ledger.events import CHINA_TZ
-from sync.ledger.kinds import SERVICE_MODE_LABELS, CaseState
+from sync.ledger.kinds import SERVICE_MODE_LABELS
 from sync.ledger.points import MONTHLY_CAP
 
 WINDOW_MONTHS = 12
@@ -123,52 +125,68 @@ def window(now: datetime, count: int = WINDOW_MONTHS) -> tuple[str, ...]:
     return tuple(f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1))
 
 
-def _month(column):
-    return func.substr(column, 1, 7)
+class _Sums:
+    """The scoped sums of one dashboard, read from the running aggregates (county/services/stats_aggregates.py):
+    ``stats_month_point`` for scopes that hold whole points (the monthly cap is a point's), ``stats_month_item``
+    for the item and mode tables and for a department, which sees only some items of a point."""
+
+    def __init__(self, session: Session, scope: Scope, months: tuple[str, ...]):
+        self.session, self.scope = session, scope
+        self.point_where = (StatsMonthPoint.month >= months[0], StatsMonthPoint.month <= months[-1])
+        self.item_where = (StatsMonthItem.month >= months[0], StatsMonthItem.month <= months[-1])
+        if scope.role is StaffRole.TOWNSHIP:
+            self.item_where += (StatsMonthItem.township_id == scope.township_id,)
+        elif not scope.county_wide:
+            codes = sorted(scope.item_codes or ())
+            self.item_where += (StatsMonthItem.item_code.in_(codes) if codes else false(),)
+
+    def by_month_and_point(self, keep: tuple[str, ...], point_ids: list[int]) -> tuple[dict, dict]:
+        """({figure: {month: value}}, {figure: {point id: value}}) of cases, points, capped points (each (month,
+        point) row is one point's month: cut at the cap before summing) and mailings; a township's by its points'
+        ids, which the index on (point, month) finds (joined to the points, the database read every row)."""
+        p = StatsMonthPoint
+        capped = case((p.points > MONTHLY_CAP, MONTHLY_CAP), else_=p.points)
+        measures = {"cases": p.cases, "points": p.points, "capped": capped, "mailings": p.mailings}
+        connection = self.session.connection()
+
+        def grouped(key):
+            q = select(key, *(func.sum(measures[name]) for name in keep)).select_from(p)
+            if not self.scope.county_wide:  # a township's points only
+                q = q.where(p.point_id.in_(point_ids))
+            return _columns(connection.execute(q.where(*self.point_where).group_by(key)).all(), 1, keep)
+
+        if connection.dialect.name != "postgresql":
+            return grouped(p.month), grouped(p.point_id)
+        # PostgreSQL: both groupings from one scan of the window's rows (GROUPING SETS); the other key is NULL
+        q = select(p.month, p.point_id, *(func.sum(measures[name]) for name in keep)).select_from(p)
+        if not self.scope.county_wide:
+            q = q.where(p.point_id.in_(point_ids))
+        rows = connection.execute(q.where(*self.point_where).group_by(func.grouping_sets(p.month, p.point_id))).all()
+        by_month = _columns([(m, *figures) for m, pid, *figures in rows if pid is None], 1, keep)
+        return by_month, _columns([(pid, *figures) for m, pid, *figures in rows if m is None], 1, keep)
+
+    def by_item_table(self, *keys) -> dict[str, dict[tuple, int]]:
+        i = StatsMonthItem
+        query = select(*keys, func.sum(i.cases), func.sum(i.points)).where(*self.item_where).group_by(*keys)
+        return _columns(self.session.connection().execute(query).all(), len(keys), ("cases", "points"))
 
 
-class _Query:
-    """The scoped WHERE clauses of one dashboard: cases, credited cases and mailings of the window."""
-
-    def __init__(self, scope: Scope, months: tuple[str, ...]):
-        first, last = f"{months[0]}-01", f"{months[-1]}-31"
-        self.cases = (
-            scope.case_filter(),
-            Case.state != CaseState.VOIDED.value,
-            Case.business_date >= first,
-            Case.business_date <= last,
-        )
-        self.credited = (
-            scope.case_filter(),
-            Case.state != CaseState.VOIDED.value,
-            Case.disqualified.is_(False),
-            Case.credit_month >= months[0],
-            Case.credit_month <= months[-1],
-        )
-        self.mailings = (scope.mailing_filter(), Mailing.business_date >= first, Mailing.business_date <= last)
-
-    def grouped(self, session: Session, keys, *where, base=Case, measure=None) -> dict:
-        """{key (or tuple of keys): value} of one GROUP BY over the cases or mailings in scope."""
-        measure = func.count() if measure is None else measure
-        query = select(*keys, measure).select_from(base).where(*where).group_by(*keys)
-        return {tuple(str(k) for k in row[:-1]): int(row[-1] or 0) for row in session.execute(query)}
-
-    def capped(self, session: Session) -> dict:
-        """{(month, point): points}: each point's monthly sum cut at the cap."""
-        raw = func.sum(Case.points)
-        query = (
-            select(Case.credit_month, Case.point_id, case((raw > MONTHLY_CAP, MONTHLY_CAP), else_=raw))
-            .where(*self.credited)
-            .group_by(Case.credit_month, Case.point_id)
-        )
-        return {(str(m), str(p)): int(v or 0) for m, p, v in session.execute(query)}
+def _columns(rows, width: int, names: tuple[str, ...]) -> dict[str, dict]:
+    """{figure: {key: value}} from rows of keys then figures (Core rows: a county's 20,000 points); a key is the
+    text of one column, or a tuple of texts of several."""
+    columns = [{} for _ in names]
+    for row in rows:
+        key = str(row[0]) if width == 1 else tuple(str(k) for k in row[:width])
+        for column, value in zip(columns, row[width:], strict=True):
+            column[key] = int(value or 0)
+    return dict(zip(names, columns, strict=True))
 
 
 def _fold(pairs: dict, key) -> dict[str, int]:
-    """A grouping of two keys, {(month, point): value} or {(mode, item): value}, summed by ``key(first, second)``."""
+    """A grouping, {(mode, item): value} or {month: value}, summed by ``key(*keys)`` or ``key(key)``."""
     out: dict[str, int] = {}
     for pair, value in pairs.items():
-        k = key(*pair)
+        k = key(*pair) if isinstance(pair, tuple) else key(pair)
         out[k] = out.get(k, 0) + value
     return out
 
@@ -186,26 +204,41 @@ def quarter_label(quarter: str, months: tuple[str, ...]) -> str:
 
 
 def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
-    """Every table of the page. Month, quarter, township and point come from one (month, point) grouping per
-    figure; item, category, class and mode from one (mode, item) grouping per figure — five scans of the window,
-    whatever the number of cases — and then the timeliness and sync-health tables."""
+    """Every table of the page. Month and point come from one grouping each of the running aggregates (a row per
+    point and month at most, never the cases), township from the points' figures, quarter from the months (a
+    department's from its items' rows instead); item, category, class and mode from one (mode, item) grouping;
+    then the timeliness and sync-health tables."""
     from county.services import stats_consult, stats_sync, stats_timeliness
 
     months = window(now)
-    q = _Query(scope, months)
-    points, pid = func.sum(Case.points), Case.point_id
-    pairs = {
-        "cases": q.grouped(session, (_month(Case.business_date), pid), *q.cases),
-        "points": q.grouped(session, (Case.credit_month, pid), *q.credited, measure=points),
-    }
+    sums = _Sums(session, scope, months)
+    listed: list[tuple[str, str]] = []
     if scope.whole_points:
-        pairs["capped"] = q.capped(session)
-    if scope.sees_mailings:
-        pairs["mailings"] = q.grouped(
-            session, (_month(Mailing.business_date), Mailing.point_id), *q.mailings, base=Mailing
+        keep = ("cases", "points", "capped", "mailings") if scope.sees_mailings else ("cases", "points", "capped")
+        own = (
+            session.connection()
+            .execute(
+                select(Point.id, Point.code, Point.name, Point.township_id)
+                .where(scope.point_filter())
+                .order_by(Point.code)
+            )
+            .all()
         )
-    columns = tuple(pairs)
-    town_of = {str(i): str(t) for i, t in session.execute(select(Point.id, Point.township_id))}
+        by_month, by_point = sums.by_month_and_point(keep, [i for i, *_rest in own])
+        listed, town_of = [], {}
+        for i, code, name, town in own:
+            listed.append((str(i), f"{code} {name}"))
+            town_of[str(i)] = str(town)
+        by_town = {}
+        for column, values in by_point.items():
+            summed: dict[str, int] = {}
+            for pid, value in values.items():
+                town = town_of.get(pid, "")
+                summed[town] = summed.get(town, 0) + value
+            by_town[column] = summed
+    else:
+        by_month, by_town = sums.by_item_table(StatsMonthItem.month), sums.by_item_table(StatsMonthItem.township_id)
+    columns = tuple(by_month)
     towns = [
         (str(i), n)
         for i, n in session.execute(
@@ -214,33 +247,26 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     ]
     quarters = list(dict.fromkeys(quarter_of(m) for m in months))
 
-    def by(key) -> dict[str, dict[str, int]]:
-        return {column: _fold(values, key) for column, values in pairs.items()}
+    def flat(figures, key) -> dict[str, dict[str, int]]:
+        return {column: _fold(values, key) for column, values in figures.items()}
 
-    # One (mode, item) grouping per figure: a few dozen rows, item and mode folded from it. Mode first: grouped
-    # by item first, SQLite walks ix_case_item_date and reads every case row instead of the covering index.
-    by_mode_item = {
-        "cases": q.grouped(session, (Case.mode, Case.item_code), *q.cases),
-        "points": q.grouped(session, (Case.mode, Case.item_code), *q.credited, measure=points),
-    }
-    by_item = {column: _fold(values, lambda mode, item: item) for column, values in by_mode_item.items()}
-    by_mode = {column: _fold(values, lambda mode, item: mode) for column, values in by_mode_item.items()}
+    by_mode_item = sums.by_item_table(StatsMonthItem.mode, StatsMonthItem.item_code)
+    by_item = flat(by_mode_item, lambda mode, item: item)
+    by_mode = flat(by_mode_item, lambda mode, item: mode)
     both = ("cases", "points")
     tables = {
-        "month": Table("month", "按月份", "月份", columns, _rows(by(lambda m, p: m), [(m, m) for m in months])),
+        "month": Table("month", "按月份", "月份", columns, _rows(by_month, [(m, m) for m in months])),
         "quarter": Table(
             "quarter",
             "按季度",
             "季度",
             columns,
-            _rows(by(lambda m, p: quarter_of(m)), [(k, quarter_label(k, months)) for k in quarters]),
+            _rows(flat(by_month, quarter_of), [(k, quarter_label(k, months)) for k in quarters]),
         ),
-        "township": Table("township", "按乡镇", "乡镇", columns, _rows(by(lambda m, p: town_of.get(p, "")), towns)),
+        "township": Table("township", "按乡镇", "乡镇", columns, _rows(by_town, towns)),
     }
     if scope.whole_points:
-        own = session.execute(select(Point.id, Point.code, Point.name).where(scope.point_filter()).order_by(Point.code))
-        listed = [(str(i), f"{code} {name}") for i, code, name in own]
-        tables["point"] = Table("point", "按代办点", "代办点", columns, _rows(by(lambda m, p: p), listed))
+        tables["point"] = Table("point", "按代办点", "代办点", columns, _rows(by_point, listed))
     tables |= {
         "item": Table("item", "按事项", "事项", both, _items(by_item)),
         "category": Table("category", "按事项类别", "事项类别", both, _categories(by_item)),
@@ -263,7 +289,14 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
 
 
 def _rows(figures: dict[str, dict[str, int]], keys: list[tuple[str, str]]) -> tuple[Row, ...]:
-    return tuple(Row(key, label, {c: values.get(key, 0) for c, values in figures.items()}) for key, label in keys)
+    """A row per key, in order, with each figure's value (0 where it has none): column by column, as the
+    county-wide point table has 20,000 rows."""
+    names = tuple(figures)
+    columns = [[values.get(key, 0) for key, _label in keys] for values in figures.values()]
+    return tuple(
+        Row(key, label, dict(zip(names, row, strict=True)))
+        for (key, label), row in zip(keys, zip(*columns, strict=True) if columns else ((),) * len(keys), strict=True)
+    )
 
 
 def _folded(by_item: dict[str, dict[str, int]], group_of: dict[str, str], names: list[str]) -> tuple[Row, ...]:

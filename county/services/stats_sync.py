@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from county.models import Device, Point, SyncBatch, TamperFlag
@@ -39,18 +39,20 @@ def _shown(moment: datetime | None) -> str | None:
 def table(session: Session, scope: Scope, now: datetime, towns: list[tuple[str, str]]) -> Table:
     cutoff = now - timedelta(days=SILENT_DAYS)
     active = Point.state == "active"
-    seen = (
-        select(Point.township_id, Point.id, func.max(Device.last_seen_at))
+    last_seen = (
+        select(Point.township_id.label("town"), func.max(Device.last_seen_at).label("last"))
         .outerjoin(Device, (Device.point_id == Point.id) & (Device.state == "active"))
         .where(scope.point_filter(), active)
         .group_by(Point.township_id, Point.id)
+        .subquery()
     )
+    silent = case((last_seen.c.last.is_(None) | (last_seen.c.last < cutoff), 1), else_=0)
+    seen = select(last_seen.c.town, func.count(), func.sum(silent)).group_by(last_seen.c.town)
     count: dict[str, dict[str, int]] = {c: {} for c in ("active", "silent", "clock", "tamper")}
-    for town, _pid, last in session.execute(seen):
-        key = str(town)
-        count["active"][key] = count["active"].get(key, 0) + 1
-        if last is None or _as_utc(last) < cutoff:
-            count["silent"][key] = count["silent"].get(key, 0) + 1
+    for town, points, quiet in session.connection().execute(seen).all():  # a row per township, counted in the database
+        count["active"][str(town)] = int(points)
+        if quiet:
+            count["silent"][str(town)] = int(quiet)
     wrong = (
         select(Point.township_id, func.count())
         .select_from(Device)

@@ -7,25 +7,31 @@
   with at least half, or nine tenths, of the cases at or below it), by township and by item. A percentile of
   a township is not summed: the county's is taken over all the county's cases.
 - overdue (超期未办结): the cases still open today whose time limit has passed (``due.case_due`` says 已超期).
+
+Both read running aggregates kept by the database on every write (county/services/stats_aggregates.py): a
+histogram of working days per (month, township, item), and the open cases per (township, item, flow, start day).
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
-from county.models import Case, Point
+from county.models import StatsDoneDays, StatsOpenCase
 from county.services.crediting import county_workdays
-from county.services.due import DueState, case_due, signed_on, time_limits
+from county.services.due import DueState, case_due, time_limits
 from county.services.scope import Scope
+from county.services.staff import StaffRole
 from county.services.statistics import OUTSIDE_CATALOGUE, Row, Table
 from sync.ledger.catalogue import load_catalogue
-from sync.ledger.events import CHINA_TZ, parse_time
+from sync.ledger.events import CHINA_TZ
 from sync.ledger.kinds import CaseState, Flow
-from sync.ledger.workdays import OPEN_STATES, working_days_between
+
+OPEN_STATE = CaseState.RECORDED.value  # any open state: case_due asks only whether the case is still open
 
 COLUMNS = ("done", "median", "p90", "overdue")
 
@@ -38,69 +44,72 @@ def percentile(values: list[int], share: float) -> int | None:
     return ordered[max(1, math.ceil(share * len(ordered))) - 1]
 
 
-def _completed_on(completed_at: str) -> date:
-    return parse_time(completed_at).astimezone(CHINA_TZ).date()
+def percentile_of_counts(counts: dict[int, int], share: float) -> int | None:
+    """``percentile`` of a histogram {value: how many}: the same nearest rank, without the list."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    rank, seen = max(1, math.ceil(share * total)), 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return value
+    return None  # unreachable: seen ends at total >= rank
 
 
-def durations(session: Session, scope: Scope, months: tuple[str, ...]) -> list[tuple[str, str, int]]:
-    """(township id, item code, working days) of each approval case completed in the window."""
-    table = county_workdays(session)
+def _where(scope: Scope, table) -> tuple:
+    if scope.role is StaffRole.TOWNSHIP:
+        return (table.township_id == scope.township_id,)
+    if scope.county_wide:
+        return ()
+    codes = sorted(scope.item_codes or ())
+    return (table.item_code.in_(codes) if codes else false(),)
+
+
+def durations(session: Session, scope: Scope, months: tuple[str, ...]) -> list[tuple[str, str, int, int]]:
+    """(township id, item code, working days, cases) of the approval cases completed in the window, from the
+    running aggregate (county/services/stats_aggregates.py: counted on the county's working-day table)."""
+    d = StatsDoneDays
     query = (
-        select(Point.township_id, Case.item_code, Case.materials_signed_at, Case.completed_at)
-        .select_from(Case)
-        .join(Point, Point.id == Case.point_id)
-        .where(
-            scope.case_filter(),
-            Case.flow == Flow.APPROVAL.value,
-            Case.state == CaseState.COMPLETED.value,
-            Case.materials_signed_at.is_not(None),
-            Case.completed_at.is_not(None),
-            Case.completed_month >= _before(months[0]),  # device month: a day either side of China midnight
-        )
+        select(d.township_id, d.item_code, d.days, func.sum(d.cases))
+        .where(d.month >= months[0], d.month <= months[-1], *_where(scope, d))
+        .group_by(d.township_id, d.item_code, d.days)
     )
+    return [(str(t), code, days, int(n)) for t, code, days, n in session.connection().execute(query).all() if n]
+
+
+def overdue(session: Session, scope: Scope, now: datetime) -> list[tuple[str, str, int]]:
+    """(township id, item code, cases) of the open cases past their time limit today (county clock): each
+    distinct (item, flow, start day) of the running aggregate is put to ``case_due`` once."""
+    table, limits = county_workdays(session), time_limits()
+    today = now.astimezone(CHINA_TZ).date()
+    o = StatsOpenCase
+    query = select(o.township_id, o.item_code, o.flow, o.start_date, o.cases).where(o.cases != 0, *_where(scope, o))
+    late: dict[tuple[str, str, str], bool] = {}
     out = []
-    for row in session.execute(query):  # columns, not entities: a year of approvals is thousands of rows
-        done, start = _completed_on(row.completed_at), signed_on(row)
-        if months[0] <= f"{done:%Y-%m}" <= months[-1] and start is not None:
-            out.append((str(row.township_id), row.item_code, working_days_between(start, done, table)))
+    for town, item, flow, start, cases in session.connection().execute(query).all():
+        key = (item, flow, start)
+        if key not in late:
+            signed = f"{start}T12:00:00.000+08:00" if flow == Flow.APPROVAL.value and start else None
+            probe = SimpleNamespace(state=OPEN_STATE, flow=flow, materials_signed_at=signed, business_date=start)
+            late[key] = bool(start) and case_due(probe, limits.get(item), table, today).state is DueState.OVERDUE
+        if late[key]:
+            out.append((str(town), item, cases))
     return out
 
 
-def _before(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7])
-    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
+def _row(key: str, label: str, days: dict[int, int], late: int) -> Row:
+    median, p90 = percentile_of_counts(days, 0.5), percentile_of_counts(days, 0.9)
+    return Row(key, label, {"done": sum(days.values()), "median": median, "p90": p90, "overdue": late})
 
 
-def overdue(session: Session, scope: Scope, now: datetime) -> list[tuple[str, str]]:
-    """(township id, item code) of each open case past its time limit today (county clock)."""
-    table, limits = county_workdays(session), time_limits()
-    today = now.astimezone(CHINA_TZ).date()
-    query = (
-        select(Point.township_id, Case.item_code, Case.state, Case.flow, Case.materials_signed_at, Case.business_date)
-        .select_from(Case)
-        .join(Point, Point.id == Case.point_id)
-        .where(
-            scope.case_filter(),
-            Case.flow != Flow.PAYMENT.value,
-            Case.state.in_(sorted(state.value for state in OPEN_STATES)),
-        )
-    )
-    return [  # case_due reads the columns it needs by name, from a row as from a Case
-        (str(row.township_id), row.item_code)
-        for row in session.execute(query)
-        if case_due(row, limits.get(row.item_code), table, today).state is DueState.OVERDUE
-    ]
-
-
-def _row(key: str, label: str, days: list[int], late: int) -> Row:
-    figures = {"done": len(days), "median": percentile(days, 0.5), "p90": percentile(days, 0.9), "overdue": late}
-    return Row(key, label, figures)
-
-
-def _table(name: str, title: str, heading: str, keys, spans: dict[str, list[int]], late: dict[str, int]) -> Table:
-    every = [d for days in spans.values() for d in days]
-    rows = tuple(_row(key, label, spans.get(key, []), late.get(key, 0)) for key, label in keys)
-    fixed = {"median": percentile(every, 0.5), "p90": percentile(every, 0.9)}
+def _table(name: str, title: str, heading: str, keys, spans: dict[str, dict[int, int]], late: dict[str, int]) -> Table:
+    every: dict[int, int] = {}
+    for counts in spans.values():
+        for days, n in counts.items():
+            every[days] = every.get(days, 0) + n
+    rows = tuple(_row(key, label, spans.get(key, {}), late.get(key, 0)) for key, label in keys)
+    fixed = {"median": percentile_of_counts(every, 0.5), "p90": percentile_of_counts(every, 0.9)}
     return Table(name, title, heading, COLUMNS, rows, fixed)
 
 
@@ -109,16 +118,16 @@ def tables(
 ) -> dict[str, Table]:
     """办理时效 by township and by item (the items with a time limit, and any other that has a figure)."""
     spans, late = durations(session, scope, months), overdue(session, scope, now)
-    by_town: dict[str, list[int]] = {}
-    by_item: dict[str, list[int]] = {}
-    for town, item, days in spans:
-        by_town.setdefault(town, []).append(days)
-        by_item.setdefault(item, []).append(days)
+    by_town: dict[str, dict[int, int]] = {}
+    by_item: dict[str, dict[int, int]] = {}
+    for town, item, days, n in spans:
+        for counts in (by_town.setdefault(town, {}), by_item.setdefault(item, {})):
+            counts[days] = counts.get(days, 0) + n
     late_town: dict[str, int] = {}
     late_item: dict[str, int] = {}
-    for town, item in late:
-        late_town[town] = late_town.get(town, 0) + 1
-        late_item[item] = late_item.get(item, 0) + 1
+    for town, item, n in late:
+        late_town[town] = late_town.get(town, 0) + n
+        late_item[item] = late_item.get(item, 0) + n
     items = [(i.code, f"{i.code} {i.name}") for i in load_catalogue().items if i.guide.time_limit_days]
     known = {code for code, _label in items}
     items += [(c, f"{c} {OUTSIDE_CATALOGUE}") for c in sorted((set(by_item) | set(late_item)) - known)]

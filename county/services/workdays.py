@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
 from county.models import CountyEvent
+from county.services import stats_aggregates
 from county.services.common import audit, utcnow
 from county.services.crediting import county_workdays
 from sync.ledger.workdays import WorkdayTable
@@ -38,6 +39,7 @@ def publish_table(session: Session, table: WorkdayTable, *, actor: str) -> Count
     from county.services.consultations import refresh_deadlines  # consultations read the table this publishes
 
     refresh_deadlines(session)
+    stats_aggregates.refresh_workdays(session)  # the time to 办结 is counted on the table just published
     return event
 
 
@@ -116,4 +118,6 @@ def edit_year(session: Session, year: int, holidays_text: str, workdays_text: st
             "workdays": sorted(d.isoformat() for d in workdays),
         },
     )
+    session.flush()
+    stats_aggregates.refresh_workdays(session)  # the time to 办结 is counted on the table just edited
     return event
