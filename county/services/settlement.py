@@ -135,7 +135,8 @@ def _joined(reasons: dict[int, list[str]]) -> dict[int, str]:
 class Draft:
     lines: list[dict] = field(default_factory=list)
     clawbacks: list[dict] = field(default_factory=list)
-    capped: dict[str, int] = field(default_factory=dict)  # the cases the monthly cap cut: what each is credited
+    over_cap: list[tuple[int, str]] = field(default_factory=list)  # (point, month) pairs over the monthly cap
+    capped: list[dict] = field(default_factory=list)  # the awards of their cases, in the rules' order
 
 
 def quarter_closed(session: Session, quarter: str) -> None:
@@ -228,7 +229,8 @@ def compute(session: Session, quarter: str, value: Decimal, released: dict[int, 
     months = quarter_months(quarter)
     draft = Draft()
     totals = settlement_sums.month_totals(session, months)
-    draft.capped = settlement_sums.capped_awards(session, months, totals)
+    draft.over_cap = settlement_sums.over_cap(totals)
+    draft.capped = settlement_sums.capped_awards(session, months, draft.over_cap)
     clawbacks = _clawbacks(session, quarter)
     previous = _previous(session, quarter)
     carried: dict[int, tuple[str, str]] = {}
@@ -372,7 +374,7 @@ def fill(session: Session, row: Settlement) -> Draft:
         session.execute(insert(SettlementLine), [{"settlement_id": row.id, **line} for line in draft.lines])
     if draft.clawbacks:
         session.execute(insert(SettlementClawback), [{"settlement_id": row.id, **c} for c in draft.clawbacks])
-    settlement_sums.write_awards(session, row.id, quarter_months(row.quarter), draft.capped)
+    settlement_sums.write_awards(session, row.id, quarter_months(row.quarter), draft.over_cap, draft.capped)
     awards_hex = settlement_sums.awards_digest(session, row.id)
     row.content_hash = content_hash(row.quarter, row.point_value, draft.lines, draft.clawbacks, awards_hex)
     return draft

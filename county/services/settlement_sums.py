@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from sqlalchemy import and_, bindparam, func, insert, literal, select, text, update
+from sqlalchemy import func, insert, literal, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from county.models import Case, SettlementAward
+from county.services import bulk
 from sync.ledger.events import parse_time
 from sync.ledger.kinds import CaseState
 from sync.ledger.points import MONTHLY_CAP, CaseCredit, award_cases
@@ -51,19 +52,24 @@ def month_totals(session: Session, months: Iterable[str]) -> dict[int, dict[str,
     return found
 
 
-def capped_awards(session: Session, months: Iterable[str], totals: dict[int, dict[str, dict]]) -> dict[str, int]:
-    """The cases of months over the cap that the cap cuts, and what each is still credited (the rules' order:
-    completion time, then case id)."""
-    over = sorted({(p, m) for p, by_month in totals.items() for m, f in by_month.items() if f["raw"] > MONTHLY_CAP})
-    credited: dict[str, int] = {}
-    for point_id in sorted({p for p, _m in over}):
-        mine = [m for p, m in over if p == point_id]
-        rows = session.execute(
-            select(Case.case_id, Case.points, Case.completed_at, Case.credited_at)
-            .where(*_live(mine), Case.point_id == point_id)
-            .order_by(Case.case_id)
-        )
-        credits = [
+def over_cap(totals: dict[int, dict[str, dict]]) -> list[tuple[int, str]]:
+    """The (point, month) pairs whose raw points went over the monthly cap."""
+    return sorted({(p, m) for p, by_month in totals.items() for m, f in by_month.items() if f["raw"] > MONTHLY_CAP})
+
+
+def capped_awards(session: Session, months: Iterable[str], pairs: list[tuple[int, str]]) -> list[dict]:
+    """Every case of the (point, month) pairs over the cap with what it is credited, in the rules' order
+    (completion time, then case id): the cases the cap reaches get less or nothing."""
+    if not pairs:
+        return []
+    rows = session.execute(
+        select(Case.point_id, Case.case_id, Case.points, Case.completed_at, Case.credited_at)
+        .where(*_live(months), tuple_(Case.point_id, Case.credit_month).in_(pairs))
+        .order_by(Case.point_id, Case.case_id)
+    )
+    credits: dict[int, list[CaseCredit]] = {}
+    for r in rows:
+        credits.setdefault(r.point_id, []).append(
             CaseCredit(
                 case_id=r.case_id,
                 points_class=r.points,
@@ -71,29 +77,27 @@ def capped_awards(session: Session, months: Iterable[str], totals: dict[int, dic
                 completed_at=parse_time(r.completed_at),
                 credited_at=parse_time(r.credited_at),
             )
-            for r in rows
-        ]
-        credited.update((a.case_id, a.credited) for a in award_cases(credits) if a.credited != a.points)
-    return credited
+        )
+    return [
+        {"point_id": point_id, "case_id": a.case_id, "month": a.month, "points": a.credited}
+        for point_id, mine in credits.items()
+        for a in award_cases(mine)
+    ]
 
 
-def write_awards(session: Session, settlement_id: int, months: Iterable[str], capped: dict[str, int]) -> None:
-    """One award row per live case of the quarter (INSERT … SELECT), then the cut cases of the capped months."""
-    chosen = select(literal(settlement_id), Case.point_id, Case.case_id, Case.credit_month, Case.points).where(
-        *_live(months)
-    )
+def write_awards(
+    session: Session, settlement_id: int, months: Iterable[str], pairs: list[tuple[int, str]], capped: list[dict]
+) -> None:
+    """One award row per live case of the quarter: the months under the cap in one INSERT … SELECT, the cases of
+    the months over it (``capped_awards``) as computed."""
+    live = _live(months)
+    if pairs:
+        live = (*live, tuple_(Case.point_id, Case.credit_month).not_in(pairs))
+    chosen = select(literal(settlement_id), Case.point_id, Case.case_id, Case.credit_month, Case.points).where(*live)
     session.execute(
         insert(SettlementAward).from_select(["settlement_id", "point_id", "case_id", "month", "points"], chosen)
     )
-    cut = [{"case_": case_id, "credited": points} for case_id, points in sorted(capped.items())]
-    if cut:
-        table = SettlementAward.__table__
-        statement = (
-            update(table)
-            .where(and_(table.c.settlement_id == settlement_id, table.c.case_id == bindparam("case_")))
-            .values(points=bindparam("credited"))
-        )
-        session.connection().execute(statement, cut)
+    bulk.insert_rows(session, SettlementAward.__table__, [{"settlement_id": settlement_id, **a} for a in capped])
 
 
 def awards_digest(session: Session, settlement_id: int) -> str:
