@@ -222,13 +222,19 @@ def _published_before(session: Session, quarter: str) -> list[Settlement]:
     return [s for q in sorted(quarters) if (s := effective(session, q)) is not None]
 
 
-def compute(session: Session, quarter: str, value: Decimal, released: dict[int, str] | None = None) -> Draft:
+def compute(
+    session: Session,
+    quarter: str,
+    value: Decimal,
+    released: dict[int, str] | None = None,
+    only: frozenset[int] | None = None,
+) -> Draft:
     """The quarter's lines, clawbacks and the cases the cap cut, from what the database holds now (deterministic;
     summed in the database, county/services/settlement_sums.py). ``released``: point id → the bureau's note for
-    each point whose hold it released in this run."""
+    each point whose hold it released in this run (解除暂缓); ``only``: these points' lines alone."""
     months = quarter_months(quarter)
     draft = Draft()
-    totals = settlement_sums.month_totals(session, months)
+    totals = settlement_sums.month_totals(session, months, only)
     draft.over_cap = settlement_sums.over_cap(totals)
     draft.capped = settlement_sums.capped_awards(session, months, draft.over_cap)
     clawbacks = _clawbacks(session, quarter)
@@ -247,6 +253,8 @@ def compute(session: Session, quarter: str, value: Decimal, released: dict[int, 
     for claw in clawbacks:
         claws.setdefault(claw["point_id"], []).append(claw)
     point_ids = sorted(set(totals) | set(carried) | set(claws))
+    if only is not None:
+        point_ids = [p for p in point_ids if p in only]
     if not point_ids:
         return draft
     released = released or {}
@@ -361,12 +369,16 @@ def run(session: Session, quarter: str, value_text: str, *, actor: str, reason: 
     return row
 
 
+def release_note(release: SettlementRelease) -> str:
+    return f"已解除暂缓：{release.reason}（{release.released_by}）"
+
+
 def fill(session: Session, row: Settlement) -> Draft:
     """(Re)compute a draft version's lines, awards and clawbacks in place and set its content hash."""
     for table in (SettlementAward, SettlementClawback, SettlementLine):
         session.execute(delete(table).where(table.settlement_id == row.id))
     released = {
-        r.point_id: f"已解除暂缓：{r.reason}（{r.released_by}）"
+        r.point_id: release_note(r)
         for r in session.scalars(select(SettlementRelease).where(SettlementRelease.settlement_id == row.id))
     }
     draft = compute(session, row.quarter, Decimal(row.point_value), released)

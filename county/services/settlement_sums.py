@@ -11,7 +11,7 @@ month) over it are read into Python and taken in order of completion. A case is 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import func, insert, literal, select, text, tuple_
 from sqlalchemy.orm import Session
@@ -38,13 +38,14 @@ _PG_DIGEST = text(
 )
 
 
-def month_totals(session: Session, months: Iterable[str]) -> dict[int, dict[str, dict]]:
-    """Per point, per month: raw points, capped points and the number of live cases."""
-    rows = session.execute(
-        select(Case.point_id, Case.credit_month, func.sum(Case.points), func.count())
-        .where(*_live(months))
-        .group_by(Case.point_id, Case.credit_month)
-    )
+def month_totals(
+    session: Session, months: Iterable[str], only: Collection[int] | None = None
+) -> dict[int, dict[str, dict]]:
+    """Per point, per month: raw points, capped points and the number of live cases (of the ``only`` points)."""
+    query = select(Case.point_id, Case.credit_month, func.sum(Case.points), func.count()).where(*_live(months))
+    if only is not None:
+        query = query.where(Case.point_id.in_(sorted(only)))
+    rows = session.execute(query.group_by(Case.point_id, Case.credit_month))
     found: dict[int, dict[str, dict]] = {}
     for point_id, month, raw, cases in rows:
         raw = int(raw)
