@@ -10,11 +10,13 @@ the same code and marked published, with 1% of points held by pending fraud revi
 cleared); then 0.2% of Q2's paid cases are disqualified (收回奖补 in Q3), and 0.5% of points get an open serious
 inspection finding and 0.5% a pending fraud review (held in Q3).
 
-Measured: ``settlement.run`` for Q3 and its commit, ``--runs`` times (the first a fresh draft, the others reruns
-replacing it: the identical hash each time), the peak RSS of this process during each run (VmHWM, reset before
+Measured: ``settlement.run`` for Q3 and its commit, ``--runs`` times, each a fresh draft (the Q3 rows of the
+run before deleted and vacuumed away, not timed; the identical hash each time), the peak RSS of this process during each run (VmHWM, reset before
 the run), and optionally a cProfile of one more run. Usage:
 
     python -m bench.settlement_bench --cases 5000000 --runs 3 --profile
+    python -m bench.settlement_bench --cases 5000000 --runs 3 --keep     # keep the generated database, then
+    python -m bench.settlement_bench --cases 5000000 --runs 3 --reuse    # time it again without generating
 """
 
 from __future__ import annotations
@@ -296,7 +298,19 @@ def prepare_q2(engine, n_points: int, seed: int) -> dict:
     return {"q2_run_s": round(q2_seconds, 1), "held_q2": len(held_q2), "held_q3_fraud": len(fraud_q3)}
 
 
+def drop_q3(engine) -> None:
+    """Each timed run starts from the same state: no Q3 version, its rows vacuumed away (not timed)."""
+    with engine.begin() as conn:
+        ids = conn.execute(text("SELECT id FROM settlement WHERE quarter = '2026-Q3'")).scalars().all()
+        for table in ("settlement_award", "settlement_clawback", "settlement_release", "settlement_line"):
+            conn.execute(text(f"DELETE FROM {table} WHERE settlement_id = ANY(:ids)"), {"ids": list(ids)})
+        conn.execute(text("DELETE FROM settlement WHERE id = ANY(:ids)"), {"ids": list(ids)})
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE settlement_award"))
+
+
 def one_run(engine) -> tuple[float, float, str]:
+    drop_q3(engine)
     _hwm_reset()
     start = time.perf_counter()
     with Session(engine) as session, session.begin():
@@ -328,12 +342,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--profile", action="store_true", help="cProfile one more run")
     parser.add_argument("--keep", action="store_true", help="keep the database (dropped by default)")
+    parser.add_argument("--reuse", action="store_true", help="use the kept database as it is (Q2 settled)")
     args = parser.parse_args(argv)
     name = f"settlebench_{args.cases}"
     url = URL.format(name=name)
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+    if not args.reuse:
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
     engine = make_engine(url)
     result: dict = {
         "cases": args.cases,
@@ -342,10 +358,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         upgrade(engine)
-        result["generate"] = generate(engine, url, args.points, args.cases, args.seed)
-        print("generated", result["generate"], flush=True)
-        result["q2"] = prepare_q2(engine, args.points, args.seed)
-        print("q2", result["q2"], flush=True)
+        if args.reuse:
+            result["reused"] = True
+        else:
+            result["generate"] = generate(engine, url, args.points, args.cases, args.seed)
+            print("generated", result["generate"], flush=True)
+            result["q2"] = prepare_q2(engine, args.points, args.seed)
+            print("q2", result["q2"], flush=True)
         runs = []
         for _ in range(args.runs):
             seconds, peak, digest = one_run(engine)

@@ -135,7 +135,7 @@ def _joined(reasons: dict[int, list[str]]) -> dict[int, str]:
 class Draft:
     lines: list[dict] = field(default_factory=list)
     clawbacks: list[dict] = field(default_factory=list)
-    over_cap: list[tuple[int, str]] = field(default_factory=list)  # (point, month) pairs over the monthly cap
+    over_cap: list[int] = field(default_factory=list)  # the points over the monthly cap in some month
     capped: list[dict] = field(default_factory=list)  # the awards of their cases, in the rules' order
 
 

@@ -3,8 +3,8 @@ the per-case awards, and the rules' own ordering (``sync.ledger.points.award_cas
 over the monthly cap.
 
 Below the cap every live case is credited its points, so a month's figures are ``sum``/``count`` and ``capped``
-is ``min(raw, cap)``; the cap only decides *which* cases lose points, so only the cases of the few (point,
-month) over it are read into Python and taken in order of completion. A case is counted in its ``credit_month``
+is ``min(raw, cap)``; the cap only decides *which* cases lose points, so only the quarter's cases of the few
+points over it in some month are read into Python and taken in order of completion. A case is counted in its ``credit_month``
 (the month of ``credited_at``, written by ingest, docs/points.md).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import func, insert, literal, select, text, tuple_
+from sqlalchemy import func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from county.models import Case, SettlementAward
@@ -53,47 +53,47 @@ def month_totals(
     return found
 
 
-def over_cap(totals: dict[int, dict[str, dict]]) -> list[tuple[int, str]]:
-    """The (point, month) pairs whose raw points went over the monthly cap."""
-    return sorted({(p, m) for p, by_month in totals.items() for m, f in by_month.items() if f["raw"] > MONTHLY_CAP})
+def over_cap(totals: dict[int, dict[str, dict]]) -> list[int]:
+    """The points whose raw points went over the monthly cap in some month of the quarter."""
+    return sorted(p for p, by_month in totals.items() if any(f["raw"] > MONTHLY_CAP for f in by_month.values()))
 
 
-def capped_awards(session: Session, months: Iterable[str], pairs: list[tuple[int, str]]) -> list[dict]:
-    """Every case of the (point, month) pairs over the cap with what it is credited, in the rules' order
-    (completion time, then case id): the cases the cap reaches get less or nothing."""
-    if not pairs:
-        return []
-    rows = session.execute(
-        select(Case.point_id, Case.case_id, Case.points, Case.completed_at, Case.credited_at)
-        .where(*_live(months), tuple_(Case.point_id, Case.credit_month).in_(pairs))
-        .order_by(Case.point_id, Case.case_id)
-    )
+def capped_awards(session: Session, months: Iterable[str], point_ids: list[int]) -> list[dict]:
+    """Every live case of the quarter of the points over the cap, with what it is credited in the rules' order
+    (completion time, then case id): the cases the cap reaches get less or nothing. (Their months under the cap
+    come out as the sums would have them: every case its points.)"""
     credits: dict[int, list[CaseCredit]] = {}
-    for r in rows:
-        credits.setdefault(r.point_id, []).append(
-            CaseCredit(
-                case_id=r.case_id,
-                points_class=r.points,
-                points=r.points,
-                completed_at=parse_time(r.completed_at),
-                credited_at=parse_time(r.credited_at),
+    for start in range(0, len(point_ids), 1000):
+        rows = session.execute(
+            select(Case.point_id, Case.case_id, Case.points, Case.completed_at, Case.credited_at).where(
+                *_live(months), Case.point_id.in_(point_ids[start : start + 1000])
             )
         )
+        for r in rows:
+            credits.setdefault(r.point_id, []).append(
+                CaseCredit(
+                    case_id=r.case_id,
+                    points_class=r.points,
+                    points=r.points,
+                    completed_at=parse_time(r.completed_at),
+                    credited_at=parse_time(r.credited_at),
+                )
+            )
     return [
         {"point_id": point_id, "case_id": a.case_id, "month": a.month, "points": a.credited}
-        for point_id, mine in credits.items()
-        for a in award_cases(mine)
+        for point_id in sorted(credits)
+        for a in award_cases(credits[point_id])
     ]
 
 
 def write_awards(
-    session: Session, settlement_id: int, months: Iterable[str], pairs: list[tuple[int, str]], capped: list[dict]
+    session: Session, settlement_id: int, months: Iterable[str], over: list[int], capped: list[dict]
 ) -> None:
-    """One award row per live case of the quarter: the months under the cap in one INSERT … SELECT, the cases of
-    the months over it (``capped_awards``) as computed."""
+    """One award row per live case of the quarter: the points never over the cap in one INSERT … SELECT, the cases
+    of the points over it (``capped_awards``) as computed."""
     live = _live(months)
-    if pairs:
-        live = (*live, tuple_(Case.point_id, Case.credit_month).not_in(pairs))
+    if over:
+        live = (*live, Case.point_id.not_in(over))
     chosen = select(literal(settlement_id), Case.point_id, Case.case_id, Case.credit_month, Case.points).where(*live)
     session.execute(
         insert(SettlementAward).from_select(["settlement_id", "point_id", "case_id", "month", "points"], chosen)
