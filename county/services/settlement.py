@@ -236,7 +236,8 @@ def compute(
     draft = Draft()
     totals = settlement_sums.month_totals(session, months, only)
     draft.over_cap = settlement_sums.over_cap(totals)
-    draft.capped = settlement_sums.capped_awards(session, months, draft.over_cap)
+    if not settlement_sums.in_database(session):
+        draft.capped = settlement_sums.capped_awards(session, months, draft.over_cap)
     clawbacks = _clawbacks(session, quarter)
     previous = _previous(session, quarter)
     carried: dict[int, tuple[str, str]] = {}

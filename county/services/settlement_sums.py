@@ -1,10 +1,10 @@
-"""A quarter's points summed in the database (set-based): one GROUP BY per point and month, one INSERT … SELECT for
-the per-case awards, and the rules' own ordering (``sync.ledger.points.award_cases``) only where a point went
-over the monthly cap.
+"""A quarter's points summed in the database (set-based): one GROUP BY per point and month, INSERT … SELECT for the
+per-case awards, and the cap's ordering only where a point went over the monthly cap.
 
 Below the cap every live case is credited its points, so a month's figures are ``sum``/``count`` and ``capped``
 is ``min(raw, cap)``; the cap only decides *which* cases lose points, so only the quarter's cases of the few
-points over it in some month are read into Python and taken in order of completion. A case is counted in its ``credit_month``
+points over it in some month are taken in order of completion: in PostgreSQL by a running sum over that order
+(one more INSERT … SELECT), in SQLite read into Python and given to the rules' own ``award_cases``. A case is counted in its ``credit_month``
 (the month of ``credited_at``, written by ingest, docs/points.md).
 """
 
@@ -86,11 +86,29 @@ def capped_awards(session: Session, months: Iterable[str], point_ids: list[int])
     ]
 
 
+# PostgreSQL takes the points over the cap through the same rule in SQL: cases in order of the time they count at
+# (``credited_at``, parsed as timestamptz: the instant, whatever the offset written), then case id bytewise (as
+# Python compares them); each case gets what is left of the cap before it, at most its points, never below 0.
+_PG_CAPPED = text(
+    "INSERT INTO settlement_award (settlement_id, point_id, case_id, month, points) "
+    "SELECT :settlement_id, point_id, case_id, credit_month, GREATEST(0, LEAST(points, :cap - (running - points))) "
+    "FROM (SELECT point_id, case_id, credit_month, points, sum(points) OVER (PARTITION BY point_id, credit_month "
+    'ORDER BY credited_at::timestamptz, case_id COLLATE "C" ROWS UNBOUNDED PRECEDING) AS running '
+    'FROM "case" WHERE credit_month = ANY(:months) AND state = :state AND disqualified = false '
+    "AND point_id = ANY(:points)) AS ordered"
+)
+
+
+def in_database(session: Session) -> bool:
+    """Whether the cap's order is taken in the database (PostgreSQL) rather than in Python."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def write_awards(
     session: Session, settlement_id: int, months: Iterable[str], over: list[int], capped: list[dict]
 ) -> None:
-    """One award row per live case of the quarter: the points never over the cap in one INSERT … SELECT, the cases
-    of the points over it (``capped_awards``) as computed."""
+    """One award row per live case of the quarter: the points never over the cap in one INSERT … SELECT; the cases
+    of the points over it by a window sum in PostgreSQL, elsewhere as ``capped_awards`` computed them."""
     live = _live(months)
     if over:
         live = (*live, Case.point_id.not_in(over))
@@ -98,6 +116,18 @@ def write_awards(
     session.execute(
         insert(SettlementAward).from_select(["settlement_id", "point_id", "case_id", "month", "points"], chosen)
     )
+    if over and in_database(session):
+        session.execute(
+            _PG_CAPPED,
+            {
+                "settlement_id": settlement_id,
+                "cap": MONTHLY_CAP,
+                "months": sorted(months),
+                "state": CaseState.COMPLETED.value,
+                "points": over,
+            },
+        )
+        return
     bulk.insert_rows(session, SettlementAward.__table__, [{"settlement_id": settlement_id, **a} for a in capped])
 
 
@@ -106,6 +136,7 @@ def awards_digest(session: Session, settlement_id: int) -> str:
     Python sorts the same ASCII lines), elsewhere streamed into Python."""
     award = SettlementAward.__table__
     if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL work_mem = '256MB'"))  # 5 million lines sorted in memory, not on disk
         return str(session.scalar(_PG_DIGEST, {"settlement_id": settlement_id}))
     rows = session.execute(
         select(award.c.case_id, award.c.month, award.c.points).where(award.c.settlement_id == settlement_id)
