@@ -113,7 +113,12 @@ HOLDS: list[HoldSource] = [_tamper_holds, _revoked_holds, _inspection_holds, fra
 RELEASABLE: tuple[HoldSource, ...] = (_inspection_holds, fraud_review.settlement_holds)
 
 
-def holds(
+def holds(session: Session, quarter: str, point_ids: list[int]) -> dict[int, str]:
+    """Why each point is held (every reason, joined)."""
+    return holds_released(session, quarter, point_ids)[0]
+
+
+def holds_released(
     session: Session, quarter: str, point_ids: list[int], released: frozenset[int] = frozenset()
 ) -> tuple[dict[int, str], dict[int, str]]:
     """Why each point is held, and for the ``released`` points the releasable reasons set aside (解除暂缓)."""
@@ -259,7 +264,7 @@ def compute(
     if not point_ids:
         return draft
     released = released or {}
-    held, lifted = holds(session, quarter, point_ids, frozenset(released))
+    held, lifted = holds_released(session, quarter, point_ids, frozenset(released))
     points = {
         p_id: (code, name, t_id, t_name)
         for p_id, code, name, t_id, t_name in session.execute(

@@ -30,7 +30,7 @@ def releasable(session: Session, row: Settlement, point_ids: list[int]) -> dict[
     """Of these points, those with a hold the bureau may release now: point id → the reasons it would set aside."""
     if not point_ids:
         return {}
-    _held, lifted = settlement.holds(session, row.quarter, point_ids, frozenset(point_ids))
+    _held, lifted = settlement.holds_released(session, row.quarter, point_ids, frozenset(point_ids))
     return lifted
 
 
