@@ -48,6 +48,8 @@ def test_the_bureau_admin_runs_releases_a_hold_and_publishes(console, site, page
     assert refused.status_code == 403
     admin = console.client()
     client_sign_in(admin, "bureau.admin")
+    forged = admin.post(f"/console/settlements/{sid}/release", data={"point_id": "1", "reason": "县局已核实整改到位"})
+    assert forged.status_code == 403 and "页面已过期" in forged.text  # no CSRF token: refused, nothing released
     english = admin.post(
         f"/console/settlements/{sid}/release",
         data={"csrf": csrf_of(admin.get("/console/").text), "point_id": "1", "reason": "fixed on site"},
