@@ -95,6 +95,11 @@ def test_a_released_hold_is_paid_with_its_reason_on_the_line_and_audited(db):
     again = settlement.run(db, "2026-Q3", "0.5", actor="test")
     assert again.content_hash == digest and line(db, again, "0001").hold_released == note
     settlement_publish.publish(db, again.id, actor="test", seen_hash=digest)
+    from county.services.points import settled
+
+    told = settled(db, p["a1"])["2026-Q3"]
+    assert told["hold_released"] == note and told["payout"] == "50.00"
+    assert "hold_released" not in settled(db, p["a2"])["2026-Q3"]  # other statements as they were
     with pytest.raises(CountyError) as refused:
         settlement_release.release(db, again.id, p["a2"].id, "复核材料已看过没有问题", actor="admin")
     assert refused.value.code == "published"
