@@ -584,6 +584,8 @@ class SettlementLine(Base):
     owed_out: Mapped[str] = mapped_column(String(20))  # not offset: the township recovers it, carried forward
     held_out: Mapped[str] = mapped_column(String(20))  # held back, carried forward
     hold_reason: Mapped[str | None] = mapped_column(Text)
+    # a hold the bureau released for this run (解除暂缓): what held the point and why it was released
+    hold_released: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (UniqueConstraint("settlement_id", "point_id", name="uq_settlement_line_point"),)
 
 
@@ -613,6 +615,21 @@ class SettlementClawback(Base):
     point_value: Mapped[str] = mapped_column(String(20))
     amount: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class SettlementRelease(Base):
+    """解除暂缓: the bureau pays one point in one draft version although an open serious inspection finding or a
+    pending fraud review would hold it, with a reason (county/services/settlement_release.py)."""
+
+    __tablename__ = "settlement_release"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlement.id"), index=True)
+    point_id: Mapped[int] = mapped_column(Integer)
+    held_for: Mapped[str] = mapped_column(Text)  # the hold reasons released, as the draft showed them
+    reason: Mapped[str] = mapped_column(Text)
+    released_by: Mapped[str] = mapped_column(String(60))
+    released_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("settlement_id", "point_id", name="uq_settlement_release_point"),)
 
 
 class SettlementHandout(Base):

@@ -125,6 +125,8 @@ def settled(session: Session, point: Point) -> dict[str, dict]:
             "point_value": settlement.point_value,
             "hash": settlement.content_hash,
             **{key: getattr(line, key) for key in SETTLED_FIELDS},
+            # 解除暂缓: only when there is one, so other statements stay as they were
+            **({"hold_released": line.hold_released} if line.hold_released else {}),
         }
     return found
 

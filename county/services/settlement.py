@@ -12,12 +12,12 @@ Publishing, corrections and hand-outs: county/services/settlement_publish.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
@@ -29,16 +29,15 @@ from county.models import (
     SettlementAward,
     SettlementClawback,
     SettlementLine,
+    SettlementRelease,
     TamperFlag,
     Township,
 )
-from county.services import fraud_review, inspections
+from county.services import fraud_review, inspections, settlement_sums
 from county.services.common import audit, utcnow
 from county.services.crediting import county_workdays, month_closes
 from county.services.settlement_hash import content_hash
-from sync.ledger.events import CHINA_TZ, parse_time
-from sync.ledger.kinds import CaseState
-from sync.ledger.points import CaseCredit, award_cases
+from sync.ledger.events import CHINA_TZ
 
 DRAFT, PUBLISHED = "draft", "published"
 CENT = Decimal("0.01")
@@ -110,13 +109,29 @@ def _inspection_holds(session: Session, quarter: str, point_ids: list[int]) -> d
 
 # The hook: each source of a hold (tamper flags, revocations, open serious findings, pending fraud reviews).
 HOLDS: list[HoldSource] = [_tamper_holds, _revoked_holds, _inspection_holds, fraud_review.settlement_holds]
+# the holds the bureau may release for one draft run (解除暂缓): a finding or a review it has satisfied itself of
+RELEASABLE: tuple[HoldSource, ...] = (_inspection_holds, fraud_review.settlement_holds)
 
 
 def holds(session: Session, quarter: str, point_ids: list[int]) -> dict[int, str]:
+    """Why each point is held (every reason, joined)."""
+    return holds_released(session, quarter, point_ids)[0]
+
+
+def holds_released(
+    session: Session, quarter: str, point_ids: list[int], released: frozenset[int] = frozenset()
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Why each point is held, and for the ``released`` points the releasable reasons set aside (解除暂缓)."""
     reasons: dict[int, list[str]] = {}
+    lifted: dict[int, list[str]] = {}
     for source in HOLDS:
         for point_id, found in source(session, quarter, point_ids).items():
-            reasons.setdefault(point_id, []).extend(found)
+            into = lifted if point_id in released and source in RELEASABLE else reasons
+            into.setdefault(point_id, []).extend(found)
+    return _joined(reasons), _joined(lifted)
+
+
+def _joined(reasons: dict[int, list[str]]) -> dict[int, str]:
     return {point_id: "；".join(sorted(set(found))) for point_id, found in reasons.items()}
 
 
@@ -124,8 +139,9 @@ def holds(session: Session, quarter: str, point_ids: list[int]) -> dict[int, str
 @dataclass
 class Draft:
     lines: list[dict] = field(default_factory=list)
-    awards: list[dict] = field(default_factory=list)
     clawbacks: list[dict] = field(default_factory=list)
+    over_cap: list[int] = field(default_factory=list)  # the points over the monthly cap in some month
+    capped: list[dict] = field(default_factory=list)  # the awards of their cases, in the rules' order
 
 
 def quarter_closed(session: Session, quarter: str) -> None:
@@ -167,30 +183,6 @@ def _previous(session: Session, quarter: str) -> Settlement | None:
         .limit(1)
     )
     return effective(session, prior) if prior else None
-
-
-def _credits(session: Session, months: Iterable[str]) -> dict[int, list[CaseCredit]]:
-    rows = session.execute(
-        select(Case.point_id, Case.case_id, Case.points, Case.completed_at, Case.credited_at, Case.state)
-        .where(
-            Case.credit_month.in_(sorted(months)),
-            Case.state == CaseState.COMPLETED.value,
-            Case.disqualified.is_(False),
-        )
-        .order_by(Case.point_id, Case.case_id)
-    )
-    found: dict[int, list[CaseCredit]] = {}
-    for r in rows:
-        found.setdefault(r.point_id, []).append(
-            CaseCredit(
-                case_id=r.case_id,
-                points_class=r.points,
-                points=r.points,
-                completed_at=parse_time(r.completed_at),
-                credited_at=parse_time(r.credited_at),
-            )
-        )
-    return found
 
 
 def _clawbacks(session: Session, quarter: str) -> list[dict]:
@@ -235,71 +227,89 @@ def _published_before(session: Session, quarter: str) -> list[Settlement]:
     return [s for q in sorted(quarters) if (s := effective(session, q)) is not None]
 
 
-def compute(session: Session, quarter: str, value: Decimal) -> Draft:
-    """The quarter's lines, per-case awards and clawbacks from what the database holds now (deterministic)."""
+def compute(
+    session: Session,
+    quarter: str,
+    value: Decimal,
+    released: dict[int, str] | None = None,
+    only: frozenset[int] | None = None,
+) -> Draft:
+    """The quarter's lines, clawbacks and the cases the cap cut, from what the database holds now (deterministic;
+    summed in the database, county/services/settlement_sums.py). ``released``: point id → the bureau's note for
+    each point whose hold it released in this run (解除暂缓); ``only``: these points' lines alone."""
     months = quarter_months(quarter)
     draft = Draft()
-    credits = _credits(session, months)
+    totals = settlement_sums.month_totals(session, months, only)
+    draft.over_cap = settlement_sums.over_cap(totals)
+    if not settlement_sums.in_database(session):
+        draft.capped = settlement_sums.capped_awards(session, months, draft.over_cap)
     clawbacks = _clawbacks(session, quarter)
     previous = _previous(session, quarter)
-    carried: dict[int, SettlementLine] = {}
+    carried: dict[int, tuple[str, str]] = {}
     if previous is not None:
-        for line in session.scalars(select(SettlementLine).where(SettlementLine.settlement_id == previous.id)):
-            if Decimal(line.owed_out) > 0 or Decimal(line.held_out) > 0:
-                carried[line.point_id] = line
-    point_ids = sorted(set(credits) | set(carried) | {c["point_id"] for c in clawbacks})
+        rows = session.execute(
+            select(SettlementLine.point_id, SettlementLine.owed_out, SettlementLine.held_out).where(
+                SettlementLine.settlement_id == previous.id
+            )
+        )
+        for point_id, owed_out, held_out in rows:
+            if Decimal(owed_out) > 0 or Decimal(held_out) > 0:
+                carried[point_id] = (owed_out, held_out)
+    claws: dict[int, list[dict]] = {}
+    for claw in clawbacks:
+        claws.setdefault(claw["point_id"], []).append(claw)
+    point_ids = sorted(set(totals) | set(carried) | set(claws))
+    if only is not None:
+        point_ids = [p for p in point_ids if p in only]
     if not point_ids:
         return draft
-    held = holds(session, quarter, point_ids)
+    released = released or {}
+    held, lifted = holds_released(session, quarter, point_ids, frozenset(released))
     points = {
-        p.id: (p, t)
-        for p, t in session.execute(
-            select(Point, Township).join(Township, Township.id == Point.township_id).where(Point.id.in_(point_ids))
+        p_id: (code, name, t_id, t_name)
+        for p_id, code, name, t_id, t_name in session.execute(
+            select(Point.id, Point.code, Point.name, Township.id, Township.name)
+            .join(Township, Township.id == Point.township_id)
+            .where(Point.id.in_(point_ids))
         )
     }
     for point_id in point_ids:
-        point, township = points[point_id]
-        figures: dict[str, dict] = {}
-        for award in award_cases(credits.get(point_id, [])):
-            month = figures.setdefault(award.month, {"raw": 0, "capped": 0, "cases": 0})
-            month["raw"] += award.points
-            month["capped"] += award.credited
-            month["cases"] += 1
-            draft.awards.append(
-                {"point_id": point_id, "case_id": award.case_id, "month": award.month, "points": award.credited}
-            )
+        code, name, township_id, township_name = points[point_id]
+        figures = totals.get(point_id, {})
         total = sum(m["capped"] for m in figures.values())
-        mine = [c for c in clawbacks if c["point_id"] == point_id]
+        mine = claws.get(point_id, [])
         draft.clawbacks.extend(mine)
-        before = carried.get(point_id)
+        owed_text, held_text = carried.get(point_id, ("0", "0"))
         gross = Decimal(total) * value
-        released = Decimal(before.held_out) if before else ZERO
-        owed_in = Decimal(before.owed_out) if before else ZERO
+        released_money, owed_in = Decimal(held_text), Decimal(owed_text)
         clawback = sum((Decimal(c["amount"]) for c in mine), ZERO)
         reason = held.get(point_id)
         if reason:  # paid nothing; the value waits, the debt is not offset against money not handed out
-            payout, owed_out, held_out = ZERO, owed_in + clawback, gross + released
-            released = ZERO
+            payout, owed_out, held_out = ZERO, owed_in + clawback, gross + released_money
+            released_money = ZERO
         else:
-            due = gross + released - owed_in - clawback
+            due = gross + released_money - owed_in - clawback
             payout, owed_out, held_out = max(due, ZERO), max(-due, ZERO), ZERO
         draft.lines.append(
             {
                 "point_id": point_id,
-                "point_code": point.code,
-                "point_name": point.name,
-                "township_id": township.id,
-                "township_name": township.name,
+                "point_code": code,
+                "point_name": name,
+                "township_id": township_id,
+                "township_name": township_name,
                 "months": {m: figures[m] for m in sorted(figures)},
                 "points": total,
                 "gross": money(gross),
-                "released": money(released),
+                "released": money(released_money),
                 "clawback": money(clawback),
                 "owed_in": money(owed_in),
                 "payout": money(payout),
                 "owed_out": money(owed_out),
                 "held_out": money(held_out),
                 "hold_reason": reason,
+                "hold_released": f"原暂扣原因：{lifted[point_id]}；{released[point_id]}"
+                if point_id in lifted
+                else None,
             }
         )
     return draft
@@ -333,8 +343,6 @@ def run(session: Session, quarter: str, value_text: str, *, actor: str, reason: 
             f"{quarter} 的结算已经发布，不能改动。如需更正，请写明更正原因，系统会生成新的版本并列出差异。",
         )
     if draft_row is not None:
-        for table in (SettlementAward, SettlementClawback, SettlementLine):
-            session.execute(delete(table).where(table.settlement_id == draft_row.id))
         row = draft_row
         row.point_value, row.reason = _value_text(value), (reason or row.reason)
         row.created_by, row.created_at = actor, utcnow()
@@ -351,11 +359,7 @@ def run(session: Session, quarter: str, value_text: str, *, actor: str, reason: 
         )
         session.add(row)
         session.flush()
-    draft = compute(session, quarter, value)
-    session.add_all(SettlementLine(settlement_id=row.id, **line) for line in draft.lines)
-    session.add_all(SettlementAward(settlement_id=row.id, **award) for award in draft.awards)
-    session.add_all(SettlementClawback(settlement_id=row.id, **claw) for claw in draft.clawbacks)
-    row.content_hash = content_hash(quarter, row.point_value, draft.lines, draft.clawbacks, draft.awards)
+    draft = fill(session, row)
     audit(
         session,
         actor,
@@ -369,6 +373,29 @@ def run(session: Session, quarter: str, value_text: str, *, actor: str, reason: 
     )
     session.flush()
     return row
+
+
+def release_note(release: SettlementRelease) -> str:
+    return f"已解除暂缓：{release.reason}（{release.released_by}）"
+
+
+def fill(session: Session, row: Settlement) -> Draft:
+    """(Re)compute a draft version's lines, awards and clawbacks in place and set its content hash."""
+    for table in (SettlementAward, SettlementClawback, SettlementLine):
+        session.execute(delete(table).where(table.settlement_id == row.id))
+    released = {
+        r.point_id: release_note(r)
+        for r in session.scalars(select(SettlementRelease).where(SettlementRelease.settlement_id == row.id))
+    }
+    draft = compute(session, row.quarter, Decimal(row.point_value), released)
+    if draft.lines:
+        session.execute(insert(SettlementLine), [{"settlement_id": row.id, **line} for line in draft.lines])
+    if draft.clawbacks:
+        session.execute(insert(SettlementClawback), [{"settlement_id": row.id, **c} for c in draft.clawbacks])
+    settlement_sums.write_awards(session, row.id, quarter_months(row.quarter), draft.over_cap, draft.capped)
+    awards_hex = settlement_sums.awards_digest(session, row.id)
+    row.content_hash = content_hash(row.quarter, row.point_value, draft.lines, draft.clawbacks, awards_hex)
+    return draft
 
 
 def _value_text(value: Decimal) -> str:

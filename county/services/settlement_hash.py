@@ -3,7 +3,8 @@
 Canonical: UTF-8 JSON with sorted keys, no spaces, lines in point-code order and clawbacks in case order,
 money as decimal text with two places, database ids left out (they differ between reruns). The quarter and the
 value of a point are in it, and a digest of every case's award (what a later clawback takes back); the version
-number and the reason are not, so an unchanged rerun hashes the same.
+number and the reason are not, so an unchanged rerun hashes the same. A released hold (解除暂缓) is in it when
+there is one.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ LINE_FIELDS = (
     "owed_out",
     "held_out",
     "hold_reason",
+    "hold_released",
 )
+# in the serialisation only when set: versions from before 解除暂缓 existed keep their hash
+OPTIONAL_FIELDS = frozenset({"hold_released"})
 CLAWBACK_FIELDS = ("case_id", "receipt_no", "paid_quarter", "points", "point_value", "amount", "reason")
 
 
@@ -35,13 +39,19 @@ def awards_digest(awards: list[dict]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def canonical(quarter: str, point_value: str, lines: list[dict], clawbacks: list[dict], awards: list[dict]) -> str:
+def _fields(line: dict) -> dict:
+    return {k: line.get(k) for k in LINE_FIELDS if k not in OPTIONAL_FIELDS or line.get(k) is not None}
+
+
+def canonical(quarter: str, point_value: str, lines: list[dict], clawbacks: list[dict], awards_hex: str) -> str:
+    """``awards_hex``: ``awards_digest`` of the version's awards (or the same figure computed where they are stored,
+    county/services/settlement_sums.py)."""
     codes = {line["point_id"]: line["point_code"] for line in lines}
     body = {
-        "awards": awards_digest(awards),
+        "awards": awards_hex,
         "quarter": quarter,
         "point_value": point_value,
-        "lines": sorted(({k: line[k] for k in LINE_FIELDS} for line in lines), key=lambda x: x["point_code"]),
+        "lines": sorted((_fields(line) for line in lines), key=lambda x: x["point_code"]),
         "clawbacks": sorted(
             ({"point_code": codes.get(c["point_id"], ""), **{k: c[k] for k in CLAWBACK_FIELDS}} for c in clawbacks),
             key=lambda x: (x["point_code"], x["case_id"]),
@@ -50,5 +60,5 @@ def canonical(quarter: str, point_value: str, lines: list[dict], clawbacks: list
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def content_hash(quarter: str, point_value: str, lines: list[dict], clawbacks: list[dict], awards: list[dict]) -> str:
-    return hashlib.sha256(canonical(quarter, point_value, lines, clawbacks, awards).encode("utf-8")).hexdigest()
+def content_hash(quarter: str, point_value: str, lines: list[dict], clawbacks: list[dict], awards_hex: str) -> str:
+    return hashlib.sha256(canonical(quarter, point_value, lines, clawbacks, awards_hex).encode("utf-8")).hexdigest()

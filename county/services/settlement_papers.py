@@ -95,7 +95,7 @@ def distribution_list(settlement: Settlement, township: str, lines: list[dict]) 
                 line["points"],
                 line["payout"],
                 line["owed_out"] if line["owed_out"] != "0.00" else "",
-                Paragraph(line["hold_reason"] or "", styles["small"]),
+                Paragraph(line["hold_reason"] or line.get("hold_released") or "", styles["small"]),
                 "",
             ]
         )
@@ -137,6 +137,8 @@ def receipt_slips(settlement: Settlement, lines: list[dict]) -> bytes:
         ]
         if line["hold_reason"]:
             money.append(["暂扣", Paragraph(line["hold_reason"], styles["body"])])
+        if line.get("hold_released"):
+            money.append(["解除暂缓", Paragraph(line["hold_released"], styles["body"])])
         story += [
             Paragraph(f"{_heading(settlement)}签收单", styles["title"]),
             Paragraph(

@@ -25,6 +25,7 @@ from county.services.points import publish_statement_if_changed
 from county.services.scope import Scope
 from county.services.settlement import DRAFT, PUBLISHED, effective
 from county.services.settlement_hash import LINE_FIELDS, content_hash
+from county.services.settlement_sums import awards_digest
 from sync.ledger.events import CHINA_TZ
 
 _ROWS = (SettlementLine, SettlementAward, SettlementClawback)
@@ -83,17 +84,12 @@ def clawbacks_of(session: Session, settlement: Settlement) -> list[dict]:
 
 def stored_hash(session: Session, settlement: Settlement) -> str:
     """The hash recomputed from the rows as stored: equal to ``content_hash`` unless the rows were altered."""
-    awards = session.execute(
-        select(SettlementAward.case_id, SettlementAward.month, SettlementAward.points).where(
-            SettlementAward.settlement_id == settlement.id
-        )
-    )
     return content_hash(
         settlement.quarter,
         settlement.point_value,
         lines_of(session, settlement),
         clawbacks_of(session, settlement),
-        [{"case_id": c, "month": m, "points": n} for c, m, n in awards],
+        awards_digest(session, settlement.id),
     )
 
 

@@ -27,6 +27,7 @@ LINE_HEADERS = (
     ("owed_out", "结转待追回（元）"),
     ("held_out", "暂扣结转（元）"),
     ("hold_reason", "暂扣原因"),
+    ("hold_released", "解除暂缓"),
 )
 MONEY = {"gross", "released", "clawback", "owed_in", "payout", "owed_out", "held_out"}
 STATES = {"draft": "草稿", "published": "已发布"}

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from county.api.errors import status_of
 from county.errors import CountyError, Refusal
 from county.models import Settlement
-from county.services import settlement, settlement_publish, settlement_views
+from county.services import settlement, settlement_publish, settlement_release, settlement_views
 from county.services.staff import BUREAU, StaffRole
 from county.web.deps import ConsoleRefused, Viewer, allow, reading, writing
 from county.web.render import page
 
 router = APIRouter(prefix="/console/settlements")
 Bureau = Annotated[Viewer, allow(*BUREAU)]
+Admin = Annotated[Viewer, allow(StaffRole.BUREAU_ADMIN)]
 Township = Annotated[Viewer, allow(StaffRole.TOWNSHIP)]
 Readers = Annotated[Viewer, allow(*BUREAU, StaffRole.FINANCE, StaffRole.TOWNSHIP)]
 Text = Annotated[str, Form(max_length=500)]
@@ -83,6 +84,9 @@ def _detail(request: Request, settlement_id: int, who: Viewer, error: str = "", 
         changes = settlement_publish.difference(db, row, who.scope)
         before = settlement_publish.previous_version(db, row)
         in_force = settlement.effective(db, row.quarter)
+        may_release = who.role is StaffRole.BUREAU_ADMIN and row.state == settlement.DRAFT
+        held = [line["point_id"] for line in lines if line["hold_reason"]]
+        releasable = settlement_release.releasable(db, row, held) if may_release else {}
     return page(
         request,
         "settlement.html",
@@ -98,6 +102,7 @@ def _detail(request: Request, settlement_id: int, who: Viewer, error: str = "", 
         may_publish=who.role in BUREAU and row.state == settlement.DRAFT,
         may_correct=who.role in BUREAU and in_force is not None and in_force.id == row.id,
         may_hand_out=who.role is StaffRole.TOWNSHIP,
+        releasable=releasable,
         error=error,
         done=done,
         status=status,
@@ -112,6 +117,20 @@ def publish(request: Request, settlement_id: int, who: Bureau, content_hash: Tex
     except CountyError as exc:
         return _detail(request, settlement_id, who, error=exc.message, status=status_of(exc))
     return RedirectResponse(f"/console/settlements/{settlement_id}", status_code=303)
+
+
+@router.post("/{settlement_id}/release")
+def release_hold(request: Request, settlement_id: int, who: Admin, point_id: Text = "", reason: Text = ""):
+    """解除暂缓 for one point in a draft (the bureau admin only; the reason is shown on the statement)."""
+    try:
+        with writing(request, who) as db:
+            if not point_id.isdigit():
+                raise CountyError(Refusal.INVALID, "point", "请从结算表中选择要解除暂缓的代办点。没有解除。")
+            line = settlement_release.release(db, settlement_id, int(point_id), reason, actor=who.actor)
+            done = f"已解除 {line.point_code} {line.point_name} 的暂缓，本季实发 {line.payout} 元；草稿已重新计算，请核对后发布。"
+    except CountyError as exc:
+        return _detail(request, settlement_id, who, error=exc.message, status=status_of(exc))
+    return _detail(request, settlement_id, who, done=done)
 
 
 @router.post("/{settlement_id}/handouts")

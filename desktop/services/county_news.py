@@ -56,6 +56,7 @@ class QuarterSettlement:
     owed_out: str  # not offset: the township recovers it
     held_out: str
     hold_reason: str | None
+    hold_released: str | None = None  # 解除暂缓: what held the point, and the bureau's reason to pay it
 
 
 @dataclass(frozen=True)
@@ -145,4 +146,5 @@ def _settlement(quarter: str, value: dict) -> QuarterSettlement:
         str(value["owed_out"]),
         str(value["held_out"]),
         str(value["hold_reason"]) if value.get("hold_reason") else None,
+        str(value["hold_released"]) if value.get("hold_released") else None,
     )

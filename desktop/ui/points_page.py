@@ -116,6 +116,8 @@ def settlement_text(settled: QuarterSettlement) -> str:
     ]
     if settled.clawback != "0.00":
         lines.append(f"收回违规办件的奖补 {settled.clawback} 元")
+    if settled.hold_released:
+        lines.append(settled.hold_released)  # 原暂扣原因：…；已解除暂缓：理由（谁）
     if settled.hold_reason:
         lines.append(f"暂缓发放：{settled.hold_reason}（{settled.held_out} 元留到以后发放）")
     else:

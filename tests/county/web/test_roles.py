@@ -153,6 +153,7 @@ def test_every_console_route_declares_its_roles():
     own_account = {("POST", "/console/password"), ("POST", "/console/logout")}
     assert not [w for w, roles in writes.items() if StaffRole.FINANCE in roles and w not in own_account]  # reads only
     assert writes[("POST", "/console/workdays")] == {StaffRole.BUREAU_ADMIN, StaffRole.BUREAU_CLERK}
+    assert writes[("POST", "/console/settlements/{settlement_id}/release")] == {StaffRole.BUREAU_ADMIN}  # 解除暂缓
     assert writes[("POST", "/console/townships/{township_id}/items")] == {
         StaffRole.BUREAU_ADMIN,
         StaffRole.BUREAU_CLERK,
