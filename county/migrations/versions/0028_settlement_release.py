@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0028_settlement_release'
-down_revision = '0025_statements'
+down_revision = '0027_running_aggregates'
 branch_labels = None
 depends_on = None
 
