@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, case, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from county.models import (
@@ -167,27 +167,38 @@ class CaseQuery:
         return {names.get(key, key): value for key, value in vars(self).items() if value}
 
 
-def case_query(scope: Scope, query: CaseQuery) -> Select:
-    """The scoped search as a query of (Case, point code); dates are compared as the ISO strings they are."""
-    found = scope.cases().add_columns(Point.code).join(Point, Point.id == Case.point_id)
+def case_filters(scope: Scope, query: CaseQuery) -> list[ColumnElement[bool]]:
+    """The scope and the search as conditions on the case table alone (a point code becomes its point's id), so
+    the count needs no join; dates are compared as the ISO strings they are."""
+    found = [scope.case_filter()]
     receipt = query.receipt.strip().replace("%", "").replace("_", "")
     if receipt:
-        found = found.where(Case.receipt_no.like(receipt + "%"))
+        found.append(Case.receipt_no.like(receipt + "%"))
         if len(receipt) >= 4 and receipt[:4].isdigit():  # a receipt number starts with its point's code
-            found = found.where(Point.code == receipt[:4])
+            found.append(Case.point_id.in_(select(Point.id).where(Point.code == receipt[:4])))
     if query.state:
-        found = found.where(Case.state == query.state)
+        found.append(Case.state == query.state)
     if query.point.strip():
-        found = found.where(Point.code == query.point.strip())
+        found.append(Case.point_id.in_(select(Point.id).where(Point.code == query.point.strip())))
     if query.item.strip():
-        found = found.where(Case.item_code == query.item.strip().upper())
+        found.append(Case.item_code == query.item.strip().upper())
     if query.mode:
-        found = found.where(Case.mode == query.mode)
+        found.append(Case.mode == query.mode)
     if query.date_from:
-        found = found.where(Case.business_date >= query.date_from)
+        found.append(Case.business_date >= query.date_from)
     if query.date_to:
-        found = found.where(Case.business_date <= query.date_to)
-    return found.order_by(Case.business_date.desc(), Case.receipt_no.desc())
+        found.append(Case.business_date <= query.date_to)
+    return found
+
+
+def case_query(scope: Scope, query: CaseQuery) -> Select:
+    """The scoped search as a query of (Case, point code), newest first."""
+    return (
+        select(Case, Point.code)
+        .join(Point, Point.id == Case.point_id)
+        .where(*case_filters(scope, query))
+        .order_by(Case.business_date.desc(), Case.receipt_no.desc())
+    )
 
 
 @dataclass(frozen=True)
@@ -224,7 +235,8 @@ def search_cases(db: Session, scope: Scope, query: CaseQuery, *, after: str = ""
     shifts nor repeats the rows of their next page. How many match is counted up to COUNT_CAP only (a count of
     a million rows would cost more than the page)."""
     found = case_query(scope, query)
-    total = db.scalar(select(func.count()).select_from(found.order_by(None).limit(COUNT_CAP + 1).subquery())) or 0
+    matching = select(Case.case_id).where(*case_filters(scope, query)).limit(COUNT_CAP + 1).subquery()
+    total = db.scalar(select(func.count()).select_from(matching)) or 0
     order = tuple_(Case.business_date, Case.receipt_no)
     newer_key, older_key = parse_key(before), parse_key(after)
     if newer_key is not None:  # walk up from the key, oldest first, and show them newest first
