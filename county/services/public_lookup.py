@@ -152,7 +152,6 @@ def _steps(session: Session, case: Case) -> list[Step]:
     statuses = session.scalars(
         select(CountyEvent.payload).where(
             CountyEvent.case_id == case.case_id,  # the case's own feed items, by their index
-            CountyEvent.point_id == case.point_id,
             CountyEvent.kind == "case_status",
         )
     )

@@ -167,10 +167,11 @@ class CaseQuery:
         return {names.get(key, key): value for key, value in vars(self).items() if value}
 
 
-def case_filters(scope: Scope, query: CaseQuery) -> list[ColumnElement[bool]]:
+def case_filters(scope: Scope, query: CaseQuery, db: Session | None = None) -> list[ColumnElement[bool]]:
     """The scope and the search as conditions on the case table alone (a point code becomes its point's id), so
-    the count needs no join; dates are compared as the ISO strings they are."""
-    found = [scope.case_filter()]
+    the count needs no join; dates are compared as the ISO strings they are. With ``db``, a township's points
+    are read first and named (``Scope.case_filter_named``)."""
+    found = [scope.case_filter() if db is None else scope.case_filter_named(db)]
     receipt = query.receipt.strip().replace("%", "").replace("_", "")
     if receipt:
         found.append(Case.receipt_no.like(receipt + "%"))
@@ -191,12 +192,12 @@ def case_filters(scope: Scope, query: CaseQuery) -> list[ColumnElement[bool]]:
     return found
 
 
-def case_query(scope: Scope, query: CaseQuery) -> Select:
+def case_query(scope: Scope, query: CaseQuery, db: Session | None = None) -> Select:
     """The scoped search as a query of (Case, point code), newest first."""
     return (
         select(Case, Point.code)
         .join(Point, Point.id == Case.point_id)
-        .where(*case_filters(scope, query))
+        .where(*case_filters(scope, query, db))
         .order_by(Case.business_date.desc(), Case.receipt_no.desc())
     )
 
@@ -234,8 +235,10 @@ def search_cases(db: Session, scope: Scope, query: CaseQuery, *, after: str = ""
     from its key, so a deep page costs what the first does, and a case recorded while someone pages on neither
     shifts nor repeats the rows of their next page. How many match is counted up to COUNT_CAP only (a count of
     a million rows would cost more than the page)."""
-    found = case_query(scope, query)
-    matching = select(Case.case_id).where(*case_filters(scope, query)).limit(COUNT_CAP + 1).subquery()
+    filters = case_filters(scope, query, db)
+    found = select(Case, Point.code).join(Point, Point.id == Case.point_id).where(*filters)
+    found = found.order_by(Case.business_date.desc(), Case.receipt_no.desc())
+    matching = select(Case.case_id).where(*filters).limit(COUNT_CAP + 1).subquery()
     total = db.scalar(select(func.count()).select_from(matching)) or 0
     order = tuple_(Case.business_date, Case.receipt_no)
     newer_key, older_key = parse_key(before), parse_key(after)
@@ -287,7 +290,6 @@ def case_events(db: Session, case: Case, rows: list[LedgerEvent] | None = None) 
         select(CountyEvent)
         .where(  # the case's own feed items, by their index (not every item of its point)
             CountyEvent.case_id == case.case_id,
-            CountyEvent.point_id == case.point_id,
             CountyEvent.kind.in_(("case_status", "return_mailing")),
         )
         .order_by(CountyEvent.id)
