@@ -194,8 +194,8 @@ class Case(Base):
         Index(
             "ix_case_date_receipt", "business_date", "receipt_no", "point_id", "item_code"
         ),  # the case list, in scope
-        Index("ix_case_state_date", "state", "business_date", "receipt_no"),
-        Index("ix_case_item_date", "item_code", "business_date", "receipt_no"),
+        Index("ix_case_state_date", "state", "business_date", "receipt_no", "point_id", "item_code"),
+        Index("ix_case_item_date", "item_code", "business_date", "receipt_no", "point_id"),
         # the statistics page's groupings read these indexes alone (0022_stats_aggregates)
         Index("ix_case_stats_recorded", "business_date", "state", "point_id", "item_code", "mode"),
         Index(

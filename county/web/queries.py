@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, case, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from county.models import (
@@ -238,7 +238,8 @@ def search_cases(db: Session, scope: Scope, query: CaseQuery, *, after: str = ""
     filters = case_filters(scope, query, db)
     found = select(Case, Point.code).join(Point, Point.id == Case.point_id).where(*filters)
     found = found.order_by(Case.business_date.desc(), Case.receipt_no.desc())
-    matching = select(Case.case_id).where(*filters).limit(COUNT_CAP + 1).subquery()
+    # counts a constant, not a column: SQLite then reads the filter's index alone, no case row (PostgreSQL does so anyway)
+    matching = select(literal(1)).select_from(Case).where(*filters).limit(COUNT_CAP + 1).subquery()
     total = db.scalar(select(func.count()).select_from(matching)) or 0
     order = tuple_(Case.business_date, Case.receipt_no)
     newer_key, older_key = parse_key(before), parse_key(after)

@@ -2,7 +2,8 @@
 
 The case list walks ``ix_case_date_receipt`` newest first and stops after a page; a township's list (its points'
 cases) and a department's (its items' cases) now find their scope's columns in that index too, so the walk
-decides from the index which entries are theirs instead of reading every case row it passes. The case page
+decides from the index which entries are theirs instead of reading every case row it passes (so do the
+walks behind a status or an item). The case page
 read every ``case_status`` and ``return_mailing`` item of the case's point and picked the case's own out of
 their JSON; ``county_event.case_id`` (filled here from the payload) and its index find the case's own items.
 
@@ -18,8 +19,17 @@ down_revision = '0025_statements'
 branch_labels = None
 depends_on = None
 
-LIST_BEFORE = ['business_date', 'receipt_no']
-LIST_AFTER = ['business_date', 'receipt_no', 'point_id', 'item_code']
+# the list's order (alone, behind a status, behind an item), each now with the scope's columns after it
+BEFORE = {
+    'ix_case_date_receipt': ['business_date', 'receipt_no'],
+    'ix_case_state_date': ['state', 'business_date', 'receipt_no'],
+    'ix_case_item_date': ['item_code', 'business_date', 'receipt_no'],
+}
+AFTER = {
+    'ix_case_date_receipt': ['business_date', 'receipt_no', 'point_id', 'item_code'],
+    'ix_case_state_date': ['state', 'business_date', 'receipt_no', 'point_id', 'item_code'],
+    'ix_case_item_date': ['item_code', 'business_date', 'receipt_no', 'point_id'],
+}
 
 
 def upgrade() -> None:
@@ -31,12 +41,14 @@ def upgrade() -> None:
         f"UPDATE county_event SET case_id = {payload_case} WHERE kind IN ('case_status', 'return_mailing')"
     )
     op.create_index('ix_county_event_case', 'county_event', ['case_id', 'id'])
-    op.drop_index('ix_case_date_receipt', table_name='case')
-    op.create_index('ix_case_date_receipt', 'case', LIST_AFTER)
+    for name, columns in AFTER.items():
+        op.drop_index(name, table_name='case')
+        op.create_index(name, 'case', columns)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_case_date_receipt', table_name='case')
-    op.create_index('ix_case_date_receipt', 'case', LIST_BEFORE)
+    for name, columns in BEFORE.items():
+        op.drop_index(name, table_name='case')
+        op.create_index(name, 'case', columns)
     op.drop_index('ix_county_event_case', table_name='county_event')
     op.drop_column('county_event', 'case_id')
