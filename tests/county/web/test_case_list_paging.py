@@ -8,7 +8,7 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from county.models import Case
@@ -175,4 +175,16 @@ def test_the_bureau_list_reads_the_date_index_on_sqlite(county_engine, cases):
     sql = str(query.limit(50).compile(county_engine, compile_kwargs={"literal_binds": True}))
     with county_engine.connect() as conn:
         plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "ix_case_date_receipt" in plan and "TEMP B-TREE" not in plan
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_a_townships_list_walks_the_date_index_on_sqlite(county_engine, cases):
+    """Not the township's cases read by point and all sorted: the list's index, newest first, points checked in it."""
+    township = Scope(StaffRole.TOWNSHIP, township_id=cases[0]["township_id"])
+    with Session(county_engine) as db:
+        filters = queries.case_filters(township, queries.CaseQuery(), db)
+        query = select(Case.case_id).where(*filters).order_by(Case.business_date.desc(), Case.receipt_no.desc())
+        sql = str(query.limit(50).compile(county_engine, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row[-1]) for row in db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
     assert "ix_case_date_receipt" in plan and "TEMP B-TREE" not in plan
