@@ -73,8 +73,7 @@ def _credential(core, authorization: str | None) -> None:
 
 
 def _push(core, authorization: str | None, raw: bytes) -> PushResult:
-    """One push at a time per process (``Limits.working_pushes``): the console's pages and the counters' pulls
-    served by the same process get their turn between batches instead of behind all of them."""
+    """At most ``Limits.working_pushes`` pushes worked on at once per process, the others waiting their turn."""
     with core.push_turns:
         return _push_now(core, authorization, raw)
 
