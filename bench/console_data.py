@@ -371,7 +371,9 @@ def _one_case(buffer, box, rng, point, day, serial, seq, body, pii, salt, digest
             note = "材料不全，请补充营业场所证明后重新提交。" if status == "returned" else ""
             payload = {"case_id": case_id, "status": status, "note": note, "changed_at": changed}
             payload["label"] = CASE_STATE_LABELS[CaseState(status)]
-            buffer.rows["status"].append(dict(point_id=pid, kind="case_status", payload=payload, created_at=RECEIVED))
+            buffer.rows["status"].append(
+                dict(point_id=pid, kind="case_status", case_id=case_id, payload=payload, created_at=RECEIVED)
+            )
     return seq
 
 

@@ -27,7 +27,16 @@ from county.services.staff import StaffRole, hash_password
 from sync.ledger.check_code import check_code, derive_point_key
 
 PASSWORD = "bench-只读-9f3a"
-SEARCHES = ("", "state=in_review", "state=returned&page=2", "item=FL015", "page=7", "point={point}", "receipt={prefix}")
+# the list pages by keyset: "page 7" is the page after the 300th newest case, "returned, page 2" after the 50th
+SEARCHES = (
+    "",
+    "state=in_review",
+    "state=returned&after={returned_50}",
+    "item=FL015",
+    "after={newest_300}",
+    "point={point}",
+    "receipt={prefix}",
+)
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -99,13 +108,25 @@ def targets(engine, township_id: int, qr_key: str, rng: random.Random, n: int = 
         in_town = [p for p in weighted if p in town_points]
         town = [c for c, _r in (one(in_town) for _ in range(n // 4))]
         codes = [c for (c,) in session.execute(select(Point.code).where(Point.township_id == township_id))]
+        keys = {}
+        for role, scope in (("bureau_clerk", Case.point_id > 0), ("township", Case.point_id.in_(town_points))):
+            newest = select(Case.business_date, Case.receipt_no).where(scope)
+            newest = newest.order_by(Case.business_date.desc(), Case.receipt_no.desc()).limit(1)
+            keys[role] = {
+                "newest_300": ".".join(session.execute(newest.offset(300)).one()),
+                "returned_50": ".".join(session.execute(newest.where(Case.state == "returned").offset(50)).one()),
+            }
     master = bytes.fromhex(qr_key)
     lookups = [f"/ssb/q?r={r}&c={check_code(r, derive_point_key(master, r[:4]))}" for _c, r in picked]
     searches = {}
     for role, point_codes in (("bureau_clerk", [f"{i:04d}" for i in range(1, 2001)]), ("township", codes)):
         searches[role] = [
             "/console/cases"
-            + ("?" + q.format(point=rng.choice(point_codes), prefix=rng.choice(point_codes) + "-26") if q else "")
+            + (
+                "?" + q.format(point=rng.choice(point_codes), prefix=rng.choice(point_codes) + "-26", **keys[role])
+                if q
+                else ""
+            )
             for q in SEARCHES
             for _ in range(3)
         ]

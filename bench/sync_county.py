@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 
 from bench.sync_load import APP_VERSION, Device
 from county.api.workers import default_count
-from county.config import Settings
+from county.config import Limits, Settings
 from county.db import make_engine, upgrade
 from county.models import LedgerEvent
 from county.services import admin, enrolment
 from county.services.pii import new_key
 from sync.wire import EnrolRequest
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")  # a bench's own database
 ROOT = Path(__file__).resolve().parent.parent
 TOWNSHIPS = [
     "浮梁镇",
@@ -259,10 +259,12 @@ def _profiled_pushes(profiles: list) -> None:
 def bench_settings(url: str) -> Settings:
     """The endpoint's settings: the keys from BENCH_COUNTY_PII_KEY / BENCH_COUNTY_QR_KEY when a benchmark needs
     to read what it stored (bench.console_bench), else a fresh personal-data key per process."""
+    turns = os.environ.get("BENCH_WORKING_PUSHES")  # to compare: pushes one process works on at once
     return Settings(
         database_url=url,
         pii_key=os.environ.get("BENCH_COUNTY_PII_KEY") or new_key(),
         qr_key=os.environ.get("BENCH_COUNTY_QR_KEY", ""),
+        limits=Limits(working_pushes=int(turns)) if turns else Limits(),
     )
 
 

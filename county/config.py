@@ -39,6 +39,10 @@ class Limits:
     max_sync_file_uncompressed: int = 32 * 1024 * 1024  # a sync file's batch, inflated only after its signature
     max_image_chunk_bytes: int = 256 * 1024  # one PUT of a material image (county/api/evidence.py)
     max_concurrent_pushes: int = 16  # beyond this, 503 with Retry-After
+    # pushes one process works on at once; the others wait their turn (not refused). Fewer make the pages and pulls
+    # of the same process wait behind fewer batches, but cost ingest its overlap of database round trips: at 1,
+    # PostgreSQL ingested about a third as fast (docs/benchmarks.md), so by default every admitted push works
+    working_pushes: int = 16
     retry_after_seconds: int = 5
 
 

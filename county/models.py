@@ -191,9 +191,11 @@ class Case(Base):
         Index("ix_case_point_disqualified", "point_id", "disqualified"),
         Index("ix_case_point_credit_month", "point_id", "credit_month"),
         Index("ix_case_point_flag", "point_id", "credit_flag"),
-        Index("ix_case_date_receipt", "business_date", "receipt_no"),  # the case list, newest first
-        Index("ix_case_state_date", "state", "business_date", "receipt_no"),
-        Index("ix_case_item_date", "item_code", "business_date", "receipt_no"),
+        Index(
+            "ix_case_date_receipt", "business_date", "receipt_no", "point_id", "item_code"
+        ),  # the case list, in scope
+        Index("ix_case_state_date", "state", "business_date", "receipt_no", "point_id", "item_code"),
+        Index("ix_case_item_date", "item_code", "business_date", "receipt_no", "point_id"),
         # the statistics page's groupings read these indexes alone (0022_stats_aggregates)
         Index("ix_case_stats_recorded", "business_date", "state", "point_id", "item_code", "mode"),
         Index(
@@ -365,8 +367,13 @@ class CountyEvent(Base):
     kind: Mapped[str] = mapped_column(String(30))
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the case a case_status or return_mailing item is about (also in its payload): a case page finds its own
+    case_id: Mapped[str | None] = mapped_column(String(32))
 
-    __table_args__ = (Index("ix_county_event_point_kind", "point_id", "kind", "id"),)  # a point's last statement
+    __table_args__ = (
+        Index("ix_county_event_point_kind", "point_id", "kind", "id"),  # a point's last statement
+        Index("ix_county_event_case", "case_id", "id"),
+    )
 
 
 class TamperFlag(Base):

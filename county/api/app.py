@@ -35,6 +35,7 @@ class AppState:
         self.engine = engine
         self.sessions = session_factory(engine)
         self.push_slots = threading.BoundedSemaphore(settings.limits.max_concurrent_pushes)
+        self.push_turns = threading.BoundedSemaphore(settings.limits.working_pushes)
         self.write_gate = WriteGate.for_engine(engine)  # SQLite: batches queue for the file, not poll for it
         # no key, no endpoint: personal fields are never stored in clear; the data keys come from the database
         self.pii = pii_keys.attach(PiiBox.from_settings(settings), engine)

@@ -73,6 +73,12 @@ def _credential(core, authorization: str | None) -> None:
 
 
 def _push(core, authorization: str | None, raw: bytes) -> PushResult:
+    """At most ``Limits.working_pushes`` pushes worked on at once per process, the others waiting their turn."""
+    with core.push_turns:
+        return _push_now(core, authorization, raw)
+
+
+def _push_now(core, authorization: str | None, raw: bytes) -> PushResult:
     """Parse and seal before the transaction (no lock held), then apply the batch in it."""
     max_events = core.settings.limits.max_batch_events
     pause = core.write_gate.writer_first if core.write_gate is not None else None  # SQLite: the gate's holder first

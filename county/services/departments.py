@@ -66,6 +66,7 @@ def set_case_status(session: Session, case: Case, status: str, note: str, *, act
     event = CountyEvent(
         point_id=case.point_id,
         kind="case_status",
+        case_id=case.case_id,
         payload={**body, "changed_at": changed_at, "label": CASE_STATE_LABELS[new_state]},
         created_at=utcnow(),
     )

@@ -151,9 +151,8 @@ def _steps(session: Session, case: Case) -> list[Step]:
     steps = [Step(at, "代办点", COUNTER_STEPS[kind], "") for kind, at in counter if kind in COUNTER_STEPS]
     statuses = session.scalars(
         select(CountyEvent.payload).where(
-            CountyEvent.point_id == case.point_id,
+            CountyEvent.case_id == case.case_id,  # the case's own feed items, by their index
             CountyEvent.kind == "case_status",
-            CountyEvent.payload["case_id"].as_string() == case.case_id,
         )
     )
     steps += [Step(p.get("changed_at", ""), "县级部门", p.get("label", ""), p.get("note", "")) for p in statuses]

@@ -58,6 +58,7 @@ def record(
         CountyEvent(
             point_id=case.point_id,
             kind="return_mailing",
+            case_id=case.case_id,
             payload={
                 "mailing_id": mailing.mailing_id,
                 "case_id": case.case_id,

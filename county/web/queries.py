@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from county.models import (
@@ -167,41 +167,107 @@ class CaseQuery:
         return {names.get(key, key): value for key, value in vars(self).items() if value}
 
 
-def case_query(scope: Scope, query: CaseQuery) -> Select:
-    """The scoped search as a query of (Case, point code); dates are compared as the ISO strings they are."""
-    found = scope.cases().add_columns(Point.code).join(Point, Point.id == Case.point_id)
+def case_filters(scope: Scope, query: CaseQuery, db: Session | None = None) -> list[ColumnElement[bool]]:
+    """The scope and the search as conditions on the case table alone (a point code becomes its point's id), so
+    the count needs no join; dates are compared as the ISO strings they are. With ``db``, a township's points
+    are read first and named (``Scope.case_filter_named``)."""
+    found = [scope.case_filter() if db is None else scope.case_filter_named(db)]
     receipt = query.receipt.strip().replace("%", "").replace("_", "")
     if receipt:
-        found = found.where(Case.receipt_no.like(receipt + "%"))
+        found.append(Case.receipt_no.like(receipt + "%"))
         if len(receipt) >= 4 and receipt[:4].isdigit():  # a receipt number starts with its point's code
-            found = found.where(Point.code == receipt[:4])
+            found.append(Case.point_id.in_(select(Point.id).where(Point.code == receipt[:4])))
     if query.state:
-        found = found.where(Case.state == query.state)
+        found.append(Case.state == query.state)
     if query.point.strip():
-        found = found.where(Point.code == query.point.strip())
+        found.append(Case.point_id.in_(select(Point.id).where(Point.code == query.point.strip())))
     if query.item.strip():
-        found = found.where(Case.item_code == query.item.strip().upper())
+        found.append(Case.item_code == query.item.strip().upper())
     if query.mode:
-        found = found.where(Case.mode == query.mode)
+        found.append(Case.mode == query.mode)
     if query.date_from:
-        found = found.where(Case.business_date >= query.date_from)
+        found.append(Case.business_date >= query.date_from)
     if query.date_to:
-        found = found.where(Case.business_date <= query.date_to)
-    return found.order_by(Case.business_date.desc(), Case.receipt_no.desc())
+        found.append(Case.business_date <= query.date_to)
+    return found
 
 
-def search_cases(db: Session, scope: Scope, query: CaseQuery, *, page: int = 1) -> tuple[list[tuple[Case, str]], int]:
-    """One page of the case list, newest first, and how many cases match — counted up to COUNT_CAP (a count
-    of a million rows would cost more than the page itself); pages end at the cap too."""
-    found = case_query(scope, query)
-    total = db.scalar(select(func.count()).select_from(found.order_by(None).limit(COUNT_CAP + 1).subquery())) or 0
-    page = min(page, max_page())
-    rows = db.execute(found.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return [(case, code) for case, code in rows], total
+def case_query(scope: Scope, query: CaseQuery, db: Session | None = None) -> Select:
+    """The scoped search as a query of (Case, point code), newest first."""
+    return (
+        select(Case, Point.code)
+        .join(Point, Point.id == Case.point_id)
+        .where(*case_filters(scope, query, db))
+        .order_by(Case.business_date.desc(), Case.receipt_no.desc())
+    )
 
 
-def max_page() -> int:
-    return -(-COUNT_CAP // PAGE_SIZE)
+@dataclass(frozen=True)
+class CasePage:
+    """One page of the case list: its rows, the capped count, and where the pages either side begin."""
+
+    rows: list[tuple[Case, str]]
+    total: int  # counted up to COUNT_CAP + 1: more than COUNT_CAP reads as "more than"
+    newer: str | None  # the ``before`` key of the page of newer cases, if there is one
+    older: str | None  # the ``after`` key of the page of older cases, if there is one
+
+
+def page_key(case: Case) -> str:
+    """A case's place in the list (newest first): its business date and receipt number, which is unique in the
+    county (a receipt number starts with its point's code and is unique at the point)."""
+    return f"{case.business_date}.{case.receipt_no}"
+
+
+def parse_key(text: str) -> tuple[str, str] | None:
+    """``page_key`` read back, or None when it is not one (a hand-edited address shows the first page)."""
+    day, _, receipt = text.partition(".")
+    if len(day) != 10 or not receipt or len(receipt) > 24 or not receipt.replace("-", "").isdigit():
+        return None
+    try:
+        return date.fromisoformat(day).isoformat(), receipt
+    except ValueError:
+        return None
+
+
+def search_cases(db: Session, scope: Scope, query: CaseQuery, *, after: str = "", before: str = "") -> CasePage:
+    """One page of the case list, newest first, by keyset: ``after`` a key the page of older cases, ``before`` a
+    key the page of newer ones (neither: the newest). A page is found through the index of the list's order
+    from its key, so a deep page costs what the first does, and a case recorded while someone pages on neither
+    shifts nor repeats the rows of their next page. How many match is counted up to COUNT_CAP only (a count of
+    a million rows would cost more than the page)."""
+    filters = case_filters(scope, query, db)
+    found = select(Case, Point.code).join(Point, Point.id == Case.point_id).where(*filters)
+    found = found.order_by(Case.business_date.desc(), Case.receipt_no.desc())
+    # counts a constant, not a column: SQLite then reads the filter's index alone, no case row (PostgreSQL does so anyway)
+    matching = select(literal(1)).select_from(Case).where(*filters).limit(COUNT_CAP + 1).subquery()
+    total = db.scalar(select(func.count()).select_from(matching)) or 0
+    order = tuple_(Case.business_date, Case.receipt_no)
+    newer_key, older_key = parse_key(before), parse_key(after)
+    if newer_key is not None:  # walk up from the key, oldest first, and show them newest first
+        rows = db.execute(
+            found.where(order > tuple_(*newer_key))
+            .order_by(None)
+            .order_by(Case.business_date, Case.receipt_no)
+            .limit(PAGE_SIZE + 1)
+        ).all()
+        more_newer, more_older = len(rows) > PAGE_SIZE, True
+        rows = rows[:PAGE_SIZE][::-1]
+        if not more_newer:  # fewer than a page above the key: that is the first page, shown whole
+            newer_key = None
+    if newer_key is None:
+        if older_key is not None:
+            found = found.where(order < tuple_(*older_key))
+        rows = db.execute(found.limit(PAGE_SIZE + 1)).all()
+        more_newer, more_older = older_key is not None, len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+    if not rows:  # a key past either end (the cases around it went): nothing either side but the first page
+        return CasePage([], total, None, None)
+    return CasePage(
+        [(case, code) for case, code in rows],
+        total,
+        page_key(rows[0][0]) if more_newer else None,
+        page_key(rows[-1][0]) if more_older else None,
+    )
 
 
 def case_rows(db: Session, case: Case) -> list[LedgerEvent]:
@@ -223,10 +289,9 @@ def case_events(db: Session, case: Case, rows: list[LedgerEvent] | None = None) 
     ]
     statuses = db.scalars(
         select(CountyEvent)
-        .where(
-            CountyEvent.point_id == case.point_id,
+        .where(  # the case's own feed items, by their index (not every item of its point)
+            CountyEvent.case_id == case.case_id,
             CountyEvent.kind.in_(("case_status", "return_mailing")),
-            CountyEvent.payload["case_id"].as_string() == case.case_id,
         )
         .order_by(CountyEvent.id)
     )

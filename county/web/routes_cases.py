@@ -85,21 +85,22 @@ def case_search(
     mode: Short = "",
     since: Short = "",
     until: Short = "",
-    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+    after: Annotated[str, Query(max_length=40)] = "",
+    before: Annotated[str, Query(max_length=40)] = "",
 ):
     query = case_query(receipt, state, point, item, mode, since, until)
-    page_no = min(page_no, queries.max_page())
     with reading(request) as db:
-        rows, total = queries.search_cases(db, who.scope, query, page=page_no)
+        found = queries.search_cases(db, who.scope, query, after=after, before=before)
     context = dict(
-        rows=rows,
-        total=total,
+        rows=found.rows,
+        total=found.total,
+        newer=found.newer,
+        older=found.older,
         items=_item_names(),
         labels=CASE_STATE_LABELS,
         modes=SERVICE_MODE_LABELS,
         query=query,
         params=query.as_params(),
-        page_no=page_no,
         page_size=queries.PAGE_SIZE,
         cap=queries.COUNT_CAP,
     )

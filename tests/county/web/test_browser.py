@@ -186,6 +186,27 @@ def test_a_township_clerk_finds_a_case_by_receipt_number(console, site, page):
     look(page, "points-township")
 
 
+def test_the_bureau_pages_through_a_case_list_longer_than_its_count(console, site, page, monkeypatch):
+    """Two cases a page, counted to three: the capped count's wording, then 下一页 and 上一页 in a real browser."""
+    from county.web import queries
+
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    sign_in(page, site, "bureau.clerk")
+    page.wait_for_url("**/console/")
+    page.click("nav >> text=办件查询")
+    page.wait_for_selector("text=超过 3 件，从最新的列起")
+    first = page.inner_text("#case-results tbody")
+    page.click("#page-older")
+    page.wait_for_selector("#page-newer")
+    look(page, "cases-paged")
+    second = page.inner_text("#case-results tbody")
+    assert not {line for line in first.splitlines()} & {line for line in second.splitlines()}
+    page.click("#page-newer")
+    page.wait_for_selector("#page-older")
+    assert page.inner_text("#case-results tbody") == first
+
+
 def test_the_bureau_enters_2027_chooses_a_townships_items_and_a_department_approves_its_guide(console, site, page):
     sign_in(page, site, "bureau.admin")
     page.wait_for_url("**/console/totp")

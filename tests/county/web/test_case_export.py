@@ -3,6 +3,7 @@ township B's cases), masked for roles without need, and audited. SQLite and Post
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -72,3 +73,35 @@ def test_finance_gets_masked_and_the_department_its_own_cases_in_full(console):
     department = _sheet(_signed(console, "department").get("/console/cases/export"))
     assert {row[0] for row in department} == {console.a.approval["receipt_no"], console.b.approval["receipt_no"]}
     assert {row[12] for row in department} == {ID_NUMBER}
+
+
+def test_the_list_pages_by_its_links_and_says_more_than_past_its_count(console, monkeypatch):
+    """Four cases in the bureau's list, two a page, counted to three: "超过 3 件", and 下一页 / 上一页 links
+    that carry the search and walk every case once each way."""
+    from county.web import queries
+
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    client = _signed(console, "bureau.clerk")
+    html = client.get("/console/cases", params={"mode": "point"}).text
+    assert "超过 3 件，从最新的列起，可加条件缩小范围" in html and "每页 2 件" in html
+    assert 'id="page-newer"' not in html  # the first page has none newer
+
+    def receipts(text):
+        return re.findall(r'<a href="/console/cases/[0-9a-f]+">([0-9-]+)</a>', text)
+
+    def link(text, name):
+        found = re.search(rf'<a href="(/console/cases\?[^"]+)" id="{name}"', text)
+        return found and found.group(1).replace("&amp;", "&")
+
+    first = receipts(html)
+    older = link(html, "page-older")
+    assert "mode=point" in older and "after=" in older
+    second_html = client.get(older).text
+    second = receipts(second_html)
+    assert len(first) == len(second) == 2 and not set(first) & set(second)
+    assert link(second_html, "page-older") is None  # four cases: two pages
+    assert sorted(first + second, reverse=True) == first + second  # newest first throughout
+    back = client.get(link(second_html, "page-newer")).text
+    assert receipts(back) == first and link(back, "page-newer") is None
+    assert "共 2 件" in client.get("/console/cases", params={"item": "FL015"}).text  # below the cap: exact

@@ -1,5 +1,6 @@
-"""The case list at scale: newest first through its index, a capped count, pages ending at the cap, and a
-receipt prefix narrowed to its point — still exactly the rows the plain query returns."""
+"""The case list at scale: newest first through its index, pages by keyset (each case once, however many arrive
+while someone pages), a capped count, and a receipt prefix narrowed to its point — still exactly the rows the
+plain query returns."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from county.models import Case
@@ -70,24 +71,73 @@ def _expected(rows: list[dict], keep) -> list[str]:
 
 
 def _all_pages(db, scope, **filters) -> tuple[list[str], int]:
-    seen, total, page = [], 0, 1
+    """Every page, following each page's link to the older one, as the list's 下一页 does."""
+    seen, total, after = [], 0, ""
     while True:
-        rows, total = queries.search_cases(db, scope, queries.CaseQuery(**filters), page=page)
-        seen += [case.case_id for case, _code in rows]
-        if len(rows) < queries.PAGE_SIZE or page >= queries.max_page():
+        found = queries.search_cases(db, scope, queries.CaseQuery(**filters), after=after)
+        seen += [case.case_id for case, _code in found.rows]
+        total = found.total
+        assert len(found.rows) <= queries.PAGE_SIZE
+        if found.older is None:
             return seen, total
-        page += 1
+        assert len(found.rows) == queries.PAGE_SIZE  # only a full page has one after it
+        after = found.older
 
 
-def test_pages_walk_newest_first_and_stop_at_the_cap(county_engine, cases, monkeypatch):
+def _add_case(db, like: dict, n: int, day: date) -> tuple[str, str]:
+    """A new case at ``like``'s point, recorded on ``day`` (a counter's push arriving while someone pages)."""
+    receipt = format_receipt_no(like["code"], day, 2, n)
+    case_id = f"{n + 5000:032x}"
+    keep = {k: v for k, v in like.items() if k in Case.__table__.c}
+    db.add(Case(**{**keep, "case_id": case_id, "receipt_no": receipt, "business_date": day.isoformat()}))
+    db.commit()
+    return receipt, case_id
+
+
+def test_pages_walk_newest_first_past_the_capped_count(county_engine, cases, monkeypatch):
     monkeypatch.setattr(queries, "PAGE_SIZE", 7)
     monkeypatch.setattr(queries, "COUNT_CAP", 30)
     with Session(county_engine) as db:
         seen, total = _all_pages(db, Scope(StaffRole.BUREAU_CLERK))
         assert total == 31  # counted one past the cap: "more than 30"
-        assert seen == _expected(cases, lambda r: True)[:35]  # pages run to the one the cap falls in
-        beyond, _ = queries.search_cases(db, Scope(StaffRole.BUREAU_CLERK), queries.CaseQuery(), page=99)
-        assert [c.case_id for c, _ in beyond] == seen[28:35]  # a page past the cap shows the last one
+        assert seen == _expected(cases, lambda r: True)  # every case once, newest first, the cap no wall
+        first = queries.search_cases(db, Scope(StaffRole.BUREAU_CLERK), queries.CaseQuery())
+        assert first.newer is None and first.older == queries.page_key(first.rows[-1][0])
+
+
+def test_next_and_previous_pages_show_each_case_once_while_cases_arrive(county_engine, cases, monkeypatch):
+    monkeypatch.setattr(queries, "PAGE_SIZE", 8)
+    bureau, everything = Scope(StaffRole.BUREAU_CLERK), queries.CaseQuery()
+    newest_first = _expected(cases, lambda r: True)
+    with Session(county_engine) as db:
+        pages = [queries.search_cases(db, bureau, everything)]
+        arrived = []
+        for n in range(4):  # four pages on, a newer case arrives before each click on 下一页
+            arrived.append(_add_case(db, cases[n], n + 1, date(2026, 11, 20)))
+            pages.append(queries.search_cases(db, bureau, everything, after=pages[-1].older))
+        shown = [case.case_id for page in pages for case, _code in page.rows]
+        assert shown == newest_first[: 8 * 5]  # not shifted by the new ones: none twice, none skipped
+        back = queries.search_cases(db, bureau, everything, before=pages[-1].newer)  # 上一页
+        assert [c.case_id for c, _ in back.rows] == [c.case_id for c, _ in pages[-2].rows]
+        assert back.older == pages[-2].older and back.newer == pages[-2].newer
+        top = queries.search_cases(db, bureau, everything, before=pages[1].newer)  # back to the top
+        assert [c.case_id for c, _ in top.rows] == newest_first[:8]
+        assert top.newer is not None  # the four that arrived are newer still: a page above
+        newest = queries.search_cases(db, bureau, everything, before=top.newer)
+        arrived_newest_first = [case_id for _receipt, case_id in sorted(arrived, reverse=True)]  # all one day
+        assert [c.case_id for c, _ in newest.rows] == arrived_newest_first + newest_first[:4]  # the first page, whole
+        assert newest.newer is None
+
+
+def test_a_page_key_that_is_not_one_shows_the_first_page(county_engine, cases):
+    bureau = Scope(StaffRole.BUREAU_CLERK)
+    with Session(county_engine) as db:
+        first = queries.search_cases(db, bureau, queries.CaseQuery())
+        for bad in ("", "2026-13-01.0001", "nonsense", "2026-11-01.", "2026-11-01.x' OR 1=1"):
+            again = queries.search_cases(db, bureau, queries.CaseQuery(), after=bad)
+            assert [c.case_id for c, _ in again.rows] == [c.case_id for c, _ in first.rows], bad
+        past = queries.search_cases(db, bureau, queries.CaseQuery(), after="2000-01-01.0001")
+        assert past.rows == [] and past.older is None and past.newer is None
 
 
 @pytest.mark.parametrize(
@@ -125,4 +175,16 @@ def test_the_bureau_list_reads_the_date_index_on_sqlite(county_engine, cases):
     sql = str(query.limit(50).compile(county_engine, compile_kwargs={"literal_binds": True}))
     with county_engine.connect() as conn:
         plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "ix_case_date_receipt" in plan and "TEMP B-TREE" not in plan
+
+
+@pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
+def test_a_townships_list_walks_the_date_index_on_sqlite(county_engine, cases):
+    """Not the township's cases read by point and all sorted: the list's index, newest first, points checked in it."""
+    township = Scope(StaffRole.TOWNSHIP, township_id=cases[0]["township_id"])
+    with Session(county_engine) as db:
+        filters = queries.case_filters(township, queries.CaseQuery(), db)
+        query = select(Case.case_id).where(*filters).order_by(Case.business_date.desc(), Case.receipt_no.desc())
+        sql = str(query.limit(50).compile(county_engine, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row[-1]) for row in db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
     assert "ix_case_date_receipt" in plan and "TEMP B-TREE" not in plan
