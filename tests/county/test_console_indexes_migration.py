@@ -19,7 +19,7 @@ ROWS = [
 
 
 def test_the_migration_fills_the_case_of_existing_feed_items(county_engine):
-    command.downgrade(alembic_config(county_engine), "0025_statements")
+    command.downgrade(alembic_config(county_engine), "0028_settlement_release")
     with county_engine.begin() as conn:
         for kind, payload in ROWS:
             conn.execute(

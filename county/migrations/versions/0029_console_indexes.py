@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0029_console_indexes'
-down_revision = '0025_statements'
+down_revision = '0028_settlement_release'
 branch_labels = None
 depends_on = None
 
