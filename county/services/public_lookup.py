@@ -115,7 +115,13 @@ def _item_names() -> dict[str, str]:
     return {item.code: item.name for item in load_catalogue().items}
 
 
-def case_status(found: Found) -> CaseStatus:
+def case_status(session: Session, receipt_no: str) -> CaseStatus:
+    """The case of a verified receipt number as the public page shows it (no throttle: for the county's own use
+    and tests); NOT_FOUND, in the same words as a wrong code, when the county has none."""
+    return _status_of(public_lookup_read.read_case(session.connection(), receipt_no, "", "", utcnow()))
+
+
+def _status_of(found: Found) -> CaseStatus:
     """The public view of a case read by ``public_lookup_read.read_case``; NOT_FOUND (same words as a wrong
     code) when the county has none."""
     if found.case is None:
@@ -171,4 +177,4 @@ def look_up(reading, writing, settings: Settings, receipt_text: str, code_text: 
             record_failure(session, receipt_no, client, limits)
             session.commit()
         raise CountyError(Refusal.NOT_FOUND, "wrong_code", WRONG)
-    return case_status(found)
+    return _status_of(found)
