@@ -17,6 +17,8 @@ processes per core) with the database's keys. Each of ``--repeat`` rounds, in al
   asking ``/ssb/q`` with valid receipt numbers and check codes;
 - **baselines, no ingest**: the console readers alone, and the lookup clients alone.
 
+``--lookups-only`` keeps, per round, the ingest with lookups and the lookups alone (issue 17's figures).
+
 After each ingest the counters it enrolled are removed again (their points, devices, events, cases), so every
 round sees the same million cases. Reported per round and as the median of rounds: ingest events/s with and
 without load (and the ratio), the p95 of each page, lookups per second and their p95, and the first-visit
@@ -125,7 +127,7 @@ def one_database(kind: str, args) -> dict[str, Any]:
         for index in range(args.repeat):
             tokens = staff_tokens(engine, township)
             order = ["alone", "console", "lookups"]
-            order = order[index % 3 :] + order[: index % 3]
+            order = ["lookups"] if args.lookups_only else order[index % 3 :] + order[: index % 3]
             round_out: dict[str, Any] = {"order": order}
             for mode in order:
                 prepared = _ingest(server, engine, generated, drafts)
@@ -149,11 +151,12 @@ def one_database(kind: str, args) -> dict[str, Any]:
                 else:
                     round_out["ingest_alone"] = _timed_ingest(server, prepared)
                 drop_enrolled(engine, generated.points)
-            load = ConsoleReaders(server.port, tokens, aims, args.readers, args.interval)
-            load.start()
-            time.sleep(args.baseline_seconds)
-            load.stop()
-            round_out["console_alone"] = load.report()
+            if not args.lookups_only:
+                load = ConsoleReaders(server.port, tokens, aims, args.readers, args.interval)
+                load.start()
+                time.sleep(args.baseline_seconds)
+                load.stop()
+                round_out["console_alone"] = load.report()
             round_out["lookups_alone"] = lookups(
                 server.port,
                 aims.lookups,
@@ -177,6 +180,14 @@ def one_database(kind: str, args) -> dict[str, Any]:
 
 
 def _brief(r: dict[str, Any]) -> dict[str, Any]:
+    if "ingest_alone" not in r:  # --lookups-only
+        return {
+            "ingest_lookups": round(r["ingest_lookups"]["events_per_s"]),
+            "lookups_per_s": round(r["lookups_under_ingest"]["per_s"]),
+            "lookup_p95": r["lookups_under_ingest"]["p95_ms"],
+            "lookups_alone_per_s": round(r["lookups_alone"]["per_s"]),
+            "lookup_alone_p95": r["lookups_alone"]["p95_ms"],
+        }
     return {
         "ingest_alone": round(r["ingest_alone"]["events_per_s"]),
         "ingest_console": round(r["ingest_console"]["events_per_s"]),
@@ -195,6 +206,8 @@ def _brief(r: dict[str, Any]) -> dict[str, Any]:
 def _medians(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     briefs = [_brief(r) for r in rounds]
     out = {key: statistics.median(b[key] for b in briefs if b[key] is not None) for key in briefs[0]}
+    if "ingest_alone" not in briefs[0]:  # --lookups-only
+        return out
     out["ingest_console_ratio"] = statistics.median(b["ingest_console"] / b["ingest_alone"] for b in briefs)
     out["ingest_lookups_ratio"] = statistics.median(b["ingest_lookups"] / b["ingest_alone"] for b in briefs)
     for role in ("bureau_clerk", "township"):
@@ -215,6 +228,9 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between one reader's requests")
     parser.add_argument("--lookup-processes", type=int, default=2)
     parser.add_argument("--lookup-threads", type=int, default=8)
+    parser.add_argument(
+        "--lookups-only", action="store_true", help="per round only ingest with lookups, then lookups alone"
+    )
     parser.add_argument("--baseline-seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=WORKERS, help="endpoint processes (default: two per core)")
     parser.add_argument("--seed", type=int, default=7)

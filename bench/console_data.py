@@ -388,6 +388,7 @@ def _event(pid, device, seq, event_id, kind, at, body, box=None, pii=None, salt=
         received_at=RECEIVED,
         month=at[:7],
         body=orjson.dumps(body).decode(),
+        case_id=body.get("case_id"),  # as ingest fills it (migration 0013): the lookup reads a case's events by it
         pii=None,
         pii_sealed=box.seal(pii, event_id) if box else None,
         id_lookup=box.lookup_of(pii) if box else None,

@@ -28,7 +28,8 @@ from county.services import admin, enrolment
 from county.services.pii import new_key
 from sync.wire import EnrolRequest
 
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")  # a bench's own database
+# a bench database of its own when several benches share one server (BENCH_PG_URL)
+PG_URL = os.environ.get("BENCH_PG_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ROOT = Path(__file__).resolve().parent.parent
 TOWNSHIPS = [
     "浮梁镇",

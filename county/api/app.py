@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -39,7 +39,8 @@ class AppState:
         self.write_gate = WriteGate.for_engine(engine)  # SQLite: batches queue for the file, not poll for it
         # no key, no endpoint: personal fields are never stored in clear; the data keys come from the database
         self.pii = pii_keys.attach(PiiBox.from_settings(settings), engine)
-        self.readers = session_factory(engine.execution_options(sqlite_deferred=True))
+        self.read_engine = engine.execution_options(sqlite_deferred=True)
+        self.readers = session_factory(self.read_engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -54,6 +55,13 @@ class AppState:
                 raise
             finally:
                 session.close()
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A read of single statements outside the write gate, without the ORM: the public lookup's one
+        statement (county/services/public_lookup_read.py)."""
+        with self.read_engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
@@ -111,6 +119,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         )
         return JSONResponse(error.body(), status_code=409, headers={"Retry-After": str(error.retry_after)})
 
+    from county.web import install_first
+
+    install_first(app)  # the 专区 status lookup before the other routes (county/web/__init__.py)
     from county.api.evidence import router as evidence_router
     from county.api.exchange import router as exchange_router
     from county.api.exchange import webhooks as exchange_webhooks

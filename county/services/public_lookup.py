@@ -12,14 +12,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from county.config import Limits, Settings
 from county.errors import CountyError, Refusal
-from county.models import Case, CountyEvent, LedgerEvent, LookupFailure, Point, ReturnMailing, Township
+from county.models import LookupFailure
+from county.services import public_lookup_read
 from county.services.common import utcnow
+from county.services.public_lookup_read import Found
 from sync.ledger.catalogue import load_catalogue
 from sync.ledger.check_code import normalize_code, verify_check_code
 from sync.ledger.kinds import CASE_STATE_LABELS, CaseState
@@ -83,15 +86,11 @@ def _too_many(limits: Limits, message: str) -> CountyError:
     return CountyError(Refusal.TOO_MANY, "rate_limited", message, retry_after=limits.lookup_window_seconds)
 
 
-def check_throttle(session: Session, receipt_no: str, client: str, limits: Limits) -> None:
-    """Refuse (TOO_MANY) before the code is looked at, if this address or this receipt failed too often lately."""
-    start = utcnow() - timedelta(seconds=limits.lookup_window_seconds)
-    failures = select(func.count()).select_from(LookupFailure).where(LookupFailure.at >= start)
-    if session.scalar(failures.where(LookupFailure.client == client[:64])) >= limits.lookup_failures_per_address:
+def _throttle(found: Found, limits: Limits) -> None:
+    """Refuse (TOO_MANY) before anything is shown, if this address or this receipt failed too often lately."""
+    if found.by_address >= limits.lookup_failures_per_address:
         raise _too_many(limits, "这个网络上查询码输错的次数太多，请 15 分钟后再试。")
-    if session.scalar(failures.where(LookupFailure.receipt_key == _receipt_key(receipt_no))) >= (
-        limits.lookup_failures_per_receipt
-    ):
+    if found.by_receipt >= limits.lookup_failures_per_receipt:
         raise _too_many(limits, "这张回执的查询码已输错多次，请 15 分钟后再试，或拨打回执上的服务电话查询。")
 
 
@@ -111,76 +110,71 @@ def code_is_right(settings: Settings, receipt_no: str, code: str) -> bool:
     return verify_check_code(receipt_no, code, bytes.fromhex(key))
 
 
+@lru_cache(maxsize=1)
+def _item_names() -> dict[str, str]:
+    return {item.code: item.name for item in load_catalogue().items}
+
+
 def case_status(session: Session, receipt_no: str) -> CaseStatus:
-    """The case of a verified receipt number; NOT_FOUND (same words as a wrong code) when the county has none."""
-    found = session.execute(
-        select(Case, Point.name, Township.name)
-        .join(Point, Point.id == Case.point_id)
-        .join(Township, Township.id == Point.township_id)
-        .where(Point.code == receipt_no[:4], Case.receipt_no == receipt_no)
-    ).first()
-    if found is None:
+    """The case of a verified receipt number as the public page shows it (no throttle: for the county's own use
+    and tests); NOT_FOUND, in the same words as a wrong code, when the county has none."""
+    return _status_of(public_lookup_read.read_case(session.connection(), receipt_no, "", "", utcnow()))
+
+
+def _status_of(found: Found) -> CaseStatus:
+    """The public view of a case read by ``public_lookup_read.read_case``; NOT_FOUND (same words as a wrong
+    code) when the county has none."""
+    if found.case is None:
         raise CountyError(Refusal.NOT_FOUND, "no_case", WRONG)
-    case, point_name, township = found
-    item = next((i for i in load_catalogue().items if i.code == case.item_code), None)
-    returned = session.scalars(select(ReturnMailing).where(ReturnMailing.case_id == case.case_id)).all()
-    state_label = CASE_STATE_LABELS[CaseState(case.state)]
-    if any(mailing.handed_at for mailing in returned):
+    receipt_no, item_code, state, business_date, completed_at, point_name, township = found.case
+    state_label = CASE_STATE_LABELS[CaseState(state)]
+    if any(handed for _mailed, _arrived, handed, _contents in found.mailings):
         state_label += "，已交群众"
+    steps = [Step(at, "代办点", COUNTER_STEPS[kind], "") for kind, at in found.counter if kind in COUNTER_STEPS]
+    steps += [Step(at, "县级部门", label, note) for at, label, note in found.statuses]
     return CaseStatus(
-        receipt_no=case.receipt_no,
-        item_code=case.item_code,
-        item_name=item.name if item else case.item_code,
+        receipt_no=receipt_no,
+        item_code=item_code,
+        item_name=_item_names().get(item_code, item_code),
         point_name=point_name,
         township=township,
         state_label=state_label,
-        business_date=case.business_date,
-        completed_at=case.completed_at,
-        steps=tuple(sorted(_steps(session, case) + _return_steps(returned), key=lambda step: step.at)),
+        business_date=business_date,
+        completed_at=completed_at,
+        steps=tuple(sorted(steps + _return_steps(found.mailings), key=lambda step: step.at)),
     )
-
-
-def _steps(session: Session, case: Case) -> list[Step]:
-    counter = session.execute(
-        select(LedgerEvent.type, LedgerEvent.occurred_at).where(
-            LedgerEvent.device_id == case.device_id,
-            LedgerEvent.status == "accepted",
-            LedgerEvent.case_id == case.case_id,  # indexed (migration 0013)
-        )
-    )
-    steps = [Step(at, "代办点", COUNTER_STEPS[kind], "") for kind, at in counter if kind in COUNTER_STEPS]
-    statuses = session.scalars(
-        select(CountyEvent.payload).where(
-            CountyEvent.case_id == case.case_id,  # the case's own feed items, by their index
-            CountyEvent.kind == "case_status",
-        )
-    )
-    steps += [Step(p.get("changed_at", ""), "县级部门", p.get("label", ""), p.get("note", "")) for p in statuses]
-    return steps
 
 
 def _return_steps(returned) -> list[Step]:
     """部门回寄 on its way back: mailed by the department, at the point, handed over (never who took it)."""
     steps = []
-    for mailing in returned:
-        steps.append(Step(mailing.mailed_at, "县级部门", "部门已寄回", mailing.contents))
-        if mailing.arrived_at:
-            steps.append(Step(mailing.arrived_at, "代办点", "已到代办点", mailing.contents))
-        if mailing.handed_at:
-            steps.append(Step(mailing.handed_at, "代办点", "已交群众", mailing.contents))
+    for mailed, arrived, handed, contents in returned:
+        steps.append(Step(mailed, "县级部门", "部门已寄回", contents))
+        if arrived:
+            steps.append(Step(arrived, "代办点", "已到代办点", contents))
+        if handed:
+            steps.append(Step(handed, "代办点", "已交群众", contents))
     return steps
 
 
 def look_up(reading, writing, settings: Settings, receipt_text: str, code_text: str, client: str) -> CaseStatus:
-    """One lookup: read the query, the throttle, the code, then the case. ``reading`` and ``writing`` open a
-    read session and a write (gated) session; only a wrong code writes, in its own transaction."""
+    """One lookup: read the query and check the code (no database), then one read for the throttle and, with a
+    right code, the case. ``reading`` opens a read connection (outside the write gate), ``writing`` a gated
+    write session; only a wrong code writes, in its own transaction. A throttled address or receipt is refused
+    whether the code is right or not, and a refused attempt is not counted again."""
     receipt_no, code = read_query(receipt_text, code_text)
-    with reading() as session:
-        check_throttle(session, receipt_no, client, settings.limits)
-    if not code_is_right(settings, receipt_no, code):
+    right = code_is_right(settings, receipt_no, code)
+    limits, address, key = settings.limits, client[:64], _receipt_key(receipt_no)
+    start = utcnow() - timedelta(seconds=limits.lookup_window_seconds)
+    with reading() as conn:
+        if right:
+            found = public_lookup_read.read_case(conn, receipt_no, address, key, start)
+        else:
+            found = public_lookup_read.throttle_counts(conn, address, key, start)
+    _throttle(found, limits)
+    if not right:
         with writing() as session:
-            record_failure(session, receipt_no, client, settings.limits)
+            record_failure(session, receipt_no, client, limits)
             session.commit()
         raise CountyError(Refusal.NOT_FOUND, "wrong_code", WRONG)
-    with reading() as session:
-        return case_status(session, receipt_no)
+    return _status_of(found)

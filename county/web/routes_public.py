@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -14,16 +15,11 @@ from county.api.errors import status_of
 from county.errors import CountyError
 from county.services import public_lookup
 from county.web.deps import client_ip
-from county.web.render import TEMPLATES
+from county.web.render import HERE, TEMPLATES
 
 router = APIRouter(prefix="/ssb")
 TEXT_COOKIE = "ssb_text"
 TEXT_COOKIE_DAYS = 365
-# Everything comes from the app itself and nothing runs: no script at all on a 专区 page.
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
 
 
 def _large(request: Request) -> bool:
@@ -37,13 +33,49 @@ def _render(request: Request, name: str, http_status: int = 200, **context) -> R
 
 
 def _cached(request: Request, response: Response) -> Response:
-    """A found case: private, revalidated every time (statuses change), a 304 when nothing did."""
+    """A rendered private page (a consultation read back): revalidated every time, a 304 when unchanged."""
     tag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
     headers = {"ETag": tag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
     if tag in [part.strip() for part in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)
     return response
+
+
+# Found cases' pages, rendered once per case version: the ETag is a digest of everything the page is made
+# of (the case's public status, the 大字 setting, the address it was asked at, the templates), so a
+# conditional GET (If-None-Match) is answered 304 without rendering, and a repeat of the same version is
+# served from here. Per process, the newest PAGE_CACHE_SIZE pages (a few KB each).
+PAGE_CACHE_SIZE = 2048
+_PAGES: OrderedDict[str, bytes] = OrderedDict()
+_TEMPLATE_STAMP = hashlib.sha256(
+    b"".join(path.read_bytes() for path in sorted((HERE / "templates" / "public").glob("*.html")))
+).hexdigest()
+
+
+def etag_of(status: public_lookup.CaseStatus, large: bool, here: str) -> str:
+    """The strong ETag of a found case's page: it changes when anything the page shows changes."""
+    digest = hashlib.sha256(repr((_TEMPLATE_STAMP, status, large, here)).encode("utf-8")).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def _case_page(request: Request, status: public_lookup.CaseStatus) -> Response:
+    """A found case: private, revalidated every time (statuses change), a 304 when nothing did."""
+    large, here = _large(request), request.url.path + "?" + request.url.query
+    tag = etag_of(status, large, here)
+    headers = {"ETag": tag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
+    if tag in [part.strip() for part in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    body = _PAGES.get(tag)
+    if body is None:
+        context = {"request": request, "large": large, "here": here, "status": status}
+        body = TEMPLATES.get_template("public/lookup.html").render(context).encode("utf-8")
+        _PAGES[tag] = body
+        if len(_PAGES) > PAGE_CACHE_SIZE:
+            _PAGES.popitem(last=False)
+    else:
+        _PAGES.move_to_end(tag)
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
 
 @router.get("/q")
@@ -66,7 +98,7 @@ async def lookup(
 
     try:
         status = await run_in_threadpool(
-            public_lookup.look_up, core.read_session, writing, core.settings, r, c, client_ip(request)
+            public_lookup.look_up, core.read_connection, writing, core.settings, r, c, client_ip(request)
         )
     except CountyError as exc:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
@@ -74,7 +106,7 @@ async def lookup(
         response = _render(request, "public/lookup.html", status_of(exc), r=r, message=exc.message, here="/ssb/q")
         response.headers.update(headers)
         return response
-    return _cached(request, _render(request, "public/lookup.html", status=status))
+    return _case_page(request, status)
 
 
 @router.get("/text")

@@ -112,3 +112,80 @@ def test_the_large_text_switch_stays_set_without_javascript(zq):
         assert client.get("/ssb/text", params={"next": "//evil.example/x"}).headers["location"] == "/ssb/q"
         client.get("/ssb/text", params={"size": "normal", "next": "/ssb/q"})
         assert 'class="large"' not in client.get("/ssb/q").text
+
+
+def _other_worker(zq, county_engine, address: str) -> TestClient:
+    """Another endpoint process on the same database (`serve` runs several), asked from ``address``."""
+    from county.api.app import create_app
+
+    app = create_app(zq.app.state.core.settings, county_engine)
+    return TestClient(app, base_url="http://testserver", follow_redirects=False, client=(address, 40000))
+
+
+def test_every_worker_gives_the_same_etag_and_answers_304_without_the_page(zq, county_engine):
+    from county.web import routes_public
+
+    with _client(zq) as first, _other_worker(zq, county_engine, "10.0.0.7") as second:
+        page = first.get(_path(zq.qr_url))
+        tag = page.headers["etag"]
+        routes_public._PAGES.clear()  # nothing rendered kept: the 304 is decided from the case alone
+        again = second.get(_path(zq.qr_url), headers={"If-None-Match": f'"other", {tag}'})
+        fresh = second.get(_path(zq.qr_url))
+        second.cookies.set("ssb_text", "large")
+        large = second.get(_path(zq.qr_url))
+    assert page.status_code == 200 and tag.startswith('"') and not tag.startswith("W/")
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    assert again.headers["cache-control"] == "private, no-cache" and again.headers["vary"] == "Cookie"
+    assert fresh.status_code == 200 and fresh.headers["etag"] == tag and fresh.content == page.content
+    assert large.headers["etag"] != tag and '<html lang="zh-CN" class="large">' in large.text
+
+
+def test_the_etag_changes_when_the_point_hands_over_a_return_mailing(zq):
+    from county.models import Case, ReturnMailing
+    from county.services import departments
+    from county.services.common import utcnow
+
+    with _client(zq) as client:
+        tag = client.get(_path(zq.qr_url)).headers["etag"]
+        with zq.county.session() as db:
+            case = db.get(Case, zq.site.approval["case_id"])
+            departments.set_case_status(db, case, "completed", "", actor="t")
+            db.commit()
+        done = client.get(_path(zq.qr_url), headers={"If-None-Match": tag})
+        with zq.county.session() as db:
+            db.add(
+                ReturnMailing(
+                    mailing_id="m" * 32,
+                    case_id=zq.site.approval["case_id"],
+                    point_id=case.point_id,
+                    unit_code="U1",
+                    tracking_no="SF1",
+                    contents="营业执照正本",
+                    mailed_at="2026-12-01T10:00:00.000+08:00",
+                    actor="t",
+                    created_at=utcnow(),
+                )
+            )
+            db.commit()
+        mailed = client.get(_path(zq.qr_url), headers={"If-None-Match": done.headers["etag"]})
+    assert done.status_code == 200 and done.headers["etag"] != tag and 'id="state">已办结<' in done.text
+    assert mailed.status_code == 200 and mailed.headers["etag"] != done.headers["etag"]
+    assert "部门已寄回" in mailed.text and "营业执照正本" in mailed.text
+
+
+def test_wrong_codes_from_several_addresses_throttle_the_receipt_on_every_worker(zq, county_engine):
+    from county.models import LookupFailure
+
+    receipt = zq.site.approval["receipt_no"]
+    wrong = {"r": receipt, "c": _flip(zq.code)}
+    with _client(zq) as first, _other_worker(zq, county_engine, "10.0.0.8") as second:
+        answers = [client.get("/ssb/q", params=wrong).status_code for client in (first, second, first)]
+        refused = [client.get("/ssb/q", params={"r": receipt, "c": zq.code}) for client in (first, second)]
+        with zq.county.session() as db:
+            counted = db.query(LookupFailure).count()
+    assert answers == [404] * LIMITS.lookup_failures_per_receipt
+    for response in refused:  # the right code too, from either address, in either process
+        assert response.status_code == 429 and "输错多次" in response.text
+        assert "瑶里村小卖部" not in response.text and NOTE not in response.text
+        assert response.headers["cache-control"] == "no-store" and "etag" not in response.headers
+    assert counted == LIMITS.lookup_failures_per_receipt  # a refused try is not counted again
