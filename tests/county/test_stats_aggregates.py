@@ -310,3 +310,24 @@ def test_a_new_working_day_table_recounts_the_time_to_banjie(county_engine):
         after = _stored(session)
         assert after[3] == _expected(session)[3]
         assert after[3] != before[3]  # some approvals spanned October's working days
+
+
+def test_the_migration_fills_the_township_table_from_the_point_rows(county_engine):
+    """0030_stats_township on a county that already has cases: the (month, township) rows are summed from the
+    (month, point) rows once, then kept by the triggers; its downgrade removes both."""
+    from alembic import command
+
+    from county.db import alembic_config, upgrade
+
+    command.downgrade(alembic_config(county_engine), "0029_console_indexes")
+    rng = random.Random(30)
+    with Session(county_engine) as session:
+        pids = _setup(session)
+        bulk.insert_rows(session, Case.__table__, _new_cases(rng, pids, 0, 80))
+        session.commit()
+    upgrade(county_engine)
+    with Session(county_engine) as session:
+        assert _stored(session) == _expected(session) and _stored(session)[4]
+        bulk.insert_rows(session, Case.__table__, _new_cases(rng, pids, 100, 20))
+        session.commit()
+        assert _stored(session) == _expected(session)
