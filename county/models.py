@@ -217,6 +217,19 @@ class StatsMonthPoint(Base):
     __table_args__ = (Index("ix_stats_month_point_point", "point_id", "month"),)  # a township's points
 
 
+class StatsMonthTownship(Base):
+    """统计汇总 by (month, township): StatsMonthPoint summed by township, kept by triggers on it; ``capped`` is the
+    sum of each point's month cut at the monthly cap."""
+
+    __tablename__ = "stats_month_township"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    capped: Mapped[int] = mapped_column(Integer, default=0)
+    mailings: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class StatsMonthItem(Base):
     """统计汇总 by (month, township, item, service mode): the same cases and points as StatsMonthPoint."""
 

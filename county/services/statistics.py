@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
-from county.models import Point, StatsMonthItem, StatsMonthPoint, Township
+from county.models import Point, StatsMonthItem, StatsMonthPoint, StatsMonthTownship, Township
 from county.services.scope import Scope
 from county.services.staff import StaffRole
 from sync.ledger.catalogue import CLASS_LABELS, load_catalogue
@@ -32,6 +32,7 @@ from sync.ledger.kinds import SERVICE_MODE_LABELS
 from sync.ledger.points import MONTHLY_CAP
 
 WINDOW_MONTHS = 12
+POINTS_SHOWN = 50  # the county-wide page lists this many points (most cases first); the export lists every one
 OUTSIDE_CATALOGUE = "目录外事项"
 FIGURE_LABELS = {
     "cases": "办件数",
@@ -80,6 +81,7 @@ class Table:
     rows: tuple[Row, ...]
     fixed: dict[str, Figure] = field(default_factory=dict)
     current: bool = False  # a snapshot of today (sync health), not figures of the period
+    of_all: int = 0  # the rows are the first of this many (the county's points on its page); the total is of all
     total: dict[str, Figure] = field(init=False)
 
     def caption(self, period: str) -> str:
@@ -131,7 +133,7 @@ class _Sums:
     for the item and mode tables and for a department, which sees only some items of a point."""
 
     def __init__(self, session: Session, scope: Scope, months: tuple[str, ...]):
-        self.session, self.scope = session, scope
+        self.session, self.scope, self.months = session, scope, months
         self.point_where = (StatsMonthPoint.month >= months[0], StatsMonthPoint.month <= months[-1])
         self.item_where = (StatsMonthItem.month >= months[0], StatsMonthItem.month <= months[-1])
         if scope.role is StaffRole.TOWNSHIP:
@@ -164,6 +166,35 @@ class _Sums:
         rows = connection.execute(q.where(*self.point_where).group_by(func.grouping_sets(p.month, p.point_id))).all()
         by_month = _columns([(m, *figures) for m, pid, *figures in rows if pid is None], 1, keep)
         return by_month, _columns([(pid, *figures) for m, pid, *figures in rows if m is None], 1, keep)
+
+    def by_month_and_township(self, keep: tuple[str, ...]) -> tuple[dict, dict]:
+        """County-wide: ({figure: {month: value}}, {figure: {township id: value}}) from the (month, township) rows
+        (stats_month_township: at most 12 × the townships), capped points included."""
+        t = StatsMonthTownship
+        where = (t.month >= self.months[0], t.month <= self.months[-1])
+        rows = self.session.connection().execute(
+            select(t.month, t.township_id, *(getattr(t, name) for name in keep)).where(*where)
+        )
+        by_month: dict[str, dict[str, int]] = {name: {} for name in keep}
+        by_town: dict[str, dict[str, int]] = {name: {} for name in keep}
+        for month, town, *figures in rows:
+            for name, value in zip(keep, figures, strict=True):
+                by_month[name][month] = by_month[name].get(month, 0) + value
+                by_town[name][str(town)] = by_town[name].get(str(town), 0) + value
+        return by_month, by_town
+
+    def by_point(self, keep: tuple[str, ...], limit: int | None = None) -> tuple[list[str], dict]:
+        """County-wide: (point ids, {figure: {point id: value}}) — every point with figures, or the ``limit``
+        points with the most cases (then by id): one grouping of the window's (month, point) rows."""
+        p = StatsMonthPoint
+        capped = case((p.points > MONTHLY_CAP, MONTHLY_CAP), else_=p.points)
+        measures = {"cases": p.cases, "points": p.points, "capped": capped, "mailings": p.mailings}
+        q = select(p.point_id, *(func.sum(measures[name]) for name in keep)).where(*self.point_where)
+        q = q.group_by(p.point_id)
+        if limit is not None:
+            q = q.order_by(func.sum(p.cases).desc(), p.point_id).limit(limit)
+        rows = self.session.connection().execute(q).all()
+        return [str(r[0]) for r in rows], _columns(rows, 1, keep)
 
     def by_item_table(self, *keys) -> dict[str, dict[tuple, int]]:
         i = StatsMonthItem
@@ -203,17 +234,24 @@ def quarter_label(quarter: str, months: tuple[str, ...]) -> str:
     return label if len(held) == 3 else f"{label}（仅{'、'.join(str(int(m[5:])) + '月' for m in held)}）"
 
 
-def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
+def dashboard(session: Session, scope: Scope, now: datetime, *, every_point: bool = False) -> Dashboard:
     """Every table of the page. Month and point come from one grouping each of the running aggregates (a row per
     point and month at most, never the cases), township from the points' figures, quarter from the months (a
     department's from its items' rows instead); item, category, class and mode from one (mode, item) grouping;
-    then the timeliness and sync-health tables."""
+    then the timeliness and sync-health tables. County-wide, month, quarter and township come from the (month,
+    township) rows, and the point table lists the POINTS_SHOWN points with the most cases unless
+    ``every_point`` (the Excel export) — building 20,000 rows on every page view cost more than the rest."""
     from county.services import stats_consult, stats_sync, stats_timeliness
 
     months = window(now)
     sums = _Sums(session, scope, months)
     listed: list[tuple[str, str]] = []
-    if scope.whole_points:
+    point_table = None
+    if scope.whole_points and scope.county_wide:
+        keep = ("cases", "points", "capped", "mailings") if scope.sees_mailings else ("cases", "points", "capped")
+        by_month, by_town = sums.by_month_and_township(keep)
+        point_table = _county_points(session, scope, sums, keep, every_point, by_month)
+    elif scope.whole_points:
         keep = ("cases", "points", "capped", "mailings") if scope.sees_mailings else ("cases", "points", "capped")
         own = (
             session.connection()
@@ -265,7 +303,9 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
         ),
         "township": Table("township", "按乡镇", "乡镇", columns, _rows(by_town, towns)),
     }
-    if scope.whole_points:
+    if point_table is not None:
+        tables["point"] = point_table
+    elif scope.whole_points:
         tables["point"] = Table("point", "按代办点", "代办点", columns, _rows(by_point, listed))
     tables |= {
         "item": Table("item", "按事项", "事项", both, _items(by_item)),
@@ -286,6 +326,27 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     if scope.whole_points:
         tables["sync"] = stats_sync.table(session, scope, now, towns)
     return Dashboard(months, tables)
+
+
+def _county_points(session: Session, scope: Scope, sums: _Sums, keep, every_point: bool, by_month) -> Table:
+    """The county's point table: every point in code order when asked or when there are few, else the
+    POINTS_SHOWN points with the most cases, with the county's total (the months' total) and how many there are."""
+    count = session.scalar(select(func.count()).select_from(Point).where(scope.point_filter())) or 0
+    if every_point or count <= POINTS_SHOWN:
+        _ids, by_point = sums.by_point(keep)
+        points = select(Point.id, Point.code, Point.name).where(scope.point_filter()).order_by(Point.code)
+        listed = [(str(i), f"{code} {name}") for i, code, name in session.connection().execute(points)]
+        return Table("point", "按代办点", "代办点", keep, _rows(by_point, listed))
+    ids, by_point = sums.by_point(keep, POINTS_SHOWN)
+    names = dict(
+        (str(i), f"{code} {name}")
+        for i, code, name in session.execute(
+            select(Point.id, Point.code, Point.name).where(Point.id.in_([int(i) for i in ids]))
+        )
+    )
+    total = {name: sum(values.values()) for name, values in by_month.items()}
+    rows = _rows(by_point, [(i, names.get(i, i)) for i in ids])
+    return Table("point", "按代办点", "代办点", keep, rows, fixed=total, of_all=count)
 
 
 def _rows(figures: dict[str, dict[str, int]], keys: list[tuple[str, str]]) -> tuple[Row, ...]:

@@ -13,7 +13,11 @@ Four tables hold what the page's figures sum (county/services/statistics.py, sta
 - ``stats_done_days`` (month, township, item, working days): approval cases completed that month (China date),
   by their working days from signing to completion, counted on ``workday_index`` (a number per day: the
   working days up to it, from the county's working-day table; ``refresh_workdays`` redoes both when the county
-  publishes a new table), so the median and 90th percentile come from a histogram.
+  publishes a new table), so the median and 90th percentile come from a histogram;
+- ``stats_month_township`` (month, township): ``stats_month_point`` summed by the point's township, with the
+  capped points (每点每月封顶: each point's month cut at the cap, then summed), kept by triggers on
+  ``stats_month_point`` itself, so the county-wide month, quarter and township tables read a few hundred rows
+  rather than every point's months.
 
 Triggers on ``case`` and ``mailing`` keep them: whatever writes a case — ingest's COPY or ``executemany``, a
 department's status completing it, a void, a disqualification or its reversal, a credit month moved by the
@@ -28,9 +32,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.orm import Session
 
+from sync.ledger.points import MONTHLY_CAP
 from sync.ledger.workdays import OPEN_STATES
 
 CASE_COLUMNS = (
@@ -39,6 +44,8 @@ CASE_COLUMNS = (
 )  # fmt: skip
 INDEXED_YEARS = (2000, 2060)  # workday_index covers these years, both included
 TABLES = ("stats_month_point", "stats_month_item", "stats_open_case", "stats_done_days")
+TOWNSHIP_TABLE = "stats_month_township"
+POINT_COLUMNS = ("month", "point_id", "cases", "points", "mailings")
 MAILING_COLUMNS = ("point_id", "business_date")
 TRIGGERS_PG = {  # table: its PostgreSQL triggers
     "case": ("stats_case_insert", "stats_case_update", "stats_case_delete"),
@@ -122,6 +129,70 @@ SELECT substr(ch.business_date, 1, 7), ch.point_id, 0, 0, SUM(ch.sign)
 FROM ({changes}) AS ch WHERE true GROUP BY substr(ch.business_date, 1, 7), ch.point_id HAVING SUM(ch.sign) <> 0
 ON CONFLICT (month, point_id) DO UPDATE SET mailings = stats_month_point.mailings + excluded.mailings"""
     ]
+
+
+def township_delta(changes: str) -> str:
+    """The upsert that adds changed ``stats_month_point`` rows (POINT_COLUMNS and a ``sign``) to
+    ``stats_month_township``: their cases, points and mailings, and their capped points — each (month, point) row
+    is one point's month, cut at MONTHLY_CAP, so a row's new capped value replaces its old one."""
+    capped = f"CASE WHEN ch.points > {MONTHLY_CAP} THEN {MONTHLY_CAP} ELSE ch.points END"
+    sums = ("ch.sign * ch.cases", "ch.sign * ch.points", f"ch.sign * {capped}", "ch.sign * ch.mailings")
+    return f"""
+INSERT INTO stats_month_township (month, township_id, cases, points, capped, mailings)
+SELECT ch.month, COALESCE(p.township_id, 0), {", ".join(f"SUM({x})" for x in sums)}
+FROM ({changes}) AS ch LEFT JOIN point AS p ON p.id = ch.point_id
+WHERE true GROUP BY ch.month, COALESCE(p.township_id, 0)
+HAVING {" OR ".join(f"SUM({x}) <> 0" for x in sums)}
+ON CONFLICT (month, township_id) DO UPDATE
+SET cases = stats_month_township.cases + excluded.cases, points = stats_month_township.points + excluded.points,
+  capped = stats_month_township.capped + excluded.capped,
+  mailings = stats_month_township.mailings + excluded.mailings"""
+
+
+def install_township(connection: Connection) -> None:
+    """The triggers on ``stats_month_point`` that keep ``stats_month_township`` (migration 0030): whatever changes a
+    (month, point) row — the triggers on cases and mailings, or a rebuild — changes its township's month with it."""
+    postgres = connection.dialect.name == "postgresql"
+    for name, new, old, referencing in (
+        ("insert", True, False, "NEW TABLE AS new_rows"),
+        ("update", True, True, "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("delete", False, True, "OLD TABLE AS old_rows"),
+    ):
+        if postgres:
+            sources = [_table_rows("new_rows", POINT_COLUMNS, 1)] * new + [
+                _table_rows("old_rows", POINT_COLUMNS, -1)
+            ] * old
+            connection.exec_driver_sql(
+                f"CREATE FUNCTION stats_township_{name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                f"BEGIN\n{township_delta(' UNION ALL '.join(sources))};\nRETURN NULL;\nEND\n$$"
+            )
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER stats_township_{name} AFTER {name.upper()} ON stats_month_point "
+                f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION stats_township_{name}()"
+            )
+            continue
+        sources = [_rows("NEW", POINT_COLUMNS, 1)] * new + [_rows("OLD", POINT_COLUMNS, -1)] * old
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER stats_township_{name} AFTER {name.upper()} ON stats_month_point FOR EACH ROW\n"
+            f"BEGIN {township_delta(' UNION ALL '.join(sources))};\nEND"
+        )
+
+
+def uninstall_township(connection: Connection) -> None:
+    postgres = connection.dialect.name == "postgresql"
+    for name in ("insert", "update", "delete"):
+        connection.exec_driver_sql(
+            f"DROP TRIGGER IF EXISTS stats_township_{name}" + (" ON stats_month_point" if postgres else "")
+        )
+        if postgres:
+            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS stats_township_{name}()")
+
+
+def fill_township(connection: Connection) -> int:
+    """``stats_month_township`` summed again from every (month, point) row (one grouping); returns its rows."""
+    connection.exec_driver_sql(f"DELETE FROM {TOWNSHIP_TABLE}")
+    connection.exec_driver_sql(township_delta(_table_rows("stats_month_point", POINT_COLUMNS, 1)))
+    return connection.execute(text(f"SELECT count(*) FROM {TOWNSHIP_TABLE}")).scalar_one()
 
 
 def _rows(source: str, columns: tuple[str, ...], sign: int) -> str:
@@ -240,7 +311,10 @@ def rebuild(connection: Connection) -> dict[str, int]:
         *mailing_delta(_table_rows("mailing", MAILING_COLUMNS, 1), dialect),
     ]:
         connection.exec_driver_sql(statement)
-    return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in TABLES}
+    written = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in TABLES}
+    if inspect(connection).has_table(TOWNSHIP_TABLE):  # from migration 0030 on
+        written[TOWNSHIP_TABLE] = fill_township(connection)
+    return written
 
 
 def refresh_workdays(session: Session) -> None:

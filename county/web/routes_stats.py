@@ -33,7 +33,8 @@ def stats(request: Request, who: Anyone):
 @router.get("/stats/export")
 def export(request: Request, who: Anyone, table: Annotated[str, Query(max_length=20)] = EVERY_TABLE):
     with writing(request, who) as db:
-        board = statistics.dashboard(db, who.scope, utcnow())
+        # the page lists the county's busiest points; the workbook every one of them
+        board = statistics.dashboard(db, who.scope, utcnow(), every_point=table in (EVERY_TABLE, "point"))
         names = tuple(board.tables) if table == EVERY_TABLE else (table,)
         if not set(names) <= set(board.tables):
             raise ConsoleRefused(404, "没有这张统计表。请回到统计页面，点表格下方的“导出Excel”。")

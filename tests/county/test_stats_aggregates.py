@@ -24,6 +24,7 @@ from county.models import (
     StatsDoneDays,
     StatsMonthItem,
     StatsMonthPoint,
+    StatsMonthTownship,
     StatsOpenCase,
     Township,
 )
@@ -76,8 +77,14 @@ def _expected(session: Session) -> tuple[dict, ...]:
     items: dict = {}
     for (month, tid, code, mode, figure), value in by_item.items():
         items.setdefault((month, tid, code, mode), {"cases": 0, "points": 0})[figure] = value
+    towns: dict = {}
+    for (month, pid), figures in points.items():  # each point's month cut at the cap, then summed by township
+        row = towns.setdefault((month, town[pid]), {"cases": 0, "points": 0, "capped": 0, "mailings": 0})
+        for figure, value in figures.items():
+            row[figure] += value
+        row["capped"] += min(figures["points"], stats_aggregates.MONTHLY_CAP)
     counts = ({k: {"cases": n} for k, n in open_cases.items()}, {k: {"cases": n} for k, n in done_days.items()})
-    return _nonzero(points), _nonzero(items), *(_nonzero(c) for c in counts)
+    return _nonzero(points), _nonzero(items), *(_nonzero(c) for c in counts), _nonzero(towns)
 
 
 def _nonzero(rows: dict) -> dict:
@@ -101,7 +108,11 @@ def _stored(session: Session) -> tuple[dict, dict]:
         (r.month, r.township_id, r.item_code, r.days): {"cases": r.cases}
         for r in session.scalars(select(StatsDoneDays))
     }
-    return _nonzero(points), _nonzero(items), _nonzero(open_cases), _nonzero(done_days)
+    towns = {
+        (r.month, r.township_id): {"cases": r.cases, "points": r.points, "capped": r.capped, "mailings": r.mailings}
+        for r in session.scalars(select(StatsMonthTownship))
+    }
+    return _nonzero(points), _nonzero(items), _nonzero(open_cases), _nonzero(done_days), _nonzero(towns)
 
 
 def _setup(session: Session) -> list[int]:
@@ -219,10 +230,20 @@ def _step(session: Session, rng: random.Random, pids: list[int], serial: int) ->
     return serial
 
 
-def test_aggregates_equal_a_full_recompute(county_engine):
+def _small_cap(session: Session, monkeypatch) -> None:
+    """A monthly cap of 12 points in the triggers (the real 1000 is out of reach of a few dozen cases), so the
+    capped points are cut for some points' months."""
+    monkeypatch.setattr(stats_aggregates, "MONTHLY_CAP", 12)
+    stats_aggregates.uninstall_township(session.connection())
+    stats_aggregates.install_township(session.connection())
+    session.commit()
+
+
+def test_aggregates_equal_a_full_recompute(county_engine, monkeypatch):
     rng = random.Random(20261207)
     with Session(county_engine, expire_on_commit=True) as session:
         pids = _setup(session)
+        _small_cap(session, monkeypatch)
         serial = 0
         for _ in range(60):
             serial = _step(session, rng, pids, serial)
@@ -232,6 +253,8 @@ def test_aggregates_equal_a_full_recompute(county_engine):
         assert any(f["mailings"] for f in expected[0].values())
         assert any(c.disqualified for c in session.scalars(select(Case)))
         assert expected[2] and expected[3]  # open cases and approval completions were counted too
+        capped = [f for f in expected[4].values() if f["capped"] < f["points"]]
+        assert capped and any(f["capped"] > 0 for f in capped)  # some point's month was cut at the cap
         stats_aggregates.rebuild(session.connection())
         session.commit()
         assert _stored(session) == expected
@@ -249,10 +272,10 @@ def test_triggers_off_then_rebuild(county_engine, capsys):
         session.commit()
         bulk.insert_rows(session, Case.__table__, _new_cases(rng, pids, 0, 50))
         session.commit()
-        assert _stored(session) == ({}, {}, {}, {})
+        assert _stored(session) == ({}, {}, {}, {}, {})
         stats_aggregates.set_maintained(session.connection(), True)
         session.commit()
-        assert _stored(session) == ({}, {}, {}, {})
+        assert _stored(session) == ({}, {}, {}, {}, {})
         session.close()
         url = county_engine.url.render_as_string(hide_password=False)
         assert county_cli.main(["--db", url, "stats-rebuild"]) == 0
@@ -287,3 +310,24 @@ def test_a_new_working_day_table_recounts_the_time_to_banjie(county_engine):
         after = _stored(session)
         assert after[3] == _expected(session)[3]
         assert after[3] != before[3]  # some approvals spanned October's working days
+
+
+def test_the_migration_fills_the_township_table_from_the_point_rows(county_engine):
+    """0030_stats_township on a county that already has cases: the (month, township) rows are summed from the
+    (month, point) rows once, then kept by the triggers; its downgrade removes both."""
+    from alembic import command
+
+    from county.db import alembic_config, upgrade
+
+    command.downgrade(alembic_config(county_engine), "0029_console_indexes")
+    rng = random.Random(30)
+    with Session(county_engine) as session:
+        pids = _setup(session)
+        bulk.insert_rows(session, Case.__table__, _new_cases(rng, pids, 0, 80))
+        session.commit()
+    upgrade(county_engine)
+    with Session(county_engine) as session:
+        assert _stored(session) == _expected(session) and _stored(session)[4]
+        bulk.insert_rows(session, Case.__table__, _new_cases(rng, pids, 100, 20))
+        session.commit()
+        assert _stored(session) == _expected(session)

@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from county.models import AuditLog
 from county.services import statistics
+from county.services.common import utcnow
+from county.services.scope import Scope
 from county.services.statistics import window
 from sync.ledger.catalogue import load_catalogue
 from tests.county.web.conftest import sign_in
@@ -135,8 +137,6 @@ def township_row(board, label: str) -> dict:
 
 
 def _board(console, user: str):
-    from county.services.common import utcnow
-    from county.services.scope import Scope
 
     with console.county.session() as db:
         return statistics.dashboard(db, Scope.of(db.merge(console.users[user])), utcnow())
@@ -144,12 +144,40 @@ def _board(console, user: str):
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
 def test_the_monthly_cap_cuts_each_point_and_month_alone(console, monkeypatch):
-    add_history(console)
+    from county.services import stats_aggregates
+
     monkeypatch.setattr(statistics, "MONTHLY_CAP", FL012_POINTS)  # March's 6 points of one point are cut to 3
-    board = _board(console, "bureau_clerk")
-    capped = {r.key: r.figures["capped"] for r in board.tables["month"].rows if r.figures["capped"]}
-    assert capped == {"2026-03": 3, "2026-10": 3, "2026-11": 3}
-    assert township_row(board, "瑶里镇")["capped"] == 9 and township_row(board, "瑶里镇")["points"] == 12
+    monkeypatch.setattr(stats_aggregates, "MONTHLY_CAP", FL012_POINTS)  # the (month, township) triggers' cap
+    with console.county.session() as db:
+        stats_aggregates.uninstall_township(db.connection())
+        stats_aggregates.install_township(db.connection())
+        db.commit()
+    add_history(console)
+    for user in ("bureau_clerk", "township_a"):  # the county's (month, township) rows; a township's point rows
+        board = _board(console, user)
+        capped = {r.key: r.figures["capped"] for r in board.tables["month"].rows if r.figures["capped"]}
+        assert capped == {"2026-03": 3, "2026-10": 3, "2026-11": 3}
+        assert township_row(board, "瑶里镇")["capped"] == 9 and township_row(board, "瑶里镇")["points"] == 12
+    point = _board(console, "bureau_clerk").tables["point"]
+    assert sum(r.figures["capped"] for r in point.rows) == 9
+
+
+def test_the_county_page_lists_the_busiest_points_and_the_export_all(console, monkeypatch):
+    add_history(console)
+    monkeypatch.setattr(statistics, "POINTS_SHOWN", 1)
+    client = signed_in(console, "finance")
+    html = client.get("/console/stats").text
+    page = tables(html)
+    with console.county.session() as db:
+        every = statistics.dashboard(db, Scope.of(db.merge(console.users["finance"])), utcnow(), every_point=True)
+    everyone = {r.label: r.figures for r in every.tables["point"].rows}
+    busiest = max(everyone, key=lambda label: everyone[label]["cases"])
+    assert len(everyone) > 1 and every.tables["point"].of_all == 0
+    assert page["point"] == {busiest: everyone[busiest], "全部代办点合计": page["month"]["合计"]}
+    assert f"共 {len(everyone)} 个代办点，这里只列出办件数最多的 1 个" in html
+    response = client.get("/console/stats/export?table=point")
+    rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))[2:]
+    assert {r[0] for r in rows} == {*everyone, "合计"} and rows[-1][1:] == tuple(page["month"]["合计"].values())
 
 
 def test_the_export_reads_back_as_the_page_and_is_audited(console):
