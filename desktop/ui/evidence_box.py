@@ -62,6 +62,7 @@ class AttachDialog(ActionDialog):
         for field in self.fields.values():
             self.body.addWidget(field)
         folder = evidence.scan_folder(counter)
+        chosen = evidence.chosen_scan_folder(counter)
         self.recent = QListWidget(objectName="evidenceRecent")
         for path in evidence.newest_scans(folder):
             item = QListWidgetItem(path.name)
@@ -73,10 +74,19 @@ class AttachDialog(ActionDialog):
         if self.recent.count():
             rows = min(self.recent.count(), 4)
             self.recent.setMaximumHeight(rows * self.recent.sizeHintForRow(0) + 2 * self.recent.frameWidth() + 4)
-            self.body.addWidget(label(f"上次的图片所在文件夹里最新的图片（{folder}），点一下就选中：", "muted"))
+            where = "扫描件文件夹" if chosen is not None else "上次的图片所在文件夹"
+            self.body.addWidget(label(f"{where}里最新的图片（{folder}），点一下就选中：", "muted"))
             self.body.addWidget(self.recent)
             self.recent.setCurrentRow(0)  # what the scanner saved last
         self.recent.setVisible(bool(self.recent.count()))
+        self.folder_note = label("", "error")
+        self.folder_note.setObjectName("evidenceFolderNote")
+        if chosen is not None and folder is None:  # set in 设置 but unplugged or gone
+            self.folder_note.setText(
+                f"设置里的扫描件文件夹（{chosen}）现在打不开，可能是手机或 U 盘没插好；可以点“选择文件”找图片。"
+            )
+            self.body.addWidget(self.folder_note)
+        self.folder_note.setVisible(bool(self.folder_note.text()))
         self.finish_layout()
 
     def choose(self) -> None:
@@ -125,9 +135,10 @@ class EvidenceBox(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         self.tiles: list[QWidget] = []
-        self.watcher = QFileSystemWatcher(self)  # the folder the last scan came from (desktop/services/evidence.py)
+        self.watcher = QFileSystemWatcher(self)  # the scan folder (desktop/services/evidence.py, scan_folder)
         self.watcher.directoryChanged.connect(self._folder_changed)
         self._seen: set[str] = set()
+        self._watching = False  # a case that may take images is shown
 
     def show_case(self, detail: CaseDetail | None, *, may_attach: bool) -> None:
         for tile in self.tiles:
@@ -146,6 +157,7 @@ class EvidenceBox(QWidget):
 
     def _watch(self, on: bool) -> None:
         """While a case that may take images is shown, a new file in the scan folder is pointed out."""
+        self._watching = on
         if self.watcher.directories():
             self.watcher.removePaths(self.watcher.directories())
         self.new_scan.hide()
@@ -153,6 +165,11 @@ class EvidenceBox(QWidget):
         if folder is not None:
             self._seen = {str(path) for path in evidence.newest_scans(folder, limit=50)}
             self.watcher.addPath(str(folder))
+
+    def setting_changed(self, key: str) -> None:
+        """A scan folder chosen in 设置 is watched from now on, with no restart and no case reopened."""
+        if key == evidence.SCAN_FOLDER and self._watching:
+            self._watch(True)
 
     def _folder_changed(self, folder: str) -> None:
         fresh = [path for path in evidence.newest_scans(Path(folder), limit=50) if str(path) not in self._seen]
