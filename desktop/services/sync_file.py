@@ -1,9 +1,10 @@
-"""Export pending records to a signed sync file (同步文件) for a point with no network for days, with the
+"""Export pending records to a signed, encrypted sync file (同步文件) for a point with no network for days, with the
 material images (材料影像) those records attach, as far as the file's size allows (the rest follow by network or
 the next file)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,17 @@ from desktop.store.engine import read
 from desktop.store.files import atomic_write_bytes
 from desktop.store.ledger import LedgerStore, get_meta
 from desktop.version import app_version
-from sync.syncfile import MAX_FILE_BYTES, image_section, pack, payload_of, signed_part
+from sync.syncfile import (
+    MAX_FILE_BYTES,
+    NONCE_BYTES,
+    file_key,
+    image_section,
+    pack_sealed,
+    payload_of,
+    seal,
+    sealed_signed_part,
+    token_hash_of,
+)
 from sync.wire import PushRequest, event_to_wire
 
 MAX_EVENTS_PER_FILE = 20_000
@@ -48,7 +59,7 @@ def export_pending(store: LedgerStore, path: Path) -> Exported:
     """
     with read(store.engine) as conn:
         meta = get_meta(conn)
-    if "signing_key" not in meta:
+    if "signing_key" not in meta or "device_token" not in meta:
         raise ExportError("这台电脑还没有激活，不能导出同步文件。")
     events = store.pending_events(MAX_EVENTS_PER_FILE)
     if not events:
@@ -62,10 +73,14 @@ def export_pending(store: LedgerStore, path: Path) -> Exported:
         app_version=app_version(),
     )
     images, left = _images(store, {e.seq for e in events}, MAX_FILE_BYTES - len(payload_of(request)) - 512)
-    payload = payload_of(request, images)
+    device_id = store.identity.device_id
+    nonce = os.urandom(NONCE_BYTES)  # a fresh nonce per file: the key is the same for every file of this PC
+    ciphertext = seal(
+        file_key(token_hash_of(meta["device_token"]), device_id), device_id, nonce, payload_of(request, images)
+    )
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(meta["signing_key"]))
-    signature = key.sign(signed_part(store.identity.device_id, payload))
-    atomic_write_bytes(path, pack(store.identity.device_id, payload, signature))
+    signature = key.sign(sealed_signed_part(device_id, nonce, ciphertext))
+    atomic_write_bytes(path, pack_sealed(device_id, nonce, ciphertext, signature))
     return Exported(len(events), len(images), left)
 
 
