@@ -1,21 +1,16 @@
-"""Material images (材料影像) on the case pane: thumbnails of what was attached, and the dialog that attaches one."""
+"""Material images (材料影像) on the case pane: thumbnails of what was attached (the dialog that attaches one:
+desktop/ui/evidence_attach.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -23,86 +18,10 @@ from PySide6.QtWidgets import (
 from desktop.services import evidence
 from desktop.services.case_detail import CaseDetail
 from desktop.services.session import Counter
-from desktop.ui.case_dialogs import ActionDialog
-from desktop.ui.widgets import Field, button, label
+from desktop.ui.widgets import button, label
 from sync.ledger.evidence import EvidenceMismatch
-from sync.ledger.forms import FormErrors
 
 THUMB_WIDTH = 150
-FILE_FILTER = "扫描件或照片 (" + " ".join(f"*{suffix}" for suffix in evidence.IMAGE_SUFFIXES) + ")"
-
-
-class AttachDialog(ActionDialog):
-    """Pick the material and the scan or photo; it is compressed to one A4 page and saved with the case."""
-
-    def __init__(self, counter: Counter, detail: CaseDetail, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "添加材料影像",
-            f"为回执 {detail.receipt_no}（{detail.item.name}）添加一张材料的扫描件或照片。"
-            "图片会压缩成一页 A4（不超过 300 KB），加密保存在本机，同步时传给县里审批部门。",
-            self._attach,
-            parent,
-            ok_text="添加",
-        )
-        self.counter, self.detail = counter, detail
-        self.material = QComboBox(objectName="evidenceMaterial")
-        for material in detail.item.guide.materials:
-            self.material.addItem(material.name, material.code)
-        self.path = QLineEdit(objectName="evidencePath")
-        self.path.setPlaceholderText("点“选择文件”找到扫描仪或手机存下的图片")
-        choose = button("选择文件…", name="evidenceChoose")
-        choose.clicked.connect(self.choose)
-        row = QWidget()
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(self.path, 1)
-        line.addWidget(choose)
-        self.fields["material"] = Field("对应的材料", self.material)
-        self.fields["file"] = Field("图片文件", row)
-        for field in self.fields.values():
-            self.body.addWidget(field)
-        folder = evidence.scan_folder(counter)
-        chosen = evidence.chosen_scan_folder(counter)
-        self.recent = QListWidget(objectName="evidenceRecent")
-        for path in evidence.newest_scans(folder):
-            item = QListWidgetItem(path.name)
-            item.setData(Qt.ItemDataRole.UserRole, str(path))
-            self.recent.addItem(item)
-        self.recent.currentItemChanged.connect(
-            lambda item, _old: self.path.setText(item.data(Qt.ItemDataRole.UserRole)) if item else None
-        )
-        if self.recent.count():
-            rows = min(self.recent.count(), 4)
-            self.recent.setMaximumHeight(rows * self.recent.sizeHintForRow(0) + 2 * self.recent.frameWidth() + 4)
-            where = "扫描件文件夹" if chosen is not None else "上次的图片所在文件夹"
-            self.body.addWidget(label(f"{where}里最新的图片（{folder}），点一下就选中：", "muted"))
-            self.body.addWidget(self.recent)
-            self.recent.setCurrentRow(0)  # what the scanner saved last
-        self.recent.setVisible(bool(self.recent.count()))
-        self.folder_note = label("", "error")
-        self.folder_note.setObjectName("evidenceFolderNote")
-        if chosen is not None and folder is None:  # set in 设置 but unplugged or gone
-            self.folder_note.setText(
-                f"设置里的扫描件文件夹（{chosen}）现在打不开，可能是手机或 U 盘没插好；可以点“选择文件”找图片。"
-            )
-            self.body.addWidget(self.folder_note)
-        self.folder_note.setVisible(bool(self.folder_note.text()))
-        self.finish_layout()
-
-    def choose(self) -> None:
-        start = str(Path(self.path.text()).parent) if self.path.text() else str(Path.home())
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择材料的扫描件或照片", start, FILE_FILTER)
-        if chosen:
-            self.path.setText(chosen)
-
-    def _attach(self) -> None:
-        text = self.path.text().strip()
-        if not text:
-            raise FormErrors({"file": "请先选择图片文件。"})
-        try:
-            evidence.attach_file(self.counter, self.detail, self.material.currentData(), Path(text))
-        except evidence.EvidenceError as exc:
-            raise FormErrors({"file": str(exc)}) from None
 
 
 class EvidenceBox(QWidget):
@@ -196,10 +115,3 @@ class EvidenceBox(QWidget):
         box.addWidget(picture)
         box.addWidget(label(f"{row.material}\n{row.attached_at}，{row.size_kb} KB，{row.uploaded}", "muted"))
         return tile
-
-
-def open_attach(counter: Counter, detail: CaseDetail, parent: QWidget, done: Callable[[], None]) -> AttachDialog:
-    dialog = AttachDialog(counter, detail, parent)
-    dialog.accepted.connect(done)
-    dialog.open()
-    return dialog
