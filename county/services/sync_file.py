@@ -10,8 +10,9 @@ the older clear format (1) is read while the county's minimum counter version is
 
 from __future__ import annotations
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
 from county.config import Settings
@@ -24,7 +25,16 @@ from county.services.evidence_s3 import image_store
 from county.services.pii import PiiBox
 from county.services.strict_json import parse_model
 from county.services.versions import parse_minimum
-from sync.syncfile import ENCRYPTED_SINCE, SyncFileError, read_header, split
+from sync.syncfile import (
+    ENCRYPTED_SINCE,
+    UNREADABLE,
+    Header,
+    SyncFileError,
+    associated_data,
+    file_key,
+    read_header,
+    split,
+)
 from sync.wire import PushRequest, PushResult
 
 
@@ -62,7 +72,7 @@ def import_file(
             "或更新的版本，再重新导出。",
         )
     try:
-        raw, images = split(header.payload(device.token_hash), settings.limits.max_sync_file_uncompressed)
+        raw, images = split(open_payload(header, device.token_hash), settings.limits.max_sync_file_uncompressed)
     except SyncFileError as exc:
         raise CountyError(Refusal.INVALID, "bad_sync_file", str(exc)) from exc
     request = parse_model(PushRequest, raw)
@@ -99,3 +109,15 @@ def _plain_retired(minimum: str) -> bool:
     writes encrypted files (docs/sync-protocol.md, "Versioning")."""
     floor = parse_minimum(minimum)
     return floor is not None and floor >= parse_minimum(ENCRYPTED_SINCE)
+
+
+def open_payload(header: Header, token_hash: str) -> bytes:
+    """The payload, decrypted with the key of the device whose credential hashes to ``token_hash`` (format 1:
+    as it is); call only once the signature was checked; SyncFileError if it does not open."""
+    if header.nonce is None:
+        return header.body
+    try:
+        key = file_key(token_hash, header.device_id)
+        return AESGCM(key).decrypt(header.nonce, header.body, associated_data(header.device_id, header.nonce))
+    except InvalidTag as exc:
+        raise SyncFileError(UNREADABLE) from exc

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from desktop.store import evidence as evidence_store
 from desktop.store.engine import read
@@ -18,11 +19,11 @@ from desktop.version import app_version
 from sync.syncfile import (
     MAX_FILE_BYTES,
     NONCE_BYTES,
+    associated_data,
     file_key,
     image_section,
     pack_sealed,
     payload_of,
-    seal,
     sealed_signed_part,
     token_hash_of,
 )
@@ -75,13 +76,17 @@ def export_pending(store: LedgerStore, path: Path) -> Exported:
     images, left = _images(store, {e.seq for e in events}, MAX_FILE_BYTES - len(payload_of(request)) - 512)
     device_id = store.identity.device_id
     nonce = os.urandom(NONCE_BYTES)  # a fresh nonce per file: the key is the same for every file of this PC
-    ciphertext = seal(
-        file_key(token_hash_of(meta["device_token"]), device_id), device_id, nonce, payload_of(request, images)
-    )
+    ciphertext = seal(meta["device_token"], device_id, nonce, payload_of(request, images))
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(meta["signing_key"]))
     signature = key.sign(sealed_signed_part(device_id, nonce, ciphertext))
     atomic_write_bytes(path, pack_sealed(device_id, nonce, ciphertext, signature))
     return Exported(len(events), len(images), left)
+
+
+def seal(device_token: str, device_id: str, nonce: bytes, payload: bytes) -> bytes:
+    """The payload encrypted (AES-256-GCM) for the county, under the key both derive from the credential."""
+    key = file_key(token_hash_of(device_token), device_id)
+    return AESGCM(key).encrypt(nonce, payload, associated_data(device_id, nonce))
 
 
 def _images(store: LedgerStore, seqs: set[int], room: int) -> tuple[list[tuple[str, bytes]], int]:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from county.api.app import create_app
 from county.errors import CountyError
 from county.services.evidence_s3 import image_store
-from county.services.sync_file import import_file
+from county.services.sync_file import import_file, open_payload
 from desktop.services import syncing
 from desktop.services.sync_file import export_pending
 from desktop.store import evidence as evidence_store
@@ -71,7 +71,7 @@ def test_a_signed_file_whose_image_does_not_match_its_hash_is_refused_whole(coun
     sha = image.body["sha256"].encode()
     with read(counter.store.engine) as conn:
         token = get_meta(conn)["device_token"]
-    payload = bytearray(read_header(stick.read_bytes()).payload(token_hash_of(token)))
+    payload = bytearray(open_payload(read_header(stick.read_bytes()), token_hash_of(token)))
     at = payload.index(b"image " + sha)
     payload[-10] ^= 0xFF  # a byte of the image changed, by the device's own keys (a fault, not an attacker)
     assert at < len(payload) - 10

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from county.errors import CountyError
 from county.models import LedgerEvent
 from county.services.evidence_s3 import image_store
-from county.services.sync_file import import_file
+from county.services.sync_file import import_file, open_payload
 from desktop.services.sync_file import export_pending
 from desktop.store import evidence as evidence_store
 from desktop.store.engine import read
@@ -74,7 +74,7 @@ def test_the_file_on_the_stick_holds_no_record_and_no_image_in_clear_and_imports
     assert header.encrypted and b"\x1f\x8b\x08" not in header.body[:3]  # not even the gzip stream's start
     with read(counter.store.engine) as conn:
         token = get_meta(conn)["device_token"]
-    opened = header.payload(token_hash_of(token))  # what the county reads, with the key the credential gives
+    opened = open_payload(header, token_hash_of(token))  # what the county reads, with the key the credential gives
     assert all(image in opened for image in images)
     assert detail.receipt_no.encode() in gzip.decompress(opened[: opened.index(b"image ")])
 
@@ -102,16 +102,17 @@ def test_a_changed_file_or_one_sealed_with_another_key_is_refused_in_plain_words
     header = read_header(data)
     with read(counter.store.engine) as conn:
         token = get_meta(conn)["device_token"]
-    payload = header.payload(token_hash_of(token))
+    payload = open_payload(header, token_hash_of(token))
     device_id = counter.store.identity.device_id
     import os
 
-    from sync.syncfile import file_key, pack_sealed, seal, sealed_signed_part
+    from desktop.services.sync_file import seal
+    from sync.syncfile import pack_sealed, sealed_signed_part
 
     with read(counter.store.engine) as conn:
         key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(get_meta(conn)["signing_key"]))
     nonce = os.urandom(12)
-    sealed = seal(file_key("ab" * 32, device_id), device_id, nonce, payload)
+    sealed = seal(f"{device_id}.another-credential", device_id, nonce, payload)
     wrong = pack_sealed(device_id, nonce, sealed, key.sign(sealed_signed_part(device_id, nonce, sealed)))
     refused = _refused(county, wrong)
     assert refused.code == "bad_sync_file" and "同步文件解不开" in refused.message and "重新导出" in refused.message
