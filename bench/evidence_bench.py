@@ -8,7 +8,16 @@
    requests cut mid-transfer): wall time, bytes on the link per image byte, and how long a record made while the
    images go waits before the county holds it.
 
-Run: ``.venv/bin/python -m bench.evidence_bench`` (about 3 minutes with the default two pages).
+3. Backlog (``--backlog-mb 20``): that many MB of pages (a new form scan and its phone photo in turn, each with
+   its own signature scrawl, four to a case) waiting at once, uploaded while the point keeps recording: a new
+   case every ``--every`` seconds of real time, each timed from its save until the county holds it. Real-rate
+   2G would take about two hours, so the link is time-scaled by ``--scale`` S: the proxy runs at S × 4000 B/s
+   with an RTT of 1.3 s / S, the records come S times as often, and every time measured is multiplied by S to
+   give its real-rate equivalent (the county's and the counter's CPU time per request is not scaled down, so
+   the equivalents are upper bounds; the pure link time is given beside them).
+
+Run: ``.venv/bin/python -m bench.evidence_bench`` (about 3 minutes with the default two pages);
+``.venv/bin/python -m bench.evidence_bench --backlog-mb 20 --scale 16`` for the backlog (about 10 minutes).
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from county.api.app import create_app
 from county.config import Settings
 from county.db import make_engine, session_factory, upgrade
 from county.models import LedgerEvent
-from county.services import admin
+from county.services import admin, trainings
 from county.services.pii import new_key
 from desktop.services.activation import activate
 from desktop.services.case_detail import load_detail
@@ -40,6 +49,7 @@ from desktop.services.evidence import attach_bytes, compress_page
 from desktop.services.session import Counter
 from desktop.settings import Settings as CounterSettings
 from resources import path as resource_path
+from sync.clock import china_today
 from sync.ledger.catalogue import load_catalogue
 from sync.ledger.forms import CaseForm, draft_case
 
@@ -141,6 +151,8 @@ def _activation_code(engine) -> str:
     with session_factory(engine)() as session:
         admin.create_township(session, "瑶里镇", actor="bench")
         point = admin.create_point(session, "瑶里村小卖部", "瑶里镇", actor="bench")
+        training = trainings.create_session(session, china_today(), "县政务服务中心三楼", "张老师", actor="bench")
+        trainings.attend(session, training.id, point=point, name="王秀英", actor="bench")  # an account needs it
         account = admin.create_account(session, point.code, "王秀英", actor="bench")
         code = admin.issue_activation_code(session, account.id, ttl=timedelta(hours=1), actor="bench").code
         session.commit()
@@ -227,12 +239,113 @@ def measure_upload(pages: list[bytes], *, drop: float, seed: int) -> dict:
     }
 
 
+def backlog_pages(megabytes: float, seed: int) -> list[bytes]:
+    """Material images of ``megabytes`` MB in all: a form scan and its photo in turn, each sheet its own."""
+    rng, pages, total = random.Random(seed), [], 0
+    while total < megabytes * 1_000_000:
+        form = printed_form(rng)
+        for image in (form, photographed(form, rng)):
+            pages.append(compress_page(_jpeg(image)))
+            total += len(pages[-1])
+    return pages
+
+
+def measure_backlog(pages: list[bytes], *, scale: float, every: float, drop: float, seed: int) -> dict:
+    """Upload ``pages`` over 2G time-scaled by ``scale`` while a case is recorded every ``every`` real seconds."""
+    from desktop.services import syncing
+
+    catalogue = load_catalogue()
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work)
+        engine = make_engine(f"sqlite:///{folder / 'county.db'}")
+        upgrade(engine)
+        settings = Settings(database_url="(bench)", pii_key=new_key(), evidence_dir=str(folder / "evidence"))
+        server, thread, url = _serve(create_app(settings, engine))
+        try:
+            code = _activation_code(engine)
+            with LinkProxy(url, rate=RATE_2G * scale, rtt=RTT_2G / scale, drop_rate=drop, seed=seed) as link:
+                store = activate(link.url, code, folder / "counter", "bench-password-2026").store
+                counter = Counter(store, catalogue, CounterSettings(folder / "counter"))
+                for first in range(0, len(pages), 4):
+                    (recorded,) = counter.append(draft_case(_case(catalogue), catalogue))
+                    detail = load_detail(counter, recorded.body["case_id"])
+                    codes = [m.code for m in detail.item.guide.materials]
+                    for k, page in enumerate(pages[first : first + 4]):
+                        attach_bytes(counter, detail, codes[k % len(codes)], page)
+                waits: list[float] = []
+                done = threading.Event()
+
+                def keep_recording() -> None:
+                    while not done.wait(every / scale):
+                        (event,) = counter.append(draft_case(_case(catalogue), catalogue))
+                        made = time.monotonic()
+                        while not done.is_set():
+                            with session_factory(engine)() as session:
+                                held = session.scalar(
+                                    select(LedgerEvent.id).where(LedgerEvent.event_id == event.event_id)
+                                )
+                            if held:
+                                waits.append(time.monotonic() - made)
+                                break
+                            time.sleep(0.02)
+
+                recorder = threading.Thread(target=keep_recording, daemon=True)
+                started, runs, images_done = time.monotonic(), 0, 0
+                recorder.start()
+                while images_done < len(pages) and runs < 5000:  # a run cut by a dropped connection: the next goes on
+                    outcome = syncing.run_sync(counter)
+                    images_done += outcome.images.images_done if outcome.images else 0
+                    runs += 1
+                wall = time.monotonic() - started
+                done.set()
+                recorder.join(timeout=60)
+                images = link.totals("/api/v1/evidence")
+                pushes = link.totals("/api/v1/push")
+                counter.close()
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+    image_bytes = sum(len(p) for p in pages)
+    chunks = sum(-(-len(p) // (16 * 1024)) for p in pages)
+    waits.sort()
+    real = [w * scale for w in waits]
+    return {
+        "scale": scale,
+        "images": len(pages),
+        "image_bytes": image_bytes,
+        "kb_per_page": round(image_bytes / len(pages) / 1024, 1),
+        "images_done": images_done,
+        "wall_s": round(wall, 1),
+        "real_equivalent_s": round(wall * scale),
+        "link_only_real_s": round(image_bytes / RATE_2G + chunks * RTT_2G),
+        "runs": runs,
+        "image_requests": images["requests"],
+        "image_bytes_up": images["up"],
+        "overhead": round(images["up"] / image_bytes - 1, 3),
+        "dropped": images["dropped"] + pushes["dropped"],
+        "records": len(waits),
+        "pushes": pushes["requests"],
+        "record_wait_real_s": {
+            "median": round(real[len(real) // 2], 1) if real else None,
+            "p95": round(real[min(len(real) - 1, int(len(real) * 0.95))], 1) if real else None,
+            "max": round(real[-1], 1) if real else None,
+        },
+        "every_real_s": every,
+        "drop": drop,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2, help="images uploaded over the 2G link (default 2)")
     parser.add_argument("--drop", type=float, default=0.05, help="share of requests cut mid-transfer (default 0.05)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--backlog-mb", type=float, default=0, help="run the backlog instead: MB of pages (e.g. 20)")
+    parser.add_argument("--scale", type=float, default=16, help="backlog: link rate × S, RTT / S (default 16)")
+    parser.add_argument("--every", type=float, default=60, help="backlog: a new case every N real seconds")
     args = parser.parse_args(argv)
+    if args.backlog_mb:
+        return _backlog(args)
     rng = random.Random(args.seed)
     pages = measure_pages(rng)
     for row in pages:
@@ -252,6 +365,26 @@ def main(argv: list[str] | None = None) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     result = {"pages": [{k: v for k, v in row.items() if k != "_bytes"} for row in pages], "upload": upload}
     (out / f"evidence_bench-{stamp}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0
+
+
+def _backlog(args) -> int:
+    started = time.perf_counter()
+    pages = backlog_pages(args.backlog_mb, args.seed)
+    made_s = time.perf_counter() - started
+    print(f"backlog: {len(pages)} pages, {sum(map(len, pages)) / 1e6:.1f} MB, made in {made_s:.0f} s", flush=True)
+    result = measure_backlog(pages, scale=args.scale, every=args.every, drop=args.drop, seed=args.seed)
+    waits = result["record_wait_real_s"]
+    print(
+        f"2G ×{args.scale:g}: {result['images_done']}/{result['images']} images in {result['wall_s']} s"
+        f" = {result['real_equivalent_s'] / 3600:.2f} h at real rate (link alone {result['link_only_real_s'] / 3600:.2f} h),"
+        f" {result['runs']} runs, {result['dropped']} requests cut; {result['records']} records meanwhile waited"
+        f" (real-rate) median {waits['median']} s, p95 {waits['p95']} s, max {waits['max']} s"
+    )
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (out / f"evidence_backlog-{stamp}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
     return 0
 
 

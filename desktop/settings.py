@@ -32,7 +32,7 @@ class Setting:
     help: str
     choices: tuple[Choice, ...] = ()  # empty: free text, edited as ``kind`` says
     empty_label: str = "（未选择）"
-    kind: str = "choice"  # choice | printer (picked from the system's list) | url (typed) | file (a path, or none)
+    kind: str = "choice"  # choice | printer (the system's list) | url (typed) | file, folder (a path, or none)
 
     def problem(self, value: object) -> str | None:
         """Why ``value`` cannot be this setting's value (in Chinese), or None."""
@@ -40,7 +40,7 @@ class Setting:
             return f"{self.label}不能设为这个值。"
         if self.kind == "url":
             return address_problem(value)  # https, or http to this machine only (sync/tls.py)
-        if self.kind == "file" or not self.choices or value in {choice.value for choice in self.choices}:
+        if self.kind in ("file", "folder") or not self.choices or value in {choice.value for choice in self.choices}:
             return None
         return f"{self.label}不能设为“{value}”。"
 
@@ -100,6 +100,15 @@ SETTINGS: tuple[Setting, ...] = (
         "县里已经把证书装进这台电脑的，不用选。同步时始终检查县里服务器的证书，没有关掉检查的办法。",
         empty_label="不用",
         kind="file",
+    ),
+    Setting(
+        "scan_folder",
+        "",
+        "扫描件文件夹",
+        "扫描仪或手机存图片的文件夹。选好以后，打开一笔办件时，这个文件夹里新存的图片会提示出来，"
+        "添加材料影像时点一下就能选上；不选就用上次选图片的那个文件夹。",
+        empty_label="不选（用上次选图片的文件夹）",
+        kind="folder",
     ),
     Setting(
         "personal_data_days",
@@ -175,7 +184,7 @@ def docs_table() -> str:
     for s in SETTINGS:
         options = (
             "、".join(choice.label for choice in s.choices)
-            or {"printer": "本机的打印机", "url": "网址（https://）", "file": "证书文件"}[s.kind]
+            or {"printer": "本机的打印机", "url": "网址（https://）", "file": "证书文件", "folder": "文件夹"}[s.kind]
         )
         lines.append(f"| {s.label} | `{s.key}` | {s.label_of(s.default)} | {options} | {s.help} |")
     return "\n".join(lines)

@@ -7,6 +7,7 @@ WebP rather than JPEG: on a printed form at 150 dpi it is legible at about 60% o
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from sync.ledger.evidence import MAX_IMAGE_BYTES, image_hash
 from sync.ledger.forms import FormErrors, draft_evidence
 from sync.ledger.kinds import CaseState
 
-SCAN_FOLDER = "scan_folder"  # meta: where the last attached file came from
+SCAN_FOLDER = "scan_folder"  # meta: where the last attached file came from; also the setting (扫描件文件夹)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 PAGE_LONG_SIDE = 1754  # an A4 page at 150 dpi: small print stays readable
 MEDIA_TYPE = "image/webp"
@@ -85,10 +86,37 @@ def attach_file(counter: Counter, detail: CaseDetail, material: str, path: Path)
 
 
 def scan_folder(counter: Counter) -> Path | None:
-    """The folder the last attached file came from (where this point's scanner or phone saves), if it still exists."""
-    with read(counter.store.engine) as conn:
-        folder = get_meta(conn).get(SCAN_FOLDER)
-    return Path(folder) if folder and Path(folder).is_dir() else None
+    """The watched scan folder (扫描件文件夹): the one chosen in 设置, else the folder the last attached file came
+    from; None if there is none or it cannot be opened now (a phone or stick unplugged)."""
+    folder = chosen_scan_folder(counter)
+    if folder is None:
+        with read(counter.store.engine) as conn:
+            remembered = get_meta(conn).get(SCAN_FOLDER)
+        folder = Path(remembered) if remembered else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
+def chosen_scan_folder(counter: Counter) -> Path | None:
+    """The scan folder set in 设置, whether or not it can be opened now."""
+    chosen = counter.settings.get(SCAN_FOLDER)
+    return Path(chosen) if chosen else None
+
+
+def scan_folder_problem(path: str) -> str | None:
+    """Why ``path`` cannot be the scan folder (in Chinese), or None; an empty path means none is set."""
+    if not path:
+        return None
+    folder = Path(path)
+    if not folder.exists():
+        return "找不到这个文件夹，没有保存。请确认扫描仪或手机已经连好，再重新选择。"
+    if not folder.is_dir():
+        return "选的不是文件夹，没有保存。请选择扫描仪或手机存图片的那个文件夹。"
+    try:
+        with os.scandir(folder) as entries:
+            next(entries, None)
+    except OSError:
+        return "这个文件夹打不开（没有读取权限），没有保存。请换一个文件夹，或请人检查这台电脑的权限设置。"
+    return None
 
 
 def newest_scans(folder: Path | None, limit: int = 8) -> list[Path]:

@@ -1,20 +1,32 @@
-"""Export pending records to a signed sync file (同步文件) for a point with no network for days, with the
+"""Export pending records to a signed, encrypted sync file (同步文件) for a point with no network for days, with the
 material images (材料影像) those records attach, as far as the file's size allows (the rest follow by network or
 the next file)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from desktop.store import evidence as evidence_store
 from desktop.store.engine import read
 from desktop.store.files import atomic_write_bytes
 from desktop.store.ledger import LedgerStore, get_meta
 from desktop.version import app_version
-from sync.syncfile import MAX_FILE_BYTES, image_section, pack, payload_of, signed_part
+from sync.syncfile import (
+    MAX_FILE_BYTES,
+    NONCE_BYTES,
+    associated_data,
+    file_key,
+    image_section,
+    pack_sealed,
+    payload_of,
+    sealed_signed_part,
+    token_hash_of,
+)
 from sync.wire import PushRequest, event_to_wire
 
 MAX_EVENTS_PER_FILE = 20_000
@@ -48,7 +60,7 @@ def export_pending(store: LedgerStore, path: Path) -> Exported:
     """
     with read(store.engine) as conn:
         meta = get_meta(conn)
-    if "signing_key" not in meta:
+    if "signing_key" not in meta or "device_token" not in meta:
         raise ExportError("这台电脑还没有激活，不能导出同步文件。")
     events = store.pending_events(MAX_EVENTS_PER_FILE)
     if not events:
@@ -62,11 +74,19 @@ def export_pending(store: LedgerStore, path: Path) -> Exported:
         app_version=app_version(),
     )
     images, left = _images(store, {e.seq for e in events}, MAX_FILE_BYTES - len(payload_of(request)) - 512)
-    payload = payload_of(request, images)
+    device_id = store.identity.device_id
+    nonce = os.urandom(NONCE_BYTES)  # a fresh nonce per file: the key is the same for every file of this PC
+    ciphertext = seal(meta["device_token"], device_id, nonce, payload_of(request, images))
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(meta["signing_key"]))
-    signature = key.sign(signed_part(store.identity.device_id, payload))
-    atomic_write_bytes(path, pack(store.identity.device_id, payload, signature))
+    signature = key.sign(sealed_signed_part(device_id, nonce, ciphertext))
+    atomic_write_bytes(path, pack_sealed(device_id, nonce, ciphertext, signature))
     return Exported(len(events), len(images), left)
+
+
+def seal(device_token: str, device_id: str, nonce: bytes, payload: bytes) -> bytes:
+    """The payload encrypted (AES-256-GCM) for the county, under the key both derive from the credential."""
+    key = file_key(token_hash_of(device_token), device_id)
+    return AESGCM(key).encrypt(nonce, payload, associated_data(device_id, nonce))
 
 
 def _images(store: LedgerStore, seqs: set[int], room: int) -> tuple[list[tuple[str, bytes]], int]:

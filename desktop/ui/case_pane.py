@@ -12,7 +12,8 @@ from desktop.services.case_detail import CaseDetail, load_detail, reveal_numbers
 from desktop.services.printouts import receipt_pdf
 from desktop.services.session import Counter
 from desktop.ui.case_dialogs import AmendDialog, SendDialog, VoidDialog, confirm_dialog
-from desktop.ui.evidence_box import EvidenceBox, open_attach
+from desktop.ui.evidence_attach import open_attach
+from desktop.ui.evidence_box import EvidenceBox
 from desktop.ui.messages import MessageBar
 from desktop.ui.printing import Printer
 from desktop.ui.widgets import button, label

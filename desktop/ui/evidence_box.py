@@ -1,21 +1,16 @@
-"""Material images (材料影像) on the case pane: thumbnails of what was attached, and the dialog that attaches one."""
+"""Material images (材料影像) on the case pane: thumbnails of what was attached (the dialog that attaches one:
+desktop/ui/evidence_attach.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -23,76 +18,10 @@ from PySide6.QtWidgets import (
 from desktop.services import evidence
 from desktop.services.case_detail import CaseDetail
 from desktop.services.session import Counter
-from desktop.ui.case_dialogs import ActionDialog
-from desktop.ui.widgets import Field, button, label
+from desktop.ui.widgets import button, label
 from sync.ledger.evidence import EvidenceMismatch
-from sync.ledger.forms import FormErrors
 
 THUMB_WIDTH = 150
-FILE_FILTER = "扫描件或照片 (" + " ".join(f"*{suffix}" for suffix in evidence.IMAGE_SUFFIXES) + ")"
-
-
-class AttachDialog(ActionDialog):
-    """Pick the material and the scan or photo; it is compressed to one A4 page and saved with the case."""
-
-    def __init__(self, counter: Counter, detail: CaseDetail, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "添加材料影像",
-            f"为回执 {detail.receipt_no}（{detail.item.name}）添加一张材料的扫描件或照片。"
-            "图片会压缩成一页 A4（不超过 300 KB），加密保存在本机，同步时传给县里审批部门。",
-            self._attach,
-            parent,
-            ok_text="添加",
-        )
-        self.counter, self.detail = counter, detail
-        self.material = QComboBox(objectName="evidenceMaterial")
-        for material in detail.item.guide.materials:
-            self.material.addItem(material.name, material.code)
-        self.path = QLineEdit(objectName="evidencePath")
-        self.path.setPlaceholderText("点“选择文件”找到扫描仪或手机存下的图片")
-        choose = button("选择文件…", name="evidenceChoose")
-        choose.clicked.connect(self.choose)
-        row = QWidget()
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(self.path, 1)
-        line.addWidget(choose)
-        self.fields["material"] = Field("对应的材料", self.material)
-        self.fields["file"] = Field("图片文件", row)
-        for field in self.fields.values():
-            self.body.addWidget(field)
-        folder = evidence.scan_folder(counter)
-        self.recent = QListWidget(objectName="evidenceRecent")
-        for path in evidence.newest_scans(folder):
-            item = QListWidgetItem(path.name)
-            item.setData(Qt.ItemDataRole.UserRole, str(path))
-            self.recent.addItem(item)
-        self.recent.currentItemChanged.connect(
-            lambda item, _old: self.path.setText(item.data(Qt.ItemDataRole.UserRole)) if item else None
-        )
-        if self.recent.count():
-            rows = min(self.recent.count(), 4)
-            self.recent.setMaximumHeight(rows * self.recent.sizeHintForRow(0) + 2 * self.recent.frameWidth() + 4)
-            self.body.addWidget(label(f"上次的图片所在文件夹里最新的图片（{folder}），点一下就选中：", "muted"))
-            self.body.addWidget(self.recent)
-            self.recent.setCurrentRow(0)  # what the scanner saved last
-        self.recent.setVisible(bool(self.recent.count()))
-        self.finish_layout()
-
-    def choose(self) -> None:
-        start = str(Path(self.path.text()).parent) if self.path.text() else str(Path.home())
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择材料的扫描件或照片", start, FILE_FILTER)
-        if chosen:
-            self.path.setText(chosen)
-
-    def _attach(self) -> None:
-        text = self.path.text().strip()
-        if not text:
-            raise FormErrors({"file": "请先选择图片文件。"})
-        try:
-            evidence.attach_file(self.counter, self.detail, self.material.currentData(), Path(text))
-        except evidence.EvidenceError as exc:
-            raise FormErrors({"file": str(exc)}) from None
 
 
 class EvidenceBox(QWidget):
@@ -125,9 +54,10 @@ class EvidenceBox(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         self.tiles: list[QWidget] = []
-        self.watcher = QFileSystemWatcher(self)  # the folder the last scan came from (desktop/services/evidence.py)
+        self.watcher = QFileSystemWatcher(self)  # the scan folder (desktop/services/evidence.py, scan_folder)
         self.watcher.directoryChanged.connect(self._folder_changed)
         self._seen: set[str] = set()
+        self._watching = False  # a case that may take images is shown
 
     def show_case(self, detail: CaseDetail | None, *, may_attach: bool) -> None:
         for tile in self.tiles:
@@ -146,6 +76,7 @@ class EvidenceBox(QWidget):
 
     def _watch(self, on: bool) -> None:
         """While a case that may take images is shown, a new file in the scan folder is pointed out."""
+        self._watching = on
         if self.watcher.directories():
             self.watcher.removePaths(self.watcher.directories())
         self.new_scan.hide()
@@ -153,6 +84,11 @@ class EvidenceBox(QWidget):
         if folder is not None:
             self._seen = {str(path) for path in evidence.newest_scans(folder, limit=50)}
             self.watcher.addPath(str(folder))
+
+    def setting_changed(self, key: str) -> None:
+        """A scan folder chosen in 设置 is watched from now on, with no restart and no case reopened."""
+        if key == evidence.SCAN_FOLDER and self._watching:
+            self._watch(True)
 
     def _folder_changed(self, folder: str) -> None:
         fresh = [path for path in evidence.newest_scans(Path(folder), limit=50) if str(path) not in self._seen]
@@ -179,10 +115,3 @@ class EvidenceBox(QWidget):
         box.addWidget(picture)
         box.addWidget(label(f"{row.material}\n{row.attached_at}，{row.size_kb} KB，{row.uploaded}", "muted"))
         return tile
-
-
-def open_attach(counter: Counter, detail: CaseDetail, parent: QWidget, done: Callable[[], None]) -> AttachDialog:
-    dialog = AttachDialog(counter, detail, parent)
-    dialog.accepted.connect(done)
-    dialog.open()
-    return dialog

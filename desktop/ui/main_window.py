@@ -38,6 +38,7 @@ class CounterEvents(QObject):
     synced = Signal()  # a sync run sent or received something: statuses, rejections, notices may be new
     day_closed = Signal()
     text_size_changed = Signal(int)
+    setting_changed = Signal(str)  # the key of a setting just saved on the settings page
 
 
 class MainWindow(QMainWindow):

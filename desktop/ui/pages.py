@@ -43,6 +43,7 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
         window.events.changed.connect(page.model_changed_elsewhere)
         window.events.synced.connect(page.county_updated)
         window.events.text_size_changed.connect(lambda _points: page._size_columns())
+        window.events.setting_changed.connect(page.pane.evidence.setting_changed)
         return page
 
     def mailing(window):
@@ -77,7 +78,9 @@ def page_factories(counter: Counter) -> list[tuple[str, str, Callable[[QWidget],
             apply_theme(QApplication.instance(), points)
             window.events.text_size_changed.emit(points)
 
-        return SettingsPage(counter, window.messages, text_size)
+        page = SettingsPage(counter, window.messages, text_size)
+        page.changed.connect(window.events.setting_changed)
+        return page
 
     return [
         ("home", "今日", home),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.jobs.tasks import backup_job
-from desktop.services import retention
+from desktop.services import evidence, retention
 from desktop.services.certificates import ca_file_problem
 from desktop.services.session import Counter
 from desktop.settings import SETTINGS, TEXT_POINTS, Setting
@@ -36,7 +38,10 @@ def printer_names() -> list[str]:
 
 
 class SettingsPage(QWidget):
-    """Each change is saved at once; a new text size is applied to every screen straight away."""
+    """Each change is saved at once; a new text size is applied to every screen straight away, and ``changed``
+    (the setting's key) lets other screens follow a change (the scan folder's watcher) without a restart."""
+
+    changed = Signal(str)
 
     def __init__(self, counter: Counter, messages: MessageBar, on_text_size, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,7 +117,7 @@ class SettingsPage(QWidget):
             )
             self.editors[setting.key] = line
             return line
-        if setting.kind == "file":
+        if setting.kind in ("file", "folder"):
             return self._file_editor(setting, current)
         box = QComboBox(objectName=setting.key)
         box.addItem("电脑的默认打印机", "")
@@ -126,14 +131,16 @@ class SettingsPage(QWidget):
         return box
 
     def _file_editor(self, setting: Setting, current: str) -> QWidget:
-        """A file's path, picked with the system's file dialog or cleared; checked before it is kept."""
+        """A file's or folder's path, picked with the system's file dialog or cleared; checked before it is kept."""
         holder = QWidget()
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         line = QLineEdit(current, objectName=setting.key, readOnly=True)
         line.setPlaceholderText(setting.empty_label)
         pick, clear = button("选择…", name=f"{setting.key}_pick"), button("不用", name=f"{setting.key}_clear")
-        pick.clicked.connect(lambda: self.choose_file(setting.key))
+        pick.clicked.connect(
+            lambda: self.choose_folder(setting.key) if setting.kind == "folder" else self.choose_file(setting.key)
+        )
         clear.clicked.connect(lambda: self.change(setting.key, ""))
         row.addWidget(line, 1)
         row.addWidget(pick)
@@ -148,8 +155,16 @@ class SettingsPage(QWidget):
         if chosen:
             self.change(key, chosen)
 
+    def choose_folder(self, key: str) -> None:
+        current = self.counter.settings.get(key)
+        start = current if current and Path(current).is_dir() else str(Path.home())
+        chosen = QFileDialog.getExistingDirectory(self, "选择扫描仪或手机存图片的文件夹", start)
+        if chosen:
+            self.change(key, chosen)
+
     def change(self, key: str, value: str) -> None:
-        problem = ca_file_problem(value) if key == "county_ca_file" else None
+        checks = {"county_ca_file": ca_file_problem, evidence.SCAN_FOLDER: evidence.scan_folder_problem}
+        problem = checks[key](value) if key in checks else None
         if problem:
             self.messages.show_message(problem, warning=True)
             return
@@ -169,6 +184,7 @@ class SettingsPage(QWidget):
         if key == retention.SETTING:
             self.refresh()
         self.messages.show_message("设置已保存。")
+        self.changed.emit(key)
 
     def backup_now(self) -> None:
         if self.job is not None and self.job.running:

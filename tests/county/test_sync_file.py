@@ -20,13 +20,13 @@ from county.errors import CountyError
 from county.models import LedgerEvent
 from county.services.sync_file import import_file
 from desktop.services.activation import activate, sync_client_for
-from desktop.services.sync_file import ExportError, export_pending
+from desktop.services.sync_file import ExportError, export_pending, seal
 from desktop.store.engine import read
 from desktop.store.ledger import get_meta
 from desktop.store.sync_port import StoreSyncPort
 from sync.engine import SyncEngine
 from sync.ledger.forms import draft_complete
-from sync.syncfile import pack, signed_part
+from sync.syncfile import pack, pack_sealed, sealed_signed_part
 from tests.county.conftest import new_point
 from tests.factories import PASSWORD, make_case_draft
 
@@ -105,11 +105,13 @@ def gzip_bomb(prefix: bytes, chunks: int = 1024) -> bytes:
 
 
 def signed_file(device, payload_gz: bytes) -> bytes:
-    """A sync file signed with the device's own key, as a stolen or broken counter could make one."""
+    """A sync file signed and encrypted with the device's own keys, as a stolen or broken counter could make one."""
     with read(device.engine) as conn:
-        key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(get_meta(conn)["signing_key"]))
-    device_id = device.identity.device_id
-    return pack(device_id, payload_gz, key.sign(signed_part(device_id, payload_gz)))
+        meta = get_meta(conn)
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(meta["signing_key"]))
+    device_id, nonce = device.identity.device_id, os.urandom(12)
+    sealed = seal(meta["device_token"], device_id, nonce, payload_gz)
+    return pack_sealed(device_id, nonce, sealed, key.sign(sealed_signed_part(device_id, nonce, sealed)))
 
 
 MEASURE = """

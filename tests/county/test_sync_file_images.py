@@ -9,13 +9,13 @@ from fastapi.testclient import TestClient
 from county.api.app import create_app
 from county.errors import CountyError
 from county.services.evidence_s3 import image_store
-from county.services.sync_file import import_file
+from county.services.sync_file import import_file, open_payload
 from desktop.services import syncing
 from desktop.services.sync_file import export_pending
 from desktop.store import evidence as evidence_store
 from desktop.store.engine import read
 from desktop.store.ledger import get_meta
-from sync.syncfile import pack, read_header, signed_part
+from sync.syncfile import read_header, token_hash_of
 from tests.county.test_evidence_upload import _case_with_images, _counter
 from tests.county.web.conftest import make_staff, sign_in
 
@@ -68,18 +68,16 @@ def test_a_signed_file_whose_image_does_not_match_its_hash_is_refused_whole(coun
     _detail, (image,) = _case_with_images(counter, [500], seed=61)
     stick = tmp_path / "f.ssb"
     export_pending(counter.store, stick)
-    header = read_header(stick.read_bytes())
     sha = image.body["sha256"].encode()
-    at = header.payload_gz.index(b"image " + sha)
-    payload = bytearray(header.payload_gz)
-    payload[-10] ^= 0xFF  # a byte of the image changed, by the device's own key (a fault, not an attacker)
-    assert at < len(payload) - 10
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     with read(counter.store.engine) as conn:
-        key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(get_meta(conn)["signing_key"]))
-    device_id = counter.store.identity.device_id
-    forged = pack(device_id, bytes(payload), key.sign(signed_part(device_id, bytes(payload))))
+        token = get_meta(conn)["device_token"]
+    payload = bytearray(open_payload(read_header(stick.read_bytes()), token_hash_of(token)))
+    at = payload.index(b"image " + sha)
+    payload[-10] ^= 0xFF  # a byte of the image changed, by the device's own keys (a fault, not an attacker)
+    assert at < len(payload) - 10
+    from tests.county.test_sync_file import signed_file
+
+    forged = signed_file(counter.store, bytes(payload))
     with pytest.raises(CountyError) as refused:
         _import(county, forged)
     assert refused.value.code == "bad_sync_file" and "校验值不一致" in refused.value.message

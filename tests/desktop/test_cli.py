@@ -136,7 +136,7 @@ def test_self_test_records_a_case_through_the_real_form_headless():
 
 
 @pytest.mark.parametrize("county_engine", ["sqlite"], indirect=True)
-def test_export_sync_writes_the_signed_file_for_the_stick(tmp_path, capsys, monkeypatch, county):
+def test_export_sync_writes_the_signed_encrypted_file_for_the_stick(tmp_path, capsys, monkeypatch, county):
     from desktop.services.activation import activate
     from tests.county.conftest import new_point
     from tests.factories import PASSWORD, make_case_draft
@@ -150,7 +150,7 @@ def test_export_sync_writes_the_signed_file_for_the_stick(tmp_path, capsys, monk
     assert cli.main(["--data-dir", str(tmp_path / "data"), "export-sync", str(stick)]) == 0
     out = capsys.readouterr().out
     assert "已把 3 条待同步的记录导出" in out and "乡镇" in out
-    assert stick.read_bytes().startswith(b"SUISHENBAN-SYNC 1\n")
+    assert stick.read_bytes().startswith(b"SUISHENBAN-SYNC 2\n")  # the encrypted format
 
 
 def test_export_sync_from_a_ledger_never_activated_says_so(tmp_path, capsys, monkeypatch):

@@ -65,7 +65,7 @@ def test_the_sync_file_is_exported_from_the_page_and_the_county_takes_it(qtbot, 
     job = page.export()
     with qtbot.waitSignal(job.finished, timeout=20_000):
         pass
-    assert stick.read_bytes().startswith(b"SUISHENBAN-SYNC 1\n")
+    assert stick.read_bytes().startswith(b"SUISHENBAN-SYNC 2\n")
     assert "已把 2 条待同步的记录导出" in window.messages.text() and "乡镇" in window.messages.text()
     assert window.sync_indicator.text() == "待同步 2 条"  # still waiting: an online sync will be acknowledged later
     with county.session() as session:
