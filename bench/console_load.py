@@ -112,9 +112,11 @@ def targets(engine, township_id: int, qr_key: str, rng: random.Random, n: int = 
         for role, scope in (("bureau_clerk", Case.point_id > 0), ("township", Case.point_id.in_(town_points))):
             newest = select(Case.business_date, Case.receipt_no).where(scope)
             newest = newest.order_by(Case.business_date.desc(), Case.receipt_no.desc()).limit(1)
+            returned = newest.where(Case.state == "returned")  # a small township may hold fewer than 51
+            returned_50 = session.execute(returned.offset(50)).first() or session.execute(returned).one()
             keys[role] = {
                 "newest_300": ".".join(session.execute(newest.offset(300)).one()),
-                "returned_50": ".".join(session.execute(newest.where(Case.state == "returned").offset(50)).one()),
+                "returned_50": ".".join(returned_50),
             }
     master = bytes.fromhex(qr_key)
     lookups = [f"/ssb/q?r={r}&c={check_code(r, derive_point_key(master, r[:4]))}" for _c, r in picked]
