@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from county.errors import CountyError
 from county.models import Case, Point
-from county.services import departments, evidence, return_mailings
+from county.services import case_chain, departments, evidence, return_mailings
 from county.services.common import audit
 from county.services.evidence_s3 import image_store
 from county.services.staff import ALL_ROLES, BUREAU, StaffRole
@@ -114,6 +114,7 @@ def case_page(request: Request, case_id: str, who: Anyone):
         point = db.get(Point, case.point_id)
         rows = queries.case_rows(db, case)  # read once for both
         history = queries.case_events(db, case, rows)
+        chain = case_chain.check(db, case, rows, queries.EVENT_LABELS)
         person = queries.applicant(db, request.app.state.core.pii, case, masked=True, rows=rows)
         due = DueDates(db).of(case)
         box = request.app.state.core.pii
@@ -140,6 +141,7 @@ def case_page(request: Request, case_id: str, who: Anyone):
         due=due,
         mailed=mailed,
         images=images,
+        chain=chain,
     )
 
 

@@ -186,6 +186,29 @@ def test_a_township_clerk_finds_a_case_by_receipt_number(console, site, page):
     look(page, "points-township")
 
 
+def test_a_township_clerk_sees_a_case_whose_record_was_changed_and_its_flagged_device(console, site, page):
+    """The 设备与校验 card in its red state: a stored body changed afterwards, the device flagged by ingest."""
+    from sqlalchemy import update
+
+    from county.models import Case, Device, LedgerEvent
+    from county.services import ingest
+
+    case_id = console.a.approval["case_id"]
+    with console.county.session() as db:
+        device = db.get(Device, db.get(Case, case_id).device_id)
+        row = db.scalars(select(LedgerEvent).where(LedgerEvent.device_id == device.id, LedgerEvent.seq == 3)).one()
+        db.execute(update(LedgerEvent).where(LedgerEvent.id == row.id).values(body={**row.body, "note": "改过"}))
+        db.commit()
+        ingest.flag_tampering(db, device, 3, "same sequence number, different content")
+    sign_in(page, site, "township.a")
+    page.wait_for_url("**/console/")
+    page.goto(f"{site}/console/cases/{case_id}")
+    result = page.inner_text("#chain-result")
+    assert "第 3 条记录" in result and "内容被改动" in result
+    assert "已标记：账本被改动" in page.inner_text("#chain-device-state")
+    look(page, "case-chain-broken")
+
+
 def test_the_bureau_pages_through_a_case_list_longer_than_its_count(console, site, page, monkeypatch):
     """Two cases a page, counted to three: the capped count's wording, then 下一页 and 上一页 in a real browser."""
     from county.web import queries
