@@ -126,7 +126,7 @@ class Header:
 
     @property
     def signed(self) -> bytes:
-        if self.nonce is None:
+        if not self.encrypted:
             return signed_part(self.device_id, self.body)
         return sealed_signed_part(self.device_id, self.nonce, self.body)
 
@@ -135,7 +135,8 @@ def read_header(data: bytes) -> Header:
     """The device and signature of a sync file, its payload left compressed; raises SyncFileError."""
     if len(data) > MAX_FILE_BYTES:
         raise SyncFileError("同步文件太大，请在柜台端分几次导出。")
-    if data.startswith(MAGIC):
+    encrypted = data.startswith(MAGIC)
+    if encrypted:
         rest = data[len(MAGIC) :]
     elif data.startswith(MAGIC_PLAIN):
         rest = data[len(MAGIC_PLAIN) :]
@@ -148,7 +149,7 @@ def read_header(data: bytes) -> Header:
         raise SyncFileError("同步文件已损坏（缺少设备编号）。")
     rest = rest[device.end() :]
     nonce = None
-    if data.startswith(MAGIC):
+    if encrypted:
         found = _NONCE.match(rest)
         if not found:
             raise SyncFileError("同步文件已损坏（缺少加密信息）。")

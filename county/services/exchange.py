@@ -22,13 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import ARRAY, String, Text, any_, bindparam, cast, select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from county.errors import CountyError, Refusal
 from county.models import ApiClient, Case, ExchangeStatus, LedgerEvent, Point, ReturnMailing, Township
 from county.services import departments, exchange_sql
 from county.services.api_clients import ClientScope
+from county.services.cases import among
 from county.services.common import AUDIT_CONTEXT, iso, utcnow
 from county.services.exchange_wire import (
     StatusOutcome,
@@ -77,12 +78,6 @@ class FeedPage:
     more: bool
 
 
-def _among(session: Session, column, ids: list[str]):
-    if session.get_bind().dialect.name == "postgresql":  # one array parameter, not a thousand rendered literals
-        return column == any_(bindparam(f"{column.key}_ids", ids, type_=ARRAY(String)))
-    return column.in_(bindparam(f"{column.key}_ids", ids, expanding=True))  # one parameter: no per-id coercion
-
-
 def _events(session: Session, case_ids: list[str], *, with_pii: bool) -> dict[str, list]:
     """Every accepted event of these cases, oldest first; bodies as the stored JSON text (never parsed here)."""
     columns = [
@@ -95,7 +90,7 @@ def _events(session: Session, case_ids: list[str], *, with_pii: bool) -> dict[st
     if with_pii:  # the legacy clear column as text too: parsed only for the one event a case's applicant needs
         columns += [LedgerEvent.pii_sealed, cast(LedgerEvent.pii, Text).label("pii")]
     events: dict[str, list] = defaultdict(list)
-    of_page = _among(session, LedgerEvent.case_id, case_ids)
+    of_page = among(session, LedgerEvent.case_id, case_ids)
     query = select(*columns).where(of_page, LedgerEvent.status == "accepted").order_by(LedgerEvent.id)
     for event in session.execute(query):
         events[event[0]].append(event)
@@ -114,7 +109,7 @@ def _return_mailings(session: Session, case_ids: list[str], open_one: Callable |
     columns = [RETURN_TABLE.c[name] for name in RETURN_COLUMNS]
     rows = session.execute(  # columns, not ORM objects; for most pages no row at all
         select(*columns)
-        .where(_among(session, RETURN_TABLE.c.case_id, case_ids))
+        .where(among(session, RETURN_TABLE.c.case_id, case_ids))
         .order_by(RETURN_TABLE.c.mailed_at, RETURN_TABLE.c.mailing_id)
     )
     found: dict[str, list[dict]] = defaultdict(list)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from county.config import ConfigError
 from county.models import ApiClient, Case, Consultation, LedgerEvent, PiiKey, PointApplication, StaffUser
+from county.services import webhooks
 from county.services.common import audit, utcnow
 from county.services.pii import LOOKUP, SEAL, PiiBox, PiiError, WrappedKey, event_pii, sealed_key_no
 
@@ -56,7 +57,7 @@ def seal_clear_webhook_secrets(engine: Engine, box: PiiBox) -> int:
     with Session(engine) as session:
         rows = session.execute(select(CLIENTS.c.id, clear.label("secret")).where(clear.is_not(None))).all()
         for row in rows:
-            sealed = box.seal({"secret": row.secret}, f"webhook-{row.id}")
+            sealed = webhooks.seal_secret(box, row.id, row.secret)
             session.execute(
                 update(CLIENTS)
                 .where(CLIENTS.c.id == row.id, clear == row.secret)  # not one changed meanwhile
@@ -172,7 +173,7 @@ SEALED_COLUMNS = (
     SealedColumn(STAFF, "totp_sealed", "id", lambda user_id: f"totp-{user_id}"),
     SealedColumn(CONSULT, "phone_sealed", "ref", lambda ref: f"consult-{ref}"),
     SealedColumn(APPLY, "agent_sealed", "ref", lambda ref: f"apply-{ref}"),
-    SealedColumn(CLIENTS, "webhook_secret_sealed", "id", lambda client_id: f"webhook-{client_id}"),
+    SealedColumn(CLIENTS, "webhook_secret_sealed", "id", webhooks.secret_context),
 )
 
 

@@ -114,7 +114,7 @@ def _plain_retired(minimum: str) -> bool:
 def open_payload(header: Header, token_hash: str) -> bytes:
     """The payload, decrypted with the key of the device whose credential hashes to ``token_hash`` (format 1:
     as it is); call only once the signature was checked; SyncFileError if it does not open."""
-    if header.nonce is None:
+    if not header.encrypted:
         return header.body
     try:
         key = file_key(token_hash, header.device_id)

@@ -8,7 +8,7 @@ most instead of every case of its window (county/services/stats_aggregates.py). 
 cases already there.
 
 Revision ID: 0027_running_aggregates
-Revises: 0025_statements
+Revises: 0026_webhook_secret
 Create Date: 2026-12-07 22:30:00
 """
 import sqlalchemy as sa

@@ -1,7 +1,7 @@
 """解除暂缓: the bureau releases a point's hold in one draft settlement, with a reason shown on its line
 
 Revision ID: 0028_settlement_release
-Revises: 0025_statements
+Revises: 0027_running_aggregates
 Create Date: 2026-12-07 22:30:00
 """
 import sqlalchemy as sa

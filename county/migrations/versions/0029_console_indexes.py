@@ -8,7 +8,7 @@ read every ``case_status`` and ``return_mailing`` item of the case's point and p
 their JSON; ``county_event.case_id`` (filled here from the payload) and its index find the case's own items.
 
 Revision ID: 0029_console_indexes
-Revises: 0025_statements
+Revises: 0028_settlement_release
 Create Date: 2026-12-07 22:20:00
 """
 import sqlalchemy as sa
