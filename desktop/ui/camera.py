@@ -84,13 +84,11 @@ class CameraShooter(QObject):
         self.camera.stop()
 
     def shoot(self) -> None:
-        """Take a still frame now, or as soon as the camera is ready."""
+        """Take a still frame now, or as soon as the camera is ready (the dialog starts it first)."""
         if self.capture.isReadyForCapture():
             self.capture.capture()
         else:
             self._waiting = True
-            if not self.camera.isActive():
-                self.start()
 
     def _ready(self, ready: bool) -> None:
         if ready and self._waiting:

@@ -86,12 +86,7 @@ class AttachDialog(ActionDialog):
             item = QListWidgetItem(path.name)
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             self.recent.addItem(item)
-        self.recent.currentItemChanged.connect(
-            lambda item, _old: self.path.setText(item.data(Qt.ItemDataRole.UserRole)) if item else None
-        )
-        self.recent.itemClicked.connect(
-            lambda item: (self._drop_photo(), self.path.setText(item.data(Qt.ItemDataRole.UserRole)))
-        )
+        self.recent.currentItemChanged.connect(self._use_recent)
         if self.recent.count():
             rows = min(self.recent.count(), 4)
             self.recent.setMaximumHeight(rows * self.recent.sizeHintForRow(0) + 2 * self.recent.frameWidth() + 4)
@@ -146,9 +141,14 @@ class AttachDialog(ActionDialog):
         self.camera_view.show()
         self.path.clear()
         self.path.setPlaceholderText("使用刚拍的照片（点“选择文件”可改用文件）")
-        self.recent.clearSelection()
+        self.recent.setCurrentRow(-1)  # a recent image picked after this, by mouse or keys, replaces the photo
         self.fields["file"].set_error("")
         self._say("照片已拍好，点“添加”保存；不满意就再点“拍照”重拍。")
+
+    def _use_recent(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None = None) -> None:
+        if item is not None:
+            self._drop_photo()
+            self.path.setText(item.data(Qt.ItemDataRole.UserRole))
 
     def _drop_photo(self, *_args) -> None:
         if self.photo is not None:
