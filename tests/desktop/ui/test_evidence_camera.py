@@ -103,3 +103,36 @@ def test_choosing_a_file_after_a_photo_attaches_the_file(qtbot, window, counter,
     assert dialog.attempt()
     (stored,) = evidence_store.images_of_case(counter.store, approval["case_id"])
     assert stored.size == len(evidence.compress_page(scan.read_bytes()))
+
+
+def test_a_recent_scan_picked_with_the_keys_after_a_photo_replaces_the_photo(
+    qtbot, window, counter, tmp_path, monkeypatch
+):
+    """After 拍照 no recent image is current; arrowing to one (no click) chooses that file and drops the photo,
+    so 添加 never saves a file under the photo's note."""
+    from PySide6.QtMultimedia import QCameraDevice
+
+    monkeypatch.setattr(camera, "camera_inputs", lambda: [QCameraDevice()])
+    _payment, _online, approval = _seed(counter)
+    folder = tmp_path / "扫描仪"
+    folder.mkdir()
+    scan = folder / "scan-0001.jpg"
+    scan.write_bytes(make_scan(seed=1, width=620, height=877, fmt="JPEG"))
+    page = _ledger(window)
+    _search(qtbot, page, approval["receipt_no"])
+    dialog = page.pane.start_attach()
+    type_text(qtbot, dialog.path, str(scan))
+    assert dialog.attempt()  # the folder is now the one offered
+
+    dialog = page.pane.start_attach()
+    qtbot.waitExposed(dialog)
+    assert dialog.recent.count() == 1 and dialog.path.text() == str(scan)
+    qtbot.mouseClick(dialog.shoot_button, Qt.MouseButton.LeftButton)
+    frame = QImage.fromData(make_scan(seed=9, width=1920, height=1080, fmt="PNG"))
+    dialog.shooter.capture.imageCaptured.emit(1, frame)
+    assert dialog.photo is not None and dialog.path.text() == "" and dialog.recent.currentItem() is None
+
+    dialog.recent.setFocus()
+    qtbot.keyClick(dialog.recent, Qt.Key.Key_Down)  # the keys, not a click
+    assert dialog.recent.currentRow() == 0
+    assert dialog.photo is None and dialog.camera_view.isHidden() and dialog.path.text() == str(scan)
